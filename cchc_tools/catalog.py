@@ -1,0 +1,95 @@
+"""The canonical indicator catalog: one reviewable CSV in the package.
+
+Each row of the appendix template has one entry: a stable ASCII ``code``
+(section, then meaning), the ``section`` (I–VII), the ``parent`` code, the
+``kind`` (count, percent, flag, category, text or group), the canonical unit
+of measure, the code list of flags and categories, whether the row is
+``required``, and the Vietnamese and English labels.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from .paths import CATALOG_CSV
+from .text import clean, label_key
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "I": ("Công tác chỉ đạo điều hành CCHC", "Direction and management of PAR"),
+    "II": ("Cải cách thể chế", "Institutional reform"),
+    "III": ("Cải cách thủ tục hành chính", "Administrative procedure reform"),
+    "IV": ("Cải cách tổ chức bộ máy hành chính nhà nước", "Reform of the administrative apparatus"),
+    "V": ("Cải cách chế độ công vụ", "Civil service reform"),
+    "VI": ("Cải cách tài chính công", "Public finance reform"),
+    "VII": ("Xây dựng và phát triển Chính quyền điện tử, Chính quyền số",
+            "E-government and digital government"),
+}
+SECTION_ORDER = list(SECTIONS)
+KINDS = ("count", "percent", "flag", "category", "text", "group")
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    section: str
+    parent: str
+    kind: str
+    uom: str
+    codelist: str
+    required: bool
+    label_vi: str
+    label_en: str
+
+    @property
+    def key(self) -> str:
+        return label_key(self.label_vi)
+
+    def allowed_codes(self) -> dict[float, str]:
+        """``Có = 1; Không = 0`` -> ``{1.0: "Có", 0.0: "Không"}``."""
+        return parse_codelist(self.codelist)
+
+
+_CODE_ITEM = re.compile(r"([^=;]+?)\s*=\s*(\d+)")
+
+
+def parse_codelist(text: str) -> dict[float, str]:
+    return {float(num): clean(name) for name, num in _CODE_ITEM.findall(text or "")}
+
+
+@lru_cache(maxsize=1)
+def entries() -> tuple[Entry, ...]:
+    """All catalog entries in template order."""
+    with open(CATALOG_CSV, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for row in rows:
+        out.append(Entry(code=row["code"], section=row["section"], parent=row["parent"],
+                         kind=row["kind"], uom=clean(row["uom"]), codelist=row["codelist"],
+                         required=row["required"] == "1", label_vi=clean(row["label_vi"]),
+                         label_en=row["label_en"]))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def by_code() -> dict[str, Entry]:
+    return {e.code: e for e in entries()}
+
+
+def entry(code: str) -> Entry:
+    return by_code()[code]
+
+
+def load_catalog() -> pd.DataFrame:
+    """The catalog as a DataFrame, in template order."""
+    df = pd.DataFrame([e.__dict__ for e in entries()])
+    df["order"] = range(len(df))
+    return df
+
+
+def children(code: str) -> list[str]:
+    return [e.code for e in entries() if e.parent == code]

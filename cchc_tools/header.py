@@ -1,0 +1,107 @@
+"""Report metadata from the title lines above the appendix table.
+
+``... CẢI CÁCH HÀNH CHÍNH NĂM 2022`` gives year and period;
+``(Kèm theo Báo cáo số /BC-UBND ngày 16 tháng 12 năm 2022 của Ủy ban nhân dân
+thị xã Vĩnh Châu)`` gives the report number and date, the unit and its level.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .text import ascii_fold, clean, slugify
+
+# Unit types, longest first, with the level they imply before the July 2025 reform.
+_UNIT_TYPES: list[tuple[str, str]] = [
+    ("thành phố trực thuộc trung ương", "province"),
+    ("thị xã", "district"),
+    ("thị trấn", "commune"),
+    ("thành phố", "district"),
+    ("đặc khu", "commune"),
+    ("huyện", "district"),
+    ("quận", "district"),
+    ("phường", "commune"),
+    ("xã", "commune"),
+    ("tỉnh", "province"),
+    ("sở", "department"),
+    ("ban", "department"),
+]
+# Cities run by the centre: "thành phố X" is then a province.
+_CENTRAL_CITIES = {"ha noi", "ho chi minh", "hai phong", "da nang", "can tho", "hue"}
+_ROMAN_Q = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+@dataclass
+class ReportMeta:
+    unit: str = ""
+    unit_name: str = ""
+    level: str = ""
+    year: int | None = None
+    period: str = ""
+    report_no: str = ""
+    report_date: str = ""
+    synthetic: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _period(folded: str) -> tuple[str, int | None]:
+    m = re.search(r"quy\s+(iv|iii|ii|i|[1-4])\s+(?:nam\s+)?(\d{4})", folded)
+    if m:
+        return f"Q{_ROMAN_Q[m.group(1)]}", int(m.group(2))
+    m = re.search(r"(6|sau|9|chin)\s+thang(?:\s+dau)?\s+(?:nam\s+)?(\d{4})", folded)
+    if m:
+        return ("6-month" if m.group(1) in ("6", "sau") else "9-month"), int(m.group(2))
+    m = re.search(r"\bnam\s+(\d{4})\b", folded)
+    if m:
+        return "annual", int(m.group(1))
+    return "", None
+
+
+def unit_level(unit_name: str, year: int | None = None) -> str:
+    """The level a unit name implies: province, department, district or commune."""
+    low = clean(unit_name).lower()
+    for prefix, level in _UNIT_TYPES:
+        if low.startswith(prefix + " "):
+            rest = ascii_fold(low[len(prefix):]).strip()
+            if prefix == "thành phố" and (rest in _CENTRAL_CITIES or (year or 0) >= 2025):
+                return "province"
+            return level
+    return ""
+
+
+def unit_slug(unit_name: str) -> str:
+    """ASCII slug of a unit without its type: ``thị xã Vĩnh Châu`` -> ``vinh-chau``."""
+    low = clean(unit_name)
+    for prefix, _ in _UNIT_TYPES:
+        if low.lower().startswith(prefix + " "):
+            low = low[len(prefix):]
+            break
+    return slugify(low)
+
+
+def parse_title(lines: list[str]) -> ReportMeta:
+    text = clean(" ".join(lines))
+    folded = ascii_fold(text).lower()
+    meta = ReportMeta()
+    meta.period, meta.year = _period(folded.split("kem theo")[0] if "kem theo" in folded else folded)
+    if meta.year is None:
+        meta.period, meta.year = _period(folded)
+    meta.synthetic = "du lieu mau" in folded
+    m = re.search(r"b[áa]o c[áa]o s[ốo]\s*:?\s*([0-9]*\s*/\s*[\wĐđ-]+)", text, re.IGNORECASE)
+    if m:
+        meta.report_no = re.sub(r"\s+", "", m.group(1))
+    m = re.search(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", text, re.IGNORECASE)
+    if m:
+        d, mo, y = (int(g) for g in m.groups())
+        meta.report_date = f"{y:04d}-{mo:02d}-{d:02d}"
+    m = re.search(r".*\bcủa\s+(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)?\s*(.+?)\s*\)?\s*$", text,
+                  re.IGNORECASE)
+    if m:
+        name = clean(m.group(1)).rstrip(")").strip()
+        meta.unit_name = name
+        meta.unit = unit_slug(name)
+        meta.level = unit_level(name, meta.year)
+    return meta

@@ -1,0 +1,201 @@
+"""Load appendices into one tidy table aligned to the catalog.
+
+``load_appendix(path)`` reads one file; ``load_appendices(paths_or_folder)``
+reads many, returning the good ones and the failures side by side, so one
+bad file never stops a batch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+
+from .align import align
+from .catalog import SECTION_ORDER
+from .errors import AppendixError, CchcError
+from .header import ReportMeta, parse_title, unit_level, unit_slug
+from .numbers import parse_number
+from .paths import project_root
+from .readers import read_raw
+from .readers.base import RawTable
+
+COLUMNS = ["source", "line", "unit", "unit_name", "level", "year", "period", "report_no",
+           "report_date", "synthetic", "code", "section", "stt", "label", "uom", "raw_value",
+           "value", "note"]
+
+APPENDIX_SUFFIXES = {".txt", ".tsv", ".docx", ".xlsx", ".xlsm"}
+# Files that look like appendices but cannot be read: reported with advice, never skipped.
+REJECTED_SUFFIXES = {".doc", ".xls", ".pdf", ".odt", ".ods", ".rtf", ".csv", ".docm", ".xlsb"}
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class LoadResult(NamedTuple):
+    table: pd.DataFrame
+    errors: list[AppendixError]
+    skipped: list[str]
+
+
+def source_name(path: str | Path) -> str:
+    """The path stored in ``source``: relative to the project when inside it, POSIX style."""
+    p = Path(path).resolve()
+    try:
+        return p.relative_to(project_root()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def empty_table() -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+    return _types(df)
+
+
+def _types(df: pd.DataFrame) -> pd.DataFrame:
+    df["line"] = df["line"].astype("int64")
+    df["year"] = df["year"].astype("Int64")
+    df["value"] = df["value"].astype("float64")
+    df["synthetic"] = df["synthetic"].astype("bool")
+    return df
+
+
+def _check_complete(raw: RawTable, sections: list[str]) -> None:
+    if not raw.rows:
+        raise AppendixError(raw.path, "the table has a header but no rows (truncated file?)",
+                            line=raw.header_line or None, expected="indicator rows under the header")
+    if not sections:
+        return
+    last = max(SECTION_ORDER.index(s) for s in sections)
+    if last < len(SECTION_ORDER) - 1:
+        missing = ", ".join(SECTION_ORDER[last + 1:])
+        raise AppendixError(raw.path, f"the table stops in section {SECTION_ORDER[last]}: "
+                            f"sections {missing} are missing (truncated file?)",
+                            line=raw.rows[-1].line, expected="sections I to VII")
+
+
+def _meta(raw: RawTable, overrides: dict) -> ReportMeta:
+    meta = parse_title(raw.title)
+    for key, val in overrides.items():
+        if val is not None:
+            setattr(meta, key, val)
+    if overrides.get("unit_name") and not overrides.get("unit"):
+        meta.unit = unit_slug(meta.unit_name)
+    if overrides.get("unit_name") and not overrides.get("level"):
+        meta.level = unit_level(meta.unit_name, meta.year) or meta.level
+    if not meta.unit:
+        meta.unit = unit_slug(Path(raw.path).stem)
+    return meta
+
+
+def _value(raw_value: str | float | None) -> tuple[str, float]:
+    if raw_value is None:
+        return "", math.nan
+    if isinstance(raw_value, bool):
+        return str(int(raw_value)), float(raw_value)
+    if isinstance(raw_value, (int, float)):
+        v = float(raw_value)
+        return (str(int(v)) if v.is_integer() else repr(v)), v
+    num = parse_number(raw_value) if raw_value else None
+    return raw_value, (math.nan if num is None else num)
+
+
+def _records(raw: RawTable, overrides: dict) -> list[tuple]:
+    aligned = align(raw.rows)
+    sections = sorted({s for _, s, _ in aligned if s}, key=SECTION_ORDER.index)
+    _check_complete(raw, sections)
+    meta = _meta(raw, overrides)
+    src = source_name(raw.path)
+    head = (src,)
+    tail = (meta.unit, meta.unit_name, meta.level, meta.year, meta.period, meta.report_no,
+            meta.report_date, meta.synthetic)
+    out = []
+    for row, sec, code in aligned:
+        text, value = _value(row.value)
+        out.append(head + (row.line,) + tail + (code, sec, row.stt, row.label, row.uom, text,
+                                                value, row.note))
+    return out
+
+
+def _read(path: Path) -> RawTable:
+    suffix = path.suffix.lower()
+    if suffix in REJECTED_SUFFIXES:
+        advice = {".doc": "open it in Word and save as .docx",
+                  ".xls": "open it in Excel and save as .xlsx",
+                  ".pdf": "ask the unit for the .docx or .xlsx original",
+                  ".csv": "export the table as tab-separated text (.txt) or .xlsx"}
+        raise AppendixError(path, f"{suffix} files cannot be read",
+                            expected=advice.get(suffix, "a .txt, .docx or .xlsx file"))
+    if not path.is_file():
+        raise AppendixError(path, "no such file", expected="an existing appendix file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise AppendixError(path, f"the file is {size // 2**20} MiB, too large for an appendix",
+                            expected=f"at most {MAX_FILE_BYTES // 2**20} MiB")
+    try:
+        return read_raw(path)
+    except CchcError:
+        raise
+    except Exception as exc:  # a library's own error on a corrupt file
+        raise AppendixError(path, f"cannot be read: {type(exc).__name__}: {exc}",
+                            expected="an intact appendix file") from exc
+
+
+def load_appendix(path: str | Path, *, unit: str | None = None, unit_name: str | None = None,
+                  level: str | None = None, year: int | None = None,
+                  period: str | None = None) -> pd.DataFrame:
+    """One appendix as a tidy DataFrame, one row per indicator row of the file.
+
+    Unit, level, year and period come from the file's title lines; the
+    keyword arguments override them. Raises :class:`AppendixError` when the
+    file cannot be read as an appendix.
+    """
+    overrides = dict(unit=unit, unit_name=unit_name, level=level, year=year, period=period)
+    recs = _records(_read(Path(path)), overrides)
+    return _types(pd.DataFrame.from_records(recs, columns=COLUMNS))
+
+
+def find_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], list[str]]:
+    """Appendix files under the given files and folders, and the files passed over."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files: list[Path] = []
+    skipped: list[str] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                suffix = f.suffix.lower()
+                if suffix in APPENDIX_SUFFIXES or suffix in REJECTED_SUFFIXES:
+                    if f.name.startswith("~$"):  # Office lock file
+                        skipped.append(str(f))
+                        continue
+                    files.append(f)
+                else:
+                    skipped.append(str(f))
+        else:
+            files.append(p)
+    return files, skipped
+
+
+def load_appendices(paths_or_folder: str | Path | Iterable[str | Path], **overrides) -> LoadResult:
+    """Every appendix under the given files or folders, as one table.
+
+    Returns ``(table, errors, skipped)``: the rows of every file that loaded,
+    one :class:`AppendixError` per file that did not, and the files in the
+    folders that are not appendices (README.md, ...).
+    """
+    files, skipped = find_files(paths_or_folder)
+    records: list[tuple] = []
+    errors: list[AppendixError] = []
+    for f in files:
+        try:
+            records.extend(_records(_read(f), overrides))
+        except AppendixError as exc:
+            errors.append(exc)
+    if not records:
+        return LoadResult(empty_table(), errors, skipped)
+    table = _types(pd.DataFrame.from_records(records, columns=COLUMNS))
+    return LoadResult(table, errors, skipped)

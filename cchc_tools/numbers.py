@@ -1,0 +1,56 @@
+"""Vietnamese numbers: reading them exactly and writing them for the reader.
+
+``92,59`` is 92.59 (decimal comma); ``24.407`` and ``1.070`` are 24407 and
+1070 (dot groups thousands). Parsing goes through babel with ``strict=True``,
+which refuses ``85.27`` instead of reading it as 8527.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+
+LOCALE = "vi_VN"
+
+
+@lru_cache(maxsize=200_000)
+def parse_number(text: str) -> float | None:
+    """The value of a Vietnamese-formatted number, or None if the text is not one.
+
+    A trailing ``%`` is allowed (``99,87%``). Blank text is not a number: the
+    caller keeps it as "not reported".
+    """
+    s = text.strip().replace("\u00a0", "").replace(" ", "")
+    if s.endswith("%"):
+        s = s[:-1]
+    if not s:
+        return None
+    try:
+        return float(parse_decimal(s, locale=LOCALE, strict=True))
+    except (NumberFormatError, ValueError, ArithmeticError):
+        return None
+
+
+def fmt_number(value: float | None, decimals: int | None = None) -> str:
+    """``24407`` -> ``24.407``; ``92.5926`` with 2 decimals -> ``92,59``; NaN -> ``—``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 2
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(round(float(value), decimals), format=fmt, locale=LOCALE)
+
+
+def fmt_percent(value: float | None, decimals: int = 2) -> str:
+    """A percentage already on the 0–100 scale: ``99.874`` -> ``99,87%``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return fmt_number(value, decimals) + "%"
+
+
+def fmt_count(value: float | None, noun: str = "") -> str:
+    """``24407, "hồ sơ"`` -> ``24.407 hồ sơ``."""
+    text = fmt_number(value, 0 if value is None or float(value).is_integer() else 2)
+    return f"{text} {noun}".strip()

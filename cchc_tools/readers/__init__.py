@@ -1,0 +1,25 @@
+"""Readers: one per file format, each yielding a :class:`RawTable` of raw rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import RawRow, RawTable
+from .text import read_text
+
+__all__ = ["RawRow", "RawTable", "read_raw", "read_text"]
+
+
+def read_raw(path: str | Path) -> RawTable:
+    """Dispatch on the file's suffix (and its first bytes) to the right reader."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".docx", ".docm"):
+        from .docx import read_docx
+
+        return read_docx(path)
+    if suffix in (".xlsx", ".xlsm"):
+        from .xlsx import read_xlsx
+
+        return read_xlsx(path)
+    return read_text(path)

@@ -1,0 +1,64 @@
+"""What every reader produces: the title lines above the table and its raw rows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..text import ascii_fold, clean
+
+
+@dataclass(slots=True)
+class RawRow:
+    """One row of the appendix table as written, before alignment to the catalog.
+
+    ``line`` locates the row in its file: the text line, the Word table row
+    or the Excel sheet row (1-based). ``value`` is the cell text, or a
+    number when the file stored one (Excel). ``code`` is set only when the
+    file itself carries catalog codes (the kit's own Excel template).
+    """
+
+    line: int
+    stt: str
+    label: str
+    uom: str
+    value: str | float | None
+    note: str
+    code: str = ""
+
+
+@dataclass(slots=True)
+class RawTable:
+    path: str
+    format: str
+    title: list[str] = field(default_factory=list)
+    rows: list[RawRow] = field(default_factory=list)
+    header_line: int = 0
+    sheet: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def _fold(text: str) -> str:
+    return ascii_fold(clean(text)).lower()
+
+
+def is_header(cells: list[str]) -> bool:
+    """True for the table's header row (THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng ...)."""
+    folded = [_fold(c) for c in cells if c and c.strip()]
+    joined = " | ".join(folded)
+    return "ten chi tieu" in joined and ("don vi tinh" in joined or "so luong" in joined)
+
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII")
+_STT = re.compile(r"^(?:[IVX]{1,4}|\d{1,3}(?:\.\d{1,3})*|[a-zđ])[.)]?$", re.IGNORECASE)
+
+
+def looks_like_stt(text: str) -> bool:
+    """A THỨ TỰ cell: empty, a Roman numeral, an arabic number or a letter."""
+    t = clean(text)
+    return t == "" or bool(_STT.match(t))
+
+
+def roman_section(stt: str) -> str | None:
+    t = clean(stt).rstrip(".").upper()
+    return t if t in ROMAN else None

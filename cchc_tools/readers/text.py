@@ -1,0 +1,67 @@
+"""Reader for text dumps of the appendix: tab-separated, five columns.
+
+Real dumps lose the first (empty) cell of a row at Word page breaks, leaving
+four fields; they also carry blank lines and title lines above the header.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import AppendixError
+from ..text import clean, decode
+from .base import RawRow, RawTable, is_header, looks_like_stt
+
+
+def split_fields(fields: list[str]) -> tuple[str, str, str, str, str]:
+    """(stt, label, uom, value, note) from a row's tab-separated fields."""
+    n = len(fields)
+    if n >= 5:
+        stt, label, uom, value = fields[:4]
+        note = " ".join(f for f in fields[4:] if f.strip())
+        return stt, label, uom, value, note
+    if n == 4:
+        # A row that lost its first (empty) cell: label, uom, value, note.
+        # A row that kept its number but lost its trailing note: stt, label, uom, value.
+        if looks_like_stt(fields[0]) and clean(fields[0]):
+            return fields[0], fields[1], fields[2], fields[3], ""
+        return "", fields[0], fields[1], fields[2], fields[3]
+    if n == 3:
+        return "", fields[0], fields[1], fields[2], ""
+    if n == 2:
+        if looks_like_stt(fields[0]):
+            return fields[0], fields[1], "", "", ""
+        return "", fields[0], fields[1], "", ""
+    return "", fields[0] if fields else "", "", "", ""
+
+
+def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
+    if data is None:
+        data = Path(path).read_bytes()
+    text = decode(data, path)
+    table = RawTable(path=str(path), format="text")
+    lines = text.splitlines()
+    header_at = None
+    for i, line in enumerate(lines):
+        if "\t" in line and is_header(line.split("\t")):
+            header_at = i
+            break
+        if clean(line):
+            table.title.append(clean(line))
+        if i > 60:
+            break
+    if header_at is None:
+        raise AppendixError(path, "no appendix table header found in the first lines",
+                            line=1, expected="a header row THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / "
+                            "Số lượng/ tỷ lệ / Ghi chú, separated by tabs")
+    table.header_line = header_at + 1
+    for i in range(header_at + 1, len(lines)):
+        line = lines[i]
+        if not line.strip():
+            continue
+        stt, label, uom, value, note = split_fields(line.split("\t"))
+        if not clean(label) and not clean(value):
+            continue
+        table.rows.append(RawRow(line=i + 1, stt=clean(stt), label=clean(label), uom=clean(uom),
+                                 value=clean(value), note=clean(note)))
+    return table
