@@ -32,13 +32,17 @@ def decode(data: bytes, path: str | Path) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data[:4096]:
-        # UTF-16 without a BOM, or binary data.
-        for enc in ("utf-16-le", "utf-16-be"):
+        # UTF-16 without a BOM (mostly ASCII, so every other byte is zero), or binary data.
+        head = data[:4096]
+        half = max(1, len(head) // 2)
+        odd_zero, even_zero = head[1::2].count(0) / half, head[0::2].count(0) / half
+        enc = "utf-16-le" if odd_zero >= 0.3 else "utf-16-be" if even_zero >= 0.3 else None
+        if enc:
             try:
                 text = data.decode(enc)
             except UnicodeDecodeError:
-                continue
-            if not _CONTROL.search(text[:4096]):
+                text = ""
+            if text and not _CONTROL.search(text[:4096]):
                 return text
         raise AppendixError(path, "this is a binary file, not a text appendix",
                             expected="a text, .docx or .xlsx appendix")

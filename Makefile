@@ -1,0 +1,48 @@
+# cchc-kit — `make` lists the targets. Everything installs into .venv from nothing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cchc-kit needs Python 3.11 or newer")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (cchc-kit)" >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install the kit with its pinned dependencies
+
+brief: $(STAMP) ## the main job: the briefing of the bundled appendix (HTML in outputs/)
+	$(VENV)/bin/cchc brief --year 2022 --unit vinh-chau
+
+brief-all: $(STAMP) ## every unit and year found under data/raw, plus comparisons and trends
+	$(VENV)/bin/cchc brief --all
+
+demo: $(STAMP) ## synthetic demo data in data/demo and briefings from it
+	$(VENV)/bin/cchc demo-data --units 12 --years 2021,2022,2023 --out data/demo
+	$(VENV)/bin/cchc brief --all --data data/demo --out outputs/demo
+
+test: $(STAMP) ## lint, unit tests and the notebooks under nbval
+	$(VENV)/bin/ruff check cchc_tools tests benchmarks
+	$(PY) -m pytest tests
+	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
+
+bench: $(STAMP) ## benchmarks, written to outputs/bench/latest.json
+	$(PY) -m benchmarks.run
+
+lab: $(STAMP) ## JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+clean: ## remove generated outputs (not the venv, never data/raw)
+	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +
+	find data/processed -mindepth 1 ! -name README.md -exec rm -rf {} +
+
+.PHONY: help venv brief brief-all demo test bench lab clean

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cchc_tools import paths
+
+SEED = paths.raw_dir() / "2022" / "vinh-chau" / "phu-luc-cchc-2022-vinh-chau.txt"
+GOLDEN = Path(__file__).parent / "golden" / "vinh-chau-2022.csv"
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    return SEED
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed_df():
+    from cchc_tools import load_appendix
+
+    return load_appendix(SEED)
+
+
+@pytest.fixture
+def write_variant(tmp_path):
+    """Write text (or bytes) to a file in tmp_path and return its path."""
+
+    def _write(content: str | bytes, name: str = "variant.txt") -> Path:
+        p = tmp_path / name
+        if isinstance(content, str):
+            p.write_text(content, encoding="utf-8")
+        else:
+            p.write_bytes(content)
+        return p
+
+    return _write

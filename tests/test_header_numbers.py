@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from cchc_tools.header import parse_title, unit_level, unit_slug
+from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("92,59", 92.59), ("24.407", 24407.0), ("1.070", 1070.0), ("100", 100.0), ("0", 0.0),
+    ("100.580", 100580.0), ("99,87%", 99.87), (" 1.707 ", 1707.0), ("1.234.567", 1234567.0),
+])
+def test_parse_vietnamese_numbers(text, value):
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["85.27", "1.5", "abc", "", "25/27", "1.0700", "x 12"])
+def test_ambiguous_or_non_numbers_are_refused(text):
+    assert parse_number(text) is None
+
+
+def test_formatting():
+    assert fmt_percent(23826 / 23856 * 100) == "99,87%"
+    assert fmt_count(24407, "hồ sơ") == "24.407 hồ sơ"
+    assert fmt_number(1070) == "1.070"
+    assert fmt_number(92.5926, 2) == "92,59"
+    assert fmt_percent(math.nan) == "—"
+
+
+@pytest.mark.parametrize(("lines", "expect"), [
+    (["PHỤ LỤC", "THỐNG KÊ ... CẢI CÁCH HÀNH CHÍNH QUÝ III NĂM 2023",
+      "(Kèm theo Báo cáo số 12/BC-UBND ngày 5 tháng 9 năm 2023 của UBND huyện Trần Đề)"],
+     {"period": "Q3", "year": 2023, "unit": "tran-de", "level": "district", "report_no": "12/BC-UBND",
+      "report_date": "2023-09-05"}),
+    (["THỐNG KÊ ... CẢI CÁCH HÀNH CHÍNH 6 THÁNG ĐẦU NĂM 2024",
+      "(Kèm theo Báo cáo số 7/BC-UBND ngày 10 tháng 6 năm 2024 của Ủy ban nhân dân phường 5)"],
+     {"period": "6-month", "year": 2024, "unit": "5", "level": "commune"}),
+    (["... NĂM 2025", "(Kèm theo Báo cáo số 1/BC-UBND ngày 1 tháng 12 năm 2025 của UBND thành phố Cần Thơ)"],
+     {"period": "annual", "year": 2025, "unit": "can-tho", "level": "province"}),
+    (["... NĂM 2025", "(Kèm theo Báo cáo số 3/BC-SNV ngày 1 tháng 12 năm 2025 của Sở Nội vụ)"],
+     {"unit": "noi-vu", "level": "department", "report_no": "3/BC-SNV"}),
+])
+def test_title_metadata(lines, expect):
+    meta = parse_title(lines).as_dict()
+    assert {k: meta[k] for k in expect} == expect
+
+
+def test_unit_helpers():
+    assert unit_slug("thị xã Vĩnh Châu") == "vinh-chau"
+    assert unit_slug("xã Đại Ân 2") == "dai-an-2"
+    assert unit_level("thành phố Sóc Trăng", 2022) == "district"
+    assert unit_level("thành phố Sóc Trăng", 2026) == "province"
+    assert unit_level("thị trấn Mỹ Xuyên") == "commune"
