@@ -1,0 +1,244 @@
+"""Every rule fires on crafted input and stays silent on clean input; the seed's real findings."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cchc_tools.checks import agrees, note_ratio, validate
+from cchc_tools.numbers import fmt_number
+from cchc_tools.registry import rule_specs
+
+RULES = {r["id"]: r for r in rule_specs()}
+
+
+def setv(df: pd.DataFrame, code: str, value=None, *, raw: str | None = None, uom: str | None = None,
+         note: str | None = None) -> pd.DataFrame:
+    m = df["code"] == code
+    assert m.sum() >= 1, code
+    if value is not None or raw is not None:
+        df.loc[m, "value"] = float("nan") if value is None else float(value)
+        df.loc[m, "raw_value"] = raw if raw is not None else fmt_number(value)
+    if uom is not None:
+        df.loc[m, "uom"] = uom
+    if note is not None:
+        df.loc[m, "note"] = note
+    return df
+
+
+@pytest.fixture
+def clean(seed_df) -> pd.DataFrame:
+    """The seed with its real inconsistencies corrected by hand."""
+    df = seed_df.copy()
+    setv(df, "I.plan_tasks", uom="Nhiệm vụ")
+    setv(df, "VII.dvc_dossiers_total", uom="Hồ sơ")
+    setv(df, "VII.dvc_dossiers_online", uom="Hồ sơ")
+    setv(df, "V.discipline", 8, uom="Người")
+    setv(df, "IV.sncl", 48)
+    setv(df, "VII.edocs_district_electronic", 7840, note="83,63%")
+    setv(df, "VII.edocs_district_parallel", note="16,37%")
+    setv(df, "VII.certs_leaders_total", 169)
+    setv(df, "II.review_required", uom="Văn bản")
+    setv(df, "III.dossiers_district_resolved", uom="Hồ sơ")
+    setv(df, "VI.sncl_autonomy", uom="Cơ quan, đơn vị")
+    return df
+
+
+def test_clean_input_has_no_findings(clean):
+    findings = validate(clean)
+    assert findings.empty, findings[["rule", "message_en"]].to_string()
+
+
+def test_the_seed_findings_match_a_careful_hand_check(seed_df):
+    """What an analyst finds by hand in the 2022 Vĩnh Châu appendix, and nothing else."""
+    f = validate(seed_df)
+    got = sorted(zip(f["rule"], f["severity"], f["lines"], strict=True))
+    assert got == sorted([
+        # 9.375 + 1.535 documents "fully electronic" and "electronic with paper" exceed the 9.375 total
+        ("edocs_district_parts_le_total", "error", "183; 184; 182"),
+        # the note says 17% but 1.535 / 9.375 = 16,37%
+        ("edocs_district_parallel_note_rate", "warning", "184; 182"),
+        # a count of tasks with unit % (line 11); dossier counts with unit TTHC (lines 202, 203)
+        ("uom_mismatch", "warning", "11"),
+        ("uom_mismatch", "warning", "202"),
+        ("uom_mismatch", "warning", "203"),
+        # 7 people disciplined in total, but the groups listed add up to 0 + 1 + 5 + 1 + 1 = 8
+        ("discipline_sum", "warning", "151; 152; 154; 156; 160; 161"),
+        # 48 public service units under autonomy (VI.3) but only 46 public service units (IV.1)
+        ("sncl_autonomy_le_sncl", "warning", "165; 94"),
+        # 223 leaders with a digital certificate, but IV.5 lists 4 + 30 + 106 + 29 = 169 leaders
+        ("certs_total_le_leaders", "warning", "209; 115; 116; 118; 119"),
+        # values written without their unit
+        ("uom_missing", "info", "55"),
+        ("uom_missing", "info", "86"),
+        ("uom_missing", "info", "151"),
+        ("uom_missing", "info", "165"),
+    ])
+    assert set(f["source"]) == {"data/raw/2022/vinh-chau/phu-luc-cchc-2022-vinh-chau.txt"}
+    edocs = f[f["rule"] == "edocs_district_parts_le_total"].iloc[0]
+    assert "9.375 + 1.535 = 10.910" in edocs["message_vi"] and edocs["values"] == "9.375; 1.535; 9.375"
+
+
+def test_agrees_allows_rounding_and_truncation_only():
+    assert agrees(99.87, 23826 / 23856 * 100)
+    assert agrees(99.60, 100167 / 100564 * 100)  # 99.6052: truncated
+    assert agrees(92.59, 25 / 27 * 100)
+    assert not agrees(17, 1535 / 9375 * 100)
+    assert not agrees(92.6, 25 / 27 * 100 - 0.2)
+
+
+def test_note_ratio_ignores_dates_and_document_numbers():
+    assert note_ratio("Kế hoạch số 02/KH-UBND ngày 19/01/2022") is None
+    assert note_ratio("Đã hoàn thành 25/27 nhiệm vụ, còn 02 nhiệm vụ đến ngày 31/12/2022") == (25, 27)
+    assert note_ratio("Có 1.200/1.500 hồ sơ") == (1200, 1500)
+
+
+# --- each rule: fires on crafted input, silent on the clean variant -----------------------------
+
+def _craft(rule: dict, df: pd.DataFrame, fire: bool) -> pd.DataFrame:
+    fam = rule["family"]
+    if fam == "part_le_whole":
+        whole, part = rule["whole"], rule["part"]
+        for c in whole:
+            setv(df, c, 10)
+        for i, c in enumerate(part):
+            setv(df, c, (10 * len(whole) + (1 if fire else 0)) if i == 0 else 0)
+    elif fam == "sum_equals":
+        setv(df, rule["total"], 10)
+        for i, c in enumerate(rule["parts"]):
+            setv(df, c, (11 if fire else 10) if i == 0 else 0)
+    elif fam == "rate_matches":
+        for c in rule["num"]:
+            setv(df, c, 0)
+        for c in rule["den"]:
+            setv(df, c, 0)
+        setv(df, rule["num"][0], 1)
+        setv(df, rule["den"][0], 3)
+        setv(df, rule["rate"], 50 if fire else 33.33)
+    elif fam == "note_rate":
+        for c in set(rule["num"]) | set(rule["den"]):
+            setv(df, c, 0)
+        setv(df, rule["num"][0], 1)
+        setv(df, rule["den"][0], 3)
+        setv(df, rule["code"], note="50%" if fire else "33,33%")
+    else:
+        GENERIC[fam](df, fire)
+    return df
+
+
+def _unmatched(df, fire):
+    if fire:
+        df.loc[df.index[5], "code"] = ""
+
+
+def _not_number(df, fire):
+    setv(df, "I.directive_docs", raw="85.27" if fire else "8.527", value=None if fire else 8527)
+
+
+def _percent(df, fire):
+    setv(df, "III.internal_process_digital_pct", 101 if fire else 100)
+
+
+def _negative(df, fire):
+    setv(df, "I.directive_docs", -2 if fire else 2)
+
+
+def _fractional(df, fire):
+    setv(df, "I.directive_docs", 2.5 if fire else 2)
+
+
+def _codelist(df, fire):
+    setv(df, "I.survey_mode", 3 if fire else 2)
+    setv(df, "I.awards", 1)
+
+
+def _uom_mismatch(df, fire):
+    setv(df, "IV.civil_quota", uom="%" if fire else "người")
+    setv(df, "III.tthc_new", uom="TTHC")  # a synonym: never reported
+    setv(df, "I.awards", uom="Có = 1, Không = 0")
+
+
+def _uom_missing(df, fire):
+    setv(df, "IV.civil_quota", uom="" if fire else "Người")
+
+
+def _required(df, fire):
+    if fire:
+        setv(df, "III.dossiers_commune_resolved", raw="", value=None)
+
+
+def _missing_rows(df, fire):
+    if fire:
+        df.loc[df["code"] == "II.review_done", "code"] = "X.gone"
+
+
+def _duplicate_code(df, fire):
+    if fire:
+        df.loc[df["code"] == "I.initiatives", "code"] = "I.awards"
+
+
+def _metadata(df, fire):
+    if fire:
+        df["year"] = pd.array([pd.NA] * len(df), dtype="Int64")
+
+
+def _note_ratio(df, fire):
+    setv(df, "I.survey_satisfaction_pct", 100, note="80/81 phiếu" if fire else "81/81 phiếu")
+
+
+GENERIC = {
+    "unmatched_row": _unmatched, "value_not_number": _not_number, "percent_range": _percent,
+    "count_negative": _negative, "count_fractional": _fractional, "codelist_value": _codelist,
+    "uom_mismatch": _uom_mismatch, "uom_missing": _uom_missing, "required_blank": _required,
+    "missing_rows": _missing_rows, "duplicate_code": _duplicate_code, "metadata_missing": _metadata,
+    "note_ratio": _note_ratio,
+}
+
+
+def _with_second_report(df, fire):
+    other = df.copy()
+    other["source"] = "other.txt"
+    if not fire:
+        other["year"] = pd.array([2023] * len(other), dtype="Int64")
+    return pd.concat([df, other], ignore_index=True)
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+@pytest.mark.parametrize("fire", [True, False])
+def test_rule(clean, rule_id, fire):
+    rule = RULES[rule_id]
+    df = clean.copy()
+    if rule["family"] == "duplicate_report":
+        df = _with_second_report(df, fire)
+    else:
+        _craft(rule, df, fire)
+    findings = validate(df)
+    hit = findings[findings["rule"] == rule_id]
+    if fire:
+        assert len(hit) >= 1, f"{rule_id} did not fire"
+        row = hit.iloc[0]
+        assert row["severity"] == rule["severity"] and row["message_vi"] and row["message_en"]
+    else:
+        assert hit.empty, hit["message_en"].tolist()
+
+
+def test_part_le_whole_skips_blanks(clean):
+    setv(clean, "I.plan_tasks", raw="", value=None)
+    setv(clean, "I.plan_tasks_done", 99)
+    assert "plan_done_le_planned" not in set(validate(clean)["rule"])
+
+
+def test_at_least_25_documented_rules():
+    assert len(RULES) >= 25
+    assert all(r.get("doc") and r["severity"] in ("error", "warning", "info") for r in RULES.values())
+
+
+def test_mixed_units_and_periods_never_raise(seed_df):
+    a = seed_df.copy()
+    b = seed_df.copy()
+    b["source"], b["unit"], b["period"] = "b.txt", "tran-de", "Q1"
+    b.loc[b["code"] == "I.plan_tasks", "raw_value"] = "nhiều"
+    b.loc[b["code"] == "I.plan_tasks", "value"] = float("nan")
+    f = validate(pd.concat([a, b], ignore_index=True))
+    assert set(f["source"]) == {a["source"].iloc[0], "b.txt"}
+    assert "value_not_number" in set(f[f["source"] == "b.txt"]["rule"])
