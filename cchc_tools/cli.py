@@ -36,6 +36,48 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    from .checks import validate
+    from .loader import load_appendices
+
+    result = load_appendices(args.paths)
+    findings = validate(result.table)
+    if args.format == "csv":
+        findings.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        payload = {"findings": findings.astype(object).where(findings.notna(), None).to_dict("records"),
+                   "load_errors": [{"file": e.path, "line": e.line, "message": str(e)} for e in result.errors]}
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=1, default=str)
+        print()
+    else:
+        print(format_findings(findings))
+    for err in result.errors:
+        print(f"error: {err}", file=sys.stderr)
+    n_err = int((findings["severity"] == "error").sum()) if len(findings) else 0
+    counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
+    print(f"{len(findings)} findings: {counts.get('error', 0)} errors, {counts.get('warning', 0)} warnings, "
+          f"{counts.get('info', 0)} info; {len(result.errors)} files failed to load", file=sys.stderr)
+    return 1 if n_err or result.errors else 0
+
+
+def format_findings(findings) -> str:
+    """Findings as readable text, grouped by file and severity."""
+    if findings.empty:
+        return "No findings."
+    out = []
+    for source, by_file in findings.groupby("source", sort=False):
+        first = by_file.iloc[0]
+        out.append(f"== {source} ({first['unit']}, {first['period']} {first['year']})")
+        for severity, group in by_file.groupby("severity", sort=False):
+            out.append(f"  [{severity}] {len(group)}")
+            for f in group.itertuples(index=False):
+                where = f"dòng {f.lines}" if f.lines else ""
+                out.append(f"    - {f.rule} {where}: {f.message_vi}")
+    return "\n".join(out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cchc", description="CCHC appendix kit")
     parser.add_argument("--version", action="version", version=f"cchc-kit {__version__}")
@@ -45,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help="appendix files or folders")
     p.add_argument("--out", action="append", help="write the table (.parquet or .csv); repeatable")
     p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("check", help="check appendices for inconsistent figures")
+    p.add_argument("paths", nargs="+", help="appendix files or folders")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.set_defaults(func=cmd_check)
     return parser
 
 

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from cchc_tools import fmt_percent, indicators
+from cchc_tools.cli import main
+from cchc_tools.registry import indicator_specs
+
+
+@pytest.fixture(scope="module")
+def ind(seed_df) -> pd.DataFrame:
+    return indicators(seed_df).set_index("indicator")
+
+
+def test_at_least_20_indicators_across_all_sections():
+    specs = indicator_specs()
+    assert len(specs) >= 20
+    assert {s["section"] for s in specs} == {"I", "II", "III", "IV", "V", "VI", "VII"}
+
+
+@pytest.mark.parametrize(("ident", "text"), [
+    ("plan_completion", "92,59%"),               # 25/27
+    ("dossiers_district_on_time", "99,87%"),     # 23.826/23.856
+    ("dossiers_commune_on_time", "99,61%"),      # 100.167/100.564
+    ("edocs_commune_electronic", "29,58%"),      # 12.425/42.002
+    ("online_dossier_rate", "0,50%"),            # 40/7.927
+    ("training_vs_plan", "245,41%"),             # 1.070/436
+    ("civil_staff_present", "97,73%"),           # 86/88
+    ("satisfaction", "100,00%"),                 # reported
+])
+def test_seed_values(ind, ident, text):
+    assert fmt_percent(ind.loc[ident, "value"]) == text
+
+
+def test_inputs_and_lines_are_traceable(ind):
+    row = ind.loc["dossiers_district_on_time"]
+    assert row["numerator"] == 23826 and row["denominator"] == 23856
+    assert row["inputs"] == "III.dossiers_district_on_time=23826; III.dossiers_district_resolved=23856"
+    assert row["lines"] == "87; 86"
+    assert row["source"].endswith("phu-luc-cchc-2022-vinh-chau.txt")
+
+
+def test_missing_inputs_and_zero_denominators_give_nan_with_a_reason(ind):
+    blank = ind.loc["province_tasks_on_time"]
+    assert math.isnan(blank["value"]) and blank["reason"].startswith("not reported: I.province_tasks_on_time")
+    zero = ind.loc["feedback_resolved"]
+    assert math.isnan(zero["value"]) and zero["reason"] == "denominator is 0" and zero["reason_vi"]
+    assert not ind["value"].isin([math.inf, -math.inf]).any()
+
+
+def test_one_row_per_report_and_indicator(seed_df):
+    b = seed_df.copy()
+    b["source"], b["unit"] = "b.txt", "other"
+    out = indicators(pd.concat([seed_df, b], ignore_index=True))
+    assert len(out) == 2 * len(indicator_specs())
+    assert out.groupby("unit").size().tolist() == [len(indicator_specs())] * 2
+
+
+def test_cchc_check_exit_status_and_formats(seed_path, capsys):
+    assert main(["check", str(seed_path)]) == 1  # the seed has one error-level finding
+    out = capsys.readouterr()
+    assert "[error] 1" in out.out and "9.375 + 1.535 = 10.910" in out.out
+    assert main(["check", str(seed_path), "--format", "json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert len(payload["findings"]) == 12 and payload["load_errors"] == []
+    assert main(["check", str(seed_path), "--format", "csv"]) == 1
+    assert capsys.readouterr().out.splitlines()[0].startswith("source,unit,year,period,rule,severity")
+
+
+def test_cchc_check_clean_file_exits_zero(tmp_path, seed_text, capsys):
+    fixed = (seed_text.replace("\t- Số lượng văn bản được gửi hoàn toàn dưới dạng điện tử và song song với văn bản "
+                               "giấy\tVăn bản\t1.535\t17%", "\t- Số lượng văn bản được gửi hoàn toàn dưới dạng điện "
+                               "tử và song song với văn bản giấy\tVăn bản\t0\t"))
+    p = tmp_path / "fixed.txt"
+    p.write_text(fixed, encoding="utf-8")
+    assert main(["check", str(p)]) == 0
+    assert "[error]" not in capsys.readouterr().out
