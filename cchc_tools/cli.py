@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import __version__
+from .paths import outputs_dir
 
 
 def _summary(result) -> str:
@@ -78,6 +80,42 @@ def format_findings(findings) -> str:
     return "\n".join(out)
 
 
+def cmd_brief(args: argparse.Namespace) -> int:
+    from .briefing import BriefingError, brief_all, brief_unit
+    from .errors import CchcError
+
+    data = Path(args.data).resolve() if args.data else None
+    out = Path(args.out).resolve() if args.out else None
+    if args.all:
+        outcomes = brief_all(data, out, jobs=args.jobs, timeout=args.timeout, progress=not args.quiet)
+        failed = [o for o in outcomes if not o.ok]
+        ok = len(outcomes) - len(failed)
+        print(f"{ok} notebooks done, {len(failed)} failed; index: {(out or outputs_dir()) / 'index.html'}")
+        for o in failed:
+            print(f"failed: {o.task.label}: {o.error}", file=sys.stderr)
+        return 1 if failed else 0
+    if not (args.year and args.unit):
+        print("error: give --year and --unit, or --all", file=sys.stderr)
+        return 2
+    try:
+        html = brief_unit(args.year, args.unit, data, out, period=args.period, timeout=args.timeout)
+    except (BriefingError, CchcError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"briefing written: {html}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import generate
+
+    years = [int(y) for y in str(args.years).split(",") if y.strip()]
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    written = generate(args.out, units=args.units, years=years, seed=args.seed, formats=formats)
+    print(f"wrote {len(written)} synthetic appendices (DỮ LIỆU MẪU) under {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cchc", description="CCHC appendix kit")
     parser.add_argument("--version", action="version", version=f"cchc-kit {__version__}")
@@ -92,6 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help="appendix files or folders")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("brief", help="run briefings with papermill and export HTML")
+    p.add_argument("--year", help="year of the report, e.g. 2022")
+    p.add_argument("--unit", help="unit slug, e.g. vinh-chau")
+    p.add_argument("--period", default="annual", help="annual (default), Q1..Q4, 6-month, 9-month")
+    p.add_argument("--all", action="store_true", help="every unit and year, comparisons and trends")
+    p.add_argument("--data", help="data folder (default: the bundled data/raw)")
+    p.add_argument("--out", help="outputs folder (default: outputs/)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
+    p.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_brief)
+
+    p = sub.add_parser("demo-data", help="write synthetic appendices of fictional units (never into data/raw)")
+    p.add_argument("--units", type=int, default=12)
+    p.add_argument("--years", default="2021,2022,2023", help="comma-separated years")
+    p.add_argument("--out", default="data/demo")
+    p.add_argument("--seed", type=int, default=2022)
+    p.add_argument("--formats", default="txt", help="comma-separated: txt, xlsx")
+    p.set_defaults(func=cmd_demo)
     return parser
 
 

@@ -1,0 +1,154 @@
+"""matplotlib figures for briefings: Vietnamese titles, labelled axes, a source line.
+
+Figures are returned (and detached from pyplot), so a notebook cell that ends
+with one shows it once. Figures built from synthetic data carry a banner.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, to keep the backend untouched)
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from .narrative import Facts
+from .numbers import fmt_number, fmt_percent
+
+matplotlib.rcParams["font.family"] = "DejaVu Sans"  # covers Vietnamese
+SYNTHETIC_BANNER = "DỮ LIỆU MẪU – KHÔNG PHẢI SỐ LIỆU THẬT"
+COLORS = ["#1f4e79", "#4f9bd9", "#9cc3e6", "#f4a259", "#6a994e"]
+
+
+def _vn_axis(ax, axis: str = "y", percent: bool = False) -> None:
+    fmt = FuncFormatter(lambda v, _: (fmt_number(v, 0) + "%") if percent else fmt_number(v, 0))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Figure:
+    """Title, source line and (for synthetic data) the banner; detach from pyplot."""
+    fig.suptitle(title, fontsize=12, fontweight="bold")
+    fig.text(0.01, 0.01, f"Nguồn: {source}", fontsize=7.5, color="#444", ha="left", va="bottom", wrap=True)
+    if synthetic:
+        fig.text(0.5, 0.5, SYNTHETIC_BANNER, fontsize=20, color="#b00020", alpha=0.25, ha="center",
+                 va="center", rotation=20, fontweight="bold")
+        fig.text(0.99, 0.01, SYNTHETIC_BANNER, fontsize=7.5, color="#b00020", ha="right", va="bottom")
+    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+    plt.close(fig)
+    return fig
+
+
+def _bar_labels(ax, bars, percent: bool = False) -> None:
+    for b in bars:
+        h = b.get_height()
+        if not math.isnan(h):
+            ax.annotate(fmt_percent(h) if percent else fmt_number(h), (b.get_x() + b.get_width() / 2, h),
+                        ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
+
+
+def dossiers_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Figure | None:
+    """Dossiers received, resolved and resolved on time, by level."""
+    levels = [("district", "Cấp huyện"), ("commune", "Cấp xã")]
+    kinds = [("received", "Tiếp nhận"), ("resolved", "Đã giải quyết"), ("on_time", "Giải quyết đúng hạn")]
+    data = {lv: [f.get(f"III.dossiers_{lv}_{k}") for k, _ in kinds] for lv, _ in levels}
+    levels = [(lv, name) for lv, name in levels if any(v is not None for v in data[lv])]
+    if not levels:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    x = np.arange(len(levels))
+    width = 0.26
+    for i, (_, kname) in enumerate(kinds):
+        vals = [data[lv][i] if data[lv][i] is not None else np.nan for lv, _ in levels]
+        bars = ax.bar(x + (i - 1) * width, vals, width, label=kname, color=COLORS[i])
+        _bar_labels(ax, bars)
+    ax.set_xticks(x, [name for _, name in levels])
+    ax.set_ylabel("Số hồ sơ")
+    ax.set_xlabel("Cấp giải quyết")
+    _vn_axis(ax)
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return finish(fig, f"Kết quả giải quyết hồ sơ TTHC – {when}", source, synthetic)
+
+
+def edocs_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Figure | None:
+    """Outgoing documents: all, fully electronic, electronic alongside paper, by level."""
+    levels = [("district", "Cấp huyện"), ("commune", "Cấp xã")]
+    kinds = [("out", "Tổng số văn bản đi"), ("electronic", "Hoàn toàn điện tử"),
+             ("parallel", "Điện tử song song giấy")]
+    data = {lv: [f.get(f"VII.edocs_{lv}_{k}") for k, _ in kinds] for lv, _ in levels}
+    levels = [(lv, name) for lv, name in levels if any(v is not None for v in data[lv])]
+    if not levels:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    x = np.arange(len(levels))
+    width = 0.26
+    for i, (_, kname) in enumerate(kinds):
+        vals = [data[lv][i] if data[lv][i] is not None else np.nan for lv, _ in levels]
+        bars = ax.bar(x + (i - 1) * width, vals, width, label=kname, color=COLORS[i])
+        _bar_labels(ax, bars)
+    ax.set_xticks(x, [name for _, name in levels])
+    ax.set_ylabel("Số văn bản")
+    ax.set_xlabel("Cấp hành chính")
+    _vn_axis(ax)
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return finish(fig, f"Văn bản đi gửi dưới dạng điện tử – {when}", source, synthetic)
+
+
+def staff_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Figure | None:
+    """Staff assigned against staff in post."""
+    groups = [("IV.civil_quota", "IV.civil_present", "Công chức"),
+              ("IV.sncl_staff_quota", "IV.sncl_staff_present", "Người làm việc (SNCL)")]
+    groups = [g for g in groups if f.get(g[0]) is not None]
+    if not groups:
+        return None
+    fig, axes = plt.subplots(1, len(groups), figsize=(8, 3.6), squeeze=False)
+    for ax, (quota, present, name) in zip(axes[0], groups, strict=True):
+        vals = [f.get(quota), f.get(present)]
+        bars = ax.bar(["Được giao", "Có mặt"], [np.nan if v is None else v for v in vals],
+                      color=[COLORS[2], COLORS[0]])
+        _bar_labels(ax, bars)
+        ax.set_title(name, fontsize=10)
+        ax.set_ylabel("Số người")
+        _vn_axis(ax)
+        ax.spines[["top", "right"]].set_visible(False)
+    return finish(fig, f"Biên chế được giao và có mặt – {when}", source, synthetic)
+
+
+def rates_chart(names: list[str], values: list[float], title: str, source: str,
+                synthetic: bool = False) -> Figure | None:
+    """Horizontal bars of percentages, labelled in Vietnamese format."""
+    pairs = [(n, v) for n, v in zip(names, values, strict=True) if v is not None and not math.isnan(v)]
+    if not pairs:
+        return None
+    pairs.reverse()
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(pairs) + 1.4))
+    bars = ax.barh([n for n, _ in pairs], [v for _, v in pairs], color=COLORS[0])
+    for b, (_, v) in zip(bars, pairs, strict=True):
+        ax.annotate(fmt_percent(v), (b.get_width(), b.get_y() + b.get_height() / 2), va="center", fontsize=8,
+                    xytext=(3, 0), textcoords="offset points")
+    ax.set_xlabel("Tỷ lệ (%)")
+    ax.set_xlim(0, max(100.0, max(v for _, v in pairs)) * 1.12)
+    _vn_axis(ax, "x", percent=True)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return finish(fig, title, source, synthetic)
+
+
+def trend_chart(series: dict[str, list[tuple[str, float]]], title: str, source: str,
+                synthetic: bool = False) -> Figure | None:
+    """Lines of percentages over periods: ``{name: [(period label, value), ...]}``."""
+    series = {k: v for k, v in series.items() if any(not math.isnan(x) for _, x in v)}
+    if not series:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for i, (name, pts) in enumerate(series.items()):
+        ax.plot([p for p, _ in pts], [v for _, v in pts], marker="o", label=name, color=COLORS[i % len(COLORS)])
+    ax.set_ylabel("Tỷ lệ (%)")
+    ax.set_xlabel("Kỳ báo cáo")
+    _vn_axis(ax, percent=True)
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return finish(fig, title, source, synthetic)

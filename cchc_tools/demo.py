@@ -1,0 +1,175 @@
+"""Synthetic appendices for fictional units: for demos, tests and benchmarks only.
+
+Files are real appendix files (the same text layout as the bundled one, and
+Excel), with plausible, internally consistent values: every rule in
+``rules.yaml`` holds. Everything made here says it is synthetic: the unit names
+are fictional ("Minh Họa"), the title carries "DỮ LIỆU MẪU", and briefings made
+from them show a banner. It never writes under ``data/raw``.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from .catalog import Entry, entries
+from .errors import CchcError
+from .numbers import fmt_number
+from .paths import raw_dir
+from .registry import rule_specs
+
+UNIT_TYPES = ["huyện", "thị xã", "thành phố", "huyện", "huyện"]
+SYNTHETIC_TITLE = "DỮ LIỆU MẪU – KHÔNG PHẢI SỐ LIỆU THẬT"
+
+# Typical size of a count by its unit of measure (district level).
+_RANGE = {"Hồ sơ": (2_000, 60_000), "Văn bản": (0, 30), "Người": (2, 400), "Thủ tục": (5, 300),
+          "TTHC": (5, 300), "Cơ quan, đơn vị": (1, 40), "Vấn đề": (0, 40), "Nhiệm vụ": (5, 40),
+          "Ý kiến": (0, 30), "Tin, bài": (5, 120), "Đơn vị": (5, 20), "Số lượng": (50, 900),
+          "Số lượng phần mềm": (1, 6)}
+_BIG = {"III.dossiers_commune_received": (20_000, 150_000), "IV.sncl_staff_quota": (800, 3_000),
+        "VII.edocs_commune_out": (5_000, 50_000), "VII.email_accounts": (300, 3_000),
+        "IV.leaders_subunits": (30, 150), "IV.civil_quota": (60, 140), "VII.dvc_dossiers_total": (500, 20_000),
+        "VII.edocs_district_out": (2_000, 15_000), "I.directive_docs": (10, 120)}
+# One fictional unit carries deliberate inconsistencies, so that the data-quality parts of the
+# demo briefings have something to show: on-time dossiers above those resolved, and a note
+# whose percentage disagrees with the counts beside it.
+FLAWED_UNIT = 3
+
+
+def unit_names(n: int) -> list[tuple[str, str]]:
+    """(slug, name) of n fictional units: ``huyện Minh Họa 01`` -> ``minh-hoa-01``."""
+    return [(f"minh-hoa-{i:02d}", f"{UNIT_TYPES[(i - 1) % len(UNIT_TYPES)]} Minh Họa {i:02d}")
+            for i in range(1, n + 1)]
+
+
+def _constraints() -> tuple[dict[str, list[tuple[list[str], list[str]]]], dict[str, tuple[str, list[str]]]]:
+    """part_le_whole constraints by part code, and sum_equals by part code."""
+    le: dict[str, list[tuple[list[str], list[str]]]] = {}
+    sums: dict[str, tuple[str, list[str]]] = {}
+    for r in rule_specs():
+        if r["family"] == "part_le_whole":
+            for p in r["part"]:
+                le.setdefault(p, []).append((list(r["part"]), list(r["whole"])))
+        elif r["family"] == "sum_equals":
+            for p in r["parts"]:
+                sums[p] = (r["total"], list(r["parts"]))
+    return le, sums
+
+
+def generate_values(rng: random.Random, quality: float) -> dict[str, float | None]:
+    """Values for every catalog entry that satisfy the declared rules; some rows left blank."""
+    le, sums = _constraints()
+    required = {e.code for e in entries() if e.required}
+    constrained = set(le) | set(sums) | {t for t, _ in sums.values()}
+    v: dict[str, float | None] = {}
+    order = list(entries())
+    for e in order:
+        if e.kind == "count":
+            v[e.code] = _count(e, v, rng, quality, le, sums)
+            if e.code not in required and e.code not in constrained and rng.random() < 0.04:
+                v[e.code] = None  # not reported
+        elif e.kind == "flag":
+            v[e.code] = 1.0 if rng.random() < 0.9 else 0.0
+        elif e.kind == "category":
+            v[e.code] = float(rng.choice(list(e.allowed_codes())))
+        elif e.kind == "percent":
+            v[e.code] = round(rng.uniform(quality * 100, 100), 2)
+        else:
+            v[e.code] = None
+    for r in rule_specs():  # percentages that must match their counts
+        if r["family"] == "rate_matches":
+            n = sum(v[c] or 0 for c in r["num"])
+            d = sum(v[c] or 0 for c in r["den"])
+            v[r["rate"]] = round(n / d * 100, 2) if d else None
+    return v
+
+
+def _count(e: Entry, v: dict, rng: random.Random, quality: float, le: dict, sums: dict) -> float:
+    if e.code in sums:
+        total, parts = sums[e.code]
+        t = v.get(total)
+        if t is not None:
+            used = sum(v.get(p) or 0 for p in parts if p in v)
+            remaining = max(0.0, t - used)
+            if parts[-1] == e.code:
+                return remaining
+            return float(rng.randint(0, int(remaining)))
+    lo, hi = _BIG.get(e.code) or _RANGE.get(e.uom, (0, 50))
+    upper = None
+    for part, whole in le.get(e.code, []):
+        if all(v.get(w) is not None for w in whole):
+            room = sum(v[w] for w in whole) - sum(v.get(p) or 0 for p in part if p != e.code and p in v)
+            upper = room if upper is None else min(upper, room)
+    if upper is not None:
+        upper = max(0, int(upper))
+        if len([p for p in le[e.code][0][0]]) > 1 and e.code != le[e.code][0][0][-1]:
+            return float(rng.randint(int(upper * 0.5), int(upper * 0.8)) if upper else 0)
+        return float(rng.randint(int(upper * quality), upper) if upper else 0)
+    return float(rng.randint(lo, hi))
+
+
+def _cell(e: Entry, value: float | None) -> str:
+    if value is None:
+        return ""
+    return fmt_number(value, 2 if e.kind == "percent" and not float(value).is_integer() else None)
+
+
+def appendix_text(unit_name: str, year: int, values: dict[str, float | None],
+                  notes: dict[str, str] | None = None) -> str:
+    """A synthetic appendix in the text layout of the bundled one (tab-separated, five columns)."""
+    from .catalog import SECTIONS
+
+    lines = ["PHỤ LỤC", f"THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH NĂM {year}",
+             SYNTHETIC_TITLE,
+             f"(Kèm theo Báo cáo số 99/BC-UBND ngày 15 tháng 12 năm {year}",
+             f"của Ủy ban nhân dân {unit_name})", "",
+             "THỨ TỰ\tTÊN CHỈ TIÊU\tĐƠN VỊ TÍNH\tSố lượng/ tỷ lệ\tGhi chú"]
+    section = None
+    for e in entries():
+        if e.section != section:
+            section = e.section
+            lines.append(f"{section}\t{SECTIONS[section][0]}\t\t\t")
+        label = ("- " if e.parent and entries_by_code()[e.parent].kind != "group" else "") + e.label_vi
+        note = (notes or {}).get(e.code, "")
+        lines.append(f"\t{label}\t{e.uom}\t{_cell(e, values.get(e.code))}\t{note}")
+    return "\n".join(lines) + "\n"
+
+
+def entries_by_code() -> dict[str, Entry]:
+    from .catalog import by_code
+
+    return by_code()
+
+
+def generate(out: str | Path, units: int = 12, years: list[int] | None = None, seed: int = 2022,
+             formats: tuple[str, ...] = ("txt",)) -> list[Path]:
+    """Write ``out/<year>/<unit>/phu-luc-cchc-<year>-<unit>.<ext>`` for every unit and year."""
+    out = Path(out).resolve()
+    raw = raw_dir().resolve()
+    if out == raw or raw in out.parents:
+        raise CchcError(f"{out}: synthetic data never goes under {raw}; use data/demo")
+    years = years or [2021, 2022, 2023]
+    written: list[Path] = []
+    for k, (slug, name) in enumerate(unit_names(units)):
+        base_quality = 0.86 + 0.1 * random.Random(seed + k).random()
+        for j, year in enumerate(sorted(years)):
+            rng = random.Random(f"{seed}-{slug}-{year}")
+            values = generate_values(rng, min(0.995, base_quality + 0.015 * j))
+            notes: dict[str, str] = {}
+            if k + 1 == FLAWED_UNIT:
+                values["III.dossiers_district_on_time"] = (values["III.dossiers_district_resolved"] or 0) + 12
+                notes["VII.edocs_commune_electronic"] = "100%"
+            folder = out / str(year) / slug
+            folder.mkdir(parents=True, exist_ok=True)
+            stem = f"phu-luc-cchc-{year}-{slug}"
+            if "txt" in formats:
+                p = folder / f"{stem}.txt"
+                p.write_text(appendix_text(name, year, values, notes), encoding="utf-8")
+                written.append(p)
+            if "xlsx" in formats:
+                from .template import write_workbook
+
+                p = folder / f"{stem}.xlsx"
+                write_workbook(p, year=year, unit_name=name, values=values, notes=notes, synthetic=True)
+                written.append(p)
+    return written
