@@ -35,6 +35,9 @@ test: $(STAMP) ## lint, unit tests and the notebooks under nbval
 	$(PY) -m pytest tests
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
 
+goldens: $(STAMP) ## re-run the notebooks, keep only the golden (NBVAL_CHECK_OUTPUT) outputs
+	$(PY) -m cchc_tools.goldens
+
 bench: $(STAMP) ## benchmarks, written to outputs/bench/latest.json
 	$(PY) -m benchmarks.run
 
@@ -45,4 +48,4 @@ clean: ## remove generated outputs (not the venv, never data/raw)
 	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +
 	find data/processed -mindepth 1 ! -name README.md -exec rm -rf {} +
 
-.PHONY: help venv brief brief-all demo test bench lab clean
+.PHONY: help venv brief brief-all demo test goldens bench lab clean

@@ -1,0 +1,110 @@
+"""Briefings end to end: papermill run, offline HTML, CSVs, index, failures kept and reported."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cchc_tools import UnknownUnitError, paths
+from cchc_tools.briefing import BriefingError, brief_unit, run_notebook, run_tasks, trend_task, unit_task
+from cchc_tools.cli import main
+from cchc_tools.goldens import MARK
+from cchc_tools.report import UnitBriefing, pick_report
+
+
+@pytest.fixture(scope="module")
+def briefed(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    brief_unit(2022, "vinh-chau", out_root=out)
+    return out
+
+
+def test_unit_briefing_outputs(briefed):
+    unit = briefed / "2022" / "vinh-chau"
+    assert sorted(p.name for p in unit.iterdir()) == ["briefing.html", "briefing.ipynb", "findings.csv",
+                                                       "indicators.csv"]
+    index = (briefed / "index.html").read_text(encoding="utf-8")
+    assert "2022/vinh-chau/briefing.html" in index
+
+
+def test_html_is_for_readers_and_offline(briefed):
+    html = (briefed / "2022" / "vinh-chau" / "briefing.html").read_text(encoding="utf-8")
+    # Vietnamese figures and narrative, in Vietnamese number format
+    assert "Năm 2022, thị xã Vĩnh Châu hoàn thành 25/27 nhiệm vụ của Kế hoạch CCHC, đạt 92,59%." in html
+    assert "99,87%" in html and "24.407" in html and "Chất lượng số liệu" in html
+    # no code, no prompts, no scripts, nothing fetched from the internet; images embedded
+    assert "UnitBriefing.load" not in html and "b.section(" not in html and MARK not in html
+    assert "<script" not in html.lower()
+    assert not re.search(r"(src|href)=[\"']https?://", html)
+    assert html.count("data:image/png;base64,") >= 4
+
+
+def test_briefing_notebook_is_executed_with_string_parameters(briefed):
+    nb = nbformat.read(briefed / "2022" / "vinh-chau" / "briefing.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and 'year = "2022"' in injected[0].source and 'unit = "vinh-chau"' in injected[0].source
+
+
+def test_input_text_is_escaped(tmp_path, seed_text):
+    folder = tmp_path / "data" / "2022" / "x"
+    folder.mkdir(parents=True)
+    evil = seed_text.replace("\tKhác\tThủ tục\t0\t", "\tKhác\tThủ tục\t0\t\n\t<img src=x onerror=alert(1)>\tCái\t3\t")
+    (folder / "a.txt").write_text(evil, encoding="utf-8")
+    b = UnitBriefing.load(2022, "vinh-chau", tmp_path / "data")
+    html = b.quality().data
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img" not in html
+
+
+def test_unknown_unit_or_year_lists_what_exists():
+    with pytest.raises(UnknownUnitError, match=r"available: vinh-chau: 2022 annual"):
+        brief_unit(2021, "vinh-chau")
+    with pytest.raises(UnknownUnitError, match="no annual appendix for unit 'soc-trang'"):
+        brief_unit(2022, "soc-trang")
+
+
+@pytest.mark.parametrize("unit", ["../x", "a/b", "..", "VINH", ""])
+def test_unit_slug_can_never_name_a_path(unit, tmp_path):
+    with pytest.raises(UnknownUnitError, match="invalid unit"):
+        unit_task(2022, unit, paths.raw_dir(), tmp_path)
+
+
+def test_failed_notebook_is_kept_and_reported(tmp_path):
+    task = unit_task(2022, "khong-co", paths.raw_dir(), tmp_path)
+    with pytest.raises(BriefingError) as info:
+        run_notebook(task)
+    assert "UnknownUnitError" in str(info.value) and info.value.notebook.exists()
+    assert info.value.notebook.name == "briefing.failed.ipynb"
+    assert not (tmp_path / "2022" / "khong-co" / "briefing.html").exists()
+
+
+def test_one_failure_never_stops_the_others(tmp_path):
+    tasks = [unit_task(2022, "khong-co", paths.raw_dir(), tmp_path), trend_task("vinh-chau", paths.raw_dir(), tmp_path)]
+    outcomes = {o.task.kind: o for o in run_tasks(tasks, jobs=2, progress=False)}
+    assert not outcomes["unit"].ok and "khong-co" in outcomes["unit"].error
+    assert outcomes["trend"].ok and (tmp_path / "trend" / "vinh-chau.html").exists()
+
+
+def test_cli_brief_all_on_demo_data(tmp_path, capsys):
+    data, out = tmp_path / "demo", tmp_path / "out"
+    assert main(["demo-data", "--units", "2", "--years", "2021,2022", "--out", str(data)]) == 0
+    (data / "2022" / "broken.txt").write_text("không phải phụ lục", encoding="utf-8")
+    assert main(["brief", "--all", "--data", str(data), "--out", str(out), "--jobs", "2", "--quiet"]) == 0
+    assert "8 notebooks done, 0 failed" in capsys.readouterr().out
+    for rel in ["2021/minh-hoa-01/briefing.html", "2022/minh-hoa-02/briefing.html", "2022/compare.html",
+                "trend/minh-hoa-01.html", "index.html"]:
+        assert (out / rel).exists(), rel
+    html = (out / "2022" / "minh-hoa-01" / "briefing.html").read_text(encoding="utf-8")
+    assert "DỮ LIỆU MẪU" in html and "so với năm 2021" in html
+    assert "DỮ LIỆU MẪU" in (out / "2022" / "compare.html").read_text(encoding="utf-8")
+
+
+def test_demo_data_never_goes_into_raw():
+    with pytest.raises(Exception, match="never goes under"):
+        main(["demo-data", "--units", "1", "--out", str(paths.raw_dir() / "demo")])
+
+
+def test_pick_report_year_as_string(seed_df):
+    assert pick_report(seed_df, "2022", "vinh-chau")["unit_name"] == "thị xã Vĩnh Châu"

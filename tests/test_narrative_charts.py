@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cchc_tools import charts, paths
+from cchc_tools.goldens import MARK
+from cchc_tools.narrative import Facts, change_phrase, html_table, paragraph, period_phrase, section_sentences
+
+
+@pytest.fixture(scope="module")
+def facts(seed_df) -> Facts:
+    return Facts(seed_df)
+
+
+@pytest.mark.parametrize(("period", "text"), [("annual", "Năm 2022"), ("Q3", "Quý III năm 2022"),
+                                              ("6-month", "6 tháng đầu năm 2022"), ("9-month", "9 tháng năm 2022")])
+def test_period_phrase(period, text):
+    assert period_phrase(period, 2022) == text
+
+
+def test_section_sentences_from_the_seed(facts):
+    who, when = "thị xã Vĩnh Châu", "Năm 2022"
+    assert section_sentences("I", facts, who, when)[0] == (
+        "Năm 2022, thị xã Vĩnh Châu hoàn thành 25/27 nhiệm vụ của Kế hoạch CCHC, đạt 92,59%.")
+    iii = " ".join(section_sentences("III", facts, who, when))
+    assert "Cấp huyện tiếp nhận 24.407 hồ sơ, đã giải quyết 23.856, trong đó đúng hạn 23.826/23.856 (99,87%)." in iii
+    vii = " ".join(section_sentences("VII", facts, who, when))
+    assert "cấp xã 12.425/42.002 (29,58%)" in vii and "221 dịch vụ công trực tuyến" in vii
+    for sec in ["I", "II", "III", "IV", "V", "VI", "VII"]:
+        assert section_sentences(sec, facts, who, when), sec
+
+
+def test_sections_with_no_data_say_so(seed_df):
+    empty = Facts(seed_df.assign(value=float("nan")))
+    assert section_sentences("III", empty, "x", "Năm 2022") == []
+    assert "chưa báo cáo" in paragraph([])
+
+
+def test_html_helpers_escape():
+    assert "&lt;b&gt;" in html_table(["a"], [["<b>"]]) and "<b>" not in html_table(["a"], [["<b>"]])
+    assert paragraph(["<i>x</i>"]) == "<p>&lt;i&gt;x&lt;/i&gt;</p>"
+
+
+def test_change_phrase():
+    assert change_phrase(99.87, 98.67, "năm 2021") == "tăng 1,20 điểm % so với năm 2021"
+    assert change_phrase(90.0, 92.5, "năm 2021") == "giảm 2,50 điểm % so với năm 2021"
+    assert change_phrase(90.0, None, "năm 2021") == ""
+
+
+def _texts(fig) -> list[str]:
+    out = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        out += [ax.get_xlabel(), ax.get_ylabel(), ax.get_title()]
+    return out
+
+
+def test_charts_have_vietnamese_title_axes_and_source(facts):
+    fig = charts.dossiers_chart(facts, "Năm 2022", "Phụ lục X")
+    assert fig._suptitle.get_text() == "Kết quả giải quyết hồ sơ TTHC – Năm 2022"
+    texts = _texts(fig)
+    assert "Số hồ sơ" in texts and "Cấp giải quyết" in texts and "Nguồn: Phụ lục X" in texts
+    assert charts.SYNTHETIC_BANNER not in texts
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert any("." in lab for lab in labels if len(lab) > 4)  # 20.000, Vietnamese grouping
+
+
+def test_synthetic_charts_carry_the_banner(facts):
+    fig = charts.edocs_chart(facts, "Năm 2022", "x", synthetic=True)
+    assert charts.SYNTHETIC_BANNER in _texts(fig)
+
+
+def test_chart_without_data_is_none(seed_df):
+    assert charts.staff_chart(Facts(seed_df.assign(value=float("nan"))), "Năm 2022", "x") is None
+
+
+def test_notebooks_store_only_golden_outputs_and_no_machine_paths():
+    for nb_path in sorted(paths.notebooks_dir().glob("*.ipynb")):
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        text = nb_path.read_text(encoding="utf-8")
+        assert "/root/" not in text and "/home/" not in text and "/tmp/" not in text, nb_path
+        params = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+        assert len(params) == (0 if nb_path.name == "explore.ipynb" else 1), nb_path.name
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code" and MARK not in "".join(cell["source"]):
+                assert cell["outputs"] == [], (nb_path.name, cell["source"])
+        golden = [c for c in nb["cells"] if MARK in "".join(c["source"])]
+        assert golden and all(c["outputs"] for c in golden), nb_path.name
