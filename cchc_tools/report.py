@@ -393,6 +393,16 @@ class UnitTrend:
         rows = [[name] + [_value_text(v) for v in r] for name, r in wide.iterrows()]
         return HTML(html_table(["Chỉ số"] + order, rows))
 
+    def summary(self) -> str:
+        """Headline indicators per period as plain text (the golden output nbval checks)."""
+        head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)].sort_values(["year", "period"])
+        lines = [f"{self.name}: {len(self.reps)} kỳ báo cáo"]
+        for name, g in head.groupby("name_vi", sort=False):
+            pts = "; ".join(f"{self._label(y, p)} {_value_text(v)}"
+                            for y, p, v in zip(g["year"], g["period"], g["value"], strict=True))
+            lines.append(f"{name}: {pts}")
+        return "\n".join(lines)
+
     def chart(self):
         head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)].sort_values(["year", "period"])
         series = {n: [(self._label(y, p), v) for y, p, v in zip(g["year"], g["period"], g["value"], strict=True)]
