@@ -31,7 +31,7 @@ demo: $(STAMP) ## synthetic demo data in data/demo and briefings from it
 	$(VENV)/bin/cchc brief --all --data data/demo --out outputs/demo
 
 test: $(STAMP) ## lint, unit tests and the notebooks under nbval
-	$(VENV)/bin/ruff check cchc_tools tests benchmarks
+	$(VENV)/bin/ruff check cchc_tools tests $(wildcard benchmarks)
 	$(PY) -m pytest tests
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
 

@@ -116,6 +116,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from .template import write_workbook
+
+    out = write_workbook(args.out, year=args.year, level=args.level)
+    print(f"wrote the fill-in template {out} ({args.level}, {args.year})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cchc", description="CCHC appendix kit")
     parser.add_argument("--version", action="version", version=f"cchc-kit {__version__}")
@@ -142,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_brief)
+
+    p = sub.add_parser("template", help="write the blank fill-in Excel template for units")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--level", default="district", choices=["province", "department", "district", "commune"])
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("demo-data", help="write synthetic appendices of fictional units (never into data/raw)")
     p.add_argument("--units", type=int, default=12)

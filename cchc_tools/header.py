@@ -97,11 +97,29 @@ def parse_title(lines: list[str]) -> ReportMeta:
     if m:
         d, mo, y = (int(g) for g in m.groups())
         meta.report_date = f"{y:04d}-{mo:02d}-{d:02d}"
-    m = re.search(r".*\bcủa\s+(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)?\s*(.+?)\s*\)?\s*$", text,
+    m = re.search(r".*\bcủa\s+(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)?\s*(.+?)\s*$", _attachment(text),
                   re.IGNORECASE)
     if m:
         name = clean(m.group(1)).rstrip(")").strip()
-        meta.unit_name = name
-        meta.unit = unit_slug(name)
-        meta.level = unit_level(name, meta.year)
+        if "…" not in name and "..." not in name:  # a blank template: "……… (ghi tên đơn vị)"
+            meta.unit_name = name
+            meta.unit = unit_slug(name)
+            meta.level = unit_level(name, meta.year)
     return meta
+
+
+def _attachment(text: str) -> str:
+    """The "(Kèm theo Báo cáo ...)" part of the title, up to its closing parenthesis."""
+    start = text.lower().find("kèm theo")
+    if start < 0:
+        return text
+    depth, end = 1, len(text)
+    for i in range(start, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                end = i
+                break
+    return text[start:end]

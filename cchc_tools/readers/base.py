@@ -49,6 +49,30 @@ def is_header(cells: list[str]) -> bool:
     return "ten chi tieu" in joined and ("don vi tinh" in joined or "so luong" in joined)
 
 
+COLUMN_KEYS = {"stt": ("thu tu", "stt", "tt"), "label": ("ten chi tieu", "chi tieu", "noi dung"),
+               "uom": ("don vi tinh", "dvt"), "value": ("so luong", "ty le", "gia tri", "ket qua"),
+               "note": ("ghi chu",), "code": ("ma chi tieu",)}
+
+
+def header_columns(cells: list[str]) -> dict[str, int]:
+    """Which column holds what, from the header row's texts (spelling and case do not matter)."""
+    found: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        f = _fold(cell or "")
+        if not f:
+            continue
+        for key in ("code", "label", "uom", "note", "stt", "value"):
+            if key not in found and any(f == k or f.startswith(k) for k in COLUMN_KEYS[key]):
+                found[key] = i
+                break
+    return found
+
+
+def pick(cells: list, cols: dict[str, int], key: str):
+    i = cols.get(key)
+    return cells[i] if i is not None and i < len(cells) else None
+
+
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII")
 _STT = re.compile(r"^(?:[IVX]{1,4}|\d{1,3}(?:\.\d{1,3})*|[a-zđ])[.)]?$", re.IGNORECASE)
 

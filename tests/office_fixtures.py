@@ -1,0 +1,100 @@
+"""Build the bundled appendix as Word and Excel files, the way units send them."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from cchc_tools.numbers import parse_number
+from cchc_tools.readers.text import read_text
+
+HEADER = ["THỨ TỰ", "TÊN CHỈ TIÊU", "ĐƠN VỊ TÍNH", "Số lượng/ tỷ lệ", "Ghi chú"]
+
+
+def seed_rows(seed_path: Path):
+    raw = read_text(seed_path)
+    return raw.title, raw.rows
+
+
+def build_docx(seed_path: Path, out: Path, split_at: int = 100) -> Path:
+    """The seed as a Word document: an unrelated table first, the appendix split in two tables at a page
+    break with its header repeated, and section rows merged across the last four columns."""
+    import docx
+
+    title, rows = seed_rows(seed_path)
+    doc = docx.Document()
+    other = doc.add_table(rows=2, cols=2)
+    other.cell(0, 0).text, other.cell(0, 1).text = "Nơi nhận", "Ghi chú"
+    other.cell(1, 0).text = "Sở Nội vụ"
+    for line in title:
+        doc.add_paragraph(line)
+    chunks = [rows[:split_at], rows[split_at:]]
+    for k, chunk in enumerate(chunks):
+        if k:
+            doc.add_page_break()
+        t = doc.add_table(rows=1 + len(chunk), cols=5)
+        rows_ = list(t.rows)
+        for cell, h in zip(rows_[0].cells, HEADER, strict=True):
+            cell.text = h
+        for row, r in zip(rows_[1:], chunk, strict=True):
+            cells = row.cells
+            if r.stt in ("I", "II", "III", "IV", "V", "VI", "VII") and not r.uom and not r.value:
+                cells[0].text = r.stt
+                merged = cells[1].merge(cells[4])
+                merged.text = r.label
+                continue
+            for cell, text in zip(cells, [r.stt, r.label, r.uom, str(r.value or ""), r.note], strict=True):
+                cell.text = text
+    doc.add_paragraph("Người lập biểu")
+    doc.save(out)
+    return out
+
+
+def build_xlsx(seed_path: Path, out: Path, *, extra_sheet: bool = True) -> Path:
+    """The seed as an Excel sheet: merged title rows, values as numbers on even rows and as Vietnamese text
+    on odd ones, percentages stored as fractions with a % format on one row."""
+    from openpyxl import Workbook
+
+    title, rows = seed_rows(seed_path)
+    wb = Workbook()
+    if extra_sheet:
+        wb.active.title = "Hướng dẫn"
+        wb.active["A1"] = "Hướng dẫn điền phụ lục"
+        ws = wb.create_sheet("PL CCHC 2022")
+    else:
+        ws = wb.active
+    for line in title:
+        ws.append([line])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=5)
+    ws.append([])
+    ws.append(HEADER)
+    for i, r in enumerate(rows):
+        value = r.value or None
+        num = parse_number(value) if value else None
+        if num is not None and i % 2 == 0:
+            value = int(num) if num.is_integer() else num
+        ws.append([r.stt or None, r.label, r.uom or None, value, r.note or None])
+        if r.label.startswith("Tỷ lệ hoàn thành Kế hoạch"):
+            cell = ws.cell(ws.max_row, 4)
+            cell.value, cell.number_format = 0.9259, "0.00%"
+    wb.save(out)
+    return out
+
+
+def add_cached_formula(path: Path, cell: str, formula: str, cached: str | None) -> None:
+    """Turn a cell into a formula, with or without a cached value, by editing the sheet XML."""
+    with zipfile.ZipFile(path) as zf:
+        items = {n: zf.read(n) for n in zf.namelist()}
+    for name, data in items.items():
+        if not name.startswith("xl/worksheets/sheet"):
+            continue
+        text = data.decode()
+        pat = re.compile(rf'<c r="{cell}"[^>]*?(?:/>|>.*?</c>)', re.DOTALL)
+        if pat.search(text):
+            v = f"<v>{cached}</v>" if cached is not None else ""
+            text = pat.sub(f'<c r="{cell}"><f>{formula}</f>{v}</c>', text, count=1)
+            items[name] = text.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in items.items():
+            zf.writestr(name, data)
