@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 
 from .catalog import SECTION_ORDER, SECTIONS, Entry, entries
 from .readers.base import RawRow, roman_section
-from .text import clean, label_key
+from .text import label_key
 
 MIN_SCORE = 62.0  # below this a label never matches
 GAIN_FLOOR = 50.0  # a match is worth (score - GAIN_FLOOR) in the alignment
@@ -36,7 +36,7 @@ _CACHE_MAX = 50_000
 
 def section_of(row: RawRow) -> str | None:
     """The section a row opens, if it is a section heading row."""
-    if clean(str(row.value or "")) or row.uom:
+    if row.uom or (row.value is not None and str(row.value).strip()):
         return None
     sec = roman_section(row.stt)
     key = label_key(row.label)
@@ -112,11 +112,29 @@ def match_rows(rows: Sequence[RawRow], cat: Sequence[Entry]) -> list[int | None]
     return result
 
 
+_file_cache: dict[tuple, list[tuple[int, str, str]]] = {}
+
+
 def align(rows: Sequence[RawRow]) -> list[tuple[RawRow, str, str]]:
     """(row, section, code) for every indicator row; section heading rows are dropped.
 
-    Rows that carry a code of their own (the kit's Excel template) keep it.
+    Rows that carry a code of their own (the kit's Excel template) keep it. The
+    result depends only on each row's number, label, unit, code and whether it
+    has a value, so files made from one template are aligned once.
     """
+    key = tuple((r.stt, r.label, r.uom, r.code, bool(r.value) if isinstance(r.value, str) else r.value is not None)
+                for r in rows)
+    plan = _file_cache.get(key)
+    if plan is None:
+        position = {id(r): i for i, r in enumerate(rows)}
+        plan = [(position[id(row)], sec, code) for row, sec, code in _align_uncached(rows)]
+        if len(_file_cache) >= _CACHE_MAX:
+            _file_cache.clear()
+        _file_cache[key] = plan
+    return [(rows[i], sec, code) for i, sec, code in plan]
+
+
+def _align_uncached(rows: Sequence[RawRow]) -> list[tuple[RawRow, str, str]]:
     cat = entries()
     known = {e.code for e in cat}
     by_section: dict[str, list[Entry]] = {s: [e for e in cat if e.section == s] for s in SECTION_ORDER}
@@ -124,7 +142,7 @@ def align(rows: Sequence[RawRow]) -> list[tuple[RawRow, str, str]]:
     current: str | None = None
     pending: list[RawRow] = []
     for row in rows:
-        sec = section_of(row)
+        sec = None if row.uom or row.value else section_of(row)
         if sec is not None:
             if pending or current is not None:
                 groups.append((current, pending))

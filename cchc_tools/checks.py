@@ -269,16 +269,27 @@ def _fractional(rule: dict, ctx: Context) -> Iterator[Finding]:
                            "có thể đây là tỷ lệ ghi nhầm dòng.", f"Count {row.value:g} has a fractional part.")
 
 
+def _flag_pairs(ctx: Context, mask: pd.Series, column: str, bad) -> pd.Series:
+    """Rows under ``mask`` whose (code, column) pair fails ``bad(code, value)``; decided once per distinct pair."""
+    sub = ctx.df.loc[mask, ["code", column]]
+    pairs = sub.drop_duplicates()
+    failing = {(c, v) for c, v in zip(pairs["code"], pairs[column], strict=True) if bad(c, v)}
+    if not failing:
+        return pd.Series(False, index=ctx.df.index)
+    keys = pd.MultiIndex.from_frame(sub)
+    hit = pd.Series(False, index=ctx.df.index)
+    hit.loc[sub.index] = keys.isin(list(failing))
+    return hit
+
+
 @family("codelist_value")
 def _codelist(rule: dict, ctx: Context) -> Iterator[Finding]:
     allowed = {e.code: e.allowed_codes() for e in entries() if e.kind in ("flag", "category")}
     mask = ctx.kind.isin(["flag", "category"]) & ctx.df["value"].notna()
-    for row in _rows(ctx, mask):
-        codes = allowed[row.code]
-        if row.value not in codes:
-            listing = ", ".join(f"{name} = {int(k)}" for k, name in codes.items())
-            yield _row_finding(rule, row, f"Dòng «{row.label}» chỉ nhận các giá trị {listing}, "
-                               f"nhưng ghi {row.raw_value}.", f"Value {row.value:g} is not in the code list.")
+    for row in _rows(ctx, _flag_pairs(ctx, mask, "value", lambda c, v: v not in allowed[c])):
+        listing = ", ".join(f"{name} = {int(k)}" for k, name in allowed[row.code].items())
+        yield _row_finding(rule, row, f"Dòng «{row.label}» chỉ nhận các giá trị {listing}, "
+                           f"nhưng ghi {row.raw_value}.", f"Value {row.value:g} is not in the code list.")
 
 
 def _uom_key(text: str) -> str:
@@ -291,16 +302,19 @@ def _uom_mismatch(rule: dict, ctx: Context) -> Iterator[Finding]:
     for i, names in enumerate(rule.get("synonyms", [])):
         for name in names:
             groups[_uom_key(name)] = i
-    mask = (ctx.df["code"] != "") & (ctx.df["uom"] != "") & (ctx.kind != "group")
-    for row in _rows(ctx, mask):
-        want = ctx.catalog[row.code]
+
+    def bad(code: str, uom: str) -> bool:
+        want = ctx.catalog[code]
         if not want.uom:
-            continue
-        if want.kind in ("flag", "category") and parse_codelist(row.uom) == want.allowed_codes():
-            continue
-        a, b = _uom_key(row.uom), _uom_key(want.uom)
-        if a == b or (a in groups and groups.get(a) == groups.get(b)):
-            continue
+            return False
+        if want.kind in ("flag", "category") and parse_codelist(uom) == want.allowed_codes():
+            return False
+        a, b = _uom_key(uom), _uom_key(want.uom)
+        return not (a == b or (a in groups and groups.get(a) == groups.get(b)))
+
+    mask = (ctx.df["code"] != "") & (ctx.df["uom"] != "") & (ctx.kind != "group")
+    for row in _rows(ctx, _flag_pairs(ctx, mask, "uom", bad)):
+        want = ctx.catalog[row.code]
         yield _row_finding(rule, row, f"Dòng «{row.label}» ghi đơn vị tính «{row.uom}», "
                            f"trong khi mẫu quy định «{want.uom}».",
                            f"Unit of measure '{row.uom}' where the catalog has '{want.uom}'.")

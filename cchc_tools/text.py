@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import AppendixError
 
-_SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u200b\ufeff]+")
 # Characters that never occur in a text appendix; a few of them mean binary data.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
+# Whitespace other than a plain space, tab or line break; found with fast substring tests.
+ODD_SPACES = ("  ", "\u00a0", "\u2007", "\u202f", "\u2009", "\u200a", "\u2002", "\u2003", "\u3000", "\x0b", "\x0c",
+              "\u1680", "\u2000", "\u2001", "\u2004", "\u2005", "\u2006", "\u2008", "\u205f", "\x85")
+
+
+def has_odd_spaces(text: str) -> bool:
+    return any(ch in text for ch in ODD_SPACES)
 # Byte pairs typical of the legacy Vietnamese encodings TCVN3 (ABC) and VNI.
 _LEGACY_HINT = "a legacy Vietnamese encoding (TCVN3/VNI) or Windows-1258: save the file as UTF-8"
 
@@ -46,17 +55,32 @@ def decode(data: bytes, path: str | Path) -> str:
                 return text
         raise AppendixError(path, "this is a binary file, not a text appendix",
                             expected="a text, .docx or .xlsx appendix")
+    if data[:65536].translate(None, _NOT_CONTROL):  # any control byte left: locate it below
+        text = data.decode("utf-8", errors="replace")
+        bad = _CONTROL.search(text[:65536])
+        if bad:
+            line = text[: bad.start()].count("\n") + 1
+            raise AppendixError(path, f"control character {bad.group()!r} in the text", line=line,
+                                expected="a text appendix; this looks like a binary file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise AppendixError(path, f"byte 0x{data[exc.start]:02x} is not UTF-8", line=line,
                             expected=f"UTF-8 text; this looks like {_LEGACY_HINT}") from None
-    bad = _CONTROL.search(text[:65536])
-    if bad:
-        line = text[: bad.start()].count("\n") + 1
-        raise AppendixError(path, f"control character {bad.group()!r} in the text", line=line,
-                            expected="a text appendix; this looks like a binary file")
+    return text
+
+
+_INVISIBLE = ("\u200b", "\ufeff", "\u00ad")
+
+
+def nfc(text: str) -> str:
+    """NFC, without zero-width spaces, BOMs or soft hyphens (done once per file, not per cell)."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    for ch in _INVISIBLE:
+        if ch in text:
+            text = text.replace(ch, "")
     return text
 
 
@@ -64,12 +88,13 @@ def clean(text: str | None) -> str:
     """NFC, one plain space between words, no leading or trailing space."""
     if not text:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return " ".join(nfc(text).split())
 
 
 _LABEL_EDGES = re.compile(r"^[\s\-–—•+*.]+|[\s:;.,]+$")
 
 
+@lru_cache(maxsize=100_000)
 def label_key(label: str) -> str:
     """The form of a label used for matching: cleaned, lower case, no list dash or end colon."""
     return _LABEL_EDGES.sub("", clean(label)).lower()
@@ -79,9 +104,9 @@ _ASCII_FOLD = str.maketrans({"đ": "d", "Đ": "D"})
 
 
 def ascii_fold(text: str) -> str:
-    """Vietnamese text without diacritics (``Vĩnh Châu`` -> ``Vinh Chau``)."""
+    """Vietnamese text without diacritics (``Vĩnh Châu`` -> ``Vinh Chau``); other non-ASCII is dropped."""
     decomposed = unicodedata.normalize("NFD", text.translate(_ASCII_FOLD))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
 def slugify(text: str) -> str:

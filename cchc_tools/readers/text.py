@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import AppendixError
-from ..text import clean, decode
+from ..text import clean, decode, has_odd_spaces, nfc
 from .base import RawRow, RawTable, is_header, looks_like_stt
 
 
@@ -38,7 +38,8 @@ def split_fields(fields: list[str]) -> tuple[str, str, str, str, str]:
 def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
     if data is None:
         data = Path(path).read_bytes()
-    text = decode(data, path)
+    text = nfc(decode(data, path))
+    odd = has_odd_spaces(text)  # rare: then every cell is normalised the slow way
     table = RawTable(path=str(path), format="text")
     lines = text.splitlines()
     header_at = None
@@ -55,13 +56,20 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
                             line=1, expected="a header row THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / "
                             "Số lượng/ tỷ lệ / Ghi chú, separated by tabs")
     table.header_line = header_at + 1
+    rows = table.rows
     for i in range(header_at + 1, len(lines)):
         line = lines[i]
-        if not line.strip():
+        fields = line.split("\t")
+        if len(fields) == 5:
+            stt, label, uom, value, note = fields
+        elif not line.strip():
             continue
-        stt, label, uom, value, note = split_fields(line.split("\t"))
-        if not clean(label) and not clean(value):
+        else:
+            stt, label, uom, value, note = split_fields(fields)
+        if odd:
+            stt, label, uom, value, note = (" ".join(f.split()) for f in (stt, label, uom, value, note))
+        label, value = label.strip(), value.strip()
+        if not label and not value:
             continue
-        table.rows.append(RawRow(line=i + 1, stt=clean(stt), label=clean(label), uom=clean(uom),
-                                 value=clean(value), note=clean(note)))
+        rows.append(RawRow(i + 1, stt.strip(), label, uom.strip(), value, note.strip()))
     return table
