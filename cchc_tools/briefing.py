@@ -93,7 +93,7 @@ def run_notebook(task: Task, timeout: int = DEFAULT_TIMEOUT) -> Path:
             try:
                 pm.execute_notebook(str(notebooks_dir() / task.notebook), str(tmp), parameters=task.parameters,
                                     kernel_name=KERNEL, execution_timeout=timeout, progress_bar=False,
-                                    cwd=str(notebooks_dir()), log_output=False)
+                                    cwd=str(notebooks_dir()), log_output=False, request_save_on_cell_execute=False)
             except BaseException:
                 if tmp.exists() and tmp.stat().st_size:
                     os.replace(tmp, failed)

@@ -68,18 +68,21 @@ class Context:
         if not (known | (df["code"] == "")).all():  # codes of another catalog version: unmatched here
             df = df.assign(code=df["code"].where(known, ""))
         self.df = df
-        values, lines, self.keys = wide(df)
-        codes = [e.code for e in entries()]
-        self.sources = list(self.keys.index)
-        self.row = {s: i for i, s in enumerate(self.sources)}
-        self.col = {c: i for i, c in enumerate(codes)}
-        self.V = values.reindex(index=self.sources, columns=codes).to_numpy(dtype=float)
-        self.L = lines.reindex(index=self.sources, columns=codes).to_numpy(dtype=float)
-        kinds = {e.code: e.kind for e in entries()}
-        self.kind = df["code"].map(kinds).fillna("")
+        w = wide(df)
+        self.keys, self.sources, self.row, self.col, self.V, self.L = w.keys, w.sources, w.row, w.col, w.V, w.L
+        self.duplicates = w.duplicates
+        kinds = ["count", "percent", "flag", "category", "text", "group", ""]
+        of_entry = np.array([kinds.index(e.kind) for e in entries()] + [len(kinds) - 1])
+        self.kind = pd.Series(pd.Categorical.from_codes(of_entry[w.code_idx], kinds), index=df.index)
+
+        def filled(column: str) -> pd.Series:
+            return pd.Series(df[column].to_numpy(dtype=object) != "", index=df.index)
+
+        self.coded, self.has_raw, self.has_uom, self.has_note = (filled(c) for c in ("code", "raw_value", "uom",
+                                                                                     "note"))
 
     def key(self, source: str) -> list:
-        k = self.keys.loc[source]
+        k = self.keys.iloc[self.row[source]]
         return [source, k["unit"], k["year"], k["period"]]
 
     def label(self, code: str) -> str:
@@ -211,7 +214,7 @@ def _rate_matches(rule: dict, ctx: Context) -> Iterator[Finding]:
 def _note_rate(rule: dict, ctx: Context) -> Iterator[Finding]:
     code, num, den = rule["code"], list(rule["num"]), list(rule["den"])
     n, d = ctx.sum(num), ctx.sum(den)
-    rows = ctx.df[(ctx.df["code"] == code) & (ctx.df["note"] != "")].drop_duplicates("source")
+    rows = ctx.df[ctx.has_note & (ctx.df["code"] == code)].drop_duplicates("source")
     for src, note in zip(rows["source"], rows["note"], strict=True):
         reported = note_percent(note)
         i = ctx.row[src]
@@ -232,14 +235,14 @@ def _rows(ctx: Context, mask) -> Iterator:
 
 @family("unmatched_row")
 def _unmatched(rule: dict, ctx: Context) -> Iterator[Finding]:
-    for row in _rows(ctx, ctx.df["code"] == ""):
+    for row in _rows(ctx, ~ctx.coded):
         yield _row_finding(rule, row, f"Dòng «{row.label}» không khớp với chỉ tiêu nào trong danh mục.",
                            f"Row '{row.label}' matches no catalog entry.")
 
 
 @family("value_not_number")
 def _not_number(rule: dict, ctx: Context) -> Iterator[Finding]:
-    mask = (ctx.df["raw_value"] != "") & ctx.df["value"].isna() & (ctx.kind != "text")
+    mask = ctx.has_raw & ctx.df["value"].isna() & (ctx.kind != "text")
     for row in _rows(ctx, mask):
         yield _row_finding(rule, row, f"Giá trị «{row.raw_value}» của dòng «{row.label}» không phải là số "
                            "viết theo kiểu Việt Nam (ví dụ 24.407 hoặc 92,59); không đọc giá trị này.",
@@ -312,7 +315,7 @@ def _uom_mismatch(rule: dict, ctx: Context) -> Iterator[Finding]:
         a, b = _uom_key(uom), _uom_key(want.uom)
         return not (a == b or (a in groups and groups.get(a) == groups.get(b)))
 
-    mask = (ctx.df["code"] != "") & (ctx.df["uom"] != "") & (ctx.kind != "group")
+    mask = ctx.coded & ctx.has_uom & (ctx.kind != "group")
     for row in _rows(ctx, _flag_pairs(ctx, mask, "uom", bad)):
         want = ctx.catalog[row.code]
         yield _row_finding(rule, row, f"Dòng «{row.label}» ghi đơn vị tính «{row.uom}», "
@@ -322,8 +325,9 @@ def _uom_mismatch(rule: dict, ctx: Context) -> Iterator[Finding]:
 
 @family("uom_missing")
 def _uom_missing(rule: dict, ctx: Context) -> Iterator[Finding]:
-    has_uom = ctx.df["code"].map({e.code: bool(e.uom) for e in entries()}).fillna(False).astype(bool)
-    mask = has_uom & (ctx.df["uom"] == "") & (ctx.df["raw_value"] != "") & (ctx.kind != "group")
+    wants = {e.code for e in entries() if e.uom and e.kind != "group"}
+    mask = ~ctx.has_uom & ctx.has_raw
+    mask &= pd.Series([c in wants for c in ctx.df["code"]], index=ctx.df.index)
     for row in _rows(ctx, mask):
         want = ctx.catalog[row.code].uom
         yield _row_finding(rule, row, f"Dòng «{row.label}» có số liệu nhưng không ghi đơn vị tính "
@@ -341,20 +345,19 @@ def _required(rule: dict, ctx: Context) -> Iterator[Finding]:
 @family("missing_rows")
 def _missing_rows(rule: dict, ctx: Context) -> Iterator[Finding]:
     wanted = [e.code for e in entries() if e.kind != "group"]
-    present = ctx.df[ctx.df["code"] != ""].groupby("source")["code"].agg(set)
-    for source, have in present.items():
-        missing = [c for c in wanted if c not in have]
-        if missing:
-            shown = ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
-            yield _finding(ctx, rule, source, f"Thiếu {len(missing)} dòng so với mẫu phụ lục: {shown}.",
-                           f"{len(missing)} template rows are missing: {shown}.", missing, values="", lines="")
+    absent = np.isnan(ctx.L[:, [ctx.col[c] for c in wanted]])
+    present_any = ~np.isnan(ctx.L).all(axis=1)  # a report with no coded row at all says nothing here
+    for r in np.flatnonzero(absent.any(axis=1) & present_any):
+        missing = [c for c, gone in zip(wanted, absent[r], strict=True) if gone]
+        shown = ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
+        yield _finding(ctx, rule, ctx.sources[r], f"Thiếu {len(missing)} dòng so với mẫu phụ lục: {shown}.",
+                       f"{len(missing)} template rows are missing: {shown}.", missing, values="", lines="")
 
 
 @family("duplicate_code")
 def _duplicate_code(rule: dict, ctx: Context) -> Iterator[Finding]:
-    coded = ctx.df[ctx.df["code"] != ""]
-    dup = coded[coded.duplicated(["source", "code"], keep=False)]
-    for (source, code), grp in dup.groupby(["source", "code"], sort=False):
+    for source, code in ctx.duplicates:
+        grp = ctx.df[(ctx.df["source"] == source) & (ctx.df["code"] == code)]
         lines = "; ".join(str(x) for x in grp["line"])
         vals = "; ".join(grp["raw_value"])
         yield _finding(ctx, rule, source, f"Chỉ tiêu «{ctx.label(code)}» xuất hiện {len(grp)} lần "
@@ -378,8 +381,11 @@ def _duplicate_report(rule: dict, ctx: Context) -> Iterator[Finding]:
 
 @family("metadata_missing")
 def _metadata(rule: dict, ctx: Context) -> Iterator[Finding]:
-    for source, k in ctx.keys.iterrows():
-        missing = [name for name, val in (("đơn vị", k["unit_name"]), ("năm", k["year"])) if pd.isna(val) or val == ""]
+    no_name = (ctx.keys["unit_name"].fillna("") == "").to_numpy()
+    no_year = ctx.keys["year"].isna().to_numpy()
+    for r in np.flatnonzero(no_name | no_year):
+        source = ctx.sources[r]
+        missing = [name for name, gone in (("đơn vị", no_name[r]), ("năm", no_year[r])) if gone]
         if missing:
             yield _finding(ctx, rule, source, f"Tiêu đề phụ lục không ghi {' và '.join(missing)} báo cáo.",
                            "The title lines give no " + " or ".join(missing) + ".", [], values="", lines="")
@@ -387,7 +393,7 @@ def _metadata(rule: dict, ctx: Context) -> Iterator[Finding]:
 
 @family("note_ratio")
 def _note_ratio(rule: dict, ctx: Context) -> Iterator[Finding]:
-    mask = (ctx.kind == "percent") & ctx.df["value"].notna() & (ctx.df["note"] != "")
+    mask = (ctx.kind == "percent") & ctx.df["value"].notna() & ctx.has_note
     for row in _rows(ctx, mask):
         ratio = note_ratio(row.note)
         if not ratio or ratio[1] <= 0 or ratio[0] > ratio[1]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from .catalog import entries
 from .registry import indicator_specs
 
 REPORT_KEYS = ["source", "unit", "unit_name", "level", "year", "period"]
@@ -13,31 +16,54 @@ OUT_COLUMNS = REPORT_KEYS + ["indicator", "section", "name_vi", "name_en", "valu
                              "denominator", "inputs", "lines", "reason", "reason_vi", "headline"]
 
 
-def wide(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per report (one row per source): values, source lines and report keys, by catalog code.
+@dataclass
+class Wide:
+    """Per report (one row per source) and catalog code: values ``V`` and source lines ``L``.
 
-    A code reported twice in one report keeps its first row (``validate`` reports the duplicate).
+    ``L`` is NaN where the report has no row for the code; ``V`` is NaN there and where the
+    cell was blank. A code reported twice in one report keeps its first row (``validate``
+    reports the duplicate). ``keys`` holds each report's unit, name, level, year and period.
     """
-    rows = df[df["code"] != ""].drop_duplicates(["source", "code"])
-    values = rows.pivot(index="source", columns="code", values="value")
-    lines = rows.pivot(index="source", columns="code", values="line")
-    keys = df.drop_duplicates("source").set_index("source")[REPORT_KEYS[1:]]
-    return values, lines, keys
+
+    sources: list[str]
+    codes: list[str]
+    V: np.ndarray
+    L: np.ndarray
+    keys: pd.DataFrame
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    code_idx: np.ndarray | None = None  # per tidy row: its column in V, or -1
+    row: dict[str, int] = field(init=False)
+    col: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.row = {s: i for i, s in enumerate(self.sources)}
+        self.col = {c: i for i, c in enumerate(self.codes)}
+
+    def sum(self, codes: list[str]) -> np.ndarray:
+        """Per report, the sum of the codes; NaN where any of them is blank."""
+        return self.V[:, [self.col[c] for c in codes]].sum(axis=1)
 
 
-def _sum(values: pd.Series, codes: list[str]) -> tuple[float, list[str]]:
-    missing = [c for c in codes if c not in values.index or pd.isna(values[c])]
-    if missing:
-        return math.nan, missing
-    return float(sum(values[c] for c in codes)), []
+def wide(df: pd.DataFrame) -> Wide:
+    codes = [e.code for e in entries()]
+    col = {c: i for i, c in enumerate(codes)}
+    src_idx, sources = pd.factorize(df["source"], sort=False)
+    code_idx = np.fromiter((col.get(c, -1) for c in df["code"]), dtype=np.int64, count=len(df))
+    known = code_idx >= 0
+    flat = src_idx[known] * len(codes) + code_idx[known]
+    uniq, first, counts = np.unique(flat, return_index=True, return_counts=True)  # first row of each pair
+    V = np.full((len(sources), len(codes)), np.nan)
+    L = np.full((len(sources), len(codes)), np.nan)
+    V.flat[uniq] = df["value"].to_numpy(dtype=float)[known][first]
+    L.flat[uniq] = df["line"].to_numpy(dtype=float)[known][first]
+    _, first_rows = np.unique(src_idx, return_index=True)
+    keys = df.iloc[first_rows].set_index("source")[REPORT_KEYS[1:]]
+    dups = [(sources[f // len(codes)], codes[f % len(codes)]) for f in uniq[counts > 1]]
+    return Wide(list(sources), codes, V, L, keys.loc[list(sources)], dups, code_idx)
 
 
-def _fmt_inputs(values: pd.Series, codes: list[str]) -> str:
-    out = []
-    for c in codes:
-        v = values.get(c, math.nan)
-        out.append(f"{c}={'' if pd.isna(v) else f'{v:g}'}")
-    return "; ".join(out)
+def _fmt(v: float) -> str:
+    return "" if math.isnan(v) else f"{v:g}"
 
 
 def indicators(df: pd.DataFrame) -> pd.DataFrame:
@@ -48,36 +74,41 @@ def indicators(df: pd.DataFrame) -> pd.DataFrame:
     """
     if df.empty:
         return pd.DataFrame(columns=OUT_COLUMNS)
-    values, lines, keys = wide(df)
+    w = wide(df)
+    keys = w.keys
     records = []
-    for source in keys.index:
-        vals = values.loc[source] if source in values.index else pd.Series(dtype=float)
-        lns = lines.loc[source] if source in lines.index else pd.Series(dtype=float)
-        key = [source, *keys.loc[source].tolist()]
-        for spec in indicator_specs():
+    for spec in indicator_specs():
+        if "reported" in spec:
+            num_codes, den_codes = [spec["reported"]], []
+        else:
+            num_codes, den_codes = list(spec["numerator"]), list(spec["denominator"])
+        codes = num_codes + den_codes
+        cols = [w.col[c] for c in codes]
+        for r, source in enumerate(w.sources):
+            vals = w.V[r, cols]
+            missing = [c for c, v in zip(codes, vals, strict=True) if math.isnan(v)]
+            num = float(vals[: len(num_codes)].sum())
+            den = float(vals[len(num_codes):].sum()) if den_codes else math.nan
             reason = reason_vi = ""
-            if "reported" in spec:
-                codes = [spec["reported"]]
-                value, missing = _sum(vals, codes)
-                num = den = math.nan
-            else:
-                codes = list(spec["numerator"]) + list(spec["denominator"])
-                num, miss_n = _sum(vals, list(spec["numerator"]))
-                den, miss_d = _sum(vals, list(spec["denominator"]))
-                missing = miss_n + miss_d
-                value = math.nan
-                if not missing:
-                    if den == 0:
-                        reason, reason_vi = "denominator is 0", "mẫu số bằng 0"
-                    else:
-                        value = num / den * spec.get("scale", 100)
+            value = math.nan
             if missing:
                 reason = "not reported: " + ", ".join(missing)
                 reason_vi = "không có số liệu: " + ", ".join(missing)
-            used = [str(int(lns[c])) for c in codes if c in lns.index and pd.notna(lns[c])]
-            records.append(key + [spec["id"], spec["section"], spec["name_vi"], spec["name_en"], value,
-                                  spec.get("uom", "%"), num, den, _fmt_inputs(vals, codes),
-                                  "; ".join(used), reason, reason_vi, bool(spec.get("headline"))])
+                num = den = math.nan
+            elif not den_codes:
+                value, num = num, math.nan
+            elif den == 0:
+                reason, reason_vi = "denominator is 0", "mẫu số bằng 0"
+            else:
+                value = num / den * spec.get("scale", 100)
+            lines = "; ".join(str(int(x)) for x in w.L[r, cols] if not math.isnan(x))
+            inputs = "; ".join(f"{c}={_fmt(v)}" for c, v in zip(codes, vals, strict=True))
+            k = keys.iloc[r]
+            records.append([source, k["unit"], k["unit_name"], k["level"], k["year"], k["period"], spec["id"],
+                            spec["section"], spec["name_vi"], spec["name_en"], value, spec.get("uom", "%"), num,
+                            den, inputs, lines, reason, reason_vi, bool(spec.get("headline"))])
     out = pd.DataFrame.from_records(records, columns=OUT_COLUMNS)
     out["year"] = out["year"].astype("Int64")
+    order = {s: i for i, s in enumerate(w.sources)}
+    out = out.sort_values("source", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
     return out

@@ -7,8 +7,8 @@ bad file never stops a batch.
 
 from __future__ import annotations
 
-import gc
 import math
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -61,11 +61,11 @@ def _types(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _frame(records: list[tuple]) -> pd.DataFrame:
-    """The tidy table from row tuples. Text columns hold plain Python strings (object dtype):
+def _frame(cols: dict[str, list]) -> pd.DataFrame:
+    """The tidy table from column lists. Text columns hold plain Python strings (object dtype):
     building Arrow strings costs three times as much for a batch and buys nothing here."""
-    columns = zip(*records, strict=True)
-    data = {name: pd.Series(col, dtype=object) for name, col in zip(COLUMNS, columns, strict=True)}
+    data = {name: pd.Series(cols[name], dtype=object) for name in COLUMNS}
+    cols.clear()
     return _types(pd.DataFrame(data))
 
 
@@ -109,28 +109,48 @@ def _value(raw_value: str | float | None) -> tuple[str, float]:
     return raw_value, (math.nan if num is None else num)
 
 
-def _records(raw: RawTable, overrides: dict) -> list[tuple]:
+def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
+    """Append one file's rows to the column lists ``cols`` (one list per name in COLUMNS).
+
+    Column-wise, so that a batch of thousands of files never holds a tuple per row; labels and
+    units are interned, so that files made from one template share their strings.
+    """
     aligned = align(raw.rows)
     sections = sorted({s for _, s, _ in aligned if s}, key=SECTION_ORDER.index)
     _check_complete(raw, sections)
     meta = _meta(raw, overrides)
-    src = source_name(raw.path)
-    unit, name, level, year, period = meta.unit, meta.unit_name, meta.level, meta.year, meta.period
-    no, date, synthetic = meta.report_no, meta.report_date, meta.synthetic
-    out = []
-    append = out.append
+    n = len(aligned)
+    constant = {"source": source_name(raw.path), "unit": meta.unit, "unit_name": meta.unit_name,
+                "level": meta.level, "year": meta.year, "period": meta.period, "report_no": meta.report_no,
+                "report_date": meta.report_date, "synthetic": meta.synthetic}
+    for name, value in constant.items():
+        cols[name].extend([value] * n)
+    texts, values = [], []
     nan = math.nan
-    for row, sec, code in aligned:
+    for row, _, _ in aligned:
         v = row.value
         if isinstance(v, str):  # text cells: the common case
-            text = v
             num = parse_number(v) if v else None
-            value = nan if num is None else num
+            texts.append(v)
+            values.append(nan if num is None else num)
         else:
             text, value = _value(v)
-        append((src, row.line, unit, name, level, year, period, no, date, synthetic, code, sec, row.stt,
-                row.label, row.uom, text, value, row.note))
-    return out
+            texts.append(text)
+            values.append(value)
+    intern = sys.intern
+    cols["line"].extend([r.line for r, _, _ in aligned])
+    cols["code"].extend([c for _, _, c in aligned])
+    cols["section"].extend([s for _, s, _ in aligned])
+    cols["stt"].extend([intern(r.stt) for r, _, _ in aligned])
+    cols["label"].extend([intern(r.label) for r, _, _ in aligned])
+    cols["uom"].extend([intern(r.uom) for r, _, _ in aligned])
+    cols["raw_value"].extend(texts)
+    cols["value"].extend(values)
+    cols["note"].extend([intern(r.note) if len(r.note) < 200 else r.note for r, _, _ in aligned])
+
+
+def _new_columns() -> dict[str, list]:
+    return {name: [] for name in COLUMNS}
 
 
 def _read(path: Path) -> RawTable:
@@ -167,7 +187,9 @@ def load_appendix(path: str | Path, *, unit: str | None = None, unit_name: str |
     file cannot be read as an appendix.
     """
     overrides = dict(unit=unit, unit_name=unit_name, level=level, year=year, period=period)
-    return _frame(_records(_read(Path(path)), overrides))
+    cols = _new_columns()
+    _add_columns(_read(Path(path)), overrides, cols)
+    return _frame(cols)
 
 
 def find_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], list[str]]:
@@ -202,21 +224,17 @@ def load_appendices(paths_or_folder: str | Path | Iterable[str | Path], **overri
     folders that are not appendices (README.md, ...).
     """
     files, skipped = find_files(paths_or_folder)
-    records: list[tuple] = []
+    cols = _new_columns()
     errors: list[AppendixError] = []
-    # Hundreds of thousands of small tuples and no cycles among them: the cyclic collector
-    # would only rescan them again and again.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for f in files:
-            try:
-                records.extend(_records(_read(f), overrides))
-            except AppendixError as exc:
-                errors.append(exc)
-    finally:
-        if was_enabled:
-            gc.enable()
-    if not records:
+    for f in files:
+        part = _new_columns()  # a file that fails half-way adds nothing
+        try:
+            _add_columns(_read(f), overrides, part)
+        except AppendixError as exc:
+            errors.append(exc)
+            continue
+        for name in COLUMNS:
+            cols[name].extend(part[name])
+    if not cols["source"]:
         return LoadResult(empty_table(), errors, skipped)
-    return LoadResult(_frame(records), errors, skipped)
+    return LoadResult(_frame(cols), errors, skipped)

@@ -6,6 +6,9 @@ from functools import lru_cache
 
 import yaml
 
+# The C loader when PyYAML was built with libyaml (about ten times faster), else the Python one.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 from .catalog import by_code
 from .paths import INDICATORS_YAML, RULES_YAML
 
@@ -36,10 +39,10 @@ def _validate(items: list[dict], name: str) -> list[dict]:
 @lru_cache(maxsize=1)
 def indicator_specs() -> tuple[dict, ...]:
     with open(INDICATORS_YAML, encoding="utf-8") as fh:
-        return tuple(_validate(yaml.safe_load(fh), INDICATORS_YAML.name))
+        return tuple(_validate(yaml.load(fh, Loader=_Loader), INDICATORS_YAML.name))
 
 
 @lru_cache(maxsize=1)
 def rule_specs() -> tuple[dict, ...]:
     with open(RULES_YAML, encoding="utf-8") as fh:
-        return tuple(_validate(yaml.safe_load(fh), RULES_YAML.name))
+        return tuple(_validate(yaml.load(fh, Loader=_Loader), RULES_YAML.name))
