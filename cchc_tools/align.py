@@ -122,8 +122,8 @@ def align(rows: Sequence[RawRow]) -> list[tuple[RawRow, str, str]]:
     result depends only on each row's number, label, unit, code and whether it
     has a value, so files made from one template are aligned once.
     """
-    key = tuple((r.stt, r.label, r.uom, r.code, bool(r.value) if isinstance(r.value, str) else r.value is not None)
-                for r in rows)
+    key = (tuple([r.stt for r in rows]), tuple([r.label for r in rows]), tuple([r.uom for r in rows]),
+           tuple([r.code for r in rows]), tuple([r.value == "" or r.value is None for r in rows]))
     plan = _file_cache.get(key)
     if plan is None:
         position = {id(r): i for i, r in enumerate(rows)}

@@ -113,7 +113,7 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
     """Append one file's rows to the column lists ``cols`` (one list per name in COLUMNS).
 
     Column-wise, so that a batch of thousands of files never holds a tuple per row; labels and
-    units are interned, so that files made from one template share their strings.
+    units are interned, so that files made from one template share those strings.
     """
     aligned = align(raw.rows)
     sections = sorted({s for _, s, _ in aligned if s}, key=SECTION_ORDER.index)
@@ -141,12 +141,12 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
     cols["line"].extend([r.line for r, _, _ in aligned])
     cols["code"].extend([c for _, _, c in aligned])
     cols["section"].extend([s for _, s, _ in aligned])
-    cols["stt"].extend([intern(r.stt) for r, _, _ in aligned])
+    cols["stt"].extend([r.stt for r, _, _ in aligned])
     cols["label"].extend([intern(r.label) for r, _, _ in aligned])
     cols["uom"].extend([intern(r.uom) for r, _, _ in aligned])
     cols["raw_value"].extend(texts)
     cols["value"].extend(values)
-    cols["note"].extend([intern(r.note) if len(r.note) < 200 else r.note for r, _, _ in aligned])
+    cols["note"].extend([r.note for r, _, _ in aligned])
 
 
 def _new_columns() -> dict[str, list]:

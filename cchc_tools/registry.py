@@ -6,11 +6,11 @@ from functools import lru_cache
 
 import yaml
 
-# The C loader when PyYAML was built with libyaml (about ten times faster), else the Python one.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 from .catalog import by_code
 from .paths import INDICATORS_YAML, RULES_YAML
+
+# The C loader when PyYAML was built with libyaml (about ten times faster), else the Python one.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _codes_in(spec: dict) -> list[str]:
