@@ -71,6 +71,7 @@ class Context:
         w = wide(df)
         self.keys, self.sources, self.row, self.col, self.V, self.L = w.keys, w.sources, w.row, w.col, w.V, w.L
         self.duplicates = w.duplicates
+        self.code_idx = w.code_idx
         kinds = ["count", "percent", "flag", "category", "text", "group", ""]
         of_entry = np.array([kinds.index(e.kind) for e in entries()] + [len(kinds) - 1])
         self.kind = pd.Series(pd.Categorical.from_codes(of_entry[w.code_idx], kinds), index=df.index)
@@ -214,7 +215,7 @@ def _rate_matches(rule: dict, ctx: Context) -> Iterator[Finding]:
 def _note_rate(rule: dict, ctx: Context) -> Iterator[Finding]:
     code, num, den = rule["code"], list(rule["num"]), list(rule["den"])
     n, d = ctx.sum(num), ctx.sum(den)
-    rows = ctx.df[ctx.has_note & (ctx.df["code"] == code)].drop_duplicates("source")
+    rows = ctx.df[ctx.has_note & (ctx.code_idx == ctx.col[code])].drop_duplicates("source")
     for src, note in zip(rows["source"], rows["note"], strict=True):
         reported = note_percent(note)
         i = ctx.row[src]

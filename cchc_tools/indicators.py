@@ -48,7 +48,8 @@ def wide(df: pd.DataFrame) -> Wide:
     codes = [e.code for e in entries()]
     col = {c: i for i, c in enumerate(codes)}
     src_idx, sources = pd.factorize(df["source"], sort=False)
-    code_idx = np.fromiter((col.get(c, -1) for c in df["code"]), dtype=np.int64, count=len(df))
+    codes_f, uniques = pd.factorize(df["code"], sort=False)
+    code_idx = np.array([col.get(c, -1) for c in uniques] + [-1], dtype=np.int64)[codes_f]
     known = code_idx >= 0
     flat = src_idx[known] * len(codes) + code_idx[known]
     uniq, first, counts = np.unique(flat, return_index=True, return_counts=True)  # first row of each pair

@@ -78,6 +78,11 @@ def nfc(text: str) -> str:
     """NFC, without zero-width spaces, BOMs or soft hyphens (done once per file, not per cell)."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
+    return drop_invisible(text)
+
+
+def drop_invisible(text: str) -> str:
+    """Text without zero-width spaces, BOMs or soft hyphens."""
     for ch in _INVISIBLE:
         if ch in text:
             text = text.replace(ch, "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import AppendixError
-from ..text import clean, decode, has_odd_spaces, nfc
+from ..text import clean, decode, has_odd_spaces, nfc, drop_invisible
 from .base import RawRow, RawTable, is_header, looks_like_stt
 
 
@@ -38,7 +38,12 @@ def split_fields(fields: list[str]) -> tuple[str, str, str, str, str]:
 def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
     if data is None:
         data = Path(path).read_bytes()
-    text = nfc(decode(data, path))
+    text = decode(data, path)
+    # UTF-8 with no byte 0xCC or 0xCD holds no combining mark (U+0300-U+036F): already NFC.
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096] or b"\xcc" in data or b"\xcd" in data:
+        text = nfc(text)
+    else:
+        text = drop_invisible(text)
     odd = has_odd_spaces(text)  # rare: then every cell is normalised the slow way
     table = RawTable(path=str(path), format="text")
     lines = text.splitlines()
