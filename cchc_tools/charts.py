@@ -48,53 +48,45 @@ def _bar_labels(ax, bars, percent: bool = False) -> None:
                         ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
 
 
-def dossiers_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Figure | None:
-    """Dossiers received, resolved and resolved on time, by level."""
-    levels = [("district", "Cấp huyện"), ("commune", "Cấp xã")]
-    kinds = [("received", "Tiếp nhận"), ("resolved", "Đã giải quyết"), ("on_time", "Giải quyết đúng hạn")]
-    data = {lv: [f.get(f"III.dossiers_{lv}_{k}") for k, _ in kinds] for lv, _ in levels}
-    levels = [(lv, name) for lv, name in levels if any(v is not None for v in data[lv])]
+LEVELS = [("district", "Cấp huyện"), ("commune", "Cấp xã")]
+
+
+def _by_level(f: Facts, pattern: str, kinds: list[tuple[str, str]], ylabel: str, xlabel: str, title: str,
+              source: str, synthetic: bool) -> Figure | None:
+    """Grouped bars: one group per level, one bar per kind; ``pattern`` names the code by level and kind."""
+    data = {lv: [f.get(pattern.format(level=lv, kind=k)) for k, _ in kinds] for lv, _ in LEVELS}
+    levels = [(lv, name) for lv, name in LEVELS if any(v is not None for v in data[lv])]
     if not levels:
         return None
     fig, ax = plt.subplots(figsize=(8, 4.2))
     x = np.arange(len(levels))
-    width = 0.26
+    width = 0.8 / len(kinds)
     for i, (_, kname) in enumerate(kinds):
         vals = [data[lv][i] if data[lv][i] is not None else np.nan for lv, _ in levels]
-        bars = ax.bar(x + (i - 1) * width, vals, width, label=kname, color=COLORS[i])
+        bars = ax.bar(x + (i - (len(kinds) - 1) / 2) * width, vals, width, label=kname, color=COLORS[i])
         _bar_labels(ax, bars)
     ax.set_xticks(x, [name for _, name in levels])
-    ax.set_ylabel("Số hồ sơ")
-    ax.set_xlabel("Cấp giải quyết")
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(xlabel)
     _vn_axis(ax)
     ax.legend(frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
-    return finish(fig, f"Kết quả giải quyết hồ sơ TTHC – {when}", source, synthetic)
+    return finish(fig, title, source, synthetic)
+
+
+def dossiers_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Figure | None:
+    """Dossiers received, resolved and resolved on time, by level."""
+    kinds = [("received", "Tiếp nhận"), ("resolved", "Đã giải quyết"), ("on_time", "Giải quyết đúng hạn")]
+    return _by_level(f, "III.dossiers_{level}_{kind}", kinds, "Số hồ sơ", "Cấp giải quyết",
+                     f"Kết quả giải quyết hồ sơ TTHC – {when}", source, synthetic)
 
 
 def edocs_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Figure | None:
     """Outgoing documents: all, fully electronic, electronic alongside paper, by level."""
-    levels = [("district", "Cấp huyện"), ("commune", "Cấp xã")]
     kinds = [("out", "Tổng số văn bản đi"), ("electronic", "Hoàn toàn điện tử"),
              ("parallel", "Điện tử song song giấy")]
-    data = {lv: [f.get(f"VII.edocs_{lv}_{k}") for k, _ in kinds] for lv, _ in levels}
-    levels = [(lv, name) for lv, name in levels if any(v is not None for v in data[lv])]
-    if not levels:
-        return None
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    x = np.arange(len(levels))
-    width = 0.26
-    for i, (_, kname) in enumerate(kinds):
-        vals = [data[lv][i] if data[lv][i] is not None else np.nan for lv, _ in levels]
-        bars = ax.bar(x + (i - 1) * width, vals, width, label=kname, color=COLORS[i])
-        _bar_labels(ax, bars)
-    ax.set_xticks(x, [name for _, name in levels])
-    ax.set_ylabel("Số văn bản")
-    ax.set_xlabel("Cấp hành chính")
-    _vn_axis(ax)
-    ax.legend(frameon=False, fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    return finish(fig, f"Văn bản đi gửi dưới dạng điện tử – {when}", source, synthetic)
+    return _by_level(f, "VII.edocs_{level}_{kind}", kinds, "Số văn bản", "Cấp hành chính",
+                     f"Văn bản đi gửi dưới dạng điện tử – {when}", source, synthetic)
 
 
 def staff_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Figure | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import AppendixError
-from ..text import clean, decode, has_odd_spaces, nfc, drop_invisible
+from ..text import clean, decode, drop_invisible, has_odd_spaces, nfc
 from .base import RawRow, RawTable, is_header, looks_like_stt
 
 
