@@ -218,6 +218,18 @@ def brief_all(data_dir: str | Path | None = None, out_root: str | Path | None = 
     return outcomes
 
 
+def _unit_name(folder: Path) -> str:
+    """The unit's name, from the indicators CSV written beside its briefing."""
+    import csv
+
+    path = folder / "indicators.csv"
+    if not path.exists():
+        return ""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        first = next(csv.DictReader(fh), None)
+    return (first or {}).get("unit_name", "")
+
+
 def write_index(out_root: str | Path) -> Path:
     """``index.html`` linking every briefing, comparison and trend under the outputs folder."""
     root = Path(out_root)
@@ -232,8 +244,8 @@ def write_index(out_root: str | Path) -> Path:
         if (root / year / "compare.html").exists():
             parts.append(f"<li><a href='{year}/compare.html'>So sánh các đơn vị</a></li>")
         for rel in years.get(year, []):
-            unit = rel.split("/")[1]
-            parts.append(f"<li><a href='{escape(rel)}'>{escape(unit)}</a></li>")
+            name = _unit_name(root / rel.rsplit("/", 1)[0]) or rel.split("/")[1]
+            parts.append(f"<li><a href='{escape(rel)}'>{escape(name)}</a></li>")
         parts.append("</ul>")
     trends = sorted((root / "trend").glob("*.html")) if (root / "trend").exists() else []
     if trends:

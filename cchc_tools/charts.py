@@ -6,7 +6,10 @@ with one shows it once. Figures built from synthetic data carry a banner.
 
 from __future__ import annotations
 
+import base64
+import io
 import math
+from html import escape
 
 import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, to keep the backend untouched)
@@ -27,7 +30,35 @@ def _vn_axis(ax, axis: str = "y", percent: bool = False) -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Figure:
+class Chart:
+    """A finished figure that shows itself in notebooks as one embedded PNG with alternative text.
+
+    The layout is fixed when the chart is built, so it renders in a single pass (the inline
+    backend's default ``bbox_inches="tight"`` would draw it again). ``figure`` is the
+    matplotlib Figure, for analysts who want to adjust or save it.
+    """
+
+    dpi = 110
+
+    def __init__(self, figure: Figure, title: str = "", source: str = "") -> None:
+        self.figure, self.title, self.source = figure, title, source
+
+    def png(self) -> bytes:
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=self.dpi)
+        return buf.getvalue()
+
+    def _repr_html_(self) -> str:
+        """An embedded PNG whose alternative text is the chart's title and source."""
+        alt = escape(f"{self.title}. Nguồn: {self.source}" if self.source else self.title)
+        data = base64.b64encode(self.png()).decode("ascii")
+        return f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%">'
+
+    def savefig(self, *args, **kwargs) -> None:
+        self.figure.savefig(*args, **kwargs)
+
+
+def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Chart:
     """Title, source line and (for synthetic data) the banner; detach from pyplot."""
     fig.suptitle(title, fontsize=12, fontweight="bold")
     fig.text(0.01, 0.01, f"Nguồn: {source}", fontsize=7.5, color="#444", ha="left", va="bottom", wrap=True)
@@ -37,7 +68,7 @@ def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Fig
         fig.text(0.99, 0.01, SYNTHETIC_BANNER, fontsize=7.5, color="#b00020", ha="right", va="bottom")
     fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     plt.close(fig)
-    return fig
+    return Chart(fig, title, source)
 
 
 def _bar_labels(ax, bars, percent: bool = False) -> None:
@@ -52,7 +83,7 @@ LEVELS = [("district", "Cấp huyện"), ("commune", "Cấp xã")]
 
 
 def _by_level(f: Facts, pattern: str, kinds: list[tuple[str, str]], ylabel: str, xlabel: str, title: str,
-              source: str, synthetic: bool) -> Figure | None:
+              source: str, synthetic: bool) -> Chart | None:
     """Grouped bars: one group per level, one bar per kind; ``pattern`` names the code by level and kind."""
     data = {lv: [f.get(pattern.format(level=lv, kind=k)) for k, _ in kinds] for lv, _ in LEVELS}
     levels = [(lv, name) for lv, name in LEVELS if any(v is not None for v in data[lv])]
@@ -74,14 +105,14 @@ def _by_level(f: Facts, pattern: str, kinds: list[tuple[str, str]], ylabel: str,
     return finish(fig, title, source, synthetic)
 
 
-def dossiers_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Figure | None:
+def dossiers_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Chart | None:
     """Dossiers received, resolved and resolved on time, by level."""
     kinds = [("received", "Tiếp nhận"), ("resolved", "Đã giải quyết"), ("on_time", "Giải quyết đúng hạn")]
     return _by_level(f, "III.dossiers_{level}_{kind}", kinds, "Số hồ sơ", "Cấp giải quyết",
                      f"Kết quả giải quyết hồ sơ TTHC – {when}", source, synthetic)
 
 
-def edocs_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Figure | None:
+def edocs_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Chart | None:
     """Outgoing documents: all, fully electronic, electronic alongside paper, by level."""
     kinds = [("out", "Tổng số văn bản đi"), ("electronic", "Hoàn toàn điện tử"),
              ("parallel", "Điện tử song song giấy")]
@@ -89,7 +120,7 @@ def edocs_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Fi
                      f"Văn bản đi gửi dưới dạng điện tử – {when}", source, synthetic)
 
 
-def staff_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Figure | None:
+def staff_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Chart | None:
     """Staff assigned against staff in post."""
     groups = [("IV.civil_quota", "IV.civil_present", "Công chức"),
               ("IV.sncl_staff_quota", "IV.sncl_staff_present", "Người làm việc (SNCL)")]
@@ -110,7 +141,7 @@ def staff_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Fi
 
 
 def rates_chart(names: list[str], values: list[float], title: str, source: str,
-                synthetic: bool = False) -> Figure | None:
+                synthetic: bool = False) -> Chart | None:
     """Horizontal bars of percentages, labelled in Vietnamese format."""
     pairs = [(n, v) for n, v in zip(names, values, strict=True) if v is not None and not math.isnan(v)]
     if not pairs:
@@ -130,7 +161,7 @@ def rates_chart(names: list[str], values: list[float], title: str, source: str,
 
 
 def trend_chart(series: dict[str, list[tuple[str, float]]], title: str, source: str,
-                synthetic: bool = False) -> Figure | None:
+                synthetic: bool = False) -> Chart | None:
     """Lines of percentages over periods: ``{name: [(period label, value), ...]}``."""
     series = {k: v for k, v in series.items() if any(not math.isnan(x) for _, x in v)}
     if not series:

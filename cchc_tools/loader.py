@@ -24,7 +24,7 @@ from .paths import project_root
 from .readers import read_raw
 from .readers.base import RawTable
 
-COLUMNS = ["source", "line", "unit", "unit_name", "level", "year", "period", "report_no",
+COLUMNS = ["source", "sheet", "line", "unit", "unit_name", "level", "year", "period", "report_no",
            "report_date", "synthetic", "code", "section", "stt", "label", "uom", "raw_value",
            "value", "note"]
 
@@ -120,7 +120,7 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
     _check_complete(raw, sections)
     meta = _meta(raw, overrides)
     n = len(aligned)
-    constant = {"source": source_name(raw.path), "unit": meta.unit, "unit_name": meta.unit_name,
+    constant = {"source": source_name(raw.path), "sheet": raw.sheet, "unit": meta.unit, "unit_name": meta.unit_name,
                 "level": meta.level, "year": meta.year, "period": meta.period, "report_no": meta.report_no,
                 "report_date": meta.report_date, "synthetic": meta.synthetic}
     for name, value in constant.items():

@@ -256,11 +256,6 @@ class UnitBriefing:
             return charts.edocs_chart(f, when, src, syn)
         return None
 
-    def headline_chart(self):
-        head = self.ind[self.ind["headline"]]
-        return charts.rates_chart(head["name_vi"].tolist(), head["value"].tolist(),
-                                  f"Các chỉ số chính – {self.who} – {self.when}", self.source, self.synthetic)
-
     def quality(self) -> HTML:
         if self.findings.empty and not self.load_errors:
             return HTML("<p>Không phát hiện mâu thuẫn trong số liệu của phụ lục.</p>")

@@ -39,7 +39,10 @@ def test_html_is_for_readers_and_offline(briefed):
     assert "UnitBriefing.load" not in html and "b.section(" not in html and MARK not in html
     assert "<script" not in html.lower()
     assert not re.search(r"(src|href)=[\"']https?://", html)
-    assert html.count("data:image/png;base64,") >= 4
+    imgs = re.findall(r"<img [^>]*>", html)
+    assert len(imgs) == 3 and all('src="data:image/png;base64,' in i for i in imgs)
+    assert 'alt="Kết quả giải quyết hồ sơ TTHC – Năm 2022. Nguồn: Phụ lục' in imgs[0]
+    assert "No description has been provided" not in html
 
 
 def test_briefing_notebook_is_executed_with_string_parameters(briefed):

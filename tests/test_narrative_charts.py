@@ -49,7 +49,8 @@ def test_change_phrase():
     assert change_phrase(90.0, None, "năm 2021") == ""
 
 
-def _texts(fig) -> list[str]:
+def _texts(chart) -> list[str]:
+    fig = chart.figure
     out = [t.get_text() for t in fig.texts]
     for ax in fig.axes:
         out += [ax.get_xlabel(), ax.get_ylabel(), ax.get_title()]
@@ -57,9 +58,12 @@ def _texts(fig) -> list[str]:
 
 
 def test_charts_have_vietnamese_title_axes_and_source(facts):
-    fig = charts.dossiers_chart(facts, "Năm 2022", "Phụ lục X")
+    chart = charts.dossiers_chart(facts, "Năm 2022", "Phụ lục X")
+    fig = chart.figure
     assert fig._suptitle.get_text() == "Kết quả giải quyết hồ sơ TTHC – Năm 2022"
-    texts = _texts(fig)
+    assert chart.png().startswith(b"\x89PNG")
+    assert 'alt="Kết quả giải quyết hồ sơ TTHC – Năm 2022. Nguồn: Phụ lục X"' in chart._repr_html_()
+    texts = _texts(chart)
     assert "Số hồ sơ" in texts and "Cấp giải quyết" in texts and "Nguồn: Phụ lục X" in texts
     assert charts.SYNTHETIC_BANNER not in texts
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]

@@ -42,9 +42,12 @@ def test_docx_lines_are_table_rows_and_merged_sections_are_not_values(tmp_path, 
 def test_xlsx_says_which_sheet_and_keeps_sheet_rows(tmp_path, seed_path):
     from cchc_tools.readers.xlsx import read_xlsx
 
-    raw = read_xlsx(build_xlsx(seed_path, tmp_path / "a.xlsx"))
+    path = build_xlsx(seed_path, tmp_path / "a.xlsx")
+    raw = read_xlsx(path)
     assert raw.sheet == "PL CCHC 2022" and "other sheets: Hướng dẫn" in raw.warnings[0]
     assert raw.header_line == 6 and raw.rows[0].line == 7
+    df = load_appendix(path)
+    assert set(df["sheet"]) == {"PL CCHC 2022"} and df["line"].iloc[0] == 8  # row 7 is section I
 
 
 def test_xlsx_formulas_cached_and_not(tmp_path, seed_path):
