@@ -309,23 +309,40 @@ class YearComparison:
                     f"{escape(self.when.lower())}.</p>")
 
     def league(self) -> pd.DataFrame:
-        """Units (rows) by headline indicators (columns), values as numbers, best on-time rate first."""
+        """One row per unit: name, headline indicators, error and warning counts.
+
+        Ranked by the on-time rate of dossiers (both levels); units with an error-level
+        finding come last, unranked: their figures cannot all be true.
+        """
         head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)]
-        wide = head.pivot(index="unit_name", columns="indicator", values="value")[HEADLINE_IDS]
-        sev = self.findings.pivot_table(index="unit", columns="severity", values="rule", aggfunc="count")
-        names = self.reps.set_index("unit")["unit_name"]
-        for s in ("error", "warning"):
-            col = sev[s] if s in sev else pd.Series(dtype=float)
-            wide[s] = wide.index.map(lambda n, col=col: int(col.get(names[names == n].index[0], 0) or 0))
-        return wide.sort_values("dossiers_district_on_time", ascending=False, na_position="last")
+        wide = head.pivot(index="unit", columns="indicator", values="value").reindex(columns=HEADLINE_IDS)
+        counts = (self.findings.groupby(["unit", "severity"]).size().unstack(fill_value=0)
+                  if len(self.findings) else pd.DataFrame())
+        for sev in ("error", "warning"):
+            col = counts[sev] if sev in counts else pd.Series(dtype=int)
+            wide[sev] = col.reindex(wide.index).fillna(0).astype(int)
+        on_time = self.ind[self.ind["indicator"] == "dossiers_on_time_all"].set_index("unit")["value"]
+        wide["dossiers_on_time_all"] = on_time.reindex(wide.index)
+        wide.insert(0, "unit_name", self.reps.set_index("unit")["unit_name"].reindex(wide.index))
+        wide["rank"] = pd.array([pd.NA] * len(wide), dtype="Int64")
+        wide = wide.sort_values(["error", "dossiers_on_time_all"], ascending=[True, False], na_position="last",
+                                key=lambda c: c > 0 if c.name == "error" else c)
+        ranked = (wide["error"] == 0).to_numpy()
+        wide.loc[ranked, "rank"] = range(1, int(ranked.sum()) + 1)
+        return wide
 
     def league_html(self) -> HTML:
         lg = self.league()
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
         headers = ["Hạng", "Đơn vị"] + [names[i] for i in HEADLINE_IDS] + ["Lỗi", "Cảnh báo"]
-        rows = [[str(k + 1), unit] + [_value_text(r[i]) for i in HEADLINE_IDS] + [str(r["error"]), str(r["warning"])]
-                for k, (unit, r) in enumerate(lg.iterrows())]
-        return HTML(html_table(headers, rows))
+        rows = []
+        for _, r in lg.iterrows():
+            rank = "—" if pd.isna(r["rank"]) else str(int(r["rank"]))
+            name = r["unit_name"] + (" (số liệu có lỗi, không xếp hạng)" if r["error"] else "")
+            rows.append([rank, name] + [_value_text(r[i]) for i in HEADLINE_IDS] + [str(r["error"]), str(r["warning"])])
+        note = ("<p><em>Xếp hạng theo tỷ lệ hồ sơ giải quyết đúng hạn (cả hai cấp). Đơn vị có lỗi số liệu "
+                "(số liệu không thể cùng đúng) được xếp cuối, không xếp hạng.</em></p>")
+        return HTML(html_table(headers, rows) + note)
 
     def ranking_chart(self, indicator: str = "dossiers_on_time_all"):
         sub = self.ind[self.ind["indicator"] == indicator].sort_values("value", ascending=False)
