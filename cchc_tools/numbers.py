@@ -19,7 +19,7 @@ LOCALE = "vi_VN"
 # The canonical shapes of a vi_VN number, all of which babel's strict parser accepts with the
 # same meaning: digits, thousands grouped by dots in threes, an optional decimal comma.
 # They are read directly (the hot path of batch loads); everything else goes to babel.
-_CANONICAL = re.compile(r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
+_CANONICAL = re.compile(r"(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,\d+)?")
 
 
 @lru_cache(maxsize=200_000)

@@ -53,3 +53,27 @@ def test_unit_helpers():
     assert unit_level("thành phố Sóc Trăng", 2022) == "district"
     assert unit_level("thành phố Sóc Trăng", 2026) == "province"
     assert unit_level("thị trấn Mỹ Xuyên") == "commune"
+
+
+def test_fast_path_agrees_with_babel_on_random_cells():
+    """The direct reading of canonical shapes gives exactly what babel's strict parser gives."""
+    import random
+
+    from babel.numbers import format_decimal
+
+    from cchc_tools.numbers import _CANONICAL, parse_with_babel
+
+    rng = random.Random(7)
+    cells = []
+    for _ in range(3000):
+        x = rng.choice([rng.randint(0, 999), rng.randint(1000, 10**9), round(rng.uniform(0, 10**6), rng.randint(1, 4))])
+        cells.append(format_decimal(x, locale="vi_VN"))
+        cells.append(str(x))  # also the unformatted, possibly dotted, form
+    cells += ["".join(rng.choice("0123456789.,") for _ in range(rng.randint(1, 9))) for _ in range(3000)]
+    cells += ["07.283", "0.123", "0123", "00", "0,5", "1.234,50", "12.345,", "1.2345"]
+    checked = 0
+    for cell in cells:
+        if _CANONICAL.fullmatch(cell):
+            checked += 1
+            assert parse_number(cell) == parse_with_babel(cell), cell
+    assert checked > 3000
