@@ -166,12 +166,13 @@ def trend_chart(series: dict[str, list[tuple[str, float]]], title: str, source: 
     series = {k: v for k, v in series.items() if any(not math.isnan(x) for _, x in v)}
     if not series:
         return None
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = plt.subplots(figsize=(8, 5.2))
+    palette = plt.get_cmap("tab10").colors
     for i, (name, pts) in enumerate(series.items()):
-        ax.plot([p for p, _ in pts], [v for _, v in pts], marker="o", label=name, color=COLORS[i % len(COLORS)])
+        ax.plot([p for p, _ in pts], [v for _, v in pts], marker="o", label=name, color=palette[i % len(palette)])
     ax.set_ylabel("Tỷ lệ (%)")
     ax.set_xlabel("Kỳ báo cáo")
     _vn_axis(ax, percent=True)
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     ax.spines[["top", "right"]].set_visible(False)
     return finish(fig, title, source, synthetic)

@@ -401,8 +401,9 @@ class UnitTrend:
         head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)].copy()
         head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
         order = list(dict.fromkeys(head.sort_values(["year", "period"])["kỳ"]))
-        wide = head.pivot(index="name_vi", columns="kỳ", values="value")[order]
-        rows = [[name] + [_value_text(v) for v in r] for name, r in wide.iterrows()]
+        wide = head.pivot(index="indicator", columns="kỳ", values="value").reindex(HEADLINE_IDS)[order]
+        names = {s["id"]: s["name_vi"] for s in indicator_specs()}
+        rows = [[names[ident]] + [_value_text(v) for v in r] for ident, r in wide.iterrows()]
         return HTML(html_table(["Chỉ số"] + order, rows))
 
     def summary(self) -> str:
