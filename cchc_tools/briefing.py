@@ -23,6 +23,9 @@ from .paths import notebooks_dir, outputs_dir
 from .report import check_slug, load_data, pick_report, reports, resolve_data_dir
 
 KERNEL = "python3"
+# The kernel's own log (a transport notice at start, an interrupt notice at shutdown) is noise for
+# readers of `cchc brief`; errors in cells still fail the run and are reported.
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 DEFAULT_TIMEOUT = 600
 HIDE_TAG = "hide-in-html"
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
@@ -93,7 +96,8 @@ def run_notebook(task: Task, timeout: int = DEFAULT_TIMEOUT) -> Path:
             try:
                 pm.execute_notebook(str(notebooks_dir() / task.notebook), str(tmp), parameters=task.parameters,
                                     kernel_name=KERNEL, execution_timeout=timeout, progress_bar=False,
-                                    cwd=str(notebooks_dir()), log_output=False, request_save_on_cell_execute=False)
+                                    cwd=str(notebooks_dir()), log_output=False, request_save_on_cell_execute=False,
+                                    extra_arguments=KERNEL_ARGS)
             except BaseException:
                 if tmp.exists() and tmp.stat().st_size:
                     os.replace(tmp, failed)
