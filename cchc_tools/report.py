@@ -207,7 +207,7 @@ class UnitBriefing:
             change = change_phrase(s["value"], self._prev(s["indicator"]), self.previous_label)
             cards.append(f'<div class="cchc-card"><div class="v">{escape(_value_text(s["value"], s["reason"]))}</div>'
                          f'<div class="l">{escape(s["name_vi"])}</div>'
-                         f'<div class="d">{escape(_inputs_phrase(s))}{escape(" · " + change if change else "")}</div>'
+                         f'<div class="d">{escape(" · ".join(p for p in (_inputs_phrase(s), change) if p))}</div>'
                          "</div>")
         return HTML('<div class="cchc-cards">' + "".join(cards) + "</div>")
 
