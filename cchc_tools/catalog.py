@@ -90,6 +90,3 @@ def load_catalog() -> pd.DataFrame:
     df["order"] = range(len(df))
     return df
 
-
-def children(code: str) -> list[str]:
-    return [e.code for e in entries() if e.parent == code]

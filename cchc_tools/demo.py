@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from .catalog import Entry, entries
+from .catalog import Entry, by_code, entries
 from .errors import CchcError
 from .numbers import fmt_number
 from .paths import raw_dir
@@ -149,16 +149,10 @@ def appendix_text(unit_name: str, year: int, values: dict[str, float | None],
         if e.section != section:
             section = e.section
             lines.append(f"{section}\t{SECTIONS[section][0]}\t\t\t")
-        label = ("- " if e.parent and entries_by_code()[e.parent].kind != "group" else "") + e.label_vi
+        label = ("- " if e.parent and by_code()[e.parent].kind != "group" else "") + e.label_vi
         note = (notes or {}).get(e.code, "")
         lines.append(f"\t{label}\t{e.uom}\t{_cell(e, values.get(e.code))}\t{note}")
     return "\n".join(lines) + "\n"
-
-
-def entries_by_code() -> dict[str, Entry]:
-    from .catalog import by_code
-
-    return by_code()
 
 
 def generate(out: str | Path, units: int = 12, years: list[int] | None = None, seed: int = 2022,

@@ -11,7 +11,6 @@ from html import escape
 
 import pandas as pd
 
-from .catalog import SECTIONS
 from .numbers import fmt_number, fmt_percent
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -195,10 +194,6 @@ def paragraph(sentences: list[str]) -> str:
     if not sentences:
         return "<p><em>Đơn vị chưa báo cáo số liệu của phần này.</em></p>"
     return "<p>" + " ".join(escape(s) for s in sentences) + "</p>"
-
-
-def section_title(section: str) -> str:
-    return f"{section}. {SECTIONS[section][0]}"
 
 
 def html_table(headers: list[str], rows: list[list[str]], *, classes: str = "cchc") -> str:

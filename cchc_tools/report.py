@@ -17,7 +17,6 @@ import pandas as pd
 from IPython.display import HTML
 
 from . import charts
-from .catalog import SECTION_ORDER
 from .checks import validate
 from .errors import AppendixError, UnknownUnitError
 from .indicators import indicators
@@ -423,6 +422,3 @@ class UnitTrend:
         return charts.trend_chart(series, f"Diễn biến các chỉ số chính – {self.name}",
                                   f"Phụ lục CCHC các kỳ của {self.name}", self.synthetic)
 
-
-def sections() -> list[str]:
-    return list(SECTION_ORDER)
