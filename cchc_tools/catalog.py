@@ -4,7 +4,9 @@ Each row of the appendix template has one entry: a stable ASCII ``code``
 (section, then meaning), the ``section`` (I–VII), the ``parent`` code, the
 ``kind`` (count, percent, flag, category, text or group), the canonical unit
 of measure, the code list of flags and categories, whether the row is
-``required``, and the Vietnamese and English labels.
+``required``, the ``levels`` it applies to (empty: every level; ``district``
+for rows about the district People's Committee, which provinces, departments
+and communes do not have), and the Vietnamese and English labels.
 """
 
 from __future__ import annotations
@@ -42,8 +44,13 @@ class Entry:
     uom: str
     codelist: str
     required: bool
+    levels: tuple[str, ...]
     label_vi: str
     label_en: str
+
+    def applies_to(self, level: str) -> bool:
+        """Whether a report of this level has the row (an unknown level has them all)."""
+        return not self.levels or not level or level in self.levels
 
     @property
     def key(self) -> str:
@@ -70,7 +77,9 @@ def entries() -> tuple[Entry, ...]:
     for row in rows:
         out.append(Entry(code=row["code"], section=row["section"], parent=row["parent"],
                          kind=row["kind"], uom=clean(row["uom"]), codelist=row["codelist"],
-                         required=row["required"] == "1", label_vi=clean(row["label_vi"]),
+                         required=row["required"] == "1",
+                         levels=tuple(x for x in row.get("levels", "").split(";") if x),
+                         label_vi=clean(row["label_vi"]),
                          label_en=row["label_en"]))
     return tuple(out)
 

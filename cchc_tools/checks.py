@@ -337,16 +337,24 @@ def _uom_missing(rule: dict, ctx: Context) -> Iterator[Finding]:
 
 @family("required_blank")
 def _required(rule: dict, ctx: Context) -> Iterator[Finding]:
-    for code in [e.code for e in entries() if e.required]:
-        for source in ctx.firing(np.isnan(ctx.col_of(code))):
+    levels = ctx.keys["level"].fillna("").to_numpy()
+    for e in [e for e in entries() if e.required]:
+        applies = np.array([e.applies_to(lv) for lv in levels], dtype=bool)
+        code = e.code
+        for source in ctx.firing(np.isnan(ctx.col_of(code)) & applies):
             yield _finding(ctx, rule, source, f"Chỉ tiêu bắt buộc «{ctx.label(code)}» bị bỏ trống hoặc thiếu.",
                            f"Required row {code} is blank or missing.", [code], values="")
 
 
 @family("missing_rows")
 def _missing_rows(rule: dict, ctx: Context) -> Iterator[Finding]:
-    wanted = [e.code for e in entries() if e.kind != "group"]
+    wanted_entries = [e for e in entries() if e.kind != "group"]
+    wanted = [e.code for e in wanted_entries]
     absent = np.isnan(ctx.L[:, [ctx.col[c] for c in wanted]])
+    levels = ctx.keys["level"].fillna("").to_numpy()
+    for j, e in enumerate(wanted_entries):  # rows a report of its level does not have are not missing
+        if e.levels:
+            absent[:, j] &= np.array([e.applies_to(lv) for lv in levels], dtype=bool)
     present_any = ~np.isnan(ctx.L).all(axis=1)  # a report with no coded row at all says nothing here
     for r in np.flatnonzero(absent.any(axis=1) & present_any):
         missing = [c for c, gone in zip(wanted, absent[r], strict=True) if gone]

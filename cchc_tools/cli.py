@@ -29,6 +29,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     print(_summary(result))
     for path in result.skipped:
         print(f"passed over (not an appendix file): {path}")
+    if len(result.table):
+        sheets = result.table[result.table["sheet"] != ""].drop_duplicates("source")
+        for src, sheet in zip(sheets["source"], sheets["sheet"], strict=True):
+            print(f"{src}: read sheet {sheet!r}")
     for err in result.errors:
         print(f"error: {err}", file=sys.stderr)
     if args.out:

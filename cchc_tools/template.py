@@ -4,7 +4,8 @@ Title and header rows, labels and units locked (sheet protection without a
 password, so nobody is locked out), the value and note columns open with
 data validation (non-negative whole numbers for counts, 0–100 for percents,
 the code list for flags and categories), and the catalog codes in a hidden
-column so that a filled-in template loads with zero ambiguity. The same
+column so that a filled-in template loads with zero ambiguity. Rows that only a
+district has are left out of the templates of other levels. The same
 writer produces the Excel files of the synthetic demo data.
 """
 
@@ -60,6 +61,8 @@ def write_workbook(path: str | Path, *, year: int, level: str = "district", unit
     values = values or {}
     notes = notes or {}
     for e in entries():
+        if not e.applies_to(level):
+            continue
         if e.section != section:
             section = e.section
             ws.append([section, SECTIONS[section][0], None, None, None, None])

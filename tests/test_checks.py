@@ -242,3 +242,15 @@ def test_mixed_units_and_periods_never_raise(seed_df):
     f = validate(pd.concat([a, b], ignore_index=True))
     assert set(f["source"]) == {a["source"].iloc[0], "b.txt"}
     assert "value_not_number" in set(f[f["source"] == "b.txt"]["rule"])
+
+
+def test_rows_a_level_does_not_have_are_neither_required_nor_missing(clean):
+    """A commune has no district People's Committee: its blank district rows are not findings."""
+    commune = clean.copy()
+    commune["level"] = "commune"
+    district_rows = commune["code"].str.startswith("III.dossiers_district")
+    commune = commune[~district_rows]
+    rules = set(validate(commune)["rule"])
+    assert "required_blank" not in rules and "missing_rows" not in rules
+    district = clean[~clean["code"].str.startswith("III.dossiers_district")]
+    assert {"required_blank", "missing_rows"} <= set(validate(district)["rule"])

@@ -152,3 +152,16 @@ def test_reading_never_writes(tmp_path, seed_path):
     before = (p.read_bytes(), p.stat().st_mtime_ns)
     load_appendix(p)
     assert (p.read_bytes(), p.stat().st_mtime_ns) == before
+
+
+def test_commune_template_leaves_out_district_rows(tmp_path):
+    from cchc_tools.catalog import entries
+
+    out = tmp_path / "xa.xlsx"
+    assert main(["template", "--year", "2026", "--level", "commune", "--out", str(out)]) == 0
+    ws = openpyxl.load_workbook(out).active
+    codes = {ws.cell(r, 6).value for r in range(1, ws.max_row + 1)} - {None, "MÃ CHỈ TIÊU"}
+    assert "III.dossiers_commune_received" in codes and "III.dossiers_district_received" not in codes
+    assert codes == {e.code for e in entries() if e.applies_to("commune")}
+    df = load_appendix(out)
+    assert set(df["code"]) == codes
