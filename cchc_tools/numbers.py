@@ -19,6 +19,7 @@ LOCALE = "vi_VN"
 # The canonical shapes of a vi_VN number, all of which babel's strict parser accepts with the
 # same meaning: digits, thousands grouped by dots in threes, an optional decimal comma.
 # They are read directly (the hot path of batch loads); everything else goes to babel.
+_SPACE_GROUPED = re.compile(r"[1-9]\d{0,2}(?: \d{3})+(?:,\d+)?")
 _CANONICAL = re.compile(r"(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,\d+)?")
 
 
@@ -30,11 +31,15 @@ def parse_number(text: str) -> float | None:
     caller keeps it as "not reported". Anything babel's strict vi_VN parser
     refuses (``85.27``, ``1.5``) is refused.
     """
-    s = text.strip().replace("\u00a0", "").replace(" ", "")
+    s = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
     if s.endswith("%"):
-        s = s[:-1]
+        s = s[:-1].rstrip()
     if not s:
         return None
+    if " " in s:  # spaces may only group thousands ("1 070"); "1 5" is not a number
+        if not _SPACE_GROUPED.fullmatch(s):
+            return None
+        s = s.replace(" ", ".")
     if _CANONICAL.fullmatch(s):
         return float(s.replace(".", "").replace(",", "."))
     return parse_with_babel(s)

@@ -11,12 +11,13 @@ from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
 @pytest.mark.parametrize(("text", "value"), [
     ("92,59", 92.59), ("24.407", 24407.0), ("1.070", 1070.0), ("100", 100.0), ("0", 0.0),
     ("100.580", 100580.0), ("99,87%", 99.87), (" 1.707 ", 1707.0), ("1.234.567", 1234567.0),
+    ("1 070", 1070.0), ("24\u00a0407", 24407.0), ("99,87 %", 99.87), ("-3", -3.0),
 ])
 def test_parse_vietnamese_numbers(text, value):
     assert parse_number(text) == value
 
 
-@pytest.mark.parametrize("text", ["85.27", "1.5", "abc", "", "25/27", "1.0700", "x 12"])
+@pytest.mark.parametrize("text", ["85.27", "1.5", "abc", "", "25/27", "1.0700", "x 12", "1 5", "12 34", "07.283"])
 def test_ambiguous_or_non_numbers_are_refused(text):
     assert parse_number(text) is None
 
