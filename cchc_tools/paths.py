@@ -36,6 +36,12 @@ def processed_dir() -> Path:
     return data_dir() / "processed"
 
 
+def cache_dir() -> Path:
+    """Loaded tables kept between processes: ``$CCHC_CACHE_DIR``, else ``data/processed/cache``."""
+    env = os.environ.get("CCHC_CACHE_DIR")
+    return Path(env).resolve() if env else processed_dir() / "cache"
+
+
 def outputs_dir() -> Path:
     return project_root() / "outputs"
 

@@ -6,6 +6,8 @@ charts live here (and in ``narrative``, ``charts``), where tests reach them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,10 +18,11 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML
 
-from . import charts
+from . import __version__, charts
 from .checks import validate
 from .errors import AppendixError, UnknownUnitError
 from .indicators import indicators
+from .io import write_table, write_text
 from .loader import LoadResult, find_files, load_appendices
 from .narrative import (
     STYLE,
@@ -32,7 +35,7 @@ from .narrative import (
     section_sentences,
 )
 from .numbers import fmt_number, fmt_percent
-from .paths import project_root, raw_dir
+from .paths import CATALOG_CSV, cache_dir, project_root, raw_dir
 from .registry import indicator_specs
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
@@ -56,14 +59,42 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     return p if p.is_absolute() else project_root() / p
 
 
-def _signature(folder: Path) -> tuple:
+def _signature(folder: Path) -> list:
+    """What the loaded table depends on: every file's path, time and size, and the catalog."""
     files, _ = find_files(folder) if folder.exists() else ([], [])
-    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+    stats = [[str(f), f.stat().st_mtime_ns, f.stat().st_size] for f in files if f.exists()]
+    catalog = hashlib.sha256(CATALOG_CSV.read_bytes()).hexdigest()
+    return [__version__, catalog, stats]
 
 
 @lru_cache(maxsize=8)
-def _load_cached(folder: str, signature: tuple) -> LoadResult:
-    return load_appendices(folder)
+def _load_cached(folder: str, signature: str) -> LoadResult:
+    """Load a folder once per process, and once across processes through a Parquet snapshot.
+
+    Every notebook of ``cchc brief --all`` needs the table of the whole folder (its unit, the
+    previous years, the other units); reading the snapshot is much cheaper than parsing every
+    appendix again. The snapshot is rebuilt whenever a file, the catalog or the kit changes.
+    """
+    base = cache_dir() / hashlib.sha256(folder.encode()).hexdigest()[:20]
+    table_path, meta_path = base.with_suffix(".parquet"), base.with_suffix(".json")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta["signature"] == signature:
+            errors = [AppendixError(e["path"], e["reason"], line=e["line"], expected=e["expected"])
+                      for e in meta["errors"]]
+            return LoadResult(pd.read_parquet(table_path), errors, meta["skipped"])
+    except (OSError, ValueError, KeyError):
+        pass  # no snapshot yet, or a damaged one: rebuild it
+    result = load_appendices(folder)
+    meta = {"signature": signature, "skipped": result.skipped,
+            "errors": [{"path": e.path, "reason": e.reason, "line": e.line, "expected": e.expected}
+                       for e in result.errors]}
+    try:
+        write_table(result.table, table_path)
+        write_text(meta_path, json.dumps(meta, ensure_ascii=False))
+    except OSError:
+        pass  # a read-only checkout still works, just without the snapshot
+    return result
 
 
 def load_data(data_dir: str | Path | None = None) -> LoadResult:
@@ -71,7 +102,7 @@ def load_data(data_dir: str | Path | None = None) -> LoadResult:
     folder = resolve_data_dir(data_dir)
     if not folder.exists():
         raise UnknownUnitError(f"data folder {folder} does not exist")
-    return _load_cached(str(folder), _signature(folder))
+    return _load_cached(str(folder), json.dumps(_signature(folder)))
 
 
 def reports(table: pd.DataFrame) -> pd.DataFrame:

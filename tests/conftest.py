@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from cchc_tools import paths
+# Snapshots of loaded folders go to a temporary place, not into the checkout (kernels inherit this).
+os.environ.setdefault("CCHC_CACHE_DIR", tempfile.mkdtemp(prefix="cchc-cache-"))
+
+from cchc_tools import paths  # noqa: E402
 
 SEED = paths.raw_dir() / "2022" / "vinh-chau" / "phu-luc-cchc-2022-vinh-chau.txt"
 GOLDEN = Path(__file__).parent / "golden" / "vinh-chau-2022.csv"
