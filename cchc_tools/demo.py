@@ -42,7 +42,8 @@ FLAWED_UNIT = 3
 
 def unit_names(n: int) -> list[tuple[str, str]]:
     """(slug, name) of n fictional units: ``huyện Minh Họa 01`` -> ``minh-hoa-01``."""
-    return [(f"minh-hoa-{i:02d}", f"{UNIT_TYPES[(i - 1) % len(UNIT_TYPES)]} Minh Họa {i:02d}")
+    width = max(2, len(str(n)))
+    return [(f"minh-hoa-{i:0{width}d}", f"{UNIT_TYPES[(i - 1) % len(UNIT_TYPES)]} Minh Họa {i:0{width}d}")
             for i in range(1, n + 1)]
 
 

@@ -113,12 +113,23 @@ def reports(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop_duplicates("source")[cols].sort_values(["unit", "year", "period"]).reset_index(drop=True)
 
 
-def _listing(reps: pd.DataFrame) -> str:
+def _listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
+    """What exists, for an error message: close matches first, at most ``limit`` units."""
+    import difflib
+
     if reps.empty:
         return "no appendices were found"
-    parts = [f"{u}: {', '.join(sorted({f'{int(y)} {p}' for y, p in zip(g['year'], g['period'], strict=True)}))}"
-             for u, g in reps.groupby("unit")]
-    return "available: " + "; ".join(parts)
+    units = sorted(reps["unit"].unique())
+    close = difflib.get_close_matches(asked, units, n=3, cutoff=0.6) if asked else []
+    shown = close + [u for u in units if u not in close][: max(0, limit - len(close))]
+    parts = []
+    for u in shown:
+        g = reps[reps["unit"] == u]
+        periods = sorted({f"{int(y)} {p}" for y, p in zip(g["year"], g["period"], strict=True)})
+        parts.append(f"{u}: {', '.join(periods)}")
+    more = f"; and {len(units) - len(shown)} more units" if len(units) > len(shown) else ""
+    hint = f"did you mean {' or '.join(close)}? " if close and asked not in close else ""
+    return hint + "available: " + "; ".join(parts) + more
 
 
 def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual") -> pd.Series:
@@ -127,7 +138,7 @@ def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual") ->
     reps = reports(table)
     hit = reps[(reps["unit"] == unit) & (reps["year"] == int(year)) & (reps["period"] == period)]
     if hit.empty:
-        raise UnknownUnitError(f"no {period} appendix for unit {unit!r} in {year}; {_listing(reps)}")
+        raise UnknownUnitError(f"no {period} appendix for unit {unit!r} in {year}; {_listing(reps, unit)}")
     return hit.iloc[-1]
 
 
@@ -407,7 +418,7 @@ class UnitTrend:
         reps = reports(table)
         mine = reps[reps["unit"] == unit]
         if mine.empty:
-            raise UnknownUnitError(f"no appendices for unit {unit!r}; {_listing(reps)}")
+            raise UnknownUnitError(f"no appendices for unit {unit!r}; {_listing(reps, unit)}")
         rows = table[table["source"].isin(mine["source"])]
         return cls(unit, mine, indicators(rows))
 
