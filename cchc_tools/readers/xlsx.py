@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import AppendixError
 from ..text import clean
-from .base import RawRow, RawTable, header_columns, is_header, pick
+from .base import RawRow, RawTable, header_columns, is_header
 from .safety import check_container
 
 HEADER_SEARCH_ROWS = 40
@@ -113,24 +113,24 @@ def _read(path: str | Path, wb) -> RawTable:
         sheet_xml = _sheet_xml_paths(path).get(ws.title, "")
         if _has_formulas(path, sheet_xml):
             formulas = _formula_cells(path, ws.title)
+        vi = cols.get("value")
+        text_cols = {k: i for k, i in cols.items() if k != "value"}
         for r_idx, row in enumerate(rows, start=table.header_line + 1):
-            cells = list(row)
-            if not cells:
+            n = len(row)
+            if not n:
                 continue
-            vals = [_value(c) for c in cells]
-            texts = [_text(c.value) for c in cells]
-            vi = cols.get("value")
-            value = vals[vi] if vi is not None and vi < len(vals) else None
+            # Only the mapped columns are converted: the value cell as a value, the others as text.
+            t = {k: _text(row[i].value) if i < n else "" for k, i in text_cols.items()}
+            value = _value(row[vi]) if vi is not None and vi < n else None
             if value is None and vi is not None and (r_idx, vi + 1) in formulas:
                 value = formulas[(r_idx, vi + 1)]  # a formula nobody computed: kept as text, reported
-            label = pick(texts, cols, "label") or ""
+            label = t.get("label", "")
             if not label and value in (None, ""):
                 continue
-            if is_header(texts):
-                continue
-            table.rows.append(RawRow(line=r_idx, stt=pick(texts, cols, "stt") or "", label=label,
-                                     uom=pick(texts, cols, "uom") or "", value=value,
-                                     note=pick(texts, cols, "note") or "", code=pick(texts, cols, "code") or ""))
+            if "chỉ tiêu" in label.lower() and is_header([_text(c.value) for c in row]):
+                continue  # a header repeated further down the sheet
+            table.rows.append(RawRow(line=r_idx, stt=t.get("stt", ""), label=label, uom=t.get("uom", ""),
+                                     value=value, note=t.get("note", ""), code=t.get("code", "")))
         return table
     names = ", ".join(repr(s.title) for s in wb.worksheets)
     raise AppendixError(path, f"no sheet has an appendix header row (sheets: {names})",
