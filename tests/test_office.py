@@ -165,3 +165,17 @@ def test_commune_template_leaves_out_district_rows(tmp_path):
     assert codes == {e.code for e in entries() if e.applies_to("commune")}
     df = load_appendix(out)
     assert set(df["code"]) == codes
+
+
+def test_xlsx_header_repeated_mid_sheet_is_not_a_row(tmp_path, seed_path, seed_df):
+    from tests.office_fixtures import HEADER
+
+    path = build_xlsx(seed_path, tmp_path / "a.xlsx", extra_sheet=False)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.insert_rows(120)
+    for c, h in enumerate(HEADER, start=1):
+        ws.cell(120, c).value = h.upper()
+    wb.save(path)
+    df = load_appendix(path)
+    _same_codes_and_values(df, seed_df)
