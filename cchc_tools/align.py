@@ -150,14 +150,29 @@ def _align_uncached(rows: Sequence[RawRow]) -> list[tuple[RawRow, str, str]]:
         else:
             pending.append(row)
     groups.append((current, pending))
+    present = {sec for sec, _ in groups if sec}
     out: list[tuple[RawRow, str, str]] = []
-    for sec, group in groups:
+    for g, (sec, group) in enumerate(groups):
         own = [r for r in group if r.code in known]
         if own and len(own) == len(group):
             out.extend((r, r.code.split(".")[0], r.code) for r in group)
             continue
         pool = by_section[sec] if sec else list(cat)
         idx = match_rows(group, pool)
+        if sec:
+            # A heading row lost (a page break, a deleted line): the next section's rows run on
+            # under this one and match nothing here. Align that unmatched tail against the
+            # sections missing between this one and the next heading found.
+            nxt = next((s for s, _ in groups[g + 1:] if s), None)
+            stop = SECTION_ORDER.index(nxt) if nxt else len(SECTION_ORDER)
+            missing = [s for s in SECTION_ORDER[SECTION_ORDER.index(sec) + 1:stop] if s not in present]
+            last = max((i for i, k in enumerate(idx) if k is not None), default=-1)
+            tail = group[last + 1:]
+            if missing and tail:
+                extra = [e for s in missing for e in by_section[s]]
+                offset = len(pool)
+                pool = pool + extra
+                idx = idx[: last + 1] + [None if k is None else k + offset for k in match_rows(tail, extra)]
         for row, k in zip(group, idx, strict=True):
             if row.code in known:
                 out.append((row, row.code.split(".")[0], row.code))

@@ -212,3 +212,15 @@ def test_folder_with_only_bad_files_gives_an_empty_typed_table(tmp_path):
 
 def test_utf16_without_bom(seed_text, seed_df, write_variant):
     _same(load_appendix(write_variant(seed_text.encode("utf-16-le"))), seed_df)
+
+
+@pytest.mark.parametrize("lost", [[91], [129, 162], [171], [41, 61]])
+def test_lost_section_heading_rows(seed_text, seed_df, write_variant, lost):
+    """A section heading row lost (page break, deleted line): its rows still find their codes."""
+    lines = seed_text.split("\n")
+    for n in lost:
+        assert lines[n - 1].split("\t")[0] in ("II", "III", "IV", "V", "VI", "VII")
+    text = "\n".join(ln for i, ln in enumerate(lines, 1) if i not in lost)
+    df = load_appendix(write_variant(text))
+    assert df["code"].tolist() == seed_df["code"].tolist()
+    assert df["value"].fillna(-1).tolist() == seed_df["value"].fillna(-1).tolist()
