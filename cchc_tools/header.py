@@ -93,7 +93,8 @@ def parse_title(lines: list[str]) -> ReportMeta:
     m = re.search(r"b[áa]o c[áa]o s[ốo]\s*:?\s*([0-9]*\s*/\s*[\wĐđ-]+)", text, re.IGNORECASE)
     if m:
         meta.report_no = re.sub(r"\s+", "", m.group(1))
-    m = re.search(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", text, re.IGNORECASE)
+    m = (re.search(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", text, re.IGNORECASE)
+         or re.search(r"ngày\s+(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", text, re.IGNORECASE))
     if m:
         d, mo, y = (int(g) for g in m.groups())
         meta.report_date = f"{y:04d}-{mo:02d}-{d:02d}"

@@ -42,6 +42,8 @@ def test_formatting():
      {"period": "annual", "year": 2025, "unit": "can-tho", "level": "province"}),
     (["... NĂM 2025", "(Kèm theo Báo cáo số 3/BC-SNV ngày 1 tháng 12 năm 2025 của Sở Nội vụ)"],
      {"unit": "noi-vu", "level": "department", "report_no": "3/BC-SNV"}),
+    (["PHỤ LỤC ... NĂM 2023", "(Kèm theo Báo cáo số 245/BC-UBND ngày 16/12/2023 của UBND xã Vĩnh Hải)"],
+     {"unit": "vinh-hai", "level": "commune", "report_no": "245/BC-UBND", "report_date": "2023-12-16"}),
 ])
 def test_title_metadata(lines, expect):
     meta = parse_title(lines).as_dict()
