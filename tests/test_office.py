@@ -179,3 +179,26 @@ def test_xlsx_header_repeated_mid_sheet_is_not_a_row(tmp_path, seed_path, seed_d
     wb.save(path)
     df = load_appendix(path)
     _same_codes_and_values(df, seed_df)
+
+
+def test_docx_title_rows_inside_the_table(tmp_path, seed_path, seed_df):
+    """Some units put the title in a merged first row of the table itself."""
+    import docx
+
+    path = build_docx(seed_path, tmp_path / "a.docx")
+    d = docx.Document(str(path))
+    body = d.element.body
+    for p in [p for p in d.paragraphs if p.text.strip() and p.text != "Người lập biểu"]:
+        body.remove(p._p)  # the title paragraphs move into the table
+    appendix = d.tables[1]
+    first = appendix.rows[0]._tr
+    new_row = appendix.add_row()
+    first.addprevious(new_row._tr)
+    merged = new_row.cells[0].merge(new_row.cells[4])
+    merged.text = ("PHỤ LỤC THỐNG KÊ SỐ LIỆU ... NĂM 2022 (Kèm theo Báo cáo số /BC-UBND ngày 16 tháng 12 "
+                   "năm 2022 của Ủy ban nhân dân thị xã Vĩnh Châu)")
+    d.save(path)
+    df = load_appendix(path)
+    _same_codes_and_values(df, seed_df)
+    row = df.iloc[0]
+    assert (row["unit"], row["year"], row["report_date"], row["line"]) == ("vinh-chau", 2022, "2022-12-16", 4)

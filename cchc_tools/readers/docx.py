@@ -72,7 +72,9 @@ def read_docx(path: str | Path) -> RawTable:
                 cells = _physical_cells(tr)
                 if is_header(cells):
                     cols, width, start = header_columns(cells), len(cells), i + 1
-                    table.header_line = line = 1
+                    table.header_line = line = i + 1
+                    # title rows inside the table, above its header, carry the metadata too
+                    title.extend(t for r in rows[:i] for t in _physical_cells(r) if t)
                     break
             if cols is None:
                 continue  # another table before the appendix
