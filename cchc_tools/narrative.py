@@ -128,13 +128,17 @@ def section_sentences(section: str, f: Facts, who: str, when: str) -> list[str]:
         if f.n("IV.civil_quota"):
             present = f.n("IV.civil_present") or "chưa báo cáo"
             s = f"biên chế công chức được giao {f.n('IV.civil_quota')}, có mặt {present}"
-            if f.n("IV.civil_streamlined"):
+            if f.get("IV.civil_streamlined") == 0:
+                s += "; trong kỳ chưa tinh giản biên chế"
+            elif f.n("IV.civil_streamlined"):
                 s += f"; đã tinh giản {f.n('IV.civil_streamlined')} biên chế"
             out.append(s)
         if f.n("IV.sncl_staff_quota"):
             s = (f"số người làm việc tại đơn vị SNCL được giao {f.n('IV.sncl_staff_quota')}, có mặt "
                  f"{f.n('IV.sncl_staff_present') or 'chưa báo cáo'}")
-            if f.n("IV.sncl_staff_streamlined"):
+            if f.get("IV.sncl_staff_streamlined") == 0:
+                s += "; trong kỳ chưa tinh giản"
+            elif f.n("IV.sncl_staff_streamlined"):
                 s += f"; đã tinh giản {f.n('IV.sncl_staff_streamlined')} người"
             out.append(s)
         cuts = _join([f"{f.n('IV.offices_cut')} phòng chuyên môn" if f.get("IV.offices_cut") else None,

@@ -91,3 +91,11 @@ def test_notebooks_store_only_golden_outputs_and_no_machine_paths():
                 assert cell["outputs"] == [], (nb_path.name, cell["source"])
         golden = [c for c in nb["cells"] if MARK in "".join(c["source"])]
         assert golden and all(c["outputs"] for c in golden), nb_path.name
+
+
+def test_zero_is_said_in_words_blank_is_left_out(facts, seed_df):
+    iv = " ".join(section_sentences("IV", facts, "x", "Năm 2022"))
+    assert "biên chế công chức được giao 88, có mặt 86; trong kỳ chưa tinh giản biên chế" in iv.lower()
+    assert "đã tinh giản 32 người" in iv
+    blank = Facts(seed_df.assign(value=seed_df["value"].where(seed_df["code"] != "IV.civil_streamlined")))
+    assert "tinh giản biên chế" not in " ".join(section_sentences("IV", blank, "x", "Năm 2022"))
