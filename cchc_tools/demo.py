@@ -108,9 +108,8 @@ def _count(e: Entry, v: dict, rng: random.Random, quality: float, le: dict, sums
             if parts[-1] == e.code:
                 return remaining
             return float(rng.randint(0, int(remaining)))
-    lo, hi = _BIG.get(e.code) or _RANGE.get(e.uom, (0, 50))
-    if any(word in e.code for word in RARE):
-        lo, hi = 0, 4
+    rare = any(word in e.code for word in RARE)
+    lo, hi = (0, 4) if rare else (_BIG.get(e.code) or _RANGE.get(e.uom, (0, 50)))
     upper = None
     for part, whole in le.get(e.code, []):
         if all(v.get(w) is not None for w in whole):
@@ -118,14 +117,15 @@ def _count(e: Entry, v: dict, rng: random.Random, quality: float, le: dict, sums
             upper = room if upper is None else min(upper, room)
     if upper is not None:
         upper = max(0, int(upper))
-        if any(word in e.code for word in RARE):
+        if rare:
             return float(rng.randint(0, min(upper, hi)))
         if e.code in LOW_SHARE:
             a, b = LOW_SHARE[e.code]
             return float(rng.randint(int(upper * a), int(upper * b)))
-        if len([p for p in le[e.code][0][0]]) > 1 and e.code != le[e.code][0][0][-1]:
-            return float(rng.randint(int(upper * 0.5), int(upper * 0.8)) if upper else 0)
-        return float(rng.randint(int(upper * quality), upper) if upper else 0)
+        # An exclusive part that is not the last of its group leaves room for the parts after it.
+        leaves_room = any(len(part) > 1 and part[-1] != e.code for part, _ in le[e.code])
+        a, b = (0.5, 0.8) if leaves_room else (quality, 1.0)
+        return float(rng.randint(int(upper * a), int(upper * b)))
     return float(rng.randint(lo, hi))
 
 

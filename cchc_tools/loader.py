@@ -97,16 +97,12 @@ def _meta(raw: RawTable, overrides: dict) -> ReportMeta:
     return meta
 
 
-def _value(raw_value: str | float | None) -> tuple[str, float]:
+def _stored_value(raw_value: float | None) -> tuple[str, float]:
+    """(text, value) of a cell the file stored as a number (Excel), or of an absent cell."""
     if raw_value is None:
         return "", math.nan
-    if isinstance(raw_value, bool):
-        return str(int(raw_value)), float(raw_value)
-    if isinstance(raw_value, (int, float)):
-        v = float(raw_value)
-        return (str(int(v)) if v.is_integer() else repr(v)), v
-    num = parse_number(raw_value) if raw_value else None
-    return raw_value, (math.nan if num is None else num)
+    v = float(raw_value)
+    return (str(int(v)) if v.is_integer() else repr(v)), v
 
 
 def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
@@ -134,7 +130,7 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
             texts.append(v)
             values.append(nan if num is None else num)
         else:
-            text, value = _value(v)
+            text, value = _stored_value(v)
             texts.append(text)
             values.append(value)
     intern = sys.intern
