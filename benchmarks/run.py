@@ -23,7 +23,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from cchc_tools.io import write_text
+from cchc_tools.atomic import write_text
 from cchc_tools.paths import outputs_dir
 
 FULL = {"text_files": 2000, "excel_files": 200, "repeats": 3, "briefing_repeats": 3, "batch": 40}
@@ -122,13 +122,13 @@ def _preload() -> None:
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    import cchc_tools.briefing  # noqa: F401
+    import cchc_tools.reporting.notebook_runner  # noqa: F401
 
 
 def _run_floor(nb: str, out: str) -> float:
     import papermill as pm
 
-    from cchc_tools.briefing import to_html
+    from cchc_tools.reporting.notebook_runner import to_html
 
     _preload()
     t = time.perf_counter()
@@ -138,8 +138,8 @@ def _run_floor(nb: str, out: str) -> float:
 
 
 def _run_briefing(out_root: str) -> float:
-    from cchc_tools.briefing import run_notebook, unit_task
     from cchc_tools.paths import raw_dir
+    from cchc_tools.reporting.notebook_runner import run_notebook, unit_task
 
     _preload()
     t = time.perf_counter()
@@ -160,8 +160,9 @@ def bench_briefing(tmp: Path, repeats: int) -> dict:
 
 
 def _run_batch(data: str, out: str, jobs: int) -> float:
-    from cchc_tools.briefing import run_tasks, unit_task
-    from cchc_tools.report import load_data, reports
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.ingest.snapshot import load_data
+    from cchc_tools.reporting.notebook_runner import run_tasks, unit_task
 
     reps = reports(load_data(data).table)
     tasks = [unit_task(r.year, r.unit, Path(data), Path(out), r.period) for r in reps.itertuples()]

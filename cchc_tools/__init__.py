@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .catalog import load_catalog
-from .checks import validate
-from .errors import AppendixError, CchcError, UnknownUnitError
-from .indicators import indicators
-from .loader import LoadResult, load_appendices, load_appendix
-from .numbers import fmt_count, fmt_number, fmt_percent, parse_number
+from cchc_tools.analysis.checks import validate
+from cchc_tools.analysis.indicators import indicators
+from cchc_tools.catalog import load_catalog
+from cchc_tools.errors import AppendixError, CchcError, UnknownUnitError
+from cchc_tools.ingest.loader import LoadResult, load_appendices, load_appendix
+from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
 
 __version__ = "0.1.0"
 

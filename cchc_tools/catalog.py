@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .paths import CATALOG_CSV
-from .text import clean, label_key
+from cchc_tools.paths import CATALOG_CSV
+from cchc_tools.text import clean, label_key
 
 SECTIONS: dict[str, tuple[str, str]] = {
     "I": ("Công tác chỉ đạo điều hành CCHC", "Direction and management of PAR"),

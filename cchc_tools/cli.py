@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
-from .paths import outputs_dir
+from cchc_tools import __version__
+from cchc_tools.paths import outputs_dir
 
 
 def _summary(result) -> str:
@@ -22,8 +22,8 @@ def _summary(result) -> str:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from .io import write_table
-    from .loader import load_appendices
+    from cchc_tools.atomic import write_table
+    from cchc_tools.ingest.loader import load_appendices
 
     result = load_appendices(args.paths)
     print(_summary(result))
@@ -45,8 +45,8 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     import json
 
-    from .checks import validate
-    from .loader import load_appendices
+    from cchc_tools.analysis.checks import validate
+    from cchc_tools.ingest.loader import load_appendices
 
     result = load_appendices(args.paths)
     findings = validate(result.table)
@@ -85,8 +85,8 @@ def format_findings(findings) -> str:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from .briefing import BriefingError, brief_all, brief_unit
-    from .errors import CchcError
+    from cchc_tools.errors import CchcError
+    from cchc_tools.reporting.notebook_runner import BriefingError, brief_all, brief_unit
 
     data = Path(args.data).resolve() if args.data else None
     out = Path(args.out).resolve() if args.out else None
@@ -111,7 +111,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import generate
+    from cchc_tools.demo import generate
 
     years = [int(y) for y in str(args.years).split(",") if y.strip()]
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
@@ -121,7 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from .template import write_workbook
+    from cchc_tools.ingest.template import write_workbook
 
     out = write_workbook(args.out, year=args.year, level=args.level)
     print(f"wrote the fill-in template {out} ({args.level}, {args.year})")

@@ -12,11 +12,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from .catalog import Entry, by_code, entries
-from .errors import CchcError
-from .numbers import fmt_number
-from .paths import raw_dir
-from .registry import rule_specs
+from cchc_tools.analysis.specs import rule_specs
+from cchc_tools.catalog import Entry, by_code, entries
+from cchc_tools.errors import CchcError
+from cchc_tools.numbers import fmt_number
+from cchc_tools.paths import raw_dir
 
 UNIT_TYPES = ["huyện", "thị xã", "thành phố", "huyện", "huyện"]
 SYNTHETIC_TITLE = "DỮ LIỆU MẪU – KHÔNG PHẢI SỐ LIỆU THẬT"
@@ -138,7 +138,7 @@ def _cell(e: Entry, value: float | None) -> str:
 def appendix_text(unit_name: str, year: int, values: dict[str, float | None],
                   notes: dict[str, str] | None = None) -> str:
     """A synthetic appendix in the text layout of the bundled one (tab-separated, five columns)."""
-    from .catalog import SECTIONS
+    from cchc_tools.catalog import SECTIONS
 
     lines = ["PHỤ LỤC", f"THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH NĂM {year}",
              SYNTHETIC_TITLE,
@@ -182,7 +182,7 @@ def generate(out: str | Path, units: int = 12, years: list[int] | None = None, s
                 p.write_text(appendix_text(name, year, values, notes), encoding="utf-8")
                 written.append(p)
             if "xlsx" in formats:
-                from .template import write_workbook
+                from cchc_tools.ingest.template import write_workbook
 
                 p = folder / f"{stem}.xlsx"
                 write_workbook(p, year=year, unit_name=name, values=values, notes=notes, synthetic=True)

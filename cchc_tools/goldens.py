@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from .paths import notebooks_dir
+from cchc_tools.paths import notebooks_dir
 
 MARK = "NBVAL_CHECK_OUTPUT"
 

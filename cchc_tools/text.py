@@ -7,7 +7,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import AppendixError
+from cchc_tools.errors import AppendixError
 
 # Characters that never occur in a text appendix; a few of them mean binary data.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")

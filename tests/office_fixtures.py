@@ -6,8 +6,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from cchc_tools.ingest.readers.text import read_text
 from cchc_tools.numbers import parse_number
-from cchc_tools.readers.text import read_text
 
 HEADER = ["THỨ TỰ", "TÊN CHỈ TIÊU", "ĐƠN VỊ TÍNH", "Số lượng/ tỷ lệ", "Ghi chú"]
 

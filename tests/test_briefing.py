@@ -9,10 +9,18 @@ import nbformat
 import pytest
 
 from cchc_tools import UnknownUnitError, paths
-from cchc_tools.briefing import BriefingError, brief_unit, run_notebook, run_tasks, trend_task, unit_task
+from cchc_tools.analysis.selection import pick_report
 from cchc_tools.cli import main
 from cchc_tools.goldens import MARK
-from cchc_tools.report import UnitBriefing, pick_report
+from cchc_tools.reporting.notebook_runner import (
+    BriefingError,
+    brief_unit,
+    run_notebook,
+    run_tasks,
+    trend_task,
+    unit_task,
+)
+from cchc_tools.reporting.views import UnitBriefing
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +122,7 @@ def test_pick_report_year_as_string(seed_df):
 
 
 def test_loaded_folder_is_reused_across_processes_and_rebuilt_on_change(tmp_path, seed_text, monkeypatch):
-    from cchc_tools import report
+    from cchc_tools.ingest import snapshot as report
 
     folder = tmp_path / "data" / "2022" / "x"
     folder.mkdir(parents=True)

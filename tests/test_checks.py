@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cchc_tools.checks import agrees, note_ratio, validate
+from cchc_tools.analysis.checks import agrees, note_ratio, validate
+from cchc_tools.analysis.specs import rule_specs
 from cchc_tools.numbers import fmt_number
-from cchc_tools.registry import rule_specs
 
 RULES = {r["id"]: r for r in rule_specs()}
 

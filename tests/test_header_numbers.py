@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from cchc_tools.header import parse_title, unit_level, unit_slug
+from cchc_tools.ingest.header import parse_title, unit_level, unit_slug
 from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
 
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from cchc_tools import fmt_percent, indicators
+from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.cli import main
-from cchc_tools.registry import indicator_specs
 
 
 @pytest.fixture(scope="module")

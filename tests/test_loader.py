@@ -11,7 +11,7 @@ import pytest
 
 from cchc_tools import AppendixError, load_appendices, load_appendix
 from cchc_tools.catalog import entries
-from cchc_tools.loader import COLUMNS
+from cchc_tools.ingest.loader import COLUMNS
 from tests.conftest import GOLDEN
 
 SEED_SHA256 = "b1b32a091432540fd98ff5b6915baf400965440b74aa93e00e50430438090197"

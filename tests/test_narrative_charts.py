@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from cchc_tools import charts, paths
+from cchc_tools import paths
 from cchc_tools.goldens import MARK
-from cchc_tools.narrative import Facts, change_phrase, html_table, paragraph, period_phrase, section_sentences
+from cchc_tools.reporting import charts
+from cchc_tools.reporting.narrative import Facts, change_phrase, html_table, paragraph, period_phrase, section_sentences
 
 
 @pytest.fixture(scope="module")

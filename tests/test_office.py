@@ -29,7 +29,7 @@ def test_docx_xlsx_and_text_give_the_same_table(tmp_path, seed_path, seed_df):
 
 
 def test_docx_lines_are_table_rows_and_merged_sections_are_not_values(tmp_path, seed_path):
-    from cchc_tools.readers.docx import read_docx
+    from cchc_tools.ingest.readers.docx import read_docx
 
     raw = read_docx(build_docx(seed_path, tmp_path / "a.docx", split_at=100))
     first = raw.rows[0]
@@ -40,7 +40,7 @@ def test_docx_lines_are_table_rows_and_merged_sections_are_not_values(tmp_path, 
 
 
 def test_xlsx_says_which_sheet_and_keeps_sheet_rows(tmp_path, seed_path):
-    from cchc_tools.readers.xlsx import read_xlsx
+    from cchc_tools.ingest.readers.xlsx import read_xlsx
 
     path = build_xlsx(seed_path, tmp_path / "a.xlsx")
     raw = read_xlsx(path)

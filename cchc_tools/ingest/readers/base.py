@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text import ascii_fold, clean
+from cchc_tools.text import ascii_fold, clean
 
 
 @dataclass(slots=True)

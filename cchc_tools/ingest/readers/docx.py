@@ -11,10 +11,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ..errors import AppendixError
-from ..text import clean
-from .base import RawRow, RawTable, header_columns, is_header, pick
-from .safety import check_container
+from cchc_tools.errors import AppendixError
+from cchc_tools.ingest.readers.base import RawRow, RawTable, header_columns, is_header, pick
+from cchc_tools.ingest.readers.safety import check_container
+from cchc_tools.text import clean
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

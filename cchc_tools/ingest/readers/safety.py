@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ..errors import AppendixError
+from cchc_tools.errors import AppendixError
 
 MAX_UNPACKED = 200 * 1024 * 1024
 MAX_RATIO = 200

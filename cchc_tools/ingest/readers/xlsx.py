@@ -14,10 +14,10 @@ import re
 import zipfile
 from pathlib import Path
 
-from ..errors import AppendixError
-from ..text import clean
-from .base import RawRow, RawTable, header_columns, is_header
-from .safety import check_container
+from cchc_tools.errors import AppendixError
+from cchc_tools.ingest.readers.base import RawRow, RawTable, header_columns, is_header
+from cchc_tools.ingest.readers.safety import check_container
+from cchc_tools.text import clean
 
 HEADER_SEARCH_ROWS = 40
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .catalog import entries
-from .registry import indicator_specs
+from cchc_tools.analysis.specs import indicator_specs
+from cchc_tools.catalog import entries
 
 REPORT_KEYS = ["source", "unit", "unit_name", "level", "year", "period"]
 OUT_COLUMNS = REPORT_KEYS + ["indicator", "section", "name_vi", "name_en", "value", "uom", "numerator",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import RawRow, RawTable
-from .text import read_text
+from cchc_tools.ingest.readers.base import RawRow, RawTable
+from cchc_tools.ingest.readers.text import read_text
 
 __all__ = ["RawRow", "RawTable", "read_raw", "read_text"]
 
@@ -15,11 +15,11 @@ def read_raw(path: str | Path) -> RawTable:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".docx", ".docm"):
-        from .docx import read_docx
+        from cchc_tools.ingest.readers.docx import read_docx
 
         return read_docx(path)
     if suffix in (".xlsx", ".xlsm"):
-        from .xlsx import read_xlsx
+        from cchc_tools.ingest.readers.xlsx import read_xlsx
 
         return read_xlsx(path)
     return read_text(path)

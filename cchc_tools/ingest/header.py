@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from .text import ascii_fold, clean, slugify
+from cchc_tools.text import ascii_fold, clean, slugify
 
 # Unit types, longest first, with the level they imply before the July 2025 reform.
 _UNIT_TYPES: list[tuple[str, str]] = [

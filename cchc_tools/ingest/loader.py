@@ -15,14 +15,14 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .align import align
-from .catalog import SECTION_ORDER
-from .errors import AppendixError, CchcError
-from .header import ReportMeta, parse_title, unit_level, unit_slug
-from .numbers import parse_number
-from .paths import project_root
-from .readers import read_raw
-from .readers.base import RawTable
+from cchc_tools.catalog import SECTION_ORDER
+from cchc_tools.errors import AppendixError, CchcError
+from cchc_tools.ingest.align import align
+from cchc_tools.ingest.header import ReportMeta, parse_title, unit_level, unit_slug
+from cchc_tools.ingest.readers import read_raw
+from cchc_tools.ingest.readers.base import RawTable
+from cchc_tools.numbers import parse_number
+from cchc_tools.paths import project_root
 
 COLUMNS = ["source", "sheet", "line", "unit", "unit_name", "level", "year", "period", "report_no",
            "report_date", "synthetic", "code", "section", "stt", "label", "uom", "raw_value",

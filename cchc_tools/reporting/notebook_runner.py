@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from .errors import CchcError
-from .io import atomic_path, write_table, write_text
-from .narrative import STYLE, period_phrase
-from .paths import notebooks_dir, outputs_dir
-from .report import check_slug, load_data, pick_report, reports, resolve_data_dir
+from cchc_tools.analysis.selection import check_slug, pick_report, reports
+from cchc_tools.atomic import atomic_path, write_table, write_text
+from cchc_tools.errors import CchcError
+from cchc_tools.ingest.snapshot import load_data, resolve_data_dir
+from cchc_tools.paths import notebooks_dir, outputs_dir
+from cchc_tools.reporting.narrative import STYLE, period_phrase
 
 KERNEL = "python3"
 # The kernel's own log (a transport notice at start, an interrupt notice at shutdown) is noise for
@@ -138,8 +139,8 @@ def trend_task(unit: str, data_dir: Path, out_root: Path) -> Task:
 
 def write_unit_tables(year, unit: str, data_dir: Path, out_root: Path, period: str = "annual") -> None:
     """The unit's indicators and findings as CSV beside its briefing."""
-    from .checks import validate
-    from .indicators import indicators
+    from cchc_tools.analysis.checks import validate
+    from cchc_tools.analysis.indicators import indicators
 
     table = load_data(data_dir).table
     rep = pick_report(table, year, unit, period)

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from .catalog import by_code, entries, parse_codelist
-from .indicators import wide
-from .numbers import fmt_number, fmt_percent, parse_number
-from .registry import rule_specs
-from .text import clean
+from cchc_tools.analysis.indicators import wide
+from cchc_tools.analysis.specs import rule_specs
+from cchc_tools.catalog import by_code, entries, parse_codelist
+from cchc_tools.numbers import fmt_number, fmt_percent, parse_number
+from cchc_tools.text import clean
 
 FINDING_COLUMNS = ["source", "unit", "year", "period", "rule", "severity", "message_vi", "message_en",
                    "codes", "values", "lines"]

@@ -6,25 +6,23 @@ charts live here (and in ``narrative``, ``charts``), where tests reach them.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML
 
-from . import __version__, charts
-from .checks import validate
-from .errors import AppendixError, UnknownUnitError
-from .indicators import indicators
-from .io import write_table, write_text
-from .loader import LoadResult, find_files, load_appendices
-from .narrative import (
+from cchc_tools.analysis.checks import validate
+from cchc_tools.analysis.indicators import indicators
+from cchc_tools.analysis.selection import _listing, check_slug, pick_report, reports
+from cchc_tools.analysis.specs import indicator_specs
+from cchc_tools.errors import AppendixError, UnknownUnitError
+from cchc_tools.ingest.snapshot import load_data
+from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.reporting import charts
+from cchc_tools.reporting.narrative import (
     STYLE,
     Facts,
     change_phrase,
@@ -34,112 +32,8 @@ from .narrative import (
     period_phrase,
     section_sentences,
 )
-from .numbers import fmt_number, fmt_percent
-from .paths import CATALOG_CSV, cache_dir, project_root, raw_dir
-from .registry import indicator_specs
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Lưu ý"}
-
-
-def check_slug(unit: str) -> str:
-    """A unit slug is lower-case ASCII letters, digits and dashes: it can never name a path."""
-    unit = str(unit)
-    if not SLUG.match(unit):
-        raise UnknownUnitError(f"invalid unit {unit!r}: use the unit's slug, lower-case letters, digits and '-' "
-                               "(for example vinh-chau)")
-    return unit
-
-
-def resolve_data_dir(data_dir: str | Path | None) -> Path:
-    """``None`` or ``""`` is the bundled ``data/raw``; a relative path is relative to the project."""
-    if not data_dir:
-        return raw_dir()
-    p = Path(data_dir)
-    return p if p.is_absolute() else project_root() / p
-
-
-def _signature(folder: Path) -> list:
-    """What the loaded table depends on: every file's path, time and size, and the catalog."""
-    files, _ = find_files(folder) if folder.exists() else ([], [])
-    stats = [[str(f), f.stat().st_mtime_ns, f.stat().st_size] for f in files if f.exists()]
-    catalog = hashlib.sha256(CATALOG_CSV.read_bytes()).hexdigest()
-    return [__version__, catalog, stats]
-
-
-@lru_cache(maxsize=8)
-def _load_cached(folder: str, signature: str) -> LoadResult:
-    """Load a folder once per process, and once across processes through a Parquet snapshot.
-
-    Every notebook of ``cchc brief --all`` needs the table of the whole folder (its unit, the
-    previous years, the other units); reading the snapshot is much cheaper than parsing every
-    appendix again. The snapshot is rebuilt whenever a file, the catalog or the kit changes.
-    """
-    base = cache_dir() / hashlib.sha256(folder.encode()).hexdigest()[:20]
-    table_path, meta_path = base.with_suffix(".parquet"), base.with_suffix(".json")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta["signature"] == signature:
-            errors = [AppendixError(e["path"], e["reason"], line=e["line"], expected=e["expected"])
-                      for e in meta["errors"]]
-            return LoadResult(pd.read_parquet(table_path), errors, meta["skipped"])
-    except (OSError, ValueError, KeyError):
-        pass  # no snapshot yet, or a damaged one: rebuild it
-    result = load_appendices(folder)
-    meta = {"signature": signature, "skipped": result.skipped,
-            "errors": [{"path": e.path, "reason": e.reason, "line": e.line, "expected": e.expected}
-                       for e in result.errors]}
-    try:
-        write_table(result.table, table_path)
-        write_text(meta_path, json.dumps(meta, ensure_ascii=False))
-    except OSError:
-        pass  # a read-only checkout still works, just without the snapshot
-    return result
-
-
-def load_data(data_dir: str | Path | None = None) -> LoadResult:
-    """Every appendix under the data folder (cached while the files do not change)."""
-    folder = resolve_data_dir(data_dir)
-    if not folder.exists():
-        raise UnknownUnitError(f"data folder {folder} does not exist")
-    return _load_cached(str(folder), json.dumps(_signature(folder)))
-
-
-def reports(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per report: source, unit, unit_name, level, year, period, synthetic and report details."""
-    cols = ["source", "unit", "unit_name", "level", "year", "period", "report_no", "report_date", "synthetic"]
-    if table.empty:
-        return pd.DataFrame(columns=cols)
-    return table.drop_duplicates("source")[cols].sort_values(["unit", "year", "period"]).reset_index(drop=True)
-
-
-def _listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
-    """What exists, for an error message: close matches first, at most ``limit`` units."""
-    import difflib
-
-    if reps.empty:
-        return "no appendices were found"
-    units = sorted(reps["unit"].unique())
-    close = difflib.get_close_matches(asked, units, n=3, cutoff=0.6) if asked else []
-    shown = close + [u for u in units if u not in close][: max(0, limit - len(close))]
-    parts = []
-    for u in shown:
-        g = reps[reps["unit"] == u]
-        periods = sorted({f"{int(y)} {p}" for y, p in zip(g["year"], g["period"], strict=True)})
-        parts.append(f"{u}: {', '.join(periods)}")
-    more = f"; and {len(units) - len(shown)} more units" if len(units) > len(shown) else ""
-    hint = f"did you mean {' or '.join(close)}? " if close and asked not in close else ""
-    return hint + "available: " + "; ".join(parts) + more
-
-
-def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual") -> pd.Series:
-    """The report of a unit for a year and period; a clear error listing what exists otherwise."""
-    check_slug(unit)
-    reps = reports(table)
-    hit = reps[(reps["unit"] == unit) & (reps["year"] == int(year)) & (reps["period"] == period)]
-    if hit.empty:
-        raise UnknownUnitError(f"no {period} appendix for unit {unit!r} in {year}; {_listing(reps, unit)}")
-    return hit.iloc[-1]
 
 
 def source_line(rep: pd.Series) -> str:

@@ -6,8 +6,8 @@ from functools import lru_cache
 
 import yaml
 
-from .catalog import by_code
-from .paths import INDICATORS_YAML, RULES_YAML
+from cchc_tools.catalog import by_code
+from cchc_tools.paths import INDICATORS_YAML, RULES_YAML
 
 # The C loader when PyYAML was built with libyaml (about ten times faster), else the Python one.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -11,7 +11,7 @@ from html import escape
 
 import pandas as pd
 
-from .numbers import fmt_number, fmt_percent
+from cchc_tools.numbers import fmt_number, fmt_percent
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 

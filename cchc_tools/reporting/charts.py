@@ -17,8 +17,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .narrative import Facts
-from .numbers import fmt_number, fmt_percent
+from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.reporting.narrative import Facts
 
 matplotlib.rcParams["font.family"] = "DejaVu Sans"  # covers Vietnamese
 SYNTHETIC_BANNER = "DỮ LIỆU MẪU – KHÔNG PHẢI SỐ LIỆU THẬT"

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .catalog import SECTIONS, by_code, entries
-from .io import atomic_path
+from cchc_tools.atomic import atomic_path
+from cchc_tools.catalog import SECTIONS, by_code, entries
 
 HEADER = ["THỨ TỰ", "TÊN CHỈ TIÊU", "ĐƠN VỊ TÍNH", "Số lượng/ tỷ lệ", "Ghi chú", "MÃ CHỈ TIÊU"]
 LEVEL_VI = {"province": "cấp tỉnh", "department": "sở, ban, ngành", "district": "cấp huyện", "commune": "cấp xã"}

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .catalog import SECTION_ORDER, SECTIONS, Entry, entries
-from .readers.base import RawRow, roman_section
-from .text import label_key
+from cchc_tools.catalog import SECTION_ORDER, SECTIONS, Entry, entries
+from cchc_tools.ingest.readers.base import RawRow, roman_section
+from cchc_tools.text import label_key
 
 MIN_SCORE = 62.0  # below this a label never matches
 GAIN_FLOOR = 50.0  # a match is worth (score - GAIN_FLOOR) in the alignment

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import AppendixError
-from ..text import clean, decode, drop_invisible, has_odd_spaces, nfc
-from .base import RawRow, RawTable, is_header, looks_like_stt
+from cchc_tools.errors import AppendixError
+from cchc_tools.ingest.readers.base import RawRow, RawTable, is_header, looks_like_stt
+from cchc_tools.text import clean, decode, drop_invisible, has_odd_spaces, nfc
 
 
 def split_fields(fields: list[str]) -> tuple[str, str, str, str, str]:

@@ -1,0 +1,57 @@
+"""Choosing a report from a loaded table: by unit slug, year and period, with a clear error otherwise."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from cchc_tools.errors import UnknownUnitError
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+
+
+def check_slug(unit: str) -> str:
+    """A unit slug is lower-case ASCII letters, digits and dashes: it can never name a path."""
+    unit = str(unit)
+    if not SLUG.match(unit):
+        raise UnknownUnitError(f"invalid unit {unit!r}: use the unit's slug, lower-case letters, digits and '-' "
+                               "(for example vinh-chau)")
+    return unit
+
+
+def reports(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per report: source, unit, unit_name, level, year, period, synthetic and report details."""
+    cols = ["source", "unit", "unit_name", "level", "year", "period", "report_no", "report_date", "synthetic"]
+    if table.empty:
+        return pd.DataFrame(columns=cols)
+    return table.drop_duplicates("source")[cols].sort_values(["unit", "year", "period"]).reset_index(drop=True)
+
+
+def _listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
+    """What exists, for an error message: close matches first, at most ``limit`` units."""
+    import difflib
+
+    if reps.empty:
+        return "no appendices were found"
+    units = sorted(reps["unit"].unique())
+    close = difflib.get_close_matches(asked, units, n=3, cutoff=0.6) if asked else []
+    shown = close + [u for u in units if u not in close][: max(0, limit - len(close))]
+    parts = []
+    for u in shown:
+        g = reps[reps["unit"] == u]
+        periods = sorted({f"{int(y)} {p}" for y, p in zip(g["year"], g["period"], strict=True)})
+        parts.append(f"{u}: {', '.join(periods)}")
+    more = f"; and {len(units) - len(shown)} more units" if len(units) > len(shown) else ""
+    hint = f"did you mean {' or '.join(close)}? " if close and asked not in close else ""
+    return hint + "available: " + "; ".join(parts) + more
+
+
+def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual") -> pd.Series:
+    """The report of a unit for a year and period; a clear error listing what exists otherwise."""
+    check_slug(unit)
+    reps = reports(table)
+    hit = reps[(reps["unit"] == unit) & (reps["year"] == int(year)) & (reps["period"] == period)]
+    if hit.empty:
+        raise UnknownUnitError(f"no {period} appendix for unit {unit!r} in {year}; {_listing(reps, unit)}")
+    return hit.iloc[-1]

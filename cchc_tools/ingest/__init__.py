@@ -1,0 +1,1 @@
+"""Reading appendices: one reader per file format, the aligner to the catalog, the tidy table."""

@@ -1,0 +1,75 @@
+"""A loaded data folder kept between processes: a Parquet snapshot rebuilt when a file changes.
+
+Every notebook of ``cchc brief --all`` needs the table of the whole folder (its unit, the
+previous years, the other units); reading the snapshot is much cheaper than parsing every
+appendix again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from cchc_tools import __version__
+from cchc_tools.atomic import write_table, write_text
+from cchc_tools.errors import AppendixError, UnknownUnitError
+from cchc_tools.ingest.loader import LoadResult, find_files, load_appendices
+from cchc_tools.paths import CATALOG_CSV, cache_dir, project_root, raw_dir
+
+
+def resolve_data_dir(data_dir: str | Path | None) -> Path:
+    """``None`` or ``""`` is the bundled ``data/raw``; a relative path is relative to the project."""
+    if not data_dir:
+        return raw_dir()
+    p = Path(data_dir)
+    return p if p.is_absolute() else project_root() / p
+
+
+def _signature(folder: Path) -> list:
+    """What the loaded table depends on: every file's path, time and size, and the catalog."""
+    files, _ = find_files(folder) if folder.exists() else ([], [])
+    stats = [[str(f), f.stat().st_mtime_ns, f.stat().st_size] for f in files if f.exists()]
+    catalog = hashlib.sha256(CATALOG_CSV.read_bytes()).hexdigest()
+    return [__version__, catalog, stats]
+
+
+@lru_cache(maxsize=8)
+def _load_cached(folder: str, signature: str) -> LoadResult:
+    """Load a folder once per process, and once across processes through a Parquet snapshot.
+
+    Every notebook of ``cchc brief --all`` needs the table of the whole folder (its unit, the
+    previous years, the other units); reading the snapshot is much cheaper than parsing every
+    appendix again. The snapshot is rebuilt whenever a file, the catalog or the kit changes.
+    """
+    base = cache_dir() / hashlib.sha256(folder.encode()).hexdigest()[:20]
+    table_path, meta_path = base.with_suffix(".parquet"), base.with_suffix(".json")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta["signature"] == signature:
+            errors = [AppendixError(e["path"], e["reason"], line=e["line"], expected=e["expected"])
+                      for e in meta["errors"]]
+            return LoadResult(pd.read_parquet(table_path), errors, meta["skipped"])
+    except (OSError, ValueError, KeyError):
+        pass  # no snapshot yet, or a damaged one: rebuild it
+    result = load_appendices(folder)
+    meta = {"signature": signature, "skipped": result.skipped,
+            "errors": [{"path": e.path, "reason": e.reason, "line": e.line, "expected": e.expected}
+                       for e in result.errors]}
+    try:
+        write_table(result.table, table_path)
+        write_text(meta_path, json.dumps(meta, ensure_ascii=False))
+    except OSError:
+        pass  # a read-only checkout still works, just without the snapshot
+    return result
+
+
+def load_data(data_dir: str | Path | None = None) -> LoadResult:
+    """Every appendix under the data folder (cached while the files do not change)."""
+    folder = resolve_data_dir(data_dir)
+    if not folder.exists():
+        raise UnknownUnitError(f"data folder {folder} does not exist")
+    return _load_cached(str(folder), json.dumps(_signature(folder)))

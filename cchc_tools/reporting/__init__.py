@@ -1,0 +1,1 @@
+"""What readers get: views of the computed tables, narrative, charts, and the notebook runner."""
