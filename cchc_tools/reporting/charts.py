@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-from html import escape
 
 import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, to keep the backend untouched)
@@ -18,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.reporting.document import Block
 from cchc_tools.reporting.narrative import Facts
 
 matplotlib.rcParams["font.family"] = "DejaVu Sans"  # covers Vietnamese
@@ -30,7 +30,7 @@ def _vn_axis(ax, axis: str = "y", percent: bool = False) -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-class Chart:
+class Chart(Block):
     """A finished figure that shows itself in notebooks as one embedded PNG with alternative text.
 
     The layout is fixed when the chart is built, so it renders in a single pass (the inline
@@ -38,21 +38,28 @@ class Chart:
     matplotlib Figure, for analysts who want to adjust or save it.
     """
 
-    dpi = 110
+    kind = "figure"
+    dpi = 150  # print resolution for Word and PDF; the page scales it down
 
     def __init__(self, figure: Figure, title: str = "", source: str = "") -> None:
         self.figure, self.title, self.source = figure, title, source
+        self._png: bytes | None = None
 
     def png(self) -> bytes:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=self.dpi)
-        return buf.getvalue()
+        """The figure as PNG, rendered once and shared by every rendering."""
+        if self._png is None:
+            buf = io.BytesIO()
+            self.figure.savefig(buf, format="png", dpi=self.dpi)
+            self._png = buf.getvalue()
+        return self._png
 
-    def _repr_html_(self) -> str:
-        """An embedded PNG whose alternative text is the chart's title and source."""
-        alt = escape(f"{self.title}. Nguồn: {self.source}" if self.source else self.title)
-        data = base64.b64encode(self.png()).decode("ascii")
-        return f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%">'
+    @property
+    def alt(self) -> str:
+        """Alternative text: the chart's title and source."""
+        return f"{self.title}. Nguồn: {self.source}" if self.source else self.title
+
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png()).decode("ascii")
 
     def savefig(self, *args, **kwargs) -> None:
         self.figure.savefig(*args, **kwargs)

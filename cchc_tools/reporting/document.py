@@ -1,0 +1,166 @@
+"""One data model, many renderings: the blocks a briefing, a comparison or a trend is made of.
+
+Views (``reporting.views``) build these blocks from the computed tables; the page (HTML from
+jinja2 templates, shown by the notebook), the Word file and the workbook are renderings of the
+same blocks, never conversions of one another. Every block shows itself in a notebook through
+``_repr_html_``. Text in a block is plain text: renderers escape it.
+
+A figure that a data-quality finding puts in doubt carries that finding's reference
+(``doubt``, e.g. ``"L1"``), so every rendering marks it and points to the finding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of a sentence; ``doubt`` names the findings that question it (e.g. ``"L1, C2"``)."""
+
+    text: str
+    doubt: str = ""
+    strong: bool = False
+
+
+class Block:
+    """Base of every block: renders itself as HTML in a notebook.
+
+    Kinds: heading, paragraph, bullets, cards, table, banner, style, group, and figure
+    (``reporting.charts.Chart``: ``png()`` bytes, ``alt``, ``title``, ``source``).
+    """
+
+    kind = "block"
+
+    def _repr_html_(self) -> str:
+        from cchc_tools.reporting.html import render_block
+
+        return render_block(self)
+
+
+@dataclass
+class Heading(Block):
+    text: str
+    level: int = 2
+    kind = "heading"
+
+
+@dataclass
+class Paragraph(Block):
+    """A paragraph of spans; ``style`` is ``body``, ``note`` (small, italic) or ``lead`` (opening summary)."""
+
+    spans: list[Span]
+    style: str = "body"
+    kind = "paragraph"
+
+    @classmethod
+    def of(cls, text: str, style: str = "body") -> Paragraph:
+        return cls([Span(text)], style)
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+
+@dataclass
+class Bullets(Block):
+    """A list; each item is a list of spans."""
+
+    items: list[list[Span]]
+    title: str = ""
+    kind = "bullets"
+
+
+@dataclass
+class Card:
+    value: str
+    label: str
+    detail: str = ""
+    doubt: str = ""
+
+
+@dataclass
+class Cards(Block):
+    cards: list[Card]
+    kind = "cards"
+
+
+@dataclass
+class Cell:
+    """A table cell: its text as shown, and for numbers the value and how it is formatted.
+
+    ``fmt`` is ``text``, ``count`` (whole numbers, ``#.##0``) or ``percent`` (the value is in
+    percent points, 92.59 for 92,59%); workbooks store ``value`` as a number with that format.
+    """
+
+    text: str
+    value: float | None = None
+    fmt: str = "text"
+    doubt: str = ""
+
+    @property
+    def numeric(self) -> bool:
+        return self.value is not None and not (isinstance(self.value, float) and math.isnan(self.value))
+
+
+@dataclass
+class Table(Block):
+    """A table with a header row; ``notes`` are lines shown under it (definitions, sources)."""
+
+    headers: list[str]
+    rows: list[list[Cell]]
+    notes: list[str] = field(default_factory=list)
+    caption: str = ""
+    wide: bool = False  # needs a landscape page in print
+    kind = "table"
+
+    @classmethod
+    def of(cls, headers: list[str], rows: list[list[str | Cell]], **kw) -> Table:
+        return cls(headers, [[c if isinstance(c, Cell) else Cell(str(c)) for c in r] for r in rows], **kw)
+
+
+@dataclass
+class Banner(Block):
+    """The synthetic-data warning, on every page of a briefing built from synthetic data."""
+
+    text: str
+    note: str = ""
+    kind = "banner"
+
+
+@dataclass
+class Style(Block):
+    """The kit's stylesheet, for a notebook's display (exported pages carry it in their head)."""
+
+    css: str
+    kind = "style"
+
+
+@dataclass
+class Group(Block):
+    """Several blocks shown together (what one notebook cell displays)."""
+
+    blocks: list[Block]
+    kind = "group"
+
+    def __iter__(self):
+        return iter(self.blocks)
+
+
+@dataclass
+class Document:
+    """A whole briefing: its title, whether it is synthetic, and its blocks in reading order."""
+
+    title: str
+    blocks: list[Block]
+    synthetic: bool = False
+    subtitle: str = ""
+    landscape: bool = False
+
+    def flat(self) -> list[Block]:
+        """The blocks with groups opened, in order."""
+        out: list[Block] = []
+        for b in self.blocks:
+            out.extend(b.blocks if isinstance(b, Group) else [b])
+        return out

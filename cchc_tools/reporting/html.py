@@ -1,0 +1,35 @@
+"""HTML renderings of the document blocks and pages, from jinja2 templates with autoescaping.
+
+Every template lives in ``reporting/templates``; nothing in the kit assembles HTML by hand.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jinja2
+
+from cchc_tools.reporting.document import Block
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("cchc_tools.reporting", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    return env
+
+
+def render_block(block: Block) -> str:
+    """One block (or a group of blocks) as an HTML fragment."""
+    return environment().get_template("block.html.j2").render(block=block)
+
+
+def render(template: str, **context) -> str:
+    """A named template (a page or a fragment) with its context."""
+    return environment().get_template(template).render(**context)
+
+
+def stylesheet() -> str:
+    """The kit's CSS, one source for the notebook display, the exported pages and the index."""
+    return environment().get_template("style.css").render()
