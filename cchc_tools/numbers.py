@@ -53,21 +53,27 @@ def parse_with_babel(s: str) -> float | None:
         return None
 
 
-def fmt_number(value: float | None, decimals: int | None = None) -> str:
-    """``24407`` -> ``24.407``; ``92.5926`` with 2 decimals -> ``92,59``; NaN -> ``—``."""
+def fmt_number(value: float | None, decimals: int | None = None, trim: bool = False) -> str:
+    """``24407`` -> ``24.407``; ``92.5926`` with 2 decimals -> ``92,59``; NaN -> ``—``.
+
+    ``trim`` drops trailing zeros of the decimals (``100,00`` -> ``100``, ``99,60`` -> ``99,6``).
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 2
-    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    fmt = "#,##0" + ("." + ("#" if trim else "0") * decimals if decimals else "")
     return format_decimal(round(float(value), decimals), format=fmt, locale=LOCALE)
 
 
-def fmt_percent(value: float | None, decimals: int = 2) -> str:
-    """A percentage already on the 0–100 scale: ``99.874`` -> ``99,87%``."""
+def fmt_percent(value: float | None, decimals: int = 2, trim: bool = True) -> str:
+    """A percentage already on the 0–100 scale, as officials write it: ``99.874`` -> ``99,87%``, ``100`` -> ``100%``.
+
+    ``trim=False`` keeps every decimal (``99,60%``), to quote a figure as a unit wrote it.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return fmt_number(value, decimals) + "%"
+    return fmt_number(value, decimals, trim) + "%"
 
 
 def fmt_count(value: float | None, noun: str = "") -> str:

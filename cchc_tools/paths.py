@@ -15,6 +15,8 @@ PACKAGE_DATA = PACKAGE_DIR / "data"
 CATALOG_CSV = PACKAGE_DATA / "catalog.csv"
 INDICATORS_YAML = PACKAGE_DATA / "indicators.yaml"
 RULES_YAML = PACKAGE_DATA / "rules.yaml"
+TARGETS_YAML = PACKAGE_DATA / "targets.yaml"
+SENTENCES_YAML = PACKAGE_DATA / "sentences.yaml"
 
 
 def project_root() -> Path:

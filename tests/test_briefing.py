@@ -43,6 +43,12 @@ def test_html_is_for_readers_and_offline(briefed):
     # Vietnamese figures and narrative, in Vietnamese number format
     assert "Năm 2022, thị xã Vĩnh Châu hoàn thành 25/27 nhiệm vụ của Kế hoạch CCHC, đạt 92,59%." in html
     assert "99,87%" in html and "24.407" in html and "Chất lượng số liệu" in html
+    # judgement (issue 10): assessment, the unit's own figure, cut-off, notes, honest blank count
+    assert "Đánh giá chung" in html and "Đề nghị đơn vị giải trình" in html
+    assert "99,60% (đơn vị báo cáo)" in html and "99,61%" not in html
+    assert "Số liệu tính đến ngày 16/12/2022" in html and "bỏ trống (chưa báo cáo): 24 " in html
+    assert "15.349" in html  # the note of line 85 stands beside its figures
+    assert "Theo số liệu đơn vị báo cáo, xử lý kỷ luật" in html
     # no code, no prompts, no scripts, nothing fetched from the internet; images embedded
     assert "UnitBriefing.load" not in html and "b.section(" not in html and MARK not in html
     assert "<script" not in html.lower()
@@ -65,7 +71,7 @@ def test_input_text_is_escaped(tmp_path, seed_text):
     evil = seed_text.replace("\tKhác\tThủ tục\t0\t", "\tKhác\tThủ tục\t0\t\n\t<img src=x onerror=alert(1)>\tCái\t3\t")
     (folder / "a.txt").write_text(evil, encoding="utf-8")
     b = UnitBriefing.load(2022, "vinh-chau", tmp_path / "data")
-    html = b.quality().data
+    html = b.quality()._repr_html_()
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img" not in html
 
 

@@ -5,14 +5,25 @@ import json
 import pytest
 
 from cchc_tools import paths
+from cchc_tools.catalog import by_code
 from cchc_tools.goldens import MARK
 from cchc_tools.reporting import charts
-from cchc_tools.reporting.narrative import Facts, change_phrase, html_table, paragraph, period_phrase, section_sentences
+from cchc_tools.reporting.document import Paragraph, Span, Table
+from cchc_tools.reporting.narrative import (
+    Facts,
+    change_phrase,
+    period_phrase,
+    placeholders,
+    plain,
+    section_sentences,
+)
 
 
 @pytest.fixture(scope="module")
 def facts(seed_df) -> Facts:
-    return Facts(seed_df)
+    from cchc_tools import indicators
+
+    return Facts(seed_df, indicators(seed_df))
 
 
 @pytest.mark.parametrize(("period", "text"), [("annual", "Năm 2022"), ("Q3", "Quý III năm 2022"),
@@ -21,13 +32,17 @@ def test_period_phrase(period, text):
     assert period_phrase(period, 2022) == text
 
 
+def said(section, facts, who="thị xã Vĩnh Châu", when="Năm 2022") -> list[str]:
+    return [plain(s) for s in section_sentences(section, facts, who, when)]
+
+
 def test_section_sentences_from_the_seed(facts):
     who, when = "thị xã Vĩnh Châu", "Năm 2022"
-    assert section_sentences("I", facts, who, when)[0] == (
+    assert said("I", facts)[0] == (
         "Năm 2022, thị xã Vĩnh Châu hoàn thành 25/27 nhiệm vụ của Kế hoạch CCHC, đạt 92,59%.")
-    iii = " ".join(section_sentences("III", facts, who, when))
+    iii = " ".join(said("III", facts))
     assert "Cấp huyện tiếp nhận 24.407 hồ sơ, đã giải quyết 23.856, trong đó đúng hạn 23.826/23.856 (99,87%)." in iii
-    vii = " ".join(section_sentences("VII", facts, who, when))
+    vii = " ".join(said("VII", facts))
     assert "cấp xã 12.425/42.002 (29,58%)" in vii and "221 dịch vụ công trực tuyến" in vii
     for sec in ["I", "II", "III", "IV", "V", "VI", "VII"]:
         assert section_sentences(sec, facts, who, when), sec
@@ -36,17 +51,44 @@ def test_section_sentences_from_the_seed(facts):
 def test_sections_with_no_data_say_so(seed_df):
     empty = Facts(seed_df.assign(value=float("nan")))
     assert section_sentences("III", empty, "x", "Năm 2022") == []
-    assert "chưa báo cáo" in paragraph([])
 
 
-def test_html_helpers_escape():
-    assert "&lt;b&gt;" in html_table(["a"], [["<b>"]]) and "<b>" not in html_table(["a"], [["<b>"]])
-    assert paragraph(["<i>x</i>"]) == "<p>&lt;i&gt;x&lt;/i&gt;</p>"
+def test_every_code_and_indicator_the_narrative_names_exists():
+    from cchc_tools.analysis.specs import indicator_specs
+    from cchc_tools.reporting.charts import CODES_USED
+
+    known, ids = by_code(), {s["id"] for s in indicator_specs()}
+    for name in placeholders() | CODES_USED:
+        assert (name[1:] in ids) if name.startswith("=") else (name in known), name
+
+
+def test_doubtful_figure_is_marked_and_attributed(seed_df):
+    f = Facts(seed_df, doubt={"V.discipline": ["C2"]})
+    v = section_sentences("V", f, "x", "Năm 2022")
+    discipline = [s for s in v if "kỷ luật" in plain(s)][0]
+    assert plain(discipline) == "Theo số liệu đơn vị báo cáo, xử lý kỷ luật 7 [C2] cán bộ, công chức, viên chức."
+    assert Span("7", "C2") in discipline
+    plain_facts = [plain(s) for s in section_sentences("V", Facts(seed_df), "x", "Năm 2022")]
+    assert "Xử lý kỷ luật 7 cán bộ, công chức, viên chức." in plain_facts
+
+
+def test_unit_figure_is_quoted_where_it_agrees(seed_df):
+    from cchc_tools import indicators
+
+    f = Facts(seed_df, indicators(seed_df), quoted={"dossiers_commune_on_time": "99,60%"})
+    assert "trong đó đúng hạn 100.167/100.564 (99,60%)" in " ".join(said("III", f))
+
+
+def test_blocks_escape_input_text():
+    html = Table.of(["a"], [["<b>"]])._repr_html_()
+    assert "&lt;b&gt;" in html and "<b>" not in html
+    assert "&lt;i&gt;" in Paragraph.of("<i>x</i>")._repr_html_()
 
 
 def test_change_phrase():
-    assert change_phrase(99.87, 98.67, "năm 2021") == "tăng 1,20 điểm % so với năm 2021"
-    assert change_phrase(90.0, 92.5, "năm 2021") == "giảm 2,50 điểm % so với năm 2021"
+    assert change_phrase(99.87, 98.67, "năm 2021") == "tăng 1,2 điểm % so với năm 2021"
+    assert change_phrase(90.0, 92.5, "năm 2021") == "giảm 2,5 điểm % so với năm 2021"
+    assert change_phrase(90.0, 90.0, "") == "không đổi"
     assert change_phrase(90.0, None, "năm 2021") == ""
 
 
@@ -95,8 +137,16 @@ def test_notebooks_store_only_golden_outputs_and_no_machine_paths():
 
 
 def test_zero_is_said_in_words_blank_is_left_out(facts, seed_df):
-    iv = " ".join(section_sentences("IV", facts, "x", "Năm 2022"))
+    iv = " ".join(said("IV", facts))
     assert "biên chế công chức được giao 88, có mặt 86; trong kỳ chưa tinh giản biên chế" in iv.lower()
     assert "đã tinh giản 32 người" in iv
     blank = Facts(seed_df.assign(value=seed_df["value"].where(seed_df["code"] != "IV.civil_streamlined")))
-    assert "tinh giản biên chế" not in " ".join(section_sentences("IV", blank, "x", "Năm 2022"))
+    assert "tinh giản biên chế" not in " ".join(said("IV", blank))
+
+
+def test_unit_names_never_reach_matplotlib_as_markup():
+    name = r"Phường $\undefinedcmd$ 1"
+    chart = charts.rates_chart([name, "Xã A"], [50.0, 60.0], f"Tỷ lệ – {name}", name)
+    assert chart.png().startswith(b"\x89PNG")  # renders: no math text parsed
+    labels = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
+    assert charts.literal(name) in labels

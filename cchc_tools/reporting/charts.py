@@ -19,9 +19,9 @@ from matplotlib.ticker import FuncFormatter
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.reporting.document import Block
 from cchc_tools.reporting.narrative import Facts
+from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
 matplotlib.rcParams["font.family"] = "DejaVu Sans"  # covers Vietnamese
-SYNTHETIC_BANNER = "DỮ LIỆU MẪU – KHÔNG PHẢI SỐ LIỆU THẬT"
 COLORS = ["#1f4e79", "#4f9bd9", "#9cc3e6", "#f4a259", "#6a994e"]
 
 
@@ -65,10 +65,15 @@ class Chart(Block):
         self.figure.savefig(*args, **kwargs)
 
 
+def literal(text: str) -> str:
+    """Text from an input file, shown as written: matplotlib would read ``$...$`` as math markup."""
+    return str(text).replace("$", r"\$")
+
+
 def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Chart:
     """Title, source line and (for synthetic data) the banner; detach from pyplot."""
-    fig.suptitle(title, fontsize=12, fontweight="bold")
-    fig.text(0.01, 0.01, f"Nguồn: {source}", fontsize=7.5, color="#444", ha="left", va="bottom", wrap=True)
+    fig.suptitle(literal(title), fontsize=12, fontweight="bold")
+    fig.text(0.01, 0.01, literal(f"Nguồn: {source}"), fontsize=7.5, color="#444", ha="left", va="bottom", wrap=True)
     if synthetic:
         fig.text(0.5, 0.5, SYNTHETIC_BANNER, fontsize=20, color="#b00020", alpha=0.25, ha="center",
                  va="center", rotation=20, fontweight="bold")
@@ -112,26 +117,32 @@ def _by_level(f: Facts, pattern: str, kinds: list[tuple[str, str]], ylabel: str,
     return finish(fig, title, source, synthetic)
 
 
+DOSSIERS = ("III.dossiers_{level}_{kind}",
+            [("received", "Tiếp nhận"), ("resolved", "Đã giải quyết"), ("on_time", "Giải quyết đúng hạn")])
+EDOCS = ("VII.edocs_{level}_{kind}",
+         [("out", "Tổng số văn bản đi"), ("electronic", "Hoàn toàn điện tử"), ("parallel", "Điện tử song song giấy")])
+STAFF = [("IV.civil_quota", "IV.civil_present", "Công chức"),
+         ("IV.sncl_staff_quota", "IV.sncl_staff_present", "Người làm việc (SNCL)")]
+CODES_USED = ({pattern.format(level=lv, kind=k) for pattern, kinds in (DOSSIERS, EDOCS)
+               for lv, _ in LEVELS for k, _ in kinds}
+              | {c for quota, present, _ in STAFF for c in (quota, present)})
+
+
 def dossiers_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Chart | None:
     """Dossiers received, resolved and resolved on time, by level."""
-    kinds = [("received", "Tiếp nhận"), ("resolved", "Đã giải quyết"), ("on_time", "Giải quyết đúng hạn")]
-    return _by_level(f, "III.dossiers_{level}_{kind}", kinds, "Số hồ sơ", "Cấp giải quyết",
+    return _by_level(f, *DOSSIERS, "Số hồ sơ", "Cấp giải quyết",
                      f"Kết quả giải quyết hồ sơ TTHC – {when}", source, synthetic)
 
 
 def edocs_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Chart | None:
     """Outgoing documents: all, fully electronic, electronic alongside paper, by level."""
-    kinds = [("out", "Tổng số văn bản đi"), ("electronic", "Hoàn toàn điện tử"),
-             ("parallel", "Điện tử song song giấy")]
-    return _by_level(f, "VII.edocs_{level}_{kind}", kinds, "Số văn bản", "Cấp hành chính",
+    return _by_level(f, *EDOCS, "Số văn bản", "Cấp hành chính",
                      f"Văn bản đi gửi dưới dạng điện tử – {when}", source, synthetic)
 
 
 def staff_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Chart | None:
     """Staff assigned against staff in post."""
-    groups = [("IV.civil_quota", "IV.civil_present", "Công chức"),
-              ("IV.sncl_staff_quota", "IV.sncl_staff_present", "Người làm việc (SNCL)")]
-    groups = [g for g in groups if f.get(g[0]) is not None]
+    groups = [g for g in STAFF if f.get(g[0]) is not None]
     if not groups:
         return None
     fig, axes = plt.subplots(1, len(groups), figsize=(8, 3.6), squeeze=False)
@@ -155,7 +166,7 @@ def rates_chart(names: list[str], values: list[float], title: str, source: str,
         return None
     pairs.reverse()
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(pairs) + 1.4))
-    bars = ax.barh([n for n, _ in pairs], [v for _, v in pairs], color=COLORS[0])
+    bars = ax.barh([literal(n) for n, _ in pairs], [v for _, v in pairs], color=COLORS[0])
     for b, (_, v) in zip(bars, pairs, strict=True):
         ax.annotate(fmt_percent(v), (b.get_width(), b.get_y() + b.get_height() / 2), va="center", fontsize=8,
                     xytext=(3, 0), textcoords="offset points")
@@ -176,7 +187,8 @@ def trend_chart(series: dict[str, list[tuple[str, float]]], title: str, source: 
     fig, ax = plt.subplots(figsize=(8, 5.2))
     palette = plt.get_cmap("tab10").colors
     for i, (name, pts) in enumerate(series.items()):
-        ax.plot([p for p, _ in pts], [v for _, v in pts], marker="o", label=name, color=palette[i % len(palette)])
+        ax.plot([literal(p) for p, _ in pts], [v for _, v in pts], marker="o", label=literal(name),
+                color=palette[i % len(palette)])
     ax.set_ylabel("Tỷ lệ (%)")
     ax.set_xlabel("Kỳ báo cáo")
     _vn_axis(ax, percent=True)

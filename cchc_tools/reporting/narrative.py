@@ -1,24 +1,34 @@
-"""Vietnamese sentences and small HTML blocks for briefings, built from the tidy table.
+"""Vietnamese sentences for briefings, from the declared sentences of ``data/sentences.yaml``.
 
-Every string that came from an input file is escaped: a label such as
-``<b>`` in a unit's file is shown as text, never interpreted as HTML.
+A sentence reads the report's values (the tidy table) and its derived indicators; a figure that
+a data-quality finding questions is marked with the finding's reference and its sentence is
+attributed to the unit's report, never stated as fact.
 """
 
 from __future__ import annotations
 
 import math
-from html import escape
+import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
+import yaml
 
+from cchc_tools.catalog import by_code
 from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.paths import SENTENCES_YAML
+from cchc_tools.reporting.document import Span
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_PART = re.compile(r"\[([^\[\]]*)\]")
+ATTRIBUTION = "Theo số liệu đơn vị báo cáo, "
 
 
 def period_phrase(period: str, year) -> str:
     """``annual, 2022`` -> ``Năm 2022``; ``Q3`` -> ``Quý III năm 2022``."""
-    y = "" if year is None or (isinstance(year, float) and math.isnan(year)) else str(int(year))
+    y = "" if year is None or (isinstance(year, float) and math.isnan(year)) or pd.isna(year) else str(int(year))
     if period == "annual":
         return f"Năm {y}"
     if period.startswith("Q") and period[1:].isdigit():
@@ -30,18 +40,24 @@ def period_phrase(period: str, year) -> str:
     return f"Kỳ {period} năm {y}".strip()
 
 
-def level_phrase(level: str) -> str:
-    return {"province": "cấp tỉnh", "department": "sở, ban, ngành", "district": "cấp huyện",
-            "commune": "cấp xã"}.get(level, "")
-
-
 class Facts:
-    """Values of one report by catalog code, formatted on demand; blanks stay None."""
+    """One report's values by catalog code and its indicators by id, with the findings that question them.
 
-    def __init__(self, rows: pd.DataFrame) -> None:
+    ``doubt`` maps a code to the references of the findings (error or warning) that involve it;
+    ``ind_doubt`` maps an indicator id to those of its inputs; ``quoted`` gives the unit's own figure
+    for an indicator where it agrees with the computed one (so a sentence quotes the unit).
+    """
+
+    def __init__(self, rows: pd.DataFrame, ind: pd.DataFrame | None = None,
+                 doubt: dict[str, list[str]] | None = None, ind_doubt: dict[str, list[str]] | None = None,
+                 quoted: dict[str, str] | None = None) -> None:
         coded = rows[rows["code"] != ""].drop_duplicates("code")
         self.values = dict(zip(coded["code"], coded["value"], strict=True))
         self.lines = dict(zip(coded["code"], coded["line"], strict=True))
+        self.ind = {} if ind is None else dict(zip(ind["indicator"], ind["value"], strict=True))
+        self.doubt = doubt or {}
+        self.ind_doubt = ind_doubt or {}
+        self.quoted = quoted or {}  # indicator -> the unit's own figure as written, where it agrees
 
     def get(self, code: str) -> float | None:
         v = self.values.get(code)
@@ -51,183 +67,163 @@ class Facts:
         v = self.get(code)
         return None if v is None else fmt_number(v)
 
-    def ratio(self, num: str, den: str) -> str | None:
-        a, b = self.get(num), self.get(den)
-        if a is None or b is None or b == 0:
+
+@dataclass
+class _Value:
+    text: str
+    value: float
+    doubt: list[str]
+
+
+def _resolve(name: str, f: Facts, who: str, when: str) -> _Value | None:
+    """A placeholder's text, value and doubts; None when not reported."""
+    if name == "who":
+        return _Value(who, math.nan, [])
+    if name == "when":
+        return _Value(when, math.nan, [])
+    if name.startswith("="):
+        v = f.ind.get(name[1:])
+        if v is None or math.isnan(v):
             return None
-        return f"{fmt_number(a)}/{fmt_number(b)} ({fmt_percent(a / b * 100)})"
+        return _Value(f.quoted.get(name[1:]) or fmt_percent(v), v, f.ind_doubt.get(name[1:], []))
+    codes = name.split("+")
+    vals = [f.get(c) for c in codes]
+    if all(v is None for v in vals):
+        return None
+    total = sum(v for v in vals if v is not None)
+    doubt = [r for c in codes for r in f.doubt.get(c, [])]
+    kind = by_code()[codes[0]].kind
+    return _Value(fmt_percent(total) if kind == "percent" else fmt_number(total), total, list(dict.fromkeys(doubt)))
 
 
-def _join(parts: list[str | None], sep: str = "; ") -> str:
-    return sep.join(p for p in parts if p)
+def _fill(text: str, f: Facts, who: str, when: str) -> list[Span] | None:
+    """Spans of a text with no optional parts; None when a placeholder is not reported."""
+    spans: list[Span] = []
+    pos = 0
+    for m in _PLACEHOLDER.finditer(text):
+        v = _resolve(m.group(1), f, who, when)
+        if v is None:
+            return None
+        spans.append(Span(text[pos:m.start()]))
+        spans.append(Span(v.text, ", ".join(v.doubt)))
+        pos = m.end()
+    spans.append(Span(text[pos:]))
+    return spans
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return (text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")) if text else ""
+def _optional(part: str, f: Facts, who: str, when: str) -> list[Span]:
+    """An optional part (or a list of them, ``a|b|c``): the items that have non-zero values, joined."""
+    out: list[Span] = []
+    for item in part.split("|"):
+        names = _PLACEHOLDER.findall(item)
+        values = [_resolve(n, f, who, when) for n in names]
+        if any(v is None or v.value == 0 for v in values):
+            continue
+        filled = _fill(item, f, who, when)
+        if filled:
+            out += ([Span(", ")] if out else []) + filled
+    return out
 
 
-def section_sentences(section: str, f: Facts, who: str, when: str) -> list[str]:
-    """Plain-text Vietnamese sentences for one section; pieces with no data are left out."""
-    out: list[str] = []
-    if section == "I":
-        done, plan = f.n("I.plan_tasks_done"), f.n("I.plan_tasks")
-        rate = f.get("I.plan_completion_pct")
-        if done and plan:
-            r = f.get("I.plan_tasks_done") / f.get("I.plan_tasks") * 100 if f.get("I.plan_tasks") else rate
-            out.append(f"{when}, {who} hoàn thành {done}/{plan} nhiệm vụ của Kế hoạch CCHC, đạt {fmt_percent(r)}")
-        elif rate is not None:
-            out.append(f"{when}, {who} báo cáo tỷ lệ hoàn thành Kế hoạch CCHC đạt {fmt_percent(rate)}")
-        insp = _join([f"{f.n('I.inspection_offices')} phòng ban" if f.n("I.inspection_offices") else None,
-                      f"{f.n('I.inspection_subunits')} đơn vị trực thuộc" if f.n("I.inspection_subunits") else None,
-                      f"{f.n('I.inspection_communes')} UBND cấp xã" if f.n("I.inspection_communes") else None], ", ")
-        bits = [f"ban hành {f.n('I.directive_docs')} văn bản chỉ đạo CCHC" if f.n("I.directive_docs") else None,
-                f"kiểm tra CCHC tại {insp}" if insp else None]
-        if f.n("I.inspection_issues_found"):
-            bits.append(f"phát hiện {f.n('I.inspection_issues_found')} vấn đề, đã xử lý xong "
-                        f"{f.n('I.inspection_issues_fixed') or 'chưa báo cáo'}")
-        if any(bits):
-            out.append(_join(bits, "; "))
-        if f.get("I.survey_satisfaction_pct") is not None:
-            forms = f" qua {f.n('I.survey_forms')} phiếu khảo sát" if f.n("I.survey_forms") else ""
-            out.append(f"tỷ lệ hài lòng của người dân, tổ chức đạt {fmt_percent(f.get('I.survey_satisfaction_pct'))}"
-                       f"{forms}")
-    elif section == "II":
-        if f.n("II.legal_docs_issued"):
-            extra = _join([f"{f.n('II.legal_docs_on_schedule')} đúng tiến độ" if f.n("II.legal_docs_on_schedule")
-                           else None,
-                           f"{f.n('II.legal_docs_due_process')} đúng quy trình" if f.n("II.legal_docs_due_process")
-                           else None], ", ")
-            extra = f" ({extra})" if extra else ""
-            out.append(f"{when}, {who} ban hành {f.n('II.legal_docs_issued')} VBQPPL{extra}")
-        unlawful = [f.get("II.self_check_unlawful"), f.get("II.check_unlawful")]
-        if f.n("II.self_check_docs") or f.n("II.check_docs"):
-            found = sum(v for v in unlawful if v is not None)
-            out.append(f"tự kiểm tra {f.n('II.self_check_docs') or '0'} và kiểm tra theo thẩm quyền "
-                       f"{f.n('II.check_docs') or '0'} văn bản, phát hiện {fmt_number(found)} văn bản trái pháp luật")
-        if f.n("II.review_done"):
-            req = f" trên {f.n('II.review_required')} văn bản phải rà soát" if f.n("II.review_required") else ""
-            out.append(f"rà soát {f.n('II.review_done')} VBQPPL{req}")
-    elif section == "III":
-        if f.n("III.tthc_in_force"):
-            parts = _join([f"{f.n('III.tthc_in_force_district')} cấp huyện" if f.n("III.tthc_in_force_district")
-                           else None,
-                           f"{f.n('III.tthc_in_force_commune')} cấp xã" if f.n("III.tthc_in_force_commune") else None],
-                          ", ")
-            parts = f" ({parts})" if parts else ""
-            out.append(f"tổng số TTHC đang có hiệu lực là {f.n('III.tthc_in_force')}{parts}")
-        for lvl, name in (("district", "Cấp huyện"), ("commune", "Cấp xã")):
-            rec, res, ont = (f.n(f"III.dossiers_{lvl}_{k}") for k in ("received", "resolved", "on_time"))
-            if rec or res:
-                s = f"{name} tiếp nhận {rec or 'chưa báo cáo'} hồ sơ, đã giải quyết {res or 'chưa báo cáo'}"
-                rate = f.ratio(f"III.dossiers_{lvl}_on_time", f"III.dossiers_{lvl}_resolved")
-                if ont:
-                    s += f", trong đó đúng hạn {rate or ont}"
-                out.append(s)
-    elif section == "IV":
-        if f.n("IV.civil_quota"):
-            present = f.n("IV.civil_present") or "chưa báo cáo"
-            s = f"biên chế công chức được giao {f.n('IV.civil_quota')}, có mặt {present}"
-            if f.get("IV.civil_streamlined") == 0:
-                s += "; trong kỳ chưa tinh giản biên chế"
-            elif f.n("IV.civil_streamlined"):
-                s += f"; đã tinh giản {f.n('IV.civil_streamlined')} biên chế"
-            out.append(s)
-        if f.n("IV.sncl_staff_quota"):
-            s = (f"số người làm việc tại đơn vị SNCL được giao {f.n('IV.sncl_staff_quota')}, có mặt "
-                 f"{f.n('IV.sncl_staff_present') or 'chưa báo cáo'}")
-            if f.get("IV.sncl_staff_streamlined") == 0:
-                s += "; trong kỳ chưa tinh giản"
-            elif f.n("IV.sncl_staff_streamlined"):
-                s += f"; đã tinh giản {f.n('IV.sncl_staff_streamlined')} người"
-            out.append(s)
-        cuts = _join([f"{f.n('IV.offices_cut')} phòng chuyên môn" if f.get("IV.offices_cut") else None,
-                      f"{f.n('IV.sncl_cut')} đơn vị SNCL" if f.get("IV.sncl_cut") else None], " và ")
-        if cuts:
-            out.append(f"trong kỳ đã cắt giảm {cuts}")
-    elif section == "V":
-        rec = _join([f"{f.n('V.recruited_civil')} công chức" if f.get("V.recruited_civil") else None,
-                     f"{f.n('V.recruited_employees')} viên chức" if f.get("V.recruited_employees") else None], " và ")
-        if rec:
-            out.append(f"tuyển dụng {rec}")
-        if f.n("V.training_done"):
-            plan = f" so với kế hoạch {f.n('V.training_planned')} người" if f.n("V.training_planned") else ""
-            rate = f.ratio("V.training_done", "V.training_planned")
-            out.append(f"đào tạo, bồi dưỡng {f.n('V.training_done')} người{plan}"
-                       + (f" ({rate.split('(')[-1]}" if rate else ""))
-        if f.n("V.rotation_done"):
-            out.append(f"chuyển đổi vị trí công tác {f.n('V.rotation_done')}"
-                       + (f"/{f.n('V.rotation_target')} người theo chỉ tiêu" if f.n("V.rotation_target") else " người"))
-        if f.n("V.discipline") is not None:
-            out.append(f"xử lý kỷ luật {f.n('V.discipline')} cán bộ, công chức, viên chức")
-    elif section == "VI":
-        if f.n("VI.admin_autonomy_units"):
-            out.append(f"{f.n('VI.admin_autonomy_units')} tổ chức hành chính thực hiện cơ chế tự chủ về kinh phí")
-        if f.n("VI.sncl_autonomy"):
-            parts = _join([f"{f.n('VI.sncl_autonomy_full_invest')} tự chủ chi thường xuyên và chi đầu tư"
-                           if f.get("VI.sncl_autonomy_full_invest") else None,
-                           f"{f.n('VI.sncl_autonomy_full_recurrent')} tự chủ chi thường xuyên"
-                           if f.get("VI.sncl_autonomy_full_recurrent") else None,
-                           f"{f.n('VI.sncl_autonomy_partial')} tự chủ một phần"
-                           if f.get("VI.sncl_autonomy_partial") else None,
-                           f"{f.n('VI.sncl_state_funded')} do nhà nước bảo đảm chi thường xuyên"
-                           if f.get("VI.sncl_state_funded") else None], ", ")
-            parts = f" ({parts})" if parts else ""
-            out.append(f"{f.n('VI.sncl_autonomy')} đơn vị SNCL thực hiện cơ chế tự chủ{parts}")
-    elif section == "VII":
-        docs = _join([f"cấp huyện {f.ratio('VII.edocs_district_electronic', 'VII.edocs_district_out')}"
-                      if f.ratio("VII.edocs_district_electronic", "VII.edocs_district_out") else None,
-                      f"cấp xã {f.ratio('VII.edocs_commune_electronic', 'VII.edocs_commune_out')}"
-                      if f.ratio("VII.edocs_commune_electronic", "VII.edocs_commune_out") else None], ", ")
-        if docs:
-            out.append(f"văn bản đi được gửi hoàn toàn dưới dạng điện tử: {docs}")
-        p3, p4 = f.get("VII.dvc3_provided"), f.get("VII.dvc4_provided")
-        if p3 is not None or p4 is not None:
-            out.append(f"cung cấp {fmt_number((p3 or 0) + (p4 or 0))} dịch vụ công trực tuyến "
-                       f"({f.n('VII.dvc3_provided') or '0'} mức độ 3, {f.n('VII.dvc4_provided') or '0'} mức độ 4)")
-        online = f.ratio("VII.dvc_dossiers_online", "VII.dvc_dossiers_total")
-        if online:
-            out.append(f"hồ sơ tiếp nhận trực tuyến: {online}")
-        if f.n("VII.certs_leaders_total"):
-            out.append(f"{f.n('VII.certs_leaders_total')} lãnh đạo đã được cấp chứng thư số")
-    return [_sentence(s) for s in out if s]
+def _zero(codes: list[str], f: Facts) -> bool:
+    vals = [f.get(c) for c in codes]
+    return all(v is not None for v in vals) and sum(vals) == 0
 
 
-def paragraph(sentences: list[str]) -> str:
-    """HTML paragraph of escaped sentences; a note when there is nothing to say."""
-    if not sentences:
-        return "<p><em>Đơn vị chưa báo cáo số liệu của phần này.</em></p>"
-    return "<p>" + " ".join(escape(s) for s in sentences) + "</p>"
+def _say(alt, f: Facts, who: str, when: str) -> list[Span] | None:
+    text = alt["text"] if isinstance(alt, dict) else alt
+    if isinstance(alt, dict) and "zero" in alt and not _zero(alt["zero"], f):
+        return None
+    spans: list[Span] = []
+    pos, any_optional = 0, False
+    required = _PLACEHOLDER.findall(_PART.sub("", text))
+    for m in _PART.finditer(text):
+        head = _fill(text[pos:m.start()], f, who, when)
+        if head is None:
+            return None
+        part = _optional(m.group(1), f, who, when)
+        any_optional |= bool(part)
+        spans += head + part
+        pos = m.end()
+    tail = _fill(text[pos:], f, who, when)
+    if tail is None or (not required and _PART.search(text) and not any_optional):
+        return None
+    return _tidy(spans + tail)
 
 
-def html_table(headers: list[str], rows: list[list[str]], *, classes: str = "cchc") -> str:
-    """A small HTML table; every cell is escaped."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+def _tidy(spans: list[Span]) -> list[Span]:
+    """Merge plain neighbours, mark each finding once per sentence, drop empty parentheses."""
+    merged: list[Span] = []
+    shown: set[str] = set()
+    for s in spans:
+        if s.doubt:
+            new = [r for r in s.doubt.split(", ") if r not in shown]
+            shown.update(new)
+            s = Span(s.text, ", ".join(new), s.strong)
+        if merged and not s.doubt and not merged[-1].doubt:
+            merged[-1] = Span(merged[-1].text + s.text)
+        elif s.text:
+            merged.append(s)
+    return [Span(s.text.replace(" ()", "").replace("()", ""), s.doubt) if not s.doubt else s for s in merged]
+
+
+def _sentence(spans: list[Span]) -> list[Span]:
+    """Capitalise, end with a full stop, and attribute to the unit when a figure is in doubt."""
+    if any(s.doubt for s in spans):
+        first = spans[0]
+        spans = [Span(ATTRIBUTION + first.text[:1].lower() + first.text[1:], first.doubt)] + spans[1:]
+    first = spans[0]
+    spans = [Span(first.text[:1].upper() + first.text[1:], first.doubt)] + spans[1:]
+    last = spans[-1]
+    if not last.text.rstrip().endswith("."):
+        spans = spans + [Span(".")]
+    return spans
+
+
+@lru_cache(maxsize=1)
+def sentence_specs() -> tuple[dict, ...]:
+    with open(SENTENCES_YAML, encoding="utf-8") as fh:
+        return tuple(yaml.safe_load(fh))
+
+
+def placeholders() -> set[str]:
+    """Every code and indicator (``=id``) the declared sentences name."""
+    names: set[str] = set()
+    for spec in sentence_specs():
+        for alt in spec["say"]:
+            text = alt["text"] if isinstance(alt, dict) else alt
+            for name in _PLACEHOLDER.findall(text):
+                names.update(name.split("+") if not name.startswith("=") else [name])
+            names.update(alt.get("zero", []) if isinstance(alt, dict) else [])
+    return names - {"who", "when"}
+
+
+def section_sentences(section: str, f: Facts, who: str, when: str) -> list[list[Span]]:
+    """The sentences of one area, as spans; sentences with no data are left out."""
+    out = []
+    for spec in sentence_specs():
+        if spec["section"] != section:
+            continue
+        for alt in spec["say"]:
+            spans = _say(alt, f, who, when)
+            if spans:
+                out.append(_sentence(spans))
+                break
+    return out
+
+
+def plain(spans: list[Span]) -> str:
+    """A sentence as plain text, doubt marks as ``[C2]``."""
+    return "".join(s.text + (f" [{s.doubt}]" if s.doubt else "") for s in spans)
 
 
 def change_phrase(now: float | None, before: float | None, before_label: str) -> str:
-    """``+1,20 điểm % so với năm 2021``; empty when either side is missing."""
+    """``tăng 1,2 điểm % so với năm 2021``; empty when either side is missing."""
     if now is None or before is None or math.isnan(now) or math.isnan(before):
         return ""
     diff = now - before
+    against = f" so với {before_label}" if before_label else ""
     if abs(diff) < 0.005:
-        return f"không đổi so với {before_label}"
+        return f"không đổi{against}"
     word = "tăng" if diff > 0 else "giảm"
-    return f"{word} {fmt_number(abs(diff), 2)} điểm % so với {before_label}"
-
-
-STYLE = """<style>
-.cchc-banner{background:#b00020;color:#fff;font-weight:bold;padding:.6em 1em;margin:.5em 0;font-size:1.1em}
-.cchc-head h1{margin-bottom:.2em}.cchc-head p{margin:.1em 0;color:#333}
-table.cchc{border-collapse:collapse;margin:.6em 0;font-size:.95em}
-table.cchc th,table.cchc td{border:1px solid #ccc;padding:.25em .6em;text-align:left !important;vertical-align:top}
-table.cchc th{background:#f0f3f7}
-.cchc-cards{display:flex;flex-wrap:wrap;gap:.6em;margin:.6em 0}
-.cchc-card{border:1px solid #c9d3e0;border-radius:6px;padding:.5em .8em;min-width:13em;max-width:18em;
- background:#f7f9fc}
-.cchc-card .v{font-size:1.6em;font-weight:bold;color:#1f4e79}.cchc-card .l{font-size:.9em}
-.cchc-card .d{font-size:.8em;color:#555}
-.sev-error{color:#b00020;font-weight:bold}.sev-warning{color:#a15c00}.sev-info{color:#555}
-</style>"""
+    return f"{word} {fmt_number(abs(diff), 2, trim=True)} điểm %{against}"

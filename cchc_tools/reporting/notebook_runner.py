@@ -17,11 +17,12 @@ from html import escape
 from pathlib import Path
 
 from cchc_tools.analysis.selection import check_slug, pick_report, reports
-from cchc_tools.atomic import atomic_path, write_table, write_text
+from cchc_tools.atomic import atomic_path, write_text
 from cchc_tools.errors import CchcError
 from cchc_tools.ingest.snapshot import load_data, resolve_data_dir
 from cchc_tools.paths import notebooks_dir, outputs_dir
-from cchc_tools.reporting.narrative import STYLE, period_phrase
+from cchc_tools.reporting.html import stylesheet
+from cchc_tools.reporting.narrative import period_phrase
 
 KERNEL = "python3"
 # The kernel's own log (a transport notice at start, an interrupt notice at shutdown) is noise for
@@ -120,9 +121,10 @@ def unit_task(year, unit: str, data_dir: Path, out_root: Path, period: str = "an
     check_slug(unit)
     year = str(int(year))
     stem = "briefing" if period == "annual" else f"briefing-{check_slug(period.lower())}"
+    out = out_root / year / unit
     return Task("unit", "briefing_unit.ipynb", {"year": year, "unit": unit, "period": period,
-                                                 "data_dir": str(data_dir)},
-                out_root / year / unit, stem, f"Báo cáo tóm tắt CCHC – {unit} – {year}")
+                                                 "data_dir": str(data_dir), "out_dir": str(out)},
+                out, stem, f"Báo cáo tóm tắt CCHC – {unit} – {year}")
 
 
 def compare_task(year, data_dir: Path, out_root: Path) -> Task:
@@ -137,26 +139,9 @@ def trend_task(unit: str, data_dir: Path, out_root: Path) -> Task:
                 out_root / "trend", unit, f"Diễn biến CCHC – {unit}")
 
 
-def write_unit_tables(year, unit: str, data_dir: Path, out_root: Path, period: str = "annual") -> None:
-    """The unit's indicators and findings as CSV beside its briefing."""
-    from cchc_tools.analysis.checks import validate
-    from cchc_tools.analysis.indicators import indicators
-
-    table = load_data(data_dir).table
-    rep = pick_report(table, year, unit, period)
-    rows = table[table["source"] == rep["source"]]
-    out = out_root / str(int(year)) / unit
-    suffix = "" if period == "annual" else f"-{period.lower()}"
-    write_table(indicators(rows), out / f"indicators{suffix}.csv")
-    write_table(validate(rows), out / f"findings{suffix}.csv")
-
-
 def _run(task: Task, timeout: int) -> Outcome:
     start = time.perf_counter()
     try:
-        if task.kind == "unit":
-            p = task.parameters
-            write_unit_tables(p["year"], p["unit"], Path(p["data_dir"]), task.out_dir.parent.parent, p["period"])
         run_notebook(task, timeout)
         return Outcome(task, True, time.perf_counter() - start)
     except Exception as exc:  # reported, never stops the batch
@@ -170,7 +155,6 @@ def brief_unit(year, unit: str, data_dir: str | Path | None = None, out_root: st
     root = Path(out_root) if out_root else outputs_dir()
     pick_report(load_data(data).table, year, unit, period)  # clear error listing what exists
     task = unit_task(year, unit, data, root, period)
-    write_unit_tables(year, unit, data, root, period)
     html = run_notebook(task, timeout)
     write_index(root)
     return html
@@ -241,8 +225,8 @@ def write_index(out_root: str | Path) -> Path:
     years: dict[str, list[str]] = {}
     for html in sorted(root.glob("[0-9][0-9][0-9][0-9]/*/briefing*.html")):
         years.setdefault(html.parent.parent.name, []).append(html.relative_to(root).as_posix())
-    parts = [f"<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Báo cáo CCHC</title>{STYLE}"
-             "</head><body><h1>Báo cáo tóm tắt cải cách hành chính</h1>"]
+    parts = ["<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Báo cáo CCHC</title>"
+             f"<style>{stylesheet()}</style></head><body><h1>Báo cáo tóm tắt cải cách hành chính</h1>"]
     for year in sorted({*years, *(p.parent.name for p in root.glob("[0-9][0-9][0-9][0-9]/compare.html"))},
                        reverse=True):
         parts.append(f"<h2>{escape(period_phrase('annual', int(year)))}</h2><ul>")

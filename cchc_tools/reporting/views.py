@@ -1,71 +1,97 @@
-"""What the notebooks show: one unit's briefing, a year's comparison, a unit's trend.
+"""What readers get: one unit's briefing, a year's comparison, a unit's trend, as document blocks.
 
-Notebooks call these and display the results; all arithmetic, wording and
-charts live here (and in ``narrative``, ``charts``), where tests reach them.
+Each view selects its reports from the loaded data folder, whose indicators, findings and
+assessment are computed once per data folder and process (``analysis.computed``), and builds
+``reporting.document`` blocks: notebooks display them, the Word file and the workbook render the
+same blocks (``save``). No arithmetic is done here that the analysis modules already do.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from html import escape
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import HTML
 
-from cchc_tools.analysis.checks import validate
-from cchc_tools.analysis.indicators import indicators
+from cchc_tools.analysis.assess import consolidate, doubts, finding_refs
+from cchc_tools.analysis.checks import agrees
+from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import _listing, check_slug, pick_report, reports
 from cchc_tools.analysis.specs import indicator_specs
+from cchc_tools.atomic import write_table
+from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.errors import AppendixError, UnknownUnitError
-from cchc_tools.ingest.snapshot import load_data
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.reporting import charts
-from cchc_tools.reporting.narrative import (
-    STYLE,
-    Facts,
-    change_phrase,
-    html_table,
-    level_phrase,
-    paragraph,
-    period_phrase,
-    section_sentences,
+from cchc_tools.reporting.document import (
+    Banner,
+    Block,
+    Bullets,
+    Card,
+    Cards,
+    Cell,
+    Document,
+    Group,
+    Heading,
+    Paragraph,
+    Span,
+    Style,
+    Table,
 )
+from cchc_tools.reporting.html import stylesheet
+from cchc_tools.reporting.narrative import Facts, change_phrase, period_phrase, section_sentences
+from cchc_tools.vocabulary import SEVERITY_VI, SYNTHETIC_BANNER, SYNTHETIC_NOTE, level_phrase
 
-SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Lưu ý"}
+STATUS_VI = {"met": "Đạt mục tiêu", "below_target": "Chưa đạt mục tiêu", "doubtful": "Số liệu cần xem lại",
+             "not_reported": "Chưa đủ số liệu", "no_target": ""}
+CHARTS = {"III": charts.dossiers_chart, "IV": charts.staff_chart, "VII": charts.edocs_chart}
+HEADLINE_IDS = [s["id"] for s in indicator_specs() if s.get("headline")]
+SPECS = {s["id"]: s for s in indicator_specs()}
 
 
 def source_line(rep: pd.Series) -> str:
-    """``Phụ lục kèm theo Báo cáo số /BC-UBND ngày 16/12/2022 của UBND thị xã Vĩnh Châu (data/raw/...)``."""
+    """``Phụ lục kèm theo Báo cáo số /BC-UBND ngày 16/12/2022 của UBND thị xã Vĩnh Châu (tệp data/raw/...)``."""
     bits = ["Phụ lục"]
     if rep.get("report_no"):
         bits.append(f"kèm theo Báo cáo số {rep['report_no']}")
     if rep.get("report_date"):
-        y, m, d = rep["report_date"].split("-")
-        bits.append(f"ngày {int(d)}/{int(m)}/{y}")
+        bits.append(f"ngày {_date(rep['report_date'])}")
     if rep.get("unit_name"):
         bits.append(f"của UBND {rep['unit_name']}")
     return " ".join(bits) + f" (tệp {rep['source']})"
 
 
-def _banner(synthetic: bool) -> str:
-    if not synthetic:
-        return ""
-    return (f'<div class="cchc-banner">⚠ {escape(charts.SYNTHETIC_BANNER)}: báo cáo này được tạo từ số liệu '
-            "mẫu cho đơn vị hư cấu, chỉ dùng để minh họa và kiểm thử.</div>")
+def _date(iso: str) -> str:
+    y, m, d = iso.split("-")
+    return f"{int(d):02d}/{int(m):02d}/{y}"
 
 
-def _inputs_phrase(row: pd.Series) -> str:
-    if pd.isna(row["numerator"]) or pd.isna(row["denominator"]):
-        return ""
-    return f"{fmt_number(row['numerator'])}/{fmt_number(row['denominator'])}"
+def _head(synthetic: bool) -> list[Block]:
+    return [Style(stylesheet())] + ([Banner(SYNTHETIC_BANNER, SYNTHETIC_NOTE)] if synthetic else [])
 
 
 def _value_text(v: float, reason: str = "") -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    if v is None or pd.isna(v):
         return "không phát sinh" if reason == "denominator is 0" else "chưa đủ số liệu"
     return fmt_percent(v)
+
+
+def definition(ident: str) -> str:
+    """What an indicator counts over what, in words: its declared definition, else its inputs' labels."""
+    spec = SPECS[ident]
+    if spec.get("definition_vi"):
+        return spec["definition_vi"]
+    cat = by_code()
+    if "reported" in spec:
+        return f"tỷ lệ do đơn vị tự báo cáo (dòng «{cat[spec['reported']].label_vi}»)"
+    num = " + ".join(f"«{cat[c].label_vi}»" for c in spec["numerator"])
+    den = " + ".join(f"«{cat[c].label_vi}»" for c in spec["denominator"])
+    return f"{num} trên {den}"
+
+
+def _refs(text: str) -> list[str]:
+    return [r for r in str(text or "").split("; ") if r]
 
 
 @dataclass
@@ -76,26 +102,23 @@ class UnitBriefing:
     rows: pd.DataFrame
     ind: pd.DataFrame
     findings: pd.DataFrame
-    previous: pd.DataFrame | None = None
+    assessed: pd.DataFrame
     previous_label: str = ""
     load_errors: list[AppendixError] = field(default_factory=list)
 
     @classmethod
     def load(cls, year, unit: str, data_dir: str | Path | None = None, period: str = "annual") -> UnitBriefing:
-        result = load_data(data_dir)
-        rep = pick_report(result.table, year, unit, period)
-        unit_rows = result.table[result.table["unit"] == rep["unit"]]
-        rows = unit_rows[unit_rows["source"] == rep["source"]]
-        ind = indicators(rows)
-        prev_rep = reports(unit_rows)
-        prev_rep = prev_rep[(prev_rep["period"] == period) & (prev_rep["year"] < int(year))]
-        previous, label = None, ""
-        if not prev_rep.empty:
-            p = prev_rep.iloc[-1]
-            previous = indicators(unit_rows[unit_rows["source"] == p["source"]])
-            label = period_phrase(period, p["year"]).replace("Năm", "năm")
-        mine = [e for e in result.errors if f"/{rep['unit']}/" in e.path.replace("\\", "/")]
-        return cls(rep, rows, ind, validate(rows), previous, label, mine)
+        data = computed(data_dir)
+        rep = pick_report(data.table, year, unit, period)
+        src = rep["source"]
+        rows = data.table[data.table["source"] == src]
+        mine = data.assessed[data.assessed["source"] == src]
+        prev = reports(data.table[data.table["unit"] == rep["unit"]])
+        prev = prev[(prev["period"] == period) & (prev["year"] < int(year))]
+        label = period_phrase(period, prev.iloc[-1]["year"]).lower() if len(prev) else ""
+        errors = [e for e in data.errors if f"/{rep['unit']}/" in e.path.replace("\\", "/")]
+        return cls(rep, rows, data.ind[data.ind["source"] == src], data.findings[data.findings["source"] == src],
+                   mine, label, errors)
 
     # -- facts ------------------------------------------------------------------------------
     @property
@@ -114,99 +137,217 @@ class UnitBriefing:
     def source(self) -> str:
         return source_line(self.report)
 
-    def facts(self) -> Facts:
-        return Facts(self.rows)
+    @cached_property
+    def refs(self) -> pd.Series:
+        return finding_refs(self.findings)
 
-    def _prev(self, ident: str) -> float | None:
-        if self.previous is None:
-            return None
-        hit = self.previous[self.previous["indicator"] == ident]["value"]
-        return None if hit.empty else float(hit.iloc[0])
+    @cached_property
+    def facts(self) -> Facts:
+        by_code_doubt = {code: [r for r, _ in hits] for (_, code), hits in doubts(self.findings).items()}
+        ind_doubt = {r.indicator: _refs(r.findings) for r in self.assessed.itertuples() if r.findings}
+        quoted = {r.indicator: r.reported_text for r in self.assessed.itertuples()
+                  if r.reported_text and pd.notna(r.value) and agrees(r.reported, r.value)}
+        return Facts(self.rows, self.ind, by_code_doubt, ind_doubt, quoted)
+
+    @cached_property
+    def by_indicator(self) -> dict[str, pd.Series]:
+        return {r["indicator"]: r for _, r in self.assessed.iterrows()}
+
+    def figure_text(self, ident: str) -> str:
+        """An indicator as a reader should quote it: the unit's own figure when it agrees, else both."""
+        a = self.by_indicator[ident]
+        value, reported = a["value"], a["reported"]
+        if pd.isna(value):
+            ind = self.ind[self.ind["indicator"] == ident]
+            return _value_text(value, ind["reason"].iloc[0] if len(ind) else "")
+        if pd.isna(reported):
+            return fmt_percent(value)
+        if agrees(reported, value):
+            return f"{a['reported_text']} (đơn vị báo cáo)"
+        return f"{fmt_percent(value)} (đơn vị báo cáo {a['reported_text']})"
+
+    def _judgement(self, a: pd.Series) -> str:
+        status = STATUS_VI[a["status"]]
+        if a["status"] in ("met", "below_target"):
+            status += f" {a['target_op'].replace('>=', '≥').replace('<=', '≤')} {fmt_percent(a['target'])}"
+        if a["status"] == "doubtful":
+            status += f" [{a['findings']}]"
+        elif a["warnings"]:
+            status = "; ".join(p for p in (status, f"có cảnh báo [{a['warnings']}]") if p)
+        if pd.notna(a["rank"]) and pd.notna(a["peers"]) and int(a["peers"]) > 1:
+            status = "; ".join(p for p in (status, f"hạng {int(a['rank'])}/{int(a['peers'])}") if p)
+        return status or "—"
+
+    @cached_property
+    def cutoff(self) -> str:
+        d = self.report.get("report_date")
+        return _date(d) if d else ""
 
     # -- blocks -----------------------------------------------------------------------------
-    def header(self) -> HTML:
+    def header(self) -> Group:
         r = self.report
-        title = f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}"
         lvl = level_phrase(r["level"])
-        html = [STYLE, _banner(self.synthetic), '<div class="cchc-head">', f"<h1>{escape(title)}</h1>",
-                f"<p><b>Đơn vị:</b> {escape(self.who)}{escape(f' ({lvl})' if lvl else '')}</p>",
-                f"<p><b>Nguồn số liệu:</b> {escape(self.source)}</p>",
-                f"<p><b>Số dòng chỉ tiêu:</b> {len(self.rows)}; có số liệu: {int(self.rows['value'].notna().sum())}; "
-                f"bỏ trống (chưa báo cáo): {int((self.rows['raw_value'] == '').sum())}</p></div>"]
-        return HTML("".join(html))
+        values = self.rows["value"].notna().sum()
+        cat = by_code()
+        groups = self.rows["code"].map(lambda c: c in cat and cat[c].kind == "group")
+        blank = ((self.rows["raw_value"] == "") & ~groups & (self.rows["code"] != "")).sum()
+        meta = [f"Đơn vị: {self.who}" + (f" ({lvl})" if lvl else ""), f"Nguồn số liệu: {self.source}"]
+        if self.cutoff:
+            meta.append(f"Số liệu tính đến ngày {self.cutoff} (ngày của báo cáo).")
+        meta.append(f"Số dòng chỉ tiêu có số liệu: {int(values)}; bỏ trống (chưa báo cáo): {int(blank)} "
+                    "(không tính các dòng tiêu đề nhóm).")
+        title = f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}"
+        return Group(_head(self.synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta])
 
-    def headline(self) -> HTML:
+    def assessment(self) -> Group:
+        """Đánh giá chung: results, shortfalls against targets, figures in doubt, points to explain."""
+        a = self.assessed
+        out: list[Block] = [Heading("Đánh giá chung", 2)]
+        good = [f"{r.name_vi} {self.figure_text(r.indicator)}" for r in a.itertuples()
+                if r.indicator in HEADLINE_IDS and r.status in ("met", "no_target") and not r.warnings]
+        if good:
+            out.append(Paragraph.of(f"{self.when}, theo phụ lục của đơn vị, {self.who} đạt: " + "; ".join(good) + ".",
+                                    "lead"))
+        below = [[Span(f"{r.name_vi}: {self.figure_text(r.indicator)}, chưa đạt mục tiêu "
+                       f"{r.target_op.replace('>=', '≥').replace('<=', '≤')} {fmt_percent(r.target)} "
+                       f"({r.target_source}).")] for r in a.itertuples() if r.status == "below_target"]
+        if below:
+            out.append(Bullets(below, "Chưa đạt mục tiêu:"))
+        doubtful = [[Span(f"{r.name_vi}: ", ""), Span(self.figure_text(r.indicator), r.findings),
+                     Span(" – số liệu đầu vào không thể cùng đúng, chưa dùng để đánh giá.")]
+                    for r in a.itertuples() if r.status == "doubtful"]
+        if doubtful:
+            out.append(Bullets(doubtful, "Số liệu cần xem lại trước khi sử dụng:"))
+        asks = [[Span(f"[{ref}] {f.title_vi if 'title_vi' in self.findings else f.rule}: {f.message_vi} "
+                      f"(dòng {f.lines})." if f.lines else f"[{ref}] {f.message_vi}")]
+                for ref, f in zip(self.refs, self.findings.itertuples(), strict=True) if f.severity != "info"]
+        if asks:
+            out.append(Bullets(asks, "Đề nghị đơn vị giải trình:"))
+        if len(out) == 1:
+            out.append(Paragraph.of("Chưa đủ số liệu để đánh giá.", "note"))
+        return Group(out)
+
+    def headline(self) -> Cards:
         cards = []
-        for row in self.ind[self.ind["headline"]].itertuples(index=False):
-            s = pd.Series(row._asdict())
-            change = change_phrase(s["value"], self._prev(s["indicator"]), self.previous_label)
-            cards.append(f'<div class="cchc-card"><div class="v">{escape(_value_text(s["value"], s["reason"]))}</div>'
-                         f'<div class="l">{escape(s["name_vi"])}</div>'
-                         f'<div class="d">{escape(" · ".join(p for p in (_inputs_phrase(s), change) if p))}</div>'
-                         "</div>")
-        return HTML('<div class="cchc-cards">' + "".join(cards) + "</div>")
+        for ident in HEADLINE_IDS:
+            if ident not in self.by_indicator:
+                continue
+            a = self.by_indicator[ident]
+            ind = self.ind[self.ind["indicator"] == ident].iloc[0]
+            inputs = (f"{fmt_number(ind['numerator'])}/{fmt_number(ind['denominator'])}"
+                      if pd.notna(ind["numerator"]) and pd.notna(ind["denominator"]) else "")
+            prev = change_phrase(a["value"], a["value"] - a["change"] if pd.notna(a["change"]) else None,
+                                 self.previous_label)
+            judged = self._judgement(a) if a["status"] != "no_target" or pd.notna(a["rank"]) else ""
+            detail = " · ".join(p for p in (inputs, prev, judged if judged != "—" else "") if p)
+            cards.append(Card(self.figure_text(ident), a["name_vi"], detail, a["findings"]))
+        return Cards(cards)
 
     def key_figures(self) -> str:
         """The headline as plain text (the golden output nbval checks)."""
         lines = [f"{self.who} – {self.when}"]
-        for row in self.ind[self.ind["headline"]].itertuples(index=False):
-            lines.append(f"{row.name_vi}: {_value_text(row.value, row.reason)}")
+        for ident in HEADLINE_IDS:
+            if ident in self.by_indicator:
+                a = self.by_indicator[ident]
+                mark = f" [{a['findings']}]" if a["findings"] else ""
+                lines.append(f"{a['name_vi']}: {self.figure_text(ident)}{mark}")
         n = self.findings["severity"].value_counts() if len(self.findings) else {}
         lines.append(f"Kiểm tra số liệu: {n.get('error', 0)} lỗi, {n.get('warning', 0)} cảnh báo, "
                      f"{n.get('info', 0)} lưu ý")
         return "\n".join(lines)
 
-    def section(self, section: str) -> HTML:
-        sentences = section_sentences(section, self.facts(), self.who, self.when)
-        parts = [paragraph(sentences)]
-        sec = self.ind[self.ind["section"] == section]
-        if len(sec):
-            has_prev = self.previous is not None
-            headers = ["Chỉ số", "Giá trị", "Tính từ"] + ([f"So với {self.previous_label}"] if has_prev else [])
-            rows = []
-            for row in sec.itertuples(index=False):
-                s = pd.Series(row._asdict())
-                basis = _inputs_phrase(s) or ("đơn vị tự báo cáo" if s["reason"] == "" else "chưa báo cáo đủ số liệu")
-                cells = [s["name_vi"], _value_text(s["value"], s["reason"]), basis]
-                if has_prev:
-                    cells.append(change_phrase(s["value"], self._prev(s["indicator"]), "").replace(" so với ", "")
-                                 or "—")
-                rows.append(cells)
-            parts.append(html_table(headers, rows))
-        codes = self.findings["codes"].str.split("; ")
-        mine = self.findings[codes.apply(lambda cs: any(c.split(".")[0] == section for c in cs if c))]
-        if len(mine):
-            n = mine["severity"].value_counts()
-            parts.append(f"<p><em>Kiểm tra số liệu phần này: {n.get('error', 0)} lỗi, {n.get('warning', 0)} cảnh báo, "
-                         f"{n.get('info', 0)} lưu ý (chi tiết ở mục Chất lượng số liệu).</em></p>")
-        return HTML("".join(parts))
+    def _indicator_table(self, section: str) -> Table | None:
+        sec = self.assessed[self.assessed["section"] == section]
+        if sec.empty:
+            return None
+        has_prev = bool(self.previous_label)
+        headers = ["Chỉ số", "Giá trị", "Tính từ", "Đánh giá"] + ([f"So với {self.previous_label}"] if has_prev else [])
+        rows, notes, targets = [], [], []
+        for a in sec.itertuples(index=False):
+            ind = self.ind[self.ind["indicator"] == a.indicator].iloc[0]
+            basis = (f"{fmt_number(ind['numerator'])}/{fmt_number(ind['denominator'])}"
+                     if pd.notna(ind["numerator"]) and pd.notna(ind["denominator"])
+                     else ("đơn vị tự báo cáo" if ind["reason"] == "" else "chưa báo cáo đủ số liệu"))
+            cells = [Cell(a.name_vi), Cell(self.figure_text(a.indicator), a.value, "percent", a.findings),
+                     Cell(basis), Cell(self._judgement(a._asdict()))]
+            if has_prev:
+                before = a.value - a.change if pd.notna(a.change) else None
+                cells.append(Cell(change_phrase(a.value, before, "") or "—"))
+            rows.append(cells)
+            notes.append(f"{a.name_vi}: {definition(a.indicator)}.")
+            if a.target_source and a.target_source not in targets:
+                targets.append(a.target_source)
+        notes = ["Cách tính: " + " ".join(notes)] + [f"Mục tiêu {t}." for t in targets]
+        return Table(headers, rows, notes)
+
+    def _unit_notes(self, section: str) -> Bullets | None:
+        rows = self.rows[(self.rows["section"] == section) & (self.rows["note"] != "")]
+        items = [[Span(f"«{r.label}» (dòng {r.line}): {r.note}")] for r in rows.itertuples()]
+        return Bullets(items, "Ghi chú của đơn vị trong phụ lục:") if items else None
+
+    def section(self, section: str) -> Group:
+        title = f"{section}. {SECTIONS[section][0]}"
+        sentences = section_sentences(section, self.facts, self.who, self.when)
+        parts: list[Block] = [Heading(title, 2)]
+        if sentences:
+            parts.append(Paragraph([s for sent in sentences for s in sent + [Span(" ")]][:-1]))
+        else:
+            parts.append(Paragraph.of("Đơn vị chưa báo cáo số liệu của phần này.", "note"))
+        table = self._indicator_table(section)
+        if table:
+            parts.append(table)
+        notes = self._unit_notes(section)
+        if notes:
+            parts.append(notes)
+        chart = self.chart(section)
+        if chart is not None:
+            parts.append(chart)
+        return Group(parts)
 
     def chart(self, section: str):
-        f, when, src, syn = self.facts(), self.when, self.source, self.synthetic
-        if section == "III":
-            return charts.dossiers_chart(f, when, src, syn)
-        if section == "IV":
-            return charts.staff_chart(f, when, src, syn)
-        if section == "VII":
-            return charts.edocs_chart(f, when, src, syn)
-        return None
+        make = CHARTS.get(section)
+        return make(self.facts, self.when, self.source, self.synthetic) if make else None
 
-    def quality(self) -> HTML:
+    def quality(self) -> Group:
+        out: list[Block] = [Heading("Chất lượng số liệu", 2)]
         if self.findings.empty and not self.load_errors:
-            return HTML("<p>Không phát hiện mâu thuẫn trong số liệu của phụ lục.</p>")
+            return Group(out + [Paragraph.of("Không phát hiện mâu thuẫn trong số liệu của phụ lục.")])
         n = self.findings["severity"].value_counts()
-        intro = (f"<p>Phát hiện {n.get('error', 0)} lỗi (số liệu không thể cùng đúng), {n.get('warning', 0)} cảnh báo "
-                 f"(cần đơn vị giải trình) và {n.get('info', 0)} lưu ý. Mỗi dòng ghi số dòng trong tệp nguồn "
-                 f"để đối chiếu.</p>")
-        rows = [[SEVERITY_VI.get(f.severity, f.severity), f.lines, f.message_vi, f.rule]
-                for f in self.findings.itertuples(index=False)]
-        rows += [["Lỗi đọc tệp", str(e.line or ""), str(e), "load_error"] for e in self.load_errors]
-        return HTML(intro + html_table(["Mức độ", "Dòng", "Nội dung", "Quy tắc"], rows))
+        out.append(Paragraph.of(f"Phát hiện {n.get('error', 0)} lỗi (số liệu không thể cùng đúng), "
+                                f"{n.get('warning', 0)} cảnh báo (cần đơn vị giải trình) và {n.get('info', 0)} lưu ý. "
+                                "Mỗi dòng ghi số dòng trong tệp nguồn để đối chiếu."))
+        titled = "title_vi" in self.findings
+        rows = [[Cell(ref), Cell(SEVERITY_VI.get(f.severity, f.severity)),
+                 Cell(f.title_vi if titled else f.rule), Cell(f.message_vi), Cell(f.lines)]
+                for ref, f in zip(self.refs, self.findings.itertuples(index=False), strict=True)]
+        rows += [[Cell(""), Cell("Lỗi đọc tệp"), Cell("Không đọc được tệp"), Cell(str(e)), Cell(str(e.line or ""))]
+                 for e in self.load_errors]
+        out.append(Table.of(["Mã", "Mức độ", "Vấn đề", "Nội dung", "Dòng"], rows))
+        return Group(out)
+
+    def document(self) -> Document:
+        blocks = [self.header(), self.assessment(), Heading("Các chỉ số chính", 2), self.headline()]
+        blocks += [self.section(s) for s in SECTIONS] + [self.quality()]
+        return Document(f"Kết quả CCHC {self.when.lower()} – {self.who}", blocks, self.synthetic, self.source)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The unit's tables for machines and workbooks: indicators with their assessment, findings."""
+        extra = ["reported", "target", "target_op", "target_source", "status", "rank", "peers", "change", "findings"]
+        ind = self.ind.merge(self.assessed[["indicator"] + extra], on="indicator", how="left")
+        return {"indicators": ind, "findings": self.findings.assign(ref=self.refs)}
+
+    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", suffix: str = "") -> list[Path]:
+        """Write the unit's tables (CSV) beside the page; nothing when ``out_dir`` is empty."""
+        if not out_dir:
+            return []
+        out = Path(out_dir)
+        written = [write_table(df, out / f"{name}{suffix}.csv") for name, df in self.tables().items()]
+        return written
 
 
 # --- comparison of units ---------------------------------------------------------------------
 
-HEADLINE_IDS = [s["id"] for s in indicator_specs() if s.get("headline")]
+RANK_BY = "dossiers_on_time_all"
 
 
 @dataclass
@@ -216,19 +357,25 @@ class YearComparison:
     reps: pd.DataFrame
     ind: pd.DataFrame
     findings: pd.DataFrame
+    assessed: pd.DataFrame
+    previous: pd.DataFrame  # assessment of the previous year's reports, for rank changes
+    rows: pd.DataFrame  # the tidy rows of the compared reports
 
     @classmethod
     def load(cls, year, data_dir: str | Path | None = None, level: str = "", period: str = "annual"):
-        table = load_data(data_dir).table
-        reps = reports(table)
+        data = computed(data_dir)
+        reps = reports(data.table)
         sel = reps[(reps["year"] == int(year)) & (reps["period"] == period)]
         if level:
             sel = sel[sel["level"] == level]
         if sel.empty:
             raise UnknownUnitError(f"no {period} appendices for {year}{' at level ' + level if level else ''}; "
                                    f"{_listing(reps)}")
-        rows = table[table["source"].isin(sel["source"])]
-        return cls(int(year), period, sel, indicators(rows), validate(rows))
+        pick = data.ind["source"].isin(sel["source"])
+        prev = data.assessed[(data.assessed["year"] == int(year) - 1) & (data.assessed["period"] == period)]
+        return cls(int(year), period, sel, data.ind[pick], data.findings[data.findings["source"].isin(sel["source"])],
+                   data.assessed[data.assessed["source"].isin(sel["source"])], prev,
+                   data.table[data.table["source"].isin(sel["source"])])
 
     @property
     def synthetic(self) -> bool:
@@ -238,63 +385,113 @@ class YearComparison:
     def when(self) -> str:
         return period_phrase(self.period, self.year)
 
-    def header(self) -> HTML:
+    def header(self) -> Group:
         title = f"So sánh kết quả cải cách hành chính giữa các đơn vị – {self.when}"
-        return HTML(STYLE + _banner(self.synthetic) + f"<h1>{escape(title)}</h1><p>{len(self.reps)} đơn vị có phụ lục "
-                    f"{escape(self.when.lower())}.</p>")
+        return Group(_head(self.synthetic) + [Heading(title, 1),
+                                              Paragraph.of(f"{len(self.reps)} đơn vị có phụ lục "
+                                                           f"{self.when.lower()}.", "meta")])
 
     def league(self) -> pd.DataFrame:
-        """One row per unit: name, headline indicators, error and warning counts.
+        """One row per unit: name, the ranking measure, headline indicators, ranks, error and warning counts.
 
-        Ranked by the on-time rate of dossiers (both levels); units with an error-level
-        finding come last, unranked: their figures cannot all be true.
+        Ranked by the on-time rate of dossiers (both levels). A unit is left unranked only when an
+        error-level finding touches the inputs of the ranking measure.
         """
-        head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)]
-        wide = head.pivot(index="unit", columns="indicator", values="value").reindex(columns=HEADLINE_IDS)
+        a = self.assessed
+        wide = a.pivot(index="unit", columns="indicator", values="value").reindex(columns=HEADLINE_IDS + [RANK_BY])
+        wide = wide.loc[:, ~wide.columns.duplicated()]
+        status = a[a["indicator"] == RANK_BY].set_index("unit")["status"]
+        wide["doubtful"] = status.reindex(wide.index).eq("doubtful")
         counts = (self.findings.groupby(["unit", "severity"]).size().unstack(fill_value=0)
                   if len(self.findings) else pd.DataFrame())
         for sev in ("error", "warning"):
             col = counts[sev] if sev in counts else pd.Series(dtype=int)
             wide[sev] = col.reindex(wide.index).fillna(0).astype(int)
-        on_time = self.ind[self.ind["indicator"] == "dossiers_on_time_all"].set_index("unit")["value"]
-        wide["dossiers_on_time_all"] = on_time.reindex(wide.index)
         wide.insert(0, "unit_name", self.reps.set_index("unit")["unit_name"].reindex(wide.index))
-        wide["rank"] = pd.array([pd.NA] * len(wide), dtype="Int64")
-        wide = wide.sort_values(["error", "dossiers_on_time_all"], ascending=[True, False], na_position="last",
-                                key=lambda c: c > 0 if c.name == "error" else c)
-        ranked = (wide["error"] == 0).to_numpy()
-        wide.loc[ranked, "rank"] = range(1, int(ranked.sum()) + 1)
-        return wide
+        wide["rank"] = a[a["indicator"] == RANK_BY].set_index("unit")["rank"].reindex(wide.index)
+        prev = self.previous[self.previous["indicator"] == RANK_BY].set_index("unit")["rank"]
+        wide["rank_before"] = prev.reindex(wide.index)
+        return wide.sort_values(["rank", RANK_BY], ascending=[True, False], na_position="last")
 
-    def league_html(self) -> HTML:
+    def league_html(self) -> Group:
         lg = self.league()
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
-        headers = ["Hạng", "Đơn vị"] + [names[i] for i in HEADLINE_IDS] + ["Lỗi", "Cảnh báo"]
+        cols = [RANK_BY] + [i for i in HEADLINE_IDS if i != RANK_BY]
+        headers = ["Hạng", "Đơn vị", "So với năm trước"] + [names[i] for i in cols] + ["Lỗi", "Cảnh báo"]
         rows = []
         for _, r in lg.iterrows():
             rank = "—" if pd.isna(r["rank"]) else str(int(r["rank"]))
-            name = r["unit_name"] + (" (số liệu có lỗi, không xếp hạng)" if r["error"] else "")
-            rows.append([rank, name] + [_value_text(r[i]) for i in HEADLINE_IDS] + [str(r["error"]), str(r["warning"])])
-        note = ("<p><em>Xếp hạng theo tỷ lệ hồ sơ giải quyết đúng hạn (cả hai cấp). Đơn vị có lỗi số liệu "
-                "(số liệu không thể cùng đúng) được xếp cuối, không xếp hạng.</em></p>")
-        return HTML(html_table(headers, rows) + note)
+            move = "—"
+            if pd.notna(r["rank"]) and pd.notna(r["rank_before"]):
+                d = int(r["rank_before"]) - int(r["rank"])
+                move = "không đổi" if d == 0 else (f"tăng {d} bậc" if d > 0 else f"giảm {-d} bậc")
+            name = r["unit_name"] + (" (số liệu xếp hạng có lỗi, không xếp hạng)" if r["doubtful"] else "")
+            rows.append([Cell(rank), Cell(name), Cell(move)]
+                        + [Cell(_value_text(r[i]), r[i], "percent") for i in cols]
+                        + [Cell(str(r["error"]), r["error"], "count"), Cell(str(r["warning"]), r["warning"], "count")])
+        note = (f"Xếp hạng theo {names[RANK_BY].lower()} ({definition(RANK_BY)}). Đơn vị có lỗi số liệu ở chính "
+                "các số dùng để xếp hạng thì không xếp hạng; lỗi ở chỉ tiêu khác không ảnh hưởng thứ hạng.")
+        return Group([Heading("Bảng xếp hạng", 2), Table(headers, rows, [note], wide=True)])
 
-    def ranking_chart(self, indicator: str = "dossiers_on_time_all"):
+    def totals(self) -> Group:
+        """Totals of the units (counts summed, ratios from the summed counts) and the spread across units."""
+        rat = consolidate(self.rows, ind=self.ind).ratios
+        names = {s["id"]: s["name_vi"] for s in indicator_specs()}
+        rows = []
+        for r in rat.itertuples(index=False):
+            if r.indicator not in HEADLINE_IDS:
+                continue
+            rows.append([Cell(names[r.indicator]), Cell(_value_text(r.value), r.value, "percent"),
+                         Cell(f"{fmt_number(r.numerator)}/{fmt_number(r.denominator)}" if pd.notna(r.numerator)
+                              else "—"),
+                         Cell(fmt_percent(r.q1)), Cell(fmt_percent(r.median)), Cell(fmt_percent(r.q3)),
+                         Cell(str(r.units), r.units, "count")])
+        note = ("Tỷ lệ chung tính từ tổng tử số trên tổng mẫu số của các đơn vị báo cáo đủ số liệu (không lấy trung "
+                "bình các tỷ lệ); tứ phân vị và trung vị là của tỷ lệ từng đơn vị.")
+        return Group([Heading("Tổng hợp chung", 2),
+                      Table(["Chỉ số", "Tỷ lệ chung", "Tính từ", "Tứ phân vị dưới", "Trung vị", "Tứ phân vị trên",
+                             "Số đơn vị"], rows, [note])])
+
+    def lowest(self) -> Group:
+        names = {s["id"]: s["name_vi"] for s in indicator_specs()}
+        items = []
+        for ident in HEADLINE_IDS:
+            sub = self.assessed[(self.assessed["indicator"] == ident) & self.assessed["rank"].notna()]
+            if len(sub) < 2:
+                continue
+            low = sub.nsmallest(min(3, len(sub)), "value")
+            listing = ", ".join(f"{u} ({fmt_percent(v)})" for u, v in zip(low["unit_name"], low["value"], strict=True))
+            items.append([Span(f"{names[ident]}: {listing}.")])
+        if not items:
+            return Group([])
+        return Group([Heading("Đơn vị có kết quả thấp nhất", 2), Bullets(items)])
+
+    def ranking_chart(self, indicator: str = RANK_BY):
         sub = self.ind[self.ind["indicator"] == indicator].sort_values("value", ascending=False)
         name = sub["name_vi"].iloc[0] if len(sub) else indicator
         return charts.rates_chart(sub["unit_name"].tolist(), sub["value"].tolist(),
                                   f"{name} – {self.when}", f"Phụ lục CCHC {self.when.lower()} của {len(self.reps)} "
                                   "đơn vị", self.synthetic)
 
-    def quality(self) -> HTML:
+    def quality(self) -> Group:
+        out: list[Block] = [Heading("Chất lượng số liệu và nội dung đề nghị giải trình", 2)]
         if self.findings.empty:
-            return HTML("<p>Không đơn vị nào có số liệu mâu thuẫn.</p>")
-        cnt = self.findings.pivot_table(index="unit", columns="severity", values="rule", aggfunc="count").fillna(0)
+            return Group(out + [Paragraph.of("Không đơn vị nào có số liệu mâu thuẫn.")])
         names = self.reps.set_index("unit")["unit_name"]
-        rows = [[names.get(u, u)] + [str(int(cnt.loc[u].get(s, 0))) for s in ("error", "warning", "info")]
-                for u in cnt.sort_values(list(cnt.columns), ascending=False).index]
-        return HTML("<p>Số phát hiện khi kiểm tra số liệu, theo đơn vị:</p>"
-                    + html_table(["Đơn vị", "Lỗi", "Cảnh báo", "Lưu ý"], rows))
+        rows = []
+        for unit, g in self.findings.groupby("unit", sort=False):
+            n = g["severity"].value_counts()
+            asks = "; ".join(dict.fromkeys(g[g["severity"] != "info"].get("title_vi", g["rule"])))
+            rows.append([Cell(names.get(unit, unit)), Cell(str(n.get("error", 0)), n.get("error", 0), "count"),
+                         Cell(str(n.get("warning", 0)), n.get("warning", 0), "count"),
+                         Cell(str(n.get("info", 0)), n.get("info", 0), "count"), Cell(asks or "—")])
+        rows.sort(key=lambda r: (-r[1].value, -r[2].value))
+        return Group(out + [Table.of(["Đơn vị", "Lỗi", "Cảnh báo", "Lưu ý", "Đề nghị giải trình"], rows)])
+
+    def document(self) -> Document:
+        blocks = [self.header(), self.totals(), self.league_html(), self.ranking_chart(), self.lowest(),
+                  self.quality()]
+        return Document(f"So sánh các đơn vị – {self.when}", blocks, self.synthetic, landscape=True)
 
 
 # --- one unit over time ----------------------------------------------------------------------
@@ -308,13 +505,12 @@ class UnitTrend:
     @classmethod
     def load(cls, unit: str, data_dir: str | Path | None = None):
         check_slug(unit)
-        table = load_data(data_dir).table
-        reps = reports(table)
+        data = computed(data_dir)
+        reps = reports(data.table)
         mine = reps[reps["unit"] == unit]
         if mine.empty:
             raise UnknownUnitError(f"no appendices for unit {unit!r}; {_listing(reps, unit)}")
-        rows = table[table["source"].isin(mine["source"])]
-        return cls(unit, mine, indicators(rows))
+        return cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])])
 
     @property
     def name(self) -> str:
@@ -325,36 +521,39 @@ class UnitTrend:
         return bool(self.reps["synthetic"].any())
 
     def _label(self, year, period) -> str:
-        return str(int(year)) if period == "annual" else f"{period}/{int(year)}"
+        return str(int(year)) if period == "annual" else period_phrase(period, year)
 
-    def header(self) -> HTML:
+    def header(self) -> Group:
         periods = ", ".join(self._label(y, p) for y, p in zip(self.reps["year"], self.reps["period"], strict=True))
-        return HTML(STYLE + _banner(self.synthetic) + f"<h1>{escape('Diễn biến kết quả CCHC – ' + self.name)}</h1>"
-                    f"<p>Các kỳ có số liệu: {escape(periods)}.</p>")
+        return Group(_head(self.synthetic) + [Heading("Diễn biến kết quả CCHC – " + self.name, 1),
+                                              Paragraph.of(f"Các kỳ có số liệu: {periods}.", "meta")])
 
-    def table(self) -> HTML:
-        head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)].copy()
+    def _head_ind(self) -> pd.DataFrame:
+        return self.ind[self.ind["indicator"].isin(HEADLINE_IDS)].sort_values(["year", "period"], kind="stable")
+
+    def table(self) -> Table:
+        head = self._head_ind().copy()
         head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
-        order = list(dict.fromkeys(head.sort_values(["year", "period"])["kỳ"]))
+        order = list(dict.fromkeys(head["kỳ"]))
         wide = head.pivot(index="indicator", columns="kỳ", values="value").reindex(HEADLINE_IDS)[order]
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
-        rows = [[names[ident]] + [_value_text(v) for v in r] for ident, r in wide.iterrows()]
-        return HTML(html_table(["Chỉ số"] + order, rows))
+        rows = [[Cell(names[ident])] + [Cell(_value_text(v), v, "percent") for v in r] for ident, r in wide.iterrows()]
+        return Table(["Chỉ số"] + order, rows, [f"{names[i]}: {definition(i)}." for i in HEADLINE_IDS])
 
     def summary(self) -> str:
         """Headline indicators per period as plain text (the golden output nbval checks)."""
-        head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)].sort_values(["year", "period"])
         lines = [f"{self.name}: {len(self.reps)} kỳ báo cáo"]
-        for name, g in head.groupby("name_vi", sort=False):
+        for name, g in self._head_ind().groupby("name_vi", sort=False):
             pts = "; ".join(f"{self._label(y, p)} {_value_text(v)}"
                             for y, p, v in zip(g["year"], g["period"], g["value"], strict=True))
             lines.append(f"{name}: {pts}")
         return "\n".join(lines)
 
     def chart(self):
-        head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)].sort_values(["year", "period"])
         series = {n: [(self._label(y, p), v) for y, p, v in zip(g["year"], g["period"], g["value"], strict=True)]
-                  for n, g in head.groupby("name_vi", sort=False)}
+                  for n, g in self._head_ind().groupby("name_vi", sort=False)}
         return charts.trend_chart(series, f"Diễn biến các chỉ số chính – {self.name}",
                                   f"Phụ lục CCHC các kỳ của {self.name}", self.synthetic)
 
+    def document(self) -> Document:
+        return Document(f"Diễn biến CCHC – {self.name}", [self.header(), self.table(), self.chart()], self.synthetic)

@@ -1,0 +1,295 @@
+"""Judgement: each indicator against its target, its peers and its last period, and never a doubtful one as fact.
+
+``assess(table)`` returns one row per report and indicator with a ``status``:
+
+- ``doubtful``: an error-level finding involves one of its inputs (the figures cannot all be true);
+- ``not_reported``: an input is blank (or the denominator is 0);
+- ``met`` / ``below_target``: judged against a target of ``data/targets.yaml`` (or a province's file);
+- ``no_target``: a value, and no target applies.
+
+``consolidate(table)`` adds up the units of each year, period and level: counts summed, ratios
+recomputed from the summed counts (never an average of ratios), with the median and quartiles
+of the units' ratios beside them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from cchc_tools.analysis.checks import note_percent, note_percent_text, validate
+from cchc_tools.analysis.indicators import indicators
+from cchc_tools.analysis.specs import indicator_specs, rule_specs
+from cchc_tools.catalog import by_code
+from cchc_tools.errors import CchcError
+from cchc_tools.paths import TARGETS_YAML
+
+STATUSES = ("met", "below_target", "doubtful", "not_reported", "no_target")
+REF_PREFIX = {"error": "L", "warning": "C", "info": "LY"}  # Lỗi, Cảnh báo, Lưu ý
+TARGET_KEYS = {"id", "indicator", "op", "value", "from_year", "to_year", "levels", "source", "verified", "note"}
+TARGET_REQUIRED = {"id", "indicator", "op", "value", "source"}
+ASSESS_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "indicator", "section", "name_vi",
+                  "value", "reported", "reported_text", "numerator", "denominator", "target", "target_op",
+                  "target_source", "target_verified", "status", "rank", "peers", "change", "findings", "warnings",
+                  "lines"]
+
+
+class TargetError(CchcError):
+    """A targets file that does not follow the schema: names the file, the target and the key."""
+
+
+def _read_targets(path: Path) -> list[dict]:
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as exc:
+        raise TargetError(f"{path}: cannot read the targets file: {exc}") from None
+    if not isinstance(items, list):
+        raise TargetError(f"{path}: expected a list of targets")
+    known = {s["id"] for s in indicator_specs()}
+    for t in items:
+        ident = t.get("id", "?") if isinstance(t, dict) else "?"
+        if not isinstance(t, dict):
+            raise TargetError(f"{path}: target {ident}: expected a mapping")
+        for key in sorted(TARGET_REQUIRED - set(t)):
+            raise TargetError(f"{path}: target {ident!r}: missing key {key!r}")
+        for key in sorted(set(t) - TARGET_KEYS):
+            raise TargetError(f"{path}: target {ident!r}: unknown key {key!r} "
+                              f"(known: {', '.join(sorted(TARGET_KEYS))})")
+        if t["indicator"] not in known:
+            raise TargetError(f"{path}: target {ident!r}: key 'indicator': {t['indicator']!r} "
+                              "is not in indicators.yaml")
+        if t["op"] not in (">=", "<="):
+            raise TargetError(f"{path}: target {ident!r}: key 'op' must be '>=' or '<='")
+        if not str(t["source"]).strip():
+            raise TargetError(f"{path}: target {ident!r}: key 'source' is empty; "
+                              "a target is shown only with its source")
+    return items
+
+
+@lru_cache(maxsize=8)
+def _targets(paths: tuple[str, ...]) -> tuple[dict, ...]:
+    merged: dict[str, dict] = {}
+    for p in paths:
+        for t in _read_targets(Path(p)):
+            merged[t["id"]] = t  # a province's file overrides a shipped target of the same id
+    return tuple(merged.values())
+
+
+def load_targets(extra: list[str | Path] | None = None) -> tuple[dict, ...]:
+    """The shipped targets, then ``$CCHC_TARGETS`` (``os.pathsep``-separated), then ``extra``."""
+    paths = [str(TARGETS_YAML)]
+    paths += [p for p in os.environ.get("CCHC_TARGETS", "").split(os.pathsep) if p]
+    paths += [str(p) for p in extra or []]
+    return _targets(tuple(paths))
+
+
+def _applies(t: dict, year, level: str) -> bool:
+    if year is None or pd.isna(year):
+        return False
+    if int(year) < int(t.get("from_year") or 0) or (t.get("to_year") and int(year) > int(t["to_year"])):
+        return False
+    return not t.get("levels") or level in t["levels"]
+
+
+def target_text(t: dict) -> str:
+    """How a page cites a target: ``theo Quyết định ... (chưa đối chiếu văn bản gốc)``."""
+    return f"theo {t['source']}" + ("" if t.get("verified") else " (chưa đối chiếu văn bản gốc)")
+
+
+# --- findings as references a reader can follow -----------------------------------------------
+
+def finding_refs(findings: pd.DataFrame) -> pd.Series:
+    """A short reference per finding, numbered within its report: ``L1`` (lỗi), ``C2`` (cảnh báo), ``LY1``."""
+    if findings.empty:
+        return pd.Series([], dtype=object, index=findings.index)
+    n = findings.groupby(["source", "severity"], sort=False).cumcount() + 1
+    return findings["severity"].map(REF_PREFIX).fillna("?") + n.astype(str)
+
+
+# Families whose findings are about a row's wording or unit of measure, not about its figure.
+LABEL_FAMILIES = {"uom_mismatch", "uom_missing", "unmatched_row", "missing_rows", "metadata_missing"}
+
+
+def doubts(findings: pd.DataFrame, severities: tuple[str, ...] = ("error", "warning")) -> dict[tuple[str, str], list]:
+    """``(source, code) -> [(ref, severity), ...]``: the findings that question each reported figure.
+
+    Findings about a row's unit of measure or wording (``LABEL_FAMILIES``) do not question its figure.
+    """
+    out: dict[tuple[str, str], list] = {}
+    if findings.empty:
+        return out
+    refs = finding_refs(findings)
+    family = {r["id"]: r["family"] for r in rule_specs()}
+    for src, sev, codes, ref, rule in zip(findings["source"], findings["severity"], findings["codes"], refs,
+                                          findings["rule"], strict=True):
+        if sev not in severities or family.get(rule) in LABEL_FAMILIES:
+            continue
+        for code in filter(None, str(codes).split("; ")):
+            out.setdefault((src, code), []).append((ref, sev))
+    return out
+
+
+# --- the unit's own figure for an indicator -------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _reported_sources() -> dict[str, tuple[str, str]]:
+    """Indicator id -> (``row`` or ``note``, code): where a unit writes its own figure for it.
+
+    Read off the rules that compare a reported rate with its counts (``rate_matches``: a percent row;
+    ``note_rate``: a percent in a row's note) when they use the indicator's numerator and denominator.
+    """
+    out: dict[str, tuple[str, str]] = {}
+    for spec in indicator_specs():
+        if "reported" in spec:
+            continue
+        num, den = list(spec["numerator"]), list(spec["denominator"])
+        for rule in rule_specs():
+            if list(rule.get("num", [])) == num and list(rule.get("den", [])) == den:
+                if rule["family"] == "rate_matches":
+                    out[spec["id"]] = ("row", rule["rate"])
+                    break
+                if rule["family"] == "note_rate":
+                    out.setdefault(spec["id"], ("note", rule["code"]))
+    return out
+
+
+def reported_figures(table: pd.DataFrame) -> dict[tuple[str, str], tuple[float, str]]:
+    """``(source, indicator) -> (the rate the unit itself wrote, as written)`` (its percent row, else its note)."""
+    where = _reported_sources()
+    codes = {code for _, code in where.values()}
+    rows = table[table["code"].isin(codes)].drop_duplicates(["source", "code"])
+    by = {(s, c): (v, raw, n) for s, c, v, raw, n in
+          zip(rows["source"], rows["code"], rows["value"], rows["raw_value"], rows["note"], strict=True)}
+    out: dict[tuple[str, str], tuple[float, str]] = {}
+    for (src, code), (value, raw, note) in by.items():
+        for ident, (kind, c) in where.items():
+            if c != code:
+                continue
+            figure, text = (value, raw) if kind == "row" else (note_percent(note), note_percent_text(note))
+            if figure is not None and not (isinstance(figure, float) and math.isnan(figure)):
+                out[(src, ident)] = (float(figure), text.strip().rstrip("%").strip() + "%")
+    return out
+
+
+# --- assessment -----------------------------------------------------------------------------
+
+def _change(ind: pd.DataFrame) -> pd.Series:
+    """Each value minus the same unit's value for the same period of the latest earlier year."""
+    keyed = ind[["unit", "period", "indicator", "year", "value"]].copy()
+    keyed["_i"] = np.arange(len(keyed))
+    keyed = keyed.sort_values(["unit", "period", "indicator", "year"], kind="stable")
+    same = (keyed[["unit", "period", "indicator"]] == keyed[["unit", "period", "indicator"]].shift()).all(axis=1)
+    earlier = keyed["year"].astype("float") > keyed["year"].shift().astype("float")
+    prev = keyed["value"].shift().where(same & earlier & (keyed["unit"] != ""))
+    diff = (keyed["value"] - prev).to_numpy()
+    out = np.full(len(ind), np.nan)
+    out[keyed["_i"].to_numpy()] = diff
+    return pd.Series(out, index=ind.index)
+
+
+def assess(table: pd.DataFrame, targets: list[str | Path] | None = None, *, ind: pd.DataFrame | None = None,
+           findings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per report and indicator: value, the unit's own figure, target, status, rank, change, findings.
+
+    ``ind`` and ``findings`` may be passed when already computed (``indicators(table)``,
+    ``validate(table)``), so that a briefing computes each once. ``rank`` is among the reports of
+    the same year, period and level in ``table`` (1 = highest value; doubtful and blank values
+    are not ranked), ``peers`` how many were ranked.
+    """
+    ind = indicators(table) if ind is None else ind
+    if ind.empty:
+        return pd.DataFrame(columns=ASSESS_COLUMNS)
+    findings = validate(table) if findings is None else findings
+    ind = ind.reset_index(drop=True)
+    doubt = doubts(findings)
+    reported = reported_figures(table)
+    specs = {s["id"]: s for s in indicator_specs()}
+    tlist = load_targets(targets)
+
+    def codes_of(ident: str) -> list[str]:
+        s = specs[ident]
+        return [s["reported"]] if "reported" in s else list(s["numerator"]) + list(s["denominator"])
+
+    rows = []
+    for r in ind.itertuples(index=False):
+        hits = [h for c in codes_of(r.indicator) for h in doubt.get((r.source, c), [])]
+        errors = sorted({ref for ref, sev in hits if sev == "error"})
+        warnings = sorted({ref for ref, sev in hits if sev == "warning"})
+        target = next((t for t in tlist if t["indicator"] == r.indicator and _applies(t, r.year, r.level)), None)
+        value = r.value
+        if errors:
+            status = "doubtful"
+        elif value is None or math.isnan(value):
+            status = "not_reported"
+        elif target is None:
+            status = "no_target"
+        else:
+            ok = value >= target["value"] if target["op"] == ">=" else value <= target["value"]
+            status = "met" if ok else "below_target"
+        rows.append([r.source, r.unit, r.unit_name, r.level, r.year, r.period, r.indicator, r.section, r.name_vi,
+                     value, *reported.get((r.source, r.indicator), (math.nan, "")), r.numerator, r.denominator,
+                     target["value"] if target else math.nan, target["op"] if target else "",
+                     target_text(target) if target else "", bool(target.get("verified")) if target else False,
+                     status, None, None, math.nan, "; ".join(errors + warnings), "; ".join(warnings), r.lines])
+    out = pd.DataFrame(rows, columns=ASSESS_COLUMNS)
+    rankable = out["value"].notna() & (out["status"] != "doubtful")
+    grp = out[rankable].groupby(["year", "period", "level", "indicator"], dropna=False)["value"]
+    out["rank"] = grp.rank(ascending=False, method="min").reindex(out.index).astype("Int64")
+    out["peers"] = grp.transform("size").reindex(out.index).astype("Int64")
+    out["change"] = _change(out)
+    out["year"] = out["year"].astype("Int64")
+    return out
+
+
+# --- consolidation --------------------------------------------------------------------------
+
+class Consolidated(NamedTuple):
+    totals: pd.DataFrame  # year, period, level, code, label_vi, value, units_reported, units
+    ratios: pd.DataFrame  # year, period, level, indicator, name_vi, value, numerator, denominator, units,
+    #                       median, q1, q3
+
+
+GROUP = ["year", "period", "level"]
+
+
+def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None) -> Consolidated:
+    """Totals per year, period and level over the units of ``table``.
+
+    A count is the sum over the units that reported it; it stays blank only when every unit left it
+    blank, and ``units_reported`` says how many reported it. A ratio is the sum of the numerators
+    over the sum of the denominators of the units that reported all its inputs; the median and
+    quartiles of those units' own ratios stand beside it.
+    """
+    ind = indicators(table) if ind is None else ind
+    cat = by_code()
+    counts = table[table["code"].map(lambda c: c in cat and cat[c].kind == "count")]
+    counts = counts.drop_duplicates(["source", "code"])
+    reports = table.drop_duplicates("source")
+    n_units = reports.groupby(GROUP, dropna=False)["source"].size().rename("units")
+    g = counts.groupby(GROUP + ["code"], dropna=False, sort=False)["value"]
+    totals = pd.DataFrame({"value": g.sum(min_count=1), "units_reported": g.count()}).reset_index()
+    totals = totals.join(n_units, on=GROUP)
+    order = {c: i for i, c in enumerate(cat)}
+    totals["label_vi"] = totals["code"].map(lambda c: cat[c].label_vi)
+    totals = totals.sort_values(GROUP + ["code"], key=lambda s: s.map(order) if s.name == "code" else s,
+                                kind="stable").reset_index(drop=True)
+    totals = totals[GROUP + ["code", "label_vi", "value", "units_reported", "units"]]
+
+    scale = {s["id"]: s.get("scale", 100) for s in indicator_specs()}
+    have = ind[ind["value"].notna()]
+    rows = []
+    for (year, period, level, ident), grp in have.groupby(GROUP + ["indicator"], dropna=False, sort=False):
+        num, den = grp["numerator"].sum(min_count=1), grp["denominator"].sum(min_count=1)
+        value = num / den * scale[ident] if pd.notna(num) and pd.notna(den) and den > 0 else math.nan
+        q1, med, q3 = np.percentile(grp["value"].to_numpy(dtype=float), [25, 50, 75])
+        rows.append([year, period, level, ident, grp["name_vi"].iloc[0], value, num, den, len(grp), med, q1, q3])
+    ratios = pd.DataFrame(rows, columns=GROUP + ["indicator", "name_vi", "value", "numerator", "denominator",
+                                                 "units", "median", "q1", "q3"])
+    return Consolidated(totals, ratios)
