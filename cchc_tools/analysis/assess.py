@@ -38,7 +38,7 @@ TARGET_REQUIRED = {"id", "indicator", "op", "value", "source"}
 ASSESS_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "indicator", "section", "name_vi",
                   "value", "reported", "reported_text", "numerator", "denominator", "target", "target_op",
                   "target_source", "target_verified", "status", "rank", "peers", "change", "findings", "warnings",
-                  "lines"]
+                  "lines", "reason"]
 
 
 class TargetError(CchcError):
@@ -237,7 +237,8 @@ def assess(table: pd.DataFrame, targets: list[str | Path] | None = None, *, ind:
                      value, *reported.get((r.source, r.indicator), (math.nan, "")), r.numerator, r.denominator,
                      target["value"] if target else math.nan, target["op"] if target else "",
                      target_text(target) if target else "", bool(target.get("verified")) if target else False,
-                     status, None, None, math.nan, "; ".join(errors + warnings), "; ".join(warnings), r.lines])
+                     status, None, None, math.nan, "; ".join(errors + warnings), "; ".join(warnings), r.lines,
+                     r.reason])
     out = pd.DataFrame(rows, columns=ASSESS_COLUMNS)
     rankable = out["value"].notna() & (out["status"] != "doubtful")
     grp = out[rankable].groupby(["year", "period", "level", "indicator"], dropna=False)["value"]

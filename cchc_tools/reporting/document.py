@@ -83,6 +83,7 @@ class Card:
 @dataclass
 class Cards(Block):
     cards: list[Card]
+    notes: list[str] = field(default_factory=list)
     kind = "cards"
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from cchc_tools.analysis.assess import consolidate, doubts, finding_refs
+from cchc_tools.analysis.assess import LABEL_FAMILIES, consolidate, doubts, finding_refs
 from cchc_tools.analysis.checks import agrees
 from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import _listing, check_slug, pick_report, reports
-from cchc_tools.analysis.specs import indicator_specs
+from cchc_tools.analysis.specs import indicator_specs, rule_specs
 from cchc_tools.atomic import write_table
 from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.errors import AppendixError, UnknownUnitError
@@ -90,6 +90,12 @@ def definition(ident: str) -> str:
     return f"{num} trên {den}"
 
 
+def _cite(source: str) -> str:
+    """A target's short citation for a card: ``theo Quyết định số 766/QĐ-TTg*`` (* = not read in the original)."""
+    short = source.split(" ngày")[0].replace(" (chưa đối chiếu văn bản gốc)", "")
+    return short + ("*" if "chưa đối chiếu" in source else "")
+
+
 def _refs(text: str) -> list[str]:
     return [r for r in str(text or "").split("; ") if r]
 
@@ -153,23 +159,35 @@ class UnitBriefing:
     def by_indicator(self) -> dict[str, pd.Series]:
         return {r["indicator"]: r for _, r in self.assessed.iterrows()}
 
-    def figure_text(self, ident: str) -> str:
-        """An indicator as a reader should quote it: the unit's own figure when it agrees, else both."""
+    def figure(self, ident: str) -> tuple[str, str]:
+        """An indicator as a reader should quote it, and whose figure it is.
+
+        The unit's own figure when it agrees with the counts (``99,60%``, ``đơn vị báo cáo``); the
+        computed one with the unit's beside it when they differ beyond rounding or truncation.
+        """
         a = self.by_indicator[ident]
         value, reported = a["value"], a["reported"]
         if pd.isna(value):
             ind = self.ind[self.ind["indicator"] == ident]
-            return _value_text(value, ind["reason"].iloc[0] if len(ind) else "")
+            return _value_text(value, ind["reason"].iloc[0] if len(ind) else ""), ""
         if pd.isna(reported):
-            return fmt_percent(value)
+            return fmt_percent(value), ""
         if agrees(reported, value):
-            return f"{a['reported_text']} (đơn vị báo cáo)"
-        return f"{fmt_percent(value)} (đơn vị báo cáo {a['reported_text']})"
+            return a["reported_text"], "đơn vị báo cáo"
+        return fmt_percent(value), f"đơn vị báo cáo {a['reported_text']}"
 
-    def _judgement(self, a: pd.Series) -> str:
+    def figure_text(self, ident: str) -> str:
+        text, whose = self.figure(ident)
+        return f"{text} ({whose})" if whose else text
+
+    def _judgement(self, a: pd.Series, cite: bool = False) -> str:
         status = STATUS_VI[a["status"]]
+        if a["status"] == "not_reported" and pd.isna(a["value"]) and a["reason"] == "denominator is 0":
+            status = "Không phát sinh"
         if a["status"] in ("met", "below_target"):
             status += f" {a['target_op'].replace('>=', '≥').replace('<=', '≤')} {fmt_percent(a['target'])}"
+            if cite:
+                status += " " + _cite(a["target_source"])
         if a["status"] == "doubtful":
             status += f" [{a['findings']}]"
         elif a["warnings"]:
@@ -177,6 +195,11 @@ class UnitBriefing:
         if pd.notna(a["rank"]) and pd.notna(a["peers"]) and int(a["peers"]) > 1:
             status = "; ".join(p for p in (status, f"hạng {int(a['rank'])}/{int(a['peers'])}") if p)
         return status or "—"
+
+    @cached_property
+    def label_rules(self) -> set[str]:
+        """Rules about a row's wording or unit of measure: they ask for a correction, not an explanation."""
+        return {r["id"] for r in rule_specs() if r["family"] in LABEL_FAMILIES}
 
     @cached_property
     def cutoff(self) -> str:
@@ -203,11 +226,16 @@ class UnitBriefing:
         """Đánh giá chung: results, shortfalls against targets, figures in doubt, points to explain."""
         a = self.assessed
         out: list[Block] = [Heading("Đánh giá chung", 2)]
-        good = [f"{r.name_vi} {self.figure_text(r.indicator)}" for r in a.itertuples()
+        good = [f"{r.name_vi[:1].lower()}{r.name_vi[1:]} {self.figure(r.indicator)[0]}" for r in a.itertuples()
                 if r.indicator in HEADLINE_IDS and r.status in ("met", "no_target") and not r.warnings]
         if good:
-            out.append(Paragraph.of(f"{self.when}, theo phụ lục của đơn vị, {self.who} đạt: " + "; ".join(good) + ".",
-                                    "lead"))
+            out.append(Paragraph.of(f"Theo phụ lục của đơn vị, {self.when.lower()} {self.who} đạt: " + "; ".join(good)
+                                    + ".", "lead"))
+        low = a[(a["status"] == "no_target") & a["value"].notna() & (a["value"] < 100)].nsmallest(3, "value")
+        if len(low):
+            listing = "; ".join(f"{n[:1].lower()}{n[1:]} {self.figure(i)[0]}"
+                                for n, i in zip(low["name_vi"], low["indicator"], strict=True))
+            out.append(Paragraph.of(f"Các tỷ lệ thấp nhất trong phụ lục (chưa có mục tiêu để so sánh): {listing}."))
         below = [[Span(f"{r.name_vi}: {self.figure_text(r.indicator)}, chưa đạt mục tiêu "
                        f"{r.target_op.replace('>=', '≥').replace('<=', '≤')} {fmt_percent(r.target)} "
                        f"({r.target_source}).")] for r in a.itertuples() if r.status == "below_target"]
@@ -220,28 +248,34 @@ class UnitBriefing:
             out.append(Bullets(doubtful, "Số liệu cần xem lại trước khi sử dụng:"))
         asks = [[Span(f"[{ref}] {f.title_vi if 'title_vi' in self.findings else f.rule}: {f.message_vi} "
                       f"(dòng {f.lines})." if f.lines else f"[{ref}] {f.message_vi}")]
-                for ref, f in zip(self.refs, self.findings.itertuples(), strict=True) if f.severity != "info"]
+                for ref, f in zip(self.refs, self.findings.itertuples(), strict=True)
+                if f.severity != "info" and f.rule not in self.label_rules]
         if asks:
             out.append(Bullets(asks, "Đề nghị đơn vị giải trình:"))
         if len(out) == 1:
             out.append(Paragraph.of("Chưa đủ số liệu để đánh giá.", "note"))
         return Group(out)
 
-    def headline(self) -> Cards:
-        cards = []
+    def headline(self) -> Group:
+        cards, notes = [], []
         for ident in HEADLINE_IDS:
             if ident not in self.by_indicator:
                 continue
             a = self.by_indicator[ident]
-            ind = self.ind[self.ind["indicator"] == ident].iloc[0]
-            inputs = (f"{fmt_number(ind['numerator'])}/{fmt_number(ind['denominator'])}"
-                      if pd.notna(ind["numerator"]) and pd.notna(ind["denominator"]) else "")
+            text, whose = self.figure(ident)
+            inputs = (f"{fmt_number(a['numerator'])}/{fmt_number(a['denominator'])}"
+                      if pd.notna(a["numerator"]) and pd.notna(a["denominator"]) else "")
             prev = change_phrase(a["value"], a["value"] - a["change"] if pd.notna(a["change"]) else None,
                                  self.previous_label)
-            judged = self._judgement(a) if a["status"] != "no_target" or pd.notna(a["rank"]) else ""
-            detail = " · ".join(p for p in (inputs, prev, judged if judged != "—" else "") if p)
-            cards.append(Card(self.figure_text(ident), a["name_vi"], detail, a["findings"]))
-        return Cards(cards)
+            judged = self._judgement(a, cite=True)
+            detail = " · ".join(p for p in (whose, inputs, prev, "" if judged == "—" else judged) if p)
+            cards.append(Card(text, a["name_vi"], detail, a["findings"]))
+            if a["target_source"] and "chưa đối chiếu" in a["target_source"]:
+                note = (f"* {_cite(a['target_source'])[5:-1]}: {a['target_source'][5:]}; mục tiêu biết qua tài liệu "
+                        "hướng dẫn, chưa đối chiếu với văn bản gốc.")
+                if note not in notes:
+                    notes.append(note)
+        return Group([Heading("Các chỉ số chính", 2), Cards(cards, notes)])
 
     def key_figures(self) -> str:
         """The headline as plain text (the golden output nbval checks)."""
@@ -280,10 +314,14 @@ class UnitBriefing:
         notes = ["Cách tính: " + " ".join(notes)] + [f"Mục tiêu {t}." for t in targets]
         return Table(headers, rows, notes)
 
-    def _unit_notes(self, section: str) -> Bullets | None:
+    def _unit_notes(self, section: str) -> Table | None:
         rows = self.rows[(self.rows["section"] == section) & (self.rows["note"] != "")]
-        items = [[Span(f"«{r.label}» (dòng {r.line}): {r.note}")] for r in rows.itertuples()]
-        return Bullets(items, "Ghi chú của đơn vị trong phụ lục:") if items else None
+        if rows.empty:
+            return None
+        body = [[Cell(str(r.line), r.line, "count"), Cell(r.label), Cell(r.raw_value or "—"), Cell(r.note)]
+                for r in rows.itertuples()]
+        return Table.of(["Dòng", "Chỉ tiêu", "Số liệu", "Ghi chú của đơn vị"], body,
+                        caption="Ghi chú của đơn vị trong phụ lục")
 
     def section(self, section: str) -> Group:
         title = f"{section}. {SECTIONS[section][0]}"
@@ -326,7 +364,7 @@ class UnitBriefing:
         return Group(out)
 
     def document(self) -> Document:
-        blocks = [self.header(), self.assessment(), Heading("Các chỉ số chính", 2), self.headline()]
+        blocks = [self.header(), self.assessment(), self.headline()]
         blocks += [self.section(s) for s in SECTIONS] + [self.quality()]
         return Document(f"Kết quả CCHC {self.when.lower()} – {self.who}", blocks, self.synthetic, self.source)
 
