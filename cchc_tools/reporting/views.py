@@ -271,8 +271,8 @@ class UnitBriefing:
             detail = " · ".join(p for p in (whose, inputs, prev, "" if judged == "—" else judged) if p)
             cards.append(Card(text, a["name_vi"], detail, a["findings"]))
             if a["target_source"] and "chưa đối chiếu" in a["target_source"]:
-                note = (f"* {_cite(a['target_source'])[5:-1]}: {a['target_source'][5:]}; mục tiêu biết qua tài liệu "
-                        "hướng dẫn, chưa đối chiếu với văn bản gốc.")
+                source = a["target_source"].removeprefix("theo ").replace(" (chưa đối chiếu văn bản gốc)", "")
+                note = f"* Mục tiêu theo {source}, biết qua tài liệu hướng dẫn, chưa đối chiếu với văn bản gốc."
                 if note not in notes:
                     notes.append(note)
         return Group([Heading("Các chỉ số chính", 2), Cards(cards, notes)])
@@ -479,8 +479,10 @@ class YearComparison:
         for r in rat.itertuples(index=False):
             if r.indicator not in HEADLINE_IDS:
                 continue
-            rows.append([Cell(names[r.indicator]), Cell(_value_text(r.value), r.value, "percent"),
-                         Cell(f"{fmt_number(r.numerator)}/{fmt_number(r.denominator)}" if pd.notna(r.numerator)
+            own = "reported" in SPECS[r.indicator]  # a rate each unit reports itself: no counts to add up
+            rows.append([Cell(names[r.indicator]), Cell("—" if own else _value_text(r.value), r.value, "percent"),
+                         Cell("tỷ lệ do từng đơn vị tự báo cáo" if own else
+                              f"{fmt_number(r.numerator)}/{fmt_number(r.denominator)}" if pd.notna(r.numerator)
                               else "—"),
                          Cell(fmt_percent(r.q1)), Cell(fmt_percent(r.median)), Cell(fmt_percent(r.q3)),
                          Cell(str(r.units), r.units, "count")])
