@@ -120,3 +120,36 @@ def test_consolidate_sums_counts_and_recomputes_ratios(seed_text, tmp_path):
     plan = cons.ratios.set_index("indicator").loc["plan_completion"]
     assert plan["value"] == pytest.approx(24 / 40 * 100)  # summed counts, not the mean of 90% and 50%
     assert plan["units"] == 2 and plan["median"] == pytest.approx(70)
+
+
+def test_a_briefing_computes_indicators_and_findings_once(tmp_path, seed_text, monkeypatch):
+    """The page, the cards, the narrative and the CSVs all read one computation (issue: one way through)."""
+    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools.reporting.views import UnitBriefing
+
+    folder = tmp_path / "data" / "2022" / "vinh-chau"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text(seed_text, encoding="utf-8")
+    calls = {"indicators": 0, "validate": 0}
+
+    def counting(name, fn):
+        def wrapped(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+        return wrapped
+
+    from cchc_tools.analysis import assess as assess_mod
+
+    for mod in (computed_mod, assess_mod):
+        monkeypatch.setattr(mod, "indicators", counting("indicators", computed_mod.indicators))
+        monkeypatch.setattr(mod, "validate", counting("validate", computed_mod.validate))
+    computed_mod._CACHE.clear()
+    b = UnitBriefing.load(2022, "vinh-chau", tmp_path / "data")
+    b.document()
+    written = b.save(tmp_path / "out")
+    again = UnitBriefing.load(2022, "vinh-chau", tmp_path / "data")  # a second view of the same folder
+    again.header()
+    assert calls == {"indicators": 1, "validate": 1}
+    assert {p.name for p in written} >= {"indicators.csv", "findings.csv"}
+    saved = pd.read_csv(tmp_path / "out" / "indicators.csv", encoding="utf-8-sig")
+    assert "status" in saved and (saved["indicator"] == "edocs_district_electronic").any()
