@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cchc_tools.analysis.assess import assess, consolidate
 from cchc_tools.analysis.checks import validate
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.catalog import load_catalog
@@ -12,6 +13,8 @@ from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
 __version__ = "0.1.0"
 
 __all__ = [
+    "assess",
+    "consolidate",
     "AppendixError",
     "CchcError",
     "LoadResult",
