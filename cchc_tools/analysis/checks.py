@@ -102,6 +102,7 @@ class Context:
         self.df = df
         self.keys, self.report, self.col, self.V, self.L = w.keys, w.report, w.col, w.V, w.L
         self.duplicates = w.duplicates
+        self._keys = w.keys[["source", "unit", "year", "period"]].to_numpy(dtype=object)
         self.code_idx = w.code_idx
         kinds = ["count", "percent", "flag", "category", "text", "group", ""]
         of_entry = np.array([kinds.index(e.kind) for e in entries()] + [len(kinds) - 1])
@@ -114,8 +115,7 @@ class Context:
                                                                                      "note"))
 
     def key(self, r: int) -> tuple:
-        k = self.keys.iloc[r]
-        return k["source"], k["unit"], k["year"], k["period"]
+        return tuple(self._keys[r])
 
     def label(self, code: str) -> str:
         return self.catalog[code].label_vi

@@ -19,9 +19,11 @@ TEXT_COLUMNS = ["source", "unit", "unit_name", "level", "period", "code", "label
 
 
 def _text(column: pd.Series) -> pd.Series:
-    """A text column as Python strings, a missing cell as ""."""
-    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=False) == "string":
-        return column
+    """A text column with "" for a missing cell (values that are not text become text)."""
+    text = isinstance(column.dtype, pd.StringDtype) or (
+        column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"))
+    if text:
+        return column.fillna("") if column.isna().any() else column
     return pd.Series([x if isinstance(x, str) else "" if pd.isna(x) else str(x) for x in column],
                      index=column.index, dtype=object)
 
