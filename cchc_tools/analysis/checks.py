@@ -433,9 +433,6 @@ def _note_ratio(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
 # --- entry point -----------------------------------------------------------------------------
 
-SORT_ORDER = ["source", "unit", "year", "period", "severity", "first line", "rule order"]
-
-
 def validate(df: pd.DataFrame, rules: Iterable[Rule | str] | None = None,
              extra_rules: str | Path | Iterable[str | Path] | None = None) -> pd.DataFrame:
     """All findings on a tidy table (one or many reports), one row per :class:`Finding`.

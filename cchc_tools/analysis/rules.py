@@ -166,14 +166,15 @@ def select_rules(rules: Iterable[Rule | str] | None = None,
     """The rules ``validate`` runs: ``rules`` (Rule records, or ids picked from the shipped rules;
     default: all shipped), with the rule files ``extra_rules`` added (overriding by id)."""
     extra = [extra_rules] if isinstance(extra_rules, str | Path) else list(extra_rules or ())
-    chosen = list(rules) if rules is not None else None
-    ids = [r for r in chosen or () if isinstance(r, str)]
-    if chosen is None or ids:
-        loaded = load_rules(*extra)
-        if chosen is None:
-            return loaded
-        unknown = sorted(set(ids) - {r.id for r in loaded})
-        if unknown:
-            raise ValueError(f"unknown rule ids: {', '.join(unknown)}")
-        return tuple(r for r in loaded if r.id in ids) + tuple(r for r in chosen if isinstance(r, Rule))
-    return merge_rules(chosen, (r for path in extra for r in read_rules(path)))
+    if rules is None:
+        return load_rules(*extra)
+    rules = list(rules)
+    if all(isinstance(r, Rule) for r in rules):
+        return merge_rules(rules, (r for path in extra for r in read_rules(path)))
+    if not all(isinstance(r, str) for r in rules):
+        raise TypeError("rules: give Rule records (from load_rules) or rule ids, not both")
+    loaded = load_rules(*extra)
+    unknown = sorted(set(rules) - {r.id for r in loaded})
+    if unknown:
+        raise ValueError(f"unknown rule ids: {', '.join(unknown)}")
+    return tuple(r for r in loaded if r.id in set(rules))

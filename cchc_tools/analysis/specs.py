@@ -74,34 +74,35 @@ class Code(ParamType):
     kind: str = ""
 
     @property
+    def one(self) -> str:
+        return "a catalog code" + (f" of a {self.kind} row" if self.kind else "")
+
+    @property
     def expected(self) -> str:
-        return f"a catalog code{f' of a {self.kind} row' if self.kind else ''}"
+        return self.one
 
     def check(self, value: Any) -> str | None:
         if not isinstance(value, str):
-            return f"{value!r} is not a code (expected {self.expected})"
+            return f"{value!r} is not {self.one}"
         entry = by_code().get(value)
         if entry is None:
             return f"{value!r} is not in the catalog{did_you_mean(value, by_code())}"
         if self.kind and entry.kind != self.kind:
-            return f"{value!r} is a {entry.kind} row (expected {self.expected})"
+            return f"{value!r} is a {entry.kind} row, not {self.one}"
         return None
 
 
-@dataclass(frozen=True)
-class Codes(ParamType):
+class Codes(Code):
     """A non-empty list of catalog codes, optionally all of one kind."""
-
-    kind: str = ""
 
     @property
     def expected(self) -> str:
-        return f"a list of catalog codes{f' of {self.kind} rows' if self.kind else ''}, e.g. [I.plan_tasks]"
+        return f"a non-empty list, each {self.one}, e.g. [I.plan_tasks]"
 
     def check(self, value: Any) -> str | None:
         if not isinstance(value, list) or not value:
-            return f"{value!r} is not a list of codes (expected {self.expected})"
-        return next((p for p in map(Code(self.kind).check, value) if p), None)
+            return f"{value!r} is not {self.expected}"
+        return next(filter(None, map(super().check, value)), None)
 
 
 @dataclass(frozen=True)
