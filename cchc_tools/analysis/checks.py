@@ -73,6 +73,12 @@ def note_percent(note: str) -> float | None:
     return parse_number(m.group(1)) if m else None
 
 
+def note_percent_text(note: str) -> str:
+    """The percentage of a note as written (``99,60``), or empty."""
+    m = _PERCENT.search(note or "")
+    return m.group(1) if m else ""
+
+
 def note_ratio(note: str) -> tuple[float, float] | None:
     m = _RATIO.search(note or "")
     if not m:
