@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from cchc_tools import indicators
+from cchc_tools import fmt_percent, indicators
 from cchc_tools.analysis.specs import indicator_specs
 
 
@@ -14,18 +14,18 @@ def ind(seed_df) -> pd.DataFrame:
     return indicators(seed_df).set_index("indicator")
 
 
-@pytest.mark.parametrize(("ident", "value"), [
-    ("plan_completion", 92.59),               # 25/27
-    ("dossiers_district_on_time", 99.87),     # 23.826/23.856
-    ("dossiers_commune_on_time", 99.61),      # 100.167/100.564
-    ("edocs_commune_electronic", 29.58),      # 12.425/42.002
-    ("online_dossier_rate", 0.50),            # 40/7.927
-    ("training_vs_plan", 245.41),             # 1.070/436
-    ("civil_staff_present", 97.73),           # 86/88
-    ("satisfaction", 100.00),                 # reported
+@pytest.mark.parametrize(("ident", "text"), [
+    ("plan_completion", "92,59%"),               # 25/27
+    ("dossiers_district_on_time", "99,87%"),     # 23.826/23.856
+    ("dossiers_commune_on_time", "99,61%"),      # 100.167/100.564
+    ("edocs_commune_electronic", "29,58%"),      # 12.425/42.002
+    ("online_dossier_rate", "0,50%"),            # 40/7.927
+    ("training_vs_plan", "245,41%"),             # 1.070/436
+    ("civil_staff_present", "97,73%"),           # 86/88
+    ("satisfaction", "100,00%"),                 # reported
 ])
-def test_seed_values(ind, ident, value):
-    assert round(ind.loc[ident, "value"], 2) == value
+def test_seed_values(ind, ident, text):
+    assert fmt_percent(ind.loc[ident, "value"]) == text
 
 
 def test_inputs_and_lines_are_traceable(ind):
