@@ -224,17 +224,6 @@ def test_part_le_whole_skips_blanks(clean):
     assert "plan_done_le_planned" not in set(validate(clean)["rule"])
 
 
-def test_mixed_units_and_periods_never_raise(seed_df):
-    a = seed_df.copy()
-    b = seed_df.copy()
-    b["source"], b["unit"], b["period"] = "b.txt", "tran-de", "Q1"
-    b.loc[b["code"] == "I.plan_tasks", "raw_value"] = "nhiều"
-    b.loc[b["code"] == "I.plan_tasks", "value"] = float("nan")
-    f = validate(pd.concat([a, b], ignore_index=True))
-    assert set(f["source"]) == {a["source"].iloc[0], "b.txt"}
-    assert "value_not_number" in set(f[f["source"] == "b.txt"]["rule"])
-
-
 def test_rows_a_level_does_not_have_are_neither_required_nor_missing(clean):
     """A commune has no district People's Committee: its blank district rows are not findings."""
     commune = clean.copy()
