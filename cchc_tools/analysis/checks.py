@@ -109,6 +109,7 @@ class Context:
         self.keys, self.report, self.col, self.V, self.L = w.keys, w.report, w.col, w.V, w.L
         self.duplicates = w.duplicates
         self._keys = w.keys[["source", "unit", "year", "period"]].to_numpy(dtype=object)
+        self._index = {tuple(k): r for r, k in enumerate(self._keys)}
         self.code_idx = w.code_idx
         kinds = ["count", "percent", "flag", "category", "text", "group", ""]
         of_entry = np.array([kinds.index(e.kind) for e in entries()] + [len(kinds) - 1])
@@ -141,6 +142,18 @@ class Context:
 
     def values_of(self, r: int, codes: list[str]) -> str:
         return "; ".join(fmt_number(self.value(r, c)) for c in codes)
+
+    def anchor(self, f: Finding) -> float:
+        """The line a finding is about: that of its first code with a line in the report (for a rule
+        comparing figures, the figure it checks), else its first line; NaN when it names none."""
+        lines = f.lines.split("; ") if f.lines else []
+        r = self._index.get((f.source, f.unit, f.year, f.period))
+        if len(lines) > 1 and r is not None:
+            for code in f.codes.split("; "):
+                j = self.col.get(code)
+                if j is not None and not np.isnan(self.L[r, j]):
+                    return float(self.L[r, j])
+        return float(lines[0]) if lines else math.nan
 
     def levels(self) -> np.ndarray:
         return self.keys["level"].to_numpy(dtype=object)
@@ -448,10 +461,11 @@ def validate(df: pd.DataFrame, rules: Iterable[Rule | str] | None = None,
     to them, such as a province's own (a duplicate id overrides, with a ``RuleOverride`` warning).
 
     Rows are sorted by report (``source``, then ``unit``, ``year``, ``period``), then severity
-    (error, warning, info), then the first source line the finding names (findings about the
-    whole report, with no line, last), then the order of the rules; a rule's findings with
-    the same first line keep the order it gives them. Any index, any row order and several
-    years and periods give the same findings; contents never make it raise.
+    (error, warning, info), then the line the finding is about (:meth:`Context.anchor`: the line
+    of its first code, i.e. of the figure a rule checks; findings about the whole report, with
+    no line, last), then the order of the rules; a rule's findings that tie keep the order it
+    gives them. ``lines`` lists every line involved, ascending. Any index, any row order and
+    several years and periods give the same findings; contents never make it raise.
     """
     selected = select_rules(rules, extra_rules)
     if df.empty:
@@ -467,9 +481,8 @@ def validate(df: pd.DataFrame, rules: Iterable[Rule | str] | None = None,
     findings["year"] = findings["year"].astype("Int64")
     if findings.empty:
         return findings
-    first_line = pd.to_numeric(findings["lines"].str.split(";").str[0], errors="coerce")
     order = findings.assign(_s=findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)}),
-                            _l=first_line, _r=position)
+                            _l=[ctx.anchor(f) for f in out], _r=position)
     order = order.sort_values(["source", "unit", "year", "period", "_s", "_l", "_r"], kind="stable",
                               na_position="last")
     return order.drop(columns=["_s", "_l", "_r"]).reset_index(drop=True)
