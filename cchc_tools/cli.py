@@ -44,12 +44,23 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     import json
+    import warnings
 
     from cchc_tools.analysis.checks import validate
+    from cchc_tools.analysis.rules import RuleError, RuleOverride, load_rules
     from cchc_tools.ingest.loader import load_appendices
 
+    with warnings.catch_warnings(record=True) as notices:
+        warnings.simplefilter("always", RuleOverride)
+        try:
+            rules = load_rules(*(args.rules or ()))
+        except RuleError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    for notice in notices:
+        print(f"notice: {notice.message}", file=sys.stderr)
     result = load_appendices(args.paths)
-    findings = validate(result.table)
+    findings = validate(result.table, rules=rules)
     if args.format == "csv":
         findings.to_csv(sys.stdout, index=False)
     elif args.format == "json":
@@ -141,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check appendices for inconsistent figures")
     p.add_argument("paths", nargs="+", help="appendix files or folders")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--rules", action="append", metavar="FILE",
+                   help="a rules file (same schema as the shipped rules.yaml) added to the shipped rules; "
+                        "a rule with a shipped id replaces it; repeatable")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("brief", help="run briefings with papermill and export HTML")

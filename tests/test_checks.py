@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cchc_tools.analysis.checks import agrees, note_ratio, validate
-from cchc_tools.analysis.specs import rule_specs
+from cchc_tools.analysis.checks import FINDING_COLUMNS, Context, Finding, agrees, note_ratio, validate
+from cchc_tools.analysis.rules import Rule, families, shipped_rules
 from cchc_tools.numbers import fmt_number
+from tests.seed_findings import SEED_FINDINGS, SEED_SOURCE
 
-RULES = {r["id"]: r for r in rule_specs()}
+RULES = {r.id: r for r in shipped_rules()}
 
 
 def setv(df: pd.DataFrame, code: str, value=None, *, raw: str | None = None, uom: str | None = None,
@@ -50,33 +51,15 @@ def test_clean_input_has_no_findings(clean):
 
 
 def test_the_seed_findings_match_a_careful_hand_check(seed_df):
-    """What an analyst finds by hand in the 2022 Vĩnh Châu appendix, and nothing else."""
+    """What an analyst finds by hand in the 2022 Vĩnh Châu appendix (tests/seed_findings.py), and nothing else."""
     f = validate(seed_df)
-    got = sorted(zip(f["rule"], f["severity"], f["lines"], strict=True))
-    assert got == sorted([
-        # 9.375 + 1.535 documents "fully electronic" and "electronic with paper" exceed the 9.375 total
-        ("edocs_district_parts_le_total", "error", "183; 184; 182"),
-        # the note says 17% but 1.535 / 9.375 = 16,37%
-        ("edocs_district_parallel_note_rate", "warning", "184; 182"),
-        # a count of tasks with unit % (line 11); dossier counts with unit TTHC (lines 202, 203)
-        ("uom_mismatch", "warning", "11"),
-        ("uom_mismatch", "warning", "202"),
-        ("uom_mismatch", "warning", "203"),
-        # 7 people disciplined in total, but the groups listed add up to 0 + 1 + 5 + 1 + 1 = 8
-        ("discipline_sum", "warning", "151; 152; 154; 156; 160; 161"),
-        # 48 public service units under autonomy (VI.3) but only 46 public service units (IV.1)
-        ("sncl_autonomy_le_sncl", "warning", "165; 94"),
-        # 223 leaders with a digital certificate, but IV.5 lists 4 + 30 + 106 + 29 = 169 leaders
-        ("certs_total_le_leaders", "warning", "209; 115; 116; 118; 119"),
-        # values written without their unit
-        ("uom_missing", "info", "55"),
-        ("uom_missing", "info", "86"),
-        ("uom_missing", "info", "151"),
-        ("uom_missing", "info", "165"),
-    ])
-    assert set(f["source"]) == {"data/raw/2022/vinh-chau/phu-luc-cchc-2022-vinh-chau.txt"}
+    assert sorted(zip(f["rule"], f["severity"], f["lines"], strict=True)) == sorted(SEED_FINDINGS)
+    assert set(f["source"]) == {SEED_SOURCE}
     edocs = f[f["rule"] == "edocs_district_parts_le_total"].iloc[0]
     assert "9.375 + 1.535 = 10.910" in edocs["message_vi"] and edocs["values"] == "9.375; 1.535; 9.375"
+    assert edocs["codes"] == "VII.edocs_district_electronic; VII.edocs_district_parallel; VII.edocs_district_out"
+    assert list(f.columns) == FINDING_COLUMNS
+    assert (f["title_vi"] == f["rule"].map({r.id: r.title_vi for r in RULES.values()})).all()
 
 
 def test_agrees_allows_rounding_and_truncation_only():
@@ -95,32 +78,26 @@ def test_note_ratio_ignores_dates_and_document_numbers():
 
 # --- each rule: fires on crafted input, silent on the clean variant -----------------------------
 
-def _craft(rule: dict, df: pd.DataFrame, fire: bool) -> pd.DataFrame:
-    fam = rule["family"]
+def _craft(rule: Rule, df: pd.DataFrame, fire: bool) -> pd.DataFrame:
+    fam, p = rule.family, rule.params
     if fam == "part_le_whole":
-        whole, part = rule["whole"], rule["part"]
-        for c in whole:
+        for c in p["whole"]:
             setv(df, c, 10)
-        for i, c in enumerate(part):
-            setv(df, c, (10 * len(whole) + (1 if fire else 0)) if i == 0 else 0)
+        for i, c in enumerate(p["part"]):
+            setv(df, c, (10 * len(p["whole"]) + (1 if fire else 0)) if i == 0 else 0)
     elif fam == "sum_equals":
-        setv(df, rule["total"], 10)
-        for i, c in enumerate(rule["parts"]):
+        setv(df, p["total"], 10)
+        for i, c in enumerate(p["parts"]):
             setv(df, c, (11 if fire else 10) if i == 0 else 0)
-    elif fam == "rate_matches":
-        for c in rule["num"]:
+    elif fam in ("rate_matches", "note_rate"):
+        for c in set(p["num"]) | set(p["den"]):
             setv(df, c, 0)
-        for c in rule["den"]:
-            setv(df, c, 0)
-        setv(df, rule["num"][0], 1)
-        setv(df, rule["den"][0], 3)
-        setv(df, rule["rate"], 50 if fire else 33.33)
-    elif fam == "note_rate":
-        for c in set(rule["num"]) | set(rule["den"]):
-            setv(df, c, 0)
-        setv(df, rule["num"][0], 1)
-        setv(df, rule["den"][0], 3)
-        setv(df, rule["code"], note="50%" if fire else "33,33%")
+        setv(df, p["num"][0], 1)
+        setv(df, p["den"][0], 3)
+        if fam == "rate_matches":
+            setv(df, p["rate"], 50 if fire else 33.33)
+        else:
+            setv(df, p["code"], note="50%" if fire else "33,33%")
     else:
         GENERIC[fam](df, fire)
     return df
@@ -208,7 +185,7 @@ def _with_second_report(df, fire):
 def test_rule(clean, rule_id, fire):
     rule = RULES[rule_id]
     df = clean.copy()
-    if rule["family"] == "duplicate_report":
+    if rule.family == "duplicate_report":
         df = _with_second_report(df, fire)
     else:
         _craft(rule, df, fire)
@@ -217,31 +194,34 @@ def test_rule(clean, rule_id, fire):
     if fire:
         assert len(hit) >= 1, f"{rule_id} did not fire"
         row = hit.iloc[0]
-        assert row["severity"] == rule["severity"] and row["message_vi"] and row["message_en"]
+        assert row["severity"] == rule.severity and row["message_vi"] and row["message_en"]
+        assert row["title_vi"] == rule.title_vi
     else:
         assert hit.empty, hit["message_en"].tolist()
+
+
+def test_every_family_is_exercised_by_a_shipped_rule():
+    """test_rule runs every shipped rule, firing and silent: so every registered family is covered."""
+    assert {r.family for r in RULES.values()} == set(families())
+
+
+def test_a_rule_yields_named_records_with_lines_ascending(clean):
+    rule = RULES["plan_done_le_planned"]
+    _craft(rule, clean, True)
+    found = list(rule.run(Context(clean)))
+    assert len(found) == 1 and isinstance(found[0], Finding)
+    f = found[0]
+    assert (f.rule, f.severity, f.title_vi) == ("plan_done_le_planned", "error", rule.title_vi)
+    assert (f.codes, f.values) == ("I.plan_tasks_done; I.plan_tasks", "11; 10")  # part, then whole
+    line = clean.set_index("code")["line"]
+    assert line["I.plan_tasks"] < line["I.plan_tasks_done"]
+    assert f.lines == f"{line['I.plan_tasks']}; {line['I.plan_tasks_done']}"
 
 
 def test_part_le_whole_skips_blanks(clean):
     setv(clean, "I.plan_tasks", raw="", value=None)
     setv(clean, "I.plan_tasks_done", 99)
     assert "plan_done_le_planned" not in set(validate(clean)["rule"])
-
-
-def test_at_least_25_documented_rules():
-    assert len(RULES) >= 25
-    assert all(r.get("doc") and r["severity"] in ("error", "warning", "info") for r in RULES.values())
-
-
-def test_mixed_units_and_periods_never_raise(seed_df):
-    a = seed_df.copy()
-    b = seed_df.copy()
-    b["source"], b["unit"], b["period"] = "b.txt", "tran-de", "Q1"
-    b.loc[b["code"] == "I.plan_tasks", "raw_value"] = "nhiều"
-    b.loc[b["code"] == "I.plan_tasks", "value"] = float("nan")
-    f = validate(pd.concat([a, b], ignore_index=True))
-    assert set(f["source"]) == {a["source"].iloc[0], "b.txt"}
-    assert "value_not_number" in set(f[f["source"] == "b.txt"]["rule"])
 
 
 def test_rows_a_level_does_not_have_are_neither_required_nor_missing(clean):

@@ -1,28 +1,50 @@
-"""Consistency checks: the rules declared in ``data/rules.yaml``, one function per family.
+"""Consistency checks: one function per rule family, run on the rules of ``data/rules.yaml``.
 
-``validate(df)`` returns one row per finding with the rule, its severity, a
-message in Vietnamese and in English, and the codes, values, source and lines
-of every value involved. It never raises on bad data: bad data is what it is for.
+``validate(table)`` returns one row per :class:`Finding`: where (source, unit, year,
+period), which rule (its id, severity and Vietnamese title), a message in Vietnamese and in
+English, and the codes, values and source lines of every value involved. It takes any tidy
+table (any index, any row order, several reports) and never raises on its contents: bad
+data is what it is for. A new family is a function registered with ``@family(name, **params)``
+(see :mod:`cchc_tools.analysis.rules`); a new rule is an entry in a rules file.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from cchc_tools.analysis.indicators import wide
-from cchc_tools.analysis.specs import rule_specs
+from cchc_tools.analysis.rules import SEVERITIES, Rule, family, select_rules
+from cchc_tools.analysis.specs import Code, Codes, TextGroups, optional
 from cchc_tools.catalog import by_code, entries, parse_codelist
 from cchc_tools.numbers import fmt_number, fmt_percent, parse_number
 from cchc_tools.text import clean
 
-FINDING_COLUMNS = ["source", "unit", "year", "period", "rule", "severity", "message_vi", "message_en",
-                   "codes", "values", "lines"]
-SEVERITIES = ("error", "warning", "info")
+
+class Finding(NamedTuple):
+    """One finding: one rule that fails on one report (or one row of it)."""
+
+    source: str
+    unit: str
+    year: object  # int, or <NA> when the title gives none
+    period: str
+    rule: str
+    severity: str
+    title_vi: str
+    message_vi: str
+    message_en: str
+    codes: str  # "; "-separated catalog codes involved
+    values: str  # "; "-separated values, in the order of codes
+    lines: str  # "; "-separated source lines, ascending
+
+
+FINDING_COLUMNS = list(Finding._fields)
 
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
 _RATIO = re.compile(r"(?<![\d/.,])(\d{1,3}(?:\.\d{3})+|\d+)\s*/\s*(\d{1,3}(?:\.\d{3})+|\d+)(?![\d/])")
@@ -65,18 +87,29 @@ def note_ratio(note: str) -> tuple[float, float] | None:
     return (a, b) if a is not None and b is not None else None
 
 
+def line_list(lines: Iterable) -> str:
+    """Source lines as text, ascending and once each: ``[184, 182, nan, 183]`` -> ``"182; 183; 184"``."""
+    return "; ".join(str(int(x)) for x in sorted({float(x) for x in lines if not math.isnan(float(x))}))
+
+
 class Context:
-    """What every family needs: the tidy rows, the per-report values as a matrix, the catalog."""
+    """What every family needs: the prepared tidy rows, the per-report matrices, the catalog.
+
+    Reports are numbered 0..n-1 (``keys`` row ``r``); families name a report by that number.
+    """
 
     def __init__(self, df: pd.DataFrame) -> None:
         self.catalog = by_code()
+        w = wide(df)
+        df = w.table
         known = df["code"].isin(self.catalog)
         if not (known | (df["code"] == "")).all():  # codes of another catalog version: unmatched here
             df = df.assign(code=df["code"].where(known, ""))
         self.df = df
-        w = wide(df)
-        self.keys, self.sources, self.row, self.col, self.V, self.L = w.keys, w.sources, w.row, w.col, w.V, w.L
+        self.keys, self.report, self.col, self.V, self.L = w.keys, w.report, w.col, w.V, w.L
         self.duplicates = w.duplicates
+        self._keys = w.keys[["source", "unit", "year", "period"]].to_numpy(dtype=object)
+        self._index = {tuple(k): r for r, k in enumerate(self._keys)}
         self.code_idx = w.code_idx
         kinds = ["count", "percent", "flag", "category", "text", "group", ""]
         of_entry = np.array([kinds.index(e.kind) for e in entries()] + [len(kinds) - 1])
@@ -88,9 +121,8 @@ class Context:
         self.coded, self.has_raw, self.has_uom, self.has_note = (filled(c) for c in ("code", "raw_value", "uom",
                                                                                      "note"))
 
-    def key(self, source: str) -> list:
-        k = self.keys.iloc[self.row[source]]
-        return [source, k["unit"], k["year"], k["period"]]
+    def key(self, r: int) -> tuple:
+        return tuple(self._keys[r])
 
     def label(self, code: str) -> str:
         return self.catalog[code].label_vi
@@ -102,75 +134,78 @@ class Context:
         """Per report, the sum of the codes; NaN where any of them is blank."""
         return self.V[:, [self.col[c] for c in codes]].sum(axis=1)
 
-    def value(self, source: str, code: str) -> float:
-        return float(self.V[self.row[source], self.col[code]])
+    def value(self, r: int, code: str) -> float:
+        return float(self.V[r, self.col[code]])
 
-    def lines_of(self, source: str, codes: list[str]) -> str:
-        r = self.row[source]
-        return "; ".join(str(int(self.L[r, self.col[c]])) for c in codes if not np.isnan(self.L[r, self.col[c]]))
+    def lines_of(self, r: int, codes: list[str]) -> str:
+        return line_list(self.L[r, self.col[c]] for c in codes)
 
-    def values_of(self, source: str, codes: list[str]) -> str:
-        return "; ".join(fmt_number(self.value(source, c)) for c in codes)
+    def values_of(self, r: int, codes: list[str]) -> str:
+        return "; ".join(fmt_number(self.value(r, c)) for c in codes)
 
-    def firing(self, mask: np.ndarray) -> list[str]:
-        return [self.sources[i] for i in np.flatnonzero(mask)]
+    def anchor(self, f: Finding) -> float:
+        """The line a finding is about: that of its first code with a line in the report (for a rule
+        comparing figures, the figure it checks), else its first line; NaN when it names none."""
+        lines = f.lines.split("; ") if f.lines else []
+        r = self._index.get((f.source, f.unit, f.year, f.period))
+        if len(lines) > 1 and r is not None:
+            for code in f.codes.split("; "):
+                j = self.col.get(code)
+                if j is not None and not np.isnan(self.L[r, j]):
+                    return float(self.L[r, j])
+        return float(lines[0]) if lines else math.nan
 
-
-Finding = list
-Family = Callable[[dict, Context], Iterator[Finding]]
-FAMILIES: dict[str, Family] = {}
-
-
-def family(name: str) -> Callable[[Family], Family]:
-    def register(fn: Family) -> Family:
-        FAMILIES[name] = fn
-        return fn
-
-    return register
+    def levels(self) -> np.ndarray:
+        return self.keys["level"].to_numpy(dtype=object)
 
 
-def _finding(ctx: Context, rule: dict, source: str, vi: str, en: str, codes: list[str],
+def firing(mask: np.ndarray) -> Iterator[int]:
+    """The reports (by number) where ``mask`` holds."""
+    return (int(r) for r in np.flatnonzero(mask))
+
+
+def _finding(ctx: Context, rule: Rule, r: int, vi: str, en: str, codes: list[str],
              values: str | None = None, lines: str | None = None) -> Finding:
-    return ctx.key(source) + [rule["id"], rule["severity"], vi, en, "; ".join(codes),
-                              ctx.values_of(source, codes) if values is None else values,
-                              ctx.lines_of(source, codes) if lines is None else lines]
+    return Finding(*ctx.key(r), rule.id, rule.severity, rule.title_vi, vi, en, "; ".join(codes),
+                   ctx.values_of(r, codes) if values is None else values,
+                   ctx.lines_of(r, codes) if lines is None else lines)
 
 
-def _row_finding(rule: dict, row, vi: str, en: str, codes: str | None = None) -> Finding:
-    return [row.source, row.unit, row.year, row.period, rule["id"], rule["severity"], vi, en,
-            row.code if codes is None else codes, row.raw_value, str(row.line)]
+def _row_finding(rule: Rule, row, vi: str, en: str) -> Finding:
+    return Finding(row.source, row.unit, row.year, row.period, rule.id, rule.severity, rule.title_vi, vi, en,
+                   row.code, row.raw_value, line_list([row.line]))
 
 
 def _name(ctx: Context, codes: list[str]) -> str:
     return " + ".join(f"«{ctx.label(c)}»" for c in codes)
 
 
-def _plus(ctx: Context, source: str, codes: list[str]) -> str:
-    return " + ".join(fmt_number(ctx.value(source, c)) for c in codes)
+def _plus(ctx: Context, r: int, codes: list[str]) -> str:
+    return " + ".join(fmt_number(ctx.value(r, c)) for c in codes)
 
 
 # --- families with parameters ----------------------------------------------------------------
 
-@family("part_le_whole")
-def _part_le_whole(rule: dict, ctx: Context) -> Iterator[Finding]:
-    part, whole = list(rule["part"]), list(rule["whole"])
+COUNTS, COUNT = Codes("count"), Code("count")
+
+
+@family("part_le_whole", part=COUNTS, whole=COUNTS)
+def _part_le_whole(rule: Rule, ctx: Context, part: list[str], whole: list[str]) -> Iterator[Finding]:
+    """sum(part) must not exceed sum(whole); a blank input skips the report."""
     p, w = ctx.sum(part), ctx.sum(whole)
     with np.errstate(invalid="ignore"):
         mask = p > w
-    for source in ctx.firing(mask):
-        i = ctx.row[source]
-        pv, wv = fmt_number(p[i]), fmt_number(w[i])
-        ps = f"{_plus(ctx, source, part)} = {pv}" if len(part) > 1 else pv
-        ws = f"{_plus(ctx, source, whole)} = {wv}" if len(whole) > 1 else wv
-        yield _finding(ctx, rule, source,
-                       f"{_name(ctx, part)} ({ps}) lớn hơn {_name(ctx, whole)} ({ws}).",
-                       f"{' + '.join(part)} ({p[i]:g}) exceeds {' + '.join(whole)} ({w[i]:g}).",
-                       part + whole)
+    for r in firing(mask):
+        pv, wv = fmt_number(p[r]), fmt_number(w[r])
+        ps = f"{_plus(ctx, r, part)} = {pv}" if len(part) > 1 else pv
+        ws = f"{_plus(ctx, r, whole)} = {wv}" if len(whole) > 1 else wv
+        yield _finding(ctx, rule, r, f"{_name(ctx, part)} ({ps}) lớn hơn {_name(ctx, whole)} ({ws}).",
+                       f"{' + '.join(part)} ({p[r]:g}) exceeds {' + '.join(whole)} ({w[r]:g}).", part + whole)
 
 
-@family("sum_equals")
-def _sum_equals(rule: dict, ctx: Context) -> Iterator[Finding]:
-    total, parts = rule["total"], list(rule["parts"])
+@family("sum_equals", total=COUNT, parts=COUNTS)
+def _sum_equals(rule: Rule, ctx: Context, total: str, parts: list[str]) -> Iterator[Finding]:
+    """The parts add up to the total; with blank parts, the reported ones must not exceed it."""
     t = ctx.col_of(total)
     block = ctx.V[:, [ctx.col[c] for c in parts]]
     reported = ~np.isnan(block)
@@ -178,77 +213,77 @@ def _sum_equals(rule: dict, ctx: Context) -> Iterator[Finding]:
     complete = reported.all(axis=1)
     with np.errstate(invalid="ignore"):
         fire = ~np.isnan(t) & ~np.isnan(s) & ((complete & (np.abs(s - t) > 1e-9)) | (~complete & (s > t + 1e-9)))
-    for source in ctx.firing(fire):
-        i = ctx.row[source]
-        given = [c for c in parts if not np.isnan(ctx.value(source, c))]
-        tv, sv = fmt_number(t[i]), fmt_number(s[i])
-        if complete[i]:
+    for r in firing(fire):
+        given = [c for c in parts if not np.isnan(ctx.value(r, c))]
+        tv, sv = fmt_number(t[r]), fmt_number(s[r])
+        if complete[r]:
             vi = (f"Tổng số «{ctx.label(total)}» là {tv}, nhưng cộng các dòng thành phần "
-                  f"({_plus(ctx, source, given)}) được {sv}.")
-            en = f"{total} is {t[i]:g} but its parts add up to {s[i]:g}."
+                  f"({_plus(ctx, r, given)}) được {sv}.")
+            en = f"{total} is {t[r]:g} but its parts add up to {s[r]:g}."
         else:
-            vi = (f"Các dòng thành phần đã báo cáo ({_plus(ctx, source, given)} = {sv}) "
+            vi = (f"Các dòng thành phần đã báo cáo ({_plus(ctx, r, given)} = {sv}) "
                   f"đã vượt tổng số «{ctx.label(total)}» ({tv}).")
-            en = f"The reported parts of {total} add up to {s[i]:g}, more than its {t[i]:g}."
-        yield _finding(ctx, rule, source, vi, en, [total] + given)
+            en = f"The reported parts of {total} add up to {s[r]:g}, more than its {t[r]:g}."
+        yield _finding(ctx, rule, r, vi, en, [total] + given)
 
 
-def _rate_finding(ctx: Context, rule: dict, source: str, reported: float, computed: float,
+def _rate_finding(ctx: Context, rule: Rule, r: int, reported: float, computed: float,
                   num: list[str], den: list[str], where_vi: str, where_en: str, codes: list[str]) -> Finding:
-    i = ctx.row[source]
-    n, d = ctx.sum(num)[i], ctx.sum(den)[i]
+    n, d = ctx.sum(num)[r], ctx.sum(den)[r]
     vi = (f"{where_vi} ghi {fmt_percent(reported, _decimals(reported))}, nhưng "
           f"{fmt_number(n)}/{fmt_number(d)} = {fmt_percent(computed)}.")
     en = f"{where_en} says {reported:g}% but {n:g}/{d:g} = {computed:.2f}%."
-    return _finding(ctx, rule, source, vi, en, codes)
+    return _finding(ctx, rule, r, vi, en, codes)
 
 
-@family("rate_matches")
-def _rate_matches(rule: dict, ctx: Context) -> Iterator[Finding]:
-    rate, num, den = rule["rate"], list(rule["num"]), list(rule["den"])
-    r, n, d = ctx.col_of(rate), ctx.sum(num), ctx.sum(den)
+@family("rate_matches", rate=Code("percent"), num=COUNTS, den=COUNTS)
+def _rate_matches(rule: Rule, ctx: Context, rate: str, num: list[str], den: list[str]) -> Iterator[Finding]:
+    """A reported percent equals num/den*100 within rounding or truncation."""
+    rv, n, d = ctx.col_of(rate), ctx.sum(num), ctx.sum(den)
     with np.errstate(invalid="ignore"):
-        ok = ~np.isnan(r) & ~np.isnan(n) & (d > 0)
-    for source in ctx.firing(ok):
-        i = ctx.row[source]
-        computed = n[i] / d[i] * 100
-        if not agrees(r[i], computed):
-            yield _rate_finding(ctx, rule, source, r[i], computed, num, den,
-                                f"Dòng «{ctx.label(rate)}»", rate, [rate] + num + den)
+        ok = ~np.isnan(rv) & ~np.isnan(n) & (d > 0)
+    for r in firing(ok):
+        computed = n[r] / d[r] * 100
+        if not agrees(rv[r], computed):
+            yield _rate_finding(ctx, rule, r, rv[r], computed, num, den, f"Dòng «{ctx.label(rate)}»", rate,
+                                [rate] + num + den)
 
 
-@family("note_rate")
-def _note_rate(rule: dict, ctx: Context) -> Iterator[Finding]:
-    code, num, den = rule["code"], list(rule["num"]), list(rule["den"])
+@family("note_rate", code=COUNT, num=COUNTS, den=COUNTS)
+def _note_rate(rule: Rule, ctx: Context, code: str, num: list[str], den: list[str]) -> Iterator[Finding]:
+    """A percent written in the note of ``code`` equals num/den*100 within rounding."""
     n, d = ctx.sum(num), ctx.sum(den)
-    rows = ctx.df[ctx.has_note & (ctx.code_idx == ctx.col[code])].drop_duplicates("source")
-    for src, note in zip(rows["source"], rows["note"], strict=True):
-        reported = note_percent(note)
-        i = ctx.row[src]
-        if reported is None or np.isnan(n[i]) or not d[i] > 0:
+    rows = ctx.df[ctx.has_note & (ctx.code_idx == ctx.col[code])]
+    seen: set[int] = set()
+    for r, note in zip(ctx.report[rows.index], rows["note"], strict=True):  # the first row of the code only
+        if r in seen:
             continue
-        computed = n[i] / d[i] * 100
+        seen.add(r)
+        reported = note_percent(note)
+        if reported is None or np.isnan(n[r]) or not d[r] > 0:
+            continue
+        computed = n[r] / d[r] * 100
         if not agrees(reported, computed):
-            codes = list(dict.fromkeys(num + den))
-            yield _rate_finding(ctx, rule, src, reported, computed, num, den,
-                                f"Ghi chú của dòng «{ctx.label(code)}»", f"The note of {code}", codes)
+            yield _rate_finding(ctx, rule, int(r), reported, computed, num, den,
+                                f"Ghi chú của dòng «{ctx.label(code)}»", f"The note of {code}",
+                                list(dict.fromkeys(num + den)))
 
 
 # --- generic families: over every row --------------------------------------------------------
 
 def _rows(ctx: Context, mask) -> Iterator:
-    yield from ctx.df[mask].itertuples(index=False)
+    yield from ctx.df[np.asarray(mask, dtype=bool)].itertuples(index=False)
 
 
 @family("unmatched_row")
-def _unmatched(rule: dict, ctx: Context) -> Iterator[Finding]:
+def _unmatched(rule: Rule, ctx: Context) -> Iterator[Finding]:
     for row in _rows(ctx, ~ctx.coded):
         yield _row_finding(rule, row, f"Dòng «{row.label}» không khớp với chỉ tiêu nào trong danh mục.",
                            f"Row '{row.label}' matches no catalog entry.")
 
 
 @family("value_not_number")
-def _not_number(rule: dict, ctx: Context) -> Iterator[Finding]:
+def _not_number(rule: Rule, ctx: Context) -> Iterator[Finding]:
     mask = ctx.has_raw & ctx.df["value"].isna() & (ctx.kind != "text")
     for row in _rows(ctx, mask):
         yield _row_finding(rule, row, f"Giá trị «{row.raw_value}» của dòng «{row.label}» không phải là số "
@@ -257,7 +292,7 @@ def _not_number(rule: dict, ctx: Context) -> Iterator[Finding]:
 
 
 @family("percent_range")
-def _percent_range(rule: dict, ctx: Context) -> Iterator[Finding]:
+def _percent_range(rule: Rule, ctx: Context) -> Iterator[Finding]:
     v = ctx.df["value"]
     for row in _rows(ctx, (ctx.kind == "percent") & ((v < 0) | (v > 100))):
         yield _row_finding(rule, row, f"Tỷ lệ «{row.label}» bằng {fmt_number(row.value)}%, ngoài khoảng 0–100%.",
@@ -265,35 +300,34 @@ def _percent_range(rule: dict, ctx: Context) -> Iterator[Finding]:
 
 
 @family("count_negative")
-def _negative(rule: dict, ctx: Context) -> Iterator[Finding]:
+def _negative(rule: Rule, ctx: Context) -> Iterator[Finding]:
     for row in _rows(ctx, (ctx.kind == "count") & (ctx.df["value"] < 0)):
         yield _row_finding(rule, row, f"Số lượng «{row.label}» là số âm ({fmt_number(row.value)}).",
                            f"Negative count {row.value:g}.")
 
 
 @family("count_fractional")
-def _fractional(rule: dict, ctx: Context) -> Iterator[Finding]:
+def _fractional(rule: Rule, ctx: Context) -> Iterator[Finding]:
     v = ctx.df["value"]
     for row in _rows(ctx, (ctx.kind == "count") & v.notna() & (v != np.floor(v))):
         yield _row_finding(rule, row, f"Số lượng «{row.label}» có phần lẻ ({fmt_number(row.value)}); "
                            "có thể đây là tỷ lệ ghi nhầm dòng.", f"Count {row.value:g} has a fractional part.")
 
 
-def _flag_pairs(ctx: Context, mask: pd.Series, column: str, bad) -> pd.Series:
+def _flag_pairs(ctx: Context, mask: pd.Series, column: str, bad) -> np.ndarray:
     """Rows under ``mask`` whose (code, column) pair fails ``bad(code, value)``; decided once per distinct pair."""
-    sub = ctx.df.loc[mask, ["code", column]]
+    where = np.flatnonzero(np.asarray(mask, dtype=bool))
+    sub = ctx.df.iloc[where][["code", column]]
     pairs = sub.drop_duplicates()
-    failing = {(c, v) for c, v in zip(pairs["code"], pairs[column], strict=True) if bad(c, v)}
-    if not failing:
-        return pd.Series(False, index=ctx.df.index)
-    keys = pd.MultiIndex.from_frame(sub)
-    hit = pd.Series(False, index=ctx.df.index)
-    hit.loc[sub.index] = keys.isin(list(failing))
+    failing = [(c, v) for c, v in zip(pairs["code"], pairs[column], strict=True) if bad(c, v)]
+    hit = np.zeros(len(ctx.df), dtype=bool)
+    if failing:
+        hit[where] = pd.MultiIndex.from_frame(sub).isin(failing)
     return hit
 
 
 @family("codelist_value")
-def _codelist(rule: dict, ctx: Context) -> Iterator[Finding]:
+def _codelist(rule: Rule, ctx: Context) -> Iterator[Finding]:
     allowed = {e.code: e.allowed_codes() for e in entries() if e.kind in ("flag", "category")}
     mask = ctx.kind.isin(["flag", "category"]) & ctx.df["value"].notna()
     for row in _rows(ctx, _flag_pairs(ctx, mask, "value", lambda c, v: v not in allowed[c])):
@@ -306,12 +340,10 @@ def _uom_key(text: str) -> str:
     return re.sub(r"[\s.,;:]+", " ", clean(text).lower()).strip()
 
 
-@family("uom_mismatch")
-def _uom_mismatch(rule: dict, ctx: Context) -> Iterator[Finding]:
-    groups = {}
-    for i, names in enumerate(rule.get("synonyms", [])):
-        for name in names:
-            groups[_uom_key(name)] = i
+@family("uom_mismatch", synonyms=optional(TextGroups(), []))
+def _uom_mismatch(rule: Rule, ctx: Context, synonyms: list[list[str]]) -> Iterator[Finding]:
+    """The unit of measure written differs from the catalog's; names in one synonym group agree."""
+    groups = {_uom_key(name): i for i, names in enumerate(synonyms) for name in names}
 
     def bad(code: str, uom: str) -> bool:
         want = ctx.catalog[code]
@@ -331,10 +363,9 @@ def _uom_mismatch(rule: dict, ctx: Context) -> Iterator[Finding]:
 
 
 @family("uom_missing")
-def _uom_missing(rule: dict, ctx: Context) -> Iterator[Finding]:
+def _uom_missing(rule: Rule, ctx: Context) -> Iterator[Finding]:
     wants = {e.code for e in entries() if e.uom and e.kind != "group"}
-    mask = ~ctx.has_uom & ctx.has_raw
-    mask &= pd.Series([c in wants for c in ctx.df["code"]], index=ctx.df.index)
+    mask = ~ctx.has_uom & ctx.has_raw & ctx.df["code"].isin(wants)
     for row in _rows(ctx, mask):
         want = ctx.catalog[row.code].uom
         yield _row_finding(rule, row, f"Dòng «{row.label}» có số liệu nhưng không ghi đơn vị tính "
@@ -342,72 +373,68 @@ def _uom_missing(rule: dict, ctx: Context) -> Iterator[Finding]:
 
 
 @family("required_blank")
-def _required(rule: dict, ctx: Context) -> Iterator[Finding]:
-    levels = ctx.keys["level"].fillna("").to_numpy()
+def _required(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    levels = ctx.levels()
     for e in [e for e in entries() if e.required]:
         applies = np.array([e.applies_to(lv) for lv in levels], dtype=bool)
-        code = e.code
-        for source in ctx.firing(np.isnan(ctx.col_of(code)) & applies):
-            yield _finding(ctx, rule, source, f"Chỉ tiêu bắt buộc «{ctx.label(code)}» bị bỏ trống hoặc thiếu.",
-                           f"Required row {code} is blank or missing.", [code], values="")
+        for r in firing(np.isnan(ctx.col_of(e.code)) & applies):
+            yield _finding(ctx, rule, r, f"Chỉ tiêu bắt buộc «{ctx.label(e.code)}» bị bỏ trống hoặc thiếu.",
+                           f"Required row {e.code} is blank or missing.", [e.code], values="")
 
 
 @family("missing_rows")
-def _missing_rows(rule: dict, ctx: Context) -> Iterator[Finding]:
+def _missing_rows(rule: Rule, ctx: Context) -> Iterator[Finding]:
     wanted_entries = [e for e in entries() if e.kind != "group"]
     wanted = [e.code for e in wanted_entries]
     absent = np.isnan(ctx.L[:, [ctx.col[c] for c in wanted]])
-    levels = ctx.keys["level"].fillna("").to_numpy()
+    levels = ctx.levels()
     for j, e in enumerate(wanted_entries):  # rows a report of its level does not have are not missing
         if e.levels:
             absent[:, j] &= np.array([e.applies_to(lv) for lv in levels], dtype=bool)
     present_any = ~np.isnan(ctx.L).all(axis=1)  # a report with no coded row at all says nothing here
-    for r in np.flatnonzero(absent.any(axis=1) & present_any):
+    for r in firing(absent.any(axis=1) & present_any):
         missing = [c for c, gone in zip(wanted, absent[r], strict=True) if gone]
         shown = ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
-        yield _finding(ctx, rule, ctx.sources[r], f"Thiếu {len(missing)} dòng so với mẫu phụ lục: {shown}.",
+        yield _finding(ctx, rule, r, f"Thiếu {len(missing)} dòng so với mẫu phụ lục: {shown}.",
                        f"{len(missing)} template rows are missing: {shown}.", missing, values="", lines="")
 
 
 @family("duplicate_code")
-def _duplicate_code(rule: dict, ctx: Context) -> Iterator[Finding]:
-    for source, code in ctx.duplicates:
-        grp = ctx.df[(ctx.df["source"] == source) & (ctx.df["code"] == code)]
-        lines = "; ".join(str(x) for x in grp["line"])
-        vals = "; ".join(grp["raw_value"])
-        yield _finding(ctx, rule, source, f"Chỉ tiêu «{ctx.label(code)}» xuất hiện {len(grp)} lần "
+def _duplicate_code(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    for r, code in ctx.duplicates:
+        grp = ctx.df[(ctx.report == r) & (ctx.df["code"] == code).to_numpy()]
+        lines = line_list(grp["line"])
+        yield _finding(ctx, rule, r, f"Chỉ tiêu «{ctx.label(code)}» xuất hiện {len(grp)} lần "
                        f"(dòng {lines}); chỉ dùng lần đầu.", f"{code} appears {len(grp)} times.",
-                       [code], values=vals, lines=lines)
+                       [code], values="; ".join(grp["raw_value"]), lines=lines)
 
 
 @family("duplicate_report")
-def _duplicate_report(rule: dict, ctx: Context) -> Iterator[Finding]:
-    keys = ctx.keys.reset_index()
+def _duplicate_report(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    keys = ctx.keys.rename_axis("r").reset_index()
     keys = keys[keys["unit"] != ""]
     for (unit, year, period), grp in keys.groupby(["unit", "year", "period"], dropna=False):
         if len(grp) > 1:
-            others = ", ".join(grp["source"].iloc[1:])
-            for source in grp["source"]:
-                yield _finding(ctx, rule, source, f"Đơn vị {unit}, kỳ {period} năm {year} có {len(grp)} báo cáo "
+            for r, source in zip(grp["r"], grp["source"], strict=True):
+                others = ", ".join(s for s in grp["source"] if s != source) or source
+                yield _finding(ctx, rule, int(r), f"Đơn vị {unit}, kỳ {period} năm {year} có {len(grp)} báo cáo "
                                f"trong cùng bảng ({', '.join(grp['source'])}).",
                                f"{len(grp)} reports for {unit} {period} {year}: also {others}.", [],
                                values="", lines="")
 
 
 @family("metadata_missing")
-def _metadata(rule: dict, ctx: Context) -> Iterator[Finding]:
-    no_name = (ctx.keys["unit_name"].fillna("") == "").to_numpy()
+def _metadata(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    no_name = (ctx.keys["unit_name"] == "").to_numpy()
     no_year = ctx.keys["year"].isna().to_numpy()
-    for r in np.flatnonzero(no_name | no_year):
-        source = ctx.sources[r]
+    for r in firing(no_name | no_year):
         missing = [name for name, gone in (("đơn vị", no_name[r]), ("năm", no_year[r])) if gone]
-        if missing:
-            yield _finding(ctx, rule, source, f"Tiêu đề phụ lục không ghi {' và '.join(missing)} báo cáo.",
-                           "The title lines give no " + " or ".join(missing) + ".", [], values="", lines="")
+        yield _finding(ctx, rule, r, f"Tiêu đề phụ lục không ghi {' và '.join(missing)} báo cáo.",
+                       "The title lines give no " + " or ".join(missing) + ".", [], values="", lines="")
 
 
 @family("note_ratio")
-def _note_ratio(rule: dict, ctx: Context) -> Iterator[Finding]:
+def _note_ratio(rule: Rule, ctx: Context) -> Iterator[Finding]:
     mask = (ctx.kind == "percent") & ctx.df["value"].notna() & ctx.has_note
     for row in _rows(ctx, mask):
         ratio = note_ratio(row.note)
@@ -425,21 +452,37 @@ def _note_ratio(rule: dict, ctx: Context) -> Iterator[Finding]:
 
 # --- entry point -----------------------------------------------------------------------------
 
-def validate(df: pd.DataFrame, rules: list[str] | None = None) -> pd.DataFrame:
-    """All findings on a tidy table (one or many reports), errors first, then by file and line."""
+def validate(df: pd.DataFrame, rules: Iterable[Rule | str] | None = None,
+             extra_rules: str | Path | Iterable[str | Path] | None = None) -> pd.DataFrame:
+    """All findings on a tidy table (one or many reports), one row per :class:`Finding`.
+
+    ``rules``: the rules to run, as records from :func:`~cchc_tools.analysis.rules.load_rules`
+    or as ids of shipped rules (default: every shipped rule). ``extra_rules``: rule files added
+    to them, such as a province's own (a duplicate id overrides, with a ``RuleOverride`` warning).
+
+    Rows are sorted by report (``source``, then ``unit``, ``year``, ``period``), then severity
+    (error, warning, info), then the line the finding is about (:meth:`Context.anchor`: the line
+    of its first code, i.e. of the figure a rule checks; findings about the whole report, with
+    no line, last), then the order of the rules; a rule's findings that tie keep the order it
+    gives them. ``lines`` lists every line involved, ascending. Any index, any row order and
+    several years and periods give the same findings; contents never make it raise.
+    """
+    selected = select_rules(rules, extra_rules)
     if df.empty:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     ctx = Context(df)
     out: list[Finding] = []
-    for rule in rule_specs():
-        if rules is not None and rule["id"] not in rules:
-            continue
-        out.extend(FAMILIES[rule["family"]](rule, ctx))
+    position: list[int] = []
+    for i, rule in enumerate(selected):
+        found = list(rule.run(ctx))
+        out.extend(found)
+        position.extend([i] * len(found))
     findings = pd.DataFrame.from_records(out, columns=FINDING_COLUMNS)
+    findings["year"] = findings["year"].astype("Int64")
     if findings.empty:
         return findings
-    findings["year"] = findings["year"].astype("Int64")
-    first_line = pd.to_numeric(findings["lines"].str.split(";").str[0], errors="coerce")
     order = findings.assign(_s=findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)}),
-                            _l=first_line).sort_values(["source", "_s", "_l"], kind="stable")
-    return order.drop(columns=["_s", "_l"]).reset_index(drop=True)
+                            _l=[ctx.anchor(f) for f in out], _r=position)
+    order = order.sort_values(["source", "unit", "year", "period", "_s", "_l", "_r"], kind="stable",
+                              na_position="last")
+    return order.drop(columns=["_s", "_l", "_r"]).reset_index(drop=True)

@@ -12,31 +12,78 @@ from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import entries
 
 REPORT_KEYS = ["source", "unit", "unit_name", "level", "year", "period"]
+REPORT_ID = ["source", "unit", "year", "period"]  # what tells two reports in one table apart
 OUT_COLUMNS = REPORT_KEYS + ["indicator", "section", "name_vi", "name_en", "value", "uom", "numerator",
                              "denominator", "inputs", "lines", "reason", "reason_vi", "headline"]
+TEXT_COLUMNS = ["source", "unit", "unit_name", "level", "period", "code", "label", "uom", "raw_value", "note"]
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """A text column with "" for a missing cell (values that are not text become text)."""
+    text = isinstance(column.dtype, pd.StringDtype) or (
+        column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"))
+    if text:
+        return column.fillna("") if column.isna().any() else column
+    return pd.Series([x if isinstance(x, str) else "" if pd.isna(x) else str(x) for x in column],
+                     index=column.index, dtype=object)
+
+
+def _year(column: pd.Series) -> pd.Series:
+    if isinstance(column.dtype, pd.Int64Dtype):
+        return column
+    y = pd.to_numeric(column, errors="coerce")
+    return y.where(y == y.round()).astype("Int64")
+
+
+def _prepared(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    fixed = {c: _text(df[c]) for c in TEXT_COLUMNS if c in df}
+    fixed = {c: col for c, col in fixed.items() if col is not df[c]}
+    for c in ("value", "line"):
+        if c in df and (df[c].dtype == bool or not pd.api.types.is_numeric_dtype(df[c])):
+            fixed[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    if "year" in df and _year(df["year"]) is not df["year"]:
+        fixed["year"] = _year(df["year"])
+    out = df.assign(**fixed) if fixed else df
+    report = out.groupby(REPORT_ID, sort=True, dropna=False).ngroup().to_numpy()
+    order = np.lexsort((out["line"].to_numpy(dtype=float), report))
+    if (order != np.arange(len(order))).any():
+        out, report = out.iloc[order], report[order]
+    return out.reset_index(drop=True), report
+
+
+def prepare(df: pd.DataFrame) -> pd.DataFrame:
+    """Any tidy table as the analysis reads it: reports in order, rows by line, a fresh index.
+
+    Whatever the index (repeated, e.g. ``pd.concat([a, b])``) and the row order, rows come
+    out ordered by report (``source``, ``unit``, ``year``, ``period``) and line; text columns
+    hold strings ("" when missing), ``value`` and ``line`` are numbers (NaN when not), ``year``
+    is Int64. The input is never modified.
+    """
+    return _prepared(df)[0]
 
 
 @dataclass
 class Wide:
-    """Per report (one row per source) and catalog code: values ``V`` and source lines ``L``.
+    """Per report and catalog code: values ``V`` and source lines ``L`` (one row per report).
 
     ``L`` is NaN where the report has no row for the code; ``V`` is NaN there and where the
-    cell was blank. A code reported twice in one report keeps its first row (``validate``
-    reports the duplicate). ``keys`` holds each report's unit, name, level, year and period.
+    cell was blank. A code reported twice in one report keeps its first line (``validate``
+    reports the duplicate). ``keys`` holds each report's source, unit, name, level, year and
+    period (index 0..n-1); ``report`` and ``code_idx`` give each row of ``table`` (the
+    prepared tidy table) its report and its column in ``V`` (-1 when it has no catalog code).
     """
 
-    sources: list[str]
+    table: pd.DataFrame
     codes: list[str]
     V: np.ndarray
     L: np.ndarray
     keys: pd.DataFrame
-    duplicates: list[tuple[str, str]] = field(default_factory=list)
-    code_idx: np.ndarray | None = None  # per tidy row: its column in V, or -1
-    row: dict[str, int] = field(init=False)
+    report: np.ndarray
+    code_idx: np.ndarray
+    duplicates: list[tuple[int, str]] = field(default_factory=list)
     col: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.row = {s: i for i, s in enumerate(self.sources)}
         self.col = {c: i for i, c in enumerate(self.codes)}
 
     def sum(self, codes: list[str]) -> np.ndarray:
@@ -45,22 +92,24 @@ class Wide:
 
 
 def wide(df: pd.DataFrame) -> Wide:
+    """The per-report matrices of any tidy table (see :func:`prepare`)."""
+    df, report = _prepared(df)
     codes = [e.code for e in entries()]
     col = {c: i for i, c in enumerate(codes)}
-    src_idx, sources = pd.factorize(df["source"], sort=False)
+    n = int(report.max()) + 1 if len(report) else 0
     codes_f, uniques = pd.factorize(df["code"], sort=False)
     code_idx = np.array([col.get(c, -1) for c in uniques] + [-1], dtype=np.int64)[codes_f]
     known = code_idx >= 0
-    flat = src_idx[known] * len(codes) + code_idx[known]
+    flat = report[known] * len(codes) + code_idx[known]
     uniq, first, counts = np.unique(flat, return_index=True, return_counts=True)  # first row of each pair
-    V = np.full((len(sources), len(codes)), np.nan)
-    L = np.full((len(sources), len(codes)), np.nan)
+    V = np.full((n, len(codes)), np.nan)
+    L = np.full((n, len(codes)), np.nan)
     V.flat[uniq] = df["value"].to_numpy(dtype=float)[known][first]
     L.flat[uniq] = df["line"].to_numpy(dtype=float)[known][first]
-    _, first_rows = np.unique(src_idx, return_index=True)
-    keys = df.iloc[first_rows].set_index("source")[REPORT_KEYS[1:]]
-    dups = [(sources[f // len(codes)], codes[f % len(codes)]) for f in uniq[counts > 1]]
-    return Wide(list(sources), codes, V, L, keys.loc[list(sources)], dups, code_idx)
+    _, first_rows = np.unique(report, return_index=True)
+    keys = df.iloc[first_rows][REPORT_KEYS].reset_index(drop=True)
+    dups = [(int(f // len(codes)), codes[f % len(codes)]) for f in uniq[counts > 1]]
+    return Wide(df, codes, V, L, keys, report, code_idx, dups)
 
 
 def _fmt(v: float) -> str:
@@ -70,46 +119,51 @@ def _fmt(v: float) -> str:
 def indicators(df: pd.DataFrame) -> pd.DataFrame:
     """One row per report and derived indicator, with the inputs and lines it came from.
 
-    ``value`` is NaN when an input is blank or the denominator is zero; ``reason``
-    (English) and ``reason_vi`` say which.
+    Any tidy table (any index, any row order, several reports) gives the same rows, ordered
+    by report (``source``, ``unit``, ``year``, ``period``) and then as ``indicators.yaml``
+    declares them. ``value`` is NaN when an input is blank or the denominator is zero;
+    ``reason`` (English) and ``reason_vi`` say which. ``inputs`` and ``lines`` give the
+    inputs' codes, values and source lines, numerator first.
     """
     if df.empty:
         return pd.DataFrame(columns=OUT_COLUMNS)
     w = wide(df)
-    keys = w.keys
+    keys = w.keys[REPORT_KEYS].to_numpy(dtype=object)
     records = []
-    for spec in indicator_specs():
-        if "reported" in spec:
-            num_codes, den_codes = [spec["reported"]], []
-        else:
-            num_codes, den_codes = list(spec["numerator"]), list(spec["denominator"])
-        codes = num_codes + den_codes
-        cols = [w.col[c] for c in codes]
-        for r, source in enumerate(w.sources):
-            vals = w.V[r, cols]
-            missing = [c for c, v in zip(codes, vals, strict=True) if math.isnan(v)]
-            num = float(vals[: len(num_codes)].sum())
-            den = float(vals[len(num_codes):].sum()) if den_codes else math.nan
-            reason = reason_vi = ""
-            value = math.nan
-            if missing:
-                reason = "not reported: " + ", ".join(missing)
-                reason_vi = "không có số liệu: " + ", ".join(missing)
-                num = den = math.nan
-            elif not den_codes:
-                value, num = num, math.nan
-            elif den == 0:
-                reason, reason_vi = "denominator is 0", "mẫu số bằng 0"
-            else:
-                value = num / den * spec.get("scale", 100)
-            lines = "; ".join(str(int(x)) for x in w.L[r, cols] if not math.isnan(x))
-            inputs = "; ".join(f"{c}={_fmt(v)}" for c, v in zip(codes, vals, strict=True))
-            k = keys.iloc[r]
-            records.append([source, k["unit"], k["unit_name"], k["level"], k["year"], k["period"], spec["id"],
-                            spec["section"], spec["name_vi"], spec["name_en"], value, spec.get("uom", "%"), num,
-                            den, inputs, lines, reason, reason_vi, bool(spec.get("headline"))])
+    for r in range(len(keys)):
+        for spec in indicator_specs():
+            records.append(list(keys[r]) + _indicator(spec, w, r))
     out = pd.DataFrame.from_records(records, columns=OUT_COLUMNS)
     out["year"] = out["year"].astype("Int64")
-    order = {s: i for i, s in enumerate(w.sources)}
-    out = out.sort_values("source", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
     return out
+
+
+def _indicator(spec: dict, w: Wide, r: int) -> list:
+    """The columns after the report keys of one indicator of report ``r``."""
+    if "reported" in spec:
+        num_codes, den_codes = [spec["reported"]], []
+    else:
+        num_codes, den_codes = list(spec["numerator"]), list(spec["denominator"])
+    codes = num_codes + den_codes
+    cols = [w.col[c] for c in codes]
+    vals = w.V[r, cols]
+    missing = [c for c, v in zip(codes, vals, strict=True) if math.isnan(v)]
+    num = float(vals[: len(num_codes)].sum())
+    den = float(vals[len(num_codes):].sum()) if den_codes else math.nan
+    reason = reason_vi = ""
+    value = math.nan
+    if missing:
+        reason = "not reported: " + ", ".join(missing)
+        reason_vi = "không có số liệu: " + ", ".join(missing)
+        num = den = math.nan
+    elif not den_codes:
+        value, num = num, math.nan
+    elif den == 0:
+        reason, reason_vi = "denominator is 0", "mẫu số bằng 0"
+    else:
+        value = num / den * spec.get("scale", 100)
+    lines = "; ".join(str(int(x)) for x in w.L[r, cols] if not math.isnan(x))  # in the order of inputs
+    inputs = "; ".join(f"{c}={_fmt(v)}" for c, v in zip(codes, vals, strict=True))
+    return [spec["id"], spec["section"], spec["name_vi"], spec["name_en"], value, spec.get("uom", "%"), num,
+            den, inputs, lines, reason, reason_vi, bool(spec.get("headline"))]
+

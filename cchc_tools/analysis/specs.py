@@ -1,48 +1,304 @@
-"""Load the declarative registries (indicators and check rules) shipped with the package."""
+"""The declared registries shipped with the package (indicators, check rules), read against a schema.
+
+Each YAML file is a list of entries. An entry is checked key by key against declared
+parameter types (``Code``, ``Codes``, ``Text``, ...): an unknown or missing key, a value of
+the wrong type or a code that is not in the catalog is refused with a :class:`SpecError`
+that names the file, the line, the entry's id and the key. The rules' schema (common keys
+plus each family's declared parameters) lives in :mod:`cchc_tools.analysis.rules`.
+"""
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import yaml
 
-from cchc_tools.catalog import by_code
-from cchc_tools.paths import INDICATORS_YAML, RULES_YAML
+from cchc_tools.catalog import SECTIONS, by_code
+from cchc_tools.errors import CchcError
+from cchc_tools.paths import INDICATORS_YAML
 
 # The C loader when PyYAML was built with libyaml (about ten times faster), else the Python one.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _codes_in(spec: dict) -> list[str]:
-    out: list[str] = []
-    for key, val in spec.items():
-        if key in ("numerator", "denominator", "parts", "part", "whole", "total", "codes",
-                   "rate", "count", "reported", "num", "den"):
-            out.extend([val] if isinstance(val, str) else list(val))
+class SpecError(CchcError):
+    """A declaration file entry that does not fit its schema.
+
+    ``path`` is the file, ``line`` the entry's (or the key's) line, ``ident`` the entry's id
+    (empty when it has none), ``key`` the key at fault (empty for the entry as a whole).
+    """
+
+    what = "entry"
+
+    def __init__(self, path: str | Path, message: str, *, ident: str = "", key: str = "",
+                 line: int | None = None) -> None:
+        self.path, self.ident, self.key, self.line, self.reason = str(path), ident, key, line, message
+        where = f"{self.path}:{line}" if line else self.path
+        about = ", ".join(part for part in (f"{self.what} {ident!r}" if ident else "",
+                                            f"key {key!r}" if key else "") if part)
+        super().__init__(f"{where}: {about}: {message}" if about else f"{where}: {message}")
+
+
+class IndicatorSpecError(SpecError):
+    """An entry of an indicators file that does not fit the indicator schema."""
+
+    what = "indicator"
+
+
+def did_you_mean(word: object, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --- parameter types ------------------------------------------------------------------------
+
+class ParamType:
+    """A declared parameter type: ``check`` returns the problem with a value, or None."""
+
+    expected = "a value"
+
+    def check(self, value: Any) -> str | None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Code(ParamType):
+    """One catalog code, optionally of one kind (``count``, ``percent``...)."""
+
+    kind: str = ""
+
+    @property
+    def one(self) -> str:
+        return "a catalog code" + (f" of a {self.kind} row" if self.kind else "")
+
+    @property
+    def expected(self) -> str:
+        return self.one
+
+    def check(self, value: Any) -> str | None:
+        if not isinstance(value, str):
+            return f"{value!r} is not {self.one}"
+        entry = by_code().get(value)
+        if entry is None:
+            return f"{value!r} is not in the catalog{did_you_mean(value, by_code())}"
+        if self.kind and entry.kind != self.kind:
+            return f"{value!r} is a {entry.kind} row, not {self.one}"
+        return None
+
+
+class Codes(Code):
+    """A non-empty list of catalog codes, optionally all of one kind."""
+
+    @property
+    def expected(self) -> str:
+        return f"a non-empty list, each {self.one}, e.g. [I.plan_tasks]"
+
+    def check(self, value: Any) -> str | None:
+        if not isinstance(value, list) or not value:
+            return f"{value!r} is not {self.expected}"
+        return next(filter(None, map(super().check, value)), None)
+
+
+@dataclass(frozen=True)
+class Text(ParamType):
+    """A non-empty string, optionally matching a pattern or one of some choices."""
+
+    pattern: str = ""
+    choices: tuple[str, ...] = ()
+
+    @property
+    def expected(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        return f"text matching {self.pattern}" if self.pattern else "non-empty text"
+
+    def check(self, value: Any) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            return f"{value!r} is not {self.expected}"
+        if self.choices and value not in self.choices:
+            return f"{value!r} is not {self.expected}{did_you_mean(value, self.choices)}"
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            return f"{value!r} is not {self.expected}"
+        return None
+
+
+@dataclass(frozen=True)
+class Flag(ParamType):
+    expected = "true or false"
+
+    def check(self, value: Any) -> str | None:
+        return None if isinstance(value, bool) else f"{value!r} is not true or false"
+
+
+@dataclass(frozen=True)
+class Number(ParamType):
+    expected = "a positive number"
+
+    def check(self, value: Any) -> str | None:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        return None if ok else f"{value!r} is not a positive number"
+
+
+@dataclass(frozen=True)
+class TextGroups(ParamType):
+    """A list of lists of strings (e.g. groups of synonymous units of measure)."""
+
+    expected = "a list of lists of text, e.g. [[Thủ tục, TTHC]]"
+
+    def check(self, value: Any) -> str | None:
+        ok = isinstance(value, list) and all(isinstance(g, list) and all(isinstance(s, str) for s in g)
+                                             for g in value)
+        return None if ok else f"{value!r} is not {self.expected}"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared key: its type, and whether it must be given (else ``default`` applies)."""
+
+    type: ParamType
+    required: bool = True
+    default: Any = None
+
+
+def optional(type_: ParamType, default: Any = None) -> Param:
+    return Param(type_, required=False, default=default)
+
+
+def as_param(p: ParamType | Param) -> Param:
+    return p if isinstance(p, Param) else Param(p)
+
+
+# --- reading and checking a declaration file ----------------------------------------------------
+
+@dataclass
+class Entry:
+    """One entry of a declaration file as written, with the lines of the entry and its keys."""
+
+    data: dict
+    line: int
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ident(self) -> str:
+        ident = self.data.get("id")
+        return ident if isinstance(ident, str) else ""
+
+
+def read_entries(path: str | Path, error: type[SpecError] = SpecError) -> list[Entry]:
+    """The entries of a YAML list file, each with its line numbers (1-based)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(path, f"cannot be read ({exc})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise error(path, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
+                    line=mark.line + 1 if mark else None) from exc
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise error(path, "expected a list of entries (each starting with '- id: ...')", line=1)
+    out = []
+    for item, node in zip(data, root.value, strict=True):
+        line = node.start_mark.line + 1
+        if not isinstance(item, dict):
+            raise error(path, f"expected an entry of keys and values, found {item!r}", line=line)
+        key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+        if len(key_lines) != len(node.value):
+            twice = next(k for k in key_lines if sum(kn.value == k for kn, _ in node.value) > 1)
+            raise error(path, "declared twice in this entry", ident=str(item.get("id", "")), key=str(twice),
+                        line=line)
+        out.append(Entry(item, line, key_lines))
     return out
 
 
-def _validate(items: list[dict], name: str) -> list[dict]:
-    known = by_code()
-    seen = set()
-    for item in items:
-        ident = item["id"]
-        if ident in seen:
-            raise ValueError(f"{name}: id {ident!r} declared twice")
-        seen.add(ident)
-        for code in _codes_in(item):
-            if code not in known:
-                raise ValueError(f"{name}: {ident!r} names {code!r}, which is not in the catalog")
-    return items
+def check_keys(entry: Entry, schema: Mapping[str, ParamType | Param], path: str | Path,
+               error: type[SpecError] = SpecError) -> dict:
+    """The entry's values checked against ``schema``, defaults filled in; raises ``error``."""
+    ident = entry.ident
+
+    def fail(key: str, message: str) -> SpecError:
+        return error(path, message, ident=ident, key=key, line=entry.key_lines.get(key, entry.line))
+
+    for key in entry.data:
+        if key not in schema:
+            raise fail(str(key), f"unknown key{did_you_mean(key, schema)}; known keys: {', '.join(schema)}")
+    out = {}
+    for key, spec in schema.items():
+        p = as_param(spec)
+        if key not in entry.data:
+            if p.required:
+                raise fail(key, f"missing (expected {p.type.expected})")
+            out[key] = p.default
+            continue
+        problem = p.type.check(entry.data[key])
+        if problem:
+            raise fail(key, problem)
+        out[key] = entry.data[key]
+    return out
+
+
+def unique_ids(entries: list[Entry], path: str | Path, error: type[SpecError] = SpecError) -> None:
+    seen: set[str] = set()
+    for e in entries:
+        if e.ident in seen:
+            raise error(path, "declared twice in this file", ident=e.ident, key="id", line=e.key_lines.get("id"))
+        seen.add(e.ident)
+
+
+# --- indicators -------------------------------------------------------------------------------
+
+IDENT = Text(pattern=r"[A-Za-z0-9_.-]+")
+INDICATOR_KEYS: dict[str, ParamType | Param] = {
+    "id": IDENT,
+    "section": Text(choices=tuple(SECTIONS)),
+    "name_vi": Text(),
+    "name_en": Text(),
+    "definition_vi": Text(),
+    "numerator": optional(Codes("count")),
+    "denominator": optional(Codes("count")),
+    "reported": optional(Code("percent")),
+    "scale": optional(Number()),
+    "uom": optional(Text()),
+    "headline": optional(Flag(), False),
+}
+
+
+def load_indicator_specs(path: str | Path = INDICATORS_YAML) -> tuple[dict, ...]:
+    """The indicators declared in ``path``, checked; each either a ratio or a reported rate."""
+    entries = read_entries(path, IndicatorSpecError)
+    out = []
+    for e in entries:
+        spec = check_keys(e, INDICATOR_KEYS, path, IndicatorSpecError)
+        given = tuple(spec[k] is not None for k in ("numerator", "denominator", "reported"))
+        if given not in ((True, True, False), (False, False, True)):
+            key = "reported" if given[2] else "denominator" if given[0] else "numerator"
+            raise IndicatorSpecError(path, "give either numerator and denominator (a ratio), or reported "
+                                     "(a rate the unit reports)", ident=e.ident, key=key,
+                                     line=e.key_lines.get(key, e.line))
+        out.append({k: v for k, v in spec.items() if v is not None})
+    unique_ids(entries, path, IndicatorSpecError)
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)
 def indicator_specs() -> tuple[dict, ...]:
-    with open(INDICATORS_YAML, encoding="utf-8") as fh:
-        return tuple(_validate(yaml.load(fh, Loader=_Loader), INDICATORS_YAML.name))
+    """The shipped indicators (``data/indicators.yaml``), as checked dictionaries."""
+    return load_indicator_specs(INDICATORS_YAML)
 
 
-@lru_cache(maxsize=1)
 def rule_specs() -> tuple[dict, ...]:
-    with open(RULES_YAML, encoding="utf-8") as fh:
-        return tuple(_validate(yaml.load(fh, Loader=_Loader), RULES_YAML.name))
+    """The shipped rules (``data/rules.yaml``) as checked dictionaries (see ``rules.shipped_rules``)."""
+    from cchc_tools.analysis.rules import shipped_rules
+
+    return tuple(r.as_dict() for r in shipped_rules())
+
