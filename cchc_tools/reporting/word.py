@@ -305,6 +305,8 @@ def _table(doc, block: Table, width) -> None:
         _row_flags(row)
         for cell, c in zip(row.cells, cells, strict=True):
             _cell_text(cell, c.text, align=WD_ALIGN_PARAGRAPH.RIGHT if c.numeric else None, doubt=c.doubt)
+    for cell in table.rows[-1].cells:  # the notes stay on the page of the table's last row
+        cell.paragraphs[0].paragraph_format.keep_with_next = bool(block.notes)
     for n in block.notes:
         _note(doc, n)
     if not block.notes:
@@ -402,8 +404,9 @@ def build_docx(document: Document, settings: Settings | None = None, produced: d
     props.title, props.language, props.author = document.title, "vi-VN", settings.issuing_body or "cchc-kit"
 
     blocks = document.flat()
-    if blocks and blocks[0].kind == "heading" and blocks[0].level == 1:
-        _block(doc, blocks.pop(0), _text_width(section))
+    titles = [i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1]
+    if titles:  # the title first (a banner before it is on every page already), then what it names
+        _block(doc, blocks.pop(titles[0]), _text_width(section))
     else:
         doc.add_heading(document.title, level=1)
     if document.subtitle:
