@@ -27,6 +27,7 @@ HIDE_TAG = "hide-in-html"
 FORMATS = ("html", "docx", "pdf", "xlsx")
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
 _REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
+_ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
 _PERIOD_ORDER = {"annual": 0, "9-month": 1, "6-month": 2, "Q4": 3, "Q3": 4, "Q2": 5, "Q1": 6}
 
 
@@ -67,6 +68,7 @@ def _reader_body(nb) -> str:
     exporter = HTMLExporter(extra_template_basedirs=[str(NBCONVERT_TEMPLATES)], template_name=READER_TEMPLATE)
     exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
+    body = _ANCHOR.sub("", body)
     body = _SCRIPT.sub("", body)
     body = _REMOTE_LINK.sub("", body)
     # the notebook shows the kit's stylesheet through a Style block; the page has it in its head

@@ -14,6 +14,7 @@ letterhead and the page setup; the briefing is appended after the template's bod
 from __future__ import annotations
 
 import io
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt, RGBColor, Twips
 
 from cchc_tools.atomic import write_with
 from cchc_tools.reporting.document import Block, Document, Span, Table
@@ -101,13 +102,18 @@ def _style_document(doc) -> None:
             st.font.all_caps = True
 
 
+def _mm(mm: float) -> Twips:
+    """Millimetres as whole twips (Word's unit for page setup), never below the millimetres asked."""
+    return Twips(math.ceil(mm * 1440 / 25.4))
+
+
 def _page_setup(section, landscape: bool) -> None:
-    w, h = Mm(PAGE["width"]), Mm(PAGE["height"])
+    w, h = _mm(PAGE["width"]), _mm(PAGE["height"])
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (h, w) if landscape else (w, h)
-    section.top_margin, section.bottom_margin = Mm(PAGE["top"]), Mm(PAGE["bottom"])
-    section.left_margin, section.right_margin = Mm(PAGE["left"]), Mm(PAGE["right"])
-    section.header_distance = section.footer_distance = Mm(PAGE["header"])
+    section.top_margin, section.bottom_margin = _mm(PAGE["top"]), _mm(PAGE["bottom"])
+    section.left_margin, section.right_margin = _mm(PAGE["left"]), _mm(PAGE["right"])
+    section.header_distance = section.footer_distance = _mm(PAGE["header"])
 
 
 def _text_width(section):

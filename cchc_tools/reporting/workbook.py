@@ -26,7 +26,7 @@ import pandas as pd
 from cchc_tools.atomic import write_with
 from cchc_tools.reporting.document import Table
 
-FORMATS = {"count": "#,##0", "decimal": "#,##0.00", "percent": "0.00%", "text": "@"}
+FORMATS = {"integer": "0", "count": "#,##0", "decimal": "#,##0.00", "percent": "0.00%", "text": "@"}
 DOUBT_FILL = "FFF2CC"
 HEADER_FILL = "DDE4EE"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -34,7 +34,8 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 @dataclass
 class XCell:
-    """One cell: a text or a number; ``fmt`` is text, count, decimal or percent (``value`` in percent points).
+    """One cell: a text or a number; ``fmt`` is text, integer (a year: no grouping), count, decimal or percent
+    (``value`` in percent points).
 
     ``doubt`` (finding references such as ``"L1"``) highlights the cell and adds a comment.
     """
@@ -120,7 +121,7 @@ def indicators_sheet(ind: pd.DataFrame, name: str = "Chỉ số", findings: dict
     """The indicators table (``analysis.indicators``): values in % as percentages, counts as numbers."""
     cols = {c: h for c, h in INDICATOR_COLUMNS.items() if c in ind.columns}
     fmts: dict[str, FormatSpec] = {"value": lambda r: "percent" if r.get("uom", "%") == "%" else "decimal",
-                                   "numerator": "count", "denominator": "count", "year": "count"}
+                                   "numerator": "count", "denominator": "count", "year": "integer"}
     return frame_sheet(ind, name, cols, fmts, doubt="doubt" if "doubt" in ind.columns else None, findings=findings)
 
 
@@ -130,7 +131,7 @@ def findings_sheet(findings: pd.DataFrame, name: str = "Kiểm tra số liệu")
 
     df = findings.assign(severity_vi=findings["severity"].map(lambda s: SEVERITY_VI.get(s, s)))
     cols = {c: h for c, h in FINDING_COLUMNS.items() if c in df.columns}
-    return frame_sheet(df, name, cols, {"year": "count"})
+    return frame_sheet(df, name, cols, {"year": "integer"})
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
