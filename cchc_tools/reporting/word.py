@@ -248,14 +248,17 @@ def _widths(texts: list[list[str]], total: int) -> list[int]:
     """Column widths summing to ``total`` (EMU): no word (and no number) is ever broken; the rest of the
     width goes to the columns with the longest texts."""
     ncols = max(len(r) for r in texts)
-    char, pad = Mm(2.2), Mm(2.5)  # an average 12 pt Times New Roman character; cell padding
+    char, pad = Mm(2.4), Mm(4.5)  # a wide 12 pt Times New Roman character; cell padding and border
 
     def need(text: str, whole: bool) -> int:
         longest = len(text) if whole else max((len(w) for w in text.split()), default=0)
         return int(max(longest, 3) * char + pad)
 
     cols = [[r[i] for r in texts if i < len(r)] for i in range(ncols)]
-    least = [max(need(t, _NUMBERLIKE.fullmatch(t) is not None) for t in col) for col in cols]
+    # a single long token (a file path, a rule name) may wrap rather than squeeze every other column
+    least = [min(max(need(t, _NUMBERLIKE.fullmatch(t) is not None) for t in col), int(total * 0.3)) for col in cols]
+    if sum(least) > total:
+        least = [int(m * total / sum(least)) for m in least]
     wanted = [max(max(need(t, True) for t in col), m) for col, m in zip(cols, least, strict=True)]
     if sum(wanted) <= total:
         return [int(w * total / sum(wanted)) for w in wanted]
