@@ -46,6 +46,7 @@ from cchc_tools.reporting.word import build_docx, write_docx
 from cchc_tools.reporting.workbook import (
     Sheet,
     XCell,
+    finding_messages,
     findings_sheet,
     frame_sheet,
     indicators_sheet,
@@ -89,7 +90,8 @@ def make_document(synthetic: bool = False, landscape: bool = False, rows: int = 
         Paragraph.of("Ghi chú: số liệu do đơn vị tự báo cáo.", "note"),
         Heading("So sánh", 2),
         Table.of(["Đơn vị"] + [f"Chỉ số {i}" for i in range(9)], [["Vĩnh Châu"] + ["1.070"] * 9], wide=True),
-        Heading("Chất lượng số liệu", 2),
+        None,  # a chart with nothing to show
+        Group([Group([Heading("Chất lượng số liệu", 2)])]),
         Table.of(["Mức độ", "Dòng", "Nội dung"], [["Lỗi", "183; 184", "Tổng các phần lớn hơn tổng số"]]),
     ]
     return Document("Kết quả cải cách hành chính năm 2022 – thị xã Vĩnh Châu", blocks, synthetic=synthetic,
@@ -100,6 +102,8 @@ def figure_texts(document: Document) -> list[str]:
     """Every figure the document shows in its cards and tables."""
     out = []
     for b in document.flat():
+        if b is None or b.kind == "group":
+            continue
         if b.kind == "cards":
             out += [c.value for c in b.cards]
         elif b.kind == "table":
@@ -149,7 +153,7 @@ def test_docx_page_margins_and_fonts_follow_nd30(docx_path):
 def test_docx_tables_figures_and_marks(docx_path):
     d = open_docx(str(docx_path))
     doc = make_document()
-    n_tables = sum(b.kind == "table" for b in doc.flat())
+    n_tables = sum(b is not None and b.kind == "table" for b in doc.flat())
     assert len(d.tables) == n_tables + 1  # and the cards
     big = next(t for t in d.tables if t.rows[0].cells[0].text == "Chỉ số")
     assert len(big.rows) == 46
@@ -269,11 +273,14 @@ def test_workbook_numbers_formats_header_filters_and_doubts(tmp_path):
                         "name_vi": ["Tỷ lệ hồ sơ đúng hạn", "Số người"], "value": [99.87, 1070.0],
                         "uom": ["%", "Người"], "numerator": [23826.0, float("nan")], "denominator": [23856.0, None],
                         "year": [2022, 2022], "source": ["data/raw/2022/vc/a.txt"] * 2, "lines": ["101; 102", "150"],
-                        "doubt": ["L1", None]})
-    fnd = pd.DataFrame({"severity": ["error"], "message_vi": ["=SUM(A1) lớn hơn tổng"], "codes": ["VII.a"],
-                        "values": ["9.375"], "rule": ["r"], "unit": ["vc"], "year": [2022],
+                        "status": ["met", "no_target"], "rank": pd.array([2, None], dtype="Int64"),
+                        "findings": ["L1, C4", ""]})
+    fnd = pd.DataFrame({"ref": ["L1"], "severity": ["error"], "message_vi": ["=SUM(A1) lớn hơn tổng"],
+                        "codes": ["VII.a"], "values": ["9.375"], "rule": ["r"], "unit": ["vc"], "year": [2022],
                         "source": ["data/raw/2022/vc/a.txt"], "lines": ["183; 184"]})
-    path = write_workbook([indicators_sheet(ind, findings={"L1": "Tổng các phần lớn hơn tổng số"}),
+    messages = {**finding_messages(fnd), "C4": "Tổng các phần lớn hơn tổng số"}
+    assert messages["L1"] == "=SUM(A1) lớn hơn tổng"
+    path = write_workbook([indicators_sheet(ind, findings=messages, status_vi={"met": "Đạt mục tiêu"}),
                            findings_sheet(fnd), table_sheet(table, "Bảng 1: hồ sơ/TTHC", "data/raw/a.txt"),
                            table_sheet(table, "Bảng 1: hồ sơ/TTHC")], tmp_path / "briefing.xlsx", "Vĩnh Châu")
     wb = openpyxl.load_workbook(path)
@@ -291,14 +298,19 @@ def test_workbook_numbers_formats_header_filters_and_doubts(tmp_path):
     assert ws.cell(2, head.index("Năm") + 1).number_format == "0"  # a year is never "2.022"
     assert ws.cell(2, head.index("Dòng trong tệp") + 1).value == "101; 102"
     assert value.fill.fgColor.rgb.endswith("FFF2CC") and "Tổng các phần lớn hơn tổng số" in value.comment.text
+    assert "L1: =SUM(A1)" in value.comment.text
+    assert ws.cell(2, head.index("Đánh giá") + 1).value == "Đạt mục tiêu"
+    assert ws.cell(3, head.index("Đánh giá") + 1).value == "no_target"
+    assert ws.cell(2, head.index("Hạng") + 1).value == 2 and ws.cell(3, head.index("Hạng") + 1).value is None
     assert ws.cell(3, head.index("Giá trị") + 1).comment is None
     for sheet in wb:
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref.startswith("A1:")
         assert all(sheet.column_dimensions[c].width >= 8 for c in "ABC")
     f = wb["Kiểm tra số liệu"]
-    msg = f.cell(2, 2)
-    assert f.cell(2, 1).value == "Lỗi" and msg.value == "=SUM(A1) lớn hơn tổng" and msg.data_type == "s"
+    msg = f.cell(2, 3)
+    assert [f.cell(2, 1).value, f.cell(2, 2).value] == ["L1", "Lỗi"]
+    assert msg.value == "=SUM(A1) lớn hơn tổng" and msg.data_type == "s"
     t = wb["Bảng 1- hồ sơ-TTHC"]
     assert [c.value for c in t[1]] == ["Chỉ số", "Giá trị", "Số hồ sơ", "Tệp nguồn"]
     assert t["B2"].value == pytest.approx(0.9) and t["C2"].value == 1000000 and t["C2"].number_format == "#,##0"
@@ -324,7 +336,7 @@ def test_frame_sheet_columns_and_formats():
 def _notebook() -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     doc = make_document(synthetic=True)
-    out = nbformat.v4.new_output("display_data", data={"text/html": "".join(b._repr_html_() for b in doc.blocks)})
+    out = nbformat.v4.new_output("display_data", data={"text/html": "".join(b._repr_html_() for b in doc.blocks if b)})
     script = nbformat.v4.new_output("display_data", data={"text/html": "<script>alert(1)</script><p>ok</p>"})
     err = nbformat.v4.new_output("stream", name="stderr", text="DeprecationWarning: noise")
     nb.cells = [nbformat.v4.new_code_cell("b = UnitBriefing.load(2022)", outputs=[out, script, err]),

@@ -58,7 +58,7 @@ def page_html(body: str, title: str, produced: date | None = None, synthetic: bo
 
 def document_html(document: Document, produced: date | None = None) -> str:
     """A Document as a whole page (the same blocks the notebook shows)."""
-    body = "".join(render_block(b) for b in document.blocks if b.kind != "style")
+    body = "".join(render_block(b) for b in document.blocks if b is not None and b.kind != "style")
     return page_html(body, document.title, produced, document.synthetic)
 
 

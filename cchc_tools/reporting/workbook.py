@@ -47,7 +47,7 @@ class XCell:
 
 @dataclass
 class Sheet:
-    """A sheet: a header row and rows of cells; ``notes`` say what the sheet holds (document properties)."""
+    """A sheet: a header row and rows of cells; ``findings`` maps a finding reference to its message."""
 
     name: str
     headers: list[str]
@@ -109,29 +109,53 @@ def frame_sheet(df: pd.DataFrame, name: str, columns: dict[str, str] | None = No
 
 
 INDICATOR_COLUMNS = {"section": "Phần", "indicator": "Mã chỉ số", "name_vi": "Chỉ số", "value": "Giá trị",
-                     "uom": "Đơn vị tính", "numerator": "Tử số", "denominator": "Mẫu số", "reason_vi": "Ghi chú",
+                     "uom": "Đơn vị tính", "numerator": "Tử số", "denominator": "Mẫu số",
+                     "reported": "Đơn vị tự báo cáo", "target_op": "So với mục tiêu", "target": "Mục tiêu",
+                     "target_source": "Căn cứ mục tiêu", "status": "Đánh giá", "rank": "Hạng", "peers": "Số đơn vị",
+                     "change": "Thay đổi (điểm %)", "findings": "Phát hiện", "reason_vi": "Ghi chú",
                      "unit_name": "Đơn vị", "year": "Năm", "period": "Kỳ", "source": "Tệp nguồn",
                      "lines": "Dòng trong tệp"}
-FINDING_COLUMNS = {"severity_vi": "Mức độ", "message_vi": "Nội dung", "codes": "Mã chỉ tiêu",
+FINDING_COLUMNS = {"ref": "Mã", "severity": "Mức độ", "message_vi": "Nội dung", "codes": "Mã chỉ tiêu",
                    "values": "Giá trị liên quan", "rule": "Quy tắc", "unit": "Đơn vị", "year": "Năm",
                    "source": "Tệp nguồn", "lines": "Dòng trong tệp"}
 
 
-def indicators_sheet(ind: pd.DataFrame, name: str = "Chỉ số", findings: dict[str, str] | None = None) -> Sheet:
-    """The indicators table (``analysis.indicators``): values in % as percentages, counts as numbers."""
+def _is_percent(r: pd.Series) -> str:
+    return "percent" if r.get("uom", "%") == "%" else "decimal"
+
+
+def indicators_sheet(ind: pd.DataFrame, name: str = "Chỉ số", findings: dict[str, str] | None = None,
+                     status_vi: dict[str, str] | None = None) -> Sheet:
+    """The indicators table (``analysis.indicators``, with the assessment's columns when present).
+
+    Values, reported values and targets of % indicators are percentages, counts are numbers;
+    ``status_vi`` translates the status codes; the ``findings`` (or ``doubt``) column's references
+    highlight the row's figures, with ``findings`` (reference -> message) in their comments.
+    """
+    if status_vi and "status" in ind.columns:
+        ind = ind.assign(status=ind["status"].map(lambda s: status_vi.get(s, s)))
     cols = {c: h for c, h in INDICATOR_COLUMNS.items() if c in ind.columns}
-    fmts: dict[str, FormatSpec] = {"value": lambda r: "percent" if r.get("uom", "%") == "%" else "decimal",
-                                   "numerator": "count", "denominator": "count", "year": "integer"}
-    return frame_sheet(ind, name, cols, fmts, doubt="doubt" if "doubt" in ind.columns else None, findings=findings)
+    fmts: dict[str, FormatSpec] = {"value": _is_percent, "reported": _is_percent, "target": _is_percent,
+                                   "numerator": "count", "denominator": "count", "change": "decimal",
+                                   "rank": "integer", "peers": "integer", "year": "integer"}
+    doubt = next((c for c in ("doubt", "findings") if c in ind.columns), None)
+    return frame_sheet(ind, name, cols, fmts, doubt=doubt, findings=findings)
 
 
 def findings_sheet(findings: pd.DataFrame, name: str = "Kiểm tra số liệu") -> Sheet:
     """The findings table (``analysis.checks.validate``), severities in Vietnamese."""
     from cchc_tools.vocabulary import SEVERITY_VI
 
-    df = findings.assign(severity_vi=findings["severity"].map(lambda s: SEVERITY_VI.get(s, s)))
+    df = findings.assign(severity=findings["severity"].map(lambda s: SEVERITY_VI.get(s, s)))
     cols = {c: h for c, h in FINDING_COLUMNS.items() if c in df.columns}
     return frame_sheet(df, name, cols, {"year": "integer"})
+
+
+def finding_messages(findings: pd.DataFrame) -> dict[str, str]:
+    """``{reference: message}`` of a findings table with a ``ref`` column, for the comments of flagged cells."""
+    if "ref" not in findings.columns:
+        return {}
+    return dict(zip(findings["ref"].astype(str), findings["message_vi"].astype(str), strict=True))
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
