@@ -472,3 +472,19 @@ def test_bundled_appendix_reader_page_is_small(tmp_path):
     assert "99,87%" in html and "Vĩnh Châu" in html and "<script" not in html and "jp-OutputArea" not in html
     assert "NBVAL_CHECK_OUTPUT" not in html and "UnitBriefing" not in html
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) >= 1
+
+
+def test_formats_option_and_document_formats(tmp_path):
+    from cchc_tools.errors import CchcError
+    from cchc_tools.reporting.export import document_sheets, parse_formats, write_document_formats
+
+    assert parse_formats("xlsx, PDF,html") == ["html", "pdf", "xlsx"] and parse_formats(["docx"]) == ["docx"]
+    with pytest.raises(CchcError, match="'odt'"):
+        parse_formats("html,odt")
+    doc = make_document()
+    sheets = document_sheets(doc)
+    assert [s.name for s in sheets] == ["Bảng 1. Hồ sơ TTHC", "So sánh", "Chất lượng số liệu"]
+    written = write_document_formats(doc, tmp_path, "briefing", "html,docx,xlsx", settings=NO_SETTINGS)
+    assert [p.name for p in written] == ["briefing.docx", "briefing.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["briefing.docx", "briefing.xlsx"]
+    assert write_document_formats(doc, tmp_path / "none", "briefing", "html,pdf") == []

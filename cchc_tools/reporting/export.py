@@ -17,7 +17,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from cchc_tools.reporting.document import Document
+from cchc_tools.errors import CchcError
+from cchc_tools.reporting.document import Document, Table
 from cchc_tools.reporting.html import environment, render, render_block, stylesheet
 from cchc_tools.vocabulary import SYNTHETIC_BANNER, SYNTHETIC_NOTE
 
@@ -29,6 +30,16 @@ _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECAS
 _REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
 _ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
 _PERIOD_ORDER = {"annual": 0, "9-month": 1, "6-month": 2, "Q4": 3, "Q3": 4, "Q2": 5, "Q1": 6}
+
+
+def parse_formats(text: str | Iterable[str]) -> list[str]:
+    """``"html,docx,pdf,xlsx"`` (any order, spaces allowed) in the kit's order; an unknown name is an error."""
+    names = [t.strip().lower().lstrip(".") for t in (text.split(",") if isinstance(text, str) else text)]
+    names = [n for n in names if n]
+    bad = [n for n in names if n not in FORMATS]
+    if bad:
+        raise CchcError(f"unknown format(s) {', '.join(map(repr, bad))}; choose among {','.join(FORMATS)}")
+    return [f for f in FORMATS if f in names]
 
 
 def _css_string(text: str) -> Markup:
@@ -145,3 +156,37 @@ def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, st
                   not_briefed=list(not_briefed), synthetic=synthetic, banner=SYNTHETIC_BANNER,
                   banner_note=SYNTHETIC_NOTE, produced_text=date_text(produced), order=FORMATS)
     return page_html(body, "Báo cáo tóm tắt cải cách hành chính", produced, synthetic)
+
+
+def document_sheets(document: Document) -> list:
+    """Every table of a document as a workbook sheet, named by its caption or the heading above it."""
+    from cchc_tools.reporting.word import reading_order
+    from cchc_tools.reporting.workbook import table_sheet
+
+    sheets, heading = [], document.title
+    for b in reading_order(document.blocks):
+        if b.kind == "heading":
+            heading = b.text
+        elif isinstance(b, Table) and b.rows:
+            sheets.append(table_sheet(b, b.caption or heading))
+    return sheets
+
+
+def write_document_formats(document: Document, out_dir: str | Path, stem: str, formats: str | Iterable[str],
+                           sheets: Iterable | None = None, settings=None, produced: date | None = None) -> list[Path]:
+    """The Word and Excel files of a document (``stem.docx``, ``stem.xlsx``) that ``formats`` asks for.
+
+    ``sheets`` (``workbook.Sheet``; default: the document's tables) fill the workbook. The HTML and
+    the PDF are made from the executed notebook by the runner (``notebook_to_html``, ``pdf.print_pdf``).
+    """
+    from cchc_tools.reporting.word import write_docx
+    from cchc_tools.reporting.workbook import write_workbook
+
+    wanted, out, written = parse_formats(formats), Path(out_dir), []
+    if "docx" in wanted:
+        written.append(write_docx(document, out / f"{stem}.docx", settings, produced))
+    if "xlsx" in wanted:
+        sheets = list(sheets) if sheets is not None else document_sheets(document)
+        if sheets:
+            written.append(write_workbook(sheets, out / f"{stem}.xlsx", document.title))
+    return written

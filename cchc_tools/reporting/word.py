@@ -386,17 +386,17 @@ def _start_section(doc, landscape: bool):
     return section
 
 
-def _blocks(blocks) -> list[Block]:
+def reading_order(blocks) -> list[Block]:
     """The blocks in reading order, groups opened at every depth, absent ones (None) left out."""
     out: list[Block] = []
     for b in blocks:
         if b is not None:
-            out.extend(_blocks(b.blocks) if b.kind == "group" else [b])
+            out.extend(reading_order(b.blocks) if b.kind == "group" else [b])
     return out
 
 
 def _banner_text(document: Document) -> str:
-    for b in _blocks(document.blocks):
+    for b in reading_order(document.blocks):
         if b.kind == "banner":
             return b.text
     return SYNTHETIC_BANNER if document.synthetic else ""
@@ -421,7 +421,7 @@ def build_docx(document: Document, settings: Settings | None = None, produced: d
     props = doc.core_properties
     props.title, props.language, props.author = document.title, "vi-VN", settings.issuing_body or "cchc-kit"
 
-    blocks = _blocks(document.blocks)
+    blocks = reading_order(document.blocks)
     titles = [i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1]
     if titles:  # the title first (a banner before it is on every page already), then what it names
         _block(doc, blocks.pop(titles[0]), _text_width(section))
