@@ -488,3 +488,15 @@ def test_formats_option_and_document_formats(tmp_path):
     assert [p.name for p in written] == ["briefing.docx", "briefing.xlsx"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["briefing.docx", "briefing.xlsx"]
     assert write_document_formats(doc, tmp_path / "none", "briefing", "html,pdf") == []
+
+
+def test_tall_figure_fits_its_page(tmp_path):
+    fig, ax = plt.subplots(figsize=(8, 7))
+    ax.barh([f"Đơn vị {i}" for i in range(14)], range(14))
+    doc = Document("So sánh", [Heading("So sánh", 1), finish(fig, "Xếp hạng", "Phụ lục CCHC")], landscape=True)
+    d = build_docx(doc, NO_SETTINGS, PRODUCED)
+    s = d.sections[0]
+    shape = d.inline_shapes[0]
+    assert shape.height < s.page_height - s.top_margin - s.bottom_margin
+    assert shape.width < s.page_width - s.left_margin - s.right_margin
+    assert abs(shape.width / shape.height - 8 / 7) < 0.01

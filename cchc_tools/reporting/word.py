@@ -23,6 +23,7 @@ from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.image.image import Image as DocxImage
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
@@ -35,6 +36,8 @@ from cchc_tools.vocabulary import SYNTHETIC_BANNER
 FONT = "Times New Roman"
 BODY_PT = 13
 TABLE_PT = 12
+WIDE_TABLE_PT = 10.5  # tables of WIDE_COLUMNS columns or more
+WIDE_COLUMNS = 9
 NOTE_PT = 11
 RED = RGBColor(0xB0, 0x00, 0x20)
 # Nghị định 30/2020, Phụ lục I: A4; top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm.
@@ -244,22 +247,22 @@ def _row_flags(row, header: bool = False) -> None:
         tr_pr.append(OxmlElement("w:tblHeader"))
 
 
-def _widths(texts: list[list[str]], total: int) -> list[int]:
-    """Column widths summing to ``total`` (EMU): no word (and no number) is ever broken; the rest of the
-    width goes to the columns with the longest texts."""
-    ncols = max(len(r) for r in texts)
-    char, pad = Mm(2.4), Mm(4.5)  # a wide 12 pt Times New Roman character; cell padding and border
+def _widths(headers: list[str], body: list[list[str]], total: int, size: float = TABLE_PT) -> list[int]:
+    """Column widths summing to ``total`` (EMU). No word and no number is broken (a header wraps between
+    its words); the rest of the width goes to the columns whose body texts are longest."""
+    char, pad = Mm(2.4 * size / TABLE_PT), Mm(4.5)  # a wide Times New Roman character; cell padding and border
 
     def need(text: str, whole: bool) -> int:
         longest = len(text) if whole else max((len(w) for w in text.split()), default=0)
         return int(max(longest, 3) * char + pad)
 
-    cols = [[r[i] for r in texts if i < len(r)] for i in range(ncols)]
+    cols = [[r[i] for r in body if i < len(r)] for i in range(len(headers))]
     # a single long token (a file path, a rule name) may wrap rather than squeeze every other column
-    least = [min(max(need(t, _NUMBERLIKE.fullmatch(t) is not None) for t in col), int(total * 0.3)) for col in cols]
+    least = [min(max([need(h, False)] + [need(t, _NUMBERLIKE.fullmatch(t) is not None) for t in col]),
+                 int(total * 0.3)) for h, col in zip(headers, cols, strict=True)]
     if sum(least) > total:
         least = [int(m * total / sum(least)) for m in least]
-    wanted = [max(max(need(t, True) for t in col), m) for col, m in zip(cols, least, strict=True)]
+    wanted = [max(max((need(t, True) for t in col), default=0), m) for col, m in zip(cols, least, strict=True)]
     if sum(wanted) <= total:
         return [int(w * total / sum(wanted)) for w in wanted]
     spare = max(total - sum(least), 0)
@@ -304,16 +307,17 @@ def _table(doc, block: Table, width) -> None:
         cap.add_run(block.caption).bold = True
         cap.paragraph_format.keep_with_next = True
         cap.paragraph_format.space_after = Pt(3)
-    texts = [block.headers] + [[c.text + (f"[{c.doubt}]" if c.doubt else "") for c in r] for r in block.rows]
-    table = _grid(doc, 1 + len(block.rows), _widths(texts, width))
+    size = TABLE_PT if len(block.headers) < WIDE_COLUMNS else WIDE_TABLE_PT
+    body = [[c.text + (f"[{c.doubt}]" if c.doubt else "") for c in r] for r in block.rows]
+    table = _grid(doc, 1 + len(block.rows), _widths(block.headers, body, width, size))
     _row_flags(table.rows[0], header=True)
     for cell, h in zip(table.rows[0].cells, block.headers, strict=True):
-        _cell_text(cell, h, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)
+        _cell_text(cell, h, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=size)
         _shade(cell, HEADER_FILL)
     for row, cells in zip(table.rows[1:], block.rows, strict=True):
         _row_flags(row)
         for cell, c in zip(row.cells, cells, strict=True):
-            _cell_text(cell, c.text, align=WD_ALIGN_PARAGRAPH.RIGHT if c.numeric else None, doubt=c.doubt)
+            _cell_text(cell, c.text, align=WD_ALIGN_PARAGRAPH.RIGHT if c.numeric else None, doubt=c.doubt, size=size)
     for cell in table.rows[-1].cells:  # the notes stay on the page of the table's last row
         cell.paragraphs[0].paragraph_format.keep_with_next = bool(block.notes)
     for n in block.notes:
@@ -340,7 +344,14 @@ def _cards(doc, cards, width) -> None:
 
 
 def _figure(doc, fig, width) -> None:
-    doc.add_picture(io.BytesIO(fig.png()), width=width)
+    """The chart at full text width, or narrower when that would make it taller than the page allows."""
+    png = fig.png()
+    image = DocxImage.from_blob(png)
+    section = doc.sections[-1]
+    room = section.page_height - section.top_margin - section.bottom_margin - Mm(30)  # header, source line
+    if width * image.px_height / image.px_width > room:
+        width = int(room * image.px_width / image.px_height)
+    doc.add_picture(io.BytesIO(png), width=width)
     pic_par = doc.paragraphs[-1]
     pic_par.alignment = WD_ALIGN_PARAGRAPH.CENTER
     pic_par.paragraph_format.keep_with_next = True
