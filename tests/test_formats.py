@@ -500,3 +500,30 @@ def test_tall_figure_fits_its_page(tmp_path):
     assert shape.height < s.page_height - s.top_margin - s.bottom_margin
     assert shape.width < s.page_width - s.left_margin - s.right_margin
     assert abs(shape.width / shape.height - 8 / 7) < 0.01
+
+
+TBL_PR = ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW", "jc",
+          "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook"]
+TC_PR = ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection",
+         "tcFitText", "vAlign", "hideMark"]
+R_PR = ["rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline", "shadow",
+        "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w", "kern",
+        "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em",
+        "lang", "eastAsianLayout", "specVanish", "oMath"]
+
+
+def _in_schema_order(el, order: list[str]) -> bool:
+    names = [c.tag.split("}")[1] for c in el]
+    known = [order.index(n) for n in names if n in order]
+    return known == sorted(known) and all(n in order for n in names)
+
+
+def test_docx_elements_in_schema_order(docx_path):
+    """Word refuses files whose property elements are out of the schema's order (LibreOffice does not)."""
+    d = open_docx(str(docx_path))
+    assert all(_in_schema_order(t._tbl.tblPr, TBL_PR) for t in d.tables)
+    tcs = [c._tc.tcPr for t in d.tables for r in t.rows for c in r.cells if c._tc.tcPr is not None]
+    assert tcs and all(_in_schema_order(tc, TC_PR) for tc in tcs)
+    rprs = [s.element.rPr for s in d.styles if getattr(s.element, "rPr", None) is not None]
+    rprs += d.element.body.xpath(".//w:rPr") + d.sections[0].header._element.xpath(".//w:rPr")
+    assert len(rprs) > 50 and all(_in_schema_order(r, R_PR) for r in rprs)

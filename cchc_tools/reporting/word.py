@@ -44,6 +44,9 @@ RED = RGBColor(0xB0, 0x00, 0x20)
 PAGE = {"width": 210, "height": 297, "top": 20, "bottom": 20, "left": 30, "right": 15, "header": 10}
 HEADING_PT = {1: 14, 2: 13, 3: 13, 4: 13}
 HEADER_FILL = "E7ECF2"
+# what follows w:szCs in a run's properties (ECMA-376 CT_RPr); w:sz comes just before w:szCs
+_AFTER_SZ = ("w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl",
+             "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
 _NUMBERLIKE = re.compile(r"[\d.,%/+\-–—\s]*\d[\d.,%/+\-–—\s]*(\[[^\]]*\])?")
 
 
@@ -53,9 +56,9 @@ def _set_fonts(rpr_owner, size: float | None = None) -> None:
     """Times New Roman for every script of a style or run (ascii, hAnsi, eastAsia, cs), no theme fonts."""
     rpr = rpr_owner.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
+    if fonts is None:  # second in the schema's order, after a character style
         fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+        rpr.insert(1 if rpr.find(qn("w:rStyle")) is not None else 0, fonts)
     for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
         fonts.attrib.pop(qn(f"w:{attr}"), None)
     for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
@@ -65,7 +68,7 @@ def _set_fonts(rpr_owner, size: float | None = None) -> None:
             el = rpr.find(qn(tag))
             if el is None:
                 el = OxmlElement(tag)
-                rpr.append(el)
+                rpr.insert_element_before(el, *_AFTER_SZ[tag != "w:sz":])
             el.set(qn("w:val"), str(int(size * 2)))
 
 
@@ -79,7 +82,7 @@ def _style_document(doc) -> None:
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
-        rpr.append(lang)
+        rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
     for attr in ("val", "eastAsia", "bidi"):
         lang.set(qn(f"w:{attr}"), "vi-VN")
     pf = normal.paragraph_format
@@ -228,7 +231,11 @@ def _borders(table, size: int = 4, color: str = "808080") -> None:
         el.set(qn("w:sz"), str(size))
         el.set(qn("w:color"), color)
         borders.append(el)
-    tbl_pr.append(borders)
+    old = tbl_pr.find(qn("w:tblBorders"))
+    if old is not None:
+        tbl_pr.remove(old)
+    tbl_pr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+                                 "w:tblDescription", "w:tblPrChange")
 
 
 def _shade(cell, fill: str) -> None:
@@ -236,7 +243,9 @@ def _shade(cell, fill: str) -> None:
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shd)
+    cell._tc.get_or_add_tcPr().insert_element_before(shd, "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText",
+                                                     "w:vAlign", "w:hideMark", "w:headers", "w:cellIns",
+                                                     "w:cellDel", "w:cellMerge", "w:tcPrChange")
 
 
 def _row_flags(row, header: bool = False) -> None:
