@@ -19,7 +19,7 @@ from pathlib import Path
 from cchc_tools.atomic import atomic_path
 from cchc_tools.errors import CchcError
 
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "msedge")
 DEFAULT_TIMEOUT = 120
 
 
@@ -81,7 +81,10 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = DEFA
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    """End the browser's process group (only the processes this call started)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    """End the browser's process group (only the processes this call started; on Windows, the browser)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        elif proc.poll() is None:
+            proc.kill()
     proc.wait()
