@@ -337,7 +337,11 @@ def _table(doc, block: Table, width) -> None:
 
 def _cards(doc, cards, width) -> None:
     """Headline figures as a compact two-column table: the figure, then what it is and where it comes from."""
-    table = _grid(doc, len(cards), [int(width * 0.25), width - int(width * 0.25)])
+    if not cards:
+        return
+    longest = max(len(c.value) + (len(c.doubt) + 2 if c.doubt else 0) for c in cards)
+    first = min(max(int(longest * Mm(2.6) + Mm(4.5)), int(width * 0.2)), int(width * 0.35))
+    table = _grid(doc, len(cards), [first, width - first])
     for row, c in zip(table.rows, cards, strict=True):
         _row_flags(row)
         _cell_text(row.cells[0], c.value, align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True, size=BODY_PT, doubt=c.doubt)
