@@ -319,6 +319,19 @@ def test_workbook_numbers_formats_header_filters_and_doubts(tmp_path):
     assert t.column_dimensions["A"].width > t.column_dimensions["B"].width
 
 
+def test_numpy_numbers_and_long_sheet_names(tmp_path):
+    import numpy as np
+    import openpyxl
+
+    table = Table(["Đơn vị", "Lỗi", "Tỷ lệ"], [[Cell("A"), Cell("1", np.int64(1), "count"),
+                                                 Cell("99,87%", np.float64(99.87), "percent")]])
+    sheet = table_sheet(table, "Chất lượng số liệu và nội dung đề nghị giải trình")
+    path = write_workbook([sheet], tmp_path / "a.xlsx")
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    assert ws.title == "Chất lượng số liệu và nội dung"
+    assert ws["B2"].value == 1 and ws["B2"].data_type == "n" and ws["C2"].value == pytest.approx(0.9987)
+
+
 def test_frame_sheet_columns_and_formats():
     import pandas as pd
 

@@ -159,7 +159,7 @@ def finding_messages(findings: pd.DataFrame) -> dict[str, str]:
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
-    base = _BAD_SHEET_CHARS.sub("-", name).strip("'")[:31] or "Sheet"
+    base = _BAD_SHEET_CHARS.sub("-", " ".join(name.split())).strip("'")[:31].strip() or "Sheet"
     out, n = base, 2
     while out.lower() in taken:
         suffix = f" ({n})"
@@ -170,8 +170,9 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 
 def _shown(c: XCell) -> str:
     """Roughly what the cell shows, for column widths."""
-    if isinstance(c.value, int | float) and c.fmt != "text":
-        return f"{c.value:,.2f}%" if c.fmt == "percent" else f"{c.value:,.2f}"
+    num = _number(c.value) if c.fmt != "text" else None
+    if num is not None:
+        return f"{num:,.2f}%" if c.fmt == "percent" else f"{num:,.2f}"
     return "" if c.value is None else str(c.value)
 
 
@@ -191,8 +192,10 @@ def _fill_sheet(ws, sheet: Sheet) -> None:
     for i, row in enumerate(sheet.rows, start=2):
         for j, c in enumerate(row, start=1):
             cell = ws.cell(row=i, column=j)
-            if c.fmt != "text" and isinstance(c.value, int | float):
-                cell.value = c.value / 100 if c.fmt == "percent" else c.value
+            num = _number(c.value) if c.fmt != "text" and not isinstance(c.value, str) else None
+            if num is not None:  # numpy numbers too; a whole number stays whole
+                num = int(num) if num.is_integer() and c.fmt in ("integer", "count") else num
+                cell.value = num / 100 if c.fmt == "percent" else num
                 cell.number_format = FORMATS.get(c.fmt, "General")
             else:
                 cell.value = "" if c.value is None else str(c.value)
