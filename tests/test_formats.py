@@ -373,6 +373,11 @@ def test_notebook_page_is_vietnamese_small_and_printable():
     assert "99,87%" in html and "Vĩnh Châu" in html
 
 
+def test_landscape_page():
+    assert "@page{size:A4 landscape;" in document_html(make_document(landscape=True), PRODUCED)
+    assert "@page{size:A4;" in document_html(make_document(), PRODUCED)
+
+
 def test_page_escapes_the_title():
     html = page_html("<p>x</p>", "Báo cáo <b>&", PRODUCED)
     assert "<title>Báo cáo &lt;b&gt;&amp;</title>" in html and "<p>x</p>" in html

@@ -52,25 +52,27 @@ def date_text(d: date) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
 
-def page_css(produced: date, synthetic: bool) -> str:
+def page_css(produced: date, synthetic: bool, landscape: bool = False) -> str:
     """The kit's block styles and the page styles (screen and print), for one page."""
     page = environment().get_template("page.css").render(
         produced_label=_css_string(f"Ngày lập: {date_text(produced)}"),
-        banner_label=_css_string(SYNTHETIC_BANNER), synthetic=synthetic)
+        banner_label=_css_string(SYNTHETIC_BANNER), synthetic=synthetic, landscape=landscape)
     return stylesheet() + "\n" + page
 
 
-def page_html(body: str, title: str, produced: date | None = None, synthetic: bool = False) -> str:
-    """A whole page around ``body`` (HTML the kit made): lang vi, ``title`` in the tab, print styles."""
+def page_html(body: str, title: str, produced: date | None = None, synthetic: bool = False,
+              landscape: bool = False) -> str:
+    """A whole page around ``body`` (HTML the kit made): lang vi, ``title`` in the tab, print styles
+    (A4, portrait or ``landscape``)."""
     produced = produced or date.today()
     return render("page.html.j2", body=Markup(body), title=title, produced=produced, synthetic=synthetic,
-                  css=Markup(page_css(produced, synthetic)))
+                  css=Markup(page_css(produced, synthetic, landscape)))
 
 
 def document_html(document: Document, produced: date | None = None) -> str:
     """A Document as a whole page (the same blocks the notebook shows)."""
     body = "".join(render_block(b) for b in document.blocks if b is not None and b.kind != "style")
-    return page_html(body, document.title, produced, document.synthetic)
+    return page_html(body, document.title, produced, document.synthetic, document.landscape)
 
 
 def _reader_body(nb) -> str:
@@ -86,17 +88,18 @@ def _reader_body(nb) -> str:
     return re.sub(r"<style>\s*" + re.escape(stylesheet().strip()) + r"\s*</style>", "", body)
 
 
-def notebook_to_html(nb_path, title: str, produced: date | None = None) -> str:
+def notebook_to_html(nb_path, title: str, produced: date | None = None, landscape: bool = False) -> str:
     """Reader's HTML of an executed notebook (a path or a notebook node): one self-contained page.
 
     ``title`` is the tab title (the unit's full name); ``produced`` (default today) is printed at the
-    foot of every printed page. A page whose cells show the synthetic-data banner prints it on every page.
+    foot of every printed page; ``landscape`` prints on landscape A4 (the comparison). A page whose cells
+    show the synthetic-data banner prints it on every page.
     """
     import nbformat
 
     nb = nb_path if isinstance(nb_path, nbformat.NotebookNode) else nbformat.read(str(nb_path), as_version=4)
     body = _reader_body(nb)
-    return page_html(body, title, produced, synthetic='class="cchc-banner"' in body)
+    return page_html(body, title, produced, 'class="cchc-banner"' in body, landscape)
 
 
 @dataclass
