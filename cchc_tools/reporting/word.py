@@ -404,8 +404,11 @@ def _heading_block(doc, settings: Settings, produced: date, width) -> None:
 
 
 def _start_section(doc, landscape: bool):
+    """A new page in the other orientation, with the page setup (margins, headers) of the one before."""
+    short, long = sorted([doc.sections[-1].page_width, doc.sections[-1].page_height])
     section = doc.add_section(WD_SECTION.NEW_PAGE)
-    _page_setup(section, landscape)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (long, short) if landscape else (short, long)
     section.different_first_page_header_footer = False
     return section
 
