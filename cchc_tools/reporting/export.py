@@ -1,0 +1,195 @@
+"""Pages for readers: an executed notebook as a self-contained HTML page, a document as a page, the index.
+
+The notebook goes through the kit's own nbconvert template (``templates/nbconvert/cchc-reader``,
+based on nbconvert's ``base`` template): only what the cells show, no code, no prompts, no scripts,
+nothing fetched from the internet, cells tagged ``hide-in-html`` left out. JupyterLab's stylesheet
+(about 450 KB) is not carried: the page has the kit's ``style.css`` and ``page.css`` (screen and
+print: A4, NĐ 30/2020 margins, page numbers, the production date, no stranded headings).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from markupsafe import Markup
+
+from cchc_tools.errors import CchcError
+from cchc_tools.reporting.document import Document, Table
+from cchc_tools.reporting.html import environment, render, render_block, stylesheet
+from cchc_tools.vocabulary import SYNTHETIC_BANNER, SYNTHETIC_NOTE
+
+NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
+READER_TEMPLATE = "cchc-reader"
+HIDE_TAG = "hide-in-html"
+FORMATS = ("html", "docx", "pdf", "xlsx")
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
+_REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
+_ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
+_PERIOD_ORDER = {"annual": 0, "9-month": 1, "6-month": 2, "Q4": 3, "Q3": 4, "Q2": 5, "Q1": 6}
+
+
+def parse_formats(text: str | Iterable[str]) -> list[str]:
+    """``"html,docx,pdf,xlsx"`` (any order, spaces allowed) in the kit's order; an unknown name is an error."""
+    names = [t.strip().lower().lstrip(".") for t in (text.split(",") if isinstance(text, str) else text)]
+    names = [n for n in names if n]
+    bad = [n for n in names if n not in FORMATS]
+    if bad:
+        raise CchcError(f"unknown format(s) {', '.join(map(repr, bad))}; choose among {','.join(FORMATS)}")
+    return [f for f in FORMATS if f in names]
+
+
+def _css_string(text: str) -> Markup:
+    """A CSS string literal (for ``content:``), safe inside a <style> element."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ")
+    return Markup(f'"{body}"')
+
+
+def date_text(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def page_css(produced: date, synthetic: bool, landscape: bool = False) -> str:
+    """The kit's block styles and the page styles (screen and print), for one page."""
+    page = environment().get_template("page.css").render(
+        produced_label=_css_string(f"Ngày lập: {date_text(produced)}"),
+        banner_label=_css_string(SYNTHETIC_BANNER), synthetic=synthetic, landscape=landscape)
+    return stylesheet() + "\n" + page
+
+
+def page_html(body: str, title: str, produced: date | None = None, synthetic: bool = False,
+              landscape: bool = False) -> str:
+    """A whole page around ``body`` (HTML the kit made): lang vi, ``title`` in the tab, print styles
+    (A4, portrait or ``landscape``)."""
+    produced = produced or date.today()
+    return render("page.html.j2", body=Markup(body), title=title, produced=produced, synthetic=synthetic,
+                  css=Markup(page_css(produced, synthetic, landscape)))
+
+
+def document_html(document: Document, produced: date | None = None) -> str:
+    """A Document as a whole page (the same blocks the notebook shows)."""
+    body = "".join(render_block(b) for b in document.blocks if b is not None and b.kind != "style")
+    return page_html(body, document.title, produced, document.synthetic, document.landscape)
+
+
+def _reader_body(nb) -> str:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(extra_template_basedirs=[str(NBCONVERT_TEMPLATES)], template_name=READER_TEMPLATE)
+    exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb)
+    body = _ANCHOR.sub("", body)
+    body = _SCRIPT.sub("", body)
+    body = _REMOTE_LINK.sub("", body)
+    # the notebook shows the kit's stylesheet through a Style block; the page has it in its head
+    return re.sub(r"<style>\s*" + re.escape(stylesheet().strip()) + r"\s*</style>", "", body)
+
+
+def notebook_to_html(nb_path, title: str, produced: date | None = None, landscape: bool = False) -> str:
+    """Reader's HTML of an executed notebook (a path or a notebook node): one self-contained page.
+
+    ``title`` is the tab title (the unit's full name); ``produced`` (default today) is printed at the
+    foot of every printed page; ``landscape`` prints on landscape A4 (the comparison). A page whose cells
+    show the synthetic-data banner prints it on every page.
+    """
+    import nbformat
+
+    nb = nb_path if isinstance(nb_path, nbformat.NotebookNode) else nbformat.read(str(nb_path), as_version=4)
+    body = _reader_body(nb)
+    return page_html(body, title, produced, 'class="cchc-banner"' in body, landscape)
+
+
+@dataclass
+class IndexEntry:
+    """One line of the index.
+
+    ``kind`` is ``unit``, ``compare`` or ``trend``; ``name`` is what the reader sees (the unit's full
+    name, "So sánh các đơn vị"); ``year`` and ``period`` (``annual``, ``6-month``, ``Q3``...) group the
+    entries (a trend has no year); ``files`` maps a format (html, docx, pdf, xlsx) to its path relative
+    to the index page, for the files present on disk; ``period_label`` overrides the group's title.
+    """
+
+    kind: str
+    name: str
+    files: dict[str, str] = field(default_factory=dict)
+    slug: str = ""
+    code: str = ""
+    year: int | None = None
+    period: str = "annual"
+    period_label: str = ""
+
+
+def entry_files(out_dir: Path, stem: str, index_dir: Path) -> dict[str, str]:
+    """The formats of ``out_dir/stem.*`` present on disk, as paths relative to ``index_dir``."""
+    found = {}
+    for fmt in FORMATS:
+        p = out_dir / f"{stem}.{fmt}"
+        if p.exists():
+            found[fmt] = p.relative_to(index_dir).as_posix()
+    return found
+
+
+def _group_label(e: IndexEntry) -> str:
+    if e.period_label:
+        return e.period_label
+    from cchc_tools.reporting.narrative import period_phrase
+
+    return period_phrase(e.period, e.year)
+
+
+def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, str]] = (), synthetic: bool = False,
+                 produced: date | None = None, not_briefed: Iterable[tuple[str, str]] = ()) -> str:
+    """The index page: briefings grouped by year (newest first) and period, each unit by its full name
+    with links to every format present; comparisons first in their group; trends last; then the files
+    that failed (``(path, reason)``) and the units not briefed (``(name, reason)``)."""
+    produced = produced or date.today()
+    entries = list(entries)
+    dated = [e for e in entries if e.kind != "trend"]
+    keys = sorted({(e.year or 0, e.period) for e in dated}, key=lambda k: (-k[0], _PERIOD_ORDER.get(k[1], 9), k[1]))
+    groups = []
+    for year, period in keys:
+        mine = [e for e in dated if (e.year or 0, e.period) == (year, period)]
+        mine.sort(key=lambda e: (e.kind != "compare", e.name.casefold()))
+        groups.append({"label": _group_label(mine[0]), "entries": mine})
+    trends = sorted((e for e in entries if e.kind == "trend"), key=lambda e: e.name.casefold())
+    body = render("site_index.html.j2", groups=groups, trends=trends, failures=list(failures),
+                  not_briefed=list(not_briefed), synthetic=synthetic, banner=SYNTHETIC_BANNER,
+                  banner_note=SYNTHETIC_NOTE, produced_text=date_text(produced), order=FORMATS)
+    return page_html(body, "Báo cáo tóm tắt cải cách hành chính", produced, synthetic)
+
+
+def document_sheets(document: Document) -> list:
+    """Every table of a document as a workbook sheet, named by its caption or the heading above it."""
+    from cchc_tools.reporting.word import reading_order
+    from cchc_tools.reporting.workbook import table_sheet
+
+    sheets, heading = [], document.title
+    for b in reading_order(document.blocks):
+        if b.kind == "heading":
+            heading = b.text
+        elif isinstance(b, Table) and b.rows:
+            sheets.append(table_sheet(b, b.caption or heading))
+    return sheets
+
+
+def write_document_formats(document: Document, out_dir: str | Path, stem: str, formats: str | Iterable[str],
+                           sheets: Iterable | None = None, settings=None, produced: date | None = None) -> list[Path]:
+    """The Word and Excel files of a document (``stem.docx``, ``stem.xlsx``) that ``formats`` asks for.
+
+    ``sheets`` (``workbook.Sheet``; default: the document's tables) fill the workbook. The HTML and
+    the PDF are made from the executed notebook by the runner (``notebook_to_html``, ``pdf.print_pdf``).
+    """
+    from cchc_tools.reporting.word import write_docx
+    from cchc_tools.reporting.workbook import write_workbook
+
+    wanted, out, written = parse_formats(formats), Path(out_dir), []
+    if "docx" in wanted:
+        written.append(write_docx(document, out / f"{stem}.docx", settings, produced))
+    if "xlsx" in wanted:
+        sheets = list(sheets) if sheets is not None else document_sheets(document)
+        if sheets:
+            written.append(write_workbook(sheets, out / f"{stem}.xlsx", document.title))
+    return written

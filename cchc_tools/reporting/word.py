@@ -1,0 +1,517 @@
+"""Word (.docx) rendering of a document, laid out as Nghị định 30/2020/NĐ-CP asks.
+
+Built from the document blocks (never converted from the HTML) with python-docx: A4, margins
+20/20/30/15 mm (top/bottom/left/right), Times New Roman 13 pt body (also for East Asian and
+complex scripts, so Vietnamese never falls back to another font), Word heading styles (the
+navigation pane and a table of contents work), page numbers centred in the top margin from
+page 2, every table a real Word table whose header row repeats, figures at full text width with
+their source line, and the synthetic-data banner in the header of every page.
+
+A province's own template (``cchc.toml``: ``[document] word_template``) gives the styles, the
+letterhead and the page setup; the briefing is appended after the template's body.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from datetime import date
+from pathlib import Path
+
+from docx import Document as new_docx
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.image.image import Image as DocxImage
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor, Twips
+
+from cchc_tools.atomic import write_with
+from cchc_tools.reporting.document import Block, Document, Span, Table
+from cchc_tools.settings import Settings, load_settings
+from cchc_tools.vocabulary import SYNTHETIC_BANNER
+
+FONT = "Times New Roman"
+BODY_PT = 13
+TABLE_PT = 12
+WIDE_TABLE_PT = 10.5  # tables of WIDE_COLUMNS columns or more
+WIDE_COLUMNS = 9
+NOTE_PT = 11
+RED = RGBColor(0xB0, 0x00, 0x20)
+# Nghị định 30/2020, Phụ lục I: A4; top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm.
+PAGE = {"width": 210, "height": 297, "top": 20, "bottom": 20, "left": 30, "right": 15, "header": 10}
+HEADING_PT = {1: 14, 2: 13, 3: 13, 4: 13}
+HEADER_FILL = "E7ECF2"
+# what follows w:szCs in a run's properties (ECMA-376 CT_RPr); w:sz comes just before w:szCs
+_AFTER_SZ = ("w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl",
+             "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+_NUMBERLIKE = re.compile(r"[\d.,%/+\-–—\s]*\d[\d.,%/+\-–—\s]*(\[[^\]]*\])?")
+
+
+# -- styles and page ----------------------------------------------------------------------------
+
+def _set_fonts(rpr_owner, size: float | None = None) -> None:
+    """Times New Roman for every script of a style or run (ascii, hAnsi, eastAsia, cs), no theme fonts."""
+    rpr = rpr_owner.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:  # second in the schema's order, after a character style
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(1 if rpr.find(qn("w:rStyle")) is not None else 0, fonts)
+    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        fonts.attrib.pop(qn(f"w:{attr}"), None)
+    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
+        fonts.set(qn(f"w:{attr}"), FONT)
+    if size:
+        for tag in ("w:sz", "w:szCs"):
+            el = rpr.find(qn(tag))
+            if el is None:
+                el = OxmlElement(tag)
+                rpr.insert_element_before(el, *_AFTER_SZ[tag != "w:sz":])
+            el.set(qn("w:val"), str(int(size * 2)))
+
+
+def _style_document(doc) -> None:
+    """Normal: TNR 13 pt, Vietnamese, 6 pt after, single spacing; headings black TNR, kept with the next line."""
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(BODY_PT)
+    _set_fonts(normal.element, BODY_PT)
+    rpr = normal.element.get_or_add_rPr()
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    for attr in ("val", "eastAsia", "bidi"):
+        lang.set(qn(f"w:{attr}"), "vi-VN")
+    pf = normal.paragraph_format
+    pf.space_after = Pt(6)
+    pf.space_before = Pt(0)
+    pf.line_spacing = 1.0
+    for level, size in HEADING_PT.items():
+        name = f"Heading {level}"
+        if name not in [s.name for s in doc.styles]:
+            continue
+        st = doc.styles[name]
+        st.font.name = FONT
+        st.font.size = Pt(size)
+        st.font.bold = True
+        st.font.italic = level >= 3
+        st.font.color.rgb = RGBColor(0, 0, 0)
+        _set_fonts(st.element, size)
+        st.paragraph_format.keep_with_next = True
+        st.paragraph_format.space_before = Pt(12 if level <= 2 else 6)
+        st.paragraph_format.space_after = Pt(6)
+        if level == 1:
+            st.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            st.font.all_caps = True
+
+
+def _mm(mm: float) -> Twips:
+    """Millimetres as whole twips (Word's unit for page setup), never below the millimetres asked."""
+    return Twips(math.ceil(mm * 1440 / 25.4))
+
+
+def _page_setup(section, landscape: bool) -> None:
+    w, h = _mm(PAGE["width"]), _mm(PAGE["height"])
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (h, w) if landscape else (w, h)
+    section.top_margin, section.bottom_margin = _mm(PAGE["top"]), _mm(PAGE["bottom"])
+    section.left_margin, section.right_margin = _mm(PAGE["left"]), _mm(PAGE["right"])
+    section.header_distance = section.footer_distance = _mm(PAGE["header"])
+
+
+def _text_width(section):
+    return section.page_width - section.left_margin - section.right_margin
+
+
+def _add_field(paragraph, instruction: str) -> None:
+    """A Word field (``PAGE``) as begin/instr/separate/result/end runs; Word fills in the result."""
+    def run_with(tag: str, **attrs):
+        run = paragraph.add_run()
+        el = OxmlElement(tag)
+        for k, v in attrs.items():
+            el.set(qn(k), v)
+        if tag == "w:instrText":
+            el.text = instruction
+        run._r.append(el)
+        _set_fonts(run._r, BODY_PT)
+        return run
+
+    run_with("w:fldChar", **{"w:fldCharType": "begin"})
+    run_with("w:instrText", **{"xml:space": "preserve"})
+    run_with("w:fldChar", **{"w:fldCharType": "separate"})
+    paragraph.add_run("1")
+    run_with("w:fldChar", **{"w:fldCharType": "end"})
+
+
+def _banner_paragraph(paragraph, text: str) -> None:
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run("⚠ " + text)
+    run.bold = True
+    run.font.size = Pt(NOTE_PT)
+    run.font.color.rgb = RED
+
+
+def _headers(section, banner: str) -> None:
+    """Page number centred in the top margin from page 2 (none on page 1); the banner on every page."""
+    section.different_first_page_header_footer = True
+    header = section.header
+    header.is_linked_to_previous = False
+    p = header.paragraphs[0]
+    p.text = ""
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _add_field(p, "PAGE")
+    first = section.first_page_header
+    first.is_linked_to_previous = False
+    if banner:
+        _banner_paragraph(header.add_paragraph(), banner)
+        _banner_paragraph(first.paragraphs[0], banner)
+
+
+# -- text -----------------------------------------------------------------------------------------
+
+def _doubt_mark(paragraph, doubt: str, size: float | None = None) -> None:
+    run = paragraph.add_run(f"[{doubt}]")
+    run.font.superscript = True
+    run.font.color.rgb = RED
+    if size:
+        run.font.size = Pt(size)
+
+
+def _spans(paragraph, spans: list[Span], size: float | None = None) -> None:
+    for s in spans:
+        run = paragraph.add_run(s.text)
+        run.bold = s.strong or None
+        if size:
+            run.font.size = Pt(size)
+        if s.doubt:
+            _doubt_mark(paragraph, s.doubt, size)
+
+
+def _note(doc_or_cell, text: str):
+    p = doc_or_cell.add_paragraph()
+    run = p.add_run(text)
+    run.italic = True
+    run.font.size = Pt(NOTE_PT)
+    p.paragraph_format.space_after = Pt(3)
+    return p
+
+
+def _body_paragraph(p, lead: bool = False) -> None:
+    pf = p.paragraph_format
+    pf.first_line_indent = Mm(10)
+    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    if lead:
+        pf.space_after = Pt(9)
+
+
+def _list_item(doc, spans: list[Span]) -> None:
+    try:
+        p = doc.add_paragraph(style="List Bullet")
+    except KeyError:  # a province template without the built-in list style
+        p = doc.add_paragraph()
+        p.paragraph_format.left_indent = Mm(10)
+        p.paragraph_format.first_line_indent = Mm(-5)
+        p.add_run("– ")
+    p.paragraph_format.space_after = Pt(3)
+    _spans(p, spans)
+
+
+# -- tables ---------------------------------------------------------------------------------------
+
+def _borders(table, size: int = 4, color: str = "808080") -> None:
+    """Single-line borders on every edge, whatever table styles the template has."""
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), str(size))
+        el.set(qn("w:color"), color)
+        borders.append(el)
+    old = tbl_pr.find(qn("w:tblBorders"))
+    if old is not None:
+        tbl_pr.remove(old)
+    tbl_pr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+                                 "w:tblDescription", "w:tblPrChange")
+
+
+def _shade(cell, fill: str) -> None:
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().insert_element_before(shd, "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText",
+                                                     "w:vAlign", "w:hideMark", "w:headers", "w:cellIns",
+                                                     "w:cellDel", "w:cellMerge", "w:tcPrChange")
+
+
+def _row_flags(row, header: bool = False) -> None:
+    """Rows never split across pages; the header row repeats on every page."""
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+    if header:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _widths(headers: list[str], body: list[list[str]], total: int, size: float = TABLE_PT) -> list[int]:
+    """Column widths summing to ``total`` (EMU). No word and no number is broken (a header wraps between
+    its words); the rest of the width goes to the columns whose body texts are longest."""
+    char, pad = Mm(2.4 * size / TABLE_PT), Mm(4.5)  # a wide Times New Roman character; cell padding and border
+
+    def need(text: str, whole: bool) -> int:
+        longest = len(text) if whole else max((len(w) for w in text.split()), default=0)
+        return int(max(longest, 3) * char + pad)
+
+    cols = [[r[i] for r in body if i < len(r)] for i in range(len(headers))]
+    # a single long token (a file path, a rule name) may wrap rather than squeeze every other column
+    least = [min(max([need(h, False)] + [need(t, _NUMBERLIKE.fullmatch(t) is not None) for t in col]),
+                 int(total * 0.3)) for h, col in zip(headers, cols, strict=True)]
+    if sum(least) > total:
+        least = [int(m * total / sum(least)) for m in least]
+    wanted = [max(max((need(t, True) for t in col), default=0), m) for col, m in zip(cols, least, strict=True)]
+    if sum(wanted) <= total:
+        return [int(w * total / sum(wanted)) for w in wanted]
+    spare = max(total - sum(least), 0)
+    extra = [w - m for w, m in zip(wanted, least, strict=True)]
+    return [m + int(spare * e / max(sum(extra), 1)) for m, e in zip(least, extra, strict=True)]
+
+
+def _cell_text(cell, text: str, *, align=None, bold: bool = False, size: float = TABLE_PT, doubt: str = "") -> None:
+    p = cell.paragraphs[0]
+    p.paragraph_format.space_after = Pt(0)
+    p.paragraph_format.first_line_indent = None
+    if align is not None:
+        p.alignment = align
+    run = p.add_run(text)
+    run.bold = bold or None
+    run.font.size = Pt(size)
+    if doubt:
+        _doubt_mark(p, doubt, size)
+
+
+def _grid(doc, nrows: int, widths: list[int]):
+    table = doc.add_table(rows=nrows, cols=len(widths))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _borders(table)
+    _fix_widths(table, widths)
+    return table
+
+
+def _fix_widths(table, widths: list[int]) -> None:
+    """Column widths in the grid (LibreOffice reads these) and in every cell (Word reads these)."""
+    table.autofit = False
+    for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(int(w / 635)))  # EMU -> twentieths of a point
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths, strict=True):
+            cell.width = w
+
+
+def _table(doc, block: Table, width) -> None:
+    if block.caption:
+        cap = doc.add_paragraph()
+        cap.add_run(block.caption).bold = True
+        cap.paragraph_format.keep_with_next = True
+        cap.paragraph_format.space_after = Pt(3)
+    size = TABLE_PT if len(block.headers) < WIDE_COLUMNS else WIDE_TABLE_PT
+    body = [[c.text + (f"[{c.doubt}]" if c.doubt else "") for c in r] for r in block.rows]
+    table = _grid(doc, 1 + len(block.rows), _widths(block.headers, body, width, size))
+    _row_flags(table.rows[0], header=True)
+    for cell, h in zip(table.rows[0].cells, block.headers, strict=True):
+        _cell_text(cell, h, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=size)
+        _shade(cell, HEADER_FILL)
+    for row, cells in zip(table.rows[1:], block.rows, strict=True):
+        _row_flags(row)
+        for cell, c in zip(row.cells, cells, strict=True):
+            _cell_text(cell, c.text, align=WD_ALIGN_PARAGRAPH.RIGHT if c.numeric else None, doubt=c.doubt, size=size)
+    for cell in table.rows[-1].cells:  # the notes stay on the page of the table's last row
+        cell.paragraphs[0].paragraph_format.keep_with_next = bool(block.notes)
+    for n in block.notes:
+        _note(doc, n)
+    if not block.notes:
+        doc.add_paragraph().paragraph_format.space_after = Pt(0)
+
+
+def _cards(doc, cards, width) -> None:
+    """Headline figures as a compact two-column table: the figure, then what it is and where it comes from."""
+    if not cards:
+        return
+    longest = max(len(c.value) + (len(c.doubt) + 2 if c.doubt else 0) for c in cards)
+    first = min(max(int(longest * Mm(2.6) + Mm(4.5)), int(width * 0.2)), int(width * 0.35))
+    table = _grid(doc, len(cards), [first, width - first])
+    for row, c in zip(table.rows, cards, strict=True):
+        _row_flags(row)
+        _cell_text(row.cells[0], c.value, align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True, size=BODY_PT, doubt=c.doubt)
+        _cell_text(row.cells[1], c.label, bold=True)
+        if c.detail:
+            p = row.cells[1].add_paragraph()
+            p.paragraph_format.space_after = Pt(0)
+            run = p.add_run(c.detail)
+            run.font.size = Pt(NOTE_PT)
+        if c.doubt:
+            _shade(row.cells[0], "FDECEE")
+    doc.add_paragraph().paragraph_format.space_after = Pt(0)
+
+
+def _figure(doc, fig, width) -> None:
+    """The chart at full text width, or narrower when that would make it taller than the page allows."""
+    png = fig.png()
+    image = DocxImage.from_blob(png)
+    section = doc.sections[-1]
+    room = section.page_height - section.top_margin - section.bottom_margin - Mm(30)  # header, source line
+    if width * image.px_height / image.px_width > room:
+        width = int(room * image.px_width / image.px_height)
+    doc.add_picture(io.BytesIO(png), width=width)
+    pic_par = doc.paragraphs[-1]
+    pic_par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    pic_par.paragraph_format.keep_with_next = True
+    pic_par.paragraph_format.first_line_indent = None
+    for doc_pr in pic_par._p.iter(qn("wp:docPr")):
+        doc_pr.set("descr", fig.alt)
+    if fig.source:
+        _note(doc, f"Nguồn: {fig.source}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+# -- the document ---------------------------------------------------------------------------------
+
+def _heading_block(doc, settings: Settings, produced: date, width) -> None:
+    """Issuing body (left) and national motto (right), then place and date, as Phụ lục I of NĐ 30/2020 draws."""
+    table = doc.add_table(rows=1, cols=2)
+    _fix_widths(table, [int(width * 0.37), width - int(width * 0.37)])
+    left, right = table.rows[0].cells
+    lines_left = [(settings.parent_body.upper(), False, 12), (settings.issuing_body.upper(), True, 12)]
+    lines_right = [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, 12), ("Độc lập - Tự do - Hạnh phúc", True, 13)]
+    for cell, lines in ((left, lines_left), (right, lines_right)):
+        first = True
+        for text, bold, size in lines:
+            if not text:
+                continue
+            p = cell.paragraphs[0] if first else cell.add_paragraph()
+            first = False
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            p.paragraph_format.space_after = Pt(0)
+            run = p.add_run(text)
+            run.bold = bold
+            run.font.size = Pt(size)
+    if settings.place:
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = p.add_run(f"{settings.place}, ngày {produced.day:02d} tháng {produced.month:02d} năm {produced.year}")
+        run.italic = True
+
+
+def _start_section(doc, landscape: bool):
+    """A new page in the other orientation, with the page setup (margins, headers) of the one before."""
+    short, long = sorted([doc.sections[-1].page_width, doc.sections[-1].page_height])
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (long, short) if landscape else (short, long)
+    section.different_first_page_header_footer = False
+    return section
+
+
+def reading_order(blocks) -> list[Block]:
+    """The blocks in reading order, groups opened at every depth, absent ones (None) left out."""
+    out: list[Block] = []
+    for b in blocks:
+        if b is not None:
+            out.extend(reading_order(b.blocks) if b.kind == "group" else [b])
+    return out
+
+
+def _banner_text(document: Document) -> str:
+    for b in reading_order(document.blocks):
+        if b.kind == "banner":
+            return b.text
+    return SYNTHETIC_BANNER if document.synthetic else ""
+
+
+def build_docx(document: Document, settings: Settings | None = None, produced: date | None = None):
+    """The python-docx Document of ``document`` (see ``write_docx``)."""
+    settings = settings if settings is not None else load_settings()
+    produced = produced or date.today()
+    templated = settings.word_template is not None
+    doc = new_docx(str(settings.word_template)) if templated else new_docx()
+    _style_document(doc)
+    banner = _banner_text(document) if document.synthetic else ""
+    section = doc.sections[-1]
+    if not templated:
+        _page_setup(section, document.landscape)
+        _headers(section, banner)
+        if settings.issuing_body:
+            _heading_block(doc, settings, produced, _text_width(section))
+    elif banner:
+        _banner_paragraph(section.header.add_paragraph(), banner)
+    props = doc.core_properties
+    props.title, props.language, props.author = document.title, "vi-VN", settings.issuing_body or "cchc-kit"
+
+    blocks = reading_order(document.blocks)
+    titles = [i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1]
+    if titles:  # the title first (a banner before it is on every page already), then what it names
+        _block(doc, blocks.pop(titles[0]), _text_width(section))
+    else:
+        doc.add_heading(document.title, level=1)
+    if document.subtitle:
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.add_run(document.subtitle).italic = True
+    _note(doc, f"Ngày lập: {produced.day:02d}/{produced.month:02d}/{produced.year}").alignment = (
+        WD_ALIGN_PARAGRAPH.CENTER)
+    wants = [document.landscape or (isinstance(b, Table) and b.wide) for b in blocks]
+    for i in range(len(blocks) - 2, -1, -1):  # a heading goes to the page of what it introduces
+        if blocks[i].kind == "heading" and wants[i + 1]:
+            wants[i] = True
+    landscape = document.landscape
+    for block, want in zip(blocks, wants, strict=True):
+        if want != landscape:
+            _start_section(doc, want)
+            landscape = want
+        _block(doc, block, _text_width(doc.sections[-1]))
+    return doc
+
+
+def _block(doc, b: Block, width) -> None:
+    kind = b.kind
+    if kind == "heading":
+        doc.add_heading(b.text, level=min(max(b.level, 1), 4))
+    elif kind == "paragraph":
+        p = doc.add_paragraph()
+        if b.style == "note":
+            _spans(p, b.spans, NOTE_PT)
+            for r in p.runs:
+                r.italic = True
+        else:
+            _spans(p, b.spans)
+            _body_paragraph(p, lead=b.style == "lead")
+    elif kind == "bullets":
+        if b.title:
+            t = doc.add_paragraph()
+            t.add_run(b.title).bold = True
+            t.paragraph_format.keep_with_next = True
+            t.paragraph_format.space_after = Pt(3)
+        for item in b.items:
+            _list_item(doc, item)
+    elif kind == "cards":
+        _cards(doc, b.cards, width)
+    elif kind == "table":
+        _table(doc, b, width)
+    elif kind == "banner":
+        p = doc.add_paragraph()
+        _banner_paragraph(p, b.text + (f": {b.note}" if b.note else ""))
+    elif kind == "figure":
+        _figure(doc, b, width)
+    # "style" blocks are for the notebook display only
+
+
+def write_docx(document: Document, path: str | Path, settings: Settings | None = None,
+               produced: date | None = None) -> Path:
+    """Write ``document`` as a Word file at ``path``, whole or not at all; returns the path.
+
+    ``settings`` default to the project's ``cchc.toml`` (see ``cchc_tools.settings``);
+    ``produced`` (default today) is the production date printed under the title.
+    """
+    doc = build_docx(document, settings, produced)
+    return write_with(path, lambda p: doc.save(str(p)))

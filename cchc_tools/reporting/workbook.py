@@ -1,0 +1,231 @@
+"""Excel (.xlsx) workbooks for people: numbers as numbers, shown the Vietnamese way, every value traced.
+
+Number formats. An .xlsx file stores number-format codes in one invariant syntax, where ``,``
+groups thousands and ``.`` marks decimals (ECMA-376 §18.8.31); Excel and LibreOffice then show
+them with the separators of the reader's locale. So the kit writes ``#,##0`` and ``0.00%``: an
+Excel set to Vietnamese shows ``24.407`` and ``99,87%`` and lists the codes as ``#.##0`` and
+``0,00%`` in its Format Cells dialog. Writing ``#.##0`` into the file would mean "decimal point,
+then digits", and a literal-separator code (``#\\.##0``) breaks for numbers under 1.000 or over
+999.999, and stops the numbers from summing in the reader's locale. A reader whose Excel is set to
+English sees ``24,407`` and ``99.87%``: the same numbers, in the notation they read every day.
+
+Percentages are stored as fractions (``0.9987``) with a percent format, so formulas work on them.
+Text that starts with ``=`` is stored as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cchc_tools.atomic import write_with
+from cchc_tools.reporting.document import Table
+
+FORMATS = {"integer": "0", "count": "#,##0", "decimal": "#,##0.00", "percent": "0.00%", "text": "@"}
+DOUBT_FILL = "FFF2CC"
+HEADER_FILL = "DDE4EE"
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass
+class XCell:
+    """One cell: a text or a number; ``fmt`` is text, integer (a year: no grouping), count, decimal or percent
+    (``value`` in percent points).
+
+    ``doubt`` (finding references such as ``"L1"``) highlights the cell and adds a comment.
+    """
+
+    value: str | float | int | None
+    fmt: str = "text"
+    doubt: str = ""
+
+
+@dataclass
+class Sheet:
+    """A sheet: a header row and rows of cells; ``findings`` maps a finding reference to its message."""
+
+    name: str
+    headers: list[str]
+    rows: list[list[XCell]]
+    findings: dict[str, str] = field(default_factory=dict)  # finding reference -> its message, for comments
+
+
+def _number(v) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def table_sheet(table: Table, name: str, source: str = "", findings: dict[str, str] | None = None) -> Sheet:
+    """A document Table as a sheet: numeric cells become numbers; ``source`` adds a "Tệp nguồn" column."""
+    headers = list(table.headers) + (["Tệp nguồn"] if source else [])
+    rows = []
+    for r in table.rows:
+        cells = [XCell(c.value if c.numeric else c.text, c.fmt if c.numeric else "text", c.doubt) for c in r]
+        rows.append(cells + ([XCell(source)] if source else []))
+    return Sheet(name, headers, rows, dict(findings or {}))
+
+
+FormatSpec = str | Callable[[pd.Series], str]
+
+
+def frame_sheet(df: pd.DataFrame, name: str, columns: dict[str, str] | None = None,
+                formats: dict[str, FormatSpec] | None = None, doubt: str | None = None,
+                findings: dict[str, str] | None = None) -> Sheet:
+    """A DataFrame as a sheet.
+
+    ``columns`` maps the frame's columns to their Vietnamese headers, in order (default: every
+    column, named as in the frame). ``formats`` gives a column's format (text, count, decimal,
+    percent; a percent column holds percent points), or a function of the row returning one.
+    ``doubt`` names a column of finding references: the numeric cells of those rows are highlighted.
+    """
+    columns = columns or {c: str(c) for c in df.columns}
+    formats = formats or {}
+    rows = []
+    for _, r in df.iterrows():
+        refs = str(r[doubt]) if doubt and doubt in r and isinstance(r[doubt], str) else ""
+        cells = []
+        for col in columns:
+            spec = formats.get(col, "text")
+            fmt = spec(r) if callable(spec) else spec
+            v = r[col]
+            num = _number(v) if fmt != "text" else None
+            if num is None:
+                text = "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
+                cells.append(XCell(text))
+            else:
+                cells.append(XCell(num, fmt, refs))
+        rows.append(cells)
+    return Sheet(name, list(columns.values()), rows, dict(findings or {}))
+
+
+INDICATOR_COLUMNS = {"section": "Phần", "indicator": "Mã chỉ số", "name_vi": "Chỉ số", "value": "Giá trị",
+                     "uom": "Đơn vị tính", "numerator": "Tử số", "denominator": "Mẫu số",
+                     "reported": "Đơn vị tự báo cáo", "target_op": "So với mục tiêu", "target": "Mục tiêu",
+                     "target_source": "Căn cứ mục tiêu", "status": "Đánh giá", "rank": "Hạng", "peers": "Số đơn vị",
+                     "change": "Thay đổi (điểm %)", "findings": "Phát hiện", "reason_vi": "Ghi chú",
+                     "unit_name": "Đơn vị", "year": "Năm", "period": "Kỳ", "source": "Tệp nguồn",
+                     "lines": "Dòng trong tệp"}
+FINDING_COLUMNS = {"ref": "Mã", "severity": "Mức độ", "message_vi": "Nội dung", "codes": "Mã chỉ tiêu",
+                   "values": "Giá trị liên quan", "rule": "Quy tắc", "unit": "Đơn vị", "year": "Năm",
+                   "source": "Tệp nguồn", "lines": "Dòng trong tệp"}
+
+
+def _is_percent(r: pd.Series) -> str:
+    return "percent" if r.get("uom", "%") == "%" else "decimal"
+
+
+def indicators_sheet(ind: pd.DataFrame, name: str = "Chỉ số", findings: dict[str, str] | None = None,
+                     status_vi: dict[str, str] | None = None) -> Sheet:
+    """The indicators table (``analysis.indicators``, with the assessment's columns when present).
+
+    Values, reported values and targets of % indicators are percentages, counts are numbers;
+    ``status_vi`` translates the status codes; the ``findings`` (or ``doubt``) column's references
+    highlight the row's figures, with ``findings`` (reference -> message) in their comments.
+    """
+    if status_vi and "status" in ind.columns:
+        ind = ind.assign(status=ind["status"].map(lambda s: status_vi.get(s, s)))
+    cols = {c: h for c, h in INDICATOR_COLUMNS.items() if c in ind.columns}
+    fmts: dict[str, FormatSpec] = {"value": _is_percent, "reported": _is_percent, "target": _is_percent,
+                                   "numerator": "count", "denominator": "count", "change": "decimal",
+                                   "rank": "integer", "peers": "integer", "year": "integer"}
+    doubt = next((c for c in ("doubt", "findings") if c in ind.columns), None)
+    return frame_sheet(ind, name, cols, fmts, doubt=doubt, findings=findings)
+
+
+def findings_sheet(findings: pd.DataFrame, name: str = "Kiểm tra số liệu") -> Sheet:
+    """The findings table (``analysis.checks.validate``), severities in Vietnamese."""
+    from cchc_tools.vocabulary import SEVERITY_VI
+
+    df = findings.assign(severity=findings["severity"].map(lambda s: SEVERITY_VI.get(s, s)))
+    cols = {c: h for c, h in FINDING_COLUMNS.items() if c in df.columns}
+    return frame_sheet(df, name, cols, {"year": "integer"})
+
+
+def finding_messages(findings: pd.DataFrame) -> dict[str, str]:
+    """``{reference: message}`` of a findings table with a ``ref`` column, for the comments of flagged cells."""
+    if "ref" not in findings.columns:
+        return {}
+    return dict(zip(findings["ref"].astype(str), findings["message_vi"].astype(str), strict=True))
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    base = _BAD_SHEET_CHARS.sub("-", " ".join(name.split())).strip("'")[:31].strip() or "Sheet"
+    out, n = base, 2
+    while out.lower() in taken:
+        suffix = f" ({n})"
+        out, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(out.lower())
+    return out
+
+
+def _shown(c: XCell) -> str:
+    """Roughly what the cell shows, for column widths."""
+    num = _number(c.value) if c.fmt != "text" else None
+    if num is not None:
+        return f"{num:,.2f}%" if c.fmt == "percent" else f"{num:,.2f}"
+    return "" if c.value is None else str(c.value)
+
+
+def _fill_sheet(ws, sheet: Sheet) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold, head_fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
+    doubt_fill = PatternFill("solid", fgColor=DOUBT_FILL)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    ws.append(sheet.headers)
+    for cell in ws[1]:
+        cell.font, cell.fill = bold, head_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    widths = [len(h) for h in sheet.headers]
+    for i, row in enumerate(sheet.rows, start=2):
+        for j, c in enumerate(row, start=1):
+            cell = ws.cell(row=i, column=j)
+            num = _number(c.value) if c.fmt != "text" and not isinstance(c.value, str) else None
+            if num is not None:  # numpy numbers too; a whole number stays whole
+                num = int(num) if num.is_integer() and c.fmt in ("integer", "count") else num
+                cell.value = num / 100 if c.fmt == "percent" else num
+                cell.number_format = FORMATS.get(c.fmt, "General")
+            else:
+                cell.value = "" if c.value is None else str(c.value)
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+                cell.alignment = wrap
+            if c.doubt:
+                cell.fill = doubt_fill
+                notes = [f"{ref}: {sheet.findings[ref]}" if ref in sheet.findings else ref
+                         for ref in re.split(r"[,;]\s*", c.doubt) if ref]
+                cell.comment = Comment("Số liệu cần xem lại – " + "; ".join(notes), "cchc-kit")
+            widths[j - 1] = max(widths[j - 1], len(_shown(c)))
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 8), 60)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(sheet.headers), 1))}{max(len(sheet.rows) + 1, 1)}"
+
+
+def write_workbook(sheets: Iterable[Sheet], path: str | Path, title: str = "") -> Path:
+    """Write the sheets as one .xlsx workbook, whole or not at all; returns the path."""
+    from openpyxl import Workbook
+
+    sheets = list(sheets)
+    if not sheets:
+        raise ValueError(f"{path}: a workbook needs at least one sheet")
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    for sheet in sheets:
+        _fill_sheet(wb.create_sheet(_sheet_name(sheet.name, taken)), sheet)
+    wb.properties.title = title or sheets[0].name
+    wb.properties.language = "vi-VN"
+    wb.properties.creator = "cchc-kit"
+    return write_with(path, lambda p: wb.save(str(p)))
