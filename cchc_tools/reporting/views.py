@@ -375,12 +375,28 @@ class UnitBriefing:
         return {"indicators": ind, "findings": self.findings.assign(ref=self.refs)}
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", suffix: str = "") -> list[Path]:
-        """Write the unit's tables (CSV) beside the page; nothing when ``out_dir`` is empty."""
+        """Write the unit's tables (CSV for machines) and the Word and Excel files asked for.
+
+        Nothing when ``out_dir`` is empty (a notebook run by hand or by nbval). The HTML page and the
+        PDF are made from the executed notebook by the runner.
+        """
         if not out_dir:
             return []
-        out = Path(out_dir)
-        written = [write_table(df, out / f"{name}{suffix}.csv") for name, df in self.tables().items()]
-        return written
+        from cchc_tools.reporting.workbook import finding_messages, findings_sheet, indicators_sheet
+
+        out, tables = Path(out_dir), self.tables()
+        written = [write_table(df, out / f"{name}{suffix}.csv") for name, df in tables.items()]
+        sheets = [indicators_sheet(tables["indicators"], findings=finding_messages(tables["findings"]),
+                                   status_vi=STATUS_VI),
+                  findings_sheet(tables["findings"])]
+        return written + _formats(self.document(), out, f"briefing{suffix}", formats, sheets)
+
+
+def _formats(document: Document, out: Path, stem: str, formats: str, sheets=None) -> list[Path]:
+    """The Word and Excel renderings of a document, as ``formats`` asks."""
+    from cchc_tools.reporting.export import write_document_formats
+
+    return write_document_formats(document, out, stem, formats, sheets=sheets)
 
 
 # --- comparison of units ---------------------------------------------------------------------
@@ -533,6 +549,17 @@ class YearComparison:
                   self.quality()]
         return Document(f"So sánh các đơn vị – {self.when}", blocks, self.synthetic, landscape=True)
 
+    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "compare") -> list[Path]:
+        """``compare.docx`` and ``compare.xlsx`` (the page's tables and each unit's findings) when asked."""
+        if not out_dir:
+            return []
+        from cchc_tools.reporting.export import document_sheets
+        from cchc_tools.reporting.workbook import findings_sheet
+
+        doc = self.document()
+        sheets = document_sheets(doc) + ([findings_sheet(self.findings)] if len(self.findings) else [])
+        return _formats(doc, Path(out_dir), stem, formats, sheets)
+
 
 # --- one unit over time ----------------------------------------------------------------------
 
@@ -597,3 +624,7 @@ class UnitTrend:
 
     def document(self) -> Document:
         return Document(f"Diễn biến CCHC – {self.name}", [self.header(), self.table(), self.chart()], self.synthetic)
+
+    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "") -> list[Path]:
+        """The trend's Word and Excel files (``<unit>.docx``, ``<unit>.xlsx``) when asked."""
+        return _formats(self.document(), Path(out_dir), stem or self.unit, formats) if out_dir else []

@@ -496,6 +496,8 @@ def _block(doc, b: Block, width) -> None:
             _list_item(doc, item)
     elif kind == "cards":
         _cards(doc, b.cards, width)
+        for n in b.notes:
+            _note(doc, n)
     elif kind == "table":
         _table(doc, b, width)
     elif kind == "banner":
