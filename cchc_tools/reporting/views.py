@@ -231,7 +231,8 @@ class UnitBriefing:
         if good:
             out.append(Paragraph.of(f"Theo phụ lục của đơn vị, {self.when.lower()} {self.who} đạt: " + "; ".join(good)
                                     + ".", "lead"))
-        low = a[(a["status"] == "no_target") & a["value"].notna() & (a["value"] < 100)].nsmallest(3, "value")
+        counted = a["indicator"].map(lambda i: "reported" not in SPECS[i])  # rates from counts, not a unit's own %
+        low = a[(a["status"] == "no_target") & counted & a["value"].notna() & (a["value"] < 100)].nsmallest(3, "value")
         if len(low):
             listing = "; ".join(f"{n[:1].lower()}{n[1:]} {self.figure(i)[0]}"
                                 for n, i in zip(low["name_vi"], low["indicator"], strict=True))
@@ -366,7 +367,7 @@ class UnitBriefing:
     def document(self) -> Document:
         blocks = [self.header(), self.assessment(), self.headline()]
         blocks += [self.section(s) for s in SECTIONS] + [self.quality()]
-        return Document(f"Kết quả CCHC {self.when.lower()} – {self.who}", blocks, self.synthetic, self.source)
+        return Document(f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}", blocks, self.synthetic)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The unit's tables for machines and workbooks: indicators with their assessment, findings."""
