@@ -21,11 +21,17 @@ MAX_CELLS_PER_ROW = 64
 MAX_SPAN = 64
 #: Characters of one cell (the longest cell of the bundled appendix has 380).
 MAX_CELL_CHARS = 2_000
+#: Characters of the title lines kept above the table (the bundled appendix has about 250); only the
+#: lines nearest the table are kept within this budget.
+MAX_TITLE_CHARS = 2_000
 #: Sheets of a workbook.
 MAX_SHEETS = 50
 #: Rows and columns a worksheet may reach (its last cell's row and column).
 MAX_SHEET_ROWS = 10_000
 MAX_SHEET_COLUMNS = 200
+#: Characters of text all cells of a sheet hold together (a shared string counts at each cell using
+#: it): the bundled appendix has about 40,000.
+MAX_SHEET_CHARS = 2_000_000
 #: Bytes all members of a .docx or .xlsx unpack to, counted while unpacking (sizes in the zip
 #: directory can be forged).
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
@@ -51,9 +57,11 @@ ALL = {
     "MAX_CELLS_PER_ROW": MAX_CELLS_PER_ROW,
     "MAX_SPAN": MAX_SPAN,
     "MAX_CELL_CHARS": MAX_CELL_CHARS,
+    "MAX_TITLE_CHARS": MAX_TITLE_CHARS,
     "MAX_SHEETS": MAX_SHEETS,
     "MAX_SHEET_ROWS": MAX_SHEET_ROWS,
     "MAX_SHEET_COLUMNS": MAX_SHEET_COLUMNS,
+    "MAX_SHEET_CHARS": MAX_SHEET_CHARS,
     "MAX_UNPACKED_BYTES": MAX_UNPACKED_BYTES,
     "MAX_XML_PART_BYTES": MAX_XML_PART_BYTES,
     "MAX_ZIP_MEMBERS": MAX_ZIP_MEMBERS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cchc_tools.limits import MAX_TITLE_CHARS
 from cchc_tools.text import ascii_fold, clean
 
 
@@ -36,6 +37,19 @@ class RawTable:
     header_line: int = 0
     sheet: str = ""
     warnings: list[str] = field(default_factory=list)
+
+
+def nearest_title(lines: list[str]) -> list[str]:
+    """The title lines nearest the table within :data:`~cchc_tools.limits.MAX_TITLE_CHARS` (a long
+    cover text above the table is not metadata, and the title's patterns stay cheap)."""
+    kept: list[str] = []
+    budget = MAX_TITLE_CHARS
+    for line in reversed(lines):
+        budget -= len(line) + 1
+        if budget < 0:
+            break
+        kept.append(line)
+    return kept[::-1]
 
 
 def _fold(text: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cchc_tools.errors import AppendixError, LimitError
 from cchc_tools.i18n import _
-from cchc_tools.ingest.readers.base import RawRow, RawTable, is_header, looks_like_stt
+from cchc_tools.ingest.readers.base import RawRow, RawTable, is_header, looks_like_stt, nearest_title
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_TEXT_LINES
 from cchc_tools.text import (
     clean,
@@ -93,6 +93,7 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
                             line=1, expected=_("a header row THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / "
                                                "Số lượng/ tỷ lệ / Ghi chú, separated by tabs"))
     table.header_line = header_at + 1
+    table.title = nearest_title(table.title)
     rows = table.rows
     for i in range(header_at + 1, len(lines)):
         line = lines[i]
