@@ -60,10 +60,11 @@ def test_one_row_per_report_and_indicator(seed_df):
     assert out.groupby("unit").size().tolist() == [len(indicator_specs())] * 2
 
 
-def test_cchc_check_exit_status_and_formats(seed_path, capsys):
+def test_cchc_check_exit_status_and_formats(seed_path, capsys, monkeypatch):
+    monkeypatch.setenv("CCHC_LANG", "vi")  # the analyst's default: every word Vietnamese
     assert main(["check", str(seed_path)]) == 1  # the seed has one error-level finding
     out = capsys.readouterr()
-    assert "[error] 1" in out.out and "9.375 + 1.535 = 10.910" in out.out
+    assert "[lỗi] 1" in out.out and "9.375 + 1.535 = 10.910" in out.out
     assert main(["check", str(seed_path), "--format", "json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert len(payload["findings"]) == 12 and payload["load_errors"] == []
