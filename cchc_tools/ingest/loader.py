@@ -22,7 +22,7 @@ from cchc_tools.ingest.align import align
 from cchc_tools.ingest.header import ReportMeta, parse_title, unit_level, unit_slug
 from cchc_tools.ingest.readers import read_raw
 from cchc_tools.ingest.readers.base import RawTable
-from cchc_tools.limits import MAX_FILE_BYTES
+from cchc_tools.limits import MAX_ABS_VALUE, MAX_FILE_BYTES
 from cchc_tools.numbers import parse_number, stored_number
 from cchc_tools.paths import project_root
 
@@ -107,7 +107,7 @@ def _stored_value(raw_value: float | None) -> tuple[str, float]:
     if raw_value is None:
         return "", math.nan
     v = float(raw_value)
-    text = str(int(v)) if v.is_integer() and math.isfinite(v) else repr(v)
+    text = str(int(v)) if v.is_integer() and abs(v) < MAX_ABS_VALUE else repr(v)
     value = stored_number(v)
     return text, math.nan if value is None else value
 
