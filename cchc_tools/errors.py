@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cchc_tools.i18n import _
+from cchc_tools.i18n import _, tr
 
 
 class CchcError(Exception):
@@ -38,7 +38,7 @@ class LimitError(AppendixError):
     def __init__(self, path: str | Path, what: str, limit_name: str, limit: int, *,
                  line: int | None = None) -> None:
         self.limit_name = limit_name
-        super().__init__(path, _("{what}: more than the limit {name} = {limit:,}").format(
+        super().__init__(path, tr("{what}: more than the limit {name} = {limit}",
                              what=what, name=limit_name, limit=limit),
                          line=line, expected=_("an ordinary appendix (see Limits in the README)"))
 

@@ -44,3 +44,15 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """``ngettext("{n} error", "{n} errors", n)``: the right form for ``n`` in the analyst's language."""
     return translations(language()).ngettext(singular, plural, n)
+
+
+def count_text(n: int) -> str:
+    """A whole number as the analyst writes it: ``80.000`` in Vietnamese, ``80,000`` in English."""
+    text = f"{n:,}"
+    return text.replace(",", ".") if language() == "vi" else text
+
+
+def tr(message: str, **values) -> str:
+    """The message translated and filled in; whole numbers are written the analyst's way (:func:`count_text`)."""
+    return _(message).format(**{k: count_text(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                                for k, v in values.items()})

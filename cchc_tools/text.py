@@ -44,8 +44,6 @@ def line_count(text: str) -> int:
     return text.count("\n") + text.count("\r") - text.count("\r\n") + 1
 
 
-# Byte pairs typical of the legacy Vietnamese encodings TCVN3 (ABC) and VNI.
-_LEGACY_HINT = "a legacy Vietnamese encoding (TCVN3/VNI) or Windows-1258: save the file as UTF-8"
 
 
 def _refuse_control(text: str, path: str | Path) -> None:
@@ -99,7 +97,8 @@ def decode(data: bytes, path: str | Path) -> str:
     except UnicodeDecodeError as exc:
         line = line_count(data[: exc.start].decode("utf-8", errors="replace"))
         raise AppendixError(path, _("byte 0x{byte:02x} is not UTF-8").format(byte=data[exc.start]), line=line,
-                            expected=_("UTF-8 text; this looks like {hint}").format(hint=_(_LEGACY_HINT))) from None
+                            expected=_("UTF-8 text; this looks like a legacy Vietnamese encoding (TCVN3/VNI) "
+                                      "or Windows-1258: save the file as UTF-8")) from None
     return text
 
 

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 from cchc_tools.errors import AppendixError, LimitError
-from cchc_tools.i18n import _
+from cchc_tools.i18n import _, tr
 from cchc_tools.ingest.readers.base import (
     RawRow,
     RawTable,
@@ -44,18 +44,18 @@ def _span(tcpr, path: str | Path, line: int) -> int:
                             expected=_("a whole number of columns"))
     span = int(val)
     if span > MAX_SPAN:
-        raise LimitError(path, _("a cell merged across {n:,} columns").format(n=span), "MAX_SPAN", MAX_SPAN,
+        raise LimitError(path, tr("a cell merged across {n} columns", n=span), "MAX_SPAN", MAX_SPAN,
                          line=line)
     return max(span, 1)
 
 
-def _physical_cells(tr, path: str | Path = "", line: int = 0) -> list[str]:
+def _physical_cells(row_el, path: str | Path = "", line: int = 0) -> list[str]:
     """Texts by grid column; a merged cell appears once (at its first column); vertical continuations are empty.
 
     ``line`` (the table row) only locates a row beyond the limits of spans, cells and cell length.
     """
     out: list[str] = []
-    for tc in tr.iterchildren(f"{W}tc"):
+    for tc in row_el.iterchildren(f"{W}tc"):
         span = 1
         tcpr = tc.find(f"{W}tcPr")
         vmerge_continue = False
@@ -68,7 +68,7 @@ def _physical_cells(tr, path: str | Path = "", line: int = 0) -> list[str]:
                              "MAX_CELLS_PER_ROW", MAX_CELLS_PER_ROW, line=line)
         text = "" if vmerge_continue else _cell_text(tc)
         if len(text) > MAX_CELL_CHARS:
-            raise LimitError(path, _("a cell of {n:,} characters").format(n=len(text)), "MAX_CELL_CHARS",
+            raise LimitError(path, tr("a cell of {n} characters", n=len(text)), "MAX_CELL_CHARS",
                              MAX_CELL_CHARS, line=line)
         out.append(text)
         out.extend([""] * (span - 1))
@@ -99,7 +99,7 @@ def read_docx(path: str | Path) -> RawTable:
             if cols is None:
                 text = clean("".join(t.text or "" for t in child.iter(f"{W}t")))
                 if len(text) > MAX_CELL_CHARS:
-                    raise LimitError(path, _("a title paragraph of {n:,} characters").format(n=len(text)),
+                    raise LimitError(path, tr("a title paragraph of {n} characters", n=len(text)),
                                      "MAX_CELL_CHARS", MAX_CELL_CHARS)
                 if text:
                     title.append(text)
@@ -108,11 +108,11 @@ def read_docx(path: str | Path) -> RawTable:
             continue
         rows = list(child.iterchildren(f"{W}tr"))
         if line + len(rows) > MAX_ROWS + MAX_ROWS // 10:  # rows of the table, with its header and title rows
-            raise LimitError(path, _("a table of more than {n:,} rows").format(n=MAX_ROWS), "MAX_ROWS", MAX_ROWS)
+            raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS)
         start = 0
         if cols is None:
-            for i, tr in enumerate(rows):
-                cells = _physical_cells(tr, path, i + 1)
+            for i, row_el in enumerate(rows):
+                cells = _physical_cells(row_el, path, i + 1)
                 if is_header(cells):
                     cols, width, start = header_columns(cells), len(cells), i + 1
                     table.header_line = line = i + 1
@@ -123,9 +123,9 @@ def read_docx(path: str | Path) -> RawTable:
                 continue  # another table before the appendix
         elif not rows or len(_physical_cells(rows[0], path, line + 1)) != width:
             continue  # a later table of another shape: not a continuation
-        for tr in rows[start:]:
+        for row_el in rows[start:]:
             line += 1
-            cells = _physical_cells(tr, path, line)
+            cells = _physical_cells(row_el, path, line)
             if is_header(cells):
                 continue  # header repeated on a new page
             label = _text_cell(cells, cols, "label")

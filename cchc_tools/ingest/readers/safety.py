@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 from cchc_tools.errors import AppendixError, LimitError
-from cchc_tools.i18n import _
+from cchc_tools.i18n import _, tr
 from cchc_tools.limits import MAX_UNPACKED_BYTES, MAX_XML_PART_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -35,7 +35,7 @@ def check_container(path: str | Path, kind: str) -> None:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_MEMBERS:
-                raise LimitError(path, _("a zip of {n:,} members").format(n=len(infos)), "MAX_ZIP_MEMBERS",
+                raise LimitError(path, tr("a zip of {n} members", n=len(infos)), "MAX_ZIP_MEMBERS",
                                  MAX_ZIP_MEMBERS)
             _check_declared(path, infos)
             names = {i.filename for i in infos}
@@ -88,8 +88,8 @@ def _check_unpacked(path: str | Path, infos: list[zipfile.ZipInfo]) -> None:
             if total > MAX_UNPACKED_BYTES or total / packed > MAX_ZIP_RATIO:
                 raise _bomb(path, total, packed)
             if size != info.file_size:
-                raise AppendixError(path, _("the zip member {name} is {real:,} bytes, not the {declared:,} its "
-                                            "directory says").format(name=info.filename, real=size,
+                raise AppendixError(path, tr("the zip member {name} is {real} bytes, not the {declared} its "
+                                            "directory says", name=info.filename, real=size,
                                                                      declared=info.file_size),
                                     expected=_("an intact appendix file"))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cchc_tools.errors import AppendixError, LimitError
-from cchc_tools.i18n import _
+from cchc_tools.i18n import _, tr
 from cchc_tools.ingest.readers.base import RawRow, RawTable, is_header, looks_like_stt, nearest_title
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_TEXT_LINES
 from cchc_tools.text import (
@@ -55,7 +55,7 @@ def _bounded(fields: list[str], path: str | Path, line: int) -> list[str]:
                          MAX_CELLS_PER_ROW, line=line)
     longest = max(fields, key=len)
     if len(longest) > MAX_CELL_CHARS:
-        raise LimitError(path, _("a cell of {n:,} characters").format(n=len(longest)), "MAX_CELL_CHARS",
+        raise LimitError(path, tr("a cell of {n} characters", n=len(longest)), "MAX_CELL_CHARS",
                          MAX_CELL_CHARS, line=line)
     return fields
 
@@ -66,7 +66,7 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
     text = decode(data, path)
     n_lines = line_count(text)
     if n_lines > MAX_TEXT_LINES:
-        raise LimitError(path, _("{n:,} lines").format(n=n_lines), "MAX_TEXT_LINES", MAX_TEXT_LINES)
+        raise LimitError(path, tr("{n} lines", n=n_lines), "MAX_TEXT_LINES", MAX_TEXT_LINES)
     # UTF-8 with no byte 0xCC or 0xCD holds no combining mark (U+0300-U+036F): already NFC.
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096] or b"\xcc" in data or b"\xcd" in data:
         text = normalize_nfc(text)
@@ -114,7 +114,7 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
         if not label and not value:
             continue
         if len(rows) >= MAX_ROWS:
-            raise LimitError(path, _("a table of more than {n:,} rows").format(n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
+            raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
                              line=i + 1)
         rows.append(RawRow(i + 1, stt.strip(), label, uom.strip(), value, note.strip()))
     return table

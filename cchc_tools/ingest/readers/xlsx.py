@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
 from cchc_tools.errors import AppendixError, LimitError
-from cchc_tools.i18n import _
+from cchc_tools.i18n import _, tr
 from cchc_tools.ingest.readers.base import RawRow, RawTable, header_columns, is_header, nearest_title
 from cchc_tools.ingest.readers.safety import check_container
 from cchc_tools.limits import (
@@ -128,7 +128,7 @@ def _shared_lengths(path: str | Path, xml: bytes) -> list[int]:
         if n > MAX_CELL_CHARS:  # long in bytes: count its characters
             n = sum(len(unescape(t.decode("utf-8", "replace"))) for t in _T.findall(m.group()))
             if n > MAX_CELL_CHARS:
-                raise LimitError(path, _("a text of {n:,} characters in the shared strings").format(n=n),
+                raise LimitError(path, tr("a text of {n} characters in the shared strings", n=n),
                                  "MAX_CELL_CHARS", MAX_CELL_CHARS)
         out.append(n)
     return out
@@ -168,13 +168,13 @@ def _scan(path: str | Path, xml: bytes, book: Workbook, sheet: str) -> SheetScan
             if f:
                 scan.formulas[(row, col)] = "=" + unescape((f.group(1) or b"").decode("utf-8", "replace"))
     if scan.rows > MAX_SHEET_ROWS:
-        raise LimitError(path, _("sheet {sheet!r} reaches row {n:,}").format(sheet=sheet, n=scan.rows),
+        raise LimitError(path, tr("sheet {sheet!r} reaches row {n}", sheet=sheet, n=scan.rows),
                          "MAX_SHEET_ROWS", MAX_SHEET_ROWS)
     if scan.columns > MAX_SHEET_COLUMNS:
-        raise LimitError(path, _("sheet {sheet!r} reaches column {n:,}").format(sheet=sheet, n=scan.columns),
+        raise LimitError(path, tr("sheet {sheet!r} reaches column {n}", sheet=sheet, n=scan.columns),
                          "MAX_SHEET_COLUMNS", MAX_SHEET_COLUMNS)
     if text_chars > MAX_SHEET_CHARS:
-        raise LimitError(path, _("sheet {sheet!r} holds {n:,} characters of text").format(sheet=sheet, n=text_chars),
+        raise LimitError(path, tr("sheet {sheet!r} holds {n} characters of text", sheet=sheet, n=text_chars),
                          "MAX_SHEET_CHARS", MAX_SHEET_CHARS)
     return scan
 
@@ -242,7 +242,7 @@ def read_xlsx(path: str | Path) -> RawTable:
 def _bounded(path: str | Path, cells: list, line: int) -> None:
     for v in cells:
         if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
-            raise LimitError(path, _("a cell of {n:,} characters").format(n=len(v)), "MAX_CELL_CHARS",
+            raise LimitError(path, tr("a cell of {n} characters", n=len(v)), "MAX_CELL_CHARS",
                              MAX_CELL_CHARS, line=line)
 
 
@@ -281,7 +281,7 @@ def _read_sheet(path: str | Path, wb, name: str, scan: SheetScan) -> RawTable | 
         if "chỉ tiêu" in label.lower() and is_header([_text(c) for c in row]):
             continue  # a header repeated further down the sheet
         if len(table.rows) >= MAX_ROWS:
-            raise LimitError(path, _("a table of more than {n:,} rows").format(n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
+            raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
                              line=r_idx)
         table.rows.append(RawRow(line=r_idx, stt=t.get("stt", ""), label=label, uom=t.get("uom", ""),
                                  value=value, note=t.get("note", ""), code=t.get("code", "")))
