@@ -45,8 +45,9 @@ def test_shapes_that_are_not_vietnamese_numbers(text):
     assert parse_number(text) is None
 
 
-@pytest.mark.parametrize(("text", "value"), [("-1.070", -1070.0), ("1 070,5", 1070.5), ("999.999.999.999.999", 1e15 - 1),
-                                             ("0,0000000001", 1e-10), ("-0", 0.0), ("12,5 %", 12.5)])
+@pytest.mark.parametrize(("text", "value"), [("-1.070", -1070.0), ("1 070,5", 1070.5),
+                                             ("999.999.999.999.999", 1e15 - 1), ("0,0000000001", 1e-10),
+                                             ("-0", 0.0), ("12,5 %", 12.5)])
 def test_shapes_that_are(text, value):
     assert parse_number(text) == value
 
