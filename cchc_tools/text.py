@@ -122,11 +122,11 @@ def has_invisible(text: str) -> bool:
 
 
 def clean_value(text: str | None) -> str:
-    """A value cell cleaned like :func:`clean`, but keeping invisible characters: ``4\u200b86`` is
-    not the number 486, and the checks must see why."""
+    """A value cell as written: NFC and stripped, nothing else. Invisible characters and line breaks
+    inside stay (``4\u200b86`` and ``1\x0b070`` are not numbers, and the checks must show why)."""
     if not text:
         return ""
-    return " ".join(normalize_nfc(text).split())
+    return normalize_nfc(text).strip()
 
 
 def drop_invisible(text: str) -> str:

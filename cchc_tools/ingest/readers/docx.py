@@ -23,15 +23,15 @@ from cchc_tools.ingest.readers.base import (
 )
 from cchc_tools.ingest.readers.safety import check_container
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_SPAN
-from cchc_tools.text import clean, clean_value, drop_invisible
+from cchc_tools.text import clean, clean_value
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _cell_text(tc) -> str:
-    """The cell's paragraphs joined by spaces, NFC, one space between words; invisible characters kept
-    (the value column must see them; the other columns are cleaned by the caller)."""
-    return clean_value(" ".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in tc.iter(f"{W}p")))
+    """The cell's paragraphs, one a line, NFC, stripped; nothing else changed (the value column must be
+    read as written: "1" and "070" in two paragraphs are not 1070; the other columns are cleaned by the caller)."""
+    return clean_value("\n".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in tc.iter(f"{W}p")))
 
 
 def _span(tcpr, path: str | Path, line: int) -> int:
@@ -76,7 +76,7 @@ def _physical_cells(row_el, path: str | Path = "", line: int = 0) -> list[str]:
 
 
 def _text_cell(cells: list[str], cols: dict[str, int], key: str) -> str:
-    return drop_invisible(pick(cells, cols, key) or "")
+    return clean(pick(cells, cols, key))
 
 
 def read_docx(path: str | Path) -> RawTable:
@@ -117,7 +117,7 @@ def read_docx(path: str | Path) -> RawTable:
                     cols, width, start = header_columns(cells), len(cells), i + 1
                     table.header_line = line = i + 1
                     # title rows inside the table, above its header, carry the metadata too
-                    title.extend(drop_invisible(t) for r in rows[:i] for t in _physical_cells(r, path) if t)
+                    title.extend(clean(t) for r in rows[:i] for t in _physical_cells(r, path) if t)
                     break
             if cols is None:
                 continue  # another table before the appendix

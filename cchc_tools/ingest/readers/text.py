@@ -106,8 +106,8 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
             continue
         else:
             stt, label, uom, value, note = split_fields(fields)
-        if odd:
-            stt, label, uom, value, note = (" ".join(f.split()) for f in (stt, label, uom, value, note))
+        if odd:  # the value is only stripped: "1\x0b070" is not 1070
+            stt, label, uom, note = (" ".join(f.split()) for f in (stt, label, uom, note))
         if invisible:
             stt, label, uom, note = (drop_invisible(f) for f in (stt, label, uom, note))
         label, value = label.strip(), value.strip()
