@@ -21,6 +21,9 @@ MAX_CELLS_PER_ROW = 64
 MAX_SPAN = 64
 #: Characters of one cell (the longest cell of the bundled appendix has 380).
 MAX_CELL_CHARS = 2_000
+#: Characters of a THỨ TỰ or ĐƠN VỊ TÍNH cell (the longest unit of measure in the catalog has 43): the
+#: unit cell of a yes/no row is parsed as a code list.
+MAX_SHORT_CELL_CHARS = 200
 #: Characters of the title lines kept above the table (the bundled appendix has about 250); only the
 #: lines nearest the table are kept within this budget.
 MAX_TITLE_CHARS = 2_000
@@ -57,6 +60,7 @@ ALL = {
     "MAX_CELLS_PER_ROW": MAX_CELLS_PER_ROW,
     "MAX_SPAN": MAX_SPAN,
     "MAX_CELL_CHARS": MAX_CELL_CHARS,
+    "MAX_SHORT_CELL_CHARS": MAX_SHORT_CELL_CHARS,
     "MAX_TITLE_CHARS": MAX_TITLE_CHARS,
     "MAX_SHEETS": MAX_SHEETS,
     "MAX_SHEET_ROWS": MAX_SHEET_ROWS,

@@ -144,13 +144,14 @@ def clean(text: str | None) -> str:
     return " ".join(nfc(text).split())
 
 
-_LABEL_EDGES = re.compile(r"^[\s\-–—•+*.]+|[\s:;.,]+$")
-
-
 @lru_cache(maxsize=100_000)
 def label_key(label: str) -> str:
-    """The form of a label used for matching: cleaned, lower case, no list dash or end colon."""
-    return _LABEL_EDGES.sub("", clean(label)).lower()
+    """The form of a label used for matching: cleaned, lower case, no list dash or end colon.
+
+    Stripped with ``str.strip`` (linear), not a regex anchored at the end, which is quadratic on
+    a long run of dots or commas inside a label.
+    """
+    return clean(label).lstrip(" -–—•+*.").rstrip(" :;.,").lower()
 
 
 _ASCII_FOLD = str.maketrans({"đ": "d", "Đ": "D"})

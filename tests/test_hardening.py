@@ -393,3 +393,25 @@ def test_unit_given_by_its_vietnamese_name():
     assert args.unit == "vinh-chau"
     args = build_parser().parse_args(["brief", "--year", "2022", "--unit", "../x"])
     assert args.unit == "../x"  # left for check_slug to refuse
+
+
+def test_a_long_unit_cell_is_refused_before_it_is_parsed_as_a_code_list(write_variant, seed_text):
+    lines = seed_text.split("\n")
+    i = next(n for n, line in enumerate(lines, start=1) if "Có = 1" in line)
+    fields = lines[i - 1].split("\t")
+    fields[2] = "Có " * 30_000  # 90 KB: the code-list pattern would take minutes on it
+    lines[i - 1] = "\t".join(fields)
+    with pytest.raises(LimitError, match="MAX_SHORT_CELL_CHARS|MAX_CELL_CHARS") as info:
+        load_appendix(write_variant("\n".join(lines)))
+    assert info.value.line == i
+    fields[2] = "Có = 1 Không = 0 " + "." * 180
+    lines[i - 1] = "\t".join(fields)
+    with pytest.raises(LimitError, match="MAX_SHORT_CELL_CHARS"):
+        load_appendix(write_variant("\n".join(lines)))
+
+
+def test_label_key_is_linear_on_long_punctuation_runs():
+    from cchc_tools.text import label_key
+
+    assert label_key("- Số hồ sơ: ") == "số hồ sơ"
+    assert label_key("a" + ".," * 50_000 + "b") == "a" + ".," * 50_000 + "b"  # once quadratic: minutes

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cchc_tools.limits import MAX_TITLE_CHARS
+from cchc_tools.errors import LimitError
+from cchc_tools.i18n import tr
+from cchc_tools.limits import MAX_SHORT_CELL_CHARS, MAX_TITLE_CHARS
 from cchc_tools.text import ascii_fold, clean
 
 
@@ -26,6 +28,15 @@ class RawRow:
     value: str | float | None
     note: str
     code: str = ""
+
+
+def check_short_cells(path: str, row: RawRow) -> RawRow:
+    """``row`` if its THỨ TỰ and ĐƠN VỊ TÍNH cells are short, else a LimitError at its line."""
+    for text in (row.stt, row.uom):
+        if len(text) > MAX_SHORT_CELL_CHARS:
+            raise LimitError(path, tr("a THỨ TỰ or ĐƠN VỊ TÍNH cell of {n} characters", n=len(text)),
+                             "MAX_SHORT_CELL_CHARS", MAX_SHORT_CELL_CHARS, line=row.line)
+    return row
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from cchc_tools.i18n import _, tr
 from cchc_tools.ingest.readers.base import (
     RawRow,
     RawTable,
+    check_short_cells,
     header_columns,
     is_header,
     nearest_title,
@@ -132,9 +133,9 @@ def read_docx(path: str | Path) -> RawTable:
             value = pick(cells, cols, "value") or ""
             if not label and not value:
                 continue
-            table.rows.append(RawRow(line=line, stt=_text_cell(cells, cols, "stt"), label=label,
-                                     uom=_text_cell(cells, cols, "uom"), value=value,
-                                     note=_text_cell(cells, cols, "note"), code=_text_cell(cells, cols, "code")))
+            table.rows.append(check_short_cells(table.path, RawRow(
+                line=line, stt=_text_cell(cells, cols, "stt"), label=label, uom=_text_cell(cells, cols, "uom"),
+                value=value, note=_text_cell(cells, cols, "note"), code=_text_cell(cells, cols, "code"))))
     if cols is None:
         raise AppendixError(path, _("no appendix table found in the document"),
                             expected=_("a table with the header THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng / "

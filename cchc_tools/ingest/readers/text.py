@@ -12,7 +12,14 @@ from pathlib import Path
 
 from cchc_tools.errors import AppendixError, LimitError
 from cchc_tools.i18n import _, tr
-from cchc_tools.ingest.readers.base import RawRow, RawTable, is_header, looks_like_stt, nearest_title
+from cchc_tools.ingest.readers.base import (
+    RawRow,
+    RawTable,
+    check_short_cells,
+    is_header,
+    looks_like_stt,
+    nearest_title,
+)
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_TEXT_LINES
 from cchc_tools.text import (
     clean,
@@ -116,5 +123,5 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
         if len(rows) >= MAX_ROWS:
             raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
                              line=i + 1)
-        rows.append(RawRow(i + 1, stt.strip(), label, uom.strip(), value, note.strip()))
+        rows.append(check_short_cells(table.path, RawRow(i + 1, stt.strip(), label, uom.strip(), value, note.strip())))
     return table

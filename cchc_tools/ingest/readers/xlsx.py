@@ -28,7 +28,14 @@ from xml.etree import ElementTree as ET
 
 from cchc_tools.errors import AppendixError, LimitError
 from cchc_tools.i18n import _, tr
-from cchc_tools.ingest.readers.base import RawRow, RawTable, header_columns, is_header, nearest_title
+from cchc_tools.ingest.readers.base import (
+    RawRow,
+    RawTable,
+    check_short_cells,
+    header_columns,
+    is_header,
+    nearest_title,
+)
 from cchc_tools.ingest.readers.safety import check_container
 from cchc_tools.limits import (
     MAX_CELL_CHARS,
@@ -283,6 +290,7 @@ def _read_sheet(path: str | Path, wb, name: str, scan: SheetScan) -> RawTable | 
         if len(table.rows) >= MAX_ROWS:
             raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
                              line=r_idx)
-        table.rows.append(RawRow(line=r_idx, stt=t.get("stt", ""), label=label, uom=t.get("uom", ""),
-                                 value=value, note=t.get("note", ""), code=t.get("code", "")))
+        table.rows.append(check_short_cells(table.path, RawRow(
+            line=r_idx, stt=t.get("stt", ""), label=label, uom=t.get("uom", ""), value=value,
+            note=t.get("note", ""), code=t.get("code", ""))))
     return table
