@@ -404,7 +404,7 @@ def test_a_long_unit_cell_is_refused_before_it_is_parsed_as_a_code_list(write_va
     with pytest.raises(LimitError, match="MAX_SHORT_CELL_CHARS|MAX_CELL_CHARS") as info:
         load_appendix(write_variant("\n".join(lines)))
     assert info.value.line == i
-    fields[2] = "Có = 1 Không = 0 " + "." * 180
+    fields[2] = "Có = 1 Không = 0 " + "." * 250
     lines[i - 1] = "\t".join(fields)
     with pytest.raises(LimitError, match="MAX_SHORT_CELL_CHARS"):
         load_appendix(write_variant("\n".join(lines)))
