@@ -415,3 +415,18 @@ def test_label_key_is_linear_on_long_punctuation_runs():
 
     assert label_key("- Số hồ sơ: ") == "số hồ sơ"
     assert label_key("a" + ".," * 50_000 + "b") == "a" + ".," * 50_000 + "b"  # once quadratic: minutes
+
+
+def test_every_message_in_the_code_is_in_the_catalog():
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    from cchc_tools.i18n import LOCALE_DIR
+
+    root = LOCALE_DIR.parent
+    keywords = {"_": None, "tr": None, "ngettext": (1, 2)}
+    in_code = {m[2] if isinstance(m[2], str) else m[2][0]
+               for m in extract_from_dir(root, method_map=[("**.py", "python")], keywords=keywords)}
+    with open(LOCALE_DIR / "vi" / "LC_MESSAGES" / "cchc.po", "rb") as fh:
+        in_po = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    assert in_code and in_code <= in_po, sorted(in_code - in_po)
