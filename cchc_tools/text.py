@@ -126,7 +126,13 @@ def clean_value(text: str | None) -> str:
     inside stay (``4\u200b86`` and ``1\x0b070`` are not numbers, and the checks must show why)."""
     if not text:
         return ""
-    return normalize_nfc(text).strip()
+    return without_controls(normalize_nfc(text)).strip()
+
+
+def without_controls(text: str) -> str:
+    """Control characters (which a text appendix refuses, but a Word or Excel cell may carry) shown
+    as U+FFFD, so that none reaches a CSV or a page."""
+    return _CONTROL.sub("\ufffd", text) if _CONTROL.search(text) else text
 
 
 def drop_invisible(text: str) -> str:

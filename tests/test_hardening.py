@@ -430,3 +430,15 @@ def test_every_message_in_the_code_is_in_the_catalog():
     with open(LOCALE_DIR / "vi" / "LC_MESSAGES" / "cchc.po", "rb") as fh:
         in_po = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
     assert in_code and in_code <= in_po, sorted(in_code - in_po)
+
+
+def test_control_characters_in_office_cells_never_reach_the_table(tmp_path, seed_path):
+    path = build_xlsx(seed_path, tmp_path / "a.xlsx", extra_sheet=False)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.cell(30, 5).value = "ghi chú _x0000_ x"  # Excel's escape of a NUL: calamine gives "\x00"
+    ws.cell(31, 4).value = "1_x0001_2"
+    wb.save(path)
+    df = load_appendix(path).set_index("line")
+    assert df.loc[30, "note"] == "ghi chú \ufffd x"
+    assert df.loc[31, "raw_value"] == "1\ufffd2" and math.isnan(df.loc[31, "value"])

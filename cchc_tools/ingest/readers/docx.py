@@ -24,7 +24,7 @@ from cchc_tools.ingest.readers.base import (
 )
 from cchc_tools.ingest.readers.safety import check_container
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_SPAN
-from cchc_tools.text import clean, clean_value
+from cchc_tools.text import clean, clean_value, without_controls
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -77,7 +77,7 @@ def _physical_cells(row_el, path: str | Path = "", line: int = 0) -> list[str]:
 
 
 def _text_cell(cells: list[str], cols: dict[str, int], key: str) -> str:
-    return clean(pick(cells, cols, key))
+    return clean(without_controls(pick(cells, cols, key) or ""))
 
 
 def read_docx(path: str | Path) -> RawTable:

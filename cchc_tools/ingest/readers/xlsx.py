@@ -45,7 +45,7 @@ from cchc_tools.limits import (
     MAX_SHEET_ROWS,
     MAX_SHEETS,
 )
-from cchc_tools.text import clean, clean_value
+from cchc_tools.text import clean, clean_value, without_controls
 
 HEADER_SEARCH_ROWS = 40
 
@@ -189,9 +189,9 @@ def _scan(path: str | Path, xml: bytes, book: Workbook, sheet: str) -> SheetScan
 def _text(v) -> str:
     if v is None or v == "":
         return ""
-    if isinstance(v, float) and v.is_integer():
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
-    return clean(str(v))
+    return clean(without_controls(str(v)))
 
 
 def _value(v, is_percent: bool) -> str | float | None:
