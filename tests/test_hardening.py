@@ -202,26 +202,24 @@ def test_forged_smaller_size_of_an_honest_member_is_refused(tmp_path, seed_path)
         load_appendix(path)
 
 
-def test_xlsx_cell_beyond_the_cell_limit_is_refused(tmp_path, seed_path):
+def _xlsx_with(tmp_path, seed_path, cells: dict[tuple[int, int], str]) -> Path:
     path = build_xlsx(seed_path, tmp_path / "a.xlsx", extra_sheet=False)
     wb = openpyxl.load_workbook(path)
-    ws = wb.active
-    ws.cell(30, 5).value = "9" * 100_000
+    for (r, c), v in cells.items():
+        wb.active.cell(r, c).value = v
     wb.save(path)
+    return path
+
+
+def test_xlsx_cell_beyond_the_cell_limit_is_refused(tmp_path, seed_path):
     with pytest.raises(LimitError, match="MAX_CELL_CHARS"):
-        load_appendix(path)
+        load_appendix(_xlsx_with(tmp_path, seed_path, {(30, 5): "9" * 100_000}))
 
 
 def test_xlsx_one_string_used_by_many_cells_is_counted_at_each(tmp_path, seed_path):
-    path = build_xlsx(seed_path, tmp_path / "a.xlsx", extra_sheet=False)
-    wb = openpyxl.load_workbook(path)
-    ws = wb.active
-    for r in range(250, 471):
-        for c in range(1, 6):
-            ws.cell(r, c).value = "x" * (MAX_CELL_CHARS - 1)  # one shared string, 1,105 cells
-    wb.save(path)
+    same = {(r, c): "x" * (MAX_CELL_CHARS - 1) for r in range(250, 471) for c in range(1, 6)}  # one shared string
     with pytest.raises(LimitError, match="MAX_SHEET_CHARS"):
-        load_appendix(path)
+        load_appendix(_xlsx_with(tmp_path, seed_path, same))
 
 
 def test_text_cell_beyond_the_cell_limit_is_refused_with_its_line(write_variant, seed_text):

@@ -28,14 +28,7 @@ from xml.etree import ElementTree as ET
 
 from cchc_tools.errors import AppendixError, LimitError
 from cchc_tools.i18n import _, tr
-from cchc_tools.ingest.readers.base import (
-    RawRow,
-    RawTable,
-    check_short_cells,
-    header_columns,
-    is_header,
-    nearest_title,
-)
+from cchc_tools.ingest.readers.base import RawRow, RawTable, check_short_cells, header_columns, is_header, nearest_title
 from cchc_tools.ingest.readers.safety import check_container
 from cchc_tools.limits import (
     MAX_CELL_CHARS,
