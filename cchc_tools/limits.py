@@ -14,13 +14,16 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 #: Lines of a text file (an appendix has about 230).
 MAX_TEXT_LINES = 10_000
 #: Rows of the appendix table, in any format (an appendix has about 200).
-MAX_ROWS = 2_000
+MAX_ROWS = 1_000
 #: Cells of one row, counting the columns a merged cell spans.
 MAX_CELLS_PER_ROW = 64
 #: Columns one merged Word cell may span (``gridSpan``).
 MAX_SPAN = 64
 #: Characters of one cell (the longest cell of the bundled appendix has 380).
 MAX_CELL_CHARS = 2_000
+#: Characters of a label that fuzzy matching looks at (the longest catalog label has 166): a longer
+#: label is matched on its beginning, so that matching costs the same on any input.
+MAX_LABEL_KEY_CHARS = 250
 #: Characters of a THỨ TỰ or ĐƠN VỊ TÍNH cell (the longest unit of measure in the catalog has 43): the
 #: unit cell of a yes/no row is parsed as a code list.
 MAX_SHORT_CELL_CHARS = 200
@@ -61,6 +64,7 @@ ALL = {
     "MAX_SPAN": MAX_SPAN,
     "MAX_CELL_CHARS": MAX_CELL_CHARS,
     "MAX_SHORT_CELL_CHARS": MAX_SHORT_CELL_CHARS,
+    "MAX_LABEL_KEY_CHARS": MAX_LABEL_KEY_CHARS,
     "MAX_TITLE_CHARS": MAX_TITLE_CHARS,
     "MAX_SHEETS": MAX_SHEETS,
     "MAX_SHEET_ROWS": MAX_SHEET_ROWS,

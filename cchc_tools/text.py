@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cchc_tools.errors import AppendixError
 from cchc_tools.i18n import _
+from cchc_tools.limits import MAX_LABEL_KEY_CHARS
 
 # Characters that never occur in a text appendix; a few of them mean binary data. Vertical tab and
 # form feed are allowed: Word writes a soft line break inside a cell as \x0b.
@@ -155,9 +156,10 @@ def label_key(label: str) -> str:
     """The form of a label used for matching: cleaned, lower case, no list dash or end colon.
 
     Stripped with ``str.strip`` (linear), not a regex anchored at the end, which is quadratic on
-    a long run of dots or commas inside a label.
+    a long run of dots or commas inside a label. At most :data:`~cchc_tools.limits.MAX_LABEL_KEY_CHARS`
+    characters (far more than any catalog label), so that fuzzy matching costs the same on any input.
     """
-    return clean(label).lstrip(" -–—•+*.").rstrip(" :;.,").lower()
+    return clean(label).lstrip(" -–—•+*.").rstrip(" :;.,").lower()[:MAX_LABEL_KEY_CHARS]
 
 
 _ASCII_FOLD = str.maketrans({"đ": "d", "Đ": "D"})
