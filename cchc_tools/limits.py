@@ -35,6 +35,9 @@ MAX_SHEETS = 50
 #: Rows and columns a worksheet may reach (its last cell's row and column).
 MAX_SHEET_ROWS = 10_000
 MAX_SHEET_COLUMNS = 200
+#: Cells a worksheet's XML holds, empty formatted ones included (the bundled appendix as a sheet has
+#: about 1,100).
+MAX_SHEET_CELLS = 50_000
 #: Characters of text all cells of a sheet hold together (a shared string counts at each cell using
 #: it): the bundled appendix has about 40,000.
 MAX_SHEET_CHARS = 2_000_000
@@ -69,6 +72,7 @@ ALL = {
     "MAX_SHEETS": MAX_SHEETS,
     "MAX_SHEET_ROWS": MAX_SHEET_ROWS,
     "MAX_SHEET_COLUMNS": MAX_SHEET_COLUMNS,
+    "MAX_SHEET_CELLS": MAX_SHEET_CELLS,
     "MAX_SHEET_CHARS": MAX_SHEET_CHARS,
     "MAX_UNPACKED_BYTES": MAX_UNPACKED_BYTES,
     "MAX_XML_PART_BYTES": MAX_XML_PART_BYTES,

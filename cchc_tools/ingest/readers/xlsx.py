@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from html import unescape
@@ -33,6 +34,7 @@ from cchc_tools.ingest.readers.safety import check_container
 from cchc_tools.limits import (
     MAX_CELL_CHARS,
     MAX_ROWS,
+    MAX_SHEET_CELLS,
     MAX_SHEET_CHARS,
     MAX_SHEET_COLUMNS,
     MAX_SHEET_ROWS,
@@ -45,17 +47,38 @@ HEADER_SEARCH_ROWS = 40
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
 _REL_ID = f"{{{_NS['r']}}}id"
-# A cell element, self-closed or with its content; attributes and content captured.
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
-_ATTR = re.compile(rb"""(?<![\w:])(r|s|t)\s*=\s*["']([^"']*)["']""")
-_REF = re.compile(rb"""(?<![\w:])r\s*=\s*["']([A-Z]{1,3})([0-9]{1,7})["']""")
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
-_CACHED = re.compile(rb"<(?:\w+:)?v\b[^>]*>[^<]")
-_SHARED_INDEX = re.compile(rb"<(?:\w+:)?v\b[^>]*>\s*([0-9]{1,9})\s*<")
-_SI = re.compile(rb"<(?:\w+:)?si\b.*?</(?:\w+:)?si>|<(?:\w+:)?si\s*/>", re.DOTALL)
-_T = re.compile(rb"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", re.DOTALL)
+# The XML is scanned with patterns that never run past one element, and with bounded repeats, so
+# that the scan stays linear on any input, malformed or hostile (an unclosed tag, a run of "<c").
+_CELL_START = re.compile(rb"<(?:\w+:)?c\b")
+_SI_START = re.compile(rb"<(?:\w+:)?si\b")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]{0,500})>")
+_ROW_NUMBER = re.compile(rb"""(?<![\w:])r\s{0,9}=\s{0,9}["']([0-9]{1,7})["']""")
+_ROW_OPEN = re.compile(rb"<(?:\w+:)?row\b")
+_STYLE = re.compile(rb"""(?<![\w:])s\s{0,9}=\s{0,9}["']([0-9]{1,9})["']""")
+_SHARED_TYPE = re.compile(rb"""(?<![\w:])t\s{0,9}=\s{0,9}["']s["']""")
+_REF = re.compile(rb"""(?<![\w:])r\s{0,9}=\s{0,9}["']([A-Z]{1,3})([0-9]{1,7})["']""")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]{0,500}>([^<]*)")
+_CACHED = re.compile(rb"<(?:\w+:)?v\b[^>]{0,200}>[^<]")
+_SHARED_INDEX = re.compile(rb"<(?:\w+:)?v\b[^>]{0,200}>\s{0,9}([0-9]{1,9})\s{0,9}<")
+_T = re.compile(rb"<(?:\w+:)?t\b[^>]{0,200}>([^<]*)")
 _PERCENT_BUILTIN = {9, 10}
+
+
+def _elements(xml: bytes, spans: list[tuple[int, int]]) -> Iterator[tuple[bytes, bytes]]:
+    """(attributes, content) of the elements whose start tags are at ``spans``, in one linear pass: an
+    element is taken to run to the next one's start (or the end), so no pattern looks further."""
+    for k, (_start, after) in enumerate(spans):
+        chunk = xml[after:spans[k + 1][0] if k + 1 < len(spans) else len(xml)]
+        gt = chunk.find(b">")
+        if gt < 0:
+            yield chunk[:500], b""
+            continue
+        attrs = chunk[:gt]
+        yield attrs, (b"" if attrs.endswith(b"/") else chunk[gt + 1:])
+
+
+def _spans(xml: bytes, start: re.Pattern) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in start.finditer(xml)]
 
 
 def _col_number(letters: bytes) -> int:
@@ -122,11 +145,14 @@ def _percent_styles(xml: bytes) -> set[int]:
 
 def _shared_lengths(path: str | Path, xml: bytes) -> list[int]:
     """Characters of each shared string (an upper bound from its bytes when it is short)."""
+    if xml.count(b"<si") + xml.count(b":si") > 2 * MAX_SHEET_CELLS:  # more texts than cells may hold
+        raise LimitError(path, tr("more than {n} shared strings", n=MAX_SHEET_CELLS), "MAX_SHEET_CELLS",
+                         MAX_SHEET_CELLS)
     out = []
-    for m in _SI.finditer(xml):
-        n = len(m.group())
+    for _attrs, body in _elements(xml, _spans(xml, _SI_START)):
+        n = len(body)
         if n > MAX_CELL_CHARS:  # long in bytes: count its characters
-            n = sum(len(unescape(t.decode("utf-8", "replace"))) for t in _T.findall(m.group()))
+            n = sum(len(unescape(t.decode("utf-8", "replace"))) for t in _T.findall(body))
             if n > MAX_CELL_CHARS:
                 raise LimitError(path, tr("a text of {n} characters in the shared strings", n=n),
                                  "MAX_CELL_CHARS", MAX_CELL_CHARS)
@@ -137,36 +163,48 @@ def _shared_lengths(path: str | Path, xml: bytes) -> list[int]:
 def _scan(path: str | Path, xml: bytes, book: Workbook, sheet: str) -> SheetScan:
     """One pass over a sheet's XML: its reach (refused beyond the limits), percent cells, uncomputed formulas."""
     scan = SheetScan()
+    # Counted first at C speed (an upper bound: a prefixed tag counts twice), then exactly.
+    if xml.count(b"<row") + xml.count(b":row") > 2 * MAX_SHEET_ROWS:
+        raise LimitError(path, tr("sheet {sheet!r} has more than {n} rows", sheet=sheet, n=MAX_SHEET_ROWS),
+                         "MAX_SHEET_ROWS", MAX_SHEET_ROWS)
+    if xml.count(b"<c") + xml.count(b":c") > 3 * MAX_SHEET_CELLS:
+        raise LimitError(path, tr("sheet {sheet!r} has more than {n} cells", sheet=sheet, n=MAX_SHEET_CELLS),
+                         "MAX_SHEET_CELLS", MAX_SHEET_CELLS)
     row_tags = _ROW_TAG.findall(xml)
-    row_numbers = [int(v) for a in row_tags for k, v in _ATTR.findall(a) if k == b"r" and v.isdigit()]
-    scan.rows = max([len(row_tags), *row_numbers], default=0)
+    if len(row_tags) > MAX_SHEET_ROWS:
+        raise LimitError(path, tr("sheet {sheet!r} has {n} rows", sheet=sheet, n=len(row_tags)),
+                         "MAX_SHEET_ROWS", MAX_SHEET_ROWS)
+    cells = _spans(xml, _CELL_START)
+    if len(cells) > MAX_SHEET_CELLS:
+        raise LimitError(path, tr("sheet {sheet!r} has {n} cells", sheet=sheet, n=len(cells)),
+                         "MAX_SHEET_CELLS", MAX_SHEET_CELLS)
+    scan.rows = max([len(row_tags), *(int(m.group(1)) for a in row_tags if (m := _ROW_NUMBER.search(a)))])
     text_chars = 0
     row, col = 0, 0
     has_formula = b"<f" in xml or b":f" in xml
-    shared = book.shared_lengths
-    for m in _CELL.finditer(xml):
-        attrs = dict(_ATTR.findall(m.group(1)))
-        ref = _REF.search(m.group(1))
+    shared, percent = book.shared_lengths, book.percent_styles
+    for attr_text, body in _elements(xml, cells):
+        ref = _REF.search(attr_text)
         if ref:
             col, row = _col_number(ref.group(1)), int(ref.group(2))
-        else:  # position implied: the next column of the current row (rows without r: counted by tags)
+        else:  # position implied: the next column of the current row
             col, row = col + 1, max(row, 1)
         scan.columns = max(scan.columns, col)
         scan.rows = max(scan.rows, row)
-        body = m.group(2) or b""
-        if attrs.get(b"t") == b"s" and shared:
-            idx = _SHARED_INDEX.search(body)
-            if idx and int(idx.group(1)) < len(shared):
-                text_chars += shared[int(idx.group(1))]
+        idx = _SHARED_INDEX.search(body) if shared and _SHARED_TYPE.search(attr_text) else None
+        if idx and int(idx.group(1)) < len(shared):
+            text_chars += shared[int(idx.group(1))]
         else:
             text_chars += len(body)
-        style = attrs.get(b"s", b"")
-        if book.percent_styles and style.isdigit() and int(style) in book.percent_styles:
+        style = _STYLE.search(attr_text) if percent else None
+        if style and int(style.group(1)) in percent:
             scan.percent.add((row, col))
-        if has_formula and not _CACHED.search(body):
+        if has_formula and b"f" in body and not _CACHED.search(body):
             f = _FORMULA.search(body)
             if f:
-                scan.formulas[(row, col)] = "=" + unescape((f.group(1) or b"").decode("utf-8", "replace"))
+                scan.formulas[(row, col)] = "=" + unescape(f.group(1).decode("utf-8", "replace"))
+        if b"row" in body and _ROW_OPEN.search(body):  # the next cell opens a new row
+            col, row = 0, row + (0 if ref else 1)
     if scan.rows > MAX_SHEET_ROWS:
         raise LimitError(path, tr("sheet {sheet!r} reaches row {n}", sheet=sheet, n=scan.rows),
                          "MAX_SHEET_ROWS", MAX_SHEET_ROWS)
