@@ -38,6 +38,9 @@ test: $(STAMP) ## lint, unit tests and the notebooks under nbval
 goldens: $(STAMP) ## re-run the notebooks, keep only the golden (NBVAL_CHECK_OUTPUT) outputs
 	$(PY) -m cchc_tools.goldens
 
+fuzz: $(STAMP) ## 10,000 mutated appendices against an independent strict number reader (several minutes)
+	$(PY) -m tests.fuzz_appendix --files 10000
+
 bench: $(STAMP) ## benchmarks, written to outputs/bench/latest.json
 	$(PY) -m benchmarks.run
 
@@ -48,4 +51,4 @@ clean: ## remove generated outputs (not the venv, never data/raw)
 	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +
 	find data/processed -mindepth 1 ! -name README.md -exec rm -rf {} +
 
-.PHONY: help venv brief brief-all demo test goldens bench lab clean
+.PHONY: help venv brief brief-all demo test fuzz goldens bench lab clean

@@ -40,12 +40,41 @@ def write_text(target: str | Path, text: str) -> Path:
     return write_with(target, lambda p: p.write_text(text, encoding="utf-8"))
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutral(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralize_csv(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells cannot run as spreadsheet formulas.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'``, which Excel and LibreOffice show as text. Real labels start with "- " too (27
+    rows of the bundled appendix): they get the quote as well. The CSVs are a machine format
+    (README, "CSV files"); the .parquet outputs and the notebooks keep every text as written.
+    Numbers stay numbers (``-3`` in a number column is written as a number).
+    """
+    out = df.copy()
+    for name in out.columns:
+        col = out[name]
+        if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+            out[name] = col.map(_neutral, na_action="ignore")
+    return out
+
+
 def write_table(df: pd.DataFrame, target: str | Path) -> Path:
-    """Write a DataFrame as .parquet or .csv (UTF-8 with BOM, so Excel shows Vietnamese)."""
+    """Write a DataFrame as .parquet or .csv (UTF-8 with BOM, so Excel shows Vietnamese; neutralised
+    against formulas, see :func:`neutralize_csv`)."""
     target = Path(target)
     suffix = target.suffix.lower()
     if suffix == ".parquet":
         return write_with(target, lambda p: df.to_parquet(p, index=False, engine="pyarrow"))
     if suffix == ".csv":
-        return write_with(target, lambda p: df.to_csv(p, index=False, encoding="utf-8-sig"))
+        safe = neutralize_csv(df)
+        return write_with(target, lambda p: safe.to_csv(p, index=False, encoding="utf-8-sig"))
     raise ValueError(f"{target}: unknown table format {suffix!r}; use .parquet or .csv")

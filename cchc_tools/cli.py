@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from cchc_tools import __version__
+from cchc_tools.i18n import _, language, ngettext
 from cchc_tools.paths import outputs_dir
 
 
@@ -15,10 +16,16 @@ def _summary(result) -> str:
     files = df["source"].nunique() if len(df) else 0
     matched = int((df["code"] != "").sum()) if len(df) else 0
     blanks = int((df["raw_value"] == "").sum()) if len(df) else 0
-    lines = [f"files loaded: {files}, failed: {len(result.errors)}, passed over: {len(result.skipped)}",
-             f"rows: {len(df)}, matched to the catalog: {matched}, unmatched: {len(df) - matched}, "
-             f"blank (not reported): {blanks}"]
+    lines = [_("files loaded: {files}, failed: {failed}, passed over: {skipped}").format(
+                 files=files, failed=len(result.errors), skipped=len(result.skipped)),
+             _("rows: {rows}, matched to the catalog: {matched}, unmatched: {unmatched}, "
+               "blank (not reported): {blanks}").format(rows=len(df), matched=matched, unmatched=len(df) - matched,
+                                                        blanks=blanks)]
     return "\n".join(lines)
+
+
+def _error_line(err) -> str:
+    return _("error: {error}").format(error=err)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -28,18 +35,29 @@ def cmd_load(args: argparse.Namespace) -> int:
     result = load_appendices(args.paths)
     print(_summary(result))
     for path in result.skipped:
-        print(f"passed over (not an appendix file): {path}")
+        print(_("passed over (not an appendix file): {path}").format(path=path))
     if len(result.table):
         sheets = result.table[result.table["sheet"] != ""].drop_duplicates("source")
         for src, sheet in zip(sheets["source"], sheets["sheet"], strict=True):
-            print(f"{src}: read sheet {sheet!r}")
+            print(_("{source}: read sheet {sheet!r}").format(source=src, sheet=sheet))
     for err in result.errors:
-        print(f"error: {err}", file=sys.stderr)
+        print(_error_line(err), file=sys.stderr)
     if args.out:
         for out in args.out:
             write_table(result.table, out)
-            print(f"wrote {out}")
+            print(_("wrote {path}").format(path=out))
     return 1 if result.errors else 0
+
+
+def _check_summary(findings, n_failed: int) -> str:
+    counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
+    parts = [ngettext("{n} finding", "{n} findings", len(findings)).format(n=len(findings)),
+             ngettext("{n} error", "{n} errors", counts.get("error", 0)).format(n=counts.get("error", 0)),
+             ngettext("{n} warning", "{n} warnings", counts.get("warning", 0)).format(n=counts.get("warning", 0)),
+             _("{n} info").format(n=counts.get("info", 0)),
+             ngettext("{n} file failed to load", "{n} files failed to load", n_failed).format(n=n_failed)]
+    return _("{findings}: {errors}, {warnings}, {info}; {failed}").format(
+        findings=parts[0], errors=parts[1], warnings=parts[2], info=parts[3], failed=parts[4])
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -48,6 +66,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from cchc_tools.analysis.checks import validate
     from cchc_tools.analysis.rules import RuleError, RuleOverride, load_rules
+    from cchc_tools.atomic import neutralize_csv
     from cchc_tools.ingest.loader import load_appendices
 
     with warnings.catch_warnings(record=True) as notices:
@@ -62,7 +81,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = load_appendices(args.paths)
     findings = validate(result.table, rules=rules)
     if args.format == "csv":
-        findings.to_csv(sys.stdout, index=False)
+        neutralize_csv(findings).to_csv(sys.stdout, index=False)
     elif args.format == "json":
         payload = {"findings": findings.astype(object).where(findings.notna(), None).to_dict("records"),
                    "load_errors": [{"file": e.path, "line": e.line, "message": str(e)} for e in result.errors]}
@@ -71,27 +90,33 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(format_findings(findings))
     for err in result.errors:
-        print(f"error: {err}", file=sys.stderr)
+        print(_error_line(err), file=sys.stderr)
     n_err = int((findings["severity"] == "error").sum()) if len(findings) else 0
-    counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
-    print(f"{len(findings)} findings: {counts.get('error', 0)} errors, {counts.get('warning', 0)} warnings, "
-          f"{counts.get('info', 0)} info; {len(result.errors)} files failed to load", file=sys.stderr)
+    print(_check_summary(findings, len(result.errors)), file=sys.stderr)
     return 1 if n_err or result.errors else 0
 
 
+def severity_label(severity: str) -> str:
+    """``error`` -> ``lỗi`` (``error`` in English)."""
+    return {"error": _("error"), "warning": _("warning"), "info": _("info")}.get(severity, severity)
+
+
 def format_findings(findings) -> str:
-    """Findings as readable text, grouped by file and severity."""
+    """Findings as readable text, grouped by file and severity, in the analyst's language."""
     if findings.empty:
-        return "No findings."
+        return _("No findings.")
+    english = language() == "en"
     out = []
     for source, by_file in findings.groupby("source", sort=False):
         first = by_file.iloc[0]
         out.append(f"== {source} ({first['unit']}, {first['period']} {first['year']})")
         for severity, group in by_file.groupby("severity", sort=False):
-            out.append(f"  [{severity}] {len(group)}")
+            out.append(f"  [{severity_label(severity)}] {len(group)}")
             for f in group.itertuples(index=False):
-                where = f"dòng {f.lines}" if f.lines else ""
-                out.append(f"    - {f.rule} {where}: {f.message_vi}")
+                where = _("line {lines}").format(lines=f.lines) if f.lines else ""
+                message = f.message_en if english else f.message_vi
+                name = f.rule if english or not getattr(f, "title_vi", "") else f.title_vi
+                out.append(f"    - {name} {where}: {message}")
     return "\n".join(out)
 
 
@@ -139,6 +164,12 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unit_arg(text: str) -> str:
+    from cchc_tools.analysis.selection import unit_from_name
+
+    return unit_from_name(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cchc", description="CCHC appendix kit")
     parser.add_argument("--version", action="version", version=f"cchc-kit {__version__}")
@@ -159,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("brief", help="run briefings with papermill and export HTML")
     p.add_argument("--year", help="year of the report, e.g. 2022")
-    p.add_argument("--unit", help="unit slug, e.g. vinh-chau")
+    p.add_argument("--unit", type=_unit_arg, help="unit slug or name, e.g. vinh-chau or \"Vĩnh Châu\"")
     p.add_argument("--period", default="annual", help="annual (default), Q1..Q4, 6-month, 9-month")
     p.add_argument("--all", action="store_true", help="every unit and year, comparisons and trends")
     p.add_argument("--data", help="data folder (default: the bundled data/raw)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cchc_tools.i18n import _, tr
+
 
 class CchcError(Exception):
     """Base class of every error the kit raises on purpose."""
@@ -14,6 +16,7 @@ class AppendixError(CchcError):
 
     ``path`` and ``line`` (1-based, or None when the whole file is at fault)
     locate the problem; ``expected`` says what the reader wanted to find.
+    ``message`` and ``expected`` are already in the analyst's language (``_()`` at the raise).
     """
 
     def __init__(self, path: str | Path, message: str, *, line: int | None = None,
@@ -22,11 +25,22 @@ class AppendixError(CchcError):
         self.line = line
         self.expected = expected
         self.reason = message
-        where = f"{self.path}:{line}" if line else self.path
+        where = _("{path}:{line}").format(path=self.path, line=line) if line else self.path
         text = f"{where}: {message}"
         if expected:
-            text += f" (expected {expected})"
+            text += " " + _("(expected {expected})").format(expected=expected)
         super().__init__(text)
+
+
+class LimitError(AppendixError):
+    """An input beyond one of the limits of :mod:`cchc_tools.limits`, refused before any more work."""
+
+    def __init__(self, path: str | Path, what: str, limit_name: str, limit: int, *,
+                 line: int | None = None) -> None:
+        self.limit_name = limit_name
+        super().__init__(path, tr("{what}: more than the limit {name} = {limit}",
+                             what=what, name=limit_name, limit=limit),
+                         line=line, expected=_("an ordinary appendix (see Limits in the README)"))
 
 
 class UnknownUnitError(CchcError):

@@ -8,6 +8,8 @@ import pytest
 
 # Snapshots of loaded folders go to a temporary place, not into the checkout (kernels inherit this).
 os.environ.setdefault("CCHC_CACHE_DIR", tempfile.mkdtemp(prefix="cchc-cache-"))
+# Tests match the kit's messages in English (the msgids); tests of the Vietnamese messages set it.
+os.environ.setdefault("CCHC_LANG", "en")
 
 from cchc_tools import paths  # noqa: E402
 

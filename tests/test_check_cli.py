@@ -13,10 +13,12 @@ from tests.seed_findings import SEED_FINDINGS, count
 from tests.test_rules import GOOD_RULE, write
 
 
-def test_cchc_check_exit_status_and_formats(seed_path, capsys):
+def test_cchc_check_exit_status_and_formats(seed_path, capsys, monkeypatch):
+    monkeypatch.setenv("CCHC_LANG", "vi")  # the analyst's default: every word Vietnamese
     assert main(["check", str(seed_path)]) == 1  # the seed has an error-level finding
     out = capsys.readouterr()
-    assert f"[error] {count('error')}" in out.out and "9.375 + 1.535 = 10.910" in out.out
+    assert f"[lỗi] {count('error')}" in out.out and "9.375 + 1.535 = 10.910" in out.out
+    assert "Văn bản điện tử cấp huyện vượt tổng số văn bản đi" in out.out  # titles, not rule ids
     assert main(["check", str(seed_path), "--format", "json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert len(payload["findings"]) == len(SEED_FINDINGS) and payload["load_errors"] == []
@@ -32,7 +34,7 @@ def test_cchc_check_clean_file_exits_zero(tmp_path, seed_text, capsys):
     p = tmp_path / "fixed.txt"
     p.write_text(fixed, encoding="utf-8")
     assert main(["check", str(p)]) == 0
-    assert "[error]" not in capsys.readouterr().out
+    assert "[lỗi]" not in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("change", "key"), [

@@ -20,6 +20,23 @@ def check_slug(unit: str) -> str:
     return unit
 
 
+_NAME = re.compile(r"[^\W_][\w \-]{0,199}")
+
+
+def unit_from_name(text: str) -> str:
+    """The slug of a unit given by its Vietnamese name: ``Vĩnh Châu`` or ``thị xã Vĩnh Châu`` -> ``vinh-chau``.
+
+    Only names made of letters, digits, spaces and dashes are converted; anything else (``../x``)
+    is returned unchanged for :func:`check_slug` to refuse.
+    """
+    text = str(text).strip()
+    if SLUG.match(text) or not _NAME.fullmatch(text):
+        return text
+    from cchc_tools.ingest.header import unit_slug
+
+    return unit_slug(text) or text
+
+
 def reports(table: pd.DataFrame) -> pd.DataFrame:
     """One row per report: source, unit, unit_name, level, year, period, synthetic and report details."""
     cols = ["source", "unit", "unit_name", "level", "year", "period", "report_no", "report_date", "synthetic"]

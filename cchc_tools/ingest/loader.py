@@ -16,12 +16,14 @@ from typing import NamedTuple
 import pandas as pd
 
 from cchc_tools.catalog import SECTION_ORDER
-from cchc_tools.errors import AppendixError, CchcError
+from cchc_tools.errors import AppendixError, CchcError, LimitError
+from cchc_tools.i18n import _
 from cchc_tools.ingest.align import align
 from cchc_tools.ingest.header import ReportMeta, parse_title, unit_level, unit_slug
 from cchc_tools.ingest.readers import read_raw
 from cchc_tools.ingest.readers.base import RawTable
-from cchc_tools.numbers import parse_number
+from cchc_tools.limits import MAX_ABS_VALUE, MAX_FILE_BYTES
+from cchc_tools.numbers import parse_number, stored_number
 from cchc_tools.paths import project_root
 
 COLUMNS = ["source", "sheet", "line", "unit", "unit_name", "level", "year", "period", "report_no",
@@ -31,7 +33,6 @@ COLUMNS = ["source", "sheet", "line", "unit", "unit_name", "level", "year", "per
 APPENDIX_SUFFIXES = {".txt", ".tsv", ".docx", ".xlsx", ".xlsm"}
 # Files that look like appendices but cannot be read: reported with advice, never skipped.
 REJECTED_SUFFIXES = {".doc", ".xls", ".pdf", ".odt", ".ods", ".rtf", ".csv", ".docm", ".xlsb"}
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 class LoadResult(NamedTuple):
@@ -71,16 +72,16 @@ def _frame(cols: dict[str, list]) -> pd.DataFrame:
 
 def _check_complete(raw: RawTable, sections: list[str]) -> None:
     if not raw.rows:
-        raise AppendixError(raw.path, "the table has a header but no rows (truncated file?)",
-                            line=raw.header_line or None, expected="indicator rows under the header")
+        raise AppendixError(raw.path, _("the table has a header but no rows (truncated file?)"),
+                            line=raw.header_line or None, expected=_("indicator rows under the header"))
     if not sections:
         return
     last = max(SECTION_ORDER.index(s) for s in sections)
     if last < len(SECTION_ORDER) - 1:
         missing = ", ".join(SECTION_ORDER[last + 1:])
-        raise AppendixError(raw.path, f"the table stops in section {SECTION_ORDER[last]}: "
-                            f"sections {missing} are missing (truncated file?)",
-                            line=raw.rows[-1].line, expected="sections I to VII")
+        raise AppendixError(raw.path, _("the table stops in section {last}: sections {missing} are missing "
+                                        "(truncated file?)").format(last=SECTION_ORDER[last], missing=missing),
+                            line=raw.rows[-1].line, expected=_("sections I to VII"))
 
 
 def _meta(raw: RawTable, overrides: dict) -> ReportMeta:
@@ -98,11 +99,17 @@ def _meta(raw: RawTable, overrides: dict) -> ReportMeta:
 
 
 def _stored_value(raw_value: float | None) -> tuple[str, float]:
-    """(text, value) of a cell the file stored as a number (Excel), or of an absent cell."""
+    """(text, value) of a cell the file stored as a number (Excel), or of an absent cell.
+
+    A stored number that cannot be a figure (not finite, or beyond the limits of a written
+    number) keeps its text and no value, so ``value_not_number`` reports it.
+    """
     if raw_value is None:
         return "", math.nan
     v = float(raw_value)
-    return (str(int(v)) if v.is_integer() else repr(v)), v
+    text = str(int(v)) if v.is_integer() and abs(v) < MAX_ABS_VALUE else repr(v)
+    value = stored_number(v)
+    return text, math.nan if value is None else value
 
 
 def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
@@ -123,7 +130,7 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
         cols[name].extend([value] * n)
     texts, values = [], []
     nan = math.nan
-    for row, _, _ in aligned:
+    for row, _sec, _code in aligned:
         v = row.value
         if isinstance(v, str):  # text cells: the common case
             num = parse_number(v) if v else None
@@ -152,25 +159,25 @@ def _new_columns() -> dict[str, list]:
 def _read(path: Path) -> RawTable:
     suffix = path.suffix.lower()
     if suffix in REJECTED_SUFFIXES:
-        advice = {".doc": "open it in Word and save as .docx",
-                  ".xls": "open it in Excel and save as .xlsx",
-                  ".pdf": "ask the unit for the .docx or .xlsx original",
-                  ".csv": "export the table as tab-separated text (.txt) or .xlsx"}
-        raise AppendixError(path, f"{suffix} files cannot be read",
-                            expected=advice.get(suffix, "a .txt, .docx or .xlsx file"))
+        advice = {".doc": _("the document saved as .docx: open it in Word and save as .docx"),
+                  ".xls": _("the workbook saved as .xlsx: open it in Excel and save as .xlsx"),
+                  ".pdf": _("the .docx or .xlsx original, which the unit can send"),
+                  ".csv": _("the table exported as tab-separated text (.txt) or .xlsx")}
+        raise AppendixError(path, _("{suffix} files cannot be read").format(suffix=suffix),
+                            expected=advice.get(suffix, _("a .txt, .docx or .xlsx file")))
     if not path.is_file():
-        raise AppendixError(path, "no such file", expected="an existing appendix file")
+        raise AppendixError(path, _("no such file"), expected=_("an existing appendix file"))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise AppendixError(path, f"the file is {size // 2**20} MiB, too large for an appendix",
-                            expected=f"at most {MAX_FILE_BYTES // 2**20} MiB")
+        raise LimitError(path, _("a file of {mib} MiB").format(mib=size // 2**20), "MAX_FILE_BYTES",
+                         MAX_FILE_BYTES)
     try:
         return read_raw(path)
     except CchcError:
         raise
     except Exception as exc:  # a library's own error on a corrupt file
-        raise AppendixError(path, f"cannot be read: {type(exc).__name__}: {exc}",
-                            expected="an intact appendix file") from exc
+        raise AppendixError(path, _("cannot be read: {reason}").format(reason=f"{type(exc).__name__}: {exc}"),
+                            expected=_("an intact appendix file")) from exc
 
 
 def load_appendix(path: str | Path, *, unit: str | None = None, unit_name: str | None = None,

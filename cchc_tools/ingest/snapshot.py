@@ -17,6 +17,7 @@ import pandas as pd
 from cchc_tools import __version__
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.errors import AppendixError, UnknownUnitError
+from cchc_tools.i18n import language
 from cchc_tools.ingest.loader import LoadResult, find_files, load_appendices
 from cchc_tools.paths import CATALOG_CSV, cache_dir, project_root, raw_dir
 
@@ -29,12 +30,31 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     return p if p.is_absolute() else project_root() / p
 
 
+def file_hash(path: str | Path) -> str:
+    """SHA-256 of a file's content, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def _signature(folder: Path) -> list:
-    """What the loaded table depends on: every file's path, time and size, and the catalog."""
-    files, _ = find_files(folder) if folder.exists() else ([], [])
-    stats = [[str(f), f.stat().st_mtime_ns, f.stat().st_size] for f in files if f.exists()]
-    catalog = hashlib.sha256(CATALOG_CSV.read_bytes()).hexdigest()
-    return [__version__, catalog, stats]
+    """What the loaded table depends on: every file's path and content (SHA-256), and the catalog.
+
+    Content, not time and size: a corrected file copied with its old time (``cp -p``, unzip,
+    ``touch -r``) and the same size must give the new figures. Hashing is cheap next to parsing
+    (a data folder of 200 appendices is a few megabytes).
+    """
+    files, skipped = find_files(folder) if folder.exists() else ([], [])
+    contents = []
+    for f in files:
+        try:
+            contents.append([str(f), file_hash(f)])
+        except OSError:
+            contents.append([str(f), None])  # unreadable: the load reports it
+    catalog = file_hash(CATALOG_CSV)
+    return [__version__, catalog, language(), contents, sorted(skipped)]  # errors are stored in the language
 
 
 @lru_cache(maxsize=8)

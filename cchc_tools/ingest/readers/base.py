@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cchc_tools.errors import LimitError
+from cchc_tools.i18n import tr
+from cchc_tools.limits import MAX_SHORT_CELL_CHARS, MAX_TITLE_CHARS
 from cchc_tools.text import ascii_fold, clean
 
 
@@ -27,6 +30,15 @@ class RawRow:
     code: str = ""
 
 
+def check_short_cells(path: str, row: RawRow) -> RawRow:
+    """``row`` if its THỨ TỰ and ĐƠN VỊ TÍNH cells are short, else a LimitError at its line."""
+    for text in (row.stt, row.uom):
+        if len(text) > MAX_SHORT_CELL_CHARS:
+            raise LimitError(path, tr("a THỨ TỰ or ĐƠN VỊ TÍNH cell of {n} characters", n=len(text)),
+                             "MAX_SHORT_CELL_CHARS", MAX_SHORT_CELL_CHARS, line=row.line)
+    return row
+
+
 @dataclass(slots=True)
 class RawTable:
     path: str
@@ -36,6 +48,19 @@ class RawTable:
     header_line: int = 0
     sheet: str = ""
     warnings: list[str] = field(default_factory=list)
+
+
+def nearest_title(lines: list[str]) -> list[str]:
+    """The title lines nearest the table within :data:`~cchc_tools.limits.MAX_TITLE_CHARS` (a long
+    cover text above the table is not metadata, and the title's patterns stay cheap)."""
+    kept: list[str] = []
+    budget = MAX_TITLE_CHARS
+    for line in reversed(lines):
+        budget -= len(line) + 1
+        if budget < 0:
+            break
+        kept.append(line)
+    return kept[::-1]
 
 
 def _fold(text: str) -> str:

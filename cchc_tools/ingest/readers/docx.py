@@ -11,34 +11,73 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from cchc_tools.errors import AppendixError
-from cchc_tools.ingest.readers.base import RawRow, RawTable, header_columns, is_header, pick
+from cchc_tools.errors import AppendixError, LimitError
+from cchc_tools.i18n import _, tr
+from cchc_tools.ingest.readers.base import (
+    RawRow,
+    RawTable,
+    check_short_cells,
+    header_columns,
+    is_header,
+    nearest_title,
+    pick,
+)
 from cchc_tools.ingest.readers.safety import check_container
-from cchc_tools.text import clean
+from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_SPAN
+from cchc_tools.text import clean, clean_value, without_controls
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _cell_text(tc) -> str:
-    return clean(" ".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in tc.iter(f"{W}p")))
+    """The cell's paragraphs, one a line, NFC, stripped; nothing else changed (the value column must be
+    read as written: "1" and "070" in two paragraphs are not 1070; the other columns are cleaned by the caller)."""
+    return clean_value("\n".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in tc.iter(f"{W}p")))
 
 
-def _physical_cells(tr) -> list[str]:
-    """Texts by grid column; a merged cell appears once (at its first column); vertical continuations are empty."""
+def _span(tcpr, path: str | Path, line: int) -> int:
+    gs = tcpr.find(f"{W}gridSpan")
+    if gs is None:
+        return 1
+    val = gs.get(f"{W}val", "1")
+    if not val.isascii() or not val.isdigit() or len(val) > 12:
+        raise AppendixError(path, _("a merged cell spans {val!r} columns").format(val=val), line=line,
+                            expected=_("a whole number of columns"))
+    span = int(val)
+    if span > MAX_SPAN:
+        raise LimitError(path, tr("a cell merged across {n} columns", n=span), "MAX_SPAN", MAX_SPAN,
+                         line=line)
+    return max(span, 1)
+
+
+def _physical_cells(row_el, path: str | Path = "", line: int = 0) -> list[str]:
+    """Texts by grid column; a merged cell appears once (at its first column); vertical continuations are empty.
+
+    ``line`` (the table row) only locates a row beyond the limits of spans, cells and cell length.
+    """
     out: list[str] = []
-    for tc in tr.iterchildren(f"{W}tc"):
+    for tc in row_el.iterchildren(f"{W}tc"):
         span = 1
         tcpr = tc.find(f"{W}tcPr")
         vmerge_continue = False
         if tcpr is not None:
-            gs = tcpr.find(f"{W}gridSpan")
-            if gs is not None:
-                span = int(gs.get(f"{W}val", "1"))
+            span = _span(tcpr, path, line)
             vm = tcpr.find(f"{W}vMerge")
             vmerge_continue = vm is not None and vm.get(f"{W}val", "continue") == "continue"
-        out.append("" if vmerge_continue else _cell_text(tc))
+        if len(out) + span > MAX_CELLS_PER_ROW:
+            raise LimitError(path, _("a row of more than {n} cells").format(n=MAX_CELLS_PER_ROW),
+                             "MAX_CELLS_PER_ROW", MAX_CELLS_PER_ROW, line=line)
+        text = "" if vmerge_continue else _cell_text(tc)
+        if len(text) > MAX_CELL_CHARS:
+            raise LimitError(path, tr("a cell of {n} characters", n=len(text)), "MAX_CELL_CHARS",
+                             MAX_CELL_CHARS, line=line)
+        out.append(text)
         out.extend([""] * (span - 1))
     return out
+
+
+def _text_cell(cells: list[str], cols: dict[str, int], key: str) -> str:
+    return clean(without_controls(pick(cells, cols, key) or ""))
 
 
 def read_docx(path: str | Path) -> RawTable:
@@ -48,8 +87,8 @@ def read_docx(path: str | Path) -> RawTable:
     try:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise AppendixError(path, f"not a readable Word document ({exc})",
-                            expected="a .docx file saved by Word or LibreOffice") from None
+        raise AppendixError(path, _("not a readable Word document ({reason})").format(reason=exc),
+                            expected=_("a .docx file saved by Word or LibreOffice")) from None
     table = RawTable(path=str(path), format="docx")
     body = document.element.body
     title: list[str] = []
@@ -60,40 +99,46 @@ def read_docx(path: str | Path) -> RawTable:
         if child.tag == f"{W}p":
             if cols is None:
                 text = clean("".join(t.text or "" for t in child.iter(f"{W}t")))
+                if len(text) > MAX_CELL_CHARS:
+                    raise LimitError(path, tr("a title paragraph of {n} characters", n=len(text)),
+                                     "MAX_CELL_CHARS", MAX_CELL_CHARS)
                 if text:
                     title.append(text)
             continue
         if child.tag != f"{W}tbl":
             continue
         rows = list(child.iterchildren(f"{W}tr"))
+        if line + len(rows) > MAX_ROWS + MAX_ROWS // 10:  # rows of the table, with its header and title rows
+            raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS)
         start = 0
         if cols is None:
-            for i, tr in enumerate(rows):
-                cells = _physical_cells(tr)
+            for i, row_el in enumerate(rows):
+                cells = _physical_cells(row_el, path, i + 1)
                 if is_header(cells):
                     cols, width, start = header_columns(cells), len(cells), i + 1
                     table.header_line = line = i + 1
                     # title rows inside the table, above its header, carry the metadata too
-                    title.extend(t for r in rows[:i] for t in _physical_cells(r) if t)
+                    title.extend(clean(t) for r in rows[:i] for t in _physical_cells(r, path) if t)
                     break
             if cols is None:
                 continue  # another table before the appendix
-        elif not rows or len(_physical_cells(rows[0])) != width:
+        elif not rows or len(_physical_cells(rows[0], path, line + 1)) != width:
             continue  # a later table of another shape: not a continuation
-        for tr in rows[start:]:
-            cells = _physical_cells(tr)
+        for row_el in rows[start:]:
             line += 1
+            cells = _physical_cells(row_el, path, line)
             if is_header(cells):
                 continue  # header repeated on a new page
-            label = pick(cells, cols, "label") or ""
+            label = _text_cell(cells, cols, "label")
             value = pick(cells, cols, "value") or ""
             if not label and not value:
                 continue
-            table.rows.append(RawRow(line=line, stt=pick(cells, cols, "stt") or "", label=label,
-                                     uom=pick(cells, cols, "uom") or "", value=value,
-                                     note=pick(cells, cols, "note") or "", code=pick(cells, cols, "code") or ""))
+            table.rows.append(check_short_cells(table.path, RawRow(
+                line=line, stt=_text_cell(cells, cols, "stt"), label=label, uom=_text_cell(cells, cols, "uom"),
+                value=value, note=_text_cell(cells, cols, "note"), code=_text_cell(cells, cols, "code"))))
     if cols is None:
-        raise AppendixError(path, "no appendix table found in the document",
-                            expected="a table with the header THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng / Ghi chú")
-    table.title = title
+        raise AppendixError(path, _("no appendix table found in the document"),
+                            expected=_("a table with the header THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng / "
+                                       "Ghi chú"))
+    table.title = nearest_title(title)
     return table

@@ -2,15 +2,35 @@
 
 Real dumps lose the first (empty) cell of a row at Word page breaks, leaving
 four fields; they also carry blank lines and title lines above the header.
+``line`` is the line of the file, counted by ``\n``, ``\r\n`` and ``\r`` only: a cell may hold
+Word's soft line break (``\x0b``), a form feed, NEL, U+2028 or U+2029.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from cchc_tools.errors import AppendixError
-from cchc_tools.ingest.readers.base import RawRow, RawTable, is_header, looks_like_stt
-from cchc_tools.text import clean, decode, drop_invisible, has_odd_spaces, nfc
+from cchc_tools.errors import AppendixError, LimitError
+from cchc_tools.i18n import _, tr
+from cchc_tools.ingest.readers.base import (
+    RawRow,
+    RawTable,
+    check_short_cells,
+    is_header,
+    looks_like_stt,
+    nearest_title,
+)
+from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_TEXT_LINES
+from cchc_tools.text import (
+    clean,
+    decode,
+    drop_invisible,
+    has_invisible,
+    has_odd_spaces,
+    line_count,
+    normalize_nfc,
+    split_lines,
+)
 
 
 def split_fields(fields: list[str]) -> tuple[str, str, str, str, str]:
@@ -35,46 +55,73 @@ def split_fields(fields: list[str]) -> tuple[str, str, str, str, str]:
     return "", fields[0] if fields else "", "", "", ""
 
 
+def _bounded(fields: list[str], path: str | Path, line: int) -> list[str]:
+    """``fields`` if the row is within the limits of cells and cell length, else a LimitError."""
+    if len(fields) > MAX_CELLS_PER_ROW:
+        raise LimitError(path, _("a row of {n} cells").format(n=len(fields)), "MAX_CELLS_PER_ROW",
+                         MAX_CELLS_PER_ROW, line=line)
+    longest = max(fields, key=len)
+    if len(longest) > MAX_CELL_CHARS:
+        raise LimitError(path, tr("a cell of {n} characters", n=len(longest)), "MAX_CELL_CHARS",
+                         MAX_CELL_CHARS, line=line)
+    return fields
+
+
 def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
     if data is None:
         data = Path(path).read_bytes()
     text = decode(data, path)
+    n_lines = line_count(text)
+    if n_lines > MAX_TEXT_LINES:
+        raise LimitError(path, tr("{n} lines", n=n_lines), "MAX_TEXT_LINES", MAX_TEXT_LINES)
     # UTF-8 with no byte 0xCC or 0xCD holds no combining mark (U+0300-U+036F): already NFC.
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096] or b"\xcc" in data or b"\xcd" in data:
-        text = nfc(text)
-    else:
-        text = drop_invisible(text)
+        text = normalize_nfc(text)
+    text = text.removeprefix("\ufeff")
+    # Zero-width spaces, BOMs and soft hyphens are dropped from every cell but the value: there
+    # "4\u200b86" is not 486.
+    invisible = has_invisible(text)
     odd = has_odd_spaces(text)  # rare: then every cell is normalised the slow way
     table = RawTable(path=str(path), format="text")
-    lines = text.splitlines()
+    lines = split_lines(text)
     header_at = None
     for i, line in enumerate(lines):
-        if "\t" in line and is_header(line.split("\t")):
+        if "\t" in line and is_header(_bounded(line.split("\t"), path, i + 1)):
             header_at = i
             break
+        if len(line) > MAX_CELL_CHARS:
+            _bounded([line], path, i + 1)
         if clean(line):
             table.title.append(clean(line))
         if i > 60:
             break
     if header_at is None:
-        raise AppendixError(path, "no appendix table header found in the first lines",
-                            line=1, expected="a header row THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / "
-                            "Số lượng/ tỷ lệ / Ghi chú, separated by tabs")
+        raise AppendixError(path, _("no appendix table header found in the first lines"),
+                            line=1, expected=_("a header row THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / "
+                                               "Số lượng/ tỷ lệ / Ghi chú, separated by tabs"))
     table.header_line = header_at + 1
+    table.title = nearest_title(table.title)
     rows = table.rows
     for i in range(header_at + 1, len(lines)):
         line = lines[i]
         fields = line.split("\t")
+        if len(fields) > MAX_CELLS_PER_ROW or len(line) > MAX_CELL_CHARS:
+            _bounded(fields, path, i + 1)
         if len(fields) == 5:
             stt, label, uom, value, note = fields
         elif not line.strip():
             continue
         else:
             stt, label, uom, value, note = split_fields(fields)
-        if odd:
-            stt, label, uom, value, note = (" ".join(f.split()) for f in (stt, label, uom, value, note))
+        if odd:  # the value is only stripped: "1\x0b070" is not 1070
+            stt, label, uom, note = (" ".join(f.split()) for f in (stt, label, uom, note))
+        if invisible:
+            stt, label, uom, note = (drop_invisible(f) for f in (stt, label, uom, note))
         label, value = label.strip(), value.strip()
         if not label and not value:
             continue
-        rows.append(RawRow(i + 1, stt.strip(), label, uom.strip(), value, note.strip()))
+        if len(rows) >= MAX_ROWS:
+            raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
+                             line=i + 1)
+        rows.append(check_short_cells(table.path, RawRow(i + 1, stt.strip(), label, uom.strip(), value, note.strip())))
     return table

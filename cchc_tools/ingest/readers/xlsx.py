@@ -1,154 +1,327 @@
-"""Reader for Excel appendices (.xlsx) with openpyxl.
+"""Reader for Excel appendices (.xlsx) with python-calamine (Rust).
 
 Finds the header row on any sheet (the first sheet that has one is taken, and
 the table says which), reads the title rows above it for the metadata, and
-takes values stored as numbers or as Vietnamese-formatted text. Formula cells
-give their cached values; a formula with no cached value (a workbook saved by
-a program that does not compute) is reported, not read as 0 or as its text.
-``line`` is the sheet row number. Nothing in the file is executed.
+takes values stored as numbers or as Vietnamese-formatted text. A number in a
+cell formatted as a percentage is read on the 0–100 scale (``0.9259`` shown as
+``92,59%`` is 92.59). Formula cells give their cached values; a formula with no
+cached value (a workbook saved by a program that does not compute) is reported,
+not read as 0 or as its text. ``line`` is the sheet row number. Nothing in the
+file is executed.
+
+Before calamine builds a sheet, one cheap pass over the sheet's XML (already
+measured by :mod:`.safety`) finds what calamine does not say: the last row and
+column the sheet reaches (checked against the limits, since calamine holds a
+sheet as a dense grid), the cells formatted as percentages, and the formulas
+without a cached value.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from html import unescape
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree as ET
 
-from cchc_tools.errors import AppendixError
-from cchc_tools.ingest.readers.base import RawRow, RawTable, header_columns, is_header
+from cchc_tools.errors import AppendixError, LimitError
+from cchc_tools.i18n import _, tr
+from cchc_tools.ingest.readers.base import RawRow, RawTable, check_short_cells, header_columns, is_header, nearest_title
 from cchc_tools.ingest.readers.safety import check_container
-from cchc_tools.text import clean
+from cchc_tools.limits import (
+    MAX_CELL_CHARS,
+    MAX_ROWS,
+    MAX_SHEET_CELLS,
+    MAX_SHEET_CHARS,
+    MAX_SHEET_COLUMNS,
+    MAX_SHEET_ROWS,
+    MAX_SHEETS,
+)
+from cchc_tools.text import clean, clean_value, without_controls
 
 HEADER_SEARCH_ROWS = 40
 
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+_REL_ID = f"{{{_NS['r']}}}id"
+# The XML is scanned with patterns that never run past one element, and with bounded repeats, so
+# that the scan stays linear on any input, malformed or hostile (an unclosed tag, a run of "<c").
+_CELL_START = re.compile(rb"<(?:\w+:)?c\b")
+_SI_START = re.compile(rb"<(?:\w+:)?si\b")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]{0,500})>")
+_ROW_NUMBER = re.compile(rb"""(?<![\w:])r\s{0,9}=\s{0,9}["']([0-9]{1,7})["']""")
+_ROW_OPEN = re.compile(rb"<(?:\w+:)?row\b")
+_STYLE = re.compile(rb"""(?<![\w:])s\s{0,9}=\s{0,9}["']([0-9]{1,9})["']""")
+_SHARED_TYPE = re.compile(rb"""(?<![\w:])t\s{0,9}=\s{0,9}["']s["']""")
+_REF = re.compile(rb"""(?<![\w:])r\s{0,9}=\s{0,9}["']([A-Z]{1,3})([0-9]{1,7})["']""")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]{0,500}>([^<]*)")
+_CACHED = re.compile(rb"<(?:\w+:)?v\b[^>]{0,200}>[^<]")
+_SHARED_INDEX = re.compile(rb"<(?:\w+:)?v\b[^>]{0,200}>\s{0,9}([0-9]{1,9})\s{0,9}<")
+_T = re.compile(rb"<(?:\w+:)?t\b[^>]{0,200}>([^<]*)")
+_PERCENT_BUILTIN = {9, 10}
 
-def _has_formulas(path: str | Path, sheet_xml: str) -> bool:
-    with zipfile.ZipFile(path) as zf:
-        try:
-            data = zf.read(sheet_xml)
-        except KeyError:
-            return True  # be safe: look for formulas the slow way
-    return re.search(rb"<(?:\w+:)?f[ >/]", data) is not None
+
+def _elements(xml: bytes, spans: list[tuple[int, int]]) -> Iterator[tuple[bytes, bytes]]:
+    """(attributes, content) of the elements whose start tags are at ``spans``, in one linear pass: an
+    element is taken to run to the next one's start (or the end), so no pattern looks further."""
+    for k, (_start, after) in enumerate(spans):
+        chunk = xml[after:spans[k + 1][0] if k + 1 < len(spans) else len(xml)]
+        gt = chunk.find(b">")
+        if gt < 0:
+            yield chunk[:500], b""
+            continue
+        attrs = chunk[:gt]
+        yield attrs, (b"" if attrs.endswith(b"/") else chunk[gt + 1:])
 
 
-def _sheet_xml_paths(path: str | Path) -> dict[str, str]:
-    """Sheet title -> path of its XML part inside the zip."""
-    import xml.etree.ElementTree as ET
+def _spans(xml: bytes, start: re.Pattern) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in start.finditer(xml)]
 
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
-    with zipfile.ZipFile(path) as zf:
-        wb = ET.fromstring(zf.read("xl/workbook.xml"))
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+@dataclass
+class SheetScan:
+    """What one pass over a sheet's XML tells: its reach, percent cells, uncomputed formulas."""
+
+    rows: int = 0
+    columns: int = 0
+    percent: set[tuple[int, int]] = field(default_factory=set)  # (row, column), 1-based
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+@dataclass
+class Workbook:
+    sheets: list[tuple[str, str]]  # (title, path of its XML part), workbook order
+    percent_styles: set[int]
+    shared_lengths: list[int]
+
+
+def _part(target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return str(PurePosixPath("xl") / target)
+
+
+def _workbook(path: str | Path, zf: zipfile.ZipFile) -> Workbook:
+    wb = ET.fromstring(zf.read("xl/workbook.xml"))
+    try:
         rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target") for r in rels}
-    out = {}
-    for sh in wb.iterfind("m:sheets/m:sheet", ns):
-        target = targets.get(sh.get(f"{{{ns['r']}}}id"), "")
-        target = target.lstrip("/")
-        out[sh.get("name")] = target if target.startswith("xl/") else f"xl/{target}"
+    except KeyError:
+        rels = ET.fromstring(b"<Relationships/>")
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    types = {r.get("Type", "").rsplit("/", 1)[-1]: r.get("Target", "") for r in rels}
+    sheets = [(sh.get("name", ""), _part(targets.get(sh.get(_REL_ID), "")))
+              for sh in wb.iterfind("m:sheets/m:sheet", _NS)]
+    if len(sheets) > MAX_SHEETS:
+        raise LimitError(path, _("a workbook of {n} sheets").format(n=len(sheets)), "MAX_SHEETS", MAX_SHEETS)
+    names = set(zf.namelist())
+    styles_part = _part(types.get("styles", "styles.xml"))
+    shared_part = _part(types.get("sharedStrings", "sharedStrings.xml"))
+    percent = _percent_styles(zf.read(styles_part)) if styles_part in names else set()
+    shared = _shared_lengths(path, zf.read(shared_part)) if shared_part in names else []
+    return Workbook(sheets, percent, shared)
+
+
+def _percent_styles(xml: bytes) -> set[int]:
+    """Indexes of the cell formats (``s`` of a cell) that show a percentage."""
+    root = ET.fromstring(xml)
+    percent_fmts = set(_PERCENT_BUILTIN)
+    for nf in root.iterfind("m:numFmts/m:numFmt", _NS):
+        code = re.sub(r'"[^"]*"|\\.', "", nf.get("formatCode", ""))
+        if "%" in code:
+            percent_fmts.add(int(nf.get("numFmtId", "-1")))
+    return {i for i, xf in enumerate(root.iterfind("m:cellXfs/m:xf", _NS))
+            if int(xf.get("numFmtId", "0")) in percent_fmts}
+
+
+def _shared_lengths(path: str | Path, xml: bytes) -> list[int]:
+    """Characters of each shared string (an upper bound from its bytes when it is short)."""
+    if xml.count(b"<si") + xml.count(b":si") > 2 * MAX_SHEET_CELLS:  # more texts than cells may hold
+        raise LimitError(path, tr("more than {n} shared strings", n=MAX_SHEET_CELLS), "MAX_SHEET_CELLS",
+                         MAX_SHEET_CELLS)
+    out = []
+    for _attrs, body in _elements(xml, _spans(xml, _SI_START)):
+        n = len(body)
+        if n > MAX_CELL_CHARS:  # long in bytes: count its characters
+            n = sum(len(unescape(t.decode("utf-8", "replace"))) for t in _T.findall(body))
+            if n > MAX_CELL_CHARS:
+                raise LimitError(path, tr("a text of {n} characters in the shared strings", n=n),
+                                 "MAX_CELL_CHARS", MAX_CELL_CHARS)
+        out.append(n)
     return out
 
 
+def _scan(path: str | Path, xml: bytes, book: Workbook, sheet: str) -> SheetScan:
+    """One pass over a sheet's XML: its reach (refused beyond the limits), percent cells, uncomputed formulas."""
+    scan = SheetScan()
+    # Counted first at C speed (an upper bound: a prefixed tag counts twice), then exactly.
+    if xml.count(b"<row") + xml.count(b":row") > 2 * MAX_SHEET_ROWS:
+        raise LimitError(path, tr("sheet {sheet!r} has more than {n} rows", sheet=sheet, n=MAX_SHEET_ROWS),
+                         "MAX_SHEET_ROWS", MAX_SHEET_ROWS)
+    if xml.count(b"<c") + xml.count(b":c") > 3 * MAX_SHEET_CELLS:
+        raise LimitError(path, tr("sheet {sheet!r} has more than {n} cells", sheet=sheet, n=MAX_SHEET_CELLS),
+                         "MAX_SHEET_CELLS", MAX_SHEET_CELLS)
+    row_tags = _ROW_TAG.findall(xml)
+    if len(row_tags) > MAX_SHEET_ROWS:
+        raise LimitError(path, tr("sheet {sheet!r} has {n} rows", sheet=sheet, n=len(row_tags)),
+                         "MAX_SHEET_ROWS", MAX_SHEET_ROWS)
+    cells = _spans(xml, _CELL_START)
+    if len(cells) > MAX_SHEET_CELLS:
+        raise LimitError(path, tr("sheet {sheet!r} has {n} cells", sheet=sheet, n=len(cells)),
+                         "MAX_SHEET_CELLS", MAX_SHEET_CELLS)
+    scan.rows = max([len(row_tags), *(int(m.group(1)) for a in row_tags if (m := _ROW_NUMBER.search(a)))])
+    text_chars = 0
+    row, col = 0, 0
+    has_formula = b"<f" in xml or b":f" in xml
+    shared, percent = book.shared_lengths, book.percent_styles
+    for attr_text, body in _elements(xml, cells):
+        ref = _REF.search(attr_text)
+        if ref:
+            col, row = _col_number(ref.group(1)), int(ref.group(2))
+        else:  # position implied: the next column of the current row
+            col, row = col + 1, max(row, 1)
+        scan.columns = max(scan.columns, col)
+        scan.rows = max(scan.rows, row)
+        idx = _SHARED_INDEX.search(body) if shared and _SHARED_TYPE.search(attr_text) else None
+        if idx and int(idx.group(1)) < len(shared):
+            text_chars += shared[int(idx.group(1))]
+        else:
+            text_chars += len(body)
+        style = _STYLE.search(attr_text) if percent else None
+        if style and int(style.group(1)) in percent:
+            scan.percent.add((row, col))
+        if has_formula and b"f" in body and not _CACHED.search(body):
+            f = _FORMULA.search(body)
+            if f:
+                scan.formulas[(row, col)] = "=" + unescape(f.group(1).decode("utf-8", "replace"))
+        if b"row" in body and _ROW_OPEN.search(body):  # the next cell opens a new row
+            col, row = 0, row + (0 if ref else 1)
+    if scan.rows > MAX_SHEET_ROWS:
+        raise LimitError(path, tr("sheet {sheet!r} reaches row {n}", sheet=sheet, n=scan.rows),
+                         "MAX_SHEET_ROWS", MAX_SHEET_ROWS)
+    if scan.columns > MAX_SHEET_COLUMNS:
+        raise LimitError(path, tr("sheet {sheet!r} reaches column {n}", sheet=sheet, n=scan.columns),
+                         "MAX_SHEET_COLUMNS", MAX_SHEET_COLUMNS)
+    if text_chars > MAX_SHEET_CHARS:
+        raise LimitError(path, tr("sheet {sheet!r} holds {n} characters of text", sheet=sheet, n=text_chars),
+                         "MAX_SHEET_CHARS", MAX_SHEET_CHARS)
+    return scan
+
+
 def _text(v) -> str:
-    if v is None:
+    if v is None or v == "":
         return ""
-    if isinstance(v, float) and v.is_integer():
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
-    return clean(str(v))
+    return clean(without_controls(str(v)))
 
 
-def _value(cell) -> str | float | None:
-    v = cell.value
-    if v is None:
+def _value(v, is_percent: bool) -> str | float | None:
+    if v is None or v == "":
         return None
     if isinstance(v, bool):
         return float(v)
     if isinstance(v, (int, float)):
         x = float(v)
-        fmt = getattr(cell, "number_format", "") or ""
-        if "%" in fmt:
+        if is_percent:
             x *= 100
         return round(x, 10)
-    return clean(str(v))
+    if isinstance(v, (datetime, date, time, timedelta)):
+        return str(v)
+    return clean_value(str(v))
 
 
 def read_xlsx(path: str | Path) -> RawTable:
-    import openpyxl
+    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
     check_container(path, "xlsx")
     try:
-        wb = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on damaged files
-        raise AppendixError(path, f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
-                            expected="a .xlsx file saved by Excel or LibreOffice") from None
+        with zipfile.ZipFile(path) as zf:
+            book = _workbook(path, zf)
+            scans = {}
+            for title, part in book.sheets:
+                if part in zf.NameToInfo:
+                    scans[title] = _scan(path, zf.read(part), book, title)
+        wb = CalamineWorkbook.from_path(str(path))
+    except (ET.ParseError, KeyError, ValueError, CalamineError) as exc:
+        raise AppendixError(path, _("not a readable Excel workbook ({reason})").format(
+                                reason=f"{type(exc).__name__}: {exc}"),
+                            expected=_("a .xlsx file saved by Excel or LibreOffice")) from None
     try:
-        return _read(path, wb)
+        worksheets = [m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet and m.name in scans]
+        for name in worksheets:
+            table = _read_sheet(path, wb, name, scans[name])
+            if table is not None:
+                others = [s for s in wb.sheet_names if s != name]
+                if others:
+                    table.warnings.append(f"took sheet {name!r}; other sheets: {', '.join(others)}")
+                return table
+    except CalamineError as exc:
+        raise AppendixError(path, _("not a readable Excel workbook ({reason})").format(
+                                reason=f"{type(exc).__name__}: {exc}"),
+                            expected=_("a .xlsx file saved by Excel or LibreOffice")) from None
     finally:
         wb.close()
+    names = ", ".join(repr(s) for s in wb.sheet_names)
+    raise AppendixError(path, _("no sheet has an appendix header row (sheets: {names})").format(names=names),
+                        expected=_("a header row THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng / Ghi chú "
+                                   "in the first {n} rows of a sheet").format(n=HEADER_SEARCH_ROWS))
 
 
-def _read(path: str | Path, wb) -> RawTable:
-    table = RawTable(path=str(path), format="xlsx")
-    for ws in wb.worksheets:
-        rows = ws.iter_rows()
-        title: list[str] = []
-        cols = None
-        for r_idx, row in enumerate(rows, start=1):
-            texts = [_text(c.value) for c in row]
-            if is_header(texts):
-                cols = header_columns(texts)
-                table.header_line = r_idx
-                break
-            title.extend(t for t in texts if t)
-            if r_idx >= HEADER_SEARCH_ROWS:
-                break
-        if cols is None:
+def _bounded(path: str | Path, cells: list, line: int) -> None:
+    for v in cells:
+        if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+            raise LimitError(path, tr("a cell of {n} characters", n=len(v)), "MAX_CELL_CHARS",
+                             MAX_CELL_CHARS, line=line)
+
+
+def _read_sheet(path: str | Path, wb, name: str, scan: SheetScan) -> RawTable | None:
+    grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    title: list[str] = []
+    cols = None
+    header_line = 0
+    for r_idx, row in enumerate(grid[:HEADER_SEARCH_ROWS], start=1):
+        _bounded(path, row, r_idx)
+        texts = [_text(v) for v in row]
+        if is_header(texts):
+            cols = header_columns(texts)
+            header_line = r_idx
+            break
+        title.extend(t for t in texts if t)
+    if cols is None:
+        return None
+    table = RawTable(path=str(path), format="xlsx", sheet=name, header_line=header_line, title=nearest_title(title))
+    vi = cols.get("value")
+    text_cols = {k: i for k, i in cols.items() if k != "value"}
+    for r_idx in range(header_line + 1, len(grid) + 1):
+        row = grid[r_idx - 1]
+        n = len(row)
+        if not n:
             continue
-        table.sheet = ws.title
-        table.title = title
-        others = [s.title for s in wb.worksheets if s.title != ws.title]
-        if others:
-            table.warnings.append(f"took sheet {ws.title!r}; other sheets: {', '.join(others)}")
-        formulas: dict[tuple[int, int], str] = {}
-        sheet_xml = _sheet_xml_paths(path).get(ws.title, "")
-        if _has_formulas(path, sheet_xml):
-            formulas = _formula_cells(path, ws.title)
-        vi = cols.get("value")
-        text_cols = {k: i for k, i in cols.items() if k != "value"}
-        for r_idx, row in enumerate(rows, start=table.header_line + 1):
-            n = len(row)
-            if not n:
-                continue
-            # Only the mapped columns are converted: the value cell as a value, the others as text.
-            t = {k: _text(row[i].value) if i < n else "" for k, i in text_cols.items()}
-            value = _value(row[vi]) if vi is not None and vi < n else None
-            if value is None and vi is not None and (r_idx, vi + 1) in formulas:
-                value = formulas[(r_idx, vi + 1)]  # a formula nobody computed: kept as text, reported
-            label = t.get("label", "")
-            if not label and value in (None, ""):
-                continue
-            if "chỉ tiêu" in label.lower() and is_header([_text(c.value) for c in row]):
-                continue  # a header repeated further down the sheet
-            table.rows.append(RawRow(line=r_idx, stt=t.get("stt", ""), label=label, uom=t.get("uom", ""),
-                                     value=value, note=t.get("note", ""), code=t.get("code", "")))
-        return table
-    names = ", ".join(repr(s.title) for s in wb.worksheets)
-    raise AppendixError(path, f"no sheet has an appendix header row (sheets: {names})",
-                        expected="a header row THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng / Ghi chú "
-                        f"in the first {HEADER_SEARCH_ROWS} rows of a sheet")
-
-
-def _formula_cells(path: str | Path, sheet: str) -> dict[tuple[int, int], str]:
-    """Formula text by (row, column) for every formula cell, from a second, formula-preserving read."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(str(path), read_only=True, data_only=False)
-    try:
-        out = {}
-        for row in wb[sheet].iter_rows():
-            for c in row:
-                if isinstance(c.value, str) and c.value.startswith("="):
-                    out[(c.row, c.column)] = c.value
-        return out
-    finally:
-        wb.close()
+        _bounded(path, row, r_idx)
+        # Only the mapped columns are converted: the value cell as a value, the others as text.
+        t = {k: _text(row[i]) if i < n else "" for k, i in text_cols.items()}
+        value = _value(row[vi], (r_idx, vi + 1) in scan.percent) if vi is not None and vi < n else None
+        if value is None and vi is not None and (r_idx, vi + 1) in scan.formulas:
+            value = scan.formulas[(r_idx, vi + 1)]  # a formula nobody computed: kept as text, reported
+        label = t.get("label", "")
+        if not label and value in (None, ""):
+            continue
+        if "chỉ tiêu" in label.lower() and is_header([_text(c) for c in row]):
+            continue  # a header repeated further down the sheet
+        if len(table.rows) >= MAX_ROWS:
+            raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
+                             line=r_idx)
+        table.rows.append(check_short_cells(table.path, RawRow(
+            line=r_idx, stt=t.get("stt", ""), label=label, uom=t.get("uom", ""), value=value,
+            note=t.get("note", ""), code=t.get("code", ""))))
+    return table

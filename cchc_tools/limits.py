@@ -1,0 +1,83 @@
+"""Every size limit of the kit, in one place.
+
+An appendix has about 200 rows of five short cells, fits in a few hundred kilobytes, and its
+numbers count dossiers, documents and people. The limits below are many times what a real
+appendix needs; anything beyond them is refused with an :class:`~cchc_tools.errors.AppendixError`
+naming the file, the limit and the line where it is known, before the kit spends more than about
+a second or more than a few times the file's size in memory on it. The README lists them.
+"""
+
+from __future__ import annotations
+
+#: Size of any input file, in bytes.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+#: Lines of a text file (an appendix has about 230).
+MAX_TEXT_LINES = 10_000
+#: Rows of the appendix table, in any format (an appendix has about 200).
+MAX_ROWS = 1_000
+#: Cells of one row, counting the columns a merged cell spans.
+MAX_CELLS_PER_ROW = 64
+#: Columns one merged Word cell may span (``gridSpan``).
+MAX_SPAN = 64
+#: Characters of one cell (the longest cell of the bundled appendix has 380).
+MAX_CELL_CHARS = 2_000
+#: Characters of a label that fuzzy matching looks at (the longest catalog label has 166): a longer
+#: label is matched on its beginning, so that matching costs the same on any input.
+MAX_LABEL_KEY_CHARS = 250
+#: Characters of a THỨ TỰ or ĐƠN VỊ TÍNH cell (the longest unit of measure in the catalog has 43): the
+#: unit cell of a yes/no row is parsed as a code list.
+MAX_SHORT_CELL_CHARS = 200
+#: Characters of the title lines kept above the table (the bundled appendix has about 250); only the
+#: lines nearest the table are kept within this budget.
+MAX_TITLE_CHARS = 2_000
+#: Sheets of a workbook.
+MAX_SHEETS = 50
+#: Rows and columns a worksheet may reach (its last cell's row and column).
+MAX_SHEET_ROWS = 10_000
+MAX_SHEET_COLUMNS = 200
+#: Cells a worksheet's XML holds, empty formatted ones included (the bundled appendix as a sheet has
+#: about 1,100).
+MAX_SHEET_CELLS = 50_000
+#: Characters of text all cells of a sheet hold together (a shared string counts at each cell using
+#: it): the bundled appendix has about 40,000.
+MAX_SHEET_CHARS = 2_000_000
+#: Bytes all members of a .docx or .xlsx unpack to, counted while unpacking (sizes in the zip
+#: directory can be forged).
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+#: Bytes one XML part (a sheet, the shared strings, the document body) unpacks to: these are the
+#: parts a library parses into memory.
+MAX_XML_PART_BYTES = 8 * 1024 * 1024
+#: Members of a .docx or .xlsx zip.
+MAX_ZIP_MEMBERS = 2_000
+#: Unpacked-to-packed ratio of a zip above which it is refused as a possible zip bomb.
+MAX_ZIP_RATIO = 200
+#: Digits of a number before and after its decimal comma. 15 digits are exact in a float; no
+#: count of an appendix comes near 10^15, and these bounds keep every ratio the checks compute finite.
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMAL_DIGITS = 10
+#: Largest magnitude of a number stored as a number (Excel); anything at or above is not read.
+MAX_ABS_VALUE = 10.0**MAX_INTEGER_DIGITS
+
+#: Limits by name, as the README and error messages show them.
+ALL = {
+    "MAX_FILE_BYTES": MAX_FILE_BYTES,
+    "MAX_TEXT_LINES": MAX_TEXT_LINES,
+    "MAX_ROWS": MAX_ROWS,
+    "MAX_CELLS_PER_ROW": MAX_CELLS_PER_ROW,
+    "MAX_SPAN": MAX_SPAN,
+    "MAX_CELL_CHARS": MAX_CELL_CHARS,
+    "MAX_SHORT_CELL_CHARS": MAX_SHORT_CELL_CHARS,
+    "MAX_LABEL_KEY_CHARS": MAX_LABEL_KEY_CHARS,
+    "MAX_TITLE_CHARS": MAX_TITLE_CHARS,
+    "MAX_SHEETS": MAX_SHEETS,
+    "MAX_SHEET_ROWS": MAX_SHEET_ROWS,
+    "MAX_SHEET_COLUMNS": MAX_SHEET_COLUMNS,
+    "MAX_SHEET_CELLS": MAX_SHEET_CELLS,
+    "MAX_SHEET_CHARS": MAX_SHEET_CHARS,
+    "MAX_UNPACKED_BYTES": MAX_UNPACKED_BYTES,
+    "MAX_XML_PART_BYTES": MAX_XML_PART_BYTES,
+    "MAX_ZIP_MEMBERS": MAX_ZIP_MEMBERS,
+    "MAX_ZIP_RATIO": MAX_ZIP_RATIO,
+    "MAX_INTEGER_DIGITS": MAX_INTEGER_DIGITS,
+    "MAX_DECIMAL_DIGITS": MAX_DECIMAL_DIGITS,
+}

@@ -1,0 +1,41 @@
+"""A seeded fuzz run in every ``make test``: mutated copies of the bundled appendix against an independent
+strict number reader (``tests/fuzz_appendix.py``; ``make fuzz`` runs 10,000)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import fuzz_appendix as fuzz
+
+
+@pytest.mark.parametrize(("cell", "value"), [("24.407", 24407.0), ("92,59", 92.59), ("1\u00a0070", 1070.0),
+                                             ("-3", -3.0), ("99,87 %", 99.87), ("7,6e3", None), ("١٢", None),
+                                             (",83", None), ("5,", None), ("+5", None), ("1.5", None),
+                                             ("4\u200b86", None), ("1" * 16, None), ("", None)])
+def test_the_oracle(cell, value):
+    assert fuzz.oracle(cell) == value
+
+
+def test_fuzz_run():
+    summary = fuzz.run(200, seed=13)
+    assert summary.loaded > 150 and summary.refused > 0 and summary.rows > 150 * 200
+    assert summary.errors == [] and summary.wrong_values == [] and summary.wrong_lines == [], summary.report()
+
+
+def test_the_fuzz_run_catches_drifting_lines_and_guessed_numbers(monkeypatch):
+    """The checks can fail: with ``str.splitlines`` and babel's lenient parser the run finds both bugs."""
+    from babel.numbers import parse_decimal
+
+    import cchc_tools.ingest.loader as loader
+    import cchc_tools.ingest.readers.text as text_reader
+
+    def lenient(text):
+        try:
+            return float(parse_decimal(text.strip().rstrip("%"), locale="vi_VN"))
+        except Exception:  # noqa: BLE001
+            return None
+
+    monkeypatch.setattr(text_reader, "split_lines", str.splitlines)
+    monkeypatch.setattr(loader, "parse_number", lenient)
+    summary = fuzz.run(30, seed=5)
+    assert summary.wrong_lines and summary.wrong_values
