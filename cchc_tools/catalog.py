@@ -6,7 +6,13 @@ Each row of the appendix template has one entry: a stable ASCII ``code``
 of measure, the code list of flags and categories, whether the row is
 ``required``, the ``levels`` it applies to (empty: every level; ``district``
 for rows about the district People's Committee, which provinces, departments
-and communes do not have), and the Vietnamese and English labels.
+and communes do not have), the ``forms`` that have the row (see
+:mod:`cchc_tools.forms`: each form lists its rows, as printed, with these codes),
+and the Vietnamese and English labels.
+
+One code means one thing on every form: a row whose meaning changed (the online
+services of "mức độ 3, 4", replaced by "toàn trình / một phần" in 2022) has a new
+code, never a relabelled old one.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ class Entry:
     codelist: str
     required: bool
     levels: tuple[str, ...]
+    forms: tuple[str, ...]
     label_vi: str
     label_en: str
 
@@ -79,6 +86,7 @@ def entries() -> tuple[Entry, ...]:
                          kind=row["kind"], uom=clean(row["uom"]), codelist=row["codelist"],
                          required=row["required"] == "1",
                          levels=tuple(x for x in row.get("levels", "").split(";") if x),
+                         forms=tuple(x for x in row.get("forms", "").split(";") if x),
                          label_vi=clean(row["label_vi"]),
                          label_en=row["label_en"]))
     return tuple(out)

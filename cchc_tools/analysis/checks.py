@@ -17,6 +17,7 @@ import pandas as pd
 from cchc_tools.analysis.indicators import wide
 from cchc_tools.analysis.specs import rule_specs
 from cchc_tools.catalog import by_code, entries, parse_codelist
+from cchc_tools.forms import form_codes
 from cchc_tools.numbers import fmt_number, fmt_percent, parse_number
 from cchc_tools.text import clean
 
@@ -335,11 +336,24 @@ def _uom_missing(rule: dict, ctx: Context) -> Iterator[Finding]:
                            f"(mẫu: «{want}»).", f"Value without a unit of measure (catalog: '{want}').")
 
 
+def _form_codes(ctx: Context) -> list[frozenset[str] | None]:
+    """Per report, the codes of the form it was read against (None: not known, every code applies)."""
+    if "form" not in ctx.df.columns:
+        return [None] * len(ctx.sources)
+    by_source = dict(zip(ctx.df["source"], ctx.df["form"], strict=True))
+    return [form_codes(by_source.get(s, "")) for s in ctx.sources]
+
+
+def _in_form(forms: list[frozenset[str] | None], code: str) -> np.ndarray:
+    return np.array([f is None or code in f for f in forms], dtype=bool)
+
+
 @family("required_blank")
 def _required(rule: dict, ctx: Context) -> Iterator[Finding]:
     levels = ctx.keys["level"].fillna("").to_numpy()
+    forms = _form_codes(ctx)
     for e in [e for e in entries() if e.required]:
-        applies = np.array([e.applies_to(lv) for lv in levels], dtype=bool)
+        applies = np.array([e.applies_to(lv) for lv in levels], dtype=bool) & _in_form(forms, e.code)
         code = e.code
         for source in ctx.firing(np.isnan(ctx.col_of(code)) & applies):
             yield _finding(ctx, rule, source, f"Chỉ tiêu bắt buộc «{ctx.label(code)}» bị bỏ trống hoặc thiếu.",
@@ -352,9 +366,11 @@ def _missing_rows(rule: dict, ctx: Context) -> Iterator[Finding]:
     wanted = [e.code for e in wanted_entries]
     absent = np.isnan(ctx.L[:, [ctx.col[c] for c in wanted]])
     levels = ctx.keys["level"].fillna("").to_numpy()
-    for j, e in enumerate(wanted_entries):  # rows a report of its level does not have are not missing
+    forms = _form_codes(ctx)
+    for j, e in enumerate(wanted_entries):  # rows a report of its level or form does not have are not missing
         if e.levels:
             absent[:, j] &= np.array([e.applies_to(lv) for lv in levels], dtype=bool)
+        absent[:, j] &= _in_form(forms, e.code)
     present_any = ~np.isnan(ctx.L).all(axis=1)  # a report with no coded row at all says nothing here
     for r in np.flatnonzero(absent.any(axis=1) & present_any):
         missing = [c for c, gone in zip(wanted, absent[r], strict=True) if gone]
