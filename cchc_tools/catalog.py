@@ -21,10 +21,11 @@ import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
-from cchc_tools.paths import CATALOG_CSV
+from cchc_tools.paths import CATALOG_CSV, project_root
 from cchc_tools.text import clean, label_key
 
 SECTIONS: dict[str, tuple[str, str]] = {
@@ -75,9 +76,20 @@ def parse_codelist(text: str) -> dict[float, str]:
     return {float(num): clean(name) for name, num in _CODE_ITEM.findall(text or "")}
 
 
-@lru_cache(maxsize=1)
 def entries() -> tuple[Entry, ...]:
-    """All catalog entries in template order."""
+    """All catalog entries in template order, then the new codes of the project's draft forms."""
+    return _entries(_draft_forms())
+
+
+def _draft_forms() -> tuple[tuple[str, int], ...]:
+    folder = project_root() / "forms"
+    if not folder.is_dir():
+        return ()
+    return tuple((str(p), p.stat().st_mtime_ns) for p in sorted(folder.glob("*.csv")))
+
+
+@lru_cache(maxsize=1)
+def _catalog_entries() -> tuple[Entry, ...]:
     with open(CATALOG_CSV, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     out = []
@@ -92,9 +104,36 @@ def entries() -> tuple[Entry, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def _entries(drafts: tuple[tuple[str, int], ...]) -> tuple[Entry, ...]:
+    """The catalog, and the rows a project's form file marks ``status = new`` (``cchc form derive``
+    writes them): catalog entries of their form until an analyst moves them into catalog.csv."""
+    base = _catalog_entries()
+    known = {e.code for e in base}
+    extra: list[Entry] = []
+    for path, _ in drafts:
+        text = Path(path).read_text(encoding="utf-8")
+        name = Path(path).stem
+        body = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        for row in csv.DictReader(body):
+            code = clean(row.get("code"))
+            if row.get("status") != "new" or not code or code in known or "." not in code:
+                continue
+            known.add(code)
+            kind = row.get("kind") if row.get("kind") in KINDS else "count"
+            extra.append(Entry(code=code, section=code.split(".")[0], parent="", kind=kind,
+                               uom=clean(row.get("uom")), codelist=row.get("codelist") or "", required=False,
+                               levels=(), forms=(name,), label_vi=clean(row.get("label")), label_en=""))
+    return base + tuple(extra)
+
+
 def by_code() -> dict[str, Entry]:
-    return {e.code: e for e in entries()}
+    return _by_code(_draft_forms())
+
+
+@lru_cache(maxsize=4)
+def _by_code(drafts: tuple[tuple[str, int], ...]) -> dict[str, Entry]:
+    return {e.code: e for e in _entries(drafts)}
 
 
 def entry(code: str) -> Entry:

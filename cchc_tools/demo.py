@@ -145,11 +145,12 @@ def appendix_text(unit_name: str, year: int, values: dict[str, float | None],
              "THỨ TỰ\tTÊN CHỈ TIÊU\tĐƠN VỊ TÍNH\tSố lượng/ tỷ lệ\tGhi chú"]
     from cchc_tools.forms import pick_form
 
+    codes = by_code()
     for fr in pick_form(year, "district").rows:  # the form of the year, in its own terms
         if fr.is_heading:
             lines.append(f"{fr.stt}\t{fr.label}\t\t\t")
             continue
-        e = by_code()[fr.code]
+        e = codes[fr.code]
         note = (notes or {}).get(e.code, "")
         lines.append(f"\t{fr.label}\t{e.uom}\t{_cell(e, values.get(e.code))}\t{note}")
     return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ Hậu Giang, Sóc Trăng), so one setting serves a province's whole history.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -117,6 +118,16 @@ class _Era:
     units: dict[str, _Unit] = field(default_factory=dict)  # code -> unit
     by_short: dict[str, list[str]] = field(default_factory=dict)  # folded short name -> codes
 
+    @classmethod
+    def of(cls, rows: list[list[str]]) -> _Era:
+        era = cls()
+        for r in rows:
+            era.add(_Unit(*r))
+        return era
+
+    def rows(self) -> list[list[str]]:
+        return [[u.code, u.name, u.level, u.province_code, u.key, u.district] for u in self.units.values()]
+
     def add(self, u: _Unit) -> None:
         if u.code not in self.units:
             self.units[u.code] = u
@@ -141,8 +152,38 @@ def _package_data() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "data"
 
 
+_INDEX_SCHEMA = 1
+
+
 @lru_cache(maxsize=1)
 def _data() -> _Data:
+    """The index of units, built from the package's data once and kept as JSON in the cache folder
+    (reading it back is ten times faster than building it)."""
+    from importlib.metadata import version
+
+    from cchc_tools.atomic import write_text
+    from cchc_tools.paths import cache_dir
+
+    cached = cache_dir() / f"units-{version('vietnamadminunits')}-{_INDEX_SCHEMA}.json"
+    try:
+        raw = json.loads(cached.read_text(encoding="utf-8"))
+        return _Data(_Era.of(raw["legacy"]), _Era.of(raw["current"]),
+                     {k: set(v) for k, v in raw["successors"].items()},
+                     {k: set(v) for k, v in raw["predecessors"].items()}, raw["district_of"],
+                     raw["province_successor"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    data = _build()
+    with contextlib.suppress(OSError):  # a read-only cache folder: build again next time
+        write_text(cached, json.dumps({
+            "legacy": data.legacy.rows(), "current": data.current.rows(),
+            "successors": {k: sorted(v) for k, v in data.successors.items()},
+            "predecessors": {k: sorted(v) for k, v in data.predecessors.items()},
+            "district_of": data.district_of, "province_successor": data.province_successor}, ensure_ascii=False))
+    return data
+
+
+def _build() -> _Data:
     folder = _package_data()
     legacy, current = _Era(), _Era()
     with sqlite3.connect(f"file:{folder / 'dataset.db'}?mode=ro", uri=True) as con:
@@ -337,6 +378,7 @@ def _resolve(name: str, legacy: bool | None, province: str) -> tuple[OfficialUni
     return None, tuple(close_names(name, legacy if legacy is not None else False, province))
 
 
+@lru_cache(maxsize=1024)
 def close_names(name: str, legacy: bool, province: str = "", limit: int = 5) -> list[str]:
     """Official names close to ``name`` (within the province when given), for a finding."""
     from rapidfuzz import fuzz, process
@@ -385,6 +427,8 @@ def official_unit(meta) -> _Resolved:
     """
     setting = province_setting()
     province = meta.province or setting
+    if meta.synthetic:  # the demo data's fictional units
+        return _Resolved("", "")
     if meta.level == "department" or not meta.unit_name:
         return _Resolved("", _province_name(province, era_is_legacy(meta.year, meta.period)))
     unit, _ = _resolve(clean(meta.unit_name), era_is_legacy(meta.year, meta.period, meta.report_date),

@@ -338,10 +338,9 @@ def _uom_missing(rule: dict, ctx: Context) -> Iterator[Finding]:
 
 def _form_codes(ctx: Context) -> list[frozenset[str] | None]:
     """Per report, the codes of the form it was read against (None: not known, every code applies)."""
-    if "form" not in ctx.df.columns:
-        return [None] * len(ctx.sources)
-    by_source = dict(zip(ctx.df["source"], ctx.df["form"], strict=True))
-    return [form_codes(by_source.get(s, "")) for s in ctx.sources]
+    names = _report_column(ctx, "form", "")
+    known = {name: form_codes(name) for name in set(names)}
+    return [known[name] for name in names]
 
 
 def _in_form(forms: list[frozenset[str] | None], code: str) -> np.ndarray:
@@ -414,6 +413,46 @@ def _metadata(rule: dict, ctx: Context) -> Iterator[Finding]:
         if missing:
             yield _finding(ctx, rule, source, f"Tiêu đề phụ lục không ghi {' và '.join(missing)} báo cáo.",
                            "The title lines give no " + " or ".join(missing) + ".", [], values="", lines="")
+
+
+def _report_column(ctx: Context, column: str, default) -> list:
+    if column not in ctx.df.columns:
+        return [default] * len(ctx.sources)
+    by_source = dict(zip(ctx.df["source"], ctx.df[column], strict=True))
+    return [by_source.get(s, default) for s in ctx.sources]
+
+
+@family("form_poor_fit")
+def _form_poor_fit(rule: dict, ctx: Context) -> Iterator[Finding]:
+    floor = float(rule.get("min_score", 85))
+    for source, form, score in zip(ctx.sources, _report_column(ctx, "form", ""),
+                                   _report_column(ctx, "form_score", np.nan), strict=True):
+        if form and score < floor:
+            yield _finding(ctx, rule, source, f"Phụ lục không khớp rõ với mẫu nào đã biết; đã đọc theo mẫu gần nhất "
+                           f"«{form}» (mức khớp {fmt_number(score, 1)}/100).",
+                           f"The file fits no known form well; read against the closest, {form} "
+                           f"(score {score:.1f}/100).", [], values="", lines="")
+
+
+@family("unit_unresolved")
+def _unit_unresolved(rule: dict, ctx: Context) -> Iterator[Finding]:
+    from cchc_tools.units import close_names, era_is_legacy, province_setting
+
+    codes = _report_column(ctx, "unit_code", None)
+    synthetic = _report_column(ctx, "synthetic", False)
+    for r, source in enumerate(ctx.sources):
+        if codes[r] is None or codes[r] or synthetic[r]:  # fictional units of the demo data are never official
+            continue
+        k = ctx.keys.iloc[r]
+        if not k["unit_name"] or k["level"] == "department":
+            continue
+        year = None if pd.isna(k["year"]) else int(k["year"])
+        legacy = era_is_legacy(year, k["period"])
+        near = "; ".join(close_names(k["unit_name"], legacy is not False, province_setting(), limit=4))
+        yield _finding(ctx, rule, source, f"Không xác định được mã đơn vị hành chính của «{k['unit_name']}»; "
+                       f"giữ tên rút gọn «{k['unit']}». Tên chính thức gần nhất: {near}.",
+                       f"No single official unit named {k['unit_name']!r}; kept as {k['unit']!r}. "
+                       f"Close official names: {near}.", [], values="", lines="")
 
 
 @family("note_ratio")
