@@ -63,6 +63,18 @@ def period_order(period: str) -> int:
     return list(PERIODS).index(period) if period in PERIODS else len(PERIODS)
 
 
+_FROM_JANUARY = {6: "6-month", 9: "9-month", 12: "annual", 3: "Q1"}
+
+
+def coverage(period: str, cumulative: bool) -> str:
+    """The stretch of the year a figure covers: its period, or, for a cumulative ("lũy kế") figure,
+    January to the period's end (Q3 lũy kế covers what a 9-month report covers). Figures are
+    compared only with figures of the same coverage: a cumulative figure never with a period one."""
+    if not cumulative or period not in PERIODS:
+        return period
+    return _FROM_JANUARY[PERIODS[period][0]]
+
+
 def _period(folded: str) -> tuple[str, int | None]:
     m = re.search(r"quy\s+(iv|iii|ii|i|[1-4])\s*(?:nam\s+|[/-]\s*)?(\d{4})", folded)
     if m:
