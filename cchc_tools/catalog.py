@@ -81,11 +81,13 @@ def entries() -> tuple[Entry, ...]:
     return _entries(_draft_forms())
 
 
-def _draft_forms() -> tuple[tuple[str, int], ...]:
+def _draft_forms() -> tuple[str, int]:
+    """The project's form folder and its modification time (changed when a form file is written)."""
     folder = project_root() / "forms"
-    if not folder.is_dir():
-        return ()
-    return tuple((str(p), p.stat().st_mtime_ns) for p in sorted(folder.glob("*.csv")))
+    try:
+        return str(folder), folder.stat().st_mtime_ns
+    except OSError:
+        return str(folder), 0
 
 
 @lru_cache(maxsize=1)
@@ -105,15 +107,16 @@ def _catalog_entries() -> tuple[Entry, ...]:
 
 
 @lru_cache(maxsize=4)
-def _entries(drafts: tuple[tuple[str, int], ...]) -> tuple[Entry, ...]:
+def _entries(drafts: tuple[str, int]) -> tuple[Entry, ...]:
     """The catalog, and the rows a project's form file marks ``status = new`` (``cchc form derive``
     writes them): catalog entries of their form until an analyst moves them into catalog.csv."""
     base = _catalog_entries()
     known = {e.code for e in base}
     extra: list[Entry] = []
-    for path, _ in drafts:
-        text = Path(path).read_text(encoding="utf-8")
-        name = Path(path).stem
+    folder, mtime = drafts
+    for path in sorted(Path(folder).glob("*.csv")) if mtime else []:
+        text = path.read_text(encoding="utf-8")
+        name = path.stem
         body = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
         for row in csv.DictReader(body):
             code = clean(row.get("code"))
@@ -132,7 +135,7 @@ def by_code() -> dict[str, Entry]:
 
 
 @lru_cache(maxsize=4)
-def _by_code(drafts: tuple[tuple[str, int], ...]) -> dict[str, Entry]:
+def _by_code(drafts: tuple[str, int]) -> dict[str, Entry]:
     return {e.code: e for e in _entries(drafts)}
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cchc_tools.catalog import SECTION_ORDER, by_code
@@ -50,10 +50,10 @@ class FormRow:
     label: str
     uom: str
     code: str
+    section: str = field(init=False, compare=False)  # "VII" of "VII.iso", or the heading's own section
 
-    @property
-    def section(self) -> str:
-        return self.code.split(".")[0]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "section", self.code.split(".")[0])
 
     @property
     def is_heading(self) -> bool:
@@ -77,19 +77,23 @@ class Form:
     path: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
-    @property
+    @cached_property
     def indicator_rows(self) -> tuple[FormRow, ...]:
         return tuple(r for r in self.rows if not r.is_heading)
 
-    @property
+    @cached_property
     def codes(self) -> list[str]:
         return [r.code for r in self.indicator_rows]
 
-    def by_section(self) -> dict[str, list[FormRow]]:
+    @cached_property
+    def _sections(self) -> dict[str, tuple[FormRow, ...]]:
         out: dict[str, list[FormRow]] = {s: [] for s in SECTION_ORDER}
         for r in self.indicator_rows:
             out[r.section].append(r)
-        return out
+        return {s: tuple(rows) for s, rows in out.items()}
+
+    def by_section(self) -> dict[str, list[FormRow]]:
+        return {s: list(rows) for s, rows in self._sections.items()}
 
     def valid_in(self, year: int | None) -> bool:
         if year is None:
@@ -152,27 +156,36 @@ def form_text(form: Form, extra_columns: dict[str, list] | None = None) -> str:
     return buf.getvalue()
 
 
-def _files() -> tuple[tuple[str, int], ...]:
-    found: dict[str, Path] = {}
+def _folders() -> tuple[tuple[str, int], ...]:
+    """The form folders and their modification times: a form file added, removed or replaced
+    (written whole, as ``cchc form derive`` and editors do) changes them."""
+    out = []
     for folder in (PACKAGE_FORMS, project_forms_dir()):
-        if folder.is_dir():
-            for p in sorted(folder.glob("*.csv")):
-                found[p.stem] = p  # a project form replaces the kit's form of the same name
-    return tuple((str(p), p.stat().st_mtime_ns) for p in found.values())
+        try:
+            out.append((str(folder), folder.stat().st_mtime_ns))
+        except OSError:
+            out.append((str(folder), 0))
+    return tuple(out)
 
 
 @lru_cache(maxsize=8)
-def _load(files: tuple[tuple[str, int], ...]) -> dict[str, Form]:
+def _load(folders: tuple[tuple[str, int], ...]) -> dict[str, Form]:
+    found: dict[str, Path] = {}
+    for folder, mtime in folders:
+        if mtime:
+            for p in sorted(Path(folder).glob("*.csv")):
+                found[p.stem] = p  # a project form replaces the kit's form of the same name
     out = {}
-    for path, _ in files:
-        form = parse_form(Path(path).read_text(encoding="utf-8"), path=path, name=Path(path).stem)
+    for path in found.values():
+        form = parse_form(path.read_text(encoding="utf-8"), path=str(path), name=path.stem)
         out[form.name] = form
     return out
 
 
 def all_forms() -> dict[str, Form]:
-    """Every known form by name: the kit's, then the project's (re-read when a file changes)."""
-    return _load(_files())
+    """Every known form by name: the kit's, then the project's (re-read when a form file is added,
+    removed or replaced)."""
+    return _load(_folders())
 
 
 def get_form(name: str) -> Form:

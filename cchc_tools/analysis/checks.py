@@ -418,7 +418,8 @@ def _metadata(rule: dict, ctx: Context) -> Iterator[Finding]:
 def _report_column(ctx: Context, column: str, default) -> list:
     if column not in ctx.df.columns:
         return [default] * len(ctx.sources)
-    by_source = dict(zip(ctx.df["source"], ctx.df[column], strict=True))
+    first = ctx.df.drop_duplicates("source")
+    by_source = dict(zip(first["source"], first[column], strict=True))
     return [by_source.get(s, default) for s in ctx.sources]
 
 

@@ -49,13 +49,9 @@ _SCALE_OLD = re.compile(r"mức độ\s*[34]")
 _SCALE_NEW = re.compile(r"toàn trình|một phần")
 
 
-class Aligned(NamedTuple):
-    """One indicator row of a file: the row, its section, its code ("" if none) and the label similarity."""
-
-    row: RawRow
-    section: str
-    code: str
-    similarity: float
+# One indicator row of a file: the row, its section, its code ("" if none) and the label similarity.
+# Plain tuples: a batch makes hundreds of thousands of them.
+Aligned = tuple[RawRow, str, str, float]
 
 
 class Alignment(NamedTuple):
@@ -185,12 +181,12 @@ def align(rows: Sequence[RawRow], forms: Form | Sequence[Form]) -> Alignment:
                 best = (score, order, form, aligned)
         assert best is not None
         score, _, form, aligned = best
-        plan = (form.name, score, [(position[id(a.row)], a.section, a.code, a.similarity) for a in aligned])
+        plan = (form.name, score, [(position[id(row)], sec, code, sim) for row, sec, code, sim in aligned])
         if len(_file_cache) >= _CACHE_MAX:
             _file_cache.clear()
         _file_cache[key] = plan
     name, score, steps = plan
-    return Alignment(name, score, [Aligned(rows[i], sec, code, sim) for i, sec, code, sim in steps])
+    return Alignment(name, score, [(rows[i], sec, code, sim) for i, sec, code, sim in steps])
 
 
 def form_score(aligned: Sequence[Aligned], form: Form) -> float:
@@ -198,7 +194,7 @@ def form_score(aligned: Sequence[Aligned], form: Form) -> float:
     n = max(len(aligned), len(form.indicator_rows))
     if not n:
         return 0.0
-    return round(sum(a.similarity for a in aligned if a.code) / n, 2)
+    return round(sum(sim for _, _, code, sim in aligned if code) / n, 2)
 
 
 def _align_uncached(rows: Sequence[RawRow], form: Form) -> list[Aligned]:
@@ -222,7 +218,7 @@ def _align_uncached(rows: Sequence[RawRow], form: Form) -> list[Aligned]:
     for g, (sec, group) in enumerate(groups):
         own = [r for r in group if r.code in known]
         if own and len(own) == len(group):
-            out.extend(Aligned(r, r.code.split(".")[0], r.code, 100.0) for r in group)
+            out.extend((r, r.code.split(".")[0], r.code, 100.0) for r in group)
             continue
         pool = by_section[sec] if sec else pool_all
         idx, sims = match_rows(group, pool, f"{form.name}:{sec or ''}")
@@ -244,9 +240,9 @@ def _align_uncached(rows: Sequence[RawRow], form: Form) -> list[Aligned]:
                 sims = sims[: last + 1] + t_sims
         for row, k, sim in zip(group, idx, sims, strict=True):
             if row.code in known:
-                out.append(Aligned(row, row.code.split(".")[0], row.code, 100.0))
+                out.append((row, row.code.split(".")[0], row.code, 100.0))
             elif k is None:
-                out.append(Aligned(row, sec or "", "", 0.0))
+                out.append((row, sec or "", "", 0.0))
             else:
-                out.append(Aligned(row, pool[k].section, pool[k].code, sim))
+                out.append((row, pool[k].section, pool[k].code, sim))
     return out

@@ -113,10 +113,10 @@ def derive_form(path: str | Path, name: str, out: str | Path | None = None, *, w
     known = list(all_forms().values())
     fitted = align(raw.rows, known)
     base = next(f for f in known if f.name == fitted.form)
-    by_row = {id(a.row): a for a in fitted.rows}
+    by_row = {id(a[0]): a for a in fitted.rows}
     catalog = by_code()
     taken = set(catalog) | {c for f in known for c in f.codes}
-    used = {a.code for a in fitted.rows if a.code}
+    used = {code for _, _, code, _ in fitted.rows if code}
     rows: list[FormRow] = []
     sims, status, kinds, codelists = [], [], [], []
     section = ""
@@ -131,8 +131,8 @@ def derive_form(path: str | Path, name: str, out: str | Path | None = None, *, w
             kinds.append("")
             codelists.append("")
             continue
-        section = a.section or section
-        code, sim = a.code, a.similarity
+        _, sec, code, sim = a
+        section = sec or section
         if not code:
             code, sim = _rescue(label, uom, section, used)
             used.add(code)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from cchc_tools.text import ascii_fold, clean, slugify
 
@@ -94,6 +95,7 @@ def _period(folded: str) -> tuple[str, int | None]:
 _CUMULATIVE = re.compile(r"\bluy\s+ke\b")
 
 
+@lru_cache(maxsize=65536)
 def is_cumulative(text: str) -> bool:
     """Whether a label or title says its figures are cumulative ("lũy kế", "luỹ kế")."""
     return bool(_CUMULATIVE.search(ascii_fold(text).lower()))

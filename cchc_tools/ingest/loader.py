@@ -119,7 +119,7 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
     """
     meta = _meta(raw, overrides)
     fitted = align(raw.rows, candidates(meta.year, meta.level))
-    aligned = [(a.row, a.section, a.code) for a in fitted.rows]
+    aligned = [(r, s, c) for r, s, c, _ in fitted.rows]
     sections = sorted({s for _, s, _ in aligned if s}, key=SECTION_ORDER.index)
     _check_complete(raw, sections)
     n = len(aligned)
