@@ -67,6 +67,18 @@ def _fmt(v: float) -> str:
     return "" if math.isnan(v) else f"{v:g}"
 
 
+def _report_forms(df: pd.DataFrame, sources: list[str]) -> list[frozenset[str] | None]:
+    """Per report, the codes its form asks for (None when the form is not known)."""
+    from cchc_tools.forms import form_codes
+
+    if "form" not in df.columns:
+        return [None] * len(sources)
+    first = df.drop_duplicates("source")
+    by_source = dict(zip(first["source"], first["form"], strict=True))
+    known = {name: form_codes(name) for name in set(by_source.values())}
+    return [known.get(by_source.get(s, "")) for s in sources]
+
+
 def indicators(df: pd.DataFrame) -> pd.DataFrame:
     """One row per report and derived indicator, with the inputs and lines it came from.
 
@@ -78,6 +90,7 @@ def indicators(df: pd.DataFrame) -> pd.DataFrame:
     w = wide(df)
     keys = w.keys
     records = []
+    forms = _report_forms(df, w.sources)
     for spec in indicator_specs():
         if "reported" in spec:
             num_codes, den_codes = [spec["reported"]], []
@@ -86,6 +99,8 @@ def indicators(df: pd.DataFrame) -> pd.DataFrame:
         codes = num_codes + den_codes
         cols = [w.col[c] for c in codes]
         for r, source in enumerate(w.sources):
+            if forms[r] is not None and forms[r].isdisjoint(codes):  # its form asks none of the inputs
+                continue
             vals = w.V[r, cols]
             missing = [c for c, v in zip(codes, vals, strict=True) if math.isnan(v)]
             num = float(vals[: len(num_codes)].sum())
