@@ -429,10 +429,13 @@ def _form_poor_fit(rule: dict, ctx: Context) -> Iterator[Finding]:
     for source, form, score in zip(ctx.sources, _report_column(ctx, "form", ""),
                                    _report_column(ctx, "form_score", np.nan), strict=True):
         if form and score < floor:
-            yield _finding(ctx, rule, source, f"Phụ lục không khớp rõ với mẫu nào đã biết; đã đọc theo mẫu gần nhất "
-                           f"«{form}» (mức khớp {fmt_number(score, 1)}/100).",
-                           f"The file fits no known form well; read against the closest, {form} "
-                           f"(score {score:.1f}/100).", [], values="", lines="")
+            yield _finding(ctx, rule, source, *_poor_fit_text(form, score), [], values="", lines="")
+
+
+def _poor_fit_text(form: str, score: float) -> tuple[str, str]:
+    return (f"Phụ lục không khớp rõ với mẫu nào đã biết; đã đọc theo mẫu gần nhất «{form}» "
+            f"(mức khớp {fmt_number(score, 1)}/100).",
+            f"The file fits no known form well; read against the closest, {form} (score {score:.1f}/100).")
 
 
 @family("unit_unresolved")
@@ -450,10 +453,10 @@ def _unit_unresolved(rule: dict, ctx: Context) -> Iterator[Finding]:
         year = None if pd.isna(k["year"]) else int(k["year"])
         legacy = era_is_legacy(year, k["period"])
         near = "; ".join(close_names(k["unit_name"], legacy is not False, province_setting(), limit=4))
-        yield _finding(ctx, rule, source, f"Không xác định được mã đơn vị hành chính của «{k['unit_name']}»; "
-                       f"giữ tên rút gọn «{k['unit']}». Tên chính thức gần nhất: {near}.",
-                       f"No single official unit named {k['unit_name']!r}; kept as {k['unit']!r}. "
-                       f"Close official names: {near}.", [], values="", lines="")
+        yield _finding(ctx, rule, source, f"Không xác định được mã đơn vị hành chính của «{k['unit_name']}»; giữ "
+                       f"tên rút gọn «{k['unit']}». Tên chính thức gần nhất: {near}.", f"No single official unit "
+                       f"named {k['unit_name']!r}; kept as {k['unit']!r}. Close official names: {near}.", [],
+                       values="", lines="")
 
 
 @family("note_ratio")
