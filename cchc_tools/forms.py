@@ -229,3 +229,14 @@ def form_codes(name: str) -> frozenset[str] | None:
     """The codes a form asks for, or None for an unknown (or empty) form name."""
     form = all_forms().get(name) if name else None
     return frozenset(form.codes) if form else None
+
+
+def signature() -> str:
+    """A digest of every form file in use: a table read against other forms is another table."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, form in sorted(all_forms().items()):
+        digest.update(name.encode())
+        digest.update(Path(form.path).read_bytes() if form.path else b"")
+    return digest.hexdigest()

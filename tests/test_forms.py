@@ -260,3 +260,14 @@ def test_batch_records_each_files_form(fixtures):
     result = load_appendices(sorted({Path(p).parent.parent for p in fixtures.values()}))
     got = result.table.drop_duplicates("source").set_index("source")["form"].to_dict()
     assert sorted(got.values()) == ["commune-2025", "district-2022", "district-2023"]
+
+
+def test_a_new_project_form_changes_the_snapshot_signature(tmp_path, monkeypatch):
+    from cchc_tools.forms import form_text, signature
+
+    monkeypatch.setenv("CCHC_HOME", str(tmp_path))
+    before = signature()
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "forms" / "mine.csv").write_text(form_text(get_form("commune-2025")).replace(
+        "# form: commune-2025", "# form: mine"), encoding="utf-8")
+    assert "mine" in all_forms() and signature() != before

@@ -30,11 +30,15 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
 
 
 def _signature(folder: Path) -> list:
-    """What the loaded table depends on: every file's path, time and size, and the catalog."""
+    """What the loaded table depends on: every file's path, time and size, the catalog, the forms
+    and the project's province (official units are resolved with it)."""
+    from cchc_tools.forms import signature as forms_signature
+    from cchc_tools.units import province_setting
+
     files, _ = find_files(folder) if folder.exists() else ([], [])
     stats = [[str(f), f.stat().st_mtime_ns, f.stat().st_size] for f in files if f.exists()]
     catalog = hashlib.sha256(CATALOG_CSV.read_bytes()).hexdigest()
-    return [__version__, catalog, stats]
+    return [__version__, catalog, forms_signature(), province_setting(), stats]
 
 
 @lru_cache(maxsize=8)
