@@ -78,6 +78,11 @@ class Form:
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @cached_property
+    def identity(self) -> tuple[str, str, int]:
+        """What an alignment against this form depends on (a level's view of a form is another)."""
+        return self.name, self.path, hash(tuple(r.code for r in self.rows))
+
+    @cached_property
     def indicator_rows(self) -> tuple[FormRow, ...]:
         return tuple(r for r in self.rows if not r.is_heading)
 
@@ -207,8 +212,27 @@ def candidates(year: int | None, level: str) -> list[Form]:
                  lambda f: f.valid_for(None, level), lambda f: True):
         hit = [f for f in forms if keep(f)]
         if hit:
-            return hit
+            return [for_level(f, level) for f in hit]
     return []
+
+
+_level_views: dict[tuple[int, str], tuple[Form, Form]] = {}
+
+
+def for_level(form: Form, level: str) -> Form:
+    """The form as a report of ``level`` fills it: without the rows of entries other levels have
+    (a commune reading the district form of its year is not asked for the district's rows)."""
+    if not level or not form.levels or level in form.levels:
+        return form
+    key = (id(form), level)
+    hit = _level_views.get(key)
+    if hit is None or hit[0] is not form:
+        rows = tuple(form_rows_for_level(form, level))
+        hit = (form, Form(name=form.name, title=form.title, levels=form.levels, first_year=form.first_year,
+                          last_year=form.last_year, source=form.source, derived_from=form.derived_from,
+                          rows=rows, path=form.path, extra=form.extra))
+        _level_views[key] = hit
+    return hit[1]
 
 
 def pick_form(year: int | None, level: str) -> Form:

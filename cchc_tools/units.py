@@ -418,8 +418,9 @@ class _Resolved:
         self.code, self.province = code, province
 
 
-def official_unit(meta) -> _Resolved:
-    """Code and province of a report's unit (from its metadata), or empty strings when unresolved.
+def official_unit(meta, folder: str = "") -> _Resolved:
+    """Code and province of a report's unit (from its metadata, else from the name of its folder,
+    ``data/raw/2026/vinh-hai/``), or empty strings when unresolved.
 
     A department (sở, ban, ngành) is not an administrative unit: it has no official code, and
     gets the province of the setting. A unit that cannot be resolved keeps only its slug; the
@@ -429,13 +430,13 @@ def official_unit(meta) -> _Resolved:
     province = meta.province or setting
     if meta.synthetic:  # the demo data's fictional units
         return _Resolved("", "")
-    if meta.level == "department" or not meta.unit_name:
+    name = meta.unit_name or folder.replace("-", " ")
+    if meta.level == "department" or not name:
         return _Resolved("", _province_name(province, era_is_legacy(meta.year, meta.period)))
-    unit, _ = _resolve(clean(meta.unit_name), era_is_legacy(meta.year, meta.period, meta.report_date),
-                       clean(province))
+    era = era_is_legacy(meta.year, meta.period, meta.report_date)
+    unit, _ = _resolve(clean(name), era, clean(province))
     if unit is None and meta.province and setting and meta.province != setting:
-        unit, _ = _resolve(clean(meta.unit_name), era_is_legacy(meta.year, meta.period, meta.report_date),
-                           clean(setting))
+        unit, _ = _resolve(clean(name), era, clean(setting))
     return _Resolved(unit.code, unit.province) if unit else _Resolved("", "")
 
 

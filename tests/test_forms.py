@@ -271,3 +271,15 @@ def test_a_new_project_form_changes_the_snapshot_signature(tmp_path, monkeypatch
     (tmp_path / "forms" / "mine.csv").write_text(form_text(get_form("commune-2025")).replace(
         "# form: commune-2025", "# form: mine"), encoding="utf-8")
     assert "mine" in all_forms() and signature() != before
+
+
+def test_a_commune_before_the_reform_is_read_against_the_district_form_of_its_time(tmp_path, seed_text, seed_df,
+                                                                                  monkeypatch):
+    monkeypatch.setenv("CCHC_PROVINCE", "Cần Thơ")
+    p = write(tmp_path / "xa.txt", seed_variant(seed_text, seed_df, level="commune",
+                                                 unit="của Ủy ban nhân dân xã Vĩnh Hải)"))
+    df = load_appendix(p)
+    first = df.iloc[0]
+    assert (first["form"], first["form_score"], first["level"]) == ("district-2022", 100.0, "commune")
+    assert (first["unit_code"], first["province"]) == ("31795", "Tỉnh Sóc Trăng")  # the project's province
+    assert not set(validate(df)["rule"]) & {"form_poor_fit", "missing_rows", "unmatched_row"}

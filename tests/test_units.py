@@ -84,3 +84,12 @@ def test_successors_predecessors_and_eras():
     assert era_is_legacy(None, report_date="2025-06-30") and not era_is_legacy(None, report_date="2025-07-01")
     ranked = sorted([("31795", False), ("950", True), ("92", False), ("", False)], key=lambda x: unit_sort_key(*x))
     assert ranked == [("92", False), ("31795", False), ("", False), ("950", True)]
+
+
+def test_a_title_without_the_units_name_is_resolved_from_its_folder(tmp_path, seed_text, monkeypatch):
+    monkeypatch.setenv("CCHC_PROVINCE", "Cần Thơ")
+    p = tmp_path / "2022" / "vinh-chau" / "phu-luc.txt"
+    p.parent.mkdir(parents=True)
+    p.write_text(seed_text.replace("của Ủy ban nhân dân thị xã Vĩnh Châu)", ")"), encoding="utf-8")
+    first = cc.load_appendix(p).iloc[0]
+    assert (first["unit_name"], first["unit_code"], first["province"]) == ("", "950", "Tỉnh Sóc Trăng")

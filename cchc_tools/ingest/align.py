@@ -169,7 +169,7 @@ def align(rows: Sequence[RawRow], forms: Form | Sequence[Form]) -> Alignment:
         raise ValueError("no form to align the rows to")
     key = (tuple([r.stt for r in rows]), tuple([r.label for r in rows]), tuple([r.uom for r in rows]),
            tuple([r.code for r in rows]), tuple([r.value == "" or r.value is None for r in rows]),
-           tuple((f.name, f.path, len(f.rows)) for f in forms))
+           tuple(f.identity for f in forms))
     plan = _file_cache.get(key)
     if plan is None:
         position = {id(r): i for i, r in enumerate(rows)}
@@ -221,7 +221,7 @@ def _align_uncached(rows: Sequence[RawRow], form: Form) -> list[Aligned]:
             out.extend((r, r.code.split(".")[0], r.code, 100.0) for r in group)
             continue
         pool = by_section[sec] if sec else pool_all
-        idx, sims = match_rows(group, pool, f"{form.name}:{sec or ''}")
+        idx, sims = match_rows(group, pool, f"{form.identity}:{sec or ''}")
         if sec:
             # A heading row lost (a page break, a deleted line): the next section's rows run on
             # under this one and match nothing here. Align that unmatched tail against the
@@ -235,7 +235,7 @@ def _align_uncached(rows: Sequence[RawRow], form: Form) -> list[Aligned]:
                 extra = [e for s in missing for e in by_section[s]]
                 offset = len(pool)
                 pool = pool + extra
-                t_idx, t_sims = match_rows(tail, extra, f"{form.name}:{'+'.join(missing)}")
+                t_idx, t_sims = match_rows(tail, extra, f"{form.identity}:{'+'.join(missing)}")
                 idx = idx[: last + 1] + [None if k is None else k + offset for k in t_idx]
                 sims = sims[: last + 1] + t_sims
         for row, k, sim in zip(group, idx, sims, strict=True):

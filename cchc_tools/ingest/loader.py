@@ -123,7 +123,7 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
     sections = sorted({s for _, s, _ in aligned if s}, key=SECTION_ORDER.index)
     _check_complete(raw, sections)
     n = len(aligned)
-    official = official_unit(meta)
+    official = official_unit(meta, folder=Path(raw.path).parent.name)
     constant = {"source": source_name(raw.path), "sheet": raw.sheet, "unit": meta.unit, "unit_name": meta.unit_name,
                 "level": meta.level, "year": meta.year, "period": meta.period, "report_no": meta.report_no,
                 "report_date": meta.report_date, "synthetic": meta.synthetic, "form": fitted.form,
