@@ -139,3 +139,20 @@ def test_quarterly_and_half_year_appendices_of_one_unit_sort_in_order(tmp_path, 
     assert not q1.loc[q1["code"] == "I.plan_tasks", "cumulative"].item() and half["cumulative"].all()
     one_quarter = reps[(reps["year"] == 2023) & (reps["period"] == "Q1")]
     assert one_quarter["source"].tolist() == [table.loc[table["period"] == "Q1", "source"].iloc[0]]
+
+
+def test_title_names_the_province_or_the_units_own_cell():
+    from cchc_tools.ingest.header import split_province
+
+    meta = parse_title(["... NĂM 2026", "(Kèm theo Báo cáo số 5/BC-UBND ngày 10/12/2026 của UBND xã Vĩnh Hải, "
+                                        "thành phố Cần Thơ)"])
+    assert (meta.unit_name, meta.province, meta.unit, meta.level) == ("xã Vĩnh Hải", "thành phố Cần Thơ",
+                                                                      "vinh-hai", "commune")
+    assert split_province("phường 1 (tỉnh Sóc Trăng)") == ("phường 1", "tỉnh Sóc Trăng")
+    assert split_province("thành phố Cần Thơ") == ("thành phố Cần Thơ", "")
+    blank = ["... NĂM 2026", "(Kèm theo Báo cáo số ……/BC-UBND ngày …… của Ủy ban nhân dân ……… (ghi tên đơn vị))",
+             "Tên đơn vị báo cáo:"]
+    assert parse_title(blank).unit_name == ""
+    filled = parse_title(blank + ["phường Vĩnh Châu"])
+    assert (filled.unit_name, filled.level) == ("phường Vĩnh Châu", "commune")
+    assert parse_title(["... NĂM 2023", "Tên đơn vị: huyện Trần Đề"]).unit == "tran-de"
