@@ -304,13 +304,20 @@ def province_setting() -> str:
     if env:
         return env
     toml = project_root() / "cchc.toml"
-    if toml.is_file():
-        try:
-            conf = tomllib.loads(toml.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise CchcError(f"{toml}: cannot be read: {exc}") from exc
-        return str(conf.get("province") or conf.get("project", {}).get("province") or "").strip()
-    return ""
+    try:
+        mtime = toml.stat().st_mtime_ns
+    except OSError:
+        return ""
+    return _toml_province(str(toml), mtime)
+
+
+@lru_cache(maxsize=8)
+def _toml_province(path: str, mtime: int) -> str:
+    try:
+        conf = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CchcError(f"{path}: cannot be read: {exc}") from exc
+    return str(conf.get("province") or conf.get("project", {}).get("province") or "").strip()
 
 
 def _provinces(era: _Era, data: _Data, province: str, legacy: bool) -> set[str] | None:
@@ -426,10 +433,10 @@ def official_unit(meta, folder: str = "") -> _Resolved:
     gets the province of the setting. A unit that cannot be resolved keeps only its slug; the
     finding ``unit_unresolved`` then lists close official names.
     """
-    setting = province_setting()
-    province = meta.province or setting
     if meta.synthetic:  # the demo data's fictional units
         return _Resolved("", "")
+    setting = province_setting()
+    province = meta.province or setting
     name = meta.unit_name or folder.replace("-", " ")
     if meta.level == "department" or not name:
         return _Resolved("", _province_name(province, era_is_legacy(meta.year, meta.period)))
