@@ -164,7 +164,7 @@ def test_derive_on_the_kits_blank_template_reproduces_the_form(tmp_path, form, l
     assert main(["form", "derive", str(blank), "--name", "again", "--out", str(out)]) == 0
     draft = parse_form(out.read_text(encoding="utf-8"))
     want = get_form(form)
-    assert [(r.stt, r.label, r.code) for r in draft.rows] == [(r.stt, r.label, r.code) for r in want.rows]
+    assert draft.rows == want.rows  # THỨ TỰ, label, unit and code of every row
     status = [row["status"] for row in csv.DictReader(line for line in out.open(encoding="utf-8")
                                                       if not line.startswith("#"))]
     assert "new" not in status
@@ -283,3 +283,12 @@ def test_a_commune_before_the_reform_is_read_against_the_district_form_of_its_ti
     assert (first["form"], first["form_score"], first["level"]) == ("district-2022", 100.0, "commune")
     assert (first["unit_code"], first["province"]) == ("31795", "Tỉnh Sóc Trăng")  # the project's province
     assert not set(validate(df)["rule"]) & {"form_poor_fit", "missing_rows", "unmatched_row"}
+
+
+def test_derive_reads_a_word_form_too(tmp_path, seed_path, seed_df):
+    from tests.office_fixtures import build_docx
+
+    draft = derive_form(build_docx(seed_path, tmp_path / "mau.docx"), "from-word", write=False)
+    assert draft.new_codes == [] and draft.base == "district-2022"
+    assert draft.form.codes == seed_df["code"].tolist()
+    assert draft.form.levels == ("district",) and draft.form.first_year == 2022 and draft.path is None
