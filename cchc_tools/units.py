@@ -15,7 +15,7 @@ a few hundredths.
 
 ``resolve_unit(name, year, province=None)`` gives the official unit of a report. The
 province, when the title does not name it, comes from the project setting: the environment
-variable ``CCHC_PROVINCE``, else ``province = "..."`` in ``<project>/cchc.toml``. A setting
+variable ``CCHC_PROVINCE``, else ``province = "..."`` under ``[project]`` in ``<project>/cchc.toml``. A setting
 naming a current province also covers the legacy provinces merged into it (Cần Thơ: Cần Thơ,
 Hậu Giang, Sóc Trăng), so one setting serves a province's whole history.
 """
@@ -299,7 +299,7 @@ def unit_sort_key(code: str, legacy: bool) -> tuple[int, int, str]:
 # --- resolving names ----------------------------------------------------------------------------
 
 def province_setting() -> str:
-    """The project's province: ``$CCHC_PROVINCE``, else ``province`` in ``<project>/cchc.toml``."""
+    """The project's province: ``$CCHC_PROVINCE``, else ``[project] province`` in ``<project>/cchc.toml``."""
     env = os.environ.get("CCHC_PROVINCE", "").strip()
     if env:
         return env
@@ -317,7 +317,8 @@ def _toml_province(path: str, mtime: int) -> str:
         conf = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CchcError(f"{path}: cannot be read: {exc}") from exc
-    return str(conf.get("province") or conf.get("project", {}).get("province") or "").strip()
+    project = conf.get("project", {})
+    return str((project.get("province") if isinstance(project, dict) else "") or conf.get("province") or "").strip()
 
 
 def _provinces(era: _Era, data: _Data, province: str, legacy: bool) -> set[str] | None:

@@ -44,7 +44,7 @@ def test_the_project_setting_names_the_province(monkeypatch, tmp_path):
     monkeypatch.setenv("CCHC_HOME", str(tmp_path))
     monkeypatch.delenv("CCHC_PROVINCE", raising=False)
     assert province_setting() == ""
-    (tmp_path / "cchc.toml").write_text('province = "Cần Thơ"\n', encoding="utf-8")
+    (tmp_path / "cchc.toml").write_text('[project]\nprovince = "Cần Thơ"\n', encoding="utf-8")
     assert province_setting() == "Cần Thơ"
     assert resolve_unit("xã Vĩnh Hải", 2026).code == "31795"
     # a current province covers the legacy provinces merged into it
