@@ -9,6 +9,7 @@ from cchc_tools.catalog import load_catalog
 from cchc_tools.errors import AppendixError, CchcError, UnknownUnitError
 from cchc_tools.ingest.loader import LoadResult, load_appendices, load_appendix
 from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
+from cchc_tools.units import resolve_unit
 
 __version__ = "0.1.0"
 
@@ -27,5 +28,6 @@ __all__ = [
     "load_appendix",
     "load_catalog",
     "parse_number",
+    "resolve_unit",
     "validate",
 ]

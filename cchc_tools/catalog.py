@@ -6,7 +6,13 @@ Each row of the appendix template has one entry: a stable ASCII ``code``
 of measure, the code list of flags and categories, whether the row is
 ``required``, the ``levels`` it applies to (empty: every level; ``district``
 for rows about the district People's Committee, which provinces, departments
-and communes do not have), and the Vietnamese and English labels.
+and communes do not have), the ``forms`` that have the row (see
+:mod:`cchc_tools.forms`: each form lists its rows, as printed, with these codes),
+and the Vietnamese and English labels.
+
+One code means one thing on every form: a row whose meaning changed (the online
+services of "mức độ 3, 4", replaced by "toàn trình / một phần" in 2022) has a new
+code, never a relabelled old one.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
-from cchc_tools.paths import CATALOG_CSV
+from cchc_tools.paths import CATALOG_CSV, project_root
 from cchc_tools.text import clean, label_key
 
 SECTIONS: dict[str, tuple[str, str]] = {
@@ -45,6 +52,7 @@ class Entry:
     codelist: str
     required: bool
     levels: tuple[str, ...]
+    forms: tuple[str, ...]
     label_vi: str
     label_en: str
 
@@ -68,9 +76,22 @@ def parse_codelist(text: str) -> dict[float, str]:
     return {float(num): clean(name) for name, num in _CODE_ITEM.findall(text or "")}
 
 
-@lru_cache(maxsize=1)
 def entries() -> tuple[Entry, ...]:
-    """All catalog entries in template order."""
+    """All catalog entries in template order, then the new codes of the project's draft forms."""
+    return _entries(_draft_forms())
+
+
+def _draft_forms() -> tuple[str, int]:
+    """The project's form folder and its modification time (changed when a form file is written)."""
+    folder = project_root() / "forms"
+    try:
+        return str(folder), folder.stat().st_mtime_ns
+    except OSError:
+        return str(folder), 0
+
+
+@lru_cache(maxsize=1)
+def _catalog_entries() -> tuple[Entry, ...]:
     with open(CATALOG_CSV, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     out = []
@@ -79,14 +100,43 @@ def entries() -> tuple[Entry, ...]:
                          kind=row["kind"], uom=clean(row["uom"]), codelist=row["codelist"],
                          required=row["required"] == "1",
                          levels=tuple(x for x in row.get("levels", "").split(";") if x),
+                         forms=tuple(x for x in row.get("forms", "").split(";") if x),
                          label_vi=clean(row["label_vi"]),
                          label_en=row["label_en"]))
     return tuple(out)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def _entries(drafts: tuple[str, int]) -> tuple[Entry, ...]:
+    """The catalog, and the rows a project's form file marks ``status = new`` (``cchc form derive``
+    writes them): catalog entries of their form until an analyst moves them into catalog.csv."""
+    base = _catalog_entries()
+    known = {e.code for e in base}
+    extra: list[Entry] = []
+    folder, mtime = drafts
+    for path in sorted(Path(folder).glob("*.csv")) if mtime else []:
+        text = path.read_text(encoding="utf-8")
+        name = path.stem
+        body = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        for row in csv.DictReader(body):
+            code = clean(row.get("code"))
+            if row.get("status") != "new" or not code or code in known or "." not in code:
+                continue
+            known.add(code)
+            kind = row.get("kind") if row.get("kind") in KINDS else "count"
+            extra.append(Entry(code=code, section=code.split(".")[0], parent="", kind=kind,
+                               uom=clean(row.get("uom")), codelist=row.get("codelist") or "", required=False,
+                               levels=(), forms=(name,), label_vi=clean(row.get("label")), label_en=""))
+    return base + tuple(extra)
+
+
 def by_code() -> dict[str, Entry]:
-    return {e.code: e for e in entries()}
+    return _by_code(_draft_forms())
+
+
+@lru_cache(maxsize=4)
+def _by_code(drafts: tuple[str, int]) -> dict[str, Entry]:
+    return {e.code: e for e in _entries(drafts)}
 
 
 def entry(code: str) -> Entry:

@@ -157,10 +157,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from cchc_tools.ingest.template import write_workbook
+    import datetime
 
-    out = write_workbook(args.out, year=args.year, level=args.level)
-    print(f"wrote the fill-in template {out} ({args.level}, {args.year})")
+    from cchc_tools.ingest.template import template_form, write_workbook
+
+    if not (args.form or args.year):
+        print("error: give --form NAME, or --year (and --level)", file=sys.stderr)
+        return 2
+    if not args.form and not args.level:  # no districts since 1 July 2025: communes fill the templates
+        args.level = "district" if args.year < 2025 else "commune"
+    try:
+        form = template_form(args.year, args.level, args.form)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    level = args.level or (form.levels[0] if form.levels and args.form else "district")
+    year = args.year or max(form.first_year or 0, datetime.date.today().year if form.last_year is None
+                            else form.last_year)
+    out = write_workbook(args.out, year=year, level=level, form=form)
+    print(f"wrote the fill-in template {out} (form {form.name}, {level}, {year})")
+    return 0
+
+
+def cmd_form(args: argparse.Namespace) -> int:
+    from cchc_tools.errors import CchcError
+    from cchc_tools.ingest.derive import derive_form
+
+    try:
+        draft = derive_form(args.blank_form, args.name, out=args.out)
+    except (CchcError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(draft.summary())
     return 0
 
 
@@ -200,11 +228,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_brief)
 
-    p = sub.add_parser("template", help="write the blank fill-in Excel template for units")
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--level", default="district", choices=["province", "department", "district", "commune"])
+    p = sub.add_parser("template", help="write the blank fill-in Excel template of a form for units")
+    p.add_argument("--form", help="form name (cchc_tools/data/forms or the project's forms/); default: by year, level")
+    p.add_argument("--year", type=int, help="year of the report (picks the form valid then when --form is not given)")
+    p.add_argument("--level", default=None, choices=["province", "department", "district", "commune"],
+                   help="level of the units that fill it (default: the form's, else district)")
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("form", help="appendix forms: derive a draft form file from a blank or filled form")
+    form_sub = p.add_subparsers(dest="form_command", required=True)
+    d = form_sub.add_parser("derive", help="align a form's rows to the known codes and write a draft form file")
+    d.add_argument("blank_form", help="the form: .xlsx, .docx or .txt (blank or filled)")
+    d.add_argument("--name", required=True, help="name of the new form, e.g. commune-2026-can-tho")
+    d.add_argument("--out", help="the draft form file (default: <project>/forms/NAME.csv)")
+    d.set_defaults(func=cmd_form)
 
     p = sub.add_parser("demo-data", help="write synthetic appendices of fictional units (never into data/raw)")
     p.add_argument("--units", type=int, default=12)

@@ -138,21 +138,21 @@ def _cell(e: Entry, value: float | None) -> str:
 def appendix_text(unit_name: str, year: int, values: dict[str, float | None],
                   notes: dict[str, str] | None = None) -> str:
     """A synthetic appendix in the text layout of the bundled one (tab-separated, five columns)."""
-    from cchc_tools.catalog import SECTIONS
-
     lines = ["PHỤ LỤC", f"THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH NĂM {year}",
              SYNTHETIC_TITLE,
              f"(Kèm theo Báo cáo số 99/BC-UBND ngày 15 tháng 12 năm {year}",
              f"của Ủy ban nhân dân {unit_name})", "",
              "THỨ TỰ\tTÊN CHỈ TIÊU\tĐƠN VỊ TÍNH\tSố lượng/ tỷ lệ\tGhi chú"]
-    section = None
-    for e in entries():
-        if e.section != section:
-            section = e.section
-            lines.append(f"{section}\t{SECTIONS[section][0]}\t\t\t")
-        label = ("- " if e.parent and by_code()[e.parent].kind != "group" else "") + e.label_vi
+    from cchc_tools.forms import pick_form
+
+    codes = by_code()
+    for fr in pick_form(year, "district").rows:  # the form of the year, in its own terms
+        if fr.is_heading:
+            lines.append(f"{fr.stt}\t{fr.label}\t\t\t")
+            continue
+        e = codes[fr.code]
         note = (notes or {}).get(e.code, "")
-        lines.append(f"\t{label}\t{e.uom}\t{_cell(e, values.get(e.code))}\t{note}")
+        lines.append(f"\t{fr.label}\t{e.uom}\t{_cell(e, values.get(e.code))}\t{note}")
     return "\n".join(lines) + "\n"
 
 

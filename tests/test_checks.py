@@ -163,7 +163,17 @@ def _note_ratio(df, fire):
     setv(df, "I.survey_satisfaction_pct", 100, note="80/81 phiếu" if fire else "81/81 phiếu")
 
 
+def _form_poor_fit(df, fire):
+    df["form_score"] = 61.5 if fire else 97.0
+
+
+def _unit_unresolved(df, fire):
+    if fire:
+        df["unit_name"], df["unit_code"] = "thị xã Vĩnh Chau Mới", ""
+
+
 GENERIC = {
+    "form_poor_fit": _form_poor_fit, "unit_unresolved": _unit_unresolved,
     "unmatched_row": _unmatched, "value_not_number": _not_number, "percent_range": _percent,
     "count_negative": _negative, "count_fractional": _fractional, "codelist_value": _codelist,
     "uom_mismatch": _uom_mismatch, "uom_missing": _uom_missing, "required_blank": _required,

@@ -80,3 +80,79 @@ def test_fast_path_agrees_with_babel_on_random_cells():
             checked += 1
             assert parse_number(cell) == parse_with_babel(cell), cell
     assert checked > 3000
+
+
+# --- periods ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("title", "period", "year", "cumulative"), [
+    ("THỐNG KÊ SỐ LIỆU CCHC QUÝ I NĂM 2023", "Q1", 2023, False),
+    ("THỐNG KÊ SỐ LIỆU CCHC QUÝ III/2023", "Q3", 2023, False),
+    ("THỐNG KÊ SỐ LIỆU CCHC QUÝ 4 NĂM 2023 (LŨY KẾ TỪ ĐẦU NĂM)", "Q4", 2023, True),
+    ("THỐNG KÊ SỐ LIỆU CCHC 6 THÁNG ĐẦU NĂM 2023", "6-month", 2023, False),
+    ("THỐNG KÊ SỐ LIỆU CCHC SÁU THÁNG ĐẦU NĂM 2023", "6-month", 2023, False),
+    ("THỐNG KÊ SỐ LIỆU CCHC 9 THÁNG NĂM 2023", "9-month", 2023, False),
+    ("THỐNG KÊ SỐ LIỆU CCHC 6 THÁNG CUỐI NĂM 2023", "H2", 2023, False),
+    ("THỐNG KÊ SỐ LIỆU CCHC NĂM 2023", "annual", 2023, False),
+])
+def test_period_titles(title, period, year, cumulative):
+    meta = parse_title([title, "(Kèm theo Báo cáo số 1/BC-UBND ngày 5 tháng 10 năm 2023 của UBND huyện Trần Đề)"])
+    assert (meta.period, meta.year, meta.cumulative) == (period, year, cumulative)
+
+
+def test_periods_sort_in_calendar_order():
+    from cchc_tools.ingest.header import period_order
+
+    shuffled = ["annual", "9-month", "Q1", "H2", "6-month", "Q4", "Q3", "Q2", "?"]
+    assert sorted(shuffled, key=period_order) == ["Q1", "Q2", "6-month", "Q3", "9-month", "Q4", "H2", "annual", "?"]
+
+
+def test_a_cumulative_figure_covers_the_year_to_date():
+    from cchc_tools.ingest.header import coverage, is_cumulative
+
+    assert coverage("Q3", True) == "9-month" and coverage("Q3", False) == "Q3"
+    assert coverage("Q2", True) == "6-month" and coverage("Q4", True) == "annual"
+    assert coverage("Q1", True) == "Q1" and coverage("annual", True) == "annual"
+    assert is_cumulative("Tỷ lệ hoàn thành Kế hoạch CCHC năm (Luỹ kế đến thời điểm báo cáo)")
+    assert not is_cumulative("Số nhiệm vụ đã hoàn thành")
+
+
+def test_quarterly_and_half_year_appendices_of_one_unit_sort_in_order(tmp_path, seed_text, seed_df):
+    from cchc_tools import load_appendices, load_appendix
+    from cchc_tools.analysis.selection import reports
+    from tests.form_fixtures import seed_variant, write
+
+    base = "THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH "
+    made = {}
+    for name, when, date in (("nam", "NĂM 2023", "15 tháng 12"), ("q1", "QUÝ I NĂM 2023", "15 tháng 3"),
+                             ("6t", "6 THÁNG ĐẦU NĂM 2023 (LŨY KẾ)", "15 tháng 6")):
+        made[name] = write(tmp_path / "2023" / "vinh-chau" / f"{name}.txt", seed_variant(
+            seed_text, seed_df, title=base + when, attach=f"(Kèm theo Báo cáo số 3/BC-UBND ngày {date} năm 2023",
+            new_terms=True))
+    table = load_appendices(tmp_path).table
+    reps = reports(table)
+    assert reps["period"].tolist() == ["Q1", "6-month", "annual"]
+    assert set(reps["unit_code"]) == {"950"} and set(reps["form"]) == {"district-2023"}
+    q1 = load_appendix(made["q1"])
+    half = load_appendix(made["6t"])
+    # a figure is cumulative when its label says so, or the whole appendix does
+    assert q1.loc[q1["code"] == "I.plan_completion_pct", "cumulative"].item()
+    assert not q1.loc[q1["code"] == "I.plan_tasks", "cumulative"].item() and half["cumulative"].all()
+    one_quarter = reps[(reps["year"] == 2023) & (reps["period"] == "Q1")]
+    assert one_quarter["source"].tolist() == [table.loc[table["period"] == "Q1", "source"].iloc[0]]
+
+
+def test_title_names_the_province_or_the_units_own_cell():
+    from cchc_tools.ingest.header import split_province
+
+    meta = parse_title(["... NĂM 2026", "(Kèm theo Báo cáo số 5/BC-UBND ngày 10/12/2026 của UBND xã Vĩnh Hải, "
+                                        "thành phố Cần Thơ)"])
+    assert (meta.unit_name, meta.province, meta.unit, meta.level) == ("xã Vĩnh Hải", "thành phố Cần Thơ",
+                                                                      "vinh-hai", "commune")
+    assert split_province("phường 1 (tỉnh Sóc Trăng)") == ("phường 1", "tỉnh Sóc Trăng")
+    assert split_province("thành phố Cần Thơ") == ("thành phố Cần Thơ", "")
+    blank = ["... NĂM 2026", "(Kèm theo Báo cáo số ……/BC-UBND ngày …… của Ủy ban nhân dân ……… (ghi tên đơn vị))",
+             "Tên đơn vị báo cáo:"]
+    assert parse_title(blank).unit_name == ""
+    filled = parse_title(blank + ["phường Vĩnh Châu"])
+    assert (filled.unit_name, filled.level) == ("phường Vĩnh Châu", "commune")
+    assert parse_title(["... NĂM 2023", "Tên đơn vị: huyện Trần Đề"]).unit == "tran-de"

@@ -35,7 +35,7 @@ def test_golden_table_every_row(seed_df):
 
 
 def test_every_catalog_entry_found_once_in_template_order(seed_df):
-    assert seed_df["code"].tolist() == [e.code for e in entries()]
+    assert seed_df["code"].tolist() == [e.code for e in entries() if "district-2022" in e.forms]
 
 
 def test_columns_and_metadata(seed_df):

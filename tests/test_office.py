@@ -155,14 +155,14 @@ def test_reading_never_writes(tmp_path, seed_path):
 
 
 def test_commune_template_leaves_out_district_rows(tmp_path):
-    from cchc_tools.catalog import entries
+    from cchc_tools.forms import get_form
 
     out = tmp_path / "xa.xlsx"
     assert main(["template", "--year", "2026", "--level", "commune", "--out", str(out)]) == 0
     ws = openpyxl.load_workbook(out).active
     codes = {ws.cell(r, 6).value for r in range(1, ws.max_row + 1)} - {None, "MÃ CHỈ TIÊU"}
     assert "III.dossiers_commune_received" in codes and "III.dossiers_district_received" not in codes
-    assert codes == {e.code for e in entries() if e.applies_to("commune")}
+    assert codes == set(get_form("commune-2025").codes)
     df = load_appendix(out)
     assert set(df["code"]) == codes
 

@@ -21,8 +21,9 @@ import pandas as pd
 
 from cchc_tools.analysis.indicators import wide
 from cchc_tools.analysis.rules import SEVERITIES, Rule, family, select_rules
-from cchc_tools.analysis.specs import Code, Codes, TextGroups, optional
+from cchc_tools.analysis.specs import Code, Codes, Number, TextGroups, optional
 from cchc_tools.catalog import by_code, entries, parse_codelist
+from cchc_tools.forms import form_codes
 from cchc_tools.numbers import fmt_number, fmt_percent, parse_number
 from cchc_tools.text import clean
 
@@ -106,6 +107,7 @@ class Context:
         if not (known | (df["code"] == "")).all():  # codes of another catalog version: unmatched here
             df = df.assign(code=df["code"].where(known, ""))
         self.df = df
+        self.w = w
         self.keys, self.report, self.col, self.V, self.L = w.keys, w.report, w.col, w.V, w.L
         self.duplicates = w.duplicates
         self._keys = w.keys[["source", "unit", "year", "period"]].to_numpy(dtype=object)
@@ -372,11 +374,23 @@ def _uom_missing(rule: Rule, ctx: Context) -> Iterator[Finding]:
                            f"(mẫu: «{want}»).", f"Value without a unit of measure (catalog: '{want}').")
 
 
+def _form_codes(ctx: Context) -> list[frozenset[str] | None]:
+    """Per report, the codes of the form it was read against (None: not known, every code applies)."""
+    names = ctx.w.column("form", "")
+    known = {name: form_codes(name) for name in set(names)}
+    return [known[name] for name in names]
+
+
+def _in_form(forms: list[frozenset[str] | None], code: str) -> np.ndarray:
+    return np.array([f is None or code in f for f in forms], dtype=bool)
+
+
 @family("required_blank")
 def _required(rule: Rule, ctx: Context) -> Iterator[Finding]:
     levels = ctx.levels()
+    forms = _form_codes(ctx)
     for e in [e for e in entries() if e.required]:
-        applies = np.array([e.applies_to(lv) for lv in levels], dtype=bool)
+        applies = np.array([e.applies_to(lv) for lv in levels], dtype=bool) & _in_form(forms, e.code)
         for r in firing(np.isnan(ctx.col_of(e.code)) & applies):
             yield _finding(ctx, rule, r, f"Chỉ tiêu bắt buộc «{ctx.label(e.code)}» bị bỏ trống hoặc thiếu.",
                            f"Required row {e.code} is blank or missing.", [e.code], values="")
@@ -388,9 +402,11 @@ def _missing_rows(rule: Rule, ctx: Context) -> Iterator[Finding]:
     wanted = [e.code for e in wanted_entries]
     absent = np.isnan(ctx.L[:, [ctx.col[c] for c in wanted]])
     levels = ctx.levels()
-    for j, e in enumerate(wanted_entries):  # rows a report of its level does not have are not missing
+    forms = _form_codes(ctx)
+    for j, e in enumerate(wanted_entries):  # rows a report of its level or form does not have are not missing
         if e.levels:
             absent[:, j] &= np.array([e.applies_to(lv) for lv in levels], dtype=bool)
+        absent[:, j] &= _in_form(forms, e.code)
     present_any = ~np.isnan(ctx.L).all(axis=1)  # a report with no coded row at all says nothing here
     for r in firing(absent.any(axis=1) & present_any):
         missing = [c for c, gone in zip(wanted, absent[r], strict=True) if gone]
@@ -431,6 +447,41 @@ def _metadata(rule: Rule, ctx: Context) -> Iterator[Finding]:
         missing = [name for name, gone in (("đơn vị", no_name[r]), ("năm", no_year[r])) if gone]
         yield _finding(ctx, rule, r, f"Tiêu đề phụ lục không ghi {' và '.join(missing)} báo cáo.",
                        "The title lines give no " + " or ".join(missing) + ".", [], values="", lines="")
+
+
+@family("form_poor_fit", min_score=Number())
+def _form_poor_fit(rule: Rule, ctx: Context, min_score: float) -> Iterator[Finding]:
+    """The file fits no known form well: it was read against the closest one."""
+    for r, (form, score) in enumerate(zip(ctx.w.column("form", ""), ctx.w.column("form_score", np.nan), strict=True)):
+        if form and score < min_score:
+            yield _finding(ctx, rule, r, *_poor_fit_text(form, score), [], values="", lines="")
+
+
+def _poor_fit_text(form: str, score: float) -> tuple[str, str]:
+    return (f"Phụ lục không khớp rõ với mẫu nào đã biết; đã đọc theo mẫu gần nhất «{form}» "
+            f"(mức khớp {fmt_number(score, 1)}/100).",
+            f"The file fits no known form well; read against the closest, {form} (score {score:.1f}/100).")
+
+
+@family("unit_unresolved")
+def _unit_unresolved(rule: Rule, ctx: Context) -> Iterator[Finding]:
+    """The unit matches no single official unit of its time: kept under its slug, close names listed."""
+    from cchc_tools.units import close_names, era_is_legacy, province_setting
+
+    codes, synthetic = ctx.w.column("unit_code", None), ctx.w.column("synthetic", False)
+    for r in range(len(ctx.keys)):
+        if codes[r] is None or codes[r] or synthetic[r]:  # fictional units of the demo data are never official
+            continue
+        k = ctx.keys.iloc[r]
+        if not k["unit_name"] or k["level"] == "department":
+            continue
+        year = None if pd.isna(k["year"]) else int(k["year"])
+        legacy = era_is_legacy(year, k["period"])
+        near = "; ".join(close_names(k["unit_name"], legacy is not False, province_setting(), limit=4))
+        yield _finding(ctx, rule, r, f"Không xác định được mã đơn vị hành chính của «{k['unit_name']}»; giữ "
+                       f"tên rút gọn «{k['unit']}». Tên chính thức gần nhất: {near}.", f"No single official unit "
+                       f"named {k['unit_name']!r}; kept as {k['unit']!r}. Close official names: {near}.", [],
+                       values="", lines="")
 
 
 @family("note_ratio")

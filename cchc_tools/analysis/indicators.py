@@ -90,6 +90,13 @@ class Wide:
         """Per report, the sum of the codes; NaN where any of them is blank."""
         return self.V[:, [self.col[c] for c in codes]].sum(axis=1)
 
+    def column(self, name: str, default) -> list:
+        """Per report, a column of the tidy table (its first row's value), or ``default`` without it."""
+        if name not in self.table.columns:
+            return [default] * len(self.keys)
+        _, first = np.unique(self.report, return_index=True)
+        return list(self.table[name].to_numpy(dtype=object)[first])
+
 
 def wide(df: pd.DataFrame) -> Wide:
     """The per-report matrices of any tidy table (see :func:`prepare`)."""
@@ -116,6 +123,19 @@ def _fmt(v: float) -> str:
     return "" if math.isnan(v) else f"{v:g}"
 
 
+def _inputs(spec: dict) -> list[str]:
+    return [spec["reported"]] if "reported" in spec else list(spec["numerator"]) + list(spec["denominator"])
+
+
+def _report_forms(w: Wide) -> list[frozenset[str] | None]:
+    """Per report, the codes its form asks for (None when the form is not known)."""
+    from cchc_tools.forms import form_codes
+
+    names = w.column("form", "")
+    known = {name: form_codes(name) for name in set(names)}
+    return [known[name] for name in names]
+
+
 def indicators(df: pd.DataFrame) -> pd.DataFrame:
     """One row per report and derived indicator, with the inputs and lines it came from.
 
@@ -130,8 +150,11 @@ def indicators(df: pd.DataFrame) -> pd.DataFrame:
     w = wide(df)
     keys = w.keys[REPORT_KEYS].to_numpy(dtype=object)
     records = []
+    forms = _report_forms(w)
     for r in range(len(keys)):
         for spec in indicator_specs():
+            if forms[r] is not None and forms[r].isdisjoint(_inputs(spec)):  # its form asks none of the inputs
+                continue
             records.append(list(keys[r]) + _indicator(spec, w, r))
     out = pd.DataFrame.from_records(records, columns=OUT_COLUMNS)
     out["year"] = out["year"].astype("Int64")

@@ -38,11 +38,19 @@ def unit_from_name(text: str) -> str:
 
 
 def reports(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per report: source, unit, unit_name, level, year, period, synthetic and report details."""
+    """One row per report: source, unit, unit_name, level, year, period, synthetic and report details
+    (and form, unit_code, province when the table has them), sorted by unit, then in calendar order:
+    year, then period (Q1 < Q2 < 6-month < Q3 < 9-month < Q4 < H2 < annual, see ``header.PERIODS``)."""
+    from cchc_tools.ingest.header import period_order
+
     cols = ["source", "unit", "unit_name", "level", "year", "period", "report_no", "report_date", "synthetic"]
+    cols += [c for c in ("form", "unit_code", "province") if c in table.columns]
     if table.empty:
         return pd.DataFrame(columns=cols)
-    return table.drop_duplicates("source")[cols].sort_values(["unit", "year", "period"]).reset_index(drop=True)
+    reps = table.drop_duplicates("source")[cols]
+    order = reps["period"].map(period_order)
+    return (reps.assign(_p=order).sort_values(["unit", "year", "_p", "source"], kind="stable")
+            .drop(columns="_p").reset_index(drop=True))
 
 
 def _listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:

@@ -1,27 +1,39 @@
-"""Map raw rows to catalog codes.
+"""Map raw rows to catalog codes, through the form the file is written in.
 
 Real files misnumber THỨ TỰ and reword labels, so the aligner ignores the
 numbers. It splits the table into sections at the Roman-numeral rows, then
-within each section finds the order-preserving matching of rows to catalog
-entries that maximises fuzzy label similarity (a sequence alignment, as in
-``diff``). Order is what tells apart rows with the same label (the two
-"Số VBQPPL phát hiện trái pháp luật" in II.2); similarity is what survives
-rewording, missing rows, extra rows and rows that lost a cell at a page break.
-A row that matches nothing keeps an empty code.
+within each section finds the order-preserving matching of rows to the rows of
+a form (see :mod:`cchc_tools.forms`) that maximises fuzzy label similarity (a
+sequence alignment, as in ``diff``). Order is what tells apart rows with the
+same label (the two "Số VBQPPL phát hiện trái pháp luật" in II.2); similarity is
+what survives rewording, missing rows, extra rows and rows that lost a cell at a
+page break. A row that matches nothing keeps an empty code.
+
+A file is aligned against each form it may be written in (its year and level
+say which); the form whose alignment scores best is the file's form. The score
+(0-100) is the similarity of the matched rows summed over the larger of the
+file's and the form's row counts: a file that is the form scores 100, a file
+with rows the form lacks, or lacking rows the form has, scores less.
+
+The online-service scales never mix: a row that names "mức độ 3/4" never
+matches a form row that names "toàn trình / một phần", and the other way round.
 
 The alignment of a section depends only on its sequence of labels and units,
-so it is computed once per distinct sequence and cached: a batch of files
-made from one template pays for the fuzzy matching once.
+so it is computed once per distinct sequence and cached; the whole file's
+result too: a batch of files made from one template pays for it once.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from cchc_tools.catalog import SECTION_ORDER, SECTIONS, Entry, entries
+from cchc_tools.catalog import SECTION_ORDER, SECTIONS
+from cchc_tools.forms import Form, FormRow
 from cchc_tools.ingest.readers.base import RawRow, roman_section
 from cchc_tools.text import label_key
 
@@ -30,8 +42,29 @@ GAIN_FLOOR = 50.0  # a match is worth (score - GAIN_FLOOR) in the alignment
 UOM_BONUS = 4.0
 
 _SECTION_KEYS = {sec: label_key(title) for sec, (title, _) in SECTIONS.items()}
-_cache: dict[tuple, list[int | None]] = {}
+_cache: dict[tuple, tuple[list[int | None], list[float]]] = {}
 _CACHE_MAX = 50_000
+# The online-service scales: "mức độ 3, 4" (before NĐ 42/2022) and "toàn trình / một phần" (after).
+_SCALE_OLD = re.compile(r"mức độ\s*[34]")
+_SCALE_NEW = re.compile(r"toàn trình|một phần")
+
+
+# One indicator row of a file: the row, its section, its code ("" if none) and the label similarity.
+# Plain tuples: a batch makes hundreds of thousands of them.
+Aligned = tuple[RawRow, str, str, float]
+
+
+class Alignment(NamedTuple):
+    form: str
+    score: float
+    rows: list[Aligned]
+
+
+def scale_of(key: str) -> int:
+    """0: no online-service scale named; 1: "mức độ 3/4"; 2: "toàn trình / một phần"."""
+    if "trực tuyến" not in key and "dvc" not in key:
+        return 0
+    return 1 if _SCALE_OLD.search(key) else 2 if _SCALE_NEW.search(key) else 0
 
 
 def section_of(row: RawRow) -> str | None:
@@ -53,15 +86,20 @@ def section_of(row: RawRow) -> str | None:
     return None
 
 
-def _similarity(keys: Sequence[str], uoms: Sequence[str], cat: Sequence[Entry]) -> np.ndarray:
-    cat_keys = [e.key for e in cat]
-    a = process.cdist(keys, cat_keys, scorer=fuzz.ratio, dtype=np.float32)
-    b = process.cdist(keys, cat_keys, scorer=fuzz.token_set_ratio, dtype=np.float32)
+def _similarity(keys: Sequence[str], uoms: Sequence[str], pool: Sequence[FormRow]) -> np.ndarray:
+    pool_keys = [r.key for r in pool]
+    a = process.cdist(keys, pool_keys, scorer=fuzz.ratio, dtype=np.float32)
+    b = process.cdist(keys, pool_keys, scorer=fuzz.token_set_ratio, dtype=np.float32)
     score = np.maximum(a, b * 0.96)
-    cat_uoms = np.array([e.uom.lower() for e in cat])
+    pool_uoms = np.array([r.uom.lower() for r in pool])
     for i, u in enumerate(uoms):
         if u:
-            score[i] += np.where(cat_uoms == u, UOM_BONUS, 0.0).astype(np.float32)
+            score[i] += np.where(pool_uoms == u, UOM_BONUS, 0.0).astype(np.float32)
+    row_scale = np.array([scale_of(k) for k in keys])
+    pool_scale = np.array([scale_of(k) for k in pool_keys])
+    if row_scale.any() and pool_scale.any():
+        clash = (row_scale[:, None] * pool_scale[None, :] == 2)  # one names 1, the other 2
+        score[clash] = 0.0
     return score
 
 
@@ -95,49 +133,74 @@ def _align(score: np.ndarray) -> list[int | None]:
     return out
 
 
-def match_rows(rows: Sequence[RawRow], cat: Sequence[Entry]) -> list[int | None]:
-    """For each row, the index into ``cat`` of its entry, or None."""
-    if not rows or not cat:
-        return [None] * len(rows)
+def match_rows(rows: Sequence[RawRow], pool: Sequence[FormRow], pool_id: str = "") -> tuple[list[int | None],
+                                                                                          list[float]]:
+    """For each row, the index into ``pool`` of its form row (or None) and the label similarity."""
+    if not rows or not pool:
+        return [None] * len(rows), [0.0] * len(rows)
     keys = tuple(label_key(r.label) for r in rows)
     uoms = tuple(r.uom.lower() for r in rows)
-    ck = (keys, uoms, cat[0].code, len(cat))
+    ck = (keys, uoms, pool_id, pool[0].code, len(pool))
     hit = _cache.get(ck)
     if hit is not None:
         return hit
-    result = _align(_similarity(keys, uoms, cat))
+    score = _similarity(keys, uoms, pool)
+    idx = _align(score)
+    sims = [0.0 if k is None else min(100.0, float(score[i, k])) for i, k in enumerate(idx)]
     if len(_cache) >= _CACHE_MAX:
         _cache.clear()
-    _cache[ck] = result
-    return result
+    _cache[ck] = (idx, sims)
+    return idx, sims
 
 
-_file_cache: dict[tuple, list[tuple[int, str, str]]] = {}
+_file_cache: dict[tuple, tuple[str, float, list[tuple[int, str, str, float]]]] = {}
 
 
-def align(rows: Sequence[RawRow]) -> list[tuple[RawRow, str, str]]:
-    """(row, section, code) for every indicator row; section heading rows are dropped.
+def align(rows: Sequence[RawRow], forms: Form | Sequence[Form]) -> Alignment:
+    """The rows aligned to the best of ``forms``: (row, section, code, similarity) for every
+    indicator row (section heading rows are dropped), with the form's name and score.
 
     Rows that carry a code of their own (the kit's Excel template) keep it. The
     result depends only on each row's number, label, unit, code and whether it
     has a value, so files made from one template are aligned once.
     """
+    forms = [forms] if isinstance(forms, Form) else list(forms)
+    if not forms:
+        raise ValueError("no form to align the rows to")
     key = (tuple([r.stt for r in rows]), tuple([r.label for r in rows]), tuple([r.uom for r in rows]),
-           tuple([r.code for r in rows]), tuple([r.value == "" or r.value is None for r in rows]))
+           tuple([r.code for r in rows]), tuple([r.value == "" or r.value is None for r in rows]),
+           tuple(f.identity for f in forms))
     plan = _file_cache.get(key)
     if plan is None:
         position = {id(r): i for i, r in enumerate(rows)}
-        plan = [(position[id(row)], sec, code) for row, sec, code in _align_uncached(rows)]
+        best: tuple[float, int, Form, list[Aligned]] | None = None
+        for order, form in enumerate(forms):
+            aligned = _align_uncached(rows, form)
+            score = form_score(aligned, form)
+            if best is None or score > best[0]:
+                best = (score, order, form, aligned)
+        assert best is not None
+        score, _, form, aligned = best
+        plan = (form.name, score, [(position[id(row)], sec, code, sim) for row, sec, code, sim in aligned])
         if len(_file_cache) >= _CACHE_MAX:
             _file_cache.clear()
         _file_cache[key] = plan
-    return [(rows[i], sec, code) for i, sec, code in plan]
+    name, score, steps = plan
+    return Alignment(name, score, [(rows[i], sec, code, sim) for i, sec, code, sim in steps])
 
 
-def _align_uncached(rows: Sequence[RawRow]) -> list[tuple[RawRow, str, str]]:
-    cat = entries()
-    known = {e.code for e in cat}
-    by_section: dict[str, list[Entry]] = {s: [e for e in cat if e.section == s] for s in SECTION_ORDER}
+def form_score(aligned: Sequence[Aligned], form: Form) -> float:
+    """How well a file fits a form, 0-100: matched similarity over the larger row count."""
+    n = max(len(aligned), len(form.indicator_rows))
+    if not n:
+        return 0.0
+    return round(sum(sim for _, _, code, sim in aligned if code) / n, 2)
+
+
+def _align_uncached(rows: Sequence[RawRow], form: Form) -> list[Aligned]:
+    pool_all = list(form.indicator_rows)
+    known = {r.code for r in pool_all}
+    by_section = form.by_section()
     groups: list[tuple[str | None, list[RawRow]]] = []
     current: str | None = None
     pending: list[RawRow] = []
@@ -151,14 +214,14 @@ def _align_uncached(rows: Sequence[RawRow]) -> list[tuple[RawRow, str, str]]:
             pending.append(row)
     groups.append((current, pending))
     present = {sec for sec, _ in groups if sec}
-    out: list[tuple[RawRow, str, str]] = []
+    out: list[Aligned] = []
     for g, (sec, group) in enumerate(groups):
         own = [r for r in group if r.code in known]
         if own and len(own) == len(group):
-            out.extend((r, r.code.split(".")[0], r.code) for r in group)
+            out.extend((r, r.code.split(".")[0], r.code, 100.0) for r in group)
             continue
-        pool = by_section[sec] if sec else list(cat)
-        idx = match_rows(group, pool)
+        pool = by_section[sec] if sec else pool_all
+        idx, sims = match_rows(group, pool, f"{form.identity}:{sec or ''}")
         if sec:
             # A heading row lost (a page break, a deleted line): the next section's rows run on
             # under this one and match nothing here. Align that unmatched tail against the
@@ -172,12 +235,14 @@ def _align_uncached(rows: Sequence[RawRow]) -> list[tuple[RawRow, str, str]]:
                 extra = [e for s in missing for e in by_section[s]]
                 offset = len(pool)
                 pool = pool + extra
-                idx = idx[: last + 1] + [None if k is None else k + offset for k in match_rows(tail, extra)]
-        for row, k in zip(group, idx, strict=True):
+                t_idx, t_sims = match_rows(tail, extra, f"{form.identity}:{'+'.join(missing)}")
+                idx = idx[: last + 1] + [None if k is None else k + offset for k in t_idx]
+                sims = sims[: last + 1] + t_sims
+        for row, k, sim in zip(group, idx, sims, strict=True):
             if row.code in known:
-                out.append((row, row.code.split(".")[0], row.code))
+                out.append((row, row.code.split(".")[0], row.code, 100.0))
             elif k is None:
-                out.append((row, sec or "", ""))
+                out.append((row, sec or "", "", 0.0))
             else:
-                out.append((row, pool[k].section, pool[k].code))
+                out.append((row, pool[k].section, pool[k].code, sim))
     return out

@@ -1,14 +1,18 @@
 """Report metadata from the title lines above the appendix table.
 
-``... CẢI CÁCH HÀNH CHÍNH NĂM 2022`` gives year and period;
+``... CẢI CÁCH HÀNH CHÍNH NĂM 2022`` gives year and period (``QUÝ I NĂM 2023``,
+``6 THÁNG ĐẦU NĂM 2023``, ``9 THÁNG NĂM 2023``, ``6 THÁNG CUỐI NĂM 2023``...), and
+``LŨY KẾ`` in the title says the figures run from the start of the year;
 ``(Kèm theo Báo cáo số /BC-UBND ngày 16 tháng 12 năm 2022 của Ủy ban nhân dân
-thị xã Vĩnh Châu)`` gives the report number and date, the unit and its level.
+thị xã Vĩnh Châu)`` gives the report number and date, the unit and its level,
+and the province when the title names it (``... của UBND xã Vĩnh Hải, thành phố Cần Thơ``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from cchc_tools.text import ascii_fold, clean, slugify
 
@@ -42,22 +46,59 @@ class ReportMeta:
     report_no: str = ""
     report_date: str = ""
     synthetic: bool = False
+    cumulative: bool = False
+    province: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
+# Periods in calendar order: by the month they end, then the longer span after the shorter one
+# (Q2 < 6-month, Q3 < 9-month, Q4 < H2 < annual).
+PERIODS: dict[str, tuple[int, int]] = {"Q1": (3, 3), "Q2": (6, 3), "6-month": (6, 6), "Q3": (9, 3),
+                                       "9-month": (9, 9), "Q4": (12, 3), "H2": (12, 6), "annual": (12, 12)}
+
+
+def period_order(period: str) -> int:
+    """Rank of a period within its year in calendar order; unknown periods last."""
+    return list(PERIODS).index(period) if period in PERIODS else len(PERIODS)
+
+
+_FROM_JANUARY = {6: "6-month", 9: "9-month", 12: "annual", 3: "Q1"}
+
+
+def coverage(period: str, cumulative: bool) -> str:
+    """The stretch of the year a figure covers: its period, or, for a cumulative ("lũy kế") figure,
+    January to the period's end (Q3 lũy kế covers what a 9-month report covers). Figures are
+    compared only with figures of the same coverage: a cumulative figure never with a period one."""
+    if not cumulative or period not in PERIODS:
+        return period
+    return _FROM_JANUARY[PERIODS[period][0]]
+
+
 def _period(folded: str) -> tuple[str, int | None]:
-    m = re.search(r"quy\s+(iv|iii|ii|i|[1-4])\s+(?:nam\s+)?(\d{4})", folded)
+    m = re.search(r"quy\s+(iv|iii|ii|i|[1-4])\s*(?:nam\s+|[/-]\s*)?(\d{4})", folded)
     if m:
         return f"Q{_ROMAN_Q[m.group(1)]}", int(m.group(2))
-    m = re.search(r"(6|sau|9|chin)\s+thang(?:\s+dau)?\s+(?:nam\s+)?(\d{4})", folded)
+    m = re.search(r"(6|sau)\s+thang\s+cuoi\s+(?:nam\s+)?(\d{4})", folded)
+    if m:
+        return "H2", int(m.group(2))
+    m = re.search(r"(6|sau|9|chin)\s+thang(?:\s+dau)?\s+(?:nam\s+|[/-]\s*)?(\d{4})", folded)
     if m:
         return ("6-month" if m.group(1) in ("6", "sau") else "9-month"), int(m.group(2))
     m = re.search(r"\bnam\s+(\d{4})\b", folded)
     if m:
         return "annual", int(m.group(1))
     return "", None
+
+
+_CUMULATIVE = re.compile(r"\bluy\s+ke\b")
+
+
+@lru_cache(maxsize=65536)
+def is_cumulative(text: str) -> bool:
+    """Whether a label or title says its figures are cumulative ("lũy kế", "luỹ kế")."""
+    return bool(_CUMULATIVE.search(ascii_fold(text).lower()))
 
 
 def unit_level(unit_name: str, year: int | None = None) -> str:
@@ -72,6 +113,17 @@ def unit_level(unit_name: str, year: int | None = None) -> str:
     return ""
 
 
+_PROVINCE_TAIL = re.compile(r"^(.+?)\s*(?:,|-|–|\()\s*((?:tỉnh|thành phố)\s+[^,()]+?)\s*\)?$", re.IGNORECASE)
+
+
+def split_province(name: str) -> tuple[str, str]:
+    """``xã Vĩnh Hải, thành phố Cần Thơ`` -> (``xã Vĩnh Hải``, ``thành phố Cần Thơ``)."""
+    m = _PROVINCE_TAIL.match(clean(name))
+    if m and unit_level(m.group(1)):
+        return m.group(1), m.group(2)
+    return name, ""
+
+
 def unit_slug(unit_name: str) -> str:
     """ASCII slug of a unit without its type: ``thị xã Vĩnh Châu`` -> ``vinh-chau``."""
     low = clean(unit_name)
@@ -82,6 +134,20 @@ def unit_slug(unit_name: str) -> str:
     return slugify(low)
 
 
+_NAME_FIELD = re.compile(r"^t[êe]n đơn vị(?: báo cáo)?\s*:\s*(.*)$", re.IGNORECASE)
+
+
+def _name_field(lines: list[str]) -> str:
+    """The unit's name written in the template's own cell: ``Tên đơn vị báo cáo: xã Vĩnh Hải``
+    (one line, or the label and the name in two cells)."""
+    for i, line in enumerate(lines):
+        m = _NAME_FIELD.match(clean(line))
+        if m:
+            name = m.group(1) or (clean(lines[i + 1]) if i + 1 < len(lines) else "")
+            return "" if _NAME_FIELD.match(name) or name.isupper() else name
+    return ""
+
+
 def parse_title(lines: list[str]) -> ReportMeta:
     text = clean(" ".join(lines))
     folded = ascii_fold(text).lower()
@@ -90,6 +156,7 @@ def parse_title(lines: list[str]) -> ReportMeta:
     if meta.year is None:
         meta.period, meta.year = _period(folded)
     meta.synthetic = "du lieu mau" in folded
+    meta.cumulative = is_cumulative(re.split(r"kèm theo", text, flags=re.IGNORECASE)[0])
     m = re.search(r"b[áa]o c[áa]o s[ốo]\s*:?\s*([0-9]*\s*/\s*[\wĐđ-]+)", text, re.IGNORECASE)
     if m:
         meta.report_no = re.sub(r"\s+", "", m.group(1))
@@ -98,10 +165,12 @@ def parse_title(lines: list[str]) -> ReportMeta:
     if m:
         d, mo, y = (int(g) for g in m.groups())
         meta.report_date = f"{y:04d}-{mo:02d}-{d:02d}"
+    written = _name_field(lines)
     m = re.search(r".*\bcủa\s+(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)?\s*(.+?)\s*$", _attachment(text),
                   re.IGNORECASE)
-    if m:
-        name = clean(m.group(1)).rstrip(")").strip()
+    if m or written:
+        name = written or clean(m.group(1)).rstrip(")").strip()
+        name, meta.province = split_province(name)
         if "…" not in name and "..." not in name:  # a blank template: "……… (ghi tên đơn vị)"
             meta.unit_name = name
             meta.unit = unit_slug(name)

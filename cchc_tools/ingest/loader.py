@@ -17,18 +17,22 @@ import pandas as pd
 
 from cchc_tools.catalog import SECTION_ORDER
 from cchc_tools.errors import AppendixError, CchcError, LimitError
+from cchc_tools.forms import candidates
 from cchc_tools.i18n import _
 from cchc_tools.ingest.align import align
-from cchc_tools.ingest.header import ReportMeta, parse_title, unit_level, unit_slug
+from cchc_tools.ingest.header import ReportMeta, is_cumulative, parse_title, unit_level, unit_slug
 from cchc_tools.ingest.readers import read_raw
 from cchc_tools.ingest.readers.base import RawTable
 from cchc_tools.limits import MAX_ABS_VALUE, MAX_FILE_BYTES
 from cchc_tools.numbers import parse_number, stored_number
 from cchc_tools.paths import project_root
+from cchc_tools.units import official_unit
 
 COLUMNS = ["source", "sheet", "line", "unit", "unit_name", "level", "year", "period", "report_no",
            "report_date", "synthetic", "code", "section", "stt", "label", "uom", "raw_value",
-           "value", "note"]
+           "value", "note",
+           # what the file is (cchc_tools.forms, cchc_tools.units): appended, so positions above never move
+           "form", "form_score", "unit_code", "province", "cumulative"]
 
 APPENDIX_SUFFIXES = {".txt", ".tsv", ".docx", ".xlsx", ".xlsm"}
 # Files that look like appendices but cannot be read: reported with advice, never skipped.
@@ -59,6 +63,8 @@ def _types(df: pd.DataFrame) -> pd.DataFrame:
     df["year"] = df["year"].astype("Int64")
     df["value"] = df["value"].astype("float64")
     df["synthetic"] = df["synthetic"].astype("bool")
+    df["form_score"] = df["form_score"].astype("float64")
+    df["cumulative"] = df["cumulative"].astype("bool")
     return df
 
 
@@ -118,16 +124,20 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
     Column-wise, so that a batch of thousands of files never holds a tuple per row; labels and
     units are interned, so that files made from one template share those strings.
     """
-    aligned = align(raw.rows)
+    meta = _meta(raw, overrides)
+    fitted = align(raw.rows, candidates(meta.year, meta.level))
+    aligned = [(r, s, c) for r, s, c, _ in fitted.rows]
     sections = sorted({s for _, s, _ in aligned if s}, key=SECTION_ORDER.index)
     _check_complete(raw, sections)
-    meta = _meta(raw, overrides)
     n = len(aligned)
+    official = official_unit(meta, folder=Path(raw.path).parent.name)
     constant = {"source": source_name(raw.path), "sheet": raw.sheet, "unit": meta.unit, "unit_name": meta.unit_name,
                 "level": meta.level, "year": meta.year, "period": meta.period, "report_no": meta.report_no,
-                "report_date": meta.report_date, "synthetic": meta.synthetic}
+                "report_date": meta.report_date, "synthetic": meta.synthetic, "form": fitted.form,
+                "form_score": fitted.score, "unit_code": official.code, "province": official.province}
     for name, value in constant.items():
         cols[name].extend([value] * n)
+    cols["cumulative"].extend([meta.cumulative or is_cumulative(r.label) for r, _, _ in aligned])
     texts, values = [], []
     nan = math.nan
     for row, _sec, _code in aligned:

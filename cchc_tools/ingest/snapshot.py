@@ -40,12 +40,16 @@ def file_hash(path: str | Path) -> str:
 
 
 def _signature(folder: Path) -> list:
-    """What the loaded table depends on: every file's path and content (SHA-256), and the catalog.
+    """What the loaded table depends on: every file's path and content (SHA-256), the catalog, the forms
+    and the project's province (official units are resolved with it).
 
     Content, not time and size: a corrected file copied with its old time (``cp -p``, unzip,
     ``touch -r``) and the same size must give the new figures. Hashing is cheap next to parsing
     (a data folder of 200 appendices is a few megabytes).
     """
+    from cchc_tools.forms import signature as forms_signature
+    from cchc_tools.units import province_setting
+
     files, skipped = find_files(folder) if folder.exists() else ([], [])
     contents = []
     for f in files:
@@ -54,7 +58,8 @@ def _signature(folder: Path) -> list:
         except OSError:
             contents.append([str(f), None])  # unreadable: the load reports it
     catalog = file_hash(CATALOG_CSV)
-    return [__version__, catalog, language(), contents, sorted(skipped)]  # errors are stored in the language
+    # errors are stored in the language of the run
+    return [__version__, catalog, forms_signature(), province_setting(), language(), contents, sorted(skipped)]
 
 
 @lru_cache(maxsize=8)

@@ -1,12 +1,15 @@
-"""The fill-in Excel template for units, written from the catalog.
+"""The fill-in Excel template for units, written from a form (:mod:`cchc_tools.forms`).
 
-Title and header rows, labels and units locked (sheet protection without a
-password, so nobody is locked out), the value and note columns open with
-data validation (non-negative whole numbers for counts, 0–100 for percents,
-the code list for flags and categories), and the catalog codes in a hidden
-column so that a filled-in template loads with zero ambiguity. Rows that only a
-district has are left out of the templates of other levels. The same
-writer produces the Excel files of the synthetic demo data.
+The rows, their THỨ TỰ and labels are the form's (its current terms); the
+form is named, or picked by year and level. Title and header rows, labels and
+units locked (sheet protection without a password, so nobody is locked out);
+the unit's name asked in an open cell above the table (the loader reads it as
+``unit_name``); the value and note columns open with data validation
+(non-negative whole numbers for counts, 0–100 for percents, the code list for
+flags and categories), and the catalog codes in a hidden column so that a
+filled-in template loads with zero ambiguity. Rows that only a district has are
+left out of the templates of other levels. The same writer produces the Excel
+files of the synthetic demo data.
 """
 
 from __future__ import annotations
@@ -14,16 +17,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from cchc_tools.atomic import atomic_path
-from cchc_tools.catalog import SECTIONS, by_code, entries
+from cchc_tools.catalog import by_code
+from cchc_tools.forms import Form, form_rows_for_level, get_form, pick_form
 
 HEADER = ["THỨ TỰ", "TÊN CHỈ TIÊU", "ĐƠN VỊ TÍNH", "Số lượng/ tỷ lệ", "Ghi chú", "MÃ CHỈ TIÊU"]
 LEVEL_VI = {"province": "cấp tỉnh", "department": "sở, ban, ngành", "district": "cấp huyện", "commune": "cấp xã"}
+UNIT_PROMPT = "Tên đơn vị báo cáo:"
+
+
+def template_form(year: int | None, level: str, form: str | Form | None = None) -> Form:
+    """The form a template uses: the one named, else the latest valid for the year and level."""
+    if isinstance(form, Form):
+        return form
+    return get_form(form) if form else pick_form(year, level)
 
 
 def write_workbook(path: str | Path, *, year: int, level: str = "district", unit_name: str = "",
                    values: dict[str, float | None] | None = None, notes: dict[str, str] | None = None,
-                   synthetic: bool = False) -> Path:
-    """Write the template (blank, or filled with ``values``) to ``path``, whole or not at all."""
+                   synthetic: bool = False, form: str | Form | None = None) -> Path:
+    """Write the template of ``form`` (blank, or filled with ``values``) to ``path``, whole or not at all."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -39,11 +51,24 @@ def write_workbook(path: str | Path, *, year: int, level: str = "district", unit
     who = f"Ủy ban nhân dân {unit_name}" if unit_name else "Ủy ban nhân dân ……… (ghi tên đơn vị)"
     ws.append([f"(Kèm theo Báo cáo số ……/BC-UBND ngày …… tháng …… năm {year} của {who})"])
     ws.append(["DỮ LIỆU MẪU – KHÔNG PHẢI SỐ LIỆU THẬT" if synthetic
-               else f"Mẫu dành cho đơn vị {LEVEL_VI[level]}; chỉ nhập số ở cột D và ghi chú ở cột E."])
+               else f"Mẫu dành cho đơn vị {LEVEL_VI[level]}; ghi tên đơn vị ở ô C5, "
+                    "chỉ nhập số ở cột D và ghi chú ở cột E."])
     for r in range(1, 5):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=5)
         ws.cell(r, 1).alignment = Alignment(horizontal="center", wrap_text=True)
         ws.cell(r, 1).font = bold
+    ws.append([None, UNIT_PROMPT, unit_name or None])
+    name_cell = ws.cell(ws.max_row, 3)
+    ws.merge_cells(start_row=ws.max_row, start_column=3, end_row=ws.max_row, end_column=5)
+    ws.cell(ws.max_row, 2).alignment = Alignment(horizontal="right")
+    ws.cell(ws.max_row, 2).font = bold
+    name_cell.protection = Protection(locked=False)
+    name_cell.fill = PatternFill("solid", fgColor="FFF2CC")
+    dv_name = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="200", allow_blank=True,
+                             promptTitle="Tên đơn vị", prompt="Ví dụ: xã Vĩnh Hải, thành phố Cần Thơ",
+                             showInputMessage=True)
+    ws.add_data_validation(dv_name)
+    dv_name.add(name_cell.coordinate)
     ws.append(HEADER)
     header_row = ws.max_row
     for c in range(1, 7):
@@ -57,20 +82,22 @@ def write_workbook(path: str | Path, *, year: int, level: str = "district", unit
     ws.add_data_validation(dv_count)
     ws.add_data_validation(dv_pct)
     codes = by_code()
-    section = None
     values = values or {}
     notes = notes or {}
-    for e in entries():
-        if not e.applies_to(level):
-            continue
-        if e.section != section:
-            section = e.section
-            ws.append([section, SECTIONS[section][0], None, None, None, None])
+    for fr in form_rows_for_level(template_form(year, level, form), level):
+        if fr.is_heading:
+            ws.append([fr.stt, fr.label, None, None, None, None])
             ws.cell(ws.max_row, 1).font = bold
             ws.cell(ws.max_row, 2).font = bold
-        sub = e.parent and codes[e.parent].kind != "group"
-        v = values.get(e.code)
-        ws.append([None, ("- " if sub else "") + e.label_vi, e.uom, v, notes.get(e.code) or None, e.code])
+            continue
+        e = codes.get(fr.code)
+        v = values.get(fr.code)
+        ws.append([fr.stt or None, fr.label, fr.uom or (e.uom if e else None), v, notes.get(fr.code) or None,
+                   fr.code])
+        if e is None:  # a code the catalog does not know yet (a draft form): no validation
+            for c in (4, 5):
+                ws.cell(ws.max_row, c).protection = Protection(locked=False)
+            continue
         r = ws.max_row
         ws.cell(r, 2).alignment = Alignment(wrap_text=True)
         if e.kind == "group":

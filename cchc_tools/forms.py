@@ -1,0 +1,266 @@
+"""Appendix forms: which rows a form prints, in which order, with which catalog code.
+
+The catalog (``data/catalog.csv``) holds one entry per indicator code. A *form* is
+one printed appendix template: a CSV file listing its rows in order, each with the
+THỨ TỰ and the label as that form prints them and the code of the catalog entry it
+asks for. Rows that mean the same on two forms share a code; a row new in a form has
+a new code. Comment lines at the top say what the form is and when it applies::
+
+    # form: district-2023
+    # title: ...
+    # levels: district
+    # years: 2023-2025        (first-last; "2025-" is open-ended)
+    # derived_from: ...       (or "# source: ..." for a form read from a real file)
+    stt,label,uom,code
+    I,Công tác chỉ đạo điều hành CCHC,,I
+    1,Tỷ lệ hoàn thành Kế hoạch CCHC năm (Lũy kế đến thời điểm báo cáo),%,I.plan_completion_pct
+
+A section heading row has the section (``I`` ... ``VII``) as its code. The kit ships
+its forms in ``cchc_tools/data/forms``; a project adds or replaces forms by putting
+files in ``<project>/forms`` (``cchc form derive`` writes a draft there). Extra
+columns (``similarity``, ``status``, ``kind``...) of a draft are kept for review and
+ignored by the loader.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from cchc_tools.catalog import SECTION_ORDER, by_code
+from cchc_tools.paths import PACKAGE_DATA, project_root
+from cchc_tools.text import clean, label_key
+
+PACKAGE_FORMS = PACKAGE_DATA / "forms"
+FORM_COLUMNS = ["stt", "label", "uom", "code"]
+LEVELS = ("province", "department", "district", "commune")
+
+
+def project_forms_dir() -> Path:
+    """Forms of this project (added or replacing the kit's): ``<project>/forms``."""
+    return project_root() / "forms"
+
+
+@dataclass(frozen=True, slots=True)
+class FormRow:
+    stt: str
+    label: str
+    uom: str
+    code: str
+    section: str = field(init=False, compare=False)  # "VII" of "VII.iso", or the heading's own section
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "section", self.code.split(".")[0])
+
+    @property
+    def is_heading(self) -> bool:
+        return self.code in SECTION_ORDER
+
+    @property
+    def key(self) -> str:
+        return label_key(self.label)
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    title: str = ""
+    levels: tuple[str, ...] = ()
+    first_year: int | None = None
+    last_year: int | None = None
+    source: str = ""
+    derived_from: str = ""
+    rows: tuple[FormRow, ...] = ()
+    path: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @cached_property
+    def identity(self) -> tuple[str, str, int]:
+        """What an alignment against this form depends on (a level's view of a form is another)."""
+        return self.name, self.path, hash(tuple(r.code for r in self.rows))
+
+    @cached_property
+    def indicator_rows(self) -> tuple[FormRow, ...]:
+        return tuple(r for r in self.rows if not r.is_heading)
+
+    @cached_property
+    def codes(self) -> list[str]:
+        return [r.code for r in self.indicator_rows]
+
+    @cached_property
+    def _sections(self) -> dict[str, tuple[FormRow, ...]]:
+        out: dict[str, list[FormRow]] = {s: [] for s in SECTION_ORDER}
+        for r in self.indicator_rows:
+            out[r.section].append(r)
+        return {s: tuple(rows) for s, rows in out.items()}
+
+    def by_section(self) -> dict[str, list[FormRow]]:
+        return {s: list(rows) for s, rows in self._sections.items()}
+
+    def valid_in(self, year: int | None) -> bool:
+        if year is None:
+            return True
+        return (self.first_year is None or year >= self.first_year) and (self.last_year is None
+                                                                          or year <= self.last_year)
+
+    def valid_for(self, year: int | None, level: str) -> bool:
+        return self.valid_in(year) and (not level or not self.levels or level in self.levels)
+
+    def years_text(self) -> str:
+        return f"{self.first_year or ''}-{self.last_year or ''}"
+
+
+def _years(text: str) -> tuple[int | None, int | None]:
+    first, _, last = text.partition("-")
+    first, last = first.strip(), last.strip()
+    if not _:
+        last = first
+    return (int(first) if first else None), (int(last) if last else None)
+
+
+def parse_form(text: str, path: str = "", name: str = "") -> Form:
+    """A form from the text of its CSV file (comment lines first)."""
+    meta: dict[str, str] = {}
+    body = []
+    for line in text.splitlines():
+        if not body and line.startswith("#"):
+            key, _, value = line[1:].partition(":")
+            meta[key.strip().lower()] = value.strip()
+        elif line.strip():
+            body.append(line)
+    reader = csv.DictReader(io.StringIO("\n".join(body)))
+    missing = [c for c in FORM_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(f"{path or name}: a form file needs the columns {', '.join(FORM_COLUMNS)}; "
+                         f"missing {', '.join(missing)}")
+    rows = tuple(FormRow(clean(r["stt"]), clean(r["label"]), clean(r["uom"]), clean(r["code"])) for r in reader)
+    first, last = _years(meta.get("years", ""))
+    levels = tuple(x.strip() for x in meta.get("levels", "").replace(",", ";").split(";") if x.strip())
+    return Form(name=meta.get("form") or name, title=meta.get("title", ""), levels=levels, first_year=first,
+                last_year=last, source=meta.get("source", ""), derived_from=meta.get("derived_from", ""),
+                rows=rows, path=path, extra=meta)
+
+
+def form_text(form: Form, extra_columns: dict[str, list] | None = None) -> str:
+    """The CSV text of a form file (the inverse of :func:`parse_form`)."""
+    buf = io.StringIO()
+    buf.write(f"# form: {form.name}\n# title: {form.title}\n# levels: {';'.join(form.levels)}\n"
+              f"# years: {form.years_text()}\n")
+    if form.source:
+        buf.write(f"# source: {form.source}\n")
+    if form.derived_from:
+        buf.write(f"# derived_from: {form.derived_from}\n")
+    extra_columns = extra_columns or {}
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(FORM_COLUMNS + list(extra_columns))
+    for i, r in enumerate(form.rows):
+        w.writerow([r.stt, r.label, r.uom, r.code] + [col[i] for col in extra_columns.values()])
+    return buf.getvalue()
+
+
+def _folders() -> tuple[tuple[str, int], ...]:
+    """The form folders and their modification times: a form file added, removed or replaced
+    (written whole, as ``cchc form derive`` and editors do) changes them."""
+    out = []
+    for folder in (PACKAGE_FORMS, project_forms_dir()):
+        try:
+            out.append((str(folder), folder.stat().st_mtime_ns))
+        except OSError:
+            out.append((str(folder), 0))
+    return tuple(out)
+
+
+@lru_cache(maxsize=8)
+def _load(folders: tuple[tuple[str, int], ...]) -> dict[str, Form]:
+    found: dict[str, Path] = {}
+    for folder, mtime in folders:
+        if mtime:
+            for p in sorted(Path(folder).glob("*.csv")):
+                found[p.stem] = p  # a project form replaces the kit's form of the same name
+    out = {}
+    for path in found.values():
+        form = parse_form(path.read_text(encoding="utf-8"), path=str(path), name=path.stem)
+        out[form.name] = form
+    return out
+
+
+def all_forms() -> dict[str, Form]:
+    """Every known form by name: the kit's, then the project's (re-read when a form file is added,
+    removed or replaced)."""
+    return _load(_folders())
+
+
+def get_form(name: str) -> Form:
+    forms = all_forms()
+    if name not in forms:
+        raise KeyError(f"no form named {name!r}; known forms: {', '.join(sorted(forms))}")
+    return forms[name]
+
+
+def candidates(year: int | None, level: str) -> list[Form]:
+    """The forms a file of this year and level may be written in, most specific first.
+
+    Forms valid for the year and the level; else for the year (a level with no form
+    of its own, e.g. a commune before 2025, is read against the form of its time);
+    else for the level; else every form.
+    """
+    forms = list(all_forms().values())
+    for keep in (lambda f: f.valid_for(year, level), lambda f: f.valid_in(year),
+                 lambda f: f.valid_for(None, level), lambda f: True):
+        hit = [f for f in forms if keep(f)]
+        if hit:
+            return [for_level(f, level) for f in hit]
+    return []
+
+
+_level_views: dict[tuple[int, str], tuple[Form, Form]] = {}
+
+
+def for_level(form: Form, level: str) -> Form:
+    """The form as a report of ``level`` fills it: without the rows of entries other levels have
+    (a commune reading the district form of its year is not asked for the district's rows)."""
+    if not level or not form.levels or level in form.levels:
+        return form
+    key = (id(form), level)
+    hit = _level_views.get(key)
+    if hit is None or hit[0] is not form:
+        rows = tuple(form_rows_for_level(form, level))
+        hit = (form, Form(name=form.name, title=form.title, levels=form.levels, first_year=form.first_year,
+                          last_year=form.last_year, source=form.source, derived_from=form.derived_from,
+                          rows=rows, path=form.path, extra=form.extra))
+        _level_views[key] = hit
+    return hit[1]
+
+
+def pick_form(year: int | None, level: str) -> Form:
+    """The form a fill-in template of this year and level uses: the latest valid one."""
+    hit = candidates(year, level)
+    if not hit:
+        raise KeyError("no forms are installed")
+    return max(hit, key=lambda f: (f.valid_for(year, level), f.first_year or 0, f.name))
+
+
+def form_rows_for_level(form: Form, level: str) -> list[FormRow]:
+    """The rows of a form that a report of ``level`` has (rows of a district-only entry left out)."""
+    cat = by_code()
+    return [r for r in form.rows if r.is_heading or r.code not in cat or cat[r.code].applies_to(level)]
+
+
+def form_codes(name: str) -> frozenset[str] | None:
+    """The codes a form asks for, or None for an unknown (or empty) form name."""
+    form = all_forms().get(name) if name else None
+    return frozenset(form.codes) if form else None
+
+
+def signature() -> str:
+    """A digest of every form file in use: a table read against other forms is another table."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, form in sorted(all_forms().items()):
+        digest.update(name.encode())
+        digest.update(Path(form.path).read_bytes() if form.path else b"")
+    return digest.hexdigest()

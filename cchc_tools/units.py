@@ -1,0 +1,460 @@
+"""Official administrative units: codes, names, levels, provinces, and the reform of 1 July 2025.
+
+A report names its unit in its title ("Ủy ban nhân dân thị xã Vĩnh Châu"); officials and the
+national systems name units by their official code (mã đơn vị hành chính: 2 digits for a
+province, 3 for a district, 5 for a commune, ward or special zone). Before 1 July 2025 Viet Nam
+had 63 provinces, about 700 districts and 10,000 communes ("legacy" units); since then 34
+provinces and about 3,300 communes, wards and special zones, and no districts ("current" units).
+A current commune keeps the code of one of the legacy communes merged into it, so a code is read
+together with its era.
+
+The data come from the pinned package ``vietnamadminunits`` (its SQLite table of legacy and
+current units and its legacy-to-2025 conversion table), read directly: importing the package
+itself costs about two seconds (geometry libraries for its address parser), reading its data
+a few hundredths.
+
+``resolve_unit(name, year, province=None)`` gives the official unit of a report. The
+province, when the title does not name it, comes from the project setting: the environment
+variable ``CCHC_PROVINCE``, else ``province = "..."`` under ``[project]`` in ``<project>/cchc.toml``. A setting
+naming a current province also covers the legacy provinces merged into it (Cần Thơ: Cần Thơ,
+Hậu Giang, Sóc Trăng), so one setting serves a province's whole history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import re
+import sqlite3
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from cchc_tools.errors import CchcError
+from cchc_tools.paths import project_root
+from cchc_tools.text import ascii_fold, clean
+
+REFORM_YEAR = 2025  # local government has two levels since 1 July 2025
+_EARLY_PERIODS = {"Q1", "Q2", "6-month"}  # periods of 2025 that end before the reform
+
+_TYPES = [("thành phố trực thuộc trung ương", "province"), ("thành phố", ""), ("thị trấn", "commune"),
+          ("thị xã", "district"), ("đặc khu", "commune"), ("huyện", "district"), ("quận", "district"),
+          ("phường", "commune"), ("xã", "commune"), ("tỉnh", "province"), ("tp.", ""), ("tp", "")]
+
+
+class UnitNotFound(CchcError):
+    """A unit name that matches no official unit (or several): ``candidates`` lists close names."""
+
+    def __init__(self, message: str, candidates: list[str]):
+        super().__init__(message)
+        self.candidates = candidates
+
+
+@dataclass(frozen=True)
+class OfficialUnit:
+    """An official administrative unit of one era (``legacy``: before 1/7/2025)."""
+
+    code: str
+    name: str
+    level: str
+    province: str
+    province_code: str
+    legacy: bool
+    successors: tuple[tuple[str, str], ...] = field(default=(), compare=False)  # (code, name) of 2025 units
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "level": self.level, "province": self.province,
+                "province_code": self.province_code, "legacy": self.legacy,
+                "successors": [{"code": c, "name": n} for c, n in self.successors]}
+
+
+def _display(era: _Era, code: str) -> str:
+    u = era.units[code]
+    where = ", ".join(x for x in (u.district, era.units[u.province_code].name) if x)
+    return f"{u.name} ({where}, mã {code})"
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", ascii_fold(clean(text)).lower())
+
+
+def split_type(name: str) -> tuple[str, str]:
+    """``thị xã Vĩnh Châu`` -> (``thị xã``, ``Vĩnh Châu``); the type is "" when none is written."""
+    low = clean(name).lower()
+    for prefix, _ in _TYPES:
+        if low.startswith(prefix + " "):
+            return prefix, clean(name)[len(prefix):].strip()
+    return "", clean(name)
+
+
+def era_is_legacy(year: int | None, period: str = "", report_date: str = "") -> bool | None:
+    """Whether a report speaks of legacy units: before 1/7/2025; None when it cannot be told."""
+    if report_date[:4].isdigit() and len(report_date) >= 7:
+        return report_date[:7] < f"{REFORM_YEAR}-07"
+    if year is None:
+        return None
+    if year != REFORM_YEAR:
+        return year < REFORM_YEAR
+    return True if period in _EARLY_PERIODS else None
+
+
+# --- the data ---------------------------------------------------------------------------------
+
+@dataclass
+class _Unit:
+    code: str
+    name: str
+    level: str
+    province_code: str
+    key: str  # the package's folded short name (vinhhai)
+    district: str = ""  # a legacy commune's district, to tell apart "Phường 1" of two towns
+
+
+@dataclass
+class _Era:
+    units: dict[str, _Unit] = field(default_factory=dict)  # code -> unit
+    by_short: dict[str, list[str]] = field(default_factory=dict)  # folded short name -> codes
+
+    @classmethod
+    def of(cls, rows: list[list[str]]) -> _Era:
+        era = cls()
+        for r in rows:
+            era.add(_Unit(*r))
+        return era
+
+    def rows(self) -> list[list[str]]:
+        return [[u.code, u.name, u.level, u.province_code, u.key, u.district] for u in self.units.values()]
+
+    def add(self, u: _Unit) -> None:
+        if u.code not in self.units:
+            self.units[u.code] = u
+            self.by_short.setdefault(u.key, []).append(u.code)
+
+
+@dataclass
+class _Data:
+    legacy: _Era
+    current: _Era
+    successors: dict[str, set[str]]  # legacy ward code -> current ward codes
+    predecessors: dict[str, set[str]]  # current ward code -> legacy ward codes
+    district_of: dict[str, str]  # legacy ward code -> legacy district code
+    province_successor: dict[str, str]  # legacy province code -> current province code
+
+
+def _package_data() -> Path:
+    spec = importlib.util.find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:
+        raise CchcError("the package vietnamadminunits is not installed: run `make venv` (it is pinned in "
+                        "pyproject.toml)")
+    return Path(list(spec.submodule_search_locations)[0]) / "data"
+
+
+_INDEX_SCHEMA = 1
+
+
+@lru_cache(maxsize=1)
+def _data() -> _Data:
+    """The index of units, built from the package's data once and kept as JSON in the cache folder
+    (reading it back is ten times faster than building it)."""
+    from importlib.metadata import version
+
+    from cchc_tools.atomic import write_text
+    from cchc_tools.paths import cache_dir
+
+    cached = cache_dir() / f"units-{version('vietnamadminunits')}-{_INDEX_SCHEMA}.json"
+    try:
+        raw = json.loads(cached.read_text(encoding="utf-8"))
+        return _Data(_Era.of(raw["legacy"]), _Era.of(raw["current"]),
+                     {k: set(v) for k, v in raw["successors"].items()},
+                     {k: set(v) for k, v in raw["predecessors"].items()}, raw["district_of"],
+                     raw["province_successor"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    data = _build()
+    with contextlib.suppress(OSError):  # a read-only cache folder: build again next time
+        write_text(cached, json.dumps({
+            "legacy": data.legacy.rows(), "current": data.current.rows(),
+            "successors": {k: sorted(v) for k, v in data.successors.items()},
+            "predecessors": {k: sorted(v) for k, v in data.predecessors.items()},
+            "district_of": data.district_of, "province_successor": data.province_successor}, ensure_ascii=False))
+    return data
+
+
+def _build() -> _Data:
+    folder = _package_data()
+    legacy, current = _Era(), _Era()
+    with sqlite3.connect(f"file:{folder / 'dataset.db'}?mode=ro", uri=True) as con:
+        old = con.execute("SELECT province, provinceShortKey, provinceCode, provinceKey, district, districtShortKey, "
+                          "districtCode, districtKey, ward, wardShortKey, wardCode, wardKey "
+                          "FROM admin_units_legacy").fetchall()
+        new = con.execute("SELECT province, provinceShortKey, provinceCode, provinceKey, ward, wardShortKey, "
+                          "wardCode, wardKey FROM admin_units").fetchall()
+    old_key: dict[str, str] = {}  # "province_district_ward" key -> legacy ward code
+    district_of: dict[str, str] = {}
+    prov_key_old: dict[str, str] = {}
+    for p, ps, pc, pk, d, ds, dc, dk, w, ws, wc, wk in old:
+        legacy.add(_Unit(pc, p, "province", pc, ps))
+        prov_key_old[pk] = pc
+        legacy.add(_Unit(dc, d, "district", pc, ds))
+        if wc:
+            legacy.add(_Unit(wc, w, "commune", pc, ws, d))
+            old_key[f"{pk}_{dk}_{wk}"] = wc
+            district_of[wc] = dc
+    new_key: dict[tuple[str, str], str] = {}
+    prov_key_new: dict[str, str] = {}
+    for p, ps, pc, pk, w, ws, wc, wk in new:
+        current.add(_Unit(pc, p, "province", pc, ps))
+        prov_key_new[pk] = pc
+        current.add(_Unit(wc, w, "commune", pc, ws))
+        new_key[(pk, wk)] = wc
+    conv = json.loads((folder / "converter_2025.json").read_text(encoding="utf-8"))
+    succ: dict[str, set[str]] = {}
+    pred: dict[str, set[str]] = {}
+
+    def link(old_code: str | None, new_code: str | None) -> None:
+        if old_code and new_code:
+            succ.setdefault(old_code, set()).add(new_code)
+            pred.setdefault(new_code, set()).add(old_code)
+
+    for npk, wards in conv["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for nwk, olds in wards.items():
+            nc = new_key.get((npk, nwk)) or new_key.get((npk, nwk.rstrip("0123456789")))
+            for ok in olds:
+                link(old_key.get(ok), nc)
+    for npk, olds in conv["DICT_PROVINCE_WARD_DIVIDED"].items():
+        for ok, targets in olds.items():
+            for t in targets:
+                link(old_key.get(ok), new_key.get((npk, t["newWardKey"])))
+    province_successor = {prov_key_old[ok]: prov_key_new[npk] for npk, olds in conv["DICT_PROVINCE"].items()
+                          for ok in olds if ok in prov_key_old and npk in prov_key_new}
+    return _Data(legacy, current, succ, pred, district_of, province_successor)
+
+
+# --- public helpers for comparisons and trends ------------------------------------------------
+
+def _name(era: _Era, code: str) -> str:
+    u = era.units.get(code)
+    return u.name if u else ""
+
+
+def successors(code: str) -> list[tuple[str, str]]:
+    """The current units (code, name) that a legacy unit's territory went to, sorted by code.
+
+    A legacy commune or ward: the communes or wards it was merged into; a legacy district: those of
+    all its communes; a legacy province: the current province it is part of.
+    """
+    data = _data()
+    unit = data.legacy.units.get(code)
+    if unit is None:
+        return []
+    if unit.level == "province":
+        new = data.province_successor.get(code)
+        return [(new, _name(data.current, new))] if new else []
+    wards = [code] if unit.level == "commune" else [w for w, d in data.district_of.items() if d == code]
+    found = sorted({c for w in wards for c in data.successors.get(w, ())})
+    return [(c, _name(data.current, c)) for c in found]
+
+
+def predecessors(code: str, level: str = "commune") -> list[tuple[str, str]]:
+    """The legacy units (code, name) a current unit was formed from, sorted by code.
+
+    ``level="commune"``: the legacy communes and wards merged into it; ``level="district"``: the
+    legacy districts those belonged to (whose reports the trend of a current commune may show beside
+    its own, labelled as predecessors). A current province: the legacy provinces merged into it.
+    """
+    data = _data()
+    unit = data.current.units.get(code)
+    if unit is None:
+        return []
+    if unit.level == "province":
+        olds = sorted(p for p, n in data.province_successor.items() if n == code)
+        return [(c, _name(data.legacy, c)) for c in olds]
+    wards = data.predecessors.get(code, set())
+    found = sorted({data.district_of[w] for w in wards} if level == "district" else wards)
+    return [(c, _name(data.legacy, c)) for c in found]
+
+
+def is_legacy(code: str, year: int | None, period: str = "") -> bool:
+    """Whether ``code`` in a report of ``year`` (and ``period``) names a legacy unit.
+
+    Districts and dissolved units are always legacy; otherwise the era of the report decides
+    (a code such as 31795 is the legacy xã Vĩnh Hải of Sóc Trăng and the current xã Vĩnh Hải
+    of Cần Thơ).
+    """
+    data = _data()
+    if code not in data.current.units:
+        return code in data.legacy.units
+    era = era_is_legacy(year, period)
+    return bool(era) if era is not None else False
+
+
+def unit_sort_key(code: str, legacy: bool) -> tuple[int, int, str]:
+    """Sort units by era (current first), then by official code, numerically; unknown codes last."""
+    return (1 if legacy else 0, 0 if code.isdigit() else 1, code.zfill(6))
+
+
+# --- resolving names ----------------------------------------------------------------------------
+
+def province_setting() -> str:
+    """The project's province: ``$CCHC_PROVINCE``, else ``[project] province`` in ``<project>/cchc.toml``."""
+    env = os.environ.get("CCHC_PROVINCE", "").strip()
+    if env:
+        return env
+    toml = project_root() / "cchc.toml"
+    try:
+        mtime = toml.stat().st_mtime_ns
+    except OSError:
+        return ""
+    return _toml_province(str(toml), mtime)
+
+
+@lru_cache(maxsize=8)
+def _toml_province(path: str, mtime: int) -> str:
+    try:
+        conf = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CchcError(f"{path}: cannot be read: {exc}") from exc
+    project = conf.get("project", {})
+    return str((project.get("province") if isinstance(project, dict) else "") or conf.get("province") or "").strip()
+
+
+def _provinces(era: _Era, data: _Data, province: str, legacy: bool) -> set[str] | None:
+    """Codes of the provinces of ``era`` a province name covers (None: every province)."""
+    if not province:
+        return None
+    _, short = split_type(province)
+    k = _key(short)
+    legacy_codes = set(data.legacy.by_short.get(k, ())) & {c for c, u in data.legacy.units.items()
+                                                          if u.level == "province"}
+    current_codes = set(data.current.by_short.get(k, ())) & {c for c, u in data.current.units.items()
+                                                            if u.level == "province"}
+    if legacy:  # a current province covers the legacy provinces merged into it
+        return legacy_codes | {o for o, n in data.province_successor.items() if n in current_codes}
+    return current_codes | {data.province_successor[c] for c in legacy_codes if c in data.province_successor}
+
+
+def _levels_for(kind: str, legacy: bool) -> tuple[str, ...]:
+    level = dict(_TYPES).get(kind, "")
+    if kind in ("thành phố", "tp", "tp."):
+        return ("province", "district") if legacy else ("province",)
+    if level:
+        return (level,)
+    return ("province", "district", "commune") if legacy else ("province", "commune")
+
+
+def _official(data: _Data, era: _Era, code: str, legacy: bool) -> OfficialUnit:
+    u = era.units[code]
+    prov = era.units[u.province_code]
+    succ = tuple(successors(code)) if legacy else ()
+    return OfficialUnit(code=code, name=u.name, level=u.level, province=prov.name, province_code=prov.code,
+                        legacy=legacy, successors=succ)
+
+
+def _lookup(name: str, legacy: bool, province: str) -> tuple[list[str], _Era]:
+    data = _data()
+    era = data.legacy if legacy else data.current
+    kind, short = split_type(name)
+    codes = era.by_short.get(_key(short), [])
+    levels = _levels_for(kind, legacy)
+    provinces = _provinces(era, data, province, legacy)
+    hits = [c for c in codes if era.units[c].level in levels
+            and (provinces is None or era.units[c].province_code in provinces)]
+    if kind in ("tp", "tp."):
+        kind = "thành phố"
+    if kind and len(hits) > 1:  # "xã X" vs "phường X"; "thành phố Sóc Trăng" is not "tỉnh Sóc Trăng"
+        typed = [c for c in hits if era.units[c].name.lower().startswith(kind)]
+        hits = typed or hits
+    if len(hits) > 1 and "province" in levels:  # "thành phố Cần Thơ": the city run by the centre first
+        top = [c for c in hits if era.units[c].level == "province"]
+        hits = top or hits
+    return hits, era
+
+
+@lru_cache(maxsize=4096)
+def _resolve(name: str, legacy: bool | None, province: str) -> tuple[OfficialUnit | None, tuple[str, ...]]:
+    eras = [legacy] if legacy is not None else [False, True]
+    data = _data()
+    for lg in eras:
+        hits, era = _lookup(name, lg, province)
+        if len(hits) == 1:
+            return _official(data, era, hits[0], lg), ()
+        if len(hits) > 1:
+            return None, tuple(_display(era, c) for c in sorted(hits))
+    return None, tuple(close_names(name, legacy if legacy is not None else False, province))
+
+
+@lru_cache(maxsize=1024)
+def close_names(name: str, legacy: bool, province: str = "", limit: int = 5) -> list[str]:
+    """Official names close to ``name`` (within the province when given), for a finding."""
+    from rapidfuzz import fuzz, process
+
+    data = _data()
+    era = data.legacy if legacy else data.current
+    provinces = _provinces(era, data, province, legacy)
+    choices = {c: u for c, u in era.units.items() if provinces is None or u.province_code in provinces}
+    _, short = split_type(name)
+    shorts = {c: u.key for c, u in choices.items()}
+    best = process.extract(_key(short), shorts, scorer=fuzz.ratio, limit=limit)
+    return [_display(era, c) for _, _, c in best]
+
+
+def resolve_unit(name: str, year: int | None = None, province: str | None = None, *,
+                 period: str = "") -> OfficialUnit:
+    """The official unit named ``name`` in a report of ``year``: code, name, level, province and,
+    for a legacy unit, its 2025 successors.
+
+    ``province`` narrows the search (a current or legacy province; default: the project setting,
+    see :func:`province_setting`). Raises :class:`UnitNotFound`, with close official names, when
+    no single unit matches.
+    """
+    province = province_setting() if province is None else province
+    unit, near = _resolve(clean(name), era_is_legacy(year, period), clean(province))
+    if unit is None:
+        where = f" in {province}" if province else ""
+        raise UnitNotFound(f"no single official unit named {name!r}{where} ({year}); close: {'; '.join(near)}",
+                           list(near))
+    return unit
+
+
+class _Resolved:
+    __slots__ = ("code", "province")
+
+    def __init__(self, code: str = "", province: str = ""):
+        self.code, self.province = code, province
+
+
+def official_unit(meta, folder: str = "") -> _Resolved:
+    """Code and province of a report's unit (from its metadata, else from the name of its folder,
+    ``data/raw/2026/vinh-hai/``), or empty strings when unresolved.
+
+    A department (sở, ban, ngành) is not an administrative unit: it has no official code, and
+    gets the province of the setting. A unit that cannot be resolved keeps only its slug; the
+    finding ``unit_unresolved`` then lists close official names.
+    """
+    if meta.synthetic:  # the demo data's fictional units
+        return _Resolved("", "")
+    setting = province_setting()
+    province = meta.province or setting
+    name = meta.unit_name or folder.replace("-", " ")
+    if meta.level == "department" or not name:
+        return _Resolved("", _province_name(province, era_is_legacy(meta.year, meta.period)))
+    era = era_is_legacy(meta.year, meta.period, meta.report_date)
+    unit, _ = _resolve(clean(name), era, clean(province))
+    if unit is None and meta.province and setting and meta.province != setting:
+        unit, _ = _resolve(clean(name), era, clean(setting))
+    return _Resolved(unit.code, unit.province) if unit else _Resolved("", "")
+
+
+def _province_name(province: str, legacy: bool | None) -> str:
+    if not province:
+        return ""
+    try:
+        unit, _ = _resolve(province if split_type(province)[0] else f"tỉnh {province}", legacy, "")
+        if unit is None:
+            unit, _ = _resolve(f"thành phố {province}", legacy, "")
+    except CchcError:
+        return ""
+    return unit.name if unit else ""

@@ -1,0 +1,95 @@
+"""Official administrative units: resolving names, the project's province, the 2025 reform."""
+
+from __future__ import annotations
+
+import pytest
+
+import cchc_tools as cc
+from cchc_tools.units import (
+    UnitNotFound,
+    era_is_legacy,
+    is_legacy,
+    predecessors,
+    province_setting,
+    resolve_unit,
+    successors,
+    unit_sort_key,
+)
+
+
+def test_bundled_appendix_unit_is_thi_xa_vinh_chau_of_soc_trang(seed_df):
+    first = seed_df.iloc[0]
+    assert (first["unit"], first["unit_code"], first["province"]) == ("vinh-chau", "950", "Tỉnh Sóc Trăng")
+    unit = cc.resolve_unit("thị xã Vĩnh Châu", 2022)
+    assert (unit.code, unit.name, unit.level, unit.province, unit.province_code, unit.legacy) == (
+        "950", "Thị xã Vĩnh Châu", "district", "Tỉnh Sóc Trăng", "94", True)
+    names = dict(unit.successors)
+    assert names["31795"] == "Xã Vĩnh Hải" and names["31783"] == "Phường Vĩnh Châu"
+    assert len(names) >= 4
+    for code in names:  # all in Cần Thơ today
+        now = resolve_unit(names[code], 2026, "Cần Thơ")
+        assert now.code == code and now.province == "Thành phố Cần Thơ" and not now.legacy
+
+
+def test_current_commune_needs_its_province_when_its_name_repeats(monkeypatch):
+    monkeypatch.delenv("CCHC_PROVINCE", raising=False)
+    with pytest.raises(UnitNotFound) as err:
+        resolve_unit("xã Vĩnh Hải", 2026, province="")
+    assert len(err.value.candidates) >= 3 and any("Cần Thơ" in c for c in err.value.candidates)
+    unit = resolve_unit("xã Vĩnh Hải", 2026, "thành phố Cần Thơ")
+    assert (unit.code, unit.level, unit.province, unit.successors) == ("31795", "commune", "Thành phố Cần Thơ", ())
+
+
+def test_the_project_setting_names_the_province(monkeypatch, tmp_path):
+    monkeypatch.setenv("CCHC_HOME", str(tmp_path))
+    monkeypatch.delenv("CCHC_PROVINCE", raising=False)
+    assert province_setting() == ""
+    (tmp_path / "cchc.toml").write_text('[project]\nprovince = "Cần Thơ"\n', encoding="utf-8")
+    assert province_setting() == "Cần Thơ"
+    assert resolve_unit("xã Vĩnh Hải", 2026).code == "31795"
+    # a current province covers the legacy provinces merged into it
+    assert resolve_unit("xã Vĩnh Hải", 2022).province == "Tỉnh Sóc Trăng"
+    monkeypatch.setenv("CCHC_PROVINCE", "Khánh Hòa")  # the environment wins over the file
+    assert resolve_unit("xã Vĩnh Hải", 2026).province == "Tỉnh Khánh Hòa"
+
+
+def test_names_and_levels():
+    assert resolve_unit("thành phố Sóc Trăng", 2022).level == "district"  # a city of a province
+    assert resolve_unit("thành phố Cần Thơ", 2022).level == "province"  # a city run by the centre
+    assert resolve_unit("tỉnh Sóc Trăng", 2022).successors == (("92", "Thành phố Cần Thơ"),)
+    assert resolve_unit("Vinh Chau", 2022, "Sóc Trăng").code == "950"  # no diacritics, no type
+    with pytest.raises(UnitNotFound):
+        resolve_unit("thị xã Vĩnh Châu", 2026)  # no districts since 1 July 2025
+
+
+def test_unresolved_unit_keeps_its_slug_with_a_finding_of_close_names(tmp_path, seed_text, monkeypatch):
+    monkeypatch.setenv("CCHC_PROVINCE", "Sóc Trăng")
+    p = tmp_path / "x.txt"
+    p.write_text(seed_text.replace("thị xã Vĩnh Châu)", "thị xã Vĩnh Chân Mới)"), encoding="utf-8")
+    df = cc.load_appendix(p)
+    assert (df["unit"].iloc[0], df["unit_code"].iloc[0]) == ("vinh-chan-moi", "")
+    found = cc.validate(df)
+    hit = found[found["rule"] == "unit_unresolved"]
+    assert len(hit) == 1 and "Thị xã Vĩnh Châu" in hit.iloc[0]["message_vi"]
+
+
+def test_successors_predecessors_and_eras():
+    assert ("31795", "Xã Vĩnh Hải") in successors("31795")  # a legacy commune
+    assert ("950", "Thị xã Vĩnh Châu") in predecessors("31795", level="district")
+    assert ("31795", "Xã Vĩnh Hải") in predecessors("31795")
+    assert [c for c, _ in predecessors("92")] == ["92", "93", "94"]  # Cần Thơ, Hậu Giang, Sóc Trăng
+    assert successors("nope") == [] and predecessors("950") == []  # 950 is no current unit
+    assert is_legacy("950", 2026) and is_legacy("31795", 2022) and not is_legacy("31795", 2026)
+    assert era_is_legacy(2025, "Q1") and era_is_legacy(2025, "annual") is None
+    assert era_is_legacy(None, report_date="2025-06-30") and not era_is_legacy(None, report_date="2025-07-01")
+    ranked = sorted([("31795", False), ("950", True), ("92", False), ("", False)], key=lambda x: unit_sort_key(*x))
+    assert ranked == [("92", False), ("31795", False), ("", False), ("950", True)]
+
+
+def test_a_title_without_the_units_name_is_resolved_from_its_folder(tmp_path, seed_text, monkeypatch):
+    monkeypatch.setenv("CCHC_PROVINCE", "Cần Thơ")
+    p = tmp_path / "2022" / "vinh-chau" / "phu-luc.txt"
+    p.parent.mkdir(parents=True)
+    p.write_text(seed_text.replace("của Ủy ban nhân dân thị xã Vĩnh Châu)", ")"), encoding="utf-8")
+    first = cc.load_appendix(p).iloc[0]
+    assert (first["unit_name"], first["unit_code"], first["province"]) == ("", "950", "Tỉnh Sóc Trăng")
