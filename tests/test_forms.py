@@ -292,3 +292,19 @@ def test_derive_reads_a_word_form_too(tmp_path, seed_path, seed_df):
     assert draft.new_codes == [] and draft.base == "district-2022"
     assert draft.form.codes == seed_df["code"].tolist()
     assert draft.form.levels == ("district",) and draft.form.first_year == 2022 and draft.path is None
+
+
+def test_trend_of_a_current_commune_shows_its_legacy_district_beside_never_summed(tmp_path, seed_text, seed_df):
+    from cchc_tools.reporting.views import UnitTrend
+
+    root = tmp_path / "data"
+    write(root / "2022/vinh-chau/a.txt", seed_text)
+    write(root / "2026/vinh-hai/xa.txt", seed_variant(
+        seed_text, seed_df, title=TITLE_2026, attach=ATTACH_2026, new_terms=True, level="commune",
+        unit="của Ủy ban nhân dân xã Vĩnh Hải, thành phố Cần Thơ)"))
+    t = UnitTrend.load("vinh-hai", root)
+    assert set(t.reps["year"]) == {2026}  # its own reports only
+    assert set(t.predecessors["unit"]) == {"vinh-chau"} and set(t.predecessors["year"]) == {2022}
+    block = t.predecessors_table()._repr_html_()
+    assert "thị xã Vĩnh Châu (trước sắp xếp)" in block and "không cộng dồn" in block
+    assert "Đơn vị trước sắp xếp" not in UnitTrend.load("vinh-chau", root).predecessors_table()._repr_html_()

@@ -440,6 +440,12 @@ class YearComparison:
     def when(self) -> str:
         return period_phrase(self.period, self.year)
 
+    @cached_property
+    def headline_ids(self) -> list[str]:
+        """The ranking measure, then the headline indicators the compared reports' forms have."""
+        present = set(self.assessed["indicator"])
+        return [RANK_BY] + [i for i in HEADLINE_IDS if i != RANK_BY and i in present]
+
     def header(self) -> Group:
         title = f"So sánh kết quả cải cách hành chính giữa các đơn vị – {self.when}"
         return Group(_head(self.synthetic) + [Heading(title, 1),
@@ -453,8 +459,7 @@ class YearComparison:
         error-level finding touches the inputs of the ranking measure.
         """
         a = self.assessed
-        wide = a.pivot(index="unit", columns="indicator", values="value").reindex(columns=HEADLINE_IDS + [RANK_BY])
-        wide = wide.loc[:, ~wide.columns.duplicated()]
+        wide = a.pivot(index="unit", columns="indicator", values="value").reindex(columns=self.headline_ids)
         status = a[a["indicator"] == RANK_BY].set_index("unit")["status"]
         wide["doubtful"] = status.reindex(wide.index).eq("doubtful")
         counts = (self.findings.groupby(["unit", "severity"]).size().unstack(fill_value=0)
@@ -463,16 +468,31 @@ class YearComparison:
             col = counts[sev] if sev in counts else pd.Series(dtype=int)
             wide[sev] = col.reindex(wide.index).fillna(0).astype(int)
         wide.insert(0, "unit_name", self.reps.set_index("unit")["unit_name"].reindex(wide.index))
+        wide.insert(1, "level", self.reps.set_index("unit")["level"].reindex(wide.index))
+        wide.insert(2, "unit_code", self.reps.set_index("unit")["unit_code"].reindex(wide.index)
+                    if "unit_code" in self.reps else "")
         wide["rank"] = a[a["indicator"] == RANK_BY].set_index("unit")["rank"].reindex(wide.index)
         prev = self.previous[self.previous["indicator"] == RANK_BY].set_index("unit")["rank"]
         wide["rank_before"] = prev.reindex(wide.index)
-        return wide.sort_values(["rank", RANK_BY], ascending=[True, False], na_position="last")
+        return wide.sort_values(["level", "rank", RANK_BY], ascending=[True, True, False], na_position="last")
 
     def league_html(self) -> Group:
         lg = self.league()
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
-        cols = [RANK_BY] + [i for i in HEADLINE_IDS if i != RANK_BY]
+        cols = self.headline_ids
         headers = ["Hạng", "Đơn vị", "So với năm trước"] + [names[i] for i in cols] + ["Lỗi", "Cảnh báo"]
+        note = (f"Xếp hạng theo {names[RANK_BY].lower()} ({definition(RANK_BY)}), trong từng cấp. Đơn vị có lỗi "
+                "số liệu ở chính các số dùng để xếp hạng thì không xếp hạng; lỗi ở chỉ tiêu khác không ảnh hưởng "
+                "thứ hạng.")
+        out: list[Block] = [Heading("Bảng xếp hạng", 2)]
+        levels = list(dict.fromkeys(lg["level"]))
+        for level in levels:  # units of different levels (and so of different eras) are never ranked together
+            if len(levels) > 1:
+                out.append(Heading(f"Đơn vị {level_phrase(level) or 'chưa rõ cấp'}", 3))
+            out.append(Table(headers, self._league_rows(lg[lg["level"] == level], cols), [note], wide=True))
+        return Group(out)
+
+    def _league_rows(self, lg: pd.DataFrame, cols: list[str]) -> list[list[Cell]]:
         rows = []
         for _, r in lg.iterrows():
             rank = "—" if pd.isna(r["rank"]) else str(int(r["rank"]))
@@ -484,9 +504,7 @@ class YearComparison:
             rows.append([Cell(rank), Cell(name), Cell(move)]
                         + [Cell(_value_text(r[i]), r[i], "percent") for i in cols]
                         + [Cell(str(r["error"]), r["error"], "count"), Cell(str(r["warning"]), r["warning"], "count")])
-        note = (f"Xếp hạng theo {names[RANK_BY].lower()} ({definition(RANK_BY)}). Đơn vị có lỗi số liệu ở chính "
-                "các số dùng để xếp hạng thì không xếp hạng; lỗi ở chỉ tiêu khác không ảnh hưởng thứ hạng.")
-        return Group([Heading("Bảng xếp hạng", 2), Table(headers, rows, [note], wide=True)])
+        return rows
 
     def totals(self) -> Group:
         """Totals of the units (counts summed, ratios from the summed counts) and the spread across units."""
@@ -494,7 +512,7 @@ class YearComparison:
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
         rows = []
         for r in rat.itertuples(index=False):
-            if r.indicator not in HEADLINE_IDS:
+            if r.indicator not in self.headline_ids:
                 continue
             own = "reported" in SPECS[r.indicator]  # a rate each unit reports itself: no counts to add up
             rows.append([Cell(names[r.indicator]), Cell("—" if own else _value_text(r.value), r.value, "percent"),
@@ -512,7 +530,7 @@ class YearComparison:
     def lowest(self) -> Group:
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
         items = []
-        for ident in HEADLINE_IDS:
+        for ident in self.headline_ids:
             sub = self.assessed[(self.assessed["indicator"] == ident) & self.assessed["rank"].notna()]
             if len(sub) < 2:
                 continue
@@ -564,11 +582,26 @@ class YearComparison:
 
 # --- one unit over time ----------------------------------------------------------------------
 
+def legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
+    """Reports of the legacy units (before 1/7/2025) that a current unit was formed from."""
+    from cchc_tools.units import is_legacy, predecessors
+
+    if "unit_code" not in reps or mine.empty:
+        return reps.iloc[0:0]
+    codes = {c for c in mine["unit_code"] if c}
+    current = [c for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)
+               if c and not is_legacy(c, None if pd.isna(y) else int(y), p)]
+    olds = {old for c in set(current) for lv in ("commune", "district") for old, _ in predecessors(c, lv)} - codes
+    legacy = [is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
+              for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
+    return reps[reps["unit_code"].isin(olds) & pd.Series(legacy, index=reps.index)]
+
 @dataclass
 class UnitTrend:
     unit: str
     reps: pd.DataFrame
     ind: pd.DataFrame
+    predecessors: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators of the legacy units it replaced
 
     @classmethod
     def load(cls, unit: str, data_dir: str | Path | None = None):
@@ -578,7 +611,9 @@ class UnitTrend:
         mine = reps[reps["unit"] == unit]
         if mine.empty:
             raise UnknownUnitError(f"no appendices for unit {unit!r}; {_listing(reps, unit)}")
-        return cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])])
+        before = legacy_reports(reps, mine)
+        return cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])],
+                   data.ind[data.ind["source"].isin(before["source"])])
 
     @property
     def name(self) -> str:
@@ -603,10 +638,24 @@ class UnitTrend:
         head = self._head_ind().copy()
         head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
         order = list(dict.fromkeys(head["kỳ"]))
-        wide = head.pivot(index="indicator", columns="kỳ", values="value").reindex(HEADLINE_IDS)[order]
+        ids = [i for i in HEADLINE_IDS if i in set(head["indicator"])]
+        wide = head.pivot(index="indicator", columns="kỳ", values="value").reindex(ids)[order]
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
         rows = [[Cell(names[ident])] + [Cell(_value_text(v), v, "percent") for v in r] for ident, r in wide.iterrows()]
-        return Table(["Chỉ số"] + order, rows, [f"{names[i]}: {definition(i)}." for i in HEADLINE_IDS])
+        return Table(["Chỉ số"] + order, rows, [f"{names[i]}: {definition(i)}." for i in ids])
+
+    def predecessors_table(self) -> Group:
+        """The legacy units this unit was formed from, each on its own row: shown beside, never summed."""
+        if self.predecessors.empty:
+            return Group([])
+        head = self.predecessors[self.predecessors["indicator"].isin(HEADLINE_IDS)].copy()
+        head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
+        rows = [[Cell(f"{r.unit_name} (trước sắp xếp)"), Cell(r.kỳ), Cell(r.name_vi),
+                 Cell(_value_text(r.value), r.value, "percent")] for r in head.itertuples(index=False)]
+        note = ("Số liệu của các đơn vị hành chính trước ngày 01/7/2025 đã sắp xếp thành đơn vị này; mỗi đơn vị một "
+                "dòng, không cộng dồn và không so sánh trực tiếp với số liệu của đơn vị mới.")
+        return Group([Heading("Đơn vị trước sắp xếp", 2),
+                      Table(["Đơn vị", "Kỳ", "Chỉ số", "Giá trị"], rows, [note])])
 
     def summary(self) -> str:
         """Headline indicators per period as plain text (the golden output nbval checks)."""
@@ -624,7 +673,8 @@ class UnitTrend:
                                   f"Phụ lục CCHC các kỳ của {self.name}", self.synthetic)
 
     def document(self) -> Document:
-        return Document(f"Diễn biến CCHC – {self.name}", [self.header(), self.table(), self.chart()], self.synthetic)
+        return Document(f"Diễn biến CCHC – {self.name}",
+                        [self.header(), self.table(), self.chart(), self.predecessors_table()], self.synthetic)
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "") -> list[Path]:
         """The trend's Word and Excel files (``<unit>.docx``, ``<unit>.xlsx``) when asked."""
