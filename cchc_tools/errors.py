@@ -31,6 +31,17 @@ class AppendixError(CchcError):
             text += " " + _("(expected {expected})").format(expected=expected)
         super().__init__(text)
 
+    def __reduce__(self):
+        """Picklable (a process pool sends errors back): rebuilt from its text and attributes, not re-raised."""
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type, args: tuple, state: dict) -> AppendixError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
+
 
 class LimitError(AppendixError):
     """An input beyond one of the limits of :mod:`cchc_tools.limits`, refused before any more work."""

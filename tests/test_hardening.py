@@ -484,3 +484,13 @@ def test_xlsx_without_cell_references_is_read_by_position(tmp_path, seed_path, s
     df = load_appendix(path)
     assert df["code"].tolist() == seed_df["code"].tolist()
     assert df["value"].fillna(-1).tolist() == pytest.approx(seed_df["value"].fillna(-1).tolist())
+
+
+def test_reader_errors_survive_a_process_pool(write_variant, seed_text):
+    import pickle
+
+    with pytest.raises(LimitError) as info:
+        load_appendix(write_variant(_replace_value(seed_text, 100, "8" * 80_000)))
+    back = pickle.loads(pickle.dumps(info.value))
+    assert type(back) is LimitError and str(back) == str(info.value)
+    assert (back.path, back.line, back.limit_name) == (info.value.path, 100, "MAX_CELL_CHARS")
