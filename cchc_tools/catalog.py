@@ -69,7 +69,7 @@ class Entry:
         return parse_codelist(self.codelist)
 
 
-_CODE_ITEM = re.compile(r"([^=;]+?)\s*=\s*(\d+)")
+_CODE_ITEM = re.compile(r"([^=;]{1,80}?)\s*=\s*(\d{1,9})")
 
 
 def parse_codelist(text: str) -> dict[float, str]:

@@ -47,7 +47,7 @@ class Finding(NamedTuple):
 
 FINDING_COLUMNS = list(Finding._fields)
 
-_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+_PERCENT = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*%")
 _RATIO = re.compile(r"(?<![\d/.,])(\d{1,3}(?:\.\d{3})+|\d+)\s*/\s*(\d{1,3}(?:\.\d{3})+|\d+)(?![\d/])")
 
 
@@ -60,6 +60,8 @@ def _decimals(x: float) -> int:
 
 def agrees(reported: float, computed: float) -> bool:
     """True when ``reported`` is ``computed`` rounded or truncated to the reported decimals."""
+    if not (math.isfinite(reported) and math.isfinite(computed)):
+        return False
     d = _decimals(reported)
     scale = 10**d
     if abs(round(computed, d) - reported) < 1e-9:
