@@ -153,3 +153,32 @@ def test_a_briefing_computes_indicators_and_findings_once(tmp_path, seed_text, m
     assert {p.name for p in written} >= {"indicators.csv", "findings.csv"}
     saved = pd.read_csv(tmp_path / "out" / "indicators.csv", encoding="utf-8-sig")
     assert "status" in saved and (saved["indicator"] == "edocs_district_electronic").any()
+
+
+def _period_copy(seed_text: str, folder, name: str, title_tail: str, unit: str = "thị xã Vĩnh Châu"):
+    text = seed_text.replace("CẢI CÁCH HÀNH CHÍNH NĂM 2022", f"CẢI CÁCH HÀNH CHÍNH {title_tail}")
+    text = text.replace("thị xã Vĩnh Châu", unit)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_periods_trend_in_order_and_compare_within_their_coverage(tmp_path, seed_text):
+    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools.reporting.views import UnitTrend, YearComparison
+
+    data = tmp_path / "data"
+    _period_copy(seed_text, data / "2022" / "vinh-chau", "a.txt", "NĂM 2022")
+    _period_copy(seed_text, data / "2022" / "vinh-chau", "q1.txt", "QUÝ I NĂM 2022")
+    _period_copy(seed_text, data / "2022" / "vinh-chau", "h1.txt", "6 THÁNG ĐẦU NĂM 2022")
+    _period_copy(seed_text, data / "2022" / "alpha", "q3.txt", "QUÝ III NĂM 2022", "thị xã Alpha")
+    _period_copy(seed_text, data / "2022" / "beta", "m9.txt", "9 THÁNG NĂM 2022", "thị xã Beta")
+    _period_copy(seed_text, data / "2022" / "gamma", "q3lk.txt", "QUÝ III NĂM 2022 (LŨY KẾ TỪ ĐẦU NĂM)",
+                 "thị xã Gamma")
+    computed_mod._CACHE.clear()
+    trend = UnitTrend.load("vinh-chau", data)
+    assert trend.reps["period"].tolist() == ["Q1", "6-month", "annual"]
+    q1 = YearComparison.load(2022, data, period="Q1")
+    assert q1.reps["period"].tolist() == ["Q1"]  # never the annual report of the same unit
+    nine = YearComparison.load(2022, data, period="9-month")
+    assert sorted(nine.reps["unit"]) == ["beta", "gamma"]  # a cumulative Q3 covers nine months; a plain Q3 not
+    assert YearComparison.load(2022, data, period="Q3").reps["unit"].tolist() == ["alpha"]

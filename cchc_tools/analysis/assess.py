@@ -181,11 +181,11 @@ def reported_figures(table: pd.DataFrame) -> dict[tuple[str, str], tuple[float, 
 # --- assessment -----------------------------------------------------------------------------
 
 def _change(ind: pd.DataFrame) -> pd.Series:
-    """Each value minus the same unit's value for the same period of the latest earlier year."""
-    keyed = ind[["unit", "period", "indicator", "year", "value"]].copy()
+    """Each value minus the same unit's value for the same coverage of the latest earlier year."""
+    keyed = ind[["unit", "coverage", "indicator", "year", "value"]].copy()
     keyed["_i"] = np.arange(len(keyed))
-    keyed = keyed.sort_values(["unit", "period", "indicator", "year"], kind="stable")
-    same = (keyed[["unit", "period", "indicator"]] == keyed[["unit", "period", "indicator"]].shift()).all(axis=1)
+    keyed = keyed.sort_values(["unit", "coverage", "indicator", "year"], kind="stable")
+    same = (keyed[["unit", "coverage", "indicator"]] == keyed[["unit", "coverage", "indicator"]].shift()).all(axis=1)
     earlier = keyed["year"].astype("float") > keyed["year"].shift().astype("float")
     prev = keyed["value"].shift().where(same & earlier & (keyed["unit"] != ""))
     diff = (keyed["value"] - prev).to_numpy()
@@ -200,8 +200,9 @@ def assess(table: pd.DataFrame, targets: list[str | Path] | None = None, *, ind:
 
     ``ind`` and ``findings`` may be passed when already computed (``indicators(table)``,
     ``validate(table)``), so that a briefing computes each once. ``rank`` is among the reports of
-    the same year, period and level in ``table`` (1 = highest value; doubtful and blank values
-    are not ranked), ``peers`` how many were ranked.
+    the same year, coverage (a cumulative Q3 report ranks with 9-month ones, never with Q3 ones) and
+    level in ``table`` (1 = highest value; doubtful and blank values are not ranked), ``peers`` how
+    many were ranked.
     """
     ind = indicators(table) if ind is None else ind
     if ind.empty:
@@ -240,13 +241,17 @@ def assess(table: pd.DataFrame, targets: list[str | Path] | None = None, *, ind:
                      status, None, None, math.nan, "; ".join(errors + warnings), "; ".join(warnings), r.lines,
                      r.reason])
     out = pd.DataFrame(rows, columns=ASSESS_COLUMNS)
+    from cchc_tools.analysis.selection import reports
+
+    cover = reports(table).set_index("source")["coverage"]
+    out["coverage"] = out["source"].map(cover).fillna(out["period"])
     rankable = out["value"].notna() & (out["status"] != "doubtful")
-    grp = out[rankable].groupby(["year", "period", "level", "indicator"], dropna=False)["value"]
+    grp = out[rankable].groupby(["year", "coverage", "level", "indicator"], dropna=False)["value"]
     out["rank"] = grp.rank(ascending=False, method="min").reindex(out.index).astype("Int64")
     out["peers"] = grp.transform("size").reindex(out.index).astype("Int64")
     out["change"] = _change(out)
     out["year"] = out["year"].astype("Int64")
-    return out
+    return out.drop(columns="coverage")
 
 
 # --- consolidation --------------------------------------------------------------------------

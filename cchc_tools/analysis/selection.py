@@ -40,14 +40,22 @@ def unit_from_name(text: str) -> str:
 def reports(table: pd.DataFrame) -> pd.DataFrame:
     """One row per report: source, unit, unit_name, level, year, period, synthetic and report details
     (and form, unit_code, province when the table has them), sorted by unit, then in calendar order:
-    year, then period (Q1 < Q2 < 6-month < Q3 < 9-month < Q4 < H2 < annual, see ``header.PERIODS``)."""
-    from cchc_tools.ingest.header import period_order
+    year, then period (Q1 < Q2 < 6-month < Q3 < 9-month < Q4 < H2 < annual, see ``header.PERIODS``).
+
+    ``coverage`` is the stretch of the year the report's figures cover: its period, or for a report
+    whose title says its figures are cumulative ("lũy kế"), January to the period's end. Reports are
+    compared only with reports of the same coverage."""
+    from cchc_tools.ingest.header import coverage, period_order
 
     cols = ["source", "unit", "unit_name", "level", "year", "period", "report_no", "report_date", "synthetic"]
     cols += [c for c in ("form", "unit_code", "province") if c in table.columns]
     if table.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=cols + ["coverage"])
     reps = table.drop_duplicates("source")[cols]
+    whole = (table.groupby("source", sort=False)["cumulative"].all() if "cumulative" in table.columns
+             else pd.Series(False, index=reps["source"]))
+    reps = reps.assign(coverage=[coverage(p, bool(whole.get(s, False)))
+                                 for p, s in zip(reps["period"], reps["source"], strict=True)])
     order = reps["period"].map(period_order)
     return (reps.assign(_p=order).sort_values(["unit", "year", "_p", "source"], kind="stable")
             .drop(columns="_p").reset_index(drop=True))

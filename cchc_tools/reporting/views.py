@@ -420,7 +420,7 @@ class YearComparison:
     def load(cls, year, data_dir: str | Path | None = None, level: str = "", period: str = "annual"):
         data = computed(data_dir)
         reps = reports(data.table)
-        sel = reps[(reps["year"] == int(year)) & (reps["period"] == period)]
+        sel = reps[(reps["year"] == int(year)) & (reps["coverage"] == period)]  # a cumulative Q3 is a 9-month
         if level:
             sel = sel[sel["level"] == level]
         if sel.empty:
