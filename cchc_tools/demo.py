@@ -17,9 +17,9 @@ from cchc_tools.catalog import Entry, by_code, entries
 from cchc_tools.errors import CchcError
 from cchc_tools.numbers import fmt_number
 from cchc_tools.paths import raw_dir
+from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
 UNIT_TYPES = ["huyện", "thị xã", "thành phố", "huyện", "huyện"]
-SYNTHETIC_TITLE = "DỮ LIỆU MẪU – KHÔNG PHẢI SỐ LIỆU THẬT"
 
 # Typical size of a count by its unit of measure (district level).
 _RANGE = {"Hồ sơ": (2_000, 60_000), "Văn bản": (0, 30), "Người": (2, 400), "Thủ tục": (5, 300),
@@ -139,7 +139,7 @@ def appendix_text(unit_name: str, year: int, values: dict[str, float | None],
                   notes: dict[str, str] | None = None) -> str:
     """A synthetic appendix in the text layout of the bundled one (tab-separated, five columns)."""
     lines = ["PHỤ LỤC", f"THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH NĂM {year}",
-             SYNTHETIC_TITLE,
+             SYNTHETIC_BANNER,
              f"(Kèm theo Báo cáo số 99/BC-UBND ngày 15 tháng 12 năm {year}",
              f"của Ủy ban nhân dân {unit_name})", "",
              "THỨ TỰ\tTÊN CHỈ TIÊU\tĐƠN VỊ TÍNH\tSố lượng/ tỷ lệ\tGhi chú"]

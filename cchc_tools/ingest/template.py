@@ -19,9 +19,9 @@ from pathlib import Path
 from cchc_tools.atomic import atomic_path
 from cchc_tools.catalog import by_code
 from cchc_tools.forms import Form, form_rows_for_level, get_form, pick_form
+from cchc_tools.vocabulary import LEVEL_VI, SYNTHETIC_BANNER
 
 HEADER = ["THỨ TỰ", "TÊN CHỈ TIÊU", "ĐƠN VỊ TÍNH", "Số lượng/ tỷ lệ", "Ghi chú", "MÃ CHỈ TIÊU"]
-LEVEL_VI = {"province": "cấp tỉnh", "department": "sở, ban, ngành", "district": "cấp huyện", "commune": "cấp xã"}
 UNIT_PROMPT = "Tên đơn vị báo cáo:"
 
 
@@ -50,7 +50,7 @@ def write_workbook(path: str | Path, *, year: int, level: str = "district", unit
     ws.append([f"THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH NĂM {year}"])
     who = f"Ủy ban nhân dân {unit_name}" if unit_name else "Ủy ban nhân dân ……… (ghi tên đơn vị)"
     ws.append([f"(Kèm theo Báo cáo số ……/BC-UBND ngày …… tháng …… năm {year} của {who})"])
-    ws.append(["DỮ LIỆU MẪU – KHÔNG PHẢI SỐ LIỆU THẬT" if synthetic
+    ws.append([SYNTHETIC_BANNER if synthetic
                else f"Mẫu dành cho đơn vị {LEVEL_VI[level]}; ghi tên đơn vị ở ô C5, "
                     "chỉ nhập số ở cột D và ghi chú ở cột E."])
     for r in range(1, 5):
