@@ -1,32 +1,57 @@
-"""Run the notebooks with papermill and export HTML for readers: one unit, or everything.
+"""Run the notebooks on warm kernels and export them for readers: one unit, or everything.
 
-Each run writes its executed notebook and its HTML whole or not at all; a
-failed run keeps its notebook (``*.failed.ipynb``) for inspection and is
+A briefing is a papermill-parameterized notebook (the ``parameters`` cell and papermill's
+injected-parameters cell, exactly as ``papermill`` makes them) executed with nbclient on a
+kernel that already has the kit imported (``pool.WarmKernel``), then exported once
+(``export_formats``). ``brief_all`` re-renders only briefings whose inputs changed
+(``state``, ``provenance``); a failed run keeps its notebook (``*.failed.ipynb``) and is
 reported without stopping the others.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import partial
 from html import escape
 from pathlib import Path
 
-from cchc_tools.analysis.selection import check_slug, pick_report, reports
-from cchc_tools.atomic import atomic_path, write_table, write_text
+from cchc_tools import provenance
+from cchc_tools.analysis.selection import pick_report, reports
+from cchc_tools.atomic import write_text, write_with
 from cchc_tools.errors import CchcError
 from cchc_tools.ingest.snapshot import load_data, resolve_data_dir
 from cchc_tools.paths import notebooks_dir, outputs_dir
+from cchc_tools.reporting import state
 from cchc_tools.reporting.narrative import STYLE, period_phrase
+from cchc_tools.reporting.pool import (
+    KERNEL,
+    STARTUP_TIMEOUT,
+    Interrupted,
+    KernelLost,
+    KernelPool,
+    WarmKernel,
+    run_alone,
+)
+from cchc_tools.reporting.tasks import (
+    KIND_VI,
+    KINDS,
+    Outcome,
+    Plan,
+    Task,
+    check_formats,
+    check_year,
+    compare_task,
+    plan_all,
+    trend_task,
+    unit_task,
+)
 
-KERNEL = "python3"
-# The kernel's own log (a transport notice at start, an interrupt notice at shutdown) is noise for
-# readers of `cchc brief`; errors in cells still fail the run and are reported.
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+__all__ = ["BatchResult", "BriefingError", "Outcome", "Task", "brief_all", "brief_unit", "compare_task",
+           "export_formats", "run_notebook", "run_tasks", "to_html", "trend_task", "unit_task", "write_index"]
+
 DEFAULT_TIMEOUT = 600
 HIDE_TAG = "hide-in-html"
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
@@ -39,32 +64,6 @@ class BriefingError(CchcError):
     def __init__(self, message: str, notebook: Path | None = None) -> None:
         self.notebook = notebook
         super().__init__(message + (f" (failed notebook kept at {notebook})" if notebook else ""))
-
-
-@dataclass
-class Task:
-    kind: str  # unit, compare or trend
-    notebook: str
-    parameters: dict
-    out_dir: Path
-    stem: str
-    title: str
-
-    @property
-    def html(self) -> Path:
-        return self.out_dir / f"{self.stem}.html"
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind} {' '.join(str(v) for k, v in self.parameters.items() if k != 'data_dir' and v)}"
-
-
-@dataclass
-class Outcome:
-    task: Task
-    ok: bool
-    seconds: float
-    error: str = ""
 
 
 def to_html(nb_path: Path, title: str) -> str:
@@ -85,177 +84,267 @@ def to_html(nb_path: Path, title: str) -> str:
     return body
 
 
-def run_notebook(task: Task, timeout: int = DEFAULT_TIMEOUT) -> Path:
-    """Execute one notebook with papermill and export its HTML; returns the HTML path."""
-    import papermill as pm
+def export_formats(task: Task, executed_nb: Path, formats: list[str]) -> list[Path]:
+    """Every export of a finished briefing, in this process, once: the one place formats are produced.
 
+    HTML comes from the executed notebook here; PDF will be printed from that HTML (headless
+    Chromium) here too. Tables, .xlsx and .docx are written by the notebook itself into its
+    ``out_dir`` (the runner passes ``formats`` to it). Returns the files written.
+    """
+    written = []
+    if "html" in formats or "pdf" in formats:
+        written.append(write_text(task.html, to_html(executed_nb, task.title)))
+    return written
+
+
+def _parameterized(task: Task):
+    """The notebook as papermill would run it: injected parameters, papermill metadata, no old error marks."""
+    from papermill.execute import prepare_notebook_metadata, remove_error_markers
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    source = str(notebooks_dir() / task.notebook)
+    nb = load_notebook_node(source)
+    nb = parameterize_notebook(nb, task.parameters, kernel_name=KERNEL)
+    nb = prepare_notebook_metadata(nb, source, str(task.executed))
+    return remove_error_markers(nb)
+
+
+def execute(task: Task, kernel: WarmKernel, timeout: int = DEFAULT_TIMEOUT) -> Outcome:
+    """Run one briefing on a warm kernel and export it; KernelLost if the kernel died or hung."""
+    import nbformat
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import raise_for_execution_errors
+
+    start = time.perf_counter()
+    stamp = (provenance.Stamp.from_dict(task.stamp) if task.stamp
+             else provenance.compute(task.kind, task.parameters, task.notebook)).at()
+    state.forget(task)
     task.out_dir.mkdir(parents=True, exist_ok=True)
-    executed = task.out_dir / f"{task.stem}.ipynb"
-    failed = task.out_dir / f"{task.stem}.failed.ipynb"
+    kernel.reset(stamp.to_dict())
     try:
-        with atomic_path(executed) as tmp:
-            try:
-                pm.execute_notebook(str(notebooks_dir() / task.notebook), str(tmp), parameters=task.parameters,
-                                    kernel_name=KERNEL, execution_timeout=timeout, progress_bar=False,
-                                    cwd=str(notebooks_dir()), log_output=False, request_save_on_cell_execute=False,
-                                    extra_arguments=KERNEL_ARGS)
-            except BaseException:
-                if tmp.exists() and tmp.stat().st_size:
-                    os.replace(tmp, failed)
-                raise
-        failed.unlink(missing_ok=True)
-        write_text(task.html, to_html(executed, task.title))
-    except pm.PapermillExecutionError as exc:
-        raise BriefingError(f"{task.notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
-                            failed if failed.exists() else None) from None
-    except CchcError:
-        raise
-    except Exception as exc:  # no kernel, timeout, export failure...
-        raise BriefingError(f"{task.notebook} could not run: {type(exc).__name__}: {exc}",
-                            failed if failed.exists() else None) from None
+        nb = papermill_engines.execute_notebook_with_engine(
+            None, _parameterized(task), input_path=str(notebooks_dir() / task.notebook), output_path=None,
+            kernel_name=KERNEL, progress_bar=False, log_output=False, start_timeout=STARTUP_TIMEOUT,
+            stdout_file=None, stderr_file=None, execution_timeout=timeout, km=kernel.km, kc=kernel.kc)
+    except (CellTimeoutError, DeadKernelError, TimeoutError) as exc:
+        raise KernelLost(f"{task.notebook}: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}") from None
+    nb.metadata.setdefault("cchc", {})["provenance"] = stamp.to_dict()
+    try:
+        raise_for_execution_errors(nb, None)
+    except PapermillExecutionError as exc:
+        write_with(task.failed, lambda p: nbformat.write(nb, str(p)))
+        return Outcome(task, False, time.perf_counter() - start,
+                       f"{task.notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
+                       f"(failed notebook kept at {task.failed})")
+    try:
+        write_with(task.executed, lambda p: nbformat.write(nb, str(p)))
+        written = [task.executed, *export_formats(task, task.executed, task.formats)]
+        state.record(task, {**stamp.to_dict(), "name": task.name, "title": task.title}, written)
+    except Exception as exc:  # an export that fails is this briefing's failure, never the batch's
+        return Outcome(task, False, time.perf_counter() - start, f"{task.notebook} could not be exported: "
+                       f"{type(exc).__name__}: {exc}")
+    task.failed.unlink(missing_ok=True)
+    return Outcome(task, True, time.perf_counter() - start, outputs=[str(p) for p in written])
+
+
+def _stamp_tasks(tasks: list[Task], result) -> None:
+    reps = reports(result.table)
+    for t in tasks:
+        t.stamp = provenance.compute(t.kind, t.parameters, t.notebook, result, reps).to_dict()
+
+
+def run_notebook(task: Task, timeout: int = DEFAULT_TIMEOUT) -> Path:
+    """One briefing alone, on a kernel started for it; returns the HTML path, raises BriefingError."""
+    outcome = run_alone(partial(execute, timeout=timeout), task, notebooks_dir())
+    if not outcome.ok:
+        raise BriefingError(outcome.error, task.failed if task.failed.exists() else None)
     return task.html
 
 
-def unit_task(year, unit: str, data_dir: Path, out_root: Path, period: str = "annual") -> Task:
-    check_slug(unit)
-    year = str(int(year))
-    stem = "briefing" if period == "annual" else f"briefing-{check_slug(period.lower())}"
-    return Task("unit", "briefing_unit.ipynb", {"year": year, "unit": unit, "period": period,
-                                                 "data_dir": str(data_dir)},
-                out_root / year / unit, stem, f"Báo cáo tóm tắt CCHC – {unit} – {year}")
-
-
-def compare_task(year, data_dir: Path, out_root: Path) -> Task:
-    year = str(int(year))
-    return Task("compare", "compare_units.ipynb", {"year": year, "data_dir": str(data_dir)},
-                out_root / year, "compare", f"So sánh các đơn vị – {year}")
-
-
-def trend_task(unit: str, data_dir: Path, out_root: Path) -> Task:
-    check_slug(unit)
-    return Task("trend", "trend_unit.ipynb", {"unit": unit, "data_dir": str(data_dir)},
-                out_root / "trend", unit, f"Diễn biến CCHC – {unit}")
-
-
-def write_unit_tables(year, unit: str, data_dir: Path, out_root: Path, period: str = "annual") -> None:
-    """The unit's indicators and findings as CSV beside its briefing."""
-    from cchc_tools.analysis.checks import validate
-    from cchc_tools.analysis.indicators import indicators
-
-    table = load_data(data_dir).table
-    rep = pick_report(table, year, unit, period)
-    rows = table[table["source"] == rep["source"]]
-    out = out_root / str(int(year)) / unit
-    suffix = "" if period == "annual" else f"-{period.lower()}"
-    write_table(indicators(rows), out / f"indicators{suffix}.csv")
-    write_table(validate(rows), out / f"findings{suffix}.csv")
-
-
-def _run(task: Task, timeout: int) -> Outcome:
-    start = time.perf_counter()
-    try:
-        if task.kind == "unit":
-            p = task.parameters
-            write_unit_tables(p["year"], p["unit"], Path(p["data_dir"]), task.out_dir.parent.parent, p["period"])
-        run_notebook(task, timeout)
-        return Outcome(task, True, time.perf_counter() - start)
-    except Exception as exc:  # reported, never stops the batch
-        return Outcome(task, False, time.perf_counter() - start, str(exc))
-
-
 def brief_unit(year, unit: str, data_dir: str | Path | None = None, out_root: str | Path | None = None,
-               period: str = "annual", timeout: int = DEFAULT_TIMEOUT) -> Path:
+               period: str = "annual", timeout: int = DEFAULT_TIMEOUT, formats: str | None = None) -> Path:
     """Run one unit's briefing; returns the HTML path. Raises on unknown units and failures."""
+    year = check_year(year)
     data = resolve_data_dir(data_dir)
     root = Path(out_root) if out_root else outputs_dir()
-    pick_report(load_data(data).table, year, unit, period)  # clear error listing what exists
-    task = unit_task(year, unit, data, root, period)
-    write_unit_tables(year, unit, data, root, period)
+    result = load_data(data)
+    rep = pick_report(result.table, year, unit, period)  # clear error listing what exists
+    state.remove_stale_temporaries(root)
+    task = unit_task(year, unit, data, root, period, formats, rep["unit_name"])
+    _stamp_tasks([task], result)
     html = run_notebook(task, timeout)
     write_index(root)
     return html
 
 
-def plan_all(data_dir: str | Path | None = None, out_root: str | Path | None = None) -> list[Task]:
-    """Every unit briefing found in the data, a comparison per year and a trend per unit."""
-    data = resolve_data_dir(data_dir)
-    root = Path(out_root) if out_root else outputs_dir()
-    reps = reports(load_data(data).table)
-    tasks = [unit_task(r.year, r.unit, data, root, r.period) for r in reps.itertuples() if r.unit]
-    tasks += [compare_task(y, data, root) for y in sorted(reps[reps["period"] == "annual"]["year"].unique())]
-    tasks += [trend_task(u, data, root) for u in sorted(reps["unit"].unique()) if u]
-    return tasks
+class Progress:
+    """Counts per kind (units, comparisons, trends), unchanged ones skipped, failures."""
+
+    def __init__(self, planned: list[Task], skipped: list[Outcome], show: bool) -> None:
+        self.total = Counter(t.kind for t in planned)
+        self.done: Counter = Counter(o.task.kind for o in skipped)
+        self.skipped, self.failed = len(skipped), 0
+        self.bar = None
+        if show:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(planned), initial=self.skipped, unit="briefing", desc="briefings")
+            self.bar.set_postfix_str(self.text(), refresh=True)
+
+    def text(self) -> str:
+        names = {"unit": "units", "compare": "comparisons", "trend": "trends"}
+        parts = [f"{names[k]} {self.done[k]}/{self.total[k]}" for k in KINDS if self.total[k]]
+        return ", ".join(parts) + f"; unchanged {self.skipped}, failed {self.failed}"
+
+    def update(self, outcome: Outcome) -> None:
+        self.done[outcome.task.kind] += 1
+        self.failed += not outcome.ok
+        if self.bar:
+            self.bar.set_postfix_str(self.text(), refresh=False)
+            self.bar.update()
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()
 
 
-def run_tasks(tasks: Iterable[Task], jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT,
-              progress: bool = True) -> list[Outcome]:
-    """Run tasks in parallel (default: one per core); failures are collected, never raised."""
+@dataclass
+class BatchResult:
+    plan: Plan
+    outcomes: list[Outcome] = field(default_factory=list)  # run or skipped (unchanged)
+    interrupted: str = ""  # the signal's name when a batch was stopped
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.skipped]
+
+    @property
+    def problems(self) -> int:
+        return len(self.failed) + len(self.plan.load_errors) + len(self.plan.unbriefable)
+
+    def summary(self) -> str:
+        c = Counter(o.task.kind for o in self.outcomes if o.ok)
+        per = ", ".join(f"{c[k]} {KIND_VI[k]}" for k in KINDS)
+        head = f"interrupted ({self.interrupted}): " if self.interrupted else ""
+        rest = (f"; {len(self.plan.tasks) - len(self.outcomes)} not run, run the same command again to finish"
+                if self.interrupted else "")
+        return (f"{head}{len(self.outcomes) - len(self.failed)} of {len(self.plan.tasks)} briefings finished "
+                f"({per}), {len(self.skipped)} unchanged, {len(self.failed)} failed, "
+                f"{len(self.plan.load_errors)} files unreadable, {len(self.plan.unbriefable)} units without a "
+                f"briefing{rest}")
+
+    def failure_lines(self) -> list[str]:
+        lines = [f"could not read: {e}" for e in self.plan.load_errors]
+        lines += [f"no briefing: {who}: {why}" for who, why in self.plan.unbriefable]
+        lines += [f"failed: {o.task.label}: {o.error}" for o in self.failed]
+        return lines
+
+
+def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, progress: bool = False,
+              force: bool = True, result=None) -> list[Outcome]:
+    """Run tasks on a pool of warm kernels (default: one per core); failures are collected, never raised.
+
+    With ``force=False`` a task whose outputs are up to date (same fingerprint) is skipped.
+    Raises ``pool.Interrupted`` (carrying what was finished) on SIGINT or SIGTERM.
+    """
+    import os
+
     tasks = list(tasks)
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    outcomes: list[Outcome] = []
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(tasks), unit="notebook", desc="briefings")
-    if jobs == 1:
-        for t in tasks:
-            outcomes.append(_run(t, timeout))
-            if bar:
-                bar.update()
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_run, t, timeout) for t in tasks]
-            for fut in as_completed(futures):
-                outcomes.append(fut.result())
-                if bar:
-                    bar.update()
-    if bar:
+    if tasks and any(t.stamp is None for t in tasks):
+        _stamp_tasks(tasks, result if result is not None else load_data(tasks[0].parameters["data_dir"]))
+    skipped = [] if force else [Outcome(t, True, 0.0, skipped=True) for t in tasks
+                                if state.up_to_date(t, t.stamp["fingerprint"])]
+    done = {id(o.task) for o in skipped}
+    todo = [t for t in tasks if id(t) not in done]
+    bar = Progress(tasks, skipped, progress)
+    pool = KernelPool(jobs or os.cpu_count() or 1, partial(execute, timeout=timeout), notebooks_dir())
+    try:
+        return skipped + pool.run(todo, bar.update)
+    except Interrupted as exc:
+        exc.outcomes = skipped + exc.outcomes
+        raise
+    finally:
         bar.close()
-    return outcomes
 
 
 def brief_all(data_dir: str | Path | None = None, out_root: str | Path | None = None, jobs: int | None = None,
-              timeout: int = DEFAULT_TIMEOUT, progress: bool = True) -> list[Outcome]:
+              timeout: int = DEFAULT_TIMEOUT, progress: bool = True, force: bool = False,
+              formats: str | None = None) -> BatchResult:
+    """Every briefing of the data folder whose inputs changed, then the index; never raises for one briefing."""
+    data = resolve_data_dir(data_dir)
     root = Path(out_root) if out_root else outputs_dir()
-    outcomes = run_tasks(plan_all(data_dir, root), jobs, timeout, progress)
-    write_index(root)
-    return outcomes
+    formats = check_formats(formats)
+    state.remove_stale_temporaries(root)
+    plan = plan_all(data, root, formats)
+    batch = BatchResult(plan)
+    try:
+        batch.outcomes = run_tasks(plan.tasks, jobs, timeout, progress, force, plan.result)
+    except Interrupted as exc:
+        batch.outcomes, batch.interrupted = exc.outcomes, str(exc)
+    write_index(root, batch)
+    return batch
 
 
-def _unit_name(folder: Path) -> str:
-    """The unit's name, from the indicators CSV written beside its briefing."""
-    import csv
+def _state_name(path: Path) -> str:
+    """The unit's name as its briefing recorded it."""
+    import json
 
-    path = folder / "indicators.csv"
-    if not path.exists():
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("name", "")
+    except (OSError, ValueError):
         return ""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        first = next(csv.DictReader(fh), None)
-    return (first or {}).get("unit_name", "")
 
 
-def write_index(out_root: str | Path) -> Path:
-    """``index.html`` linking every briefing, comparison and trend under the outputs folder."""
+def _problem_list(batch: BatchResult | None) -> list[str]:
+    if batch is None or not batch.problems:
+        return []
+    parts = []
+    if batch.plan.load_errors:
+        parts.append("<h2>Tệp không đọc được</h2><ul>")
+        parts += [f"<li>{escape(str(e))}</li>" for e in batch.plan.load_errors]
+        parts.append("</ul>")
+    missing = [(who, why) for who, why in batch.plan.unbriefable]
+    missing += [(o.task.label, o.error.splitlines()[0] if o.error else "") for o in batch.failed]
+    if missing:
+        parts.append("<h2>Đơn vị chưa lập được báo cáo</h2><ul>")
+        parts += [f"<li>{escape(who)}: {escape(why)}</li>" for who, why in missing]
+        parts.append("</ul>")
+    return parts
+
+
+def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
+    """``index.html`` linking every briefing, comparison and trend under the outputs folder, and
+    (after a batch) every file that could not be read and every briefing that could not be made."""
     root = Path(out_root)
     years: dict[str, list[str]] = {}
     for html in sorted(root.glob("[0-9][0-9][0-9][0-9]/*/briefing*.html")):
         years.setdefault(html.parent.parent.name, []).append(html.relative_to(root).as_posix())
     parts = [f"<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Báo cáo CCHC</title>{STYLE}"
              "</head><body><h1>Báo cáo tóm tắt cải cách hành chính</h1>"]
+    parts += _problem_list(batch)
     for year in sorted({*years, *(p.parent.name for p in root.glob("[0-9][0-9][0-9][0-9]/compare.html"))},
                        reverse=True):
         parts.append(f"<h2>{escape(period_phrase('annual', int(year)))}</h2><ul>")
         if (root / year / "compare.html").exists():
             parts.append(f"<li><a href='{year}/compare.html'>So sánh các đơn vị</a></li>")
         for rel in years.get(year, []):
-            name = _unit_name(root / rel.rsplit("/", 1)[0]) or rel.split("/")[1]
+            html = root / rel
+            name = _state_name(html.with_name(html.stem + ".provenance.json")) or rel.split("/")[1]
             parts.append(f"<li><a href='{escape(rel)}'>{escape(name)}</a></li>")
         parts.append("</ul>")
     trends = sorted((root / "trend").glob("*.html")) if (root / "trend").exists() else []
     if trends:
         parts.append("<h2>Diễn biến theo đơn vị</h2><ul>")
-        parts += [f"<li><a href='trend/{escape(t.name)}'>{escape(t.stem)}</a></li>" for t in trends]
+        for t in trends:
+            name = _state_name(t.with_name(t.stem + ".provenance.json")) or t.stem
+            parts.append(f"<li><a href='trend/{escape(t.name)}'>{escape(name)}</a></li>")
         parts.append("</ul>")
     parts.append("</body></html>")
     return write_text(root / "index.html", "".join(parts))
