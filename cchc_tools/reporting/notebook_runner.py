@@ -110,14 +110,35 @@ def _parameterized(task: Task):
     return remove_error_markers(nb)
 
 
+def _warm_engine():
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+    from papermill.log import logger
+
+    class WarmEngine(NBClientEngine):
+        """papermill's nbclient engine, on a kernel that is already running (and stays running)."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, warm: WarmKernel | None = None,
+                                     **kwargs):
+            client = PapermillNotebookClient(nb_man, km=warm.km, timeout=execution_timeout,
+                                             startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                                             log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            client.kc = warm.kc  # not a constructor argument: set before nbclient would make a new client
+            return client.execute()
+
+    return WarmEngine
+
+
 def execute(task: Task, kernel: WarmKernel, timeout: int = DEFAULT_TIMEOUT) -> Outcome:
     """Run one briefing on a warm kernel and export it; KernelLost if the kernel died or hung."""
     import nbformat
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
     from papermill.execute import raise_for_execution_errors
 
+    WarmEngine = _warm_engine()  # noqa: N806 - papermill is imported in the worker only
     start = time.perf_counter()
     stamp = (provenance.Stamp.from_dict(task.stamp) if task.stamp
              else provenance.compute(task.kind, task.parameters, task.notebook)).at()
@@ -125,10 +146,9 @@ def execute(task: Task, kernel: WarmKernel, timeout: int = DEFAULT_TIMEOUT) -> O
     task.out_dir.mkdir(parents=True, exist_ok=True)
     kernel.reset(stamp.to_dict())
     try:
-        nb = papermill_engines.execute_notebook_with_engine(
-            None, _parameterized(task), input_path=str(notebooks_dir() / task.notebook), output_path=None,
-            kernel_name=KERNEL, progress_bar=False, log_output=False, start_timeout=STARTUP_TIMEOUT,
-            stdout_file=None, stderr_file=None, execution_timeout=timeout, km=kernel.km, kc=kernel.kc)
+        nb = WarmEngine.execute_notebook(_parameterized(task), KERNEL, output_path=None, progress_bar=False,
+                                         log_output=False, start_timeout=STARTUP_TIMEOUT, execution_timeout=timeout,
+                                         warm=kernel)
     except (CellTimeoutError, DeadKernelError, TimeoutError) as exc:
         raise KernelLost(f"{task.notebook}: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}") from None
     nb.metadata.setdefault("cchc", {})["provenance"] = stamp.to_dict()
@@ -230,15 +250,15 @@ class BatchResult:
         return len(self.failed) + len(self.plan.load_errors) + len(self.plan.unbriefable)
 
     def summary(self) -> str:
-        c = Counter(o.task.kind for o in self.outcomes if o.ok)
+        made = [o for o in self.outcomes if o.ok and not o.skipped]
+        c = Counter(o.task.kind for o in made)
         per = ", ".join(f"{c[k]} {KIND_VI[k]}" for k in KINDS)
         head = f"interrupted ({self.interrupted}): " if self.interrupted else ""
         rest = (f"; {len(self.plan.tasks) - len(self.outcomes)} not run, run the same command again to finish"
                 if self.interrupted else "")
-        return (f"{head}{len(self.outcomes) - len(self.failed)} of {len(self.plan.tasks)} briefings finished "
-                f"({per}), {len(self.skipped)} unchanged, {len(self.failed)} failed, "
-                f"{len(self.plan.load_errors)} files unreadable, {len(self.plan.unbriefable)} units without a "
-                f"briefing{rest}")
+        return (f"{head}{len(made)} of {len(self.plan.tasks)} briefings made ({per}), {len(self.skipped)} "
+                f"unchanged, {len(self.failed)} failed, {len(self.plan.load_errors)} files unreadable, "
+                f"{len(self.plan.unbriefable)} units without a briefing{rest}")
 
     def failure_lines(self) -> list[str]:
         lines = [f"could not read: {e}" for e in self.plan.load_errors]

@@ -178,8 +178,13 @@ def _worker(conn, job: Job, cwd: str, parent_pid: int) -> None:
     kernel = WarmKernel(cwd)
 
     def on_term(signum, frame):
+        # At once and quietly: the kernel's group killed, no unwinding through nbclient's event loop.
+        # The briefing under way has no state entry (it was removed before it started); its temporary
+        # files are removed by the next run.
         kernel.kill_now()
-        raise SystemExit(128 + signum)
+        with contextlib.suppress(Exception):
+            kernel.km.cleanup_connection_file()
+        os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_term)
     _die_with_parent(parent_pid, kernel)
