@@ -29,7 +29,7 @@ from cchc_tools.paths import outputs_dir
 FULL = {"text_files": 2000, "real_copies": 300, "excel_files": 200, "repeats": 3, "briefing_repeats": 3,
         "batch": [50, 100, 200], "all_formats": 200, "incremental": 200, "jobs": 2}
 SMOKE = {"text_files": 20, "real_copies": 6, "excel_files": 4, "repeats": 1, "briefing_repeats": 1,
-         "batch": [2], "all_formats": 2, "incremental": 2, "jobs": 2}
+         "batch": [2], "all_formats": 2, "incremental": 2, "jobs": 1}
 ALL = "ingest_txt,ingest_txt_real,ingest_xlsx,briefing,batch_html,batch_all_formats,incremental"
 
 

@@ -120,6 +120,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
     except (BriefingError, CchcError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: no briefing written", file=sys.stderr)
+        return 130
     print(f"briefing written: {html}")
     return 0
 

@@ -170,10 +170,16 @@ def execute(task: Task, kernel: WarmKernel, timeout: int = DEFAULT_TIMEOUT) -> O
     return Outcome(task, True, time.perf_counter() - start, outputs=[str(p) for p in written])
 
 
-def _stamp_tasks(tasks: list[Task], result) -> None:
+def _stamp_tasks(tasks: list[Task], result) -> list[Outcome]:
+    """Each task's stamp; a task whose inputs cannot be read (a file gone, no permission) fails alone."""
     reps = reports(result.table)
+    failed = []
     for t in tasks:
-        t.stamp = provenance.compute(t.kind, t.parameters, t.notebook, result, reps).to_dict()
+        try:
+            t.stamp = provenance.compute(t.kind, t.parameters, t.notebook, result, reps).to_dict()
+        except OSError as exc:
+            failed.append(Outcome(t, False, 0.0, f"its inputs could not be read: {exc}"))
+    return failed
 
 
 def run_notebook(task: Task, timeout: int = DEFAULT_TIMEOUT) -> Path:
@@ -204,9 +210,11 @@ class Progress:
     """Counts per kind (units, comparisons, trends), unchanged ones skipped, failures."""
 
     def __init__(self, planned: list[Task], skipped: list[Outcome], show: bool) -> None:
+        """``skipped``: outcomes known before running (unchanged, or failed before they could start)."""
         self.total = Counter(t.kind for t in planned)
         self.done: Counter = Counter(o.task.kind for o in skipped)
-        self.skipped, self.failed = len(skipped), 0
+        self.skipped = sum(o.skipped for o in skipped)
+        self.failed = sum(not o.ok for o in skipped)
         self.bar = None
         if show:
             from tqdm import tqdm
@@ -277,12 +285,14 @@ def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, pr
     import os
 
     tasks = list(tasks)
-    if tasks and any(t.stamp is None for t in tasks):
-        _stamp_tasks(tasks, result if result is not None else load_data(tasks[0].parameters["data_dir"]))
+    unstamped = [t for t in tasks if t.stamp is None]
+    failed = _stamp_tasks(unstamped, result if result is not None else load_data(unstamped[0].parameters[
+        "data_dir"])) if unstamped else []
     skipped = [] if force else [Outcome(t, True, 0.0, skipped=True) for t in tasks
-                                if state.up_to_date(t, t.stamp["fingerprint"])]
-    done = {id(o.task) for o in skipped}
+                                if t.stamp and state.up_to_date(t, t.stamp["fingerprint"])]
+    done = {id(o.task) for o in skipped + failed}
     todo = [t for t in tasks if id(t) not in done]
+    skipped += failed
     bar = Progress(tasks, skipped, progress)
     pool = KernelPool(jobs or os.cpu_count() or 1, partial(execute, timeout=timeout), notebooks_dir())
     try:
