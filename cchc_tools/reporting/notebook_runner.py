@@ -14,7 +14,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from html import escape
 from pathlib import Path
 
@@ -66,19 +66,26 @@ class BriefingError(CchcError):
         super().__init__(message + (f" (failed notebook kept at {notebook})" if notebook else ""))
 
 
-def to_html(nb_path: Path, title: str) -> str:
-    """Reader's HTML: no code, no prompts, images embedded, nothing fetched from the internet."""
-    import nbformat
+@lru_cache(maxsize=1)
+def _html_exporter():
+    """One exporter per process: its templates are loaded once, not for every briefing."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb = nbformat.read(nb_path, as_version=4)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return exporter
+
+
+def to_html(nb_path: Path, title: str) -> str:
+    """Reader's HTML: no code, no prompts, images embedded, nothing fetched from the internet."""
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    body, _ = _html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = _SCRIPT.sub("", body)
     body = _REMOTE_LINK.sub("", body)
     return body

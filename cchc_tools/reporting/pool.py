@@ -28,7 +28,8 @@ from cchc_tools.reporting.tasks import Outcome, Task
 KERNEL = "python3"
 # The kernel's own log (a transport notice at start, an interrupt notice at shutdown) is noise for
 # readers of `cchc brief`; errors in cells still fail the run and are reported.
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+# History in memory, as nbclient starts kernels (no SQLite file shared and locked by concurrent kernels).
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
 STARTUP_TIMEOUT = 60
 _PREPARE = "__import__('cchc_tools.reporting.warm', fromlist=['prepare']).prepare()"
 _RESET = "__import__('cchc_tools.reporting.warm', fromlist=['reset']).reset(__import__('json').loads({!r}))"
