@@ -33,7 +33,8 @@ from cchc_tools.reporting.pool import (
     KernelLost,
     KernelPool,
     WarmKernel,
-    run_alone,
+    kernel_for_one,
+    run_with_retry,
 )
 from cchc_tools.reporting.tasks import (
     KIND_VI,
@@ -191,7 +192,8 @@ def _stamp_tasks(tasks: list[Task], result) -> list[Outcome]:
 
 def run_notebook(task: Task, timeout: int = DEFAULT_TIMEOUT) -> Path:
     """One briefing alone, on a kernel started for it; returns the HTML path, raises BriefingError."""
-    outcome = run_alone(partial(execute, timeout=timeout), task, notebooks_dir())
+    with kernel_for_one(notebooks_dir()) as kernel:
+        outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
     if not outcome.ok:
         raise BriefingError(outcome.error, task.failed if task.failed.exists() else None)
     return task.html
@@ -203,14 +205,16 @@ def brief_unit(year, unit: str, data_dir: str | Path | None = None, out_root: st
     year = check_year(year)
     data = resolve_data_dir(data_dir)
     root = Path(out_root) if out_root else outputs_dir()
-    result = load_data(data)
-    rep = pick_report(result.table, year, unit, period)  # clear error listing what exists
-    state.remove_stale_temporaries(root)
-    task = unit_task(year, unit, data, root, period, formats, rep["unit_name"])
-    _stamp_tasks([task], result)
-    html = run_notebook(task, timeout)
+    with kernel_for_one(notebooks_dir()) as kernel:  # the kernel starts while the data loads
+        result = load_data(data)
+        rep = pick_report(result.table, year, unit, period)  # clear error listing what exists
+        state.remove_stale_temporaries(root)
+        task = unit_task(year, unit, data, root, period, formats, rep["unit_name"])
+        outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
+    if not outcome.ok:
+        raise BriefingError(outcome.error, task.failed if task.failed.exists() else None)
     write_index(root)
-    return html
+    return task.html
 
 
 class Progress:

@@ -20,6 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from multiprocessing.connection import wait
 from pathlib import Path
 
@@ -31,6 +32,7 @@ KERNEL = "python3"
 # History in memory, as nbclient starts kernels (no SQLite file shared and locked by concurrent kernels).
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
 STARTUP_TIMEOUT = 60
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _PREPARE = "__import__('cchc_tools.reporting.warm', fromlist=['prepare']).prepare()"
 _RESET = "__import__('cchc_tools.reporting.warm', fromlist=['reset']).reset(__import__('json').loads({!r}))"
 
@@ -53,6 +55,7 @@ class WarmKernel:
     def __init__(self, cwd: str | Path) -> None:
         self.cwd = str(cwd)
         self.km = self.kc = self.control = None
+        self._preparing: str | None = None
 
     def _sync(self, fn):
         from jupyter_core.utils import run_sync
@@ -60,22 +63,49 @@ class WarmKernel:
         return run_sync(fn)
 
     def start(self) -> None:
+        """Launch the kernel and ask it to import the kit, without waiting: the caller works meanwhile
+        (the first ``reset`` waits for the kernel to be ready)."""
         from jupyter_client.manager import AsyncKernelManager
 
         km = AsyncKernelManager(kernel_name=KERNEL)
-        self._sync(km.start_kernel)(extra_arguments=KERNEL_ARGS, cwd=self.cwd)
-        self.km = km
         try:
-            # Two clients: ``kc`` for nbclient to run notebooks, ``control`` for the runner's silent
-            # set-up and resets (each client gets its own replies; nbclient's pending reads never take ours).
-            # (a blocking client: an asyncio one stops receiving its replies once nbclient has run).
-            self.kc, self.control = km.client(), km.blocking_client()
-            self.kc.start_channels()
+            self._sync(km.start_kernel)(extra_arguments=KERNEL_ARGS, cwd=self.cwd)
+        except Exception as exc:
+            raise KernelLost(f"the kernel did not start: {type(exc).__name__}: {exc}") from None
+        self.km = km
+        # Two clients: ``kc`` for nbclient to run notebooks, ``control`` for the runner's silent set-up and
+        # resets, each getting its own replies (a blocking one: an asyncio client stops receiving its replies
+        # once nbclient has run on the same event loop).
+        self.kc, self.control = km.client(), km.blocking_client()
+        self.kc.start_channels()
+        self.kc.allow_stdin = False
+        self.control.start_channels()
+        self._preparing = self.control.execute(_PREPARE, silent=True, store_history=False, allow_stdin=False)
+
+    def _ready(self) -> None:
+        """Wait for the kit's import sent by ``start``; KernelLost if the kernel dies or fails meanwhile."""
+        import queue
+
+        msg_id, self._preparing = self._preparing, None
+        if msg_id is None:
+            return
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while True:
+                try:
+                    reply = self.control.get_shell_msg(timeout=0.5)
+                except queue.Empty:
+                    if not self.alive():
+                        raise RuntimeError("the kernel died while starting") from None
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"no answer within {STARTUP_TIMEOUT} s") from None
+                    continue
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            content = reply["content"]
+            if content["status"] != "ok":
+                raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
             self._sync(self.kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
-            self.kc.allow_stdin = False
-            self.control.start_channels()
-            self.control.wait_for_ready(timeout=STARTUP_TIMEOUT)
-            self.run_silent(_PREPARE)
         except Exception as exc:
             self.stop()
             raise KernelLost(f"the kernel did not start: {type(exc).__name__}: {exc}") from None
@@ -101,6 +131,7 @@ class WarmKernel:
 
     def reset(self, stamp: dict | None = None) -> None:
         """A fresh briefing's state: clean namespace, figures, rcParams, warnings; the stamp to use."""
+        self._ready()
         self.run_silent(_RESET.format(json.dumps(stamp)))
 
     @property
@@ -126,6 +157,7 @@ class WarmKernel:
             except Exception:
                 self.kill_now()
         self.km = self.kc = self.control = None
+        self._preparing = None
 
 
 Job = Callable[[Task, WarmKernel], Outcome]
@@ -145,11 +177,15 @@ def run_with_retry(job: Job, task: Task, kernel: WarmKernel) -> Outcome:
     return Outcome(task, False, time.perf_counter() - start, f"kernel lost twice: {reason}")
 
 
-def run_alone(job: Job, task: Task, cwd: str | Path) -> Outcome:
-    """One task in this process, on a kernel started for it (``cchc brief --unit``)."""
+@contextmanager
+def kernel_for_one(cwd: str | Path):
+    """A kernel in this process for one briefing (``cchc brief --unit``), launched at once so that it
+    starts while the caller loads the data; stopped at the end."""
     kernel = WarmKernel(cwd)
     try:
-        return run_with_retry(job, task, kernel)
+        with contextlib.suppress(KernelLost):  # run_with_retry starts it again
+            kernel.start()
+        yield kernel
     finally:
         kernel.stop()
 
@@ -188,6 +224,7 @@ def _worker(conn, job: Job, cwd: str, parent_pid: int) -> None:
         os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _die_with_parent(parent_pid, kernel)
     try:
         while True:
@@ -208,7 +245,14 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker, args=(child, job, cwd, os.getpid()), daemon=True,
                                 name="cchc-briefing-worker")
-        self.proc.start()
+        # Started with SIGINT and SIGTERM blocked (the mask is inherited): a Ctrl-C of the whole terminal
+        # group while a worker is still importing never prints a traceback; the worker unblocks them
+        # once its own handlers are in place.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            self.proc.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         child.close()
         self.task: Task | None = None
         self.retried = False
