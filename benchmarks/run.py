@@ -1,6 +1,6 @@
 """The kit's benchmarks: speed as ratios against baselines measured in the same run.
 
-    python -m benchmarks.run            # full suite (make bench), about 20 minutes on 2 cores
+    python -m benchmarks.run            # full suite (make bench), about 35 minutes on 2 cores
     python -m benchmarks.run --smoke    # a handful of files and briefings (run by make test)
 
 Each measurement runs in a fresh process (so caches and peak memory start equal) and
