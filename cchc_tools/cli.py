@@ -123,25 +123,42 @@ def format_findings(findings) -> str:
 def cmd_brief(args: argparse.Namespace) -> int:
     from cchc_tools.errors import CchcError
     from cchc_tools.reporting.notebook_runner import BriefingError, brief_all, brief_unit
+    from cchc_tools.reporting.tasks import check_formats, check_year
 
     data = Path(args.data).resolve() if args.data else None
     out = Path(args.out).resolve() if args.out else None
+    try:
+        formats = check_formats(args.formats)
+        if args.year:
+            check_year(args.year)
+    except CchcError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.all:
-        outcomes = brief_all(data, out, jobs=args.jobs, timeout=args.timeout, progress=not args.quiet)
-        failed = [o for o in outcomes if not o.ok]
-        ok = len(outcomes) - len(failed)
-        print(f"{ok} notebooks done, {len(failed)} failed; index: {(out or outputs_dir()) / 'index.html'}")
-        for o in failed:
-            print(f"failed: {o.task.label}: {o.error}", file=sys.stderr)
-        return 1 if failed else 0
+        try:
+            batch = brief_all(data, out, jobs=args.jobs, timeout=args.timeout, progress=not args.quiet,
+                              force=args.force, formats=formats)
+        except CchcError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        for line in batch.failure_lines():
+            print(line, file=sys.stderr)
+        print(f"{batch.summary()}; index: {(out or outputs_dir()) / 'index.html'}")
+        if batch.interrupted:
+            return 130 if batch.interrupted == "SIGINT" else 143
+        return 1 if batch.problems else 0
     if not (args.year and args.unit):
         print("error: give --year and --unit, or --all", file=sys.stderr)
         return 2
     try:
-        html = brief_unit(args.year, args.unit, data, out, period=args.period, timeout=args.timeout)
+        html = brief_unit(args.year, args.unit, data, out, period=args.period, timeout=args.timeout,
+                          formats=formats)
     except (BriefingError, CchcError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: no briefing written", file=sys.stderr)
+        return 130
     print(f"briefing written: {html}")
     return 0
 
@@ -216,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "a rule with a shipped id replaces it; repeatable")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("brief", help="run briefings with papermill and export HTML")
+    p = sub.add_parser("brief", help="run briefings on warm kernels and export them (only changed ones with --all)")
     p.add_argument("--year", help="year of the report, e.g. 2022")
     p.add_argument("--unit", type=_unit_arg, help="unit slug or name, e.g. vinh-chau or \"Vĩnh Châu\"")
     p.add_argument("--period", default="annual", help="annual (default), Q1..Q4, 6-month, 9-month")
@@ -226,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
     p.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true", help="re-render every briefing, even those whose inputs did "
+                   "not change")
+    p.add_argument("--formats", default="html,docx,pdf,xlsx",
+                   help="comma-separated outputs: html, docx, pdf, xlsx (default: all)")
     p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("template", help="write the blank fill-in Excel template of a form for units")

@@ -13,10 +13,14 @@ def test_benchmark_suite_runs_and_reports(tmp_path, capsys):
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["smoke"] is True and report["machine"]["cores"] >= 1
     by_name = {r["name"]: r for r in report["results"]}
-    assert set(by_name) == {"ingest_txt", "ingest_xlsx", "briefing", "batch"}
-    for name in ("ingest_txt", "ingest_xlsx", "briefing"):
-        r = by_name[name]
+    assert set(by_name) == {"ingest_txt", "ingest_txt_real", "ingest_xlsx", "briefing", "batch_html",
+                            "batch_all_formats", "incremental"}
+    for r in by_name.values():
         assert r["kit_s"] > 0 and r["baseline_s"] > 0 and r["ratio"] == r["kit_s"] / r["baseline_s"]
-    assert by_name["ingest_txt"]["files"] == 20 and by_name["batch"]["briefings"] == 2
+    assert by_name["ingest_txt"]["files"] == 20 and by_name["batch_html"]["briefings"] == 2
+    assert by_name["batch_html"]["runs"][0]["peak_total_mb"] > 0
+    # one changed file of two units: its briefing, the year's comparison, its trend and the index
+    assert len(by_name["incremental"]["outputs_rewritten"]) == 4, by_name["incremental"]["rewritten"]
+    assert len(by_name["incremental"]["rebuilt"]) == 3
     table = capsys.readouterr().out
     assert "goal" in table and "ingest_txt" in table

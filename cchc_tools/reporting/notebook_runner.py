@@ -1,37 +1,56 @@
-"""Run the notebooks with papermill and export HTML for readers: one unit, or everything.
+"""Run the notebooks on warm kernels and export them for readers: one unit, or everything.
 
-Each run writes its executed notebook and its HTML whole or not at all; a
-failed run keeps its notebook (``*.failed.ipynb``) for inspection and is
+A briefing is a papermill-parameterized notebook (the ``parameters`` cell and papermill's
+injected-parameters cell, exactly as ``papermill`` makes them) executed with nbclient on a
+kernel that already has the kit imported (``pool.WarmKernel``), then exported once
+(``export_formats``). ``brief_all`` re-renders only briefings whose inputs changed
+(``state``, ``provenance``); a failed run keeps its notebook (``*.failed.ipynb``) and is
 reported without stopping the others.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import time
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
-from html import escape
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from cchc_tools.analysis.selection import check_slug, pick_report, reports
-from cchc_tools.atomic import atomic_path, write_text
+from cchc_tools import provenance
+from cchc_tools.analysis.selection import pick_report, reports
+from cchc_tools.atomic import write_text, write_with
 from cchc_tools.errors import CchcError
 from cchc_tools.ingest.snapshot import load_data, resolve_data_dir
 from cchc_tools.paths import notebooks_dir, outputs_dir
-from cchc_tools.reporting.html import stylesheet
-from cchc_tools.reporting.narrative import period_phrase
+from cchc_tools.reporting import state
+from cchc_tools.reporting.pool import (
+    KERNEL,
+    STARTUP_TIMEOUT,
+    Interrupted,
+    KernelLost,
+    KernelPool,
+    WarmKernel,
+    kernel_for_one,
+    run_with_retry,
+)
+from cchc_tools.reporting.tasks import (
+    KIND_VI,
+    KINDS,
+    Outcome,
+    Plan,
+    Task,
+    check_formats,
+    check_year,
+    compare_task,
+    plan_all,
+    trend_task,
+    unit_task,
+)
 
-KERNEL = "python3"
-# The kernel's own log (a transport notice at start, an interrupt notice at shutdown) is noise for
-# readers of `cchc brief`; errors in cells still fail the run and are reported.
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+__all__ = ["BatchResult", "BriefingError", "Outcome", "Task", "brief_all", "brief_unit", "compare_task",
+           "export_formats", "run_notebook", "run_tasks", "trend_task", "unit_task", "write_index"]
+
 DEFAULT_TIMEOUT = 600
-HIDE_TAG = "hide-in-html"
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
-_REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']https?://[^>]*>", re.IGNORECASE)
 
 
 class BriefingError(CchcError):
@@ -42,204 +61,316 @@ class BriefingError(CchcError):
         super().__init__(message + (f" (failed notebook kept at {notebook})" if notebook else ""))
 
 
-@dataclass
-class Task:
-    kind: str  # unit, compare or trend
-    notebook: str
-    parameters: dict
-    out_dir: Path
-    stem: str
-    title: str
+def say_if_no_pdf(formats: str) -> None:
+    """Said once by the parent of a run, in words: PDFs asked for but Chromium is missing."""
+    from cchc_tools.reporting import pdf
 
-    @property
-    def html(self) -> Path:
-        return self.out_dir / f"{self.stem}.html"
+    if "pdf" in formats.split(",") and not pdf.chromium_available():
+        import sys
 
-    @property
-    def label(self) -> str:
-        return f"{self.kind} {' '.join(str(v) for k, v in self.parameters.items() if k != 'data_dir' and v)}"
+        print(pdf.pdf_skipped_message(), file=sys.stderr)
 
 
-@dataclass
-class Outcome:
-    task: Task
-    ok: bool
-    seconds: float
-    error: str = ""
+def export_formats(task: Task, executed_nb: Path, formats: list[str]) -> list[Path]:
+    """Every export of a finished briefing, in this process, once: the one place pages are produced.
+
+    The reader's HTML comes from the executed notebook (the kit's nbconvert template); the PDF is that
+    page printed by headless Chromium, when Chromium is installed (else said once, in words). The
+    tables, ``.xlsx`` and ``.docx`` were written by the notebook itself into its ``out_dir`` from the
+    same computed blocks; they are listed here so that an incremental run notices one gone missing.
+    """
+    from cchc_tools.reporting import pdf
+    from cchc_tools.reporting.export import notebook_to_html
+
+    written = []
+    if "html" in formats or "pdf" in formats:
+        html = notebook_to_html(executed_nb, task.title, landscape=task.kind == "compare")
+        written.append(write_text(task.html, html))
+    if "pdf" in formats and pdf.print_pdf(task.html, task.html.with_suffix(".pdf")):  # False: no Chromium
+        written.append(task.html.with_suffix(".pdf"))
+    written += [f for fmt in ("docx", "xlsx") if (f := task.out_dir / f"{task.stem}.{fmt}").exists()]
+    return written
 
 
-def to_html(nb_path: Path, title: str) -> str:
-    """Reader's HTML: no code, no prompts, images embedded, nothing fetched from the internet."""
+def _parameterized(task: Task):
+    """The notebook as papermill would run it: injected parameters, papermill metadata, no old error marks."""
+    from papermill.execute import prepare_notebook_metadata, remove_error_markers
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    source = str(notebooks_dir() / task.notebook)
+    nb = load_notebook_node(source)
+    nb = parameterize_notebook(nb, task.parameters, kernel_name=KERNEL)
+    nb = prepare_notebook_metadata(nb, source, str(task.executed))
+    return remove_error_markers(nb)
+
+
+def _warm_engine():
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+    from papermill.log import logger
+
+    class WarmEngine(NBClientEngine):
+        """papermill's nbclient engine, on a kernel that is already running (and stays running)."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, warm: WarmKernel | None = None,
+                                     **kwargs):
+            client = PapermillNotebookClient(nb_man, km=warm.km, timeout=execution_timeout,
+                                             startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                                             log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            client.kc = warm.kc  # not a constructor argument: set before nbclient would make a new client
+            return client.execute()
+
+    return WarmEngine
+
+
+def execute(task: Task, kernel: WarmKernel, timeout: int = DEFAULT_TIMEOUT) -> Outcome:
+    """Run one briefing on a warm kernel and export it; KernelLost if the kernel died or hung."""
     import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import raise_for_execution_errors
 
-    nb = nbformat.read(nb_path, as_version=4)
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = _SCRIPT.sub("", body)
-    body = _REMOTE_LINK.sub("", body)
-    return body
+    WarmEngine = _warm_engine()  # noqa: N806 - papermill is imported in the worker only
+    start = time.perf_counter()
+    stamp = (provenance.Stamp.from_dict(task.stamp) if task.stamp
+             else provenance.compute(task.kind, task.parameters, task.notebook)).at()
+    state.forget(task)
+    task.out_dir.mkdir(parents=True, exist_ok=True)
+    kernel.reset(stamp.to_dict())
+    try:
+        nb = WarmEngine.execute_notebook(_parameterized(task), KERNEL, output_path=None, progress_bar=False,
+                                         log_output=False, start_timeout=STARTUP_TIMEOUT, execution_timeout=timeout,
+                                         warm=kernel)
+    except (CellTimeoutError, DeadKernelError, TimeoutError) as exc:
+        raise KernelLost(f"{task.notebook}: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}") from None
+    nb.metadata.setdefault("cchc", {})["provenance"] = stamp.to_dict()
+    try:
+        raise_for_execution_errors(nb, None)
+    except PapermillExecutionError as exc:
+        write_with(task.failed, lambda p: nbformat.write(nb, str(p)))
+        return Outcome(task, False, time.perf_counter() - start,
+                       f"{task.notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
+                       f"(failed notebook kept at {task.failed})")
+    try:
+        write_with(task.executed, lambda p: nbformat.write(nb, str(p)))
+        written = [task.executed, *export_formats(task, task.executed, task.formats)]
+        state.record(task, {**stamp.to_dict(), "name": task.name, "title": task.title, "code": task.code,
+                            "synthetic": task.synthetic}, written)
+    except Exception as exc:  # an export that fails is this briefing's failure, never the batch's
+        return Outcome(task, False, time.perf_counter() - start, f"{task.notebook} could not be exported: "
+                       f"{type(exc).__name__}: {exc}")
+    task.failed.unlink(missing_ok=True)
+    return Outcome(task, True, time.perf_counter() - start, outputs=[str(p) for p in written])
+
+
+def _stamp_tasks(tasks: list[Task], result) -> list[Outcome]:
+    """Each task's stamp; a task whose inputs cannot be read (a file gone, no permission) fails alone."""
+    reps = reports(result.table)
+    failed = []
+    for t in tasks:
+        try:
+            t.stamp = provenance.compute(t.kind, t.parameters, t.notebook, result, reps).to_dict()
+        except OSError as exc:
+            failed.append(Outcome(t, False, 0.0, f"its inputs could not be read: {exc}"))
+    return failed
 
 
 def run_notebook(task: Task, timeout: int = DEFAULT_TIMEOUT) -> Path:
-    """Execute one notebook with papermill and export its HTML; returns the HTML path."""
-    import papermill as pm
-
-    task.out_dir.mkdir(parents=True, exist_ok=True)
-    executed = task.out_dir / f"{task.stem}.ipynb"
-    failed = task.out_dir / f"{task.stem}.failed.ipynb"
-    try:
-        with atomic_path(executed) as tmp:
-            try:
-                pm.execute_notebook(str(notebooks_dir() / task.notebook), str(tmp), parameters=task.parameters,
-                                    kernel_name=KERNEL, execution_timeout=timeout, progress_bar=False,
-                                    cwd=str(notebooks_dir()), log_output=False, request_save_on_cell_execute=False,
-                                    extra_arguments=KERNEL_ARGS)
-            except BaseException:
-                if tmp.exists() and tmp.stat().st_size:
-                    os.replace(tmp, failed)
-                raise
-        failed.unlink(missing_ok=True)
-        write_text(task.html, to_html(executed, task.title))
-    except pm.PapermillExecutionError as exc:
-        raise BriefingError(f"{task.notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
-                            failed if failed.exists() else None) from None
-    except CchcError:
-        raise
-    except Exception as exc:  # no kernel, timeout, export failure...
-        raise BriefingError(f"{task.notebook} could not run: {type(exc).__name__}: {exc}",
-                            failed if failed.exists() else None) from None
+    """One briefing alone, on a kernel started for it; returns the HTML path, raises BriefingError."""
+    with kernel_for_one(notebooks_dir()) as kernel:
+        outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
+    if not outcome.ok:
+        raise BriefingError(outcome.error, task.failed if task.failed.exists() else None)
     return task.html
 
 
-def unit_task(year, unit: str, data_dir: Path, out_root: Path, period: str = "annual") -> Task:
-    check_slug(unit)
-    year = str(int(year))
-    stem = "briefing" if period == "annual" else f"briefing-{check_slug(period.lower())}"
-    out = out_root / year / unit
-    return Task("unit", "briefing_unit.ipynb", {"year": year, "unit": unit, "period": period,
-                                                 "data_dir": str(data_dir), "out_dir": str(out)},
-                out, stem, f"Báo cáo tóm tắt CCHC – {unit} – {year}")
-
-
-def compare_task(year, data_dir: Path, out_root: Path) -> Task:
-    year = str(int(year))
-    return Task("compare", "compare_units.ipynb", {"year": year, "data_dir": str(data_dir)},
-                out_root / year, "compare", f"So sánh các đơn vị – {year}")
-
-
-def trend_task(unit: str, data_dir: Path, out_root: Path) -> Task:
-    check_slug(unit)
-    return Task("trend", "trend_unit.ipynb", {"unit": unit, "data_dir": str(data_dir)},
-                out_root / "trend", unit, f"Diễn biến CCHC – {unit}")
-
-
-def _run(task: Task, timeout: int) -> Outcome:
-    start = time.perf_counter()
-    try:
-        run_notebook(task, timeout)
-        return Outcome(task, True, time.perf_counter() - start)
-    except Exception as exc:  # reported, never stops the batch
-        return Outcome(task, False, time.perf_counter() - start, str(exc))
-
-
 def brief_unit(year, unit: str, data_dir: str | Path | None = None, out_root: str | Path | None = None,
-               period: str = "annual", timeout: int = DEFAULT_TIMEOUT) -> Path:
+               period: str = "annual", timeout: int = DEFAULT_TIMEOUT, formats: str | None = None) -> Path:
     """Run one unit's briefing; returns the HTML path. Raises on unknown units and failures."""
+    year = check_year(year)
     data = resolve_data_dir(data_dir)
     root = Path(out_root) if out_root else outputs_dir()
-    pick_report(load_data(data).table, year, unit, period)  # clear error listing what exists
-    task = unit_task(year, unit, data, root, period)
-    html = run_notebook(task, timeout)
+    with kernel_for_one(notebooks_dir()) as kernel:  # the kernel starts while the data loads
+        result = load_data(data)
+        rep = pick_report(result.table, year, unit, period)  # clear error listing what exists
+        state.remove_stale_temporaries(root)
+        task = unit_task(year, unit, data, root, period, formats, rep["unit_name"])
+        task.code, task.synthetic = str(rep.get("unit_code", "") or ""), bool(rep["synthetic"])
+        say_if_no_pdf(task.parameters["formats"])
+        outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
+    if not outcome.ok:
+        raise BriefingError(outcome.error, task.failed if task.failed.exists() else None)
     write_index(root)
-    return html
+    return task.html
 
 
-def plan_all(data_dir: str | Path | None = None, out_root: str | Path | None = None) -> list[Task]:
-    """Every unit briefing found in the data, a comparison per year and a trend per unit."""
-    data = resolve_data_dir(data_dir)
-    root = Path(out_root) if out_root else outputs_dir()
-    reps = reports(load_data(data).table)
-    tasks = [unit_task(r.year, r.unit, data, root, r.period) for r in reps.itertuples() if r.unit]
-    tasks += [compare_task(y, data, root) for y in sorted(reps[reps["period"] == "annual"]["year"].unique())]
-    tasks += [trend_task(u, data, root) for u in sorted(reps["unit"].unique()) if u]
-    return tasks
+class Progress:
+    """Counts per kind (units, comparisons, trends), unchanged ones skipped, failures."""
+
+    def __init__(self, planned: list[Task], skipped: list[Outcome], show: bool) -> None:
+        """``skipped``: outcomes known before running (unchanged, or failed before they could start)."""
+        self.total = Counter(t.kind for t in planned)
+        self.done: Counter = Counter(o.task.kind for o in skipped)
+        self.skipped = sum(o.skipped for o in skipped)
+        self.failed = sum(not o.ok for o in skipped)
+        self.bar = None
+        if show:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(planned), initial=self.skipped, unit="briefing", desc="briefings")
+            self.bar.set_postfix_str(self.text(), refresh=True)
+
+    def text(self) -> str:
+        names = {"unit": "units", "compare": "comparisons", "trend": "trends"}
+        parts = [f"{names[k]} {self.done[k]}/{self.total[k]}" for k in KINDS if self.total[k]]
+        return ", ".join(parts) + f"; unchanged {self.skipped}, failed {self.failed}"
+
+    def update(self, outcome: Outcome) -> None:
+        self.done[outcome.task.kind] += 1
+        self.failed += not outcome.ok
+        if self.bar:
+            self.bar.set_postfix_str(self.text(), refresh=False)
+            self.bar.update()
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()
 
 
-def run_tasks(tasks: Iterable[Task], jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT,
-              progress: bool = True) -> list[Outcome]:
-    """Run tasks in parallel (default: one per core); failures are collected, never raised."""
+@dataclass
+class BatchResult:
+    plan: Plan
+    outcomes: list[Outcome] = field(default_factory=list)  # run or skipped (unchanged)
+    interrupted: str = ""  # the signal's name when a batch was stopped
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.skipped]
+
+    @property
+    def problems(self) -> int:
+        return len(self.failed) + len(self.plan.load_errors) + len(self.plan.unbriefable)
+
+    def summary(self) -> str:
+        made = [o for o in self.outcomes if o.ok and not o.skipped]
+        c = Counter(o.task.kind for o in made)
+        per = ", ".join(f"{c[k]} {KIND_VI[k]}" for k in KINDS)
+        head = f"interrupted ({self.interrupted}): " if self.interrupted else ""
+        rest = (f"; {len(self.plan.tasks) - len(self.outcomes)} not run, run the same command again to finish"
+                if self.interrupted else "")
+        return (f"{head}{len(made)} of {len(self.plan.tasks)} briefings made ({per}), {len(self.skipped)} "
+                f"unchanged, {len(self.failed)} failed, {len(self.plan.load_errors)} files unreadable, "
+                f"{len(self.plan.unbriefable)} units without a briefing{rest}")
+
+    def failure_lines(self) -> list[str]:
+        lines = [f"could not read: {e}" for e in self.plan.load_errors]
+        lines += [f"no briefing: {who}: {why}" for who, why in self.plan.unbriefable]
+        lines += [f"failed: {o.task.label}: {o.error}" for o in self.failed]
+        return lines
+
+
+def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, progress: bool = False,
+              force: bool = True, result=None) -> list[Outcome]:
+    """Run tasks on a pool of warm kernels (default: one per core); failures are collected, never raised.
+
+    With ``force=False`` a task whose outputs are up to date (same fingerprint) is skipped.
+    Raises ``pool.Interrupted`` (carrying what was finished) on SIGINT or SIGTERM.
+    """
+    import os
+
     tasks = list(tasks)
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    outcomes: list[Outcome] = []
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(tasks), unit="notebook", desc="briefings")
-    if jobs == 1:
-        for t in tasks:
-            outcomes.append(_run(t, timeout))
-            if bar:
-                bar.update()
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_run, t, timeout) for t in tasks]
-            for fut in as_completed(futures):
-                outcomes.append(fut.result())
-                if bar:
-                    bar.update()
-    if bar:
+    unstamped = [t for t in tasks if t.stamp is None]
+    failed = _stamp_tasks(unstamped, result if result is not None else load_data(unstamped[0].parameters[
+        "data_dir"])) if unstamped else []
+    skipped = [] if force else [Outcome(t, True, 0.0, skipped=True) for t in tasks
+                                if t.stamp and state.up_to_date(t, t.stamp["fingerprint"])]
+    done = {id(o.task) for o in skipped + failed}
+    todo = [t for t in tasks if id(t) not in done]
+    skipped += failed
+    bar = Progress(tasks, skipped, progress)
+    pool = KernelPool(jobs or os.cpu_count() or 1, partial(execute, timeout=timeout), notebooks_dir())
+    try:
+        return skipped + pool.run(todo, bar.update)
+    except Interrupted as exc:
+        exc.outcomes = skipped + exc.outcomes
+        raise
+    finally:
         bar.close()
-    return outcomes
 
 
 def brief_all(data_dir: str | Path | None = None, out_root: str | Path | None = None, jobs: int | None = None,
-              timeout: int = DEFAULT_TIMEOUT, progress: bool = True) -> list[Outcome]:
+              timeout: int = DEFAULT_TIMEOUT, progress: bool = True, force: bool = False,
+              formats: str | None = None) -> BatchResult:
+    """Every briefing of the data folder whose inputs changed, then the index; never raises for one briefing."""
+    data = resolve_data_dir(data_dir)
     root = Path(out_root) if out_root else outputs_dir()
-    outcomes = run_tasks(plan_all(data_dir, root), jobs, timeout, progress)
-    write_index(root)
-    return outcomes
+    formats = check_formats(formats)
+    say_if_no_pdf(formats)
+    state.remove_stale_temporaries(root)
+    plan = plan_all(data, root, formats)
+    batch = BatchResult(plan)
+    try:
+        batch.outcomes = run_tasks(plan.tasks, jobs, timeout, progress, force, plan.result)
+    except Interrupted as exc:
+        batch.outcomes, batch.interrupted = exc.outcomes, str(exc)
+    write_index(root, batch)
+    return batch
 
 
-def _unit_name(folder: Path) -> str:
-    """The unit's name, from the indicators CSV written beside its briefing."""
-    import csv
+def _state(path: Path) -> dict:
+    """What a briefing recorded beside its outputs (name, official code, kind), or nothing."""
+    import json
 
-    path = folder / "indicators.csv"
-    if not path.exists():
-        return ""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        first = next(csv.DictReader(fh), None)
-    return (first or {}).get("unit_name", "")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
-def write_index(out_root: str | Path) -> Path:
-    """``index.html`` linking every briefing, comparison and trend under the outputs folder."""
+def _period_of(stem: str) -> str:
+    """``briefing-q1`` -> ``Q1``; ``compare`` -> ``annual`` (for pages made before provenance was kept)."""
+    tail = stem.split("-", 1)[1] if "-" in stem else ""
+    return (tail.upper() if tail[:1] in ("q", "h") else tail) or "annual"
+
+
+def _entries(root: Path) -> list:
+    """Every briefing, comparison and trend under the outputs folder, as the index lists them."""
+    from cchc_tools.reporting.export import IndexEntry, entry_files
+
+    out = []
+    pages = [("compare", p) for p in sorted(root.glob("[0-9][0-9][0-9][0-9]/compare*.html"))]
+    pages += [("unit", p) for p in sorted(root.glob("[0-9][0-9][0-9][0-9]/*/briefing*.html"))]
+    pages += [("trend", p) for p in sorted(root.glob("trend/*.html"))]
+    for kind, html in pages:
+        rec = _state(html.with_name(html.stem + ".provenance.json"))
+        params = rec.get("parameters", {})
+        name = {"compare": "So sánh các đơn vị", "unit": rec.get("name") or html.parent.name,
+                "trend": rec.get("name") or html.stem}[kind]
+        year = None if kind == "trend" else int((html.parent if kind == "compare" else html.parent.parent).name)
+        out.append(IndexEntry(kind, name, entry_files(html.parent, html.stem, root),
+                              slug="" if kind == "compare" else html.parent.name if kind == "unit" else html.stem,
+                              code=rec.get("code", ""), year=year,
+                              period=params.get("period") or _period_of(html.stem)))
+    return out
+
+
+def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
+    """``index.html`` linking every briefing, comparison and trend under the outputs folder (each format
+    present), and after a batch every file that could not be read and every briefing not made."""
+    from cchc_tools.reporting.export import render_index
+
     root = Path(out_root)
-    years: dict[str, list[str]] = {}
-    for html in sorted(root.glob("[0-9][0-9][0-9][0-9]/*/briefing*.html")):
-        years.setdefault(html.parent.parent.name, []).append(html.relative_to(root).as_posix())
-    parts = ["<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Báo cáo CCHC</title>"
-             f"<style>{stylesheet()}</style></head><body><h1>Báo cáo tóm tắt cải cách hành chính</h1>"]
-    for year in sorted({*years, *(p.parent.name for p in root.glob("[0-9][0-9][0-9][0-9]/compare.html"))},
-                       reverse=True):
-        parts.append(f"<h2>{escape(period_phrase('annual', int(year)))}</h2><ul>")
-        if (root / year / "compare.html").exists():
-            parts.append(f"<li><a href='{year}/compare.html'>So sánh các đơn vị</a></li>")
-        for rel in years.get(year, []):
-            name = _unit_name(root / rel.rsplit("/", 1)[0]) or rel.split("/")[1]
-            parts.append(f"<li><a href='{escape(rel)}'>{escape(name)}</a></li>")
-        parts.append("</ul>")
-    trends = sorted((root / "trend").glob("*.html")) if (root / "trend").exists() else []
-    if trends:
-        parts.append("<h2>Diễn biến theo đơn vị</h2><ul>")
-        parts += [f"<li><a href='trend/{escape(t.name)}'>{escape(t.stem)}</a></li>" for t in trends]
-        parts.append("</ul>")
-    parts.append("</body></html>")
-    return write_text(root / "index.html", "".join(parts))
+    entries = _entries(root)
+    failures = [(e.path, str(e)) for e in batch.plan.load_errors] if batch else []
+    missing = list(batch.plan.unbriefable) if batch else []
+    missing += [(o.task.name or o.task.label, o.error.splitlines()[0] if o.error else "")
+                for o in (batch.failed if batch else [])]
+    synthetic = any(_state(p).get("synthetic") for p in root.rglob("*.provenance.json")) if entries else False
+    return write_text(root / "index.html", render_index(entries, failures, synthetic, not_briefed=missing))

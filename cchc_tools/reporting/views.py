@@ -96,13 +96,42 @@ def _cite(source: str) -> str:
     return short + ("*" if "chưa đối chiếu" in source else "")
 
 
+def provenance_block(kind: str, parameters: dict) -> Group:
+    """The stamp at the foot of every page: kit, time, reference data and input files with their hashes."""
+    from cchc_tools.provenance import for_notebook
+
+    stamp = for_notebook(kind, **parameters)
+    rows = [[Cell(label), Cell(text)] for label, text in stamp.page_lines()]
+    return Group([Heading("Thông tin lập báo cáo", 2), Table.of(["Mục", "Nội dung"], rows,
+                  notes=["Mã SHA-256 (12 ký tự đầu) cho biết chính xác tệp và phiên bản bộ công cụ đã dùng; "
+                         "mã đầy đủ ở tệp .provenance.json bên cạnh báo cáo."])])
+
+
+class Stamped:
+    """A view whose pages end with the provenance stamp, once the notebook has asked for it."""
+
+    KIND = ""
+    _stamp: Group | None = None
+
+    def provenance(self, **parameters) -> Group:
+        """The stamp of this run (the notebook passes its parameters, as papermill injected them)."""
+        given = {k: v for k, v in parameters.items() if k != "out_dir" and v != ""}  # as the runner passes them
+        self._stamp = provenance_block(self.KIND, given)
+        return self._stamp
+
+    def _with_stamp(self, blocks: list) -> list:
+        return blocks + ([self._stamp] if self._stamp is not None else [])
+
+
 def _refs(text: str) -> list[str]:
     return [r for r in str(text or "").split("; ") if r]
 
 
 @dataclass
-class UnitBriefing:
+class UnitBriefing(Stamped):
     """Everything the unit briefing shows, for one unit, year and period."""
+
+    KIND = "unit"
 
     report: pd.Series
     rows: pd.DataFrame
@@ -367,7 +396,8 @@ class UnitBriefing:
     def document(self) -> Document:
         blocks = [self.header(), self.assessment(), self.headline()]
         blocks += [self.section(s) for s in SECTIONS] + [self.quality()]
-        return Document(f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}", blocks, self.synthetic)
+        return Document(f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}", self._with_stamp(blocks),
+                        self.synthetic)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The unit's tables for machines and workbooks: indicators with their assessment, findings."""
@@ -406,7 +436,8 @@ RANK_BY = "dossiers_on_time_all"
 
 
 @dataclass
-class YearComparison:
+class YearComparison(Stamped):
+    KIND = "compare"
     year: int
     period: str
     reps: pd.DataFrame
@@ -566,7 +597,7 @@ class YearComparison:
     def document(self) -> Document:
         blocks = [self.header(), self.totals(), self.league_html(), self.ranking_chart(), self.lowest(),
                   self.quality()]
-        return Document(f"So sánh các đơn vị – {self.when}", blocks, self.synthetic, landscape=True)
+        return Document(f"So sánh các đơn vị – {self.when}", self._with_stamp(blocks), self.synthetic, landscape=True)
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "compare") -> list[Path]:
         """``compare.docx`` and ``compare.xlsx`` (the page's tables and each unit's findings) when asked."""
@@ -597,7 +628,8 @@ def legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
     return reps[reps["unit_code"].isin(olds) & pd.Series(legacy, index=reps.index)]
 
 @dataclass
-class UnitTrend:
+class UnitTrend(Stamped):
+    KIND = "trend"
     unit: str
     reps: pd.DataFrame
     ind: pd.DataFrame
@@ -674,7 +706,8 @@ class UnitTrend:
 
     def document(self) -> Document:
         return Document(f"Diễn biến CCHC – {self.name}",
-                        [self.header(), self.table(), self.chart(), self.predecessors_table()], self.synthetic)
+                        self._with_stamp([self.header(), self.table(), self.chart(), self.predecessors_table()]),
+                        self.synthetic)
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "") -> list[Path]:
         """The trend's Word and Excel files (``<unit>.docx``, ``<unit>.xlsx``) when asked."""

@@ -1,0 +1,50 @@
+"""Inside a warm kernel: the state a fresh kernel starts with, kept once and restored before each briefing.
+
+The runner calls ``prepare()`` once after starting a kernel (the kit, pandas and matplotlib
+imported) and ``reset()`` before every briefing: a new IPython session (empty user namespace,
+execution count back to 1), no open figure, matplotlib's rcParams, warning filters (and their
+"shown once" registries), working directory and environment as they were after ``prepare()``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import warnings
+
+_SAVED: dict = {}
+
+
+def prepare() -> None:
+    import matplotlib
+    import matplotlib.pyplot as plt  # noqa: F401  (the inline backend, as a notebook's first chart does)
+
+    import cchc_tools  # noqa: F401
+    import cchc_tools.provenance  # noqa: F401
+    import cchc_tools.reporting.views  # noqa: F401
+
+    _SAVED.update(rc=copy.deepcopy(dict(matplotlib.rcParams)), filters=list(warnings.filters), cwd=os.getcwd(),
+                  env=dict(os.environ))
+
+
+def reset(stamp: dict | None = None) -> None:
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from IPython import get_ipython
+
+    from cchc_tools.provenance import set_current
+
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # restoring deprecated rcParams warns
+        matplotlib.rcParams.update(_SAVED["rc"])
+    warnings.resetwarnings()  # also forgets which warnings were already shown
+    warnings.filters[:] = _SAVED["filters"]
+    os.chdir(_SAVED["cwd"])
+    for k in set(os.environ) - set(_SAVED["env"]):
+        del os.environ[k]
+    os.environ.update(_SAVED["env"])
+    set_current(stamp)
+    shell = get_ipython()
+    if shell is not None:
+        shell.reset(new_session=True)
