@@ -348,8 +348,11 @@ class UnitBriefing(Stamped):
         rows = self.rows[(self.rows["section"] == section) & (self.rows["note"] != "")]
         if rows.empty:
             return None
-        body = [[Cell(str(r.line), r.line, "count"), Cell(r.label), Cell(r.raw_value or "—"), Cell(r.note)]
-                for r in rows.itertuples()]
+        body: list[list[Cell]] = []
+        for _, grp in rows.groupby((rows["note"] != rows["note"].shift()).cumsum(), sort=False):
+            # rows in a row that carry the same note (a legal basis repeated) share one line of the table
+            body.append([Cell("; ".join(str(x) for x in grp["line"])), Cell("; ".join(grp["label"])),
+                         Cell("; ".join(v or "—" for v in grp["raw_value"])), Cell(grp["note"].iloc[0])])
         return Table.of(["Dòng", "Chỉ tiêu", "Số liệu", "Ghi chú của đơn vị"], body,
                         caption="Ghi chú của đơn vị trong phụ lục")
 
