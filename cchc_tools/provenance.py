@@ -22,20 +22,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from cchc_tools import __version__
+from cchc_tools.ingest.snapshot import file_hash as sha256_file
 from cchc_tools.paths import PACKAGE_DATA, PACKAGE_DIR, notebooks_dir, project_root
 
 SHORT = 12  # hex digits shown on a page
 REFERENCE_SUFFIXES = {".csv", ".yaml", ".yml", ".json", ".xlsx", ".docx", ".txt"}
 NOT_IDENTITY = {"out_dir"}  # where a briefing is written is not what it is
 NOTEBOOKS = {"unit": "briefing_unit.ipynb", "compare": "compare_units.ipynb", "trend": "trend_unit.ipynb"}
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _sha_of(obj) -> str:

@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from cchc_tools import paths, provenance
 from cchc_tools.cli import main
 from cchc_tools.reporting import state
-from cchc_tools.reporting.mpltext import plain_text
+from cchc_tools.reporting.charts import literal as plain_text
 from cchc_tools.reporting.notebook_runner import brief_unit, run_tasks, trend_task, unit_task
 from cchc_tools.reporting.tasks import Task, plan_all
 
@@ -58,6 +58,10 @@ def _normalised(nb_path: Path) -> dict:
         for out in cell.get("outputs", []):
             if "text/plain" in out.get("data", {}):  # an object's repr holds its memory address
                 out["data"]["text/plain"] = re.sub(r" at 0x[0-9a-f]+", "", "".join(out["data"]["text/plain"]))
+            for mime in ("text/plain", "text/html"):  # the provenance stamp's time of production
+                if mime in out.get("data", {}):
+                    out["data"][mime] = re.sub(r"\d{2}:\d{2} ngày \d{2}/\d{2}/\d{4}", "TIME",
+                                               "".join(out["data"][mime]))
     return nb
 
 
@@ -201,9 +205,9 @@ def test_cli_brief_all_reports_unreadable_files_and_rebuilds_only_what_changed(d
     assert main(args) == 1
     assert "3 of 8 briefings made" in capsys.readouterr().out
     changed = {k for k, v in _mtimes(out).items() if before.get(k) != v}
-    assert changed == {"index.html", *(f"{stem}.{ext}" for stem in ("2022/minh-hoa-01/briefing", "2022/compare",
-                                                                     "trend/minh-hoa-01")
-                                       for ext in ("html", "ipynb", "provenance.json"))}
+    assert changed == {"index.html", "2022/minh-hoa-01/indicators.csv", "2022/minh-hoa-01/findings.csv",
+                       *(f"{stem}.{ext}" for stem in ("2022/minh-hoa-01/briefing", "2022/compare", "trend/minh-hoa-01")
+                         for ext in ("html", "ipynb", "provenance.json"))}
     assert main([*args, "--force"]) == 1
     assert "8 of 8 briefings made" in capsys.readouterr().out
 

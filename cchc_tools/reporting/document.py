@@ -38,15 +38,22 @@ class Block:
 
         return render_block(self)
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """Plain text where HTML is not shown (a terminal, a text export): what a reader would read."""
+        printer.text(plain_text(self))
 
-@dataclass
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {plain_text(self)[:60]!r}>"
+
+
+@dataclass(repr=False)
 class Heading(Block):
     text: str
     level: int = 2
     kind = "heading"
 
 
-@dataclass
+@dataclass(repr=False)
 class Paragraph(Block):
     """A paragraph of spans; ``style`` is ``body``, ``note`` (small, italic) or ``lead`` (opening summary)."""
 
@@ -63,7 +70,7 @@ class Paragraph(Block):
         return "".join(s.text for s in self.spans)
 
 
-@dataclass
+@dataclass(repr=False)
 class Bullets(Block):
     """A list; each item is a list of spans."""
 
@@ -80,7 +87,7 @@ class Card:
     doubt: str = ""
 
 
-@dataclass
+@dataclass(repr=False)
 class Cards(Block):
     cards: list[Card]
     notes: list[str] = field(default_factory=list)
@@ -105,7 +112,7 @@ class Cell:
         return self.value is not None and not (isinstance(self.value, float) and math.isnan(self.value))
 
 
-@dataclass
+@dataclass(repr=False)
 class Table(Block):
     """A table with a header row; ``notes`` are lines shown under it (definitions, sources)."""
 
@@ -121,7 +128,7 @@ class Table(Block):
         return cls(headers, [[c if isinstance(c, Cell) else Cell(str(c)) for c in r] for r in rows], **kw)
 
 
-@dataclass
+@dataclass(repr=False)
 class Banner(Block):
     """The synthetic-data warning, on every page of a briefing built from synthetic data."""
 
@@ -130,7 +137,7 @@ class Banner(Block):
     kind = "banner"
 
 
-@dataclass
+@dataclass(repr=False)
 class Style(Block):
     """The kit's stylesheet, for a notebook's display (exported pages carry it in their head)."""
 
@@ -138,7 +145,7 @@ class Style(Block):
     kind = "style"
 
 
-@dataclass
+@dataclass(repr=False)
 class Group(Block):
     """Several blocks shown together (what one notebook cell displays)."""
 
@@ -165,3 +172,27 @@ class Document:
         for b in self.blocks:
             out.extend(b.blocks if isinstance(b, Group) else [b])
         return out
+
+
+def plain_text(block) -> str:
+    """A block as plain text: headings, sentences (doubt marks as ``[C2]``), tables as tab-separated lines."""
+    kind = getattr(block, "kind", "")
+    if kind == "group":
+        return "\n".join(t for t in (plain_text(b) for b in block.blocks if b is not None) if t)
+    if kind == "heading":
+        return block.text
+    if kind == "paragraph":
+        return "".join(s.text + (f" [{s.doubt}]" if s.doubt else "") for s in block.spans)
+    if kind == "bullets":
+        items = ["- " + "".join(s.text + (f" [{s.doubt}]" if s.doubt else "") for s in item) for item in block.items]
+        return "\n".join(([block.title] if block.title else []) + items)
+    if kind == "cards":
+        return "\n".join(f"{c.label}: {c.value}" + (f" [{c.doubt}]" if c.doubt else "") for c in block.cards)
+    if kind == "table":
+        rows = ["\t".join(block.headers)] + ["\t".join(c.text for c in r) for r in block.rows]
+        return "\n".join(rows + list(block.notes))
+    if kind == "banner":
+        return f"⚠ {block.text}"
+    if kind == "figure":
+        return f"[Biểu đồ] {block.alt}"
+    return ""
