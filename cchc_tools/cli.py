@@ -132,34 +132,34 @@ def cmd_brief(args: argparse.Namespace) -> int:
         if args.year:
             check_year(args.year)
     except CchcError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_error_line(exc), file=sys.stderr)
         return 2
     if args.all:
         try:
             batch = brief_all(data, out, jobs=args.jobs, timeout=args.timeout, progress=not args.quiet,
                               force=args.force, formats=formats)
         except CchcError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(_error_line(exc), file=sys.stderr)
             return 1
         for line in batch.failure_lines():
             print(line, file=sys.stderr)
-        print(f"{batch.summary()}; index: {(out or outputs_dir()) / 'index.html'}")
+        print(_("{summary}; index: {path}").format(summary=batch.summary(), path=(out or outputs_dir()) / "index.html"))
         if batch.interrupted:
             return 130 if batch.interrupted == "SIGINT" else 143
         return 1 if batch.problems else 0
     if not (args.year and args.unit):
-        print("error: give --year and --unit, or --all", file=sys.stderr)
+        print(_("error: give --year and --unit, or --all"), file=sys.stderr)
         return 2
     try:
         html = brief_unit(args.year, args.unit, data, out, period=args.period, timeout=args.timeout,
                           formats=formats)
     except (BriefingError, CchcError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_error_line(exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: no briefing written", file=sys.stderr)
+        print(_("interrupted: no briefing written"), file=sys.stderr)
         return 130
-    print(f"briefing written: {html}")
+    print(_("briefing written: {path}").format(path=html))
     return 0
 
 

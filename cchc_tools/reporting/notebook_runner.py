@@ -20,6 +20,7 @@ from cchc_tools import provenance
 from cchc_tools.analysis.selection import pick_report, reports
 from cchc_tools.atomic import write_text, write_with
 from cchc_tools.errors import CchcError
+from cchc_tools.i18n import _
 from cchc_tools.ingest.snapshot import load_data, resolve_data_dir
 from cchc_tools.paths import notebooks_dir, outputs_dir
 from cchc_tools.reporting import state
@@ -34,7 +35,6 @@ from cchc_tools.reporting.pool import (
     run_with_retry,
 )
 from cchc_tools.reporting.tasks import (
-    KIND_VI,
     KINDS,
     Outcome,
     Plan,
@@ -224,9 +224,9 @@ class Progress:
             self.bar.set_postfix_str(self.text(), refresh=True)
 
     def text(self) -> str:
-        names = {"unit": "units", "compare": "comparisons", "trend": "trends"}
+        names = {"unit": _("units"), "compare": _("comparisons"), "trend": _("trends")}
         parts = [f"{names[k]} {self.done[k]}/{self.total[k]}" for k in KINDS if self.total[k]]
-        return ", ".join(parts) + f"; unchanged {self.skipped}, failed {self.failed}"
+        return ", ".join(parts) + "; " + _("unchanged {n}, failed {m}").format(n=self.skipped, m=self.failed)
 
     def update(self, outcome: Outcome) -> None:
         self.done[outcome.task.kind] += 1
@@ -261,18 +261,21 @@ class BatchResult:
     def summary(self) -> str:
         made = [o for o in self.outcomes if o.ok and not o.skipped]
         c = Counter(o.task.kind for o in made)
-        per = ", ".join(f"{c[k]} {KIND_VI[k]}" for k in KINDS)
-        head = f"interrupted ({self.interrupted}): " if self.interrupted else ""
-        rest = (f"; {len(self.plan.tasks) - len(self.outcomes)} not run, run the same command again to finish"
-                if self.interrupted else "")
-        return (f"{head}{len(made)} of {len(self.plan.tasks)} briefings made ({per}), {len(self.skipped)} "
-                f"unchanged, {len(self.failed)} failed, {len(self.plan.load_errors)} files unreadable, "
-                f"{len(self.plan.unbriefable)} units without a briefing{rest}")
+        text = _("{made} of {planned} briefings made ({units} units, {compares} comparisons, {trends} trends), "
+                 "{unchanged} unchanged, {failed} failed, {unreadable} files unreadable, {unbriefed} units without "
+                 "a briefing").format(made=len(made), planned=len(self.plan.tasks), units=c["unit"],
+                                      compares=c["compare"], trends=c["trend"], unchanged=len(self.skipped),
+                                      failed=len(self.failed), unreadable=len(self.plan.load_errors),
+                                      unbriefed=len(self.plan.unbriefable))
+        if self.interrupted:
+            text = _("interrupted ({signal}): {summary}; {left} not run, run the same command again to finish").format(
+                signal=self.interrupted, summary=text, left=len(self.plan.tasks) - len(self.outcomes))
+        return text
 
     def failure_lines(self) -> list[str]:
-        lines = [f"could not read: {e}" for e in self.plan.load_errors]
-        lines += [f"no briefing: {who}: {why}" for who, why in self.plan.unbriefable]
-        lines += [f"failed: {o.task.label}: {o.error}" for o in self.failed]
+        lines = [_("could not read: {error}").format(error=e) for e in self.plan.load_errors]
+        lines += [_("no briefing: {who}: {why}").format(who=who, why=why) for who, why in self.plan.unbriefable]
+        lines += [_("failed: {what}: {why}").format(what=o.task.label, why=o.error) for o in self.failed]
         return lines
 
 

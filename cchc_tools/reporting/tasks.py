@@ -14,7 +14,13 @@ from cchc_tools.analysis.selection import check_slug
 from cchc_tools.errors import UnknownUnitError
 
 KINDS = ("unit", "compare", "trend")
-KIND_VI = {"unit": "đơn vị", "compare": "so sánh", "trend": "diễn biến"}
+
+
+def kind_label(kind: str) -> str:
+    """``unit`` -> ``đơn vị`` (in the analyst's language)."""
+    from cchc_tools.i18n import _
+
+    return {"unit": _("unit"), "compare": _("comparison"), "trend": _("trend")}[kind]
 YEAR = re.compile(r"^\d{4}$")
 
 
@@ -73,7 +79,7 @@ class Task:
     @property
     def label(self) -> str:
         shown = [v for k, v in self.parameters.items() if k not in ("data_dir", "out_dir", "formats") and v]
-        return f"{KIND_VI[self.kind]} {' '.join(shown)}" + (f" ({self.name})" if self.name else "")
+        return f"{kind_label(self.kind)} {' '.join(shown)}" + (f" ({self.name})" if self.name else "")
 
 
 @dataclass
