@@ -29,6 +29,7 @@ _RANGE = {"Hồ sơ": (2_000, 60_000), "Văn bản": (0, 30), "Người": (2, 40
 _BIG = {"III.dossiers_commune_received": (20_000, 150_000), "IV.sncl_staff_quota": (800, 3_000),
         "VII.edocs_commune_out": (5_000, 50_000), "VII.email_accounts": (300, 3_000),
         "IV.leaders_subunits": (30, 150), "IV.civil_quota": (60, 140), "VII.dvc_dossiers_total": (500, 20_000),
+        "VII.dvc_tp_dossiers_total": (500, 20_000),
         "VII.edocs_district_out": (2_000, 15_000), "I.directive_docs": (10, 120)}
 # Events that are rare in real reports (unlawful documents, units cut, staff disciplined):
 # a handful at most, whatever room the rules leave.
@@ -53,7 +54,7 @@ DEMO_PAIRS = [("VII.iso_communes_internal_audit", "VII.iso_communes_announced"),
               ("VII.iso_communes_management_review", "VII.iso_communes_announced"),
               ("V.rotation_done", "V.rotation_target"), ("V.training_done", "V.training_planned")]
 # Shares that are low in real reports (online dossiers were 0,50% in Vĩnh Châu in 2022).
-LOW_SHARE = {"VII.dvc_dossiers_online": (0.005, 0.3)}
+LOW_SHARE = {"VII.dvc_dossiers_online": (0.005, 0.3), "VII.dvc_tp_dossiers_online": (0.05, 0.5)}
 
 
 def _constraints() -> tuple[dict[str, list[tuple[list[str], list[str]]]], dict[str, tuple[str, list[str]]]]:

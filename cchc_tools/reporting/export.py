@@ -140,10 +140,16 @@ def _group_label(e: IndexEntry) -> str:
     return period_phrase(e.period, e.year)
 
 
+def _by_code(e: IndexEntry) -> tuple:
+    """Units by official code (mã đơn vị hành chính), those without one after, by name."""
+    return (e.code == "", e.code.zfill(5), e.name.casefold())
+
+
 def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, str]] = (), synthetic: bool = False,
                  produced: date | None = None, not_briefed: Iterable[tuple[str, str]] = ()) -> str:
     """The index page: briefings grouped by year (newest first) and period, each unit by its full name
-    with links to every format present; comparisons first in their group; trends last; then the files
+    (sorted by official code) with links to every format present; comparisons first in their group; trends
+    last; then the files
     that failed (``(path, reason)``) and the units not briefed (``(name, reason)``)."""
     produced = produced or date.today()
     entries = list(entries)
@@ -152,9 +158,9 @@ def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, st
     groups = []
     for year, period in keys:
         mine = [e for e in dated if (e.year or 0, e.period) == (year, period)]
-        mine.sort(key=lambda e: (e.kind != "compare", e.name.casefold()))
+        mine.sort(key=lambda e: (e.kind != "compare", *_by_code(e)))
         groups.append({"label": _group_label(mine[0]), "entries": mine})
-    trends = sorted((e for e in entries if e.kind == "trend"), key=lambda e: e.name.casefold())
+    trends = sorted((e for e in entries if e.kind == "trend"), key=_by_code)
     body = render("site_index.html.j2", groups=groups, trends=trends, failures=list(failures),
                   not_briefed=list(not_briefed), synthetic=synthetic, banner=SYNTHETIC_BANNER,
                   banner_note=SYNTHETIC_NOTE, produced_text=date_text(produced), order=FORMATS)
