@@ -675,9 +675,15 @@ class UnitTrend(Stamped):
         order = list(dict.fromkeys(head["kỳ"]))
         ids = [i for i in HEADLINE_IDS if i in set(head["indicator"])]
         wide = head.pivot(index="indicator", columns="kỳ", values="value").reindex(ids)[order]
+        asked = head.assign(x=1).pivot(index="indicator", columns="kỳ", values="x").reindex(ids)[order].notna()
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
-        rows = [[Cell(names[ident])] + [Cell(_value_text(v), v, "percent") for v in r] for ident, r in wide.iterrows()]
-        return Table(["Chỉ số"] + order, rows, [f"{names[i]}: {definition(i)}." for i in ids])
+        rows = [[Cell(names[ident])] + [Cell(_value_text(v), v, "percent") if asked.loc[ident, k] else Cell("—")
+                                        for k, v in r.items()] for ident, r in wide.iterrows()]
+        notes = [f"{names[i]}: {definition(i)}." for i in ids]
+        if not asked.to_numpy().all():
+            notes.append("—: chỉ tiêu không có trong mẫu phụ lục của kỳ đó (từ năm 2023, dịch vụ công trực tuyến "
+                         "tính theo toàn trình, một phần theo Nghị định 42/2022/NĐ-CP, không cộng với mức độ 3, 4).")
+        return Table(["Chỉ số"] + order, rows, notes)
 
     def predecessors_table(self) -> Group:
         """The legacy units this unit was formed from, each on its own row: shown beside, never summed."""
