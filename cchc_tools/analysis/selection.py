@@ -7,6 +7,7 @@ import re
 import pandas as pd
 
 from cchc_tools.errors import UnknownUnitError
+from cchc_tools.i18n import _
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 
@@ -15,8 +16,8 @@ def check_slug(unit: str) -> str:
     """A unit slug is lower-case ASCII letters, digits and dashes: it can never name a path."""
     unit = str(unit)
     if not SLUG.match(unit):
-        raise UnknownUnitError(f"invalid unit {unit!r}: use the unit's slug, lower-case letters, digits and '-' "
-                               "(for example vinh-chau)")
+        raise UnknownUnitError(_("invalid unit {unit!r}: use the unit's slug, lower-case letters, digits and '-' "
+                                 "(for example vinh-chau), or its name").format(unit=unit))
     return unit
 
 
@@ -66,7 +67,7 @@ def _listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
     import difflib
 
     if reps.empty:
-        return "no appendices were found"
+        return _("no appendices were found")
     units = sorted(reps["unit"].unique())
     close = difflib.get_close_matches(asked, units, n=3, cutoff=0.6) if asked else []
     shown = close + [u for u in units if u not in close][: max(0, limit - len(close))]
@@ -75,9 +76,9 @@ def _listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
         g = reps[reps["unit"] == u]
         periods = sorted({f"{int(y)} {p}" for y, p in zip(g["year"], g["period"], strict=True)})
         parts.append(f"{u}: {', '.join(periods)}")
-    more = f"; and {len(units) - len(shown)} more units" if len(units) > len(shown) else ""
-    hint = f"did you mean {' or '.join(close)}? " if close and asked not in close else ""
-    return hint + "available: " + "; ".join(parts) + more
+    more = _("; and {n} more units").format(n=len(units) - len(shown)) if len(units) > len(shown) else ""
+    hint = _("did you mean {names}? ").format(names=" / ".join(close)) if close and asked not in close else ""
+    return hint + _("available: {listing}").format(listing="; ".join(parts)) + more
 
 
 def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual") -> pd.Series:
@@ -86,5 +87,6 @@ def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual") ->
     reps = reports(table)
     hit = reps[(reps["unit"] == unit) & (reps["year"] == int(year)) & (reps["period"] == period)]
     if hit.empty:
-        raise UnknownUnitError(f"no {period} appendix for unit {unit!r} in {year}; {_listing(reps, unit)}")
+        raise UnknownUnitError(_("no {period} appendix for unit {unit!r} in {year}; {listing}").format(
+            period=period, unit=unit, year=year, listing=_listing(reps, unit)))
     return hit.iloc[-1]

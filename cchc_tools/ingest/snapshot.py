@@ -17,7 +17,7 @@ import pandas as pd
 from cchc_tools import __version__
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.errors import AppendixError, UnknownUnitError
-from cchc_tools.i18n import language
+from cchc_tools.i18n import _, language
 from cchc_tools.ingest.loader import LoadResult, find_files, load_appendices
 from cchc_tools.paths import CATALOG_CSV, cache_dir, project_root, raw_dir
 
@@ -96,5 +96,5 @@ def load_data(data_dir: str | Path | None = None) -> LoadResult:
     """Every appendix under the data folder (cached while the files do not change)."""
     folder = resolve_data_dir(data_dir)
     if not folder.exists():
-        raise UnknownUnitError(f"data folder {folder} does not exist")
+        raise UnknownUnitError(_("data folder {folder} does not exist").format(folder=folder))
     return _load_cached(str(folder), json.dumps(_signature(folder)))

@@ -22,6 +22,7 @@ from cchc_tools.analysis.specs import indicator_specs, rule_specs
 from cchc_tools.atomic import write_table
 from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.errors import AppendixError, UnknownUnitError
+from cchc_tools.i18n import _ as tr
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.reporting import charts
 from cchc_tools.reporting.document import (
@@ -458,8 +459,8 @@ class YearComparison(Stamped):
         if level:
             sel = sel[sel["level"] == level]
         if sel.empty:
-            raise UnknownUnitError(f"no {period} appendices for {year}{' at level ' + level if level else ''}; "
-                                   f"{_listing(reps)}")
+            raise UnknownUnitError(tr("no {period} appendices for {year} {level}; {listing}").format(
+                period=period, year=year, level=level, listing=_listing(reps)))
         pick = data.ind["source"].isin(sel["source"])
         prev = data.assessed[(data.assessed["year"] == int(year) - 1) & (data.assessed["period"] == period)]
         return cls(int(year), period, sel, data.ind[pick], data.findings[data.findings["source"].isin(sel["source"])],
@@ -645,7 +646,8 @@ class UnitTrend(Stamped):
         reps = reports(data.table)
         mine = reps[reps["unit"] == unit]
         if mine.empty:
-            raise UnknownUnitError(f"no appendices for unit {unit!r}; {_listing(reps, unit)}")
+            raise UnknownUnitError(tr("no appendices for unit {unit!r}; {listing}").format(
+                unit=unit, listing=_listing(reps, unit)))
         before = legacy_reports(reps, mine)
         return cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])],
                    data.ind[data.ind["source"].isin(before["source"])])
