@@ -189,7 +189,8 @@ def plain_text(block) -> str:
     if kind == "cards":
         return "\n".join(f"{c.label}: {c.value}" + (f" [{c.doubt}]" if c.doubt else "") for c in block.cards)
     if kind == "table":
-        rows = ["\t".join(block.headers)] + ["\t".join(c.text for c in r) for r in block.rows]
+        rows = ["\t".join(block.headers)] + ["\t".join(c.text + (f" [{c.doubt}]" if c.doubt else "") for c in r)
+                                            for r in block.rows]
         return "\n".join(rows + list(block.notes))
     if kind == "banner":
         return f"⚠ {block.text}"

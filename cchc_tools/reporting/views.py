@@ -518,7 +518,7 @@ class YearComparison(Stamped):
         headers = ["Hạng", "Đơn vị", "So với năm trước"] + [names[i] for i in cols] + ["Lỗi", "Cảnh báo"]
         note = (f"Xếp hạng theo {names[RANK_BY].lower()} ({definition(RANK_BY)}), trong từng cấp. Đơn vị có lỗi "
                 "số liệu ở chính các số dùng để xếp hạng thì không xếp hạng; lỗi ở chỉ tiêu khác không ảnh hưởng "
-                "thứ hạng.")
+                "thứ hạng. Số liệu có mã [L…] là số liệu không thể cùng đúng theo kiểm tra, cần đơn vị giải trình.")
         out: list[Block] = [Heading("Bảng xếp hạng", 2)]
         levels = list(dict.fromkeys(lg["level"]))
         for level in levels:  # units of different levels (and so of different eras) are never ranked together
@@ -527,9 +527,15 @@ class YearComparison(Stamped):
             out.append(Table(headers, self._league_rows(lg[lg["level"] == level], cols), [note], wide=True))
         return Group(out)
 
+    @cached_property
+    def doubt(self) -> dict[tuple[str, str], str]:
+        """``(unit, indicator) -> "L1"``: figures an error-level finding puts in doubt, marked in the tables."""
+        a = self.assessed[self.assessed["status"] == "doubtful"]
+        return {(u, i): f for u, i, f in zip(a["unit"], a["indicator"], a["findings"], strict=True)}
+
     def _league_rows(self, lg: pd.DataFrame, cols: list[str]) -> list[list[Cell]]:
         rows = []
-        for _, r in lg.iterrows():
+        for unit, r in lg.iterrows():
             rank = "—" if pd.isna(r["rank"]) else str(int(r["rank"]))
             move = "—"
             if pd.notna(r["rank"]) and pd.notna(r["rank_before"]):
@@ -537,7 +543,7 @@ class YearComparison(Stamped):
                 move = "không đổi" if d == 0 else (f"tăng {d} bậc" if d > 0 else f"giảm {-d} bậc")
             name = r["unit_name"] + (" (số liệu xếp hạng có lỗi, không xếp hạng)" if r["doubtful"] else "")
             rows.append([Cell(rank), Cell(name), Cell(move)]
-                        + [Cell(_value_text(r[i]), r[i], "percent") for i in cols]
+                        + [Cell(_value_text(r[i]), r[i], "percent", self.doubt.get((unit, i), "")) for i in cols]
                         + [Cell(str(r["error"]), r["error"], "count"), Cell(str(r["warning"]), r["warning"], "count")])
         return rows
 
