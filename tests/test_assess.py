@@ -182,3 +182,19 @@ def test_periods_trend_in_order_and_compare_within_their_coverage(tmp_path, seed
     nine = YearComparison.load(2022, data, period="9-month")
     assert sorted(nine.reps["unit"]) == ["beta", "gamma"]  # a cumulative Q3 covers nine months; a plain Q3 not
     assert YearComparison.load(2022, data, period="Q3").reps["unit"].tolist() == ["alpha"]
+
+
+def test_comparison_marks_doubtful_figures_and_ranks_on_the_measure_only(tmp_path, seed_text):
+    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools.reporting.views import RANK_BY, YearComparison
+
+    data = tmp_path / "data"
+    _period_copy(seed_text, data / "2022" / "vinh-chau", "a.txt", "NĂM 2022")
+    _period_copy(seed_text, data / "2022" / "alpha", "b.txt", "NĂM 2022", "thị xã Alpha")
+    computed_mod._CACHE.clear()
+    c = YearComparison.load(2022, data)
+    assert c.league()["rank"].notna().all()  # the e-documents error does not touch the ranking measure
+    table = next(b for b in c.league_html().blocks if b.kind == "table")
+    col = table.headers.index([h for h in table.headers if "văn bản đi hoàn toàn điện tử" in h][0])
+    assert all(row[col].doubt.startswith("L1") for row in table.rows)
+    assert RANK_BY in c.headline_ids
