@@ -263,13 +263,16 @@ class UnitBriefing(Stamped):
                                     + ".", "lead"))
         counted = a["indicator"].map(lambda i: "reported" not in SPECS[i])  # rates from counts, not a unit's own %
         low = a[(a["status"] == "no_target") & counted & a["value"].notna() & (a["value"] < 100)].nsmallest(3, "value")
-        if len(low):
-            listing = "; ".join(f"{n[:1].lower()}{n[1:]} {self.figure(i)[0]}"
-                                for n, i in zip(low["name_vi"], low["indicator"], strict=True))
-            out.append(Paragraph.of(f"Các tỷ lệ thấp nhất trong phụ lục (chưa có mục tiêu để so sánh): {listing}."))
-        below = [[Span(f"{r.name_vi}: {self.figure_text(r.indicator)}, chưa đạt mục tiêu "
-                       f"{r.target_op.replace('>=', '≥').replace('<=', '≤')} {fmt_percent(r.target)} "
-                       f"({r.target_source}).")] for r in a.itertuples() if r.status == "below_target"]
+        if len(low):  # a figure a warning questions keeps its reference here too
+            spans = [Span("Các tỷ lệ thấp nhất trong phụ lục (chưa có mục tiêu để so sánh): ")]
+            for k, r in enumerate(low.itertuples()):
+                spans += [Span(("; " if k else "") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
+                          Span(self.figure(r.indicator)[0], r.warnings)]
+            out.append(Paragraph(spans + [Span(".")]))
+        below = [[Span(f"{r.name_vi}: "), Span(self.figure_text(r.indicator), r.warnings),
+                  Span(f", chưa đạt mục tiêu {r.target_op.replace('>=', '≥').replace('<=', '≤')} "
+                       f"{fmt_percent(r.target)} ({r.target_source}).")]
+                 for r in a.itertuples() if r.status == "below_target"]
         if below:
             out.append(Bullets(below, "Chưa đạt mục tiêu:"))
         doubtful = [[Span(f"{r.name_vi}: ", ""), Span(self.figure_text(r.indicator), r.findings),
