@@ -237,14 +237,31 @@ def bench_briefing(tmp: Path, repeats: int, floor: list[float]) -> dict:
 
 
 class TreeMemory:
-    """Peak resident memory of this process and every descendant (workers, kernels), sampled from /proc."""
+    """Peak memory of this process and every descendant (workers, kernels, browsers), sampled from /proc.
+
+    The goal is judged on the sum of each process's PSS (proportional set size: a page shared by
+    ``n`` processes counts ``1/n`` in each, so the sum is the memory the batch holds). The sum of
+    RSS is reported beside it: it counts a shared page once per process (every Chromium process maps
+    the same ~100 MB of browser code), so it overstates a tree of many similar processes.
+    """
 
     def __init__(self, every: float = 0.25) -> None:
         import threading
 
-        self.every, self.peak_total_mb, self.peak_process_mb = every, 0.0, {}
+        self.every, self.peak_total_mb, self.peak_rss_sum_mb, self.peak_process_mb = every, 0.0, 0.0, {}
+        self._has_pss = Path("/proc/self/smaps_rollup").exists()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _pss_mb(pid: int) -> float | None:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return float(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return None
 
     @staticmethod
     def _tree() -> dict[int, tuple[str, float]]:
@@ -272,9 +289,17 @@ class TreeMemory:
     def _run(self) -> None:
         while not self._stop.is_set():
             tree = self._tree()
-            self.peak_total_mb = max(self.peak_total_mb, sum(rss for _, rss in tree.values()))
+            rss_sum = sum(rss for _, rss in tree.values())
+            # A process gone since the listing counts nothing; without smaps_rollup (Linux < 4.14,
+            # another OS) the RSS sum stands in, an upper bound.
+            pss_sum = (sum(m for pid in tree if (m := self._pss_mb(pid)) is not None) if self._has_pss
+                       else rss_sum)
+            self.peak_total_mb = max(self.peak_total_mb, pss_sum)
+            self.peak_rss_sum_mb = max(self.peak_rss_sum_mb, rss_sum)
             for pid, (_name, rss) in tree.items():
-                role = "parent" if pid == os.getpid() else ("kernel" if "ipykernel" in self._cmd(pid) else "worker")
+                cmd = self._cmd(pid)
+                role = ("parent" if pid == os.getpid() else "kernel" if "ipykernel" in cmd
+                        else "browser" if "chrom" in cmd.split("\0")[0] else "worker")
                 self.peak_process_mb[role] = max(self.peak_process_mb.get(role, 0.0), rss)
             self._stop.wait(self.every)
 
@@ -318,7 +343,8 @@ def _unit_batch(data: Path, out: Path, n: int, jobs: int, formats: str) -> dict:
     failed = [o.error for o in outcomes if not o.ok]
     assert not failed and len(outcomes) == n, failed[:2]
     return {"units": n, "wall_s": wall, "cpu_s": cpu, "core_s_per_briefing": wall * jobs / n,
-            "cpu_s_per_briefing": cpu / n, "peak_total_mb": mem.peak_total_mb, "peak_mb": mem.peak_process_mb}
+            "cpu_s_per_briefing": cpu / n, "peak_total_mb": mem.peak_total_mb, "peak_rss_sum_mb": mem.peak_rss_sum_mb,
+            "peak_mb": mem.peak_process_mb}
 
 
 def _fit(xs: list[float], ys: list[float]) -> dict:
@@ -339,7 +365,8 @@ def bench_batch(tmp: Path, sizes: list[int], jobs: int, floor: list[float], form
     return {"name": name, "formats": formats, "jobs": jobs, "briefings": big["units"], "baseline": "cold floor",
             "baseline_s": f, "kit_s": big["core_s_per_briefing"], "ratio": ratio, "goal_ratio": goal,
             "met": ratio <= goal, "runs": runs, "fit": _fit([r["units"] for r in runs], [r["wall_s"] for r in runs]),
-            "peak_total_mb": big["peak_total_mb"], "goal_peak_total_mb": 2048,
+            "peak_total_mb": big["peak_total_mb"], "peak_rss_sum_mb": big["peak_rss_sum_mb"],
+            "goal_peak_total_mb": 2048,
             "peak_met": big["peak_total_mb"] < 2048}
 
 
@@ -411,7 +438,7 @@ def _line(r: dict) -> tuple[str, str, bool]:
         m = (f"{r['kit_s']:.2f} core-s/briefing vs floor {r['baseline_s']:.2f}s = {r['ratio']:.2f}x "
              f"(jobs {r['jobs']}; {sizes}"
              + (f"; fit {fit['fixed_s']:.1f}s + {fit['seconds_per_unit']:.2f}s/unit" if fit else "")
-             + f"; peak {r['peak_total_mb']:.0f} MB)")
+             + f"; peak {r['peak_total_mb']:.0f} MB PSS, {r['peak_rss_sum_mb']:.0f} MB RSS summed)")
         g, ok = f"<= {r['goal_ratio']}x, < 2 GB", r["met"] and r["peak_met"]
     else:
         m = (f"{r['units']} units: {r['kit_s']:.1f}s vs full {r['baseline_s']:.1f}s = {r['ratio']:.1%}, "

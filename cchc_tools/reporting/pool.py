@@ -204,6 +204,9 @@ def _die_with_parent(parent_pid: int, kernel: WarmKernel) -> None:
         while True:
             if os.getppid() != parent_pid:
                 kernel.kill_now()
+                from cchc_tools.reporting import pdf
+
+                pdf.close_session()
                 os._exit(1)
             time.sleep(0.5)
 
@@ -211,6 +214,8 @@ def _die_with_parent(parent_pid: int, kernel: WarmKernel) -> None:
 
 
 def _worker(conn, job: Job, cwd: str, parent_pid: int) -> None:
+    from cchc_tools.reporting import pdf
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C reaches the whole group
     kernel = WarmKernel(cwd)
 
@@ -219,6 +224,7 @@ def _worker(conn, job: Job, cwd: str, parent_pid: int) -> None:
         # The briefing under way has no state entry (it was removed before it started); its temporary
         # files are removed by the next run.
         kernel.kill_now()
+        pdf.close_session()
         with contextlib.suppress(Exception):
             kernel.km.cleanup_connection_file()
         os._exit(128 + signum)
@@ -227,14 +233,15 @@ def _worker(conn, job: Job, cwd: str, parent_pid: int) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _die_with_parent(parent_pid, kernel)
     try:
-        while True:
-            try:
-                task = conn.recv()
-            except (EOFError, OSError):
-                break
-            if task is None:
-                break
-            conn.send(run_with_retry(job, task, kernel))
+        with pdf.session():  # one browser per worker, started at its first PDF, for all its briefings
+            while True:
+                try:
+                    task = conn.recv()
+                except (EOFError, OSError):
+                    break
+                if task is None:
+                    break
+                conn.send(run_with_retry(job, task, kernel))
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         kernel.stop()
