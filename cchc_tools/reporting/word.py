@@ -4,8 +4,8 @@ Built from the document blocks (never converted from the HTML) with python-docx:
 20/20/30/15 mm (top/bottom/left/right), Times New Roman 13 pt body (also for East Asian and
 complex scripts, so Vietnamese never falls back to another font), Word heading styles (the
 navigation pane and a table of contents work), page numbers centred in the top margin from
-page 2, every table a real Word table whose header row repeats, figures at full text width with
-their source line, and the synthetic-data banner in the header of every page.
+page 2, every table a real Word table whose header row repeats, figures at full text width (their
+source line drawn in the chart), and the synthetic-data banner in the header of every page.
 
 A province's own template (``cchc.toml``: ``[document] word_template``) gives the styles, the
 letterhead and the page setup; the briefing is appended after the template's body.
@@ -361,18 +361,15 @@ def _figure(doc, fig, width) -> None:
     png = fig.png()
     image = DocxImage.from_blob(png)
     section = doc.sections[-1]
-    room = section.page_height - section.top_margin - section.bottom_margin - Mm(30)  # header, source line
+    room = section.page_height - section.top_margin - section.bottom_margin - Mm(30)  # header and caption room
     if width * image.px_height / image.px_width > room:
         width = int(room * image.px_width / image.px_height)
     doc.add_picture(io.BytesIO(png), width=width)
     pic_par = doc.paragraphs[-1]
     pic_par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    pic_par.paragraph_format.keep_with_next = True
     pic_par.paragraph_format.first_line_indent = None
-    for doc_pr in pic_par._p.iter(qn("wp:docPr")):
+    for doc_pr in pic_par._p.iter(qn("wp:docPr")):  # the source line is drawn in the chart itself
         doc_pr.set("descr", fig.alt)
-    if fig.source:
-        _note(doc, f"Nguồn: {fig.source}").alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 # -- the document ---------------------------------------------------------------------------------
