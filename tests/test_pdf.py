@@ -88,8 +88,8 @@ def test_a_hung_or_silent_browser_fails_the_page_and_the_next_page_gets_a_new_on
         assert time.monotonic() - t < 10
         hung = pdf._session
         assert hung.proc is None  # the hung browser was killed, not kept
-        fake.write_text("#!/bin/sh\nexit 3\n")
-        with pytest.raises(pdf.PdfError, match=r"gave no PDF \(it exited, code 3\)"):
+        fake.write_text("#!/bin/sh\necho 'cannot open display' >&2\nexit 3\n")
+        with pytest.raises(pdf.PdfError, match=r"gave no PDF \(it exited, code 3\): cannot open display"):
             pdf.print_pdf(page, tmp_path / "p.pdf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fake-chromium", "p.html"]
 

@@ -85,6 +85,7 @@ class Printer:
         self._next_id = 0
         self._buf = b""
         self._events: list[dict] = []
+        self._log: Path | None = None
 
     # -- the browser's life ----------------------------------------------------------------------
     def alive(self) -> bool:
@@ -99,11 +100,14 @@ class Printer:
             os.dup2(cmd_r, 3)
             os.dup2(out_w, 4)
 
+        # Its messages go to a file (a pipe nobody reads while it prints would fill and stall it).
+        self._log = Path(self.profile.name) / "chromium.log"
         try:
-            self.proc = subprocess.Popen(
-                [self.browser, *FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=(3, 4),
-                preexec_fn=fds, start_new_session=True, env={**os.environ, "HOME": self.profile.name})
+            with open(self._log, "wb") as log:
+                self.proc = subprocess.Popen(
+                    [self.browser, *FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, pass_fds=(3, 4),
+                    preexec_fn=fds, start_new_session=True, env={**os.environ, "HOME": self.profile.name})
         finally:
             os.close(cmd_r)
             os.close(out_w)
@@ -136,8 +140,6 @@ class Printer:
                     self.proc.kill()
             with contextlib.suppress(OSError, subprocess.TimeoutExpired):
                 self.proc.wait(5)
-            if self.proc.stderr is not None:
-                self.proc.stderr.close()
             for fd in (self._cmd_w, self._out_r):
                 with contextlib.suppress(OSError):
                     os.close(fd)
@@ -235,9 +237,10 @@ class Printer:
             raise
 
     def _stderr_tail(self) -> str:
-        if self.proc is None or self.proc.stderr is None or self.proc.poll() is None:
+        try:
+            lines = self._log.read_bytes()[-4096:].decode("utf-8", "replace").strip().splitlines()[-3:]
+        except (OSError, AttributeError):
             return ""
-        lines = self.proc.stderr.read().decode("utf-8", "replace").strip().splitlines()[-3:]
         return f": {' | '.join(lines)}" if lines else ""
 
 
