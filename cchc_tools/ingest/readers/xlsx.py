@@ -301,8 +301,20 @@ def _scan_reference(path: str | Path, xml: bytes, book: Workbook, sheet: str) ->
     return scan
 
 
+# A cell's text depends on the cell alone: the labels of files made from one template are cleaned once.
+_TEXTS: dict[str, str] = {}
+_TEXTS_MAX = 50_000
+
+
 def _text(v) -> str:
-    if v is None or v == "":
+    if v.__class__ is str:
+        t = _TEXTS.get(v)
+        if t is None:
+            if len(_TEXTS) >= _TEXTS_MAX:
+                _TEXTS.clear()
+            t = _TEXTS[v] = clean(without_controls(v)) if v else ""
+        return t
+    if v is None:
         return ""
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
@@ -363,7 +375,7 @@ def read_xlsx(path: str | Path) -> RawTable:
 
 def _bounded(path: str | Path, cells: list, line: int) -> None:
     for v in cells:
-        if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+        if v.__class__ is str and len(v) > MAX_CELL_CHARS:
             raise LimitError(path, tr("a cell of {n} characters", n=len(v)), "MAX_CELL_CHARS",
                              MAX_CELL_CHARS, line=line)
 
@@ -384,28 +396,35 @@ def _read_sheet(path: str | Path, wb, name: str, scan: SheetScan) -> RawTable | 
     if cols is None:
         return None
     table = RawTable(path=str(path), format="xlsx", sheet=name, header_line=header_line, title=nearest_title(title))
-    vi = cols.get("value")
-    text_cols = {k: i for k, i in cols.items() if k != "value"}
+    vi = cols.get("value", -1)
+    si, li, ui, ni, ci = (cols.get(k, -1) for k in ("stt", "label", "uom", "note", "code"))
+    wide = max(si, li, ui, ni, ci, vi) + 1  # a row at least this long has every mapped cell
+    percent, formulas = scan.percent, scan.formulas
+    rows, spath = table.rows, table.path
     for r_idx in range(header_line + 1, len(grid) + 1):
         row = grid[r_idx - 1]
         n = len(row)
         if not n:
             continue
-        _bounded(path, row, r_idx)
+        for v in row:
+            if v.__class__ is str and len(v) > MAX_CELL_CHARS:
+                _bounded(path, row, r_idx)
+        if n < wide:
+            row = row + [None] * (wide - n)
         # Only the mapped columns are converted: the value cell as a value, the others as text.
-        t = {k: _text(row[i]) if i < n else "" for k, i in text_cols.items()}
-        value = _value(row[vi], (r_idx, vi + 1) in scan.percent) if vi is not None and vi < n else None
-        if value is None and vi is not None and (r_idx, vi + 1) in scan.formulas:
-            value = scan.formulas[(r_idx, vi + 1)]  # a formula nobody computed: kept as text, reported
-        label = t.get("label", "")
+        label = _text(row[li]) if li >= 0 else ""
+        value = _value(row[vi], (r_idx, vi + 1) in percent) if vi >= 0 else None
+        if value is None and vi >= 0 and formulas and (r_idx, vi + 1) in formulas:
+            value = formulas[(r_idx, vi + 1)]  # a formula nobody computed: kept as text, reported
         if not label and value in (None, ""):
             continue
-        if "chỉ tiêu" in label.lower() and is_header([_text(c) for c in row]):
+        if "chỉ tiêu" in label.lower() and is_header([_text(c) for c in grid[r_idx - 1]]):
             continue  # a header repeated further down the sheet
-        if len(table.rows) >= MAX_ROWS:
+        if len(rows) >= MAX_ROWS:
             raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
                              line=r_idx)
-        table.rows.append(check_short_cells(table.path, RawRow(
-            line=r_idx, stt=t.get("stt", ""), label=label, uom=t.get("uom", ""), value=value,
-            note=t.get("note", ""), code=t.get("code", ""))))
+        rows.append(check_short_cells(spath, RawRow(
+            line=r_idx, stt=_text(row[si]) if si >= 0 else "", label=label,
+            uom=_text(row[ui]) if ui >= 0 else "", value=value,
+            note=_text(row[ni]) if ni >= 0 else "", code=_text(row[ci]) if ci >= 0 else "")))
     return table
