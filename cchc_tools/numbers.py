@@ -90,10 +90,31 @@ def fmt_number(value: float | None, decimals: int | None = None, trim: bool = Fa
         return "∞" if v > 0 else "-∞"
     if decimals is None:
         decimals = 0 if v.is_integer() else 2
-    fmt = "#,##0" + ("." + ("#" if trim else "0") * decimals if decimals else "")
     with decimal.localcontext() as ctx:
         ctx.prec = 400  # enough digits for any float: babel quantizes in the current context
-        return format_decimal(round(v, decimals), format=fmt, locale=LOCALE)
+        return _format_vi(round(v, decimals), decimals, trim)
+
+
+_GROUPS = str.maketrans({",": ".", ".": ","})
+
+
+def _format_vi(x: float, decimals: int, trim: bool) -> str:
+    """What babel's ``format_decimal(x, "#,##0.00", locale="vi_VN")`` writes (``#`` decimals when ``trim``),
+    done directly: babel's number formatting costs about 50 µs a number, and validating a batch writes
+    thousands (a test checks both agree)."""
+    d = decimal.Decimal(str(x)).quantize(decimal.Decimal(1).scaleb(-decimals))  # half-even, as babel
+    text = f"{abs(d):,f}".translate(_GROUPS)
+    if trim and decimals:
+        text = text.rstrip("0").rstrip(",")
+    return ("-" if d.is_signed() else "") + text
+
+
+def fmt_number_babel(value: float, decimals: int, trim: bool = False) -> str:
+    """babel's formatting, kept as the reference :func:`fmt_number` is tested against."""
+    fmt = "#,##0" + ("." + ("#" if trim else "0") * decimals if decimals else "")
+    with decimal.localcontext() as ctx:
+        ctx.prec = 400
+        return format_decimal(round(float(value), decimals), format=fmt, locale=LOCALE)
 
 
 def fmt_percent(value: float | None, decimals: int = 2, trim: bool = True) -> str:

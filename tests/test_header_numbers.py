@@ -156,3 +156,29 @@ def test_title_names_the_province_or_the_units_own_cell():
     filled = parse_title(blank + ["phường Vĩnh Châu"])
     assert (filled.unit_name, filled.level) == ("phường Vĩnh Châu", "commune")
     assert parse_title(["... NĂM 2023", "Tên đơn vị: huyện Trần Đề"]).unit == "tran-de"
+
+
+def test_fmt_number_writes_what_babel_writes():
+    """The direct formatting agrees with babel's vi_VN formatting, on random values and on the edges."""
+    import random
+
+    from cchc_tools.numbers import fmt_number_babel
+
+    rng = random.Random(11)
+    values = [0.0, -0.0, 0.5, 1.5, 2.5, -0.004, -0.005, 0.125, 99.995, 99.985, 1070.0, 24407.0, 92.5926,
+              1e15, 1e300, -1e300, 5e-324, 123456789.125]
+    for _ in range(3000):
+        k = rng.random()
+        if k < 0.3:
+            values.append(float(rng.randint(-10**7, 10**7)))
+        elif k < 0.6:
+            values.append(round(rng.uniform(-1e6, 1e6), rng.randint(0, 6)))
+        elif k < 0.8:
+            values.append(rng.uniform(-1, 1) * 10 ** rng.randint(-12, 20))
+        else:
+            values.append(rng.randint(0, 100_000) / 8 * rng.choice([1, -1]))
+    for v in values:
+        for decimals in (None, 0, 1, 2, 4):
+            for trim in (False, True):
+                d = decimals if decimals is not None else (0 if v.is_integer() else 2)
+                assert fmt_number(v, decimals, trim) == fmt_number_babel(v, d, trim), (v, decimals, trim)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -161,15 +162,98 @@ def _shared_lengths(path: str | Path, xml: bytes) -> list[int]:
 
 
 def _scan(path: str | Path, xml: bytes, book: Workbook, sheet: str) -> SheetScan:
-    """One pass over a sheet's XML: its reach (refused beyond the limits), percent cells, uncomputed formulas."""
-    scan = SheetScan()
-    # Counted first at C speed (an upper bound: a prefixed tag counts twice), then exactly.
-    if xml.count(b"<row") + xml.count(b":row") > 2 * MAX_SHEET_ROWS:
+    """What :func:`_scan_reference` finds, by the quick path when the sheet is written the usual way."""
+    # Counted first at C speed (an upper bound: a prefixed tag counts twice).
+    row_starts, cell_starts = xml.count(b"<row"), xml.count(b"<c")
+    if row_starts + xml.count(b":row") > 2 * MAX_SHEET_ROWS:
         raise LimitError(path, tr("sheet {sheet!r} has more than {n} rows", sheet=sheet, n=MAX_SHEET_ROWS),
                          "MAX_SHEET_ROWS", MAX_SHEET_ROWS)
-    if xml.count(b"<c") + xml.count(b":c") > 3 * MAX_SHEET_CELLS:
+    if cell_starts + xml.count(b":c") > 3 * MAX_SHEET_CELLS:
         raise LimitError(path, tr("sheet {sheet!r} has more than {n} cells", sheet=sheet, n=MAX_SHEET_CELLS),
                          "MAX_SHEET_CELLS", MAX_SHEET_CELLS)
+    scan = _scan_quick(xml, book, row_starts, cell_starts)
+    return scan if scan is not None else _scan_reference(path, xml, book, sheet)
+
+
+# The usual way, as Excel, LibreOffice and openpyxl write a sheet: every cell `<c r="B7"`, every row
+# `<row r="7"`, no namespace prefix on them. Found by patterns with a literal start, which the regular
+# expression engine skips to at C speed.
+_QUICK_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_QUICK_ROW = re.compile(rb"""<row r="([0-9]{1,7})"[^<>]{0,500}>""")
+_C_WORD = re.compile(rb"<c\w")  # <col, <cols, <cfRule, ...: not cells
+_ROW_WORD = re.compile(rb"<row\w")  # <rowBreaks
+_PREFIXED = re.compile(rb":(?:c|row)(?!\w)")  # <x:c, <x:row: a namespace prefix (the reference pass reads them)
+_FORMULA_MARKS = (re.compile(rb"<f\b"), re.compile(rb":f\b"))  # <f, <x:f (and more: each is then read exactly)
+
+
+def _scan_quick(xml: bytes, book: Workbook, row_starts: int, cell_starts: int) -> SheetScan | None:
+    """The reference pass's result for a sheet written the usual way, or None when it is not (or when a
+    limit may be passed: the reference pass then decides, and says why).
+
+    Exact, not a guess: every cell start of the sheet is a `<c r="..."` (counted), so each cell's position is
+    the one the reference pass reads; the percent cells and the formulas are found from their own marks
+    (a style number, an `<f`) and each is then read by the reference pass's rules for its one cell.
+    """
+    if _PREFIXED.search(xml):
+        return None
+    cells = _QUICK_CELL.findall(xml)
+    if len(cells) != cell_starts - len(_C_WORD.findall(xml)):
+        return None  # a cell without its position, or written otherwise
+    rows = _QUICK_ROW.findall(xml)
+    if len(rows) != row_starts - len(_ROW_WORD.findall(xml)):
+        return None
+    shared = book.shared_lengths
+    if len(xml) + len(cells) * max(shared, default=0) > MAX_SHEET_CHARS:  # an upper bound of the text
+        return None
+    scan = SheetScan()
+    if cells:
+        scan.columns = max(_col_number(letters) for letters in {c for c, _ in cells})
+        scan.rows = max(map(int, {r for _, r in cells}))
+    scan.rows = max(scan.rows, len(rows), *map(int, set(rows))) if rows else scan.rows
+    if scan.rows > MAX_SHEET_ROWS or scan.columns > MAX_SHEET_COLUMNS:
+        return None
+    percent = book.percent_styles
+    has_formula = any(p.search(xml) for p in _FORMULA_MARKS)  # <formula1> of a data validation is not one
+    if percent or has_formula:
+        _quick_marks(xml, percent, has_formula, scan)
+    return scan
+
+
+def _quick_marks(xml: bytes, percent: set[int], has_formula: bool, scan: SheetScan) -> None:
+    """Percent cells and formulas without a cached value. Each style attribute naming a percent format
+    and each `<f` marks the cell it lies in, which is then read by the reference pass's rules for that
+    cell (its first style attribute; its body's formula and cached value)."""
+    firsts = [m.start() for m in _QUICK_CELL.finditer(xml)]  # every cell start, on this path
+    spans = [(s, s + 2) for s in firsts]
+    marks: list[int] = []
+    if percent:
+        ids = b"|".join(str(i).encode() for i in sorted(percent))
+        mark = re.compile(rb"""(?<![\w:])s\s{0,9}=\s{0,9}["']0{0,9}(?:""" + ids + rb""")["']""")
+        marks += [m.start() for m in mark.finditer(xml)]
+    if has_formula:
+        marks += [m.start() for p in _FORMULA_MARKS for m in p.finditer(xml)]
+    for k in sorted({bisect_right(firsts, pos) - 1 for pos in marks} - {-1}):
+        after = spans[k][1]
+        chunk = xml[after:spans[k + 1][0] if k + 1 < len(spans) else len(xml)]
+        gt = chunk.find(b">")
+        attrs = chunk[:500] if gt < 0 else chunk[:gt]
+        body = b"" if gt < 0 or attrs.endswith(b"/") else chunk[gt + 1:]
+        ref = _REF.search(attrs)
+        if ref is None:  # cannot be: every cell has its position on this path
+            continue
+        at = (int(ref.group(2)), _col_number(ref.group(1)))
+        style = _STYLE.search(attrs) if percent else None
+        if style and int(style.group(1)) in percent:
+            scan.percent.add(at)
+        if has_formula and b"f" in body and not _CACHED.search(body):
+            f = _FORMULA.search(body)
+            if f:
+                scan.formulas[at] = "=" + unescape(f.group(1).decode("utf-8", "replace"))
+
+
+def _scan_reference(path: str | Path, xml: bytes, book: Workbook, sheet: str) -> SheetScan:
+    """One pass over a sheet's XML: its reach (refused beyond the limits), percent cells, uncomputed formulas."""
+    scan = SheetScan()
     row_tags = _ROW_TAG.findall(xml)
     if len(row_tags) > MAX_SHEET_ROWS:
         raise LimitError(path, tr("sheet {sheet!r} has {n} rows", sheet=sheet, n=len(row_tags)),
@@ -217,8 +301,20 @@ def _scan(path: str | Path, xml: bytes, book: Workbook, sheet: str) -> SheetScan
     return scan
 
 
+# A cell's text depends on the cell alone: the labels of files made from one template are cleaned once.
+_TEXTS: dict[str, str] = {}
+_TEXTS_MAX = 50_000
+
+
 def _text(v) -> str:
-    if v is None or v == "":
+    if v.__class__ is str:
+        t = _TEXTS.get(v)
+        if t is None:
+            if len(_TEXTS) >= _TEXTS_MAX:
+                _TEXTS.clear()
+            t = _TEXTS[v] = clean(without_controls(v)) if v else ""
+        return t
+    if v is None:
         return ""
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
@@ -279,7 +375,7 @@ def read_xlsx(path: str | Path) -> RawTable:
 
 def _bounded(path: str | Path, cells: list, line: int) -> None:
     for v in cells:
-        if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+        if v.__class__ is str and len(v) > MAX_CELL_CHARS:
             raise LimitError(path, tr("a cell of {n} characters", n=len(v)), "MAX_CELL_CHARS",
                              MAX_CELL_CHARS, line=line)
 
@@ -300,28 +396,35 @@ def _read_sheet(path: str | Path, wb, name: str, scan: SheetScan) -> RawTable | 
     if cols is None:
         return None
     table = RawTable(path=str(path), format="xlsx", sheet=name, header_line=header_line, title=nearest_title(title))
-    vi = cols.get("value")
-    text_cols = {k: i for k, i in cols.items() if k != "value"}
+    vi = cols.get("value", -1)
+    si, li, ui, ni, ci = (cols.get(k, -1) for k in ("stt", "label", "uom", "note", "code"))
+    wide = max(si, li, ui, ni, ci, vi) + 1  # a row at least this long has every mapped cell
+    percent, formulas = scan.percent, scan.formulas
+    rows, spath = table.rows, table.path
     for r_idx in range(header_line + 1, len(grid) + 1):
         row = grid[r_idx - 1]
         n = len(row)
         if not n:
             continue
-        _bounded(path, row, r_idx)
+        for v in row:
+            if v.__class__ is str and len(v) > MAX_CELL_CHARS:
+                _bounded(path, row, r_idx)
+        if n < wide:
+            row = row + [None] * (wide - n)
         # Only the mapped columns are converted: the value cell as a value, the others as text.
-        t = {k: _text(row[i]) if i < n else "" for k, i in text_cols.items()}
-        value = _value(row[vi], (r_idx, vi + 1) in scan.percent) if vi is not None and vi < n else None
-        if value is None and vi is not None and (r_idx, vi + 1) in scan.formulas:
-            value = scan.formulas[(r_idx, vi + 1)]  # a formula nobody computed: kept as text, reported
-        label = t.get("label", "")
+        label = _text(row[li]) if li >= 0 else ""
+        value = _value(row[vi], (r_idx, vi + 1) in percent) if vi >= 0 else None
+        if value is None and vi >= 0 and formulas and (r_idx, vi + 1) in formulas:
+            value = formulas[(r_idx, vi + 1)]  # a formula nobody computed: kept as text, reported
         if not label and value in (None, ""):
             continue
-        if "chỉ tiêu" in label.lower() and is_header([_text(c) for c in row]):
+        if "chỉ tiêu" in label.lower() and is_header([_text(c) for c in grid[r_idx - 1]]):
             continue  # a header repeated further down the sheet
-        if len(table.rows) >= MAX_ROWS:
+        if len(rows) >= MAX_ROWS:
             raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
                              line=r_idx)
-        table.rows.append(check_short_cells(table.path, RawRow(
-            line=r_idx, stt=t.get("stt", ""), label=label, uom=t.get("uom", ""), value=value,
-            note=t.get("note", ""), code=t.get("code", ""))))
+        rows.append(check_short_cells(spath, RawRow(
+            line=r_idx, stt=_text(row[si]) if si >= 0 else "", label=label,
+            uom=_text(row[ui]) if ui >= 0 else "", value=value,
+            note=_text(row[ni]) if ni >= 0 else "", code=_text(row[ci]) if ci >= 0 else "")))
     return table
