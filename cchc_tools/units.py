@@ -29,6 +29,7 @@ import os
 import re
 import sqlite3
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -138,8 +139,10 @@ class _Era:
 class _Data:
     legacy: _Era
     current: _Era
-    successors: dict[str, set[str]]  # legacy ward code -> current ward codes
-    predecessors: dict[str, set[str]]  # current ward code -> legacy ward codes
+    # legacy ward code -> current ward codes, and back: sets when built, sorted lists when read back
+    # from the cache (each distinct already; a set per entry would cost a third of the loading)
+    successors: dict[str, Collection[str]]
+    predecessors: dict[str, Collection[str]]
     district_of: dict[str, str]  # legacy ward code -> legacy district code
     province_successor: dict[str, str]  # legacy province code -> current province code
 
@@ -168,8 +171,7 @@ def _data() -> _Data:
     try:
         raw = json.loads(cached.read_text(encoding="utf-8"))
         return _Data(_Era.of(raw["legacy"]), _Era.of(raw["current"]),
-                     {k: set(v) for k, v in raw["successors"].items()},
-                     {k: set(v) for k, v in raw["predecessors"].items()}, raw["district_of"],
+                     raw["successors"], raw["predecessors"], raw["district_of"],
                      raw["province_successor"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -272,7 +274,7 @@ def predecessors(code: str, level: str = "commune") -> list[tuple[str, str]]:
     if unit.level == "province":
         olds = sorted(p for p, n in data.province_successor.items() if n == code)
         return [(c, _name(data.legacy, c)) for c in olds]
-    wards = data.predecessors.get(code, set())
+    wards = data.predecessors.get(code, ())
     found = sorted({data.district_of[w] for w in wards} if level == "district" else wards)
     return [(c, _name(data.legacy, c)) for c in found]
 

@@ -308,3 +308,43 @@ def test_trend_of_a_current_commune_shows_its_legacy_district_beside_never_summe
     block = t.predecessors_table()._repr_html_()
     assert "thị xã Vĩnh Châu (trước sắp xếp)" in block and "không cộng dồn" in block
     assert "Đơn vị trước sắp xếp" not in UnitTrend.load("vinh-chau", root).predecessors_table()._repr_html_()
+
+
+def test_files_of_one_template_are_aligned_once_whatever_they_leave_blank(monkeypatch):
+    """The plan of a file is shared by files of its template that left other figures blank, and
+    equals the plan computed afresh; a row without a unit whose value-presence changes (a possible
+    section heading) gets a plan of its own."""
+    import dataclasses
+
+    from cchc_tools.ingest import align as al
+    from cchc_tools.ingest.readers import read_raw
+    from cchc_tools.paths import raw_dir
+
+    rows = read_raw(raw_dir() / "2022" / "vinh-chau" / "phu-luc-cchc-2022-vinh-chau.txt").rows
+    forms = candidates(2022, "district")
+    blanked = [dataclasses.replace(r, value="") if r.uom and i % 3 == 0 else r for i, r in enumerate(rows)]
+    assert sum(r.value != b.value for r, b in zip(rows, blanked, strict=True)) > 20
+    al._file_cache.clear()
+    calls = []
+    real = al._align_uncached
+    monkeypatch.setattr(al, "_align_uncached", lambda rs, f: calls.append(f.name) or real(rs, f))
+
+    def plan(a):
+        return [(r.line, s, c, sim) for r, s, c, sim in a.rows]
+
+    first = al.align(rows, forms)
+    n = len(calls)
+    assert n >= 1
+    second = al.align(blanked, forms)
+    assert len(calls) == n  # the same template with other blanks: no new alignment
+    own = {id(r) for r in blanked}
+    assert all(id(r) in own for r, *_ in second.rows)  # the rows are the new file's own
+    al._file_cache.clear()
+    fresh = al.align(blanked, forms)
+    assert len(calls) == 2 * n
+    assert plan(fresh) == plan(second) and fresh.form == second.form == first.form
+    assert fresh.score == second.score
+    heading = next(i for i, r in enumerate(rows) if not r.uom and not r.value)
+    filled = [dataclasses.replace(r, value="1") if i == heading else r for i, r in enumerate(rows)]
+    al.align(filled, forms)
+    assert len(calls) == 3 * n  # a possible heading that now has a value: aligned afresh

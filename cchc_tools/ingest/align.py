@@ -167,8 +167,11 @@ def align(rows: Sequence[RawRow], forms: Form | Sequence[Form]) -> Alignment:
     forms = [forms] if isinstance(forms, Form) else list(forms)
     if not forms:
         raise ValueError("no form to align the rows to")
+    # A value matters only where it decides whether a row may be a section heading: the same test
+    # as ``_align_uncached`` makes (rows with a unit of measure never are), so files of one template
+    # share a plan whatever they left blank.
     key = (tuple([r.stt for r in rows]), tuple([r.label for r in rows]), tuple([r.uom for r in rows]),
-           tuple([r.code for r in rows]), tuple([r.value == "" or r.value is None for r in rows]),
+           tuple([r.code for r in rows]), tuple([not (r.uom or r.value) for r in rows]),
            tuple(f.identity for f in forms))
     plan = _file_cache.get(key)
     if plan is None:
