@@ -477,6 +477,33 @@ def test_bundled_appendix_document_in_word(tmp_path):
     assert len(d.tables) >= 3 and len(d.inline_shapes) >= 1
 
 
+def test_html_only_builds_no_document_and_the_office_files_reuse_what_the_notebook_showed(tmp_path, monkeypatch):
+    """HTML only: the tables are written, no Word/Excel document is built (its charts would be drawn again).
+    Word and Excel: the document holds the very section blocks (and rendered charts) the notebook displayed."""
+    from cchc_tools.reporting.charts import Chart
+    from cchc_tools.reporting.views import UnitBriefing
+
+    b = UnitBriefing.load(2022, "vinh-chau")
+    shown = {s: b.section(s) for s in ("III", "IV", "VII")}
+    with monkeypatch.context() as m:
+        m.setattr(UnitBriefing, "document", lambda self: pytest.fail("a document was built for HTML only"))
+        written = b.save(tmp_path / "html", "html")
+    assert sorted(p.name for p in written) == ["findings.csv", "indicators.csv"]
+    assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["findings.csv", "indicators.csv"]
+    document = b.document()
+    assert all(any(block is g for block in document.blocks) for g in shown.values())
+    charts = [c for g in shown.values() for c in g.blocks if isinstance(c, Chart)]
+    assert len(charts) == 3  # the Word file gets the charts already drawn for the page, not new ones
+    assert [c for c in document.flat() if isinstance(c, Chart)] == charts
+    written = b.save(tmp_path / "office", "docx,xlsx")
+    assert {p.name for p in written} >= {"briefing.docx", "briefing.xlsx", "indicators.csv"}
+    fresh = UnitBriefing.load(2022, "vinh-chau").document()  # the same content as a view built afresh
+    assert [type(x).__name__ for x in fresh.flat()] == [type(x).__name__ for x in document.flat()]
+    assert [getattr(x, "text", None) for x in fresh.flat()] == [getattr(x, "text", None) for x in document.flat()]
+    assert [x.png() for x in fresh.flat() if isinstance(x, Chart)] == [c.png() for c in document.flat()
+                                                                      if isinstance(c, Chart)]
+
+
 def test_bundled_appendix_reader_page_is_small(tmp_path):
     """The executed notebook of the bundled appendix through the kit's template: under 150 KB without images."""
     from cchc_tools.reporting.notebook_runner import brief_unit
