@@ -118,6 +118,34 @@ def test_synthetic_charts_carry_the_banner(facts):
     assert charts.SYNTHETIC_BANNER in _texts(fig)
 
 
+class _TightLayoutAsBefore:
+    """``fig.tight_layout(rect=...)``, the way charts were laid out before (a placeholder engine left behind)."""
+
+    def __init__(self, rect):
+        self.rect = rect
+
+    def execute(self, fig):
+        fig.tight_layout(rect=self.rect)
+
+
+@pytest.mark.parametrize("synthetic", [False, True])
+def test_charts_render_in_one_pass_to_the_same_pixels(facts, monkeypatch, synthetic):
+    """One layout, one draw per PNG: byte for byte the PNG of ``fig.tight_layout`` (which drew twice)."""
+    long_source = "Phụ lục kèm theo Báo cáo số 123/BC-UBND ngày 16/12/2022 của UBND thị xã Vĩnh Châu " * 2
+    makers = [lambda: charts.dossiers_chart(facts, "Năm 2022", long_source, synthetic),
+              lambda: charts.staff_chart(facts, "Năm 2022", "x", synthetic),
+              lambda: charts.edocs_chart(facts, "Năm 2022", long_source, synthetic),
+              lambda: charts.rates_chart(["Xã A", "Phường B $1$"], [50.0, 99.5], "Tỷ lệ", "y", synthetic),
+              lambda: charts.trend_chart({"Tỷ lệ": [("2021", 90.0), ("2022", 95.5)]}, "Diễn biến", "z", synthetic)]
+    now = [make() for make in makers]
+    assert all(c.figure.get_layout_engine() is None for c in now)  # so savefig lays nothing out again
+    with monkeypatch.context() as m:
+        m.setattr(charts, "TightLayoutEngine", _TightLayoutAsBefore)
+        before = [make() for make in makers]
+    assert before[0].figure.get_layout_engine() is not None
+    assert [c.png() for c in now] == [c.png() for c in before]
+
+
 def test_chart_without_data_is_none(seed_df):
     assert charts.staff_chart(Facts(seed_df.assign(value=float("nan"))), "Năm 2022", "x") is None
 

@@ -14,6 +14,7 @@ import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, to keep the backend untouched)
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
 from cchc_tools.numbers import fmt_number, fmt_percent
@@ -78,7 +79,9 @@ def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Cha
         fig.text(0.5, 0.5, SYNTHETIC_BANNER, fontsize=20, color="#b00020", alpha=0.25, ha="center",
                  va="center", rotation=20, fontweight="bold")
         fig.text(0.99, 0.01, SYNTHETIC_BANNER, fontsize=7.5, color="#b00020", ha="right", va="bottom")
-    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+    # Laid out here, once, as ``fig.tight_layout`` does, but without the placeholder layout engine it leaves
+    # on the figure: with it, every ``savefig`` runs a whole extra layout pass before drawing (same pixels).
+    TightLayoutEngine(rect=(0, 0.05, 1, 0.95)).execute(fig)
     plt.close(fig)
     return Chart(fig, title, source)
 
