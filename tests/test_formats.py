@@ -373,6 +373,29 @@ def test_notebook_page_is_vietnamese_small_and_printable():
     assert "99,87%" in html and "Vĩnh Châu" in html
 
 
+def test_one_exporter_per_process_makes_the_pages_a_fresh_exporter_makes():
+    """The reused exporter (validated once) gives, page after page, the bytes of a new exporter per page."""
+    from nbconvert import HTMLExporter
+
+    from cchc_tools.reporting import export
+
+    def fresh(nb) -> str:
+        exporter = HTMLExporter(extra_template_basedirs=[str(export.NBCONVERT_TEMPLATES)],
+                                template_name=export.READER_TEMPLATE)
+        exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
+        return exporter.from_notebook_node(nb)[0]
+
+    plain = _notebook()
+    other = _notebook()
+    other.cells[0].outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<p>Xã Chỉ Một Lần</p>"})]
+    other.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    pages = [plain, other, plain]
+    shared = [export._exporter().from_notebook_node(nb)[0] for nb in pages]
+    assert export._exporter() is export._exporter()
+    assert shared == [fresh(nb) for nb in pages]
+    assert "Chỉ Một Lần" in shared[1] and "Chỉ Một Lần" not in shared[2]
+
+
 def test_landscape_page():
     assert "@page{size:A4 landscape;" in document_html(make_document(landscape=True), PRODUCED)
     assert "@page{size:A4;" in document_html(make_document(), PRODUCED)
