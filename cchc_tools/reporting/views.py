@@ -191,6 +191,14 @@ class UnitBriefing(Stamped):
     def by_indicator(self) -> dict[str, pd.Series]:
         return {r["indicator"]: r for _, r in self.assessed.iterrows()}
 
+    @cached_property
+    def _ind_position(self) -> dict[str, int]:
+        """Where each indicator's first row is in ``ind`` (the tables look rows up by indicator)."""
+        pos: dict[str, int] = {}
+        for i, ident in enumerate(self.ind["indicator"]):
+            pos.setdefault(ident, i)
+        return pos
+
     def figure(self, ident: str) -> tuple[str, str]:
         """An indicator as a reader should quote it, and whose figure it is.
 
@@ -334,7 +342,7 @@ class UnitBriefing(Stamped):
         headers = ["Chỉ số", "Giá trị", "Tính từ", "Đánh giá"] + ([f"So với {self.previous_label}"] if has_prev else [])
         rows, notes, targets = [], [], []
         for a in sec.itertuples(index=False):
-            ind = self.ind[self.ind["indicator"] == a.indicator].iloc[0]
+            ind = self.ind.iloc[self._ind_position[a.indicator]]  # its first row, as a filter and .iloc[0] give
             basis = (f"{fmt_number(ind['numerator'])}/{fmt_number(ind['denominator'])}"
                      if pd.notna(ind["numerator"]) and pd.notna(ind["denominator"])
                      else ("đơn vị tự báo cáo" if ind["reason"] == "" else "chưa báo cáo đủ số liệu"))
