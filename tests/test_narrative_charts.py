@@ -146,6 +146,37 @@ def test_charts_render_in_one_pass_to_the_same_pixels(facts, monkeypatch, synthe
     assert [c.png() for c in now] == [c.png() for c in before]
 
 
+def test_source_lines_wrap_as_matplotlib_wraps_them(facts):
+    """The source line's widths, measured once per process, wrap it where matplotlib wraps it: same PNG bytes,
+    first and second time (kept measures), short and long lines, literal dollars, other resolutions."""
+    import io
+
+    sources = ["Phụ lục X", "Phụ lục kèm theo Báo cáo số 99/BC-UBND ngày 15/12/2023 của UBND huyện Minh Họa 10 "
+               "(tệp data/raw/2023/minh-hoa-10/phu-luc-cchc-2023-minh-hoa-10.txt)", "giá $5 và $6 " * 30,
+               "một_từ_rất_dài_không_có_dấu_cách_" * 8]
+
+    def matplotlib_alone(chart):
+        line = next(t for t in chart.figure.texts if t.get_wrap())
+        del line._get_rendered_text_width  # the hook: matplotlib's own measure again
+        return chart
+
+    for source in sources:
+        for synthetic in (False, True):
+            ours = [charts.dossiers_chart(facts, "Năm 2022", source, synthetic) for _ in range(2)]
+            plain = matplotlib_alone(charts.dossiers_chart(facts, "Năm 2022", source, synthetic))
+            assert ours[0].png() == ours[1].png() == plain.png(), source
+            wrapped = next(t for t in ours[0].figure.texts if t.get_wrap())._get_wrapped_text()
+            assert ("\n" in wrapped) == (source != sources[0])  # the long lines were wrapped indeed
+            for dpi in (72, 300):
+                a, b = io.BytesIO(), io.BytesIO()
+                ours[0].savefig(a, format="png", dpi=dpi)
+                plain.savefig(b, format="png", dpi=dpi)
+                assert a.getvalue() == b.getvalue(), (source, dpi)
+    svg = io.StringIO()
+    charts.dossiers_chart(facts, "Năm 2022", sources[1]).savefig(svg, format="svg")  # another renderer: its own
+    assert "Minh Họa 10" in svg.getvalue() or "<svg" in svg.getvalue()
+
+
 def test_chart_without_data_is_none(seed_df):
     assert charts.staff_chart(Facts(seed_df.assign(value=float("nan"))), "Năm 2022", "x") is None
 
