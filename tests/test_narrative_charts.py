@@ -128,8 +128,8 @@ class _TightLayoutAsBefore:
         fig.tight_layout(rect=self.rect)
 
 
-@pytest.mark.parametrize("synthetic", [False, True])
-def test_charts_render_in_one_pass_to_the_same_pixels(facts, monkeypatch, synthetic):
+@pytest.mark.parametrize(("synthetic", "autolayout"), [(False, False), (True, False), (False, True)])
+def test_charts_render_in_one_pass_to_the_same_pixels(facts, monkeypatch, synthetic, autolayout):
     """One layout, one draw per PNG: byte for byte the PNG of ``fig.tight_layout`` (which drew twice)."""
     long_source = "Phụ lục kèm theo Báo cáo số 123/BC-UBND ngày 16/12/2022 của UBND thị xã Vĩnh Châu " * 2
     makers = [lambda: charts.dossiers_chart(facts, "Năm 2022", long_source, synthetic),
@@ -137,13 +137,17 @@ def test_charts_render_in_one_pass_to_the_same_pixels(facts, monkeypatch, synthe
               lambda: charts.edocs_chart(facts, "Năm 2022", long_source, synthetic),
               lambda: charts.rates_chart(["Xã A", "Phường B $1$"], [50.0, 99.5], "Tỷ lệ", "y", synthetic),
               lambda: charts.trend_chart({"Tỷ lệ": [("2021", 90.0), ("2022", 95.5)]}, "Diễn biến", "z", synthetic)]
-    now = [make() for make in makers]
-    assert all(c.figure.get_layout_engine() is None for c in now)  # so savefig lays nothing out again
-    with monkeypatch.context() as m:
-        m.setattr(charts, "TightLayoutEngine", _TightLayoutAsBefore)
-        before = [make() for make in makers]
-    assert before[0].figure.get_layout_engine() is not None
-    assert [c.png() for c in now] == [c.png() for c in before]
+    import matplotlib
+
+    with matplotlib.rc_context({"figure.autolayout": autolayout}):  # a user's rc may ask for automatic layout
+        now = [make() for make in makers]
+        if not autolayout:
+            assert all(c.figure.get_layout_engine() is None for c in now)  # so savefig lays nothing out again
+        with monkeypatch.context() as m:
+            m.setattr(charts, "TightLayoutEngine", _TightLayoutAsBefore)
+            before = [make() for make in makers]
+        assert before[0].figure.get_layout_engine() is not None
+        assert [c.png() for c in now] == [c.png() for c in before]
 
 
 def test_source_lines_wrap_as_matplotlib_wraps_them(facts):

@@ -88,6 +88,8 @@ def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Cha
     # Laid out here, once, as ``fig.tight_layout`` does, but without the placeholder layout engine it leaves
     # on the figure: with it, every ``savefig`` runs a whole extra layout pass before drawing (same pixels).
     TightLayoutEngine(rect=(0, 0.05, 1, 0.95)).execute(fig)
+    if fig.get_layout_engine() is not None:  # an rc asked for automatic layout: keep this one, as tight_layout does
+        fig.set_layout_engine("none")
     plt.close(fig)
     return Chart(fig, title, source)
 
