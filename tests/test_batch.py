@@ -86,6 +86,10 @@ def test_nothing_of_one_briefing_is_visible_in_the_next(tmp_path):
         warnings.simplefilter("error")
         os.environ["CCHC_LEAK"] = "1"
         os.chdir("/")
+        import sys, weakref
+        class Cycle: pass
+        cycle = Cycle(); cycle.me = cycle  # garbage only a collection frees, once the namespace is cleared
+        sys.cchc_probe = weakref.ref(cycle)
         print(os.getpid())
         """)
     second = _notebook(tmp_path / "second.ipynb", "tag = ''", """
@@ -96,6 +100,8 @@ def test_nothing_of_one_briefing_is_visible_in_the_next(tmp_path):
         assert matplotlib.rcParams["lines.linewidth"] == 1.5, "rcParams leaked"
         assert "CCHC_LEAK" not in os.environ and os.getcwd() != "/"
         warnings.warn("shown, not raised")
+        import sys
+        assert sys.cchc_probe() is None, "the previous briefing's garbage was not collected"
         print(os.getpid())
         """)
     tasks = [_task(first, tmp_path / "out"), _task(second, tmp_path / "out")]

@@ -146,3 +146,20 @@ def test_loaded_folder_is_reused_across_processes_and_rebuilt_on_change(tmp_path
     report._load_cached.cache_clear()
     changed = report.load_data(tmp_path / "data").table
     assert changed.loc[changed["line"] == 85, "value"].item() == 24408
+
+
+def test_indicator_rows_looked_up_by_position_are_the_rows_a_filter_gives(tmp_path):
+    """The indicator tables find each indicator's row by position: the very row ``ind[ind.indicator == i].iloc[0]``
+    gives, on the bundled appendix and on generated units."""
+    import pandas as pd
+
+    from cchc_tools.demo import generate
+
+    generate(tmp_path / "demo", units=3, years=[2022, 2023])
+    views = [UnitBriefing.load(2022, "vinh-chau")] + [UnitBriefing.load(y, u, tmp_path / "demo")
+                                                      for y in (2022, 2023) for u in ("minh-hoa-01", "minh-hoa-03")]
+    for b in views:
+        assert len(b._ind_position) == b.ind["indicator"].nunique() > 10
+        for ident in b.ind["indicator"].unique():
+            pd.testing.assert_series_equal(b.ind.iloc[b._ind_position[ident]],
+                                           b.ind[b.ind["indicator"] == ident].iloc[0])

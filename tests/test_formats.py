@@ -374,6 +374,29 @@ def test_notebook_page_is_vietnamese_small_and_printable():
     assert "99,87%" in html and "Vĩnh Châu" in html
 
 
+def test_one_exporter_per_process_makes_the_pages_a_fresh_exporter_makes():
+    """The reused exporter (validated once) gives, page after page, the bytes of a new exporter per page."""
+    from nbconvert import HTMLExporter
+
+    from cchc_tools.reporting import export
+
+    def fresh(nb) -> str:
+        exporter = HTMLExporter(extra_template_basedirs=[str(export.NBCONVERT_TEMPLATES)],
+                                template_name=export.READER_TEMPLATE)
+        exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
+        return exporter.from_notebook_node(nb)[0]
+
+    plain = _notebook()
+    other = _notebook()
+    other.cells[0].outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<p>Xã Chỉ Một Lần</p>"})]
+    other.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    pages = [plain, other, plain]
+    shared = [export._exporter().from_notebook_node(nb)[0] for nb in pages]
+    assert export._exporter() is export._exporter()
+    assert shared == [fresh(nb) for nb in pages]
+    assert "Chỉ Một Lần" in shared[1] and "Chỉ Một Lần" not in shared[2]
+
+
 def test_landscape_page():
     assert "@page{size:A4 landscape;" in document_html(make_document(landscape=True), PRODUCED)
     assert "@page{size:A4;" in document_html(make_document(), PRODUCED)
@@ -476,6 +499,33 @@ def test_bundled_appendix_document_in_word(tmp_path):
     assert not [f for f in figure_texts(document) if f not in text]
     d = open_docx(str(path))
     assert len(d.tables) >= 3 and len(d.inline_shapes) >= 1
+
+
+def test_html_only_builds_no_document_and_the_office_files_reuse_what_the_notebook_showed(tmp_path, monkeypatch):
+    """HTML only: the tables are written, no Word/Excel document is built (its charts would be drawn again).
+    Word and Excel: the document holds the very section blocks (and rendered charts) the notebook displayed."""
+    from cchc_tools.reporting.charts import Chart
+    from cchc_tools.reporting.views import UnitBriefing
+
+    b = UnitBriefing.load(2022, "vinh-chau")
+    shown = {s: b.section(s) for s in ("III", "IV", "VII")}
+    with monkeypatch.context() as m:
+        m.setattr(UnitBriefing, "document", lambda self: pytest.fail("a document was built for HTML only"))
+        written = b.save(tmp_path / "html", "html")
+    assert sorted(p.name for p in written) == ["findings.csv", "indicators.csv"]
+    assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["findings.csv", "indicators.csv"]
+    document = b.document()
+    assert all(any(block is g for block in document.blocks) for g in shown.values())
+    charts = [c for g in shown.values() for c in g.blocks if isinstance(c, Chart)]
+    assert len(charts) == 3  # the Word file gets the charts already drawn for the page, not new ones
+    assert [c for c in document.flat() if isinstance(c, Chart)] == charts
+    written = b.save(tmp_path / "office", "docx,xlsx")
+    assert {p.name for p in written} >= {"briefing.docx", "briefing.xlsx", "indicators.csv"}
+    fresh = UnitBriefing.load(2022, "vinh-chau").document()  # the same content as a view built afresh
+    assert [type(x).__name__ for x in fresh.flat()] == [type(x).__name__ for x in document.flat()]
+    assert [getattr(x, "text", None) for x in fresh.flat()] == [getattr(x, "text", None) for x in document.flat()]
+    assert [x.png() for x in fresh.flat() if isinstance(x, Chart)] == [c.png() for c in document.flat()
+                                                                      if isinstance(c, Chart)]
 
 
 def test_bundled_appendix_reader_page_is_small(tmp_path):

@@ -118,6 +118,69 @@ def test_synthetic_charts_carry_the_banner(facts):
     assert charts.SYNTHETIC_BANNER in _texts(fig)
 
 
+class _TightLayoutAsBefore:
+    """``fig.tight_layout(rect=...)``, the way charts were laid out before (a placeholder engine left behind)."""
+
+    def __init__(self, rect):
+        self.rect = rect
+
+    def execute(self, fig):
+        fig.tight_layout(rect=self.rect)
+
+
+@pytest.mark.parametrize(("synthetic", "autolayout"), [(False, False), (True, False), (False, True)])
+def test_charts_render_in_one_pass_to_the_same_pixels(facts, monkeypatch, synthetic, autolayout):
+    """One layout, one draw per PNG: byte for byte the PNG of ``fig.tight_layout`` (which drew twice)."""
+    long_source = "Phụ lục kèm theo Báo cáo số 123/BC-UBND ngày 16/12/2022 của UBND thị xã Vĩnh Châu " * 2
+    makers = [lambda: charts.dossiers_chart(facts, "Năm 2022", long_source, synthetic),
+              lambda: charts.staff_chart(facts, "Năm 2022", "x", synthetic),
+              lambda: charts.edocs_chart(facts, "Năm 2022", long_source, synthetic),
+              lambda: charts.rates_chart(["Xã A", "Phường B $1$"], [50.0, 99.5], "Tỷ lệ", "y", synthetic),
+              lambda: charts.trend_chart({"Tỷ lệ": [("2021", 90.0), ("2022", 95.5)]}, "Diễn biến", "z", synthetic)]
+    import matplotlib
+
+    with matplotlib.rc_context({"figure.autolayout": autolayout}):  # a user's rc may ask for automatic layout
+        now = [make() for make in makers]
+        if not autolayout:
+            assert all(c.figure.get_layout_engine() is None for c in now)  # so savefig lays nothing out again
+        with monkeypatch.context() as m:
+            m.setattr(charts, "TightLayoutEngine", _TightLayoutAsBefore)
+            before = [make() for make in makers]
+        assert before[0].figure.get_layout_engine() is not None
+        assert [c.png() for c in now] == [c.png() for c in before]
+
+
+def test_source_lines_wrap_as_matplotlib_wraps_them(facts):
+    """The source line's widths, measured once per process, wrap it where matplotlib wraps it: same PNG bytes,
+    first and second time (kept measures), short and long lines, literal dollars, other resolutions."""
+    import io
+
+    sources = ["Phụ lục X", "Phụ lục kèm theo Báo cáo số 99/BC-UBND ngày 15/12/2023 của UBND huyện Minh Họa 10 "
+               "(tệp data/raw/2023/minh-hoa-10/phu-luc-cchc-2023-minh-hoa-10.txt)", "giá $5 và $6 " * 30,
+               "một_từ_rất_dài_không_có_dấu_cách_" * 8]
+
+    def matplotlib_alone(chart):
+        line = next(t for t in chart.figure.texts if t.get_wrap())
+        del line._get_rendered_text_width  # the hook: matplotlib's own measure again
+        return chart
+
+    for source in sources:
+        for synthetic in (False, True):
+            ours = [charts.dossiers_chart(facts, "Năm 2022", source, synthetic) for _ in range(2)]
+            plain = matplotlib_alone(charts.dossiers_chart(facts, "Năm 2022", source, synthetic))
+            assert ours[0].png() == ours[1].png() == plain.png(), source
+            wrapped = next(t for t in ours[0].figure.texts if t.get_wrap())._get_wrapped_text()
+            assert ("\n" in wrapped) == (source != sources[0])  # the long lines were wrapped indeed
+            for dpi in (72, 300):
+                a, b = io.BytesIO(), io.BytesIO()
+                ours[0].savefig(a, format="png", dpi=dpi)
+                plain.savefig(b, format="png", dpi=dpi)
+                assert a.getvalue() == b.getvalue(), (source, dpi)
+    svg = io.StringIO()
+    charts.dossiers_chart(facts, "Năm 2022", sources[1]).savefig(svg, format="svg")  # another renderer: its own
+    assert "Minh Họa 10" in svg.getvalue() or "<svg" in svg.getvalue()
+
+
 def test_chart_without_data_is_none(seed_df):
     assert charts.staff_chart(Facts(seed_df.assign(value=float("nan"))), "Năm 2022", "x") is None
 

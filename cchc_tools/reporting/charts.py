@@ -9,11 +9,16 @@ from __future__ import annotations
 import base64
 import io
 import math
+from functools import partial
 
 import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, to keep the backend untouched)
 import numpy as np
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.cbook import is_math_text
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
 from cchc_tools.numbers import fmt_number, fmt_percent
@@ -73,14 +78,50 @@ def literal(text: str) -> str:
 def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Chart:
     """Title, source line and (for synthetic data) the banner; detach from pyplot."""
     fig.suptitle(literal(title), fontsize=12, fontweight="bold")
-    fig.text(0.01, 0.01, literal(f"Nguồn: {source}"), fontsize=7.5, color="#444", ha="left", va="bottom", wrap=True)
+    line = fig.text(0.01, 0.01, literal(f"Nguồn: {source}"), fontsize=7.5, color="#444", ha="left", va="bottom",
+                    wrap=True)
+    line._get_rendered_text_width = partial(_wrap_width, line)  # see _wrap_width
     if synthetic:
         fig.text(0.5, 0.5, SYNTHETIC_BANNER, fontsize=20, color="#b00020", alpha=0.25, ha="center",
                  va="center", rotation=20, fontweight="bold")
         fig.text(0.99, 0.01, SYNTHETIC_BANNER, fontsize=7.5, color="#b00020", ha="right", va="bottom")
-    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+    # Laid out here, once, as ``fig.tight_layout`` does, but without the placeholder layout engine it leaves
+    # on the figure: with it, every ``savefig`` runs a whole extra layout pass before drawing (same pixels).
+    TightLayoutEngine(rect=(0, 0.05, 1, 0.95)).execute(fig)
+    if fig.get_layout_engine() is not None:  # an rc asked for automatic layout: keep this one, as tight_layout does
+        fig.set_layout_engine("none")
     plt.close(fig)
     return Chart(fig, title, source)
+
+
+# matplotlib wraps a text by measuring every prefix of its words, anew for every figure (its measures are cached
+# per renderer, and each figure has its own): about 30 ms per chart for a source line, the same line in all three
+# charts of a briefing and mostly the same words from one unit to the next. The widths are measured here once with
+# one Agg renderer per resolution and kept, keyed by everything a measure depends on. Same wrap, same pixels; any
+# other renderer (PDF, SVG) measures as matplotlib does. Were matplotlib to stop calling the hook, it would wrap
+# as before, only slower.
+_WRAP_RC = ("text.hinting", "text.kerning_factor",
+            *(k for k in matplotlib.rcParams if k.startswith(("font.", "mathtext."))))  # fonts and their metrics
+_MEASURERS: dict = {}
+_WIDTHS: dict = {}
+
+
+def _wrap_width(text: Text, line: str) -> int:
+    """``Text._get_rendered_text_width`` (``ceil`` of the line's width in pixels), measured once per process."""
+    renderer = getattr(text, "_renderer", None)
+    if type(renderer) is not RendererAgg:
+        return Text._get_rendered_text_width(text, line)
+    rc = tuple(str(matplotlib.rcParams[k]) for k in _WRAP_RC)
+    prop = text.get_fontproperties()
+    width = _WIDTHS.get((renderer.dpi, rc, prop, line))
+    if width is None:
+        if (renderer.dpi, rc) not in _MEASURERS:
+            _MEASURERS[renderer.dpi, rc] = RendererAgg(1, 1, renderer.dpi)
+        w, _, _ = _MEASURERS[renderer.dpi, rc].get_text_width_height_descent(line, prop, ismath=is_math_text(line))
+        if len(_WIDTHS) > 20_000:
+            _WIDTHS.clear()
+        width = _WIDTHS[renderer.dpi, rc, prop.copy(), line] = math.ceil(w)
+    return width
 
 
 def _bar_labels(ax, bars, percent: bool = False) -> None:

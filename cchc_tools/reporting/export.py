@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from markupsafe import Markup
@@ -75,12 +76,21 @@ def document_html(document: Document, produced: date | None = None) -> str:
     return page_html(body, document.title, produced, document.synthetic, document.landscape)
 
 
-def _reader_body(nb) -> str:
+@lru_cache(maxsize=1)
+def _exporter():
+    """The reader's HTML exporter, one per process: its Jinja environment and compiled template are reused
+    by every page (as ``jupyter nbconvert`` does for many notebooks); validated once per notebook, after all
+    preprocessors, rather than after each."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(extra_template_basedirs=[str(NBCONVERT_TEMPLATES)], template_name=READER_TEMPLATE)
     exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
+    exporter.optimistic_validation = True
+    return exporter
+
+
+def _reader_body(nb) -> str:
+    body, _ = _exporter().from_notebook_node(nb)
     body = _ANCHOR.sub("", body)
     body = _SCRIPT.sub("", body)
     body = _REMOTE_LINK.sub("", body)

@@ -141,6 +141,8 @@ class UnitBriefing(Stamped):
     assessed: pd.DataFrame
     previous_label: str = ""
     load_errors: list[AppendixError] = field(default_factory=list)
+    # each section built once: the Word file and the workbook reuse the blocks (and charts) the notebook showed
+    _sections: dict[str, Group] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def load(cls, year, unit: str, data_dir: str | Path | None = None, period: str = "annual") -> UnitBriefing:
@@ -188,6 +190,14 @@ class UnitBriefing(Stamped):
     @cached_property
     def by_indicator(self) -> dict[str, pd.Series]:
         return {r["indicator"]: r for _, r in self.assessed.iterrows()}
+
+    @cached_property
+    def _ind_position(self) -> dict[str, int]:
+        """Where each indicator's first row is in ``ind`` (the tables look rows up by indicator)."""
+        pos: dict[str, int] = {}
+        for i, ident in enumerate(self.ind["indicator"]):
+            pos.setdefault(ident, i)
+        return pos
 
     def figure(self, ident: str) -> tuple[str, str]:
         """An indicator as a reader should quote it, and whose figure it is.
@@ -332,7 +342,7 @@ class UnitBriefing(Stamped):
         headers = ["Chỉ số", "Giá trị", "Tính từ", "Đánh giá"] + ([f"So với {self.previous_label}"] if has_prev else [])
         rows, notes, targets = [], [], []
         for a in sec.itertuples(index=False):
-            ind = self.ind[self.ind["indicator"] == a.indicator].iloc[0]
+            ind = self.ind.iloc[self._ind_position[a.indicator]]  # its first row, as a filter and .iloc[0] give
             basis = (f"{fmt_number(ind['numerator'])}/{fmt_number(ind['denominator'])}"
                      if pd.notna(ind["numerator"]) and pd.notna(ind["denominator"])
                      else ("đơn vị tự báo cáo" if ind["reason"] == "" else "chưa báo cáo đủ số liệu"))
@@ -361,6 +371,12 @@ class UnitBriefing(Stamped):
                         caption="Ghi chú của đơn vị trong phụ lục")
 
     def section(self, section: str) -> Group:
+        """A section's heading, sentences, indicator table, the unit's notes and chart (built once per view)."""
+        if section not in self._sections:
+            self._sections[section] = self._section(section)
+        return self._sections[section]
+
+    def _section(self, section: str) -> Group:
         title = f"{section}. {SECTIONS[section][0]}"
         sentences = section_sentences(section, self.facts, self.who, self.when)
         parts: list[Block] = [Heading(title, 2)]
@@ -424,10 +440,19 @@ class UnitBriefing(Stamped):
 
         out, tables = Path(out_dir), self.tables()
         written = [write_table(df, out / f"{name}{suffix}.csv") for name, df in tables.items()]
+        if not _office(formats):  # the document is only for Word and Excel
+            return written
         sheets = [indicators_sheet(tables["indicators"], findings=finding_messages(tables["findings"]),
                                    status_vi=STATUS_VI),
                   findings_sheet(tables["findings"])]
         return written + _formats(self.document(), out, f"briefing{suffix}", formats, sheets)
+
+
+def _office(formats: str) -> bool:
+    """Whether ``formats`` asks for a Word or Excel file (else no document needs building)."""
+    from cchc_tools.reporting.export import parse_formats
+
+    return bool({"docx", "xlsx"} & set(parse_formats(formats)))
 
 
 def _formats(document: Document, out: Path, stem: str, formats: str, sheets=None) -> list[Path]:
@@ -614,7 +639,7 @@ class YearComparison(Stamped):
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "compare") -> list[Path]:
         """``compare.docx`` and ``compare.xlsx`` (the page's tables and each unit's findings) when asked."""
-        if not out_dir:
+        if not out_dir or not _office(formats):
             return []
         from cchc_tools.reporting.export import document_sheets
         from cchc_tools.reporting.workbook import findings_sheet
@@ -731,4 +756,6 @@ class UnitTrend(Stamped):
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "") -> list[Path]:
         """The trend's Word and Excel files (``<unit>.docx``, ``<unit>.xlsx``) when asked."""
-        return _formats(self.document(), Path(out_dir), stem or self.unit, formats) if out_dir else []
+        if not out_dir or not _office(formats):
+            return []
+        return _formats(self.document(), Path(out_dir), stem or self.unit, formats)

@@ -1,14 +1,17 @@
 """Inside a warm kernel: the state a fresh kernel starts with, kept once and restored before each briefing.
 
 The runner calls ``prepare()`` once after starting a kernel (the kit, pandas and matplotlib
-imported) and ``reset()`` before every briefing: a new IPython session (empty user namespace,
-execution count back to 1), no open figure, matplotlib's rcParams, warning filters (and their
-"shown once" registries), working directory and environment as they were after ``prepare()``.
+imported; what exists then is frozen out of later garbage collections) and ``reset()`` before
+every briefing: a new IPython session (empty user namespace, execution count back to 1, the
+previous briefing's garbage collected), no open figure, matplotlib's rcParams, warning filters
+(and their "shown once" registries), working directory and environment as they were after
+``prepare()``.
 """
 
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import warnings
 
@@ -25,6 +28,11 @@ def prepare() -> None:
 
     _SAVED.update(rc=copy.deepcopy(dict(matplotlib.rcParams)), filters=list(warnings.filters), cwd=os.getcwd(),
                   env=dict(os.environ))
+    # What exists now (the modules, the kernel) lives as long as the kernel: leave it out of every later
+    # garbage collection. IPython's reset collects before each briefing; it then walks only what the
+    # briefings made (tens of thousands of objects rather than 150,000). Memory only: no state is kept.
+    gc.collect()
+    gc.freeze()
 
 
 def reset(stamp: dict | None = None) -> None:
@@ -48,3 +56,6 @@ def reset(stamp: dict | None = None) -> None:
     shell = get_ipython()
     if shell is not None:
         shell.reset(new_session=True)
+    # IPython's reset collects before it clears the namespace; collect after, so that nothing the previous
+    # briefing made (a figure, a frame in a cycle) is still alive, or finalised, during the next one.
+    gc.collect()
