@@ -596,3 +596,36 @@ def test_docx_elements_in_schema_order(docx_path):
     rprs = [s.element.rPr for s in d.styles if getattr(s.element, "rPr", None) is not None]
     rprs += d.element.body.xpath(".//w:rPr") + d.sections[0].header._element.xpath(".//w:rPr")
     assert len(rprs) > 50 and all(_in_schema_order(r, R_PR) for r in rprs)
+
+
+def test_the_provenance_stamp_is_printed_on_one_page_when_it_fits():
+    from cchc_tools.reporting.html import render_block
+    from cchc_tools.reporting.views import provenance_block
+
+    stamp = provenance_block("unit", {"year": "2022", "unit": "vinh-chau", "period": "annual"})
+    html = render_block(stamp)
+    assert stamp.keep and html.startswith('<div class="cchc-keep"><h2') and html.endswith("</div>")
+    assert "Thông tin lập báo cáo" in html and "SHA-256" in html
+    print_rules = page_html("<p>x</p>", "t", PRODUCED).split("@media print", 1)[1]
+    assert re.search(r"\.cchc-keep[^{]*\{break-inside:avoid", print_rules)
+
+
+def test_the_provenance_stamp_stays_on_one_page_in_word(tmp_path):
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    from cchc_tools.reporting.document import Document as Doc
+    from cchc_tools.reporting.document import Heading
+    from cchc_tools.reporting.views import provenance_block
+
+    doc = Doc("Báo cáo", [Heading("Báo cáo", 1), Paragraph.of("Nội dung."),
+                          provenance_block("unit", {"year": "2022", "unit": "vinh-chau"})])
+    d = open_docx(str(write_docx(doc, tmp_path / "b.docx", produced=PRODUCED)))
+    body = list(d.element.body)
+    start = next(i for i, el in enumerate(body)
+                 if el.tag == qn("w:p") and DocxParagraph(el, d).text == "Thông tin lập báo cáo")
+    kept = [p for el in body[start:] if el.tag in (qn("w:p"), qn("w:tbl"))
+            for p in ([el] if el.tag == qn("w:p") else el.iter(qn("w:p")))]
+    flags = [bool(DocxParagraph(p, d).paragraph_format.keep_with_next) for p in kept]
+    assert len(flags) > 8 and all(flags[:-1]) and not flags[-1]  # the note closes the stamp
+    before = DocxParagraph(body[start - 1], d)
+    assert not before.paragraph_format.keep_with_next  # what comes before is not tied to it

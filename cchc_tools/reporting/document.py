@@ -147,9 +147,11 @@ class Style(Block):
 
 @dataclass(repr=False)
 class Group(Block):
-    """Several blocks shown together (what one notebook cell displays)."""
+    """Several blocks shown together (what one notebook cell displays); ``keep``: printed on one page
+    when it fits (a short block such as the provenance stamp)."""
 
     blocks: list[Block]
+    keep: bool = False
     kind = "group"
 
     def __iter__(self):

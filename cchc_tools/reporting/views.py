@@ -105,7 +105,7 @@ def provenance_block(kind: str, parameters: dict) -> Group:
     rows = [[Cell(label), Cell(text)] for label, text in stamp.page_lines()]
     return Group([Heading("Thông tin lập báo cáo", 2), Table.of(["Mục", "Nội dung"], rows,
                   notes=["Mã SHA-256 (12 ký tự đầu) cho biết chính xác tệp và phiên bản bộ công cụ đã dùng; "
-                         "mã đầy đủ ở tệp .provenance.json bên cạnh báo cáo."])])
+                         "mã đầy đủ ở tệp .provenance.json bên cạnh báo cáo."])], keep=True)
 
 
 class Stamped:

@@ -419,6 +419,26 @@ def reading_order(blocks) -> list[Block]:
     return out
 
 
+def kept_together(blocks) -> list[list[int]]:
+    """For each group marked ``keep`` (at any depth), the ids of its blocks in reading order."""
+    runs: list[list[int]] = []
+    for b in blocks:
+        if b is not None and b.kind == "group":
+            if getattr(b, "keep", False):
+                runs.append([id(x) for x in reading_order(b.blocks)])
+            else:
+                runs.extend(kept_together(b.blocks))
+    return runs
+
+
+def _keep_on_one_page(elements) -> None:
+    """Word's way of keeping blocks on one page (their table rows never split already): every
+    paragraph, those in table cells included, kept with the next, except the very last one."""
+    paragraphs = [p for el in elements for p in ([el] if el.tag == qn("w:p") else el.iter(qn("w:p")))]
+    for p in paragraphs[:-1]:
+        p.get_or_add_pPr().keepNext_val = True
+
+
 def _banner_text(document: Document) -> str:
     for b in reading_order(document.blocks):
         if b.kind == "banner":
@@ -462,11 +482,18 @@ def build_docx(document: Document, settings: Settings | None = None, produced: d
         if blocks[i].kind == "heading" and wants[i + 1]:
             wants[i] = True
     landscape = document.landscape
+    first = {run[0]: run[-1] for run in kept_together(document.blocks) if run}
+    body, keep_from, keep_until = doc.element.body, None, None
     for block, want in zip(blocks, wants, strict=True):
         if want != landscape:
             _start_section(doc, want)
             landscape = want
+        if id(block) in first:  # new blocks go before the body's closing sectPr
+            keep_from, keep_until = len(body) - (body[-1].tag == qn("w:sectPr")), first[id(block)]
         _block(doc, block, _text_width(doc.sections[-1]))
+        if keep_from is not None and id(block) == keep_until:
+            _keep_on_one_page([el for el in list(body)[keep_from:] if el.tag in (qn("w:p"), qn("w:tbl"))])
+            keep_from = keep_until = None
     return doc
 
 
