@@ -1,0 +1,27 @@
+"""What readers get: one unit's briefing, a year's comparison, a unit's trend, as document blocks.
+
+Each view selects its reports from the loaded data folder, whose indicators, findings and
+assessment are computed once per data folder and process (``analysis.computed``), and builds
+``reporting.document`` blocks: notebooks display them, the Word file and the workbook render the
+same blocks (``save``). No arithmetic is done here that the analysis modules already do.
+
+``unit`` (UnitBriefing), ``compare`` (YearComparison) and ``trend`` (UnitTrend) each hold one view;
+``common`` holds what they share.
+"""
+
+from cchc_tools.reporting.views.common import (
+    CHARTS,
+    HEADLINE_IDS,
+    SPECS,
+    STATUS_VI,
+    Stamped,
+    definition,
+    provenance_block,
+    source_line,
+)
+from cchc_tools.reporting.views.compare import RANK_BY, YearComparison
+from cchc_tools.reporting.views.trend import UnitTrend, legacy_reports
+from cchc_tools.reporting.views.unit import UnitBriefing
+
+__all__ = ["CHARTS", "HEADLINE_IDS", "RANK_BY", "SPECS", "STATUS_VI", "Stamped", "UnitBriefing", "UnitTrend",
+           "YearComparison", "definition", "legacy_reports", "provenance_block", "source_line"]

@@ -1,0 +1,225 @@
+"""A year's comparison of units: totals, league tables per level, the lowest units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from cchc_tools.analysis.assess import consolidate
+from cchc_tools.analysis.computed import computed
+from cchc_tools.analysis.selection import _listing, reports
+from cchc_tools.analysis.specs import indicator_specs
+from cchc_tools.errors import UnknownUnitError
+from cchc_tools.i18n import _ as tr
+from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.reporting import charts
+from cchc_tools.reporting.document import (
+    Block,
+    Bullets,
+    Cell,
+    Document,
+    Group,
+    Heading,
+    Paragraph,
+    Span,
+    Table,
+)
+from cchc_tools.reporting.narrative import period_phrase
+from cchc_tools.reporting.views.common import (
+    HEADLINE_IDS,
+    SPECS,
+    Stamped,
+    _formats,
+    _head,
+    _office,
+    _value_text,
+    definition,
+)
+from cchc_tools.vocabulary import level_phrase
+
+RANK_BY = "dossiers_on_time_all"
+
+
+@dataclass
+class YearComparison(Stamped):
+    KIND = "compare"
+    year: int
+    period: str
+    reps: pd.DataFrame
+    ind: pd.DataFrame
+    findings: pd.DataFrame
+    assessed: pd.DataFrame
+    previous: pd.DataFrame  # assessment of the previous year's reports, for rank changes
+    rows: pd.DataFrame  # the tidy rows of the compared reports
+
+    @classmethod
+    def load(cls, year, data_dir: str | Path | None = None, level: str = "", period: str = "annual"):
+        data = computed(data_dir)
+        reps = reports(data.table)
+        sel = reps[(reps["year"] == int(year)) & (reps["coverage"] == period)]  # a cumulative Q3 is a 9-month
+        if level:
+            sel = sel[sel["level"] == level]
+        if sel.empty:
+            raise UnknownUnitError(tr("no {period} appendices for {year} {level}; {listing}").format(
+                period=period, year=year, level=level, listing=_listing(reps)))
+        pick = data.ind["source"].isin(sel["source"])
+        prev = data.assessed[(data.assessed["year"] == int(year) - 1) & (data.assessed["period"] == period)]
+        return cls(int(year), period, sel, data.ind[pick], data.findings[data.findings["source"].isin(sel["source"])],
+                   data.assessed[data.assessed["source"].isin(sel["source"])], prev,
+                   data.table[data.table["source"].isin(sel["source"])])
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.reps["synthetic"].any())
+
+    @property
+    def when(self) -> str:
+        return period_phrase(self.period, self.year)
+
+    @cached_property
+    def headline_ids(self) -> list[str]:
+        """The ranking measure, then the headline indicators the compared reports' forms have."""
+        present = set(self.assessed["indicator"])
+        return [RANK_BY] + [i for i in HEADLINE_IDS if i != RANK_BY and i in present]
+
+    def header(self) -> Group:
+        title = f"So sánh kết quả cải cách hành chính giữa các đơn vị – {self.when}"
+        return Group(_head(self.synthetic) + [Heading(title, 1),
+                                              Paragraph.of(f"{len(self.reps)} đơn vị có phụ lục "
+                                                           f"{self.when.lower()}.", "meta")])
+
+    def league(self) -> pd.DataFrame:
+        """One row per unit: name, the ranking measure, headline indicators, ranks, error and warning counts.
+
+        Ranked by the on-time rate of dossiers (both levels). A unit is left unranked only when an
+        error-level finding touches the inputs of the ranking measure.
+        """
+        a = self.assessed
+        wide = a.pivot(index="unit", columns="indicator", values="value").reindex(columns=self.headline_ids)
+        status = a[a["indicator"] == RANK_BY].set_index("unit")["status"]
+        wide["doubtful"] = status.reindex(wide.index).eq("doubtful")
+        counts = (self.findings.groupby(["unit", "severity"]).size().unstack(fill_value=0)
+                  if len(self.findings) else pd.DataFrame())
+        for sev in ("error", "warning"):
+            col = counts[sev] if sev in counts else pd.Series(dtype=int)
+            wide[sev] = col.reindex(wide.index).fillna(0).astype(int)
+        wide.insert(0, "unit_name", self.reps.set_index("unit")["unit_name"].reindex(wide.index))
+        wide.insert(1, "level", self.reps.set_index("unit")["level"].reindex(wide.index))
+        wide.insert(2, "unit_code", self.reps.set_index("unit")["unit_code"].reindex(wide.index)
+                    if "unit_code" in self.reps else "")
+        wide["rank"] = a[a["indicator"] == RANK_BY].set_index("unit")["rank"].reindex(wide.index)
+        prev = self.previous[self.previous["indicator"] == RANK_BY].set_index("unit")["rank"]
+        wide["rank_before"] = prev.reindex(wide.index)
+        return wide.sort_values(["level", "rank", RANK_BY], ascending=[True, True, False], na_position="last")
+
+    def league_html(self) -> Group:
+        lg = self.league()
+        names = {s["id"]: s["name_vi"] for s in indicator_specs()}
+        cols = self.headline_ids
+        headers = ["Hạng", "Đơn vị", "So với năm trước"] + [names[i] for i in cols] + ["Lỗi", "Cảnh báo"]
+        note = (f"Xếp hạng theo {names[RANK_BY].lower()} ({definition(RANK_BY)}), trong từng cấp. Đơn vị có lỗi "
+                "số liệu ở chính các số dùng để xếp hạng thì không xếp hạng; lỗi ở chỉ tiêu khác không ảnh hưởng "
+                "thứ hạng. Số liệu có mã [L…] là số liệu không thể cùng đúng theo kiểm tra, cần đơn vị giải trình.")
+        out: list[Block] = [Heading("Bảng xếp hạng", 2)]
+        levels = list(dict.fromkeys(lg["level"]))
+        for level in levels:  # units of different levels (and so of different eras) are never ranked together
+            if len(levels) > 1:
+                out.append(Heading(f"Đơn vị {level_phrase(level) or 'chưa rõ cấp'}", 3))
+            out.append(Table(headers, self._league_rows(lg[lg["level"] == level], cols), [note], wide=True))
+        return Group(out)
+
+    @cached_property
+    def doubt(self) -> dict[tuple[str, str], str]:
+        """``(unit, indicator) -> "L1"``: figures an error-level finding puts in doubt, marked in the tables."""
+        a = self.assessed[self.assessed["status"] == "doubtful"]
+        return {(u, i): f for u, i, f in zip(a["unit"], a["indicator"], a["findings"], strict=True)}
+
+    def _league_rows(self, lg: pd.DataFrame, cols: list[str]) -> list[list[Cell]]:
+        rows = []
+        for unit, r in lg.iterrows():
+            rank = "—" if pd.isna(r["rank"]) else str(int(r["rank"]))
+            move = "—"
+            if pd.notna(r["rank"]) and pd.notna(r["rank_before"]):
+                d = int(r["rank_before"]) - int(r["rank"])
+                move = "không đổi" if d == 0 else (f"tăng {d} bậc" if d > 0 else f"giảm {-d} bậc")
+            name = r["unit_name"] + (" (số liệu xếp hạng có lỗi, không xếp hạng)" if r["doubtful"] else "")
+            rows.append([Cell(rank), Cell(name), Cell(move)]
+                        + [Cell(_value_text(r[i]), r[i], "percent", self.doubt.get((unit, i), "")) for i in cols]
+                        + [Cell(str(r["error"]), r["error"], "count"), Cell(str(r["warning"]), r["warning"], "count")])
+        return rows
+
+    def totals(self) -> Group:
+        """Totals of the units (counts summed, ratios from the summed counts) and the spread across units."""
+        rat = consolidate(self.rows, ind=self.ind).ratios
+        names = {s["id"]: s["name_vi"] for s in indicator_specs()}
+        rows = []
+        for r in rat.itertuples(index=False):
+            if r.indicator not in self.headline_ids:
+                continue
+            own = "reported" in SPECS[r.indicator]  # a rate each unit reports itself: no counts to add up
+            rows.append([Cell(names[r.indicator]), Cell("—" if own else _value_text(r.value), r.value, "percent"),
+                         Cell("tỷ lệ do từng đơn vị tự báo cáo" if own else
+                              f"{fmt_number(r.numerator)}/{fmt_number(r.denominator)}" if pd.notna(r.numerator)
+                              else "—"),
+                         Cell(fmt_percent(r.q1)), Cell(fmt_percent(r.median)), Cell(fmt_percent(r.q3)),
+                         Cell(str(r.units), r.units, "count")])
+        note = ("Tỷ lệ chung tính từ tổng tử số trên tổng mẫu số của các đơn vị báo cáo đủ số liệu (không lấy trung "
+                "bình các tỷ lệ); tứ phân vị và trung vị là của tỷ lệ từng đơn vị.")
+        return Group([Heading("Tổng hợp chung", 2),
+                      Table(["Chỉ số", "Tỷ lệ chung", "Tính từ", "Tứ phân vị dưới", "Trung vị", "Tứ phân vị trên",
+                             "Số đơn vị"], rows, [note])])
+
+    def lowest(self) -> Group:
+        names = {s["id"]: s["name_vi"] for s in indicator_specs()}
+        items = []
+        for ident in self.headline_ids:
+            sub = self.assessed[(self.assessed["indicator"] == ident) & self.assessed["rank"].notna()]
+            if len(sub) < 2:
+                continue
+            low = sub.nsmallest(min(3, len(sub)), "value")
+            listing = ", ".join(f"{u} ({fmt_percent(v)})" for u, v in zip(low["unit_name"], low["value"], strict=True))
+            items.append([Span(f"{names[ident]}: {listing}.")])
+        if not items:
+            return Group([])
+        return Group([Heading("Đơn vị có kết quả thấp nhất", 2), Bullets(items)])
+
+    def ranking_chart(self, indicator: str = RANK_BY):
+        sub = self.ind[self.ind["indicator"] == indicator].sort_values("value", ascending=False)
+        name = sub["name_vi"].iloc[0] if len(sub) else indicator
+        return charts.rates_chart(sub["unit_name"].tolist(), sub["value"].tolist(),
+                                  f"{name} – {self.when}", f"Phụ lục CCHC {self.when.lower()} của {len(self.reps)} "
+                                  "đơn vị", self.synthetic)
+
+    def quality(self) -> Group:
+        out: list[Block] = [Heading("Chất lượng số liệu và nội dung đề nghị giải trình", 2)]
+        if self.findings.empty:
+            return Group(out + [Paragraph.of("Không đơn vị nào có số liệu mâu thuẫn.")])
+        names = self.reps.set_index("unit")["unit_name"]
+        rows = []
+        for unit, g in self.findings.groupby("unit", sort=False):
+            n = g["severity"].value_counts()
+            asks = "; ".join(dict.fromkeys(g[g["severity"] != "info"].get("title_vi", g["rule"])))
+            rows.append([Cell(names.get(unit, unit)), Cell(str(n.get("error", 0)), n.get("error", 0), "count"),
+                         Cell(str(n.get("warning", 0)), n.get("warning", 0), "count"),
+                         Cell(str(n.get("info", 0)), n.get("info", 0), "count"), Cell(asks or "—")])
+        rows.sort(key=lambda r: (-r[1].value, -r[2].value))
+        return Group(out + [Table.of(["Đơn vị", "Lỗi", "Cảnh báo", "Lưu ý", "Đề nghị giải trình"], rows)])
+
+    def document(self) -> Document:
+        blocks = [self.header(), self.totals(), self.league_html(), self.ranking_chart(), self.lowest(),
+                  self.quality()]
+        return Document(f"So sánh các đơn vị – {self.when}", self._with_stamp(blocks), self.synthetic, landscape=True)
+
+    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "compare") -> list[Path]:
+        """``compare.docx`` and ``compare.xlsx`` (the page's tables and each unit's findings) when asked."""
+        if not out_dir or not _office(formats):
+            return []
+        from cchc_tools.reporting.export import document_sheets
+        from cchc_tools.reporting.workbook import findings_sheet
+
+        doc = self.document()
+        sheets = document_sheets(doc) + ([findings_sheet(self.findings)] if len(self.findings) else [])
+        return _formats(doc, Path(out_dir), stem, formats, sheets)

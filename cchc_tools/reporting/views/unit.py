@@ -1,0 +1,370 @@
+"""One unit's briefing for a year and period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
+from cchc_tools.analysis.checks import agrees
+from cchc_tools.analysis.computed import computed
+from cchc_tools.analysis.selection import pick_report, reports
+from cchc_tools.analysis.specs import rule_specs
+from cchc_tools.atomic import write_table
+from cchc_tools.catalog import SECTIONS, by_code
+from cchc_tools.errors import AppendixError
+from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.reporting.document import (
+    Block,
+    Bullets,
+    Card,
+    Cards,
+    Cell,
+    Document,
+    Group,
+    Heading,
+    Paragraph,
+    Span,
+    Table,
+)
+from cchc_tools.reporting.narrative import Facts, change_phrase, period_phrase, section_sentences
+from cchc_tools.reporting.views.common import (
+    CHARTS,
+    HEADLINE_IDS,
+    SPECS,
+    STATUS_VI,
+    Stamped,
+    _cite,
+    _date,
+    _formats,
+    _head,
+    _office,
+    _refs,
+    _value_text,
+    definition,
+    source_line,
+)
+from cchc_tools.vocabulary import SEVERITY_VI, level_phrase
+
+
+@dataclass
+class UnitBriefing(Stamped):
+    """Everything the unit briefing shows, for one unit, year and period."""
+
+    KIND = "unit"
+
+    report: pd.Series
+    rows: pd.DataFrame
+    ind: pd.DataFrame
+    findings: pd.DataFrame
+    assessed: pd.DataFrame
+    previous_label: str = ""
+    load_errors: list[AppendixError] = field(default_factory=list)
+    # each section built once: the Word file and the workbook reuse the blocks (and charts) the notebook showed
+    _sections: dict[str, Group] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @classmethod
+    def load(cls, year, unit: str, data_dir: str | Path | None = None, period: str = "annual") -> UnitBriefing:
+        data = computed(data_dir)
+        rep = pick_report(data.table, year, unit, period)
+        src = rep["source"]
+        rows = data.table[data.table["source"] == src]
+        mine = data.assessed[data.assessed["source"] == src]
+        prev = reports(data.table[data.table["unit"] == rep["unit"]])
+        prev = prev[(prev["period"] == period) & (prev["year"] < int(year))]
+        label = period_phrase(period, prev.iloc[-1]["year"]).lower() if len(prev) else ""
+        errors = [e for e in data.errors if f"/{rep['unit']}/" in e.path.replace("\\", "/")]
+        return cls(rep, rows, data.ind[data.ind["source"] == src], data.findings[data.findings["source"] == src],
+                   mine, label, errors)
+
+    # -- facts ------------------------------------------------------------------------------
+    @property
+    def when(self) -> str:
+        return period_phrase(self.report["period"], self.report["year"])
+
+    @property
+    def who(self) -> str:
+        return self.report["unit_name"] or self.report["unit"]
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.report["synthetic"])
+
+    @property
+    def source(self) -> str:
+        return source_line(self.report)
+
+    @cached_property
+    def refs(self) -> pd.Series:
+        return finding_refs(self.findings)
+
+    @cached_property
+    def facts(self) -> Facts:
+        by_code_doubt = {code: [r for r, _ in hits] for (_, code), hits in doubts(self.findings).items()}
+        ind_doubt = {r.indicator: _refs(r.findings) for r in self.assessed.itertuples() if r.findings}
+        quoted = {r.indicator: r.reported_text for r in self.assessed.itertuples()
+                  if r.reported_text and pd.notna(r.value) and agrees(r.reported, r.value)}
+        return Facts(self.rows, self.ind, by_code_doubt, ind_doubt, quoted)
+
+    @cached_property
+    def by_indicator(self) -> dict[str, pd.Series]:
+        return {r["indicator"]: r for _, r in self.assessed.iterrows()}
+
+    @cached_property
+    def _ind_position(self) -> dict[str, int]:
+        """Where each indicator's first row is in ``ind`` (the tables look rows up by indicator)."""
+        pos: dict[str, int] = {}
+        for i, ident in enumerate(self.ind["indicator"]):
+            pos.setdefault(ident, i)
+        return pos
+
+    def figure(self, ident: str) -> tuple[str, str]:
+        """An indicator as a reader should quote it, and whose figure it is.
+
+        The unit's own figure when it agrees with the counts (``99,60%``, ``đơn vị báo cáo``); the
+        computed one with the unit's beside it when they differ beyond rounding or truncation.
+        """
+        a = self.by_indicator[ident]
+        value, reported = a["value"], a["reported"]
+        if pd.isna(value):
+            ind = self.ind[self.ind["indicator"] == ident]
+            return _value_text(value, ind["reason"].iloc[0] if len(ind) else ""), ""
+        if pd.isna(reported):
+            return fmt_percent(value), ""
+        if agrees(reported, value):
+            return a["reported_text"], "đơn vị báo cáo"
+        return fmt_percent(value), f"đơn vị báo cáo {a['reported_text']}"
+
+    def figure_text(self, ident: str) -> str:
+        text, whose = self.figure(ident)
+        return f"{text} ({whose})" if whose else text
+
+    def _judgement(self, a: pd.Series, cite: bool = False) -> str:
+        status = STATUS_VI[a["status"]]
+        if a["status"] == "not_reported" and pd.isna(a["value"]) and a["reason"] == "denominator is 0":
+            status = "Không phát sinh"
+        if a["status"] in ("met", "below_target"):
+            status += f" {a['target_op'].replace('>=', '≥').replace('<=', '≤')} {fmt_percent(a['target'])}"
+            if cite:
+                status += " " + _cite(a["target_source"])
+        if a["status"] == "doubtful":
+            status += f" [{a['findings']}]"
+        elif a["warnings"]:
+            status = "; ".join(p for p in (status, f"có cảnh báo [{a['warnings']}]") if p)
+        if pd.notna(a["rank"]) and pd.notna(a["peers"]) and int(a["peers"]) > 1:
+            status = "; ".join(p for p in (status, f"hạng {int(a['rank'])}/{int(a['peers'])}") if p)
+        return status or "—"
+
+    @cached_property
+    def label_rules(self) -> set[str]:
+        """Rules about a row's wording or unit of measure: they ask for a correction, not an explanation."""
+        return {r["id"] for r in rule_specs() if r["family"] in LABEL_FAMILIES}
+
+    @cached_property
+    def cutoff(self) -> str:
+        d = self.report.get("report_date")
+        return _date(d) if d else ""
+
+    # -- blocks -----------------------------------------------------------------------------
+    def header(self) -> Group:
+        r = self.report
+        lvl = level_phrase(r["level"])
+        values = self.rows["value"].notna().sum()
+        cat = by_code()
+        groups = self.rows["code"].map(lambda c: c in cat and cat[c].kind == "group")
+        blank = ((self.rows["raw_value"] == "") & ~groups & (self.rows["code"] != "")).sum()
+        meta = [f"Đơn vị: {self.who}" + (f" ({lvl})" if lvl else ""), f"Nguồn số liệu: {self.source}"]
+        if self.cutoff:
+            meta.append(f"Số liệu tính đến ngày {self.cutoff} (ngày của báo cáo).")
+        meta.append(f"Số dòng chỉ tiêu có số liệu: {int(values)}; bỏ trống (chưa báo cáo): {int(blank)} "
+                    "(không tính các dòng tiêu đề nhóm).")
+        title = f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}"
+        return Group(_head(self.synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta])
+
+    def assessment(self) -> Group:
+        """Đánh giá chung: results, shortfalls against targets, figures in doubt, points to explain."""
+        a = self.assessed
+        out: list[Block] = [Heading("Đánh giá chung", 2)]
+        good = [f"{r.name_vi[:1].lower()}{r.name_vi[1:]} {self.figure(r.indicator)[0]}" for r in a.itertuples()
+                if r.indicator in HEADLINE_IDS and r.status in ("met", "no_target") and not r.warnings]
+        if good:
+            out.append(Paragraph.of(f"Theo phụ lục của đơn vị, {self.when.lower()} {self.who} đạt: " + "; ".join(good)
+                                    + ".", "lead"))
+        counted = a["indicator"].map(lambda i: "reported" not in SPECS[i])  # rates from counts, not a unit's own %
+        low = a[(a["status"] == "no_target") & counted & a["value"].notna() & (a["value"] < 100)].nsmallest(3, "value")
+        if len(low):  # a figure a warning questions keeps its reference here too
+            spans = [Span("Các tỷ lệ thấp nhất trong phụ lục (chưa có mục tiêu để so sánh): ")]
+            for k, r in enumerate(low.itertuples()):
+                spans += [Span(("; " if k else "") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
+                          Span(self.figure(r.indicator)[0], r.warnings)]
+            out.append(Paragraph(spans + [Span(".")]))
+        below = [[Span(f"{r.name_vi}: "), Span(self.figure_text(r.indicator), r.warnings),
+                  Span(f", chưa đạt mục tiêu {r.target_op.replace('>=', '≥').replace('<=', '≤')} "
+                       f"{fmt_percent(r.target)} ({r.target_source}).")]
+                 for r in a.itertuples() if r.status == "below_target"]
+        if below:
+            out.append(Bullets(below, "Chưa đạt mục tiêu:"))
+        doubtful = [[Span(f"{r.name_vi}: ", ""), Span(self.figure_text(r.indicator), r.findings),
+                     Span(" – số liệu đầu vào không thể cùng đúng, chưa dùng để đánh giá.")]
+                    for r in a.itertuples() if r.status == "doubtful"]
+        if doubtful:
+            out.append(Bullets(doubtful, "Số liệu cần xem lại trước khi sử dụng:"))
+        asks = [[Span(f"[{ref}] {f.title_vi if 'title_vi' in self.findings else f.rule}: {f.message_vi} "
+                      f"(dòng {f.lines})." if f.lines else f"[{ref}] {f.message_vi}")]
+                for ref, f in zip(self.refs, self.findings.itertuples(), strict=True)
+                if f.severity != "info" and f.rule not in self.label_rules]
+        if asks:
+            out.append(Bullets(asks, "Đề nghị đơn vị giải trình:"))
+        if len(out) == 1:
+            out.append(Paragraph.of("Chưa đủ số liệu để đánh giá.", "note"))
+        return Group(out)
+
+    def headline(self) -> Group:
+        cards, notes = [], []
+        for ident in HEADLINE_IDS:
+            if ident not in self.by_indicator:
+                continue
+            a = self.by_indicator[ident]
+            text, whose = self.figure(ident)
+            inputs = (f"{fmt_number(a['numerator'])}/{fmt_number(a['denominator'])}"
+                      if pd.notna(a["numerator"]) and pd.notna(a["denominator"]) else "")
+            prev = change_phrase(a["value"], a["value"] - a["change"] if pd.notna(a["change"]) else None,
+                                 self.previous_label)
+            judged = self._judgement(a, cite=True)
+            detail = " · ".join(p for p in (whose, inputs, prev, "" if judged == "—" else judged) if p)
+            cards.append(Card(text, a["name_vi"], detail, a["findings"]))
+            if a["target_source"] and "chưa đối chiếu" in a["target_source"]:
+                source = a["target_source"].removeprefix("theo ").replace(" (chưa đối chiếu văn bản gốc)", "")
+                note = f"* Mục tiêu theo {source}, biết qua tài liệu hướng dẫn, chưa đối chiếu với văn bản gốc."
+                if note not in notes:
+                    notes.append(note)
+        return Group([Heading("Các chỉ số chính", 2), Cards(cards, notes)])
+
+    def key_figures(self) -> str:
+        """The headline as plain text (the golden output nbval checks)."""
+        lines = [f"{self.who} – {self.when}"]
+        for ident in HEADLINE_IDS:
+            if ident in self.by_indicator:
+                a = self.by_indicator[ident]
+                mark = f" [{a['findings']}]" if a["findings"] else ""
+                lines.append(f"{a['name_vi']}: {self.figure_text(ident)}{mark}")
+        n = self.findings["severity"].value_counts() if len(self.findings) else {}
+        lines.append(f"Kiểm tra số liệu: {n.get('error', 0)} lỗi, {n.get('warning', 0)} cảnh báo, "
+                     f"{n.get('info', 0)} lưu ý")
+        return "\n".join(lines)
+
+    def _indicator_table(self, section: str) -> Table | None:
+        sec = self.assessed[self.assessed["section"] == section]
+        if sec.empty:
+            return None
+        has_prev = bool(self.previous_label)
+        headers = ["Chỉ số", "Giá trị", "Tính từ", "Đánh giá"] + ([f"So với {self.previous_label}"] if has_prev else [])
+        rows, notes, targets = [], [], []
+        for a in sec.itertuples(index=False):
+            ind = self.ind.iloc[self._ind_position[a.indicator]]  # its first row, as a filter and .iloc[0] give
+            basis = (f"{fmt_number(ind['numerator'])}/{fmt_number(ind['denominator'])}"
+                     if pd.notna(ind["numerator"]) and pd.notna(ind["denominator"])
+                     else ("đơn vị tự báo cáo" if ind["reason"] == "" else "chưa báo cáo đủ số liệu"))
+            cells = [Cell(a.name_vi), Cell(self.figure_text(a.indicator), a.value, "percent", a.findings),
+                     Cell(basis), Cell(self._judgement(a._asdict()))]
+            if has_prev:
+                before = a.value - a.change if pd.notna(a.change) else None
+                cells.append(Cell(change_phrase(a.value, before, "") or "—"))
+            rows.append(cells)
+            notes.append(f"{a.name_vi}: {definition(a.indicator)}.")
+            if a.target_source and a.target_source not in targets:
+                targets.append(a.target_source)
+        notes = ["Cách tính: " + " ".join(notes)] + [f"Mục tiêu {t}." for t in targets]
+        return Table(headers, rows, notes)
+
+    def _unit_notes(self, section: str) -> Table | None:
+        rows = self.rows[(self.rows["section"] == section) & (self.rows["note"] != "")]
+        if rows.empty:
+            return None
+        body: list[list[Cell]] = []
+        for _, grp in rows.groupby((rows["note"] != rows["note"].shift()).cumsum(), sort=False):
+            # rows in a row that carry the same note (a legal basis repeated) share one line of the table
+            body.append([Cell("; ".join(str(x) for x in grp["line"])), Cell("; ".join(grp["label"])),
+                         Cell("; ".join(v or "—" for v in grp["raw_value"])), Cell(grp["note"].iloc[0])])
+        return Table.of(["Dòng", "Chỉ tiêu", "Số liệu", "Ghi chú của đơn vị"], body,
+                        caption="Ghi chú của đơn vị trong phụ lục")
+
+    def section(self, section: str) -> Group:
+        """A section's heading, sentences, indicator table, the unit's notes and chart (built once per view)."""
+        if section not in self._sections:
+            self._sections[section] = self._section(section)
+        return self._sections[section]
+
+    def _section(self, section: str) -> Group:
+        title = f"{section}. {SECTIONS[section][0]}"
+        sentences = section_sentences(section, self.facts, self.who, self.when)
+        parts: list[Block] = [Heading(title, 2)]
+        if sentences:
+            parts.append(Paragraph([s for sent in sentences for s in sent + [Span(" ")]][:-1]))
+        else:
+            parts.append(Paragraph.of("Đơn vị chưa báo cáo số liệu của phần này.", "note"))
+        table = self._indicator_table(section)
+        if table:
+            parts.append(table)
+        notes = self._unit_notes(section)
+        if notes:
+            parts.append(notes)
+        chart = self.chart(section)
+        if chart is not None:
+            parts.append(chart)
+        return Group(parts)
+
+    def chart(self, section: str):
+        make = CHARTS.get(section)
+        return make(self.facts, self.when, self.source, self.synthetic) if make else None
+
+    def quality(self) -> Group:
+        out: list[Block] = [Heading("Chất lượng số liệu", 2)]
+        if self.findings.empty and not self.load_errors:
+            return Group(out + [Paragraph.of("Không phát hiện mâu thuẫn trong số liệu của phụ lục.")])
+        n = self.findings["severity"].value_counts()
+        out.append(Paragraph.of(f"Phát hiện {n.get('error', 0)} lỗi (số liệu không thể cùng đúng), "
+                                f"{n.get('warning', 0)} cảnh báo (cần đơn vị giải trình) và {n.get('info', 0)} lưu ý. "
+                                "Mỗi dòng ghi số dòng trong tệp nguồn để đối chiếu."))
+        titled = "title_vi" in self.findings
+        rows = [[Cell(ref), Cell(SEVERITY_VI.get(f.severity, f.severity)),
+                 Cell(f.title_vi if titled else f.rule), Cell(f.message_vi), Cell(f.lines)]
+                for ref, f in zip(self.refs, self.findings.itertuples(index=False), strict=True)]
+        rows += [[Cell(""), Cell("Lỗi đọc tệp"), Cell("Không đọc được tệp"), Cell(str(e)), Cell(str(e.line or ""))]
+                 for e in self.load_errors]
+        out.append(Table.of(["Mã", "Mức độ", "Vấn đề", "Nội dung", "Dòng"], rows))
+        return Group(out)
+
+    def document(self) -> Document:
+        blocks = [self.header(), self.assessment(), self.headline()]
+        blocks += [self.section(s) for s in SECTIONS] + [self.quality()]
+        return Document(f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}", self._with_stamp(blocks),
+                        self.synthetic)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The unit's tables for machines and workbooks: indicators with their assessment, findings."""
+        extra = ["reported", "target", "target_op", "target_source", "status", "rank", "peers", "change", "findings"]
+        ind = self.ind.merge(self.assessed[["indicator"] + extra], on="indicator", how="left")
+        return {"indicators": ind, "findings": self.findings.assign(ref=self.refs)}
+
+    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", suffix: str = "") -> list[Path]:
+        """Write the unit's tables (CSV for machines) and the Word and Excel files asked for.
+
+        Nothing when ``out_dir`` is empty (a notebook run by hand or by nbval). The HTML page and the
+        PDF are made from the executed notebook by the runner.
+        """
+        if not out_dir:
+            return []
+        from cchc_tools.reporting.workbook import finding_messages, findings_sheet, indicators_sheet
+
+        out, tables = Path(out_dir), self.tables()
+        written = [write_table(df, out / f"{name}{suffix}.csv") for name, df in tables.items()]
+        if not _office(formats):  # the document is only for Word and Excel
+            return written
+        sheets = [indicators_sheet(tables["indicators"], findings=finding_messages(tables["findings"]),
+                                   status_vi=STATUS_VI),
+                  findings_sheet(tables["findings"])]
+        return written + _formats(self.document(), out, f"briefing{suffix}", formats, sheets)
