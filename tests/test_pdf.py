@@ -116,3 +116,38 @@ def test_the_browser_exits_when_its_owner_dies_abruptly(tmp_path):
     while _alive(browser) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(browser)
+
+
+@needs_chromium
+@needs_poppler
+def test_a_late_load_event_of_the_page_before_is_not_taken_for_this_pages(tmp_path, monkeypatch):
+    """The blank page a tab is cleared to after each print fires its load event late, sometimes after the
+    next page's navigation was sent: the printer prints only once its own navigation's document loaded."""
+    page = _page(tmp_path, "a", "Xã Lai Hòa")
+    seen: list[str] = []
+    with pdf.Printer(pdf.chromium_path()) as printer:
+        real_call, real_read = printer._call, printer._read
+
+        def call(method, params, deadline, session=False):
+            result = real_call(method, params, deadline, session)
+            seen.append(method)
+            if method == "Page.navigate" and params["url"].startswith("file:"):
+                seen.append("loader " + result["loaderId"])
+                stale = {"sessionId": printer.session_id}
+                printer._events += [{**stale, "method": "Page.loadEventFired", "params": {}},
+                                    {**stale, "method": "Page.lifecycleEvent",
+                                     "params": {"name": "load", "loaderId": "the-page-before"}}]
+            return result
+
+        def read(deadline):
+            ev = real_read(deadline)
+            if ev.get("method") == "Page.lifecycleEvent" and ev["params"].get("name") == "load":
+                seen.append("load " + ev["params"]["loaderId"])
+            return ev
+
+        monkeypatch.setattr(printer, "_call", call)
+        monkeypatch.setattr(printer, "_read", read)
+        printer.print(page, tmp_path / "a.pdf")
+    loader = next(s for s in seen if s.startswith("loader ")).split()[1]
+    assert seen.index(f"load {loader}") < seen.index("Page.printToPDF")
+    assert "Xã Lai Hòa 59: 24.407 hồ sơ, 99,87%." in _text(tmp_path / "a.pdf")

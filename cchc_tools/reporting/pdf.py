@@ -120,6 +120,7 @@ class Printer:
                                      deadline)["sessionId"]
         self.target_id = target
         self._call("Page.enable", {}, deadline, session=True)
+        self._call("Page.setLifecycleEventsEnabled", {"enabled": True}, deadline, session=True)
 
     def close(self, graceful: bool = False) -> None:
         """End the browser and every process it started; remove its profile.
@@ -190,15 +191,21 @@ class Printer:
         msg, _, self._buf = self._buf.partition(b"\0")
         return json.loads(msg)
 
-    def _wait_event(self, method: str, deadline: float) -> dict:
-        while True:
-            for i, ev in enumerate(self._events):
-                if ev["method"] == method and ev.get("sessionId") == self.session_id:
-                    return self._events.pop(i)
+    def _wait_loaded(self, loader_id: str, deadline: float) -> None:
+        """Until the document of navigation ``loader_id`` has fired its load event. Matched by loader,
+        so that a late event of the page before (the blank page it was cleared to) is never taken
+        for this one's."""
+        def done(ev: dict) -> bool:
+            p = ev.get("params", {})
+            return (ev.get("method") == "Page.lifecycleEvent" and ev.get("sessionId") == self.session_id
+                    and p.get("name") == "load" and p.get("loaderId") == loader_id)
+
+        while not any(done(ev) for ev in self._events):
             self._events.clear()
             ev = self._read(deadline)
             if "method" in ev:
                 self._events.append(ev)
+        self._events.clear()
 
     # -- printing -----------------------------------------------------------------------------------
     def print(self, html_path: Path, pdf_path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -212,7 +219,7 @@ class Printer:
             nav = self._call("Page.navigate", {"url": html_path.as_uri()}, deadline, session=True)
             if nav.get("errorText"):
                 raise PdfError(f"{html_path}: Chromium could not open the page: {nav['errorText']}")
-            self._wait_event("Page.loadEventFired", deadline)
+            self._wait_loaded(nav.get("loaderId", ""), deadline)
             self._call("Runtime.evaluate", {"expression": "document.fonts.ready.then(() => true)",
                                             "awaitPromise": True}, deadline, session=True)
             data = self._call("Page.printToPDF", PRINT_OPTIONS, deadline, session=True).get("data", "")

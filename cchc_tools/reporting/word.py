@@ -419,15 +419,15 @@ def reading_order(blocks) -> list[Block]:
     return out
 
 
-def kept_together(blocks) -> list[list[int]]:
+def _kept_together(blocks) -> list[list[int]]:
     """For each group marked ``keep`` (at any depth), the ids of its blocks in reading order."""
     runs: list[list[int]] = []
     for b in blocks:
         if b is not None and b.kind == "group":
-            if getattr(b, "keep", False):
+            if b.keep:
                 runs.append([id(x) for x in reading_order(b.blocks)])
             else:
-                runs.extend(kept_together(b.blocks))
+                runs.extend(_kept_together(b.blocks))
     return runs
 
 
@@ -482,7 +482,7 @@ def build_docx(document: Document, settings: Settings | None = None, produced: d
         if blocks[i].kind == "heading" and wants[i + 1]:
             wants[i] = True
     landscape = document.landscape
-    first = {run[0]: run[-1] for run in kept_together(document.blocks) if run}
+    first = {run[0]: run[-1] for run in _kept_together(document.blocks) if run}
     body, keep_from, keep_until = doc.element.body, None, None
     for block, want in zip(blocks, wants, strict=True):
         if want != landscape:
