@@ -198,13 +198,13 @@ def _preload() -> None:
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    import cchc_tools.reporting.notebook_runner  # noqa: F401
+    import cchc_tools.batch.runner  # noqa: F401
 
 
 def _run_floor(nb: str, out: str) -> float:
     import papermill as pm
 
-    from cchc_tools.reporting.export import notebook_to_html as to_html
+    from cchc_tools.render.export import notebook_to_html as to_html
 
     _preload()
     t = time.perf_counter()
@@ -214,8 +214,8 @@ def _run_floor(nb: str, out: str) -> float:
 
 
 def _run_briefing(out_root: str) -> float:
+    from cchc_tools.batch.runner import run_notebook, unit_task
     from cchc_tools.paths import raw_dir
-    from cchc_tools.reporting.notebook_runner import run_notebook, unit_task
 
     _preload()
     t = time.perf_counter()
@@ -328,10 +328,10 @@ def _cpu() -> float:
 
 def _unit_batch(data: Path, out: Path, n: int, jobs: int, formats: str) -> dict:
     """``n`` unit briefings of a fresh demo folder (one year), forced, on ``jobs`` warm kernels."""
+    from cchc_tools.batch.runner import run_tasks
+    from cchc_tools.batch.tasks import plan_all
     from cchc_tools.demo import generate
     from cchc_tools.ingest.snapshot import load_data
-    from cchc_tools.reporting.notebook_runner import run_tasks
-    from cchc_tools.reporting.tasks import plan_all
 
     generate(data, units=n, years=[2023])
     t, cpu = time.perf_counter(), _cpu()
@@ -379,8 +379,8 @@ def _bump_one_value(path: Path) -> None:
 
 
 def _incremental(data: Path, out: Path, n: int, jobs: int) -> dict:
+    from cchc_tools.batch.runner import brief_all
     from cchc_tools.demo import generate
-    from cchc_tools.reporting.notebook_runner import brief_all
 
     files = generate(data, units=n, years=[2023])
     t = time.perf_counter()

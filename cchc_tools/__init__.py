@@ -10,8 +10,7 @@ from cchc_tools.errors import AppendixError, CchcError, UnknownUnitError
 from cchc_tools.ingest.loader import LoadResult, load_appendices, load_appendix
 from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
 from cchc_tools.units import resolve_unit
-
-__version__ = "0.1.0"
+from cchc_tools.version import __version__ as __version__
 
 __all__ = [
     "assess",

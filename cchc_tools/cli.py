@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from cchc_tools import __version__
 from cchc_tools.i18n import _, language, ngettext
 from cchc_tools.paths import outputs_dir
+from cchc_tools.version import __version__
 
 
 def _summary(result) -> str:
@@ -64,8 +64,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     import json
     import warnings
 
-    from cchc_tools.analysis.checks import validate
-    from cchc_tools.analysis.rules import RuleError, RuleOverride, load_rules
+    from cchc_tools.analysis.checks import load_rules, validate
+    from cchc_tools.analysis.rules import RuleError, RuleOverride
     from cchc_tools.atomic import neutralize_csv
     from cchc_tools.ingest.loader import load_appendices
 
@@ -121,9 +121,9 @@ def format_findings(findings) -> str:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
+    from cchc_tools.batch.runner import BriefingError, brief_all, brief_unit
+    from cchc_tools.batch.tasks import check_formats, check_year
     from cchc_tools.errors import CchcError
-    from cchc_tools.reporting.notebook_runner import BriefingError, brief_all, brief_unit
-    from cchc_tools.reporting.tasks import check_formats, check_year
 
     data = Path(args.data).resolve() if args.data else None
     out = Path(args.out).resolve() if args.out else None

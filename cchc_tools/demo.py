@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from cchc_tools.analysis.specs import rule_specs
+from cchc_tools.analysis.checks import shipped_rules
 from cchc_tools.catalog import Entry, by_code, entries
 from cchc_tools.errors import CchcError
 from cchc_tools.numbers import fmt_number
@@ -61,7 +61,7 @@ def _constraints() -> tuple[dict[str, list[tuple[list[str], list[str]]]], dict[s
     """part_le_whole constraints by part code (rules and demo pairs), and sum_equals by part code."""
     le: dict[str, list[tuple[list[str], list[str]]]] = {p: [([p], [w])] for p, w in DEMO_PAIRS}
     sums: dict[str, tuple[str, list[str]]] = {}
-    for r in rule_specs():
+    for r in (x.as_dict() for x in shipped_rules()):
         if r["family"] == "part_le_whole":
             for p in r["part"]:
                 le.setdefault(p, []).append((list(r["part"]), list(r["whole"])))
@@ -91,7 +91,7 @@ def generate_values(rng: random.Random, quality: float) -> dict[str, float | Non
             v[e.code] = round(rng.uniform(quality * 100, 100), 2)
         else:
             v[e.code] = None
-    for r in rule_specs():  # percentages that must match their counts
+    for r in (x.as_dict() for x in shipped_rules()):  # percentages that must match their counts
         if r["family"] == "rate_matches":
             n = sum(v[c] or 0 for c in r["num"])
             d = sum(v[c] or 0 for c in r["den"])

@@ -17,12 +17,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from cchc_tools import paths, provenance
+from cchc_tools import paths
+from cchc_tools.batch import provenance, state
+from cchc_tools.batch.runner import brief_unit, run_tasks, trend_task, unit_task
+from cchc_tools.batch.tasks import Task, plan_all
 from cchc_tools.cli import main
-from cchc_tools.reporting import state
-from cchc_tools.reporting.charts import literal as plain_text
-from cchc_tools.reporting.notebook_runner import brief_unit, run_tasks, trend_task, unit_task
-from cchc_tools.reporting.tasks import Task, plan_all
+from cchc_tools.content.charts import literal as plain_text
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -245,8 +245,8 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 from test_batch import _notebook, _task
-from cchc_tools.reporting.notebook_runner import run_tasks
-from cchc_tools.reporting.pool import Interrupted
+from cchc_tools.batch.runner import run_tasks
+from cchc_tools.batch.pool import Interrupted
 tmp = Path({tmp!r})
 nb = _notebook(tmp / "slow.ipynb", "N = ''", '''
 import os, pathlib, time

@@ -10,9 +10,7 @@ import pytest
 
 from cchc_tools import UnknownUnitError, paths
 from cchc_tools.analysis.selection import pick_report
-from cchc_tools.cli import main
-from cchc_tools.goldens import MARK
-from cchc_tools.reporting.notebook_runner import (
+from cchc_tools.batch.runner import (
     BriefingError,
     brief_unit,
     run_notebook,
@@ -20,7 +18,10 @@ from cchc_tools.reporting.notebook_runner import (
     trend_task,
     unit_task,
 )
-from cchc_tools.reporting.views import UnitBriefing
+from cchc_tools.cli import main
+from cchc_tools.content.views import UnitBriefing
+from cchc_tools.goldens import MARK
+from cchc_tools.render.html import render_block
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def test_input_text_is_escaped(tmp_path, seed_text):
     evil = seed_text.replace("\tKhác\tThủ tục\t0\t", "\tKhác\tThủ tục\t0\t\n\t<img src=x onerror=alert(1)>\tCái\t3\t")
     (folder / "a.txt").write_text(evil, encoding="utf-8")
     b = UnitBriefing.load(2022, "vinh-chau", tmp_path / "data")
-    html = b.quality()._repr_html_()
+    html = render_block(b.quality())
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img" not in html
 
 

@@ -17,8 +17,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from cchc_tools.reporting.charts import finish
-from cchc_tools.reporting.document import (
+from cchc_tools.content.charts import finish
+from cchc_tools.content.document import (
     Banner,
     Bullets,
     Card,
@@ -32,7 +32,7 @@ from cchc_tools.reporting.document import (
     Style,
     Table,
 )
-from cchc_tools.reporting.export import (
+from cchc_tools.render.export import (
     IndexEntry,
     document_html,
     entry_files,
@@ -40,10 +40,10 @@ from cchc_tools.reporting.export import (
     page_html,
     render_index,
 )
-from cchc_tools.reporting.html import stylesheet
-from cchc_tools.reporting.pdf import PdfError, chromium_available, pdf_skipped_message, print_pdf
-from cchc_tools.reporting.word import build_docx, write_docx
-from cchc_tools.reporting.workbook import (
+from cchc_tools.render.html import render_block, stylesheet
+from cchc_tools.render.pdf import PdfError, chromium_available, pdf_skipped_message, print_pdf
+from cchc_tools.render.word import build_docx, write_docx
+from cchc_tools.render.workbook import (
     Sheet,
     XCell,
     finding_messages,
@@ -350,7 +350,7 @@ def test_frame_sheet_columns_and_formats():
 def _notebook() -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     doc = make_document(synthetic=True)
-    out = nbformat.v4.new_output("display_data", data={"text/html": "".join(b._repr_html_() for b in doc.blocks if b)})
+    out = nbformat.v4.new_output("display_data", data={"text/html": "".join(render_block(b) for b in doc.blocks if b)})
     script = nbformat.v4.new_output("display_data", data={"text/html": "<script>alert(1)</script><p>ok</p>"})
     err = nbformat.v4.new_output("stream", name="stderr", text="DeprecationWarning: noise")
     nb.cells = [nbformat.v4.new_code_cell("b = UnitBriefing.load(2022)", outputs=[out, script, err]),
@@ -378,7 +378,7 @@ def test_one_exporter_per_process_makes_the_pages_a_fresh_exporter_makes():
     """The reused exporter (validated once) gives, page after page, the bytes of a new exporter per page."""
     from nbconvert import HTMLExporter
 
-    from cchc_tools.reporting import export
+    from cchc_tools.render import export
 
     def fresh(nb) -> str:
         exporter = HTMLExporter(extra_template_basedirs=[str(export.NBCONVERT_TEMPLATES)],
@@ -487,7 +487,7 @@ def test_pdf_skipped_without_chromium_and_failures_reported(tmp_path, monkeypatc
 # -- the bundled appendix ------------------------------------------------------------------------
 
 def test_bundled_appendix_document_in_word(tmp_path):
-    from cchc_tools.reporting.views import UnitBriefing
+    from cchc_tools.content.views import UnitBriefing
 
     b = UnitBriefing.load(2022, "vinh-chau")
     if not callable(getattr(b, "document", None)):
@@ -504,8 +504,8 @@ def test_bundled_appendix_document_in_word(tmp_path):
 def test_html_only_builds_no_document_and_the_office_files_reuse_what_the_notebook_showed(tmp_path, monkeypatch):
     """HTML only: the tables are written, no Word/Excel document is built (its charts would be drawn again).
     Word and Excel: the document holds the very section blocks (and rendered charts) the notebook displayed."""
-    from cchc_tools.reporting.charts import Chart
-    from cchc_tools.reporting.views import UnitBriefing
+    from cchc_tools.content.charts import Chart
+    from cchc_tools.content.views import UnitBriefing
 
     b = UnitBriefing.load(2022, "vinh-chau")
     shown = {s: b.section(s) for s in ("III", "IV", "VII")}
@@ -530,7 +530,7 @@ def test_html_only_builds_no_document_and_the_office_files_reuse_what_the_notebo
 
 def test_bundled_appendix_reader_page_is_small(tmp_path):
     """The executed notebook of the bundled appendix through the kit's template: under 150 KB without images."""
-    from cchc_tools.reporting.notebook_runner import brief_unit
+    from cchc_tools.batch.runner import brief_unit
 
     brief_unit(2022, "vinh-chau", out_root=tmp_path)
     nb = tmp_path / "2022" / "vinh-chau" / "briefing.ipynb"
@@ -545,7 +545,7 @@ def test_bundled_appendix_reader_page_is_small(tmp_path):
 
 def test_formats_option_and_document_formats(tmp_path):
     from cchc_tools.errors import CchcError
-    from cchc_tools.reporting.export import document_sheets, parse_formats, write_document_formats
+    from cchc_tools.render.export import document_sheets, parse_formats, write_document_formats
 
     assert parse_formats("xlsx, PDF,html") == ["html", "pdf", "xlsx"] and parse_formats(["docx"]) == ["docx"]
     with pytest.raises(CchcError, match="'odt'"):
@@ -599,8 +599,8 @@ def test_docx_elements_in_schema_order(docx_path):
 
 
 def test_the_provenance_stamp_is_printed_on_one_page_when_it_fits():
-    from cchc_tools.reporting.html import render_block
-    from cchc_tools.reporting.views import provenance_block
+    from cchc_tools.content.views import provenance_block
+    from cchc_tools.render.html import render_block
 
     stamp = provenance_block("unit", {"year": "2022", "unit": "vinh-chau", "period": "annual"})
     html = render_block(stamp)
@@ -613,9 +613,9 @@ def test_the_provenance_stamp_is_printed_on_one_page_when_it_fits():
 def test_the_provenance_stamp_stays_on_one_page_in_word(tmp_path):
     from docx.text.paragraph import Paragraph as DocxParagraph
 
-    from cchc_tools.reporting.document import Document as Doc
-    from cchc_tools.reporting.document import Heading
-    from cchc_tools.reporting.views import provenance_block
+    from cchc_tools.content.document import Document as Doc
+    from cchc_tools.content.document import Heading
+    from cchc_tools.content.views import provenance_block
 
     doc = Doc("Báo cáo", [Heading("Báo cáo", 1), Paragraph.of("Nội dung."),
                           provenance_block("unit", {"year": "2022", "unit": "vinh-chau"})])

@@ -14,6 +14,7 @@ from cchc_tools.cli import main
 from cchc_tools.forms import PACKAGE_FORMS, all_forms, candidates, get_form, parse_form, pick_form
 from cchc_tools.ingest.derive import derive_form, infer_kind
 from cchc_tools.ingest.template import write_workbook
+from cchc_tools.render.html import render_block
 from tests.form_fixtures import NEW_DVC, OLD_DVC, seed_variant, write
 
 TITLE_2023 = "THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH NĂM 2023"
@@ -295,7 +296,7 @@ def test_derive_reads_a_word_form_too(tmp_path, seed_path, seed_df):
 
 
 def test_trend_of_a_current_commune_shows_its_legacy_district_beside_never_summed(tmp_path, seed_text, seed_df):
-    from cchc_tools.reporting.views import UnitTrend
+    from cchc_tools.content.views import UnitTrend
 
     root = tmp_path / "data"
     write(root / "2022/vinh-chau/a.txt", seed_text)
@@ -305,9 +306,9 @@ def test_trend_of_a_current_commune_shows_its_legacy_district_beside_never_summe
     t = UnitTrend.load("vinh-hai", root)
     assert set(t.reps["year"]) == {2026}  # its own reports only
     assert set(t.predecessors["unit"]) == {"vinh-chau"} and set(t.predecessors["year"]) == {2022}
-    block = t.predecessors_table()._repr_html_()
+    block = render_block(t.predecessors_table())
     assert "thị xã Vĩnh Châu (trước sắp xếp)" in block and "không cộng dồn" in block
-    assert "Đơn vị trước sắp xếp" not in UnitTrend.load("vinh-chau", root).predecessors_table()._repr_html_()
+    assert "Đơn vị trước sắp xếp" not in render_block(UnitTrend.load("vinh-chau", root).predecessors_table())
 
 
 def test_files_of_one_template_are_aligned_once_whatever_they_leave_blank(monkeypatch):

@@ -6,10 +6,9 @@ import pytest
 
 from cchc_tools import paths
 from cchc_tools.catalog import by_code
-from cchc_tools.goldens import MARK
-from cchc_tools.reporting import charts
-from cchc_tools.reporting.document import Paragraph, Span, Table
-from cchc_tools.reporting.narrative import (
+from cchc_tools.content import charts
+from cchc_tools.content.document import Paragraph, Span, Table
+from cchc_tools.content.narrative import (
     Facts,
     change_phrase,
     period_phrase,
@@ -17,6 +16,8 @@ from cchc_tools.reporting.narrative import (
     plain,
     section_sentences,
 )
+from cchc_tools.goldens import MARK
+from cchc_tools.render.html import render_block
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def test_sections_with_no_data_say_so(seed_df):
 
 def test_every_code_and_indicator_the_narrative_names_exists():
     from cchc_tools.analysis.specs import indicator_specs
-    from cchc_tools.reporting.charts import CODES_USED
+    from cchc_tools.content.charts import CODES_USED
 
     known, ids = by_code(), {s["id"] for s in indicator_specs()}
     for name in placeholders() | CODES_USED:
@@ -80,9 +81,9 @@ def test_unit_figure_is_quoted_where_it_agrees(seed_df):
 
 
 def test_blocks_escape_input_text():
-    html = Table.of(["a"], [["<b>"]])._repr_html_()
+    html = render_block(Table.of(["a"], [["<b>"]]))
     assert "&lt;b&gt;" in html and "<b>" not in html
-    assert "&lt;i&gt;" in Paragraph.of("<i>x</i>")._repr_html_()
+    assert "&lt;i&gt;" in render_block(Paragraph.of("<i>x</i>"))
 
 
 def test_change_phrase():
@@ -105,7 +106,7 @@ def test_charts_have_vietnamese_title_axes_and_source(facts):
     fig = chart.figure
     assert fig._suptitle.get_text() == "Kết quả giải quyết hồ sơ TTHC – Năm 2022"
     assert chart.png().startswith(b"\x89PNG")
-    assert 'alt="Kết quả giải quyết hồ sơ TTHC – Năm 2022. Nguồn: Phụ lục X"' in chart._repr_html_()
+    assert 'alt="Kết quả giải quyết hồ sơ TTHC – Năm 2022. Nguồn: Phụ lục X"' in render_block(chart)
     texts = _texts(chart)
     assert "Số hồ sơ" in texts and "Cấp giải quyết" in texts and "Nguồn: Phụ lục X" in texts
     assert charts.SYNTHETIC_BANNER not in texts

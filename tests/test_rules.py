@@ -7,8 +7,8 @@ import warnings
 
 import pytest
 
-from cchc_tools.analysis.checks import validate
-from cchc_tools.analysis.rules import RuleError, RuleOverride, family, load_rules, shipped_rules
+from cchc_tools.analysis.checks import load_rules, shipped_rules, validate
+from cchc_tools.analysis.rules import RuleError, RuleOverride, family
 from cchc_tools.analysis.specs import Codes, IndicatorSpecError, SpecError, load_indicator_specs
 from cchc_tools.errors import CchcError
 

@@ -15,92 +15,26 @@ of the units' ratios beside them.
 from __future__ import annotations
 
 import math
-import os
-from functools import lru_cache
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from cchc_tools.analysis.checks import note_percent, note_percent_text, validate
+from cchc_tools.analysis.checks import note_percent, note_percent_text, shipped_rules, validate
 from cchc_tools.analysis.indicators import indicators
-from cchc_tools.analysis.specs import indicator_specs, rule_specs
+from cchc_tools.analysis.rules import Rule
+from cchc_tools.analysis.specs import indicator_specs
+from cchc_tools.analysis.targets import applies, load_targets, target_text
 from cchc_tools.catalog import by_code
-from cchc_tools.errors import CchcError
-from cchc_tools.paths import TARGETS_YAML
 
 STATUSES = ("met", "below_target", "doubtful", "not_reported", "no_target")
 REF_PREFIX = {"error": "L", "warning": "C", "info": "LY"}  # Lỗi, Cảnh báo, Lưu ý
-TARGET_KEYS = {"id", "indicator", "op", "value", "from_year", "to_year", "levels", "source", "verified", "note"}
-TARGET_REQUIRED = {"id", "indicator", "op", "value", "source"}
 ASSESS_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "indicator", "section", "name_vi",
                   "value", "reported", "reported_text", "numerator", "denominator", "target", "target_op",
                   "target_source", "target_verified", "status", "rank", "peers", "change", "findings", "warnings",
                   "lines", "reason"]
-
-
-class TargetError(CchcError):
-    """A targets file that does not follow the schema: names the file, the target and the key."""
-
-
-def _read_targets(path: Path) -> list[dict]:
-    try:
-        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except (OSError, yaml.YAMLError) as exc:
-        raise TargetError(f"{path}: cannot read the targets file: {exc}") from None
-    if not isinstance(items, list):
-        raise TargetError(f"{path}: expected a list of targets")
-    known = {s["id"] for s in indicator_specs()}
-    for t in items:
-        ident = t.get("id", "?") if isinstance(t, dict) else "?"
-        if not isinstance(t, dict):
-            raise TargetError(f"{path}: target {ident}: expected a mapping")
-        for key in sorted(TARGET_REQUIRED - set(t)):
-            raise TargetError(f"{path}: target {ident!r}: missing key {key!r}")
-        for key in sorted(set(t) - TARGET_KEYS):
-            raise TargetError(f"{path}: target {ident!r}: unknown key {key!r} "
-                              f"(known: {', '.join(sorted(TARGET_KEYS))})")
-        if t["indicator"] not in known:
-            raise TargetError(f"{path}: target {ident!r}: key 'indicator': {t['indicator']!r} "
-                              "is not in indicators.yaml")
-        if t["op"] not in (">=", "<="):
-            raise TargetError(f"{path}: target {ident!r}: key 'op' must be '>=' or '<='")
-        if not str(t["source"]).strip():
-            raise TargetError(f"{path}: target {ident!r}: key 'source' is empty; "
-                              "a target is shown only with its source")
-    return items
-
-
-@lru_cache(maxsize=8)
-def _targets(paths: tuple[str, ...]) -> tuple[dict, ...]:
-    merged: dict[str, dict] = {}
-    for p in paths:
-        for t in _read_targets(Path(p)):
-            merged[t["id"]] = t  # a province's file overrides a shipped target of the same id
-    return tuple(merged.values())
-
-
-def load_targets(extra: list[str | Path] | None = None) -> tuple[dict, ...]:
-    """The shipped targets, then ``$CCHC_TARGETS`` (``os.pathsep``-separated), then ``extra``."""
-    paths = [str(TARGETS_YAML)]
-    paths += [p for p in os.environ.get("CCHC_TARGETS", "").split(os.pathsep) if p]
-    paths += [str(p) for p in extra or []]
-    return _targets(tuple(paths))
-
-
-def _applies(t: dict, year, level: str) -> bool:
-    if year is None or pd.isna(year):
-        return False
-    if int(year) < int(t.get("from_year") or 0) or (t.get("to_year") and int(year) > int(t["to_year"])):
-        return False
-    return not t.get("levels") or level in t["levels"]
-
-
-def target_text(t: dict) -> str:
-    """How a page cites a target: ``theo Quyết định ... (chưa đối chiếu văn bản gốc)``."""
-    return f"theo {t['source']}" + ("" if t.get("verified") else " (chưa đối chiếu văn bản gốc)")
 
 
 # --- findings as references a reader can follow -----------------------------------------------
@@ -117,16 +51,18 @@ def finding_refs(findings: pd.DataFrame) -> pd.Series:
 LABEL_FAMILIES = {"uom_mismatch", "uom_missing", "unmatched_row", "missing_rows", "metadata_missing"}
 
 
-def doubts(findings: pd.DataFrame, severities: tuple[str, ...] = ("error", "warning")) -> dict[tuple[str, str], list]:
+def doubts(findings: pd.DataFrame, severities: tuple[str, ...] = ("error", "warning"),
+           rules: Iterable[Rule] | None = None) -> dict[tuple[str, str], list]:
     """``(source, code) -> [(ref, severity), ...]``: the findings that question each reported figure.
 
     Findings about a row's unit of measure or wording (``LABEL_FAMILIES``) do not question its figure.
+    ``rules``: the rules that produced ``findings`` (default: the shipped ones), to know each one's family.
     """
     out: dict[tuple[str, str], list] = {}
     if findings.empty:
         return out
     refs = finding_refs(findings)
-    family = {r["id"]: r["family"] for r in rule_specs()}
+    family = {r.id: r.family for r in (shipped_rules() if rules is None else rules)}
     for src, sev, codes, ref, rule in zip(findings["source"], findings["severity"], findings["codes"], refs,
                                           findings["rule"], strict=True):
         if sev not in severities or family.get(rule) in LABEL_FAMILIES:
@@ -138,8 +74,7 @@ def doubts(findings: pd.DataFrame, severities: tuple[str, ...] = ("error", "warn
 
 # --- the unit's own figure for an indicator -------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _reported_sources() -> dict[str, tuple[str, str]]:
+def _reported_sources(rules: Iterable[Rule]) -> dict[str, tuple[str, str]]:
     """Indicator id -> (``row`` or ``note``, code): where a unit writes its own figure for it.
 
     Read off the rules that compare a reported rate with its counts (``rate_matches``: a percent row;
@@ -150,7 +85,7 @@ def _reported_sources() -> dict[str, tuple[str, str]]:
         if "reported" in spec:
             continue
         num, den = list(spec["numerator"]), list(spec["denominator"])
-        for rule in rule_specs():
+        for rule in (r.as_dict() for r in rules):
             if list(rule.get("num", [])) == num and list(rule.get("den", [])) == den:
                 if rule["family"] == "rate_matches":
                     out[spec["id"]] = ("row", rule["rate"])
@@ -160,9 +95,10 @@ def _reported_sources() -> dict[str, tuple[str, str]]:
     return out
 
 
-def reported_figures(table: pd.DataFrame) -> dict[tuple[str, str], tuple[float, str]]:
+def reported_figures(table: pd.DataFrame, rules: Iterable[Rule] | None = None
+                     ) -> dict[tuple[str, str], tuple[float, str]]:
     """``(source, indicator) -> (the rate the unit itself wrote, as written)`` (its percent row, else its note)."""
-    where = _reported_sources()
+    where = _reported_sources(shipped_rules() if rules is None else tuple(rules))
     codes = {code for _, code in where.values()}
     rows = table[table["code"].isin(codes)].drop_duplicates(["source", "code"])
     by = {(s, c): (v, raw, n) for s, c, v, raw, n in
@@ -194,9 +130,14 @@ def _change(ind: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=ind.index)
 
 
-def assess(table: pd.DataFrame, targets: list[str | Path] | None = None, *, ind: pd.DataFrame | None = None,
-           findings: pd.DataFrame | None = None) -> pd.DataFrame:
+def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = None, *,
+           ind: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
+           rules: Iterable[Rule] | None = None) -> pd.DataFrame:
     """One row per report and indicator: value, the unit's own figure, target, status, rank, change, findings.
+
+    ``targets``: the targets to judge against, as loaded target records (a project's ``targets``), or
+    targets files added to the shipped ones (default: the shipped targets only). ``rules``: the rules
+    the findings come from (a project's ``rules``; default: the shipped ones).
 
     ``ind`` and ``findings`` may be passed when already computed (``indicators(table)``,
     ``validate(table)``), so that a briefing computes each once. ``rank`` is among the reports of
@@ -207,12 +148,14 @@ def assess(table: pd.DataFrame, targets: list[str | Path] | None = None, *, ind:
     ind = indicators(table) if ind is None else ind
     if ind.empty:
         return pd.DataFrame(columns=ASSESS_COLUMNS)
-    findings = validate(table) if findings is None else findings
+    rules = shipped_rules() if rules is None else tuple(rules)
+    findings = validate(table, rules=rules) if findings is None else findings
     ind = ind.reset_index(drop=True)
-    doubt = doubts(findings)
-    reported = reported_figures(table)
+    doubt = doubts(findings, rules=rules)
+    reported = reported_figures(table, rules)
     specs = {s["id"]: s for s in indicator_specs()}
-    tlist = load_targets(targets)
+    given = list(targets or ())
+    tlist = tuple(given) if given and all(isinstance(t, dict) for t in given) else load_targets(given)
 
     def codes_of(ident: str) -> list[str]:
         s = specs[ident]
@@ -223,7 +166,7 @@ def assess(table: pd.DataFrame, targets: list[str | Path] | None = None, *, ind:
         hits = [h for c in codes_of(r.indicator) for h in doubt.get((r.source, c), [])]
         errors = sorted({ref for ref, sev in hits if sev == "error"})
         warnings = sorted({ref for ref, sev in hits if sev == "warning"})
-        target = next((t for t in tlist if t["indicator"] == r.indicator and _applies(t, r.year, r.level)), None)
+        target = next((t for t in tlist if t["indicator"] == r.indicator and applies(t, r.year, r.level)), None)
         value = r.value
         if errors:
             status = "doubtful"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,11 +21,12 @@ import numpy as np
 import pandas as pd
 
 from cchc_tools.analysis.indicators import wide
-from cchc_tools.analysis.rules import SEVERITIES, Rule, family, select_rules
+from cchc_tools.analysis.rules import SEVERITIES, Family, Rule, family, merge_rules, read_rules, registry
 from cchc_tools.analysis.specs import Code, Codes, Number, TextGroups, optional
 from cchc_tools.catalog import by_code, entries, parse_codelist
 from cchc_tools.forms import form_codes
 from cchc_tools.numbers import fmt_number, fmt_percent, parse_number
+from cchc_tools.paths import RULES_YAML
 from cchc_tools.text import clean
 
 
@@ -501,6 +503,69 @@ def _note_ratio(rule: Rule, ctx: Context) -> Iterator[Finding]:
                                f"nhưng ghi chú nêu {a}/{b} = {fmt_percent(computed)}.",
                                f"Value {row.value:g}% but the note says {ratio[0]:g}/{ratio[1]:g} "
                                f"= {computed:.2f}%.")
+
+
+# --- the families, registered explicitly, and the rule sets they run -------------------------------
+
+FAMILIES: dict[str, Family] = registry(
+    _part_le_whole,
+    _sum_equals,
+    _rate_matches,
+    _note_rate,
+    _unmatched,
+    _not_number,
+    _percent_range,
+    _negative,
+    _fractional,
+    _codelist,
+    _uom_mismatch,
+    _uom_missing,
+    _required,
+    _missing_rows,
+    _duplicate_code,
+    _duplicate_report,
+    _metadata,
+    _form_poor_fit,
+    _unit_unresolved,
+    _note_ratio,
+)
+
+
+@lru_cache(maxsize=1)
+def shipped_rules() -> tuple[Rule, ...]:
+    """The rules shipped in ``data/rules.yaml``."""
+    return read_rules(RULES_YAML, FAMILIES)
+
+
+def load_rules(*paths: str | Path, shipped: bool = True) -> tuple[Rule, ...]:
+    """The shipped rules (unless ``shipped=False``) with each file's rules added in turn.
+
+    A duplicate id overrides the rule loaded before it (with a :class:`RuleOverride` warning);
+    a rule that does not fit its family's schema raises :class:`RuleError`.
+    """
+    rules: tuple[Rule, ...] = shipped_rules() if shipped else ()
+    for path in paths:
+        rules = merge_rules(rules, read_rules(path, FAMILIES))
+    return rules
+
+
+def select_rules(rules: Iterable[Rule | str] | None = None,
+                 extra_rules: str | Path | Iterable[str | Path] | None = None) -> tuple[Rule, ...]:
+    """The rules ``validate`` runs: ``rules`` (Rule records, or ids picked from the shipped rules;
+    default: all shipped), with the rule files ``extra_rules`` added (overriding by id)."""
+    extra = [extra_rules] if isinstance(extra_rules, str | Path) else list(extra_rules or ())
+    if rules is None:
+        return load_rules(*extra)
+    rules = list(rules)
+    if all(isinstance(r, Rule) for r in rules):
+        return merge_rules(rules, (r for path in extra for r in read_rules(path, FAMILIES)))
+    if not all(isinstance(r, str) for r in rules):
+        raise TypeError("rules: give Rule records (from load_rules) or rule ids, not both")
+    loaded = load_rules(*extra)
+    unknown = sorted(set(rules) - {r.id for r in loaded})
+    if unknown:
+        raise ValueError(f"unknown rule ids: {', '.join(unknown)}")
+    return tuple(r for r in loaded if r.id in set(rules))
 
 
 # --- entry point -----------------------------------------------------------------------------

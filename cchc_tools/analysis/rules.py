@@ -18,8 +18,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,6 @@ from cchc_tools.analysis.specs import (
     read_entries,
     unique_ids,
 )
-from cchc_tools.paths import RULES_YAML
 
 SEVERITIES = ("error", "warning", "info")
 COMMON_KEYS: dict[str, ParamType] = {
@@ -64,29 +62,34 @@ class Family:
     params: Mapping[str, Param]
 
 
-FAMILIES: dict[str, Family] = {}
-
-
 def family(name: str, **params: ParamType | Param) -> Callable[[Callable], Callable]:
-    """Register ``fn(rule, ctx, **params)`` as the rule family ``name`` with its declared parameters."""
+    """Declare ``fn(rule, ctx, **params)`` as the rule family ``name`` with its declared parameters.
 
-    def register(fn: Callable) -> Callable:
+    The declaration is kept on the function (``fn.family``); the registry of families is filled
+    explicitly from those functions (``analysis.checks.FAMILIES``), never by importing a module.
+    """
+
+    def declare(fn: Callable) -> Callable:
         clash = set(params) & set(COMMON_KEYS)
         taken = set(inspect.signature(fn).parameters) - {"rule", "ctx"}
-        if name in FAMILIES or clash or taken != set(params):
-            raise TypeError(f"family {name!r}: registered twice, or parameters {sorted(params)} do not match "
-                            f"the function's {sorted(taken)} (common keys {sorted(COMMON_KEYS)} are reserved)")
-        FAMILIES[name] = Family(name, fn, {k: as_param(v) for k, v in params.items()})
+        if clash or taken != set(params):
+            raise TypeError(f"family {name!r}: parameters {sorted(params)} do not match the function's "
+                            f"{sorted(taken)} (common keys {sorted(COMMON_KEYS)} are reserved)")
+        fn.family = Family(name, fn, {k: as_param(v) for k, v in params.items()})
         return fn
 
-    return register
+    return declare
 
 
-def families() -> dict[str, Family]:
-    """Every registered family (importing the checks registers them)."""
-    import cchc_tools.analysis.checks  # noqa: F401
-
-    return FAMILIES
+def registry(*functions: Callable) -> dict[str, Family]:
+    """The families declared on ``functions`` by name; a name declared twice is refused."""
+    out: dict[str, Family] = {}
+    for fn in functions:
+        fam = fn.family
+        if fam.name in out:
+            raise TypeError(f"family {fam.name!r} declared twice")
+        out[fam.name] = fam
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,6 +104,7 @@ class Rule:
     params: Mapping[str, Any]
     origin: str
     line: int
+    check: Callable = field(repr=False, default=None)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "family": self.family, "severity": self.severity, "title_vi": self.title_vi,
@@ -108,12 +112,11 @@ class Rule:
 
     def run(self, ctx) -> Iterable:
         """The findings of this rule on a checks ``Context``."""
-        return FAMILIES[self.family].check(self, ctx, **self.params)
+        return self.check(self, ctx, **self.params)
 
 
-def read_rules(path: str | Path) -> tuple[Rule, ...]:
-    """The rules of one file, each checked against the schema of its family."""
-    known = families()
+def read_rules(path: str | Path, known: Mapping[str, Family]) -> tuple[Rule, ...]:
+    """The rules of one file, each checked against the schema of its family among ``known``."""
     entries = read_entries(path, RuleError)
     unique_ids(entries, path, RuleError)
     out = []
@@ -127,14 +130,8 @@ def read_rules(path: str | Path) -> tuple[Rule, ...]:
         fam = known[name]
         values = check_keys(e, {**COMMON_KEYS, **fam.params}, path, RuleError)
         out.append(Rule(**{k: values[k] for k in COMMON_KEYS}, params={k: values[k] for k in fam.params},
-                        origin=str(path), line=e.line))
+                        origin=str(path), line=e.line, check=fam.check))
     return tuple(out)
-
-
-@lru_cache(maxsize=1)
-def shipped_rules() -> tuple[Rule, ...]:
-    """The rules shipped in ``data/rules.yaml``."""
-    return read_rules(RULES_YAML)
 
 
 def merge_rules(base: Iterable[Rule], extra: Iterable[Rule]) -> tuple[Rule, ...]:
@@ -147,34 +144,3 @@ def merge_rules(base: Iterable[Rule], extra: Iterable[Rule]) -> tuple[Rule, ...]
                           f"from {rules[rule.id].origin}:{rules[rule.id].line}", RuleOverride, stacklevel=3)
         rules[rule.id] = rule
     return tuple(rules.values())
-
-
-def load_rules(*paths: str | Path, shipped: bool = True) -> tuple[Rule, ...]:
-    """The shipped rules (unless ``shipped=False``) with each file's rules added in turn.
-
-    A duplicate id overrides the rule loaded before it (with a :class:`RuleOverride` warning);
-    a rule that does not fit its family's schema raises :class:`RuleError`.
-    """
-    rules: tuple[Rule, ...] = shipped_rules() if shipped else ()
-    for path in paths:
-        rules = merge_rules(rules, read_rules(path))
-    return rules
-
-
-def select_rules(rules: Iterable[Rule | str] | None = None,
-                 extra_rules: str | Path | Iterable[str | Path] | None = None) -> tuple[Rule, ...]:
-    """The rules ``validate`` runs: ``rules`` (Rule records, or ids picked from the shipped rules;
-    default: all shipped), with the rule files ``extra_rules`` added (overriding by id)."""
-    extra = [extra_rules] if isinstance(extra_rules, str | Path) else list(extra_rules or ())
-    if rules is None:
-        return load_rules(*extra)
-    rules = list(rules)
-    if all(isinstance(r, Rule) for r in rules):
-        return merge_rules(rules, (r for path in extra for r in read_rules(path)))
-    if not all(isinstance(r, str) for r in rules):
-        raise TypeError("rules: give Rule records (from load_rules) or rule ids, not both")
-    loaded = load_rules(*extra)
-    unknown = sorted(set(rules) - {r.id for r in loaded})
-    if unknown:
-        raise ValueError(f"unknown rule ids: {', '.join(unknown)}")
-    return tuple(r for r in loaded if r.id in set(rules))

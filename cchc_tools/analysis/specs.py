@@ -146,6 +146,45 @@ class Number(ParamType):
 
 
 @dataclass(frozen=True)
+class Year(ParamType):
+    expected = "a year, e.g. 2026"
+
+    def check(self, value: Any) -> str | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and 1990 <= value <= 2100
+        return None if ok else f"{value!r} is not {self.expected}"
+
+
+@dataclass(frozen=True)
+class Decimal(ParamType):
+    """A number (zero or more)."""
+
+    expected = "a number, e.g. 95 or 92.5"
+
+    def check(self, value: Any) -> str | None:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 and value == value
+        return None if ok else f"{value!r} is not {self.expected}"
+
+
+@dataclass(frozen=True)
+class TextList(ParamType):
+    """A list of strings (possibly empty), each one of ``choices`` when given."""
+
+    choices: tuple[str, ...] = ()
+
+    @property
+    def expected(self) -> str:
+        return "a list, each one of " + ", ".join(self.choices) if self.choices else "a list of text"
+
+    def check(self, value: Any) -> str | None:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            return f"{value!r} is not {self.expected}"
+        bad = next((v for v in value if self.choices and v not in self.choices), None)
+        if bad is not None:
+            return f"{bad!r} is not one of {', '.join(self.choices)}{did_you_mean(bad, self.choices)}"
+        return None
+
+
+@dataclass(frozen=True)
 class TextGroups(ParamType):
     """A list of lists of strings (e.g. groups of synonymous units of measure)."""
 
@@ -294,11 +333,3 @@ def load_indicator_specs(path: str | Path = INDICATORS_YAML) -> tuple[dict, ...]
 def indicator_specs() -> tuple[dict, ...]:
     """The shipped indicators (``data/indicators.yaml``), as checked dictionaries."""
     return load_indicator_specs(INDICATORS_YAML)
-
-
-def rule_specs() -> tuple[dict, ...]:
-    """The shipped rules (``data/rules.yaml``) as checked dictionaries (see ``rules.shipped_rules``)."""
-    from cchc_tools.analysis.rules import shipped_rules
-
-    return tuple(r.as_dict() for r in shipped_rules())
-

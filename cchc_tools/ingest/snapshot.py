@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from cchc_tools import __version__
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.errors import AppendixError, UnknownUnitError
 from cchc_tools.i18n import _, language
 from cchc_tools.ingest.loader import LoadResult, find_files, load_appendices
 from cchc_tools.paths import CATALOG_CSV, cache_dir, project_root, raw_dir
+from cchc_tools.version import __version__
 
 
 def resolve_data_dir(data_dir: str | Path | None) -> Path:

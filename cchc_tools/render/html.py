@@ -1,6 +1,6 @@
 """HTML renderings of the document blocks and pages, from jinja2 templates with autoescaping.
 
-Every template lives in ``reporting/templates``; nothing in the kit assembles HTML by hand.
+Every template lives in ``render/templates``; nothing in the kit assembles HTML by hand.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from functools import lru_cache
 
 import jinja2
 
-from cchc_tools.reporting.document import Block
+from cchc_tools.content.document import Block
 
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("cchc_tools.reporting", "templates"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("cchc_tools.render", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
     return env
@@ -23,6 +23,21 @@ def environment() -> jinja2.Environment:
 def render_block(block: Block) -> str:
     """One block (or a group of blocks) as an HTML fragment."""
     return environment().get_template("block.html.j2").render(block=block)
+
+
+def register_notebook_display() -> None:
+    """Show every block as its HTML in the running IPython (a notebook, JupyterLab, a kernel of a batch).
+
+    IPython's own registry of formatters, filled explicitly: the content layer never imports a renderer.
+    Outside IPython this does nothing and blocks print as plain text.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel, a dependency
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(Block, render_block)
 
 
 def render(template: str, **context) -> str:

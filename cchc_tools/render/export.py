@@ -18,9 +18,9 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from cchc_tools.content.document import Document, Table
 from cchc_tools.errors import CchcError
-from cchc_tools.reporting.document import Document, Table
-from cchc_tools.reporting.html import environment, render, render_block, stylesheet
+from cchc_tools.render.html import environment, render, render_block, stylesheet
 from cchc_tools.vocabulary import SYNTHETIC_BANNER, SYNTHETIC_NOTE
 
 NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
@@ -145,7 +145,7 @@ def entry_files(out_dir: Path, stem: str, index_dir: Path) -> dict[str, str]:
 def _group_label(e: IndexEntry) -> str:
     if e.period_label:
         return e.period_label
-    from cchc_tools.reporting.narrative import period_phrase
+    from cchc_tools.content.narrative import period_phrase
 
     return period_phrase(e.period, e.year)
 
@@ -179,8 +179,8 @@ def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, st
 
 def document_sheets(document: Document) -> list:
     """Every table of a document as a workbook sheet, named by its caption or the heading above it."""
-    from cchc_tools.reporting.word import reading_order
-    from cchc_tools.reporting.workbook import table_sheet
+    from cchc_tools.render.word import reading_order
+    from cchc_tools.render.workbook import table_sheet
 
     sheets, heading = [], document.title
     for b in reading_order(document.blocks):
@@ -198,8 +198,8 @@ def write_document_formats(document: Document, out_dir: str | Path, stem: str, f
     ``sheets`` (``workbook.Sheet``; default: the document's tables) fill the workbook. The HTML and
     the PDF are made from the executed notebook by the runner (``notebook_to_html``, ``pdf.print_pdf``).
     """
-    from cchc_tools.reporting.word import write_docx
-    from cchc_tools.reporting.workbook import write_workbook
+    from cchc_tools.render.word import write_docx
+    from cchc_tools.render.workbook import write_workbook
 
     wanted, out, written = parse_formats(formats), Path(out_dir), []
     if "docx" in wanted:

@@ -9,9 +9,8 @@ import pandas as pd
 
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import by_code
-from cchc_tools.numbers import fmt_percent
-from cchc_tools.reporting import charts
-from cchc_tools.reporting.document import (
+from cchc_tools.content import charts
+from cchc_tools.content.document import (
     Banner,
     Block,
     Cell,
@@ -21,7 +20,8 @@ from cchc_tools.reporting.document import (
     Style,
     Table,
 )
-from cchc_tools.reporting.html import stylesheet
+from cchc_tools.numbers import fmt_percent
+from cchc_tools.render.html import stylesheet
 from cchc_tools.vocabulary import SYNTHETIC_BANNER, SYNTHETIC_NOTE
 
 STATUS_VI = {"met": "Đạt mục tiêu", "below_target": "Chưa đạt mục tiêu", "doubtful": "Số liệu cần xem lại",
@@ -71,15 +71,19 @@ def definition(ident: str) -> str:
     return f"{num} trên {den}"
 
 
-def _cite(source: str) -> str:
+def _cite(source: str, verified: bool) -> str:
     """A target's short citation for a card: ``theo Quyết định số 766/QĐ-TTg*`` (* = not read in the original)."""
-    short = source.split(" ngày")[0].replace(" (chưa đối chiếu văn bản gốc)", "")
-    return short + ("*" if "chưa đối chiếu" in source else "")
+    return source.split(" ngày")[0] + ("" if verified else "*")
+
+
+def cited(source: str, verified: bool) -> str:
+    """A target's full citation: ``theo Quyết định ... (chưa đối chiếu văn bản gốc)`` when not verified."""
+    return source + ("" if verified else " (chưa đối chiếu văn bản gốc)")
 
 
 def provenance_block(kind: str, parameters: dict) -> Group:
     """The stamp at the foot of every page: kit, time, reference data and input files with their hashes."""
-    from cchc_tools.provenance import for_notebook
+    from cchc_tools.batch.provenance import for_notebook
 
     stamp = for_notebook(kind, **parameters)
     rows = [[Cell(label), Cell(text)] for label, text in stamp.page_lines()]
@@ -110,13 +114,13 @@ def _refs(text: str) -> list[str]:
 
 def _office(formats: str) -> bool:
     """Whether ``formats`` asks for a Word or Excel file (else no document needs building)."""
-    from cchc_tools.reporting.export import parse_formats
+    from cchc_tools.render.export import parse_formats
 
     return bool({"docx", "xlsx"} & set(parse_formats(formats)))
 
 
 def _formats(document: Document, out: Path, stem: str, formats: str, sheets=None) -> list[Path]:
     """The Word and Excel renderings of a document, as ``formats`` asks."""
-    from cchc_tools.reporting.export import write_document_formats
+    from cchc_tools.render.export import write_document_formats
 
     return write_document_formats(document, out, stem, formats, sheets=sheets)

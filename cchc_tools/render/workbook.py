@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from cchc_tools.atomic import write_with
-from cchc_tools.reporting.document import Table
+from cchc_tools.content.document import Table
 
 FORMATS = {"integer": "0", "count": "#,##0", "decimal": "#,##0.00", "percent": "0.00%", "text": "@"}
 DOUBT_FILL = "FFF2CC"

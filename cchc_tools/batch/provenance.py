@@ -21,9 +21,9 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from cchc_tools import __version__
 from cchc_tools.ingest.snapshot import file_hash as sha256_file
 from cchc_tools.paths import PACKAGE_DATA, PACKAGE_DIR, notebooks_dir, project_root
+from cchc_tools.version import __version__
 
 SHORT = 12  # hex digits shown on a page
 REFERENCE_SUFFIXES = {".csv", ".yaml", ".yml", ".json", ".xlsx", ".docx", ".txt"}

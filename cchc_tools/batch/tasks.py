@@ -34,7 +34,7 @@ def check_year(year) -> str:
 
 def check_formats(formats: str | None) -> str:
     """``html,docx`` -> ``html,docx`` in the kit's order (default: every format); unknown names are a clear error."""
-    from cchc_tools.reporting.export import FORMATS, parse_formats
+    from cchc_tools.render.export import FORMATS, parse_formats
 
     names = parse_formats(formats or ",".join(FORMATS))
     if not names:

@@ -21,9 +21,9 @@ from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
+from cchc_tools.content.document import Block
+from cchc_tools.content.narrative import Facts
 from cchc_tools.numbers import fmt_number, fmt_percent
-from cchc_tools.reporting.document import Block
-from cchc_tools.reporting.narrative import Facts
 from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
 matplotlib.rcParams["font.family"] = "DejaVu Sans"  # covers Vietnamese

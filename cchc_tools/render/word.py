@@ -29,7 +29,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
 from cchc_tools.atomic import write_with
-from cchc_tools.reporting.document import Block, Document, Span, Table
+from cchc_tools.content.document import Block, Document, Span, Table
 from cchc_tools.settings import Settings, load_settings
 from cchc_tools.vocabulary import SYNTHETIC_BANNER
 

@@ -12,11 +12,8 @@ from cchc_tools.analysis.assess import consolidate
 from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import _listing, reports
 from cchc_tools.analysis.specs import indicator_specs
-from cchc_tools.errors import UnknownUnitError
-from cchc_tools.i18n import _ as tr
-from cchc_tools.numbers import fmt_number, fmt_percent
-from cchc_tools.reporting import charts
-from cchc_tools.reporting.document import (
+from cchc_tools.content import charts
+from cchc_tools.content.document import (
     Block,
     Bullets,
     Cell,
@@ -27,8 +24,8 @@ from cchc_tools.reporting.document import (
     Span,
     Table,
 )
-from cchc_tools.reporting.narrative import period_phrase
-from cchc_tools.reporting.views.common import (
+from cchc_tools.content.narrative import period_phrase
+from cchc_tools.content.views.common import (
     HEADLINE_IDS,
     SPECS,
     Stamped,
@@ -38,6 +35,10 @@ from cchc_tools.reporting.views.common import (
     _value_text,
     definition,
 )
+from cchc_tools.errors import UnknownUnitError
+from cchc_tools.i18n import _ as tr
+from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.render.html import register_notebook_display
 from cchc_tools.vocabulary import level_phrase
 
 RANK_BY = "dossiers_on_time_all"
@@ -57,6 +58,7 @@ class YearComparison(Stamped):
 
     @classmethod
     def load(cls, year, data_dir: str | Path | None = None, level: str = "", period: str = "annual"):
+        register_notebook_display()
         data = computed(data_dir)
         reps = reports(data.table)
         sel = reps[(reps["year"] == int(year)) & (reps["coverage"] == period)]  # a cumulative Q3 is a 9-month
@@ -217,8 +219,8 @@ class YearComparison(Stamped):
         """``compare.docx`` and ``compare.xlsx`` (the page's tables and each unit's findings) when asked."""
         if not out_dir or not _office(formats):
             return []
-        from cchc_tools.reporting.export import document_sheets
-        from cchc_tools.reporting.workbook import findings_sheet
+        from cchc_tools.render.export import document_sheets
+        from cchc_tools.render.workbook import findings_sheet
 
         doc = self.document()
         sheets = document_sheets(doc) + ([findings_sheet(self.findings)] if len(self.findings) else [])

@@ -16,9 +16,9 @@ import pandas as pd
 import yaml
 
 from cchc_tools.catalog import by_code
+from cchc_tools.content.document import Span
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.paths import SENTENCES_YAML
-from cchc_tools.reporting.document import Span
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")

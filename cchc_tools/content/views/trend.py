@@ -10,10 +10,8 @@ import pandas as pd
 from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import _listing, check_slug, reports
 from cchc_tools.analysis.specs import indicator_specs
-from cchc_tools.errors import UnknownUnitError
-from cchc_tools.i18n import _ as tr
-from cchc_tools.reporting import charts
-from cchc_tools.reporting.document import (
+from cchc_tools.content import charts
+from cchc_tools.content.document import (
     Cell,
     Document,
     Group,
@@ -21,8 +19,8 @@ from cchc_tools.reporting.document import (
     Paragraph,
     Table,
 )
-from cchc_tools.reporting.narrative import period_phrase
-from cchc_tools.reporting.views.common import (
+from cchc_tools.content.narrative import period_phrase
+from cchc_tools.content.views.common import (
     HEADLINE_IDS,
     Stamped,
     _formats,
@@ -31,6 +29,9 @@ from cchc_tools.reporting.views.common import (
     _value_text,
     definition,
 )
+from cchc_tools.errors import UnknownUnitError
+from cchc_tools.i18n import _ as tr
+from cchc_tools.render.html import register_notebook_display
 
 
 def legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
@@ -58,6 +59,7 @@ class UnitTrend(Stamped):
     @classmethod
     def load(cls, unit: str, data_dir: str | Path | None = None):
         check_slug(unit)
+        register_notebook_display()
         data = computed(data_dir)
         reps = reports(data.table)
         mine = reps[reps["unit"] == unit]

@@ -9,15 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
-from cchc_tools.analysis.checks import agrees
+from cchc_tools.analysis.checks import agrees, shipped_rules
 from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import pick_report, reports
-from cchc_tools.analysis.specs import rule_specs
 from cchc_tools.atomic import write_table
 from cchc_tools.catalog import SECTIONS, by_code
-from cchc_tools.errors import AppendixError
-from cchc_tools.numbers import fmt_number, fmt_percent
-from cchc_tools.reporting.document import (
+from cchc_tools.content.document import (
     Block,
     Bullets,
     Card,
@@ -30,8 +27,8 @@ from cchc_tools.reporting.document import (
     Span,
     Table,
 )
-from cchc_tools.reporting.narrative import Facts, change_phrase, period_phrase, section_sentences
-from cchc_tools.reporting.views.common import (
+from cchc_tools.content.narrative import Facts, change_phrase, period_phrase, section_sentences
+from cchc_tools.content.views.common import (
     CHARTS,
     HEADLINE_IDS,
     SPECS,
@@ -44,9 +41,13 @@ from cchc_tools.reporting.views.common import (
     _office,
     _refs,
     _value_text,
+    cited,
     definition,
     source_line,
 )
+from cchc_tools.errors import AppendixError
+from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.render.html import register_notebook_display
 from cchc_tools.vocabulary import SEVERITY_VI, level_phrase
 
 
@@ -68,6 +69,7 @@ class UnitBriefing(Stamped):
 
     @classmethod
     def load(cls, year, unit: str, data_dir: str | Path | None = None, period: str = "annual") -> UnitBriefing:
+        register_notebook_display()
         data = computed(data_dir)
         rep = pick_report(data.table, year, unit, period)
         src = rep["source"]
@@ -149,7 +151,7 @@ class UnitBriefing(Stamped):
         if a["status"] in ("met", "below_target"):
             status += f" {a['target_op'].replace('>=', '≥').replace('<=', '≤')} {fmt_percent(a['target'])}"
             if cite:
-                status += " " + _cite(a["target_source"])
+                status += " " + _cite(a["target_source"], bool(a["target_verified"]))
         if a["status"] == "doubtful":
             status += f" [{a['findings']}]"
         elif a["warnings"]:
@@ -161,7 +163,7 @@ class UnitBriefing(Stamped):
     @cached_property
     def label_rules(self) -> set[str]:
         """Rules about a row's wording or unit of measure: they ask for a correction, not an explanation."""
-        return {r["id"] for r in rule_specs() if r["family"] in LABEL_FAMILIES}
+        return {r.id for r in shipped_rules() if r.family in LABEL_FAMILIES}
 
     @cached_property
     def cutoff(self) -> str:
@@ -203,7 +205,7 @@ class UnitBriefing(Stamped):
             out.append(Paragraph(spans + [Span(".")]))
         below = [[Span(f"{r.name_vi}: "), Span(self.figure_text(r.indicator), r.warnings),
                   Span(f", chưa đạt mục tiêu {r.target_op.replace('>=', '≥').replace('<=', '≤')} "
-                       f"{fmt_percent(r.target)} ({r.target_source}).")]
+                       f"{fmt_percent(r.target)} ({cited(r.target_source, r.target_verified)}).")]
                  for r in a.itertuples() if r.status == "below_target"]
         if below:
             out.append(Bullets(below, "Chưa đạt mục tiêu:"))
@@ -236,8 +238,8 @@ class UnitBriefing(Stamped):
             judged = self._judgement(a, cite=True)
             detail = " · ".join(p for p in (whose, inputs, prev, "" if judged == "—" else judged) if p)
             cards.append(Card(text, a["name_vi"], detail, a["findings"]))
-            if a["target_source"] and "chưa đối chiếu" in a["target_source"]:
-                source = a["target_source"].removeprefix("theo ").replace(" (chưa đối chiếu văn bản gốc)", "")
+            if a["target_source"] and not a["target_verified"]:
+                source = a["target_source"].removeprefix("theo ")
                 note = f"* Mục tiêu theo {source}, biết qua tài liệu hướng dẫn, chưa đối chiếu với văn bản gốc."
                 if note not in notes:
                     notes.append(note)
@@ -275,8 +277,8 @@ class UnitBriefing(Stamped):
                 cells.append(Cell(change_phrase(a.value, before, "") or "—"))
             rows.append(cells)
             notes.append(f"{a.name_vi}: {definition(a.indicator)}.")
-            if a.target_source and a.target_source not in targets:
-                targets.append(a.target_source)
+            if a.target_source and cited(a.target_source, a.target_verified) not in targets:
+                targets.append(cited(a.target_source, a.target_verified))
         notes = ["Cách tính: " + " ".join(notes)] + [f"Mục tiêu {t}." for t in targets]
         return Table(headers, rows, notes)
 
@@ -358,7 +360,7 @@ class UnitBriefing(Stamped):
         """
         if not out_dir:
             return []
-        from cchc_tools.reporting.workbook import finding_messages, findings_sheet, indicators_sheet
+        from cchc_tools.render.workbook import finding_messages, findings_sheet, indicators_sheet
 
         out, tables = Path(out_dir), self.tables()
         written = [write_table(df, out / f"{name}{suffix}.csv") for name, df in tables.items()]

@@ -1,9 +1,10 @@
 """One data model, many renderings: the blocks a briefing, a comparison or a trend is made of.
 
-Views (``reporting.views``) build these blocks from the computed tables; the page (HTML from
+Views (``content.views``) build these blocks from the computed tables; the page (HTML from
 jinja2 templates, shown by the notebook), the Word file and the workbook are renderings of the
-same blocks, never conversions of one another. Every block shows itself in a notebook through
-``_repr_html_``. Text in a block is plain text: renderers escape it.
+same blocks, never conversions of one another. In a notebook the blocks show as HTML once the
+renderer is registered with IPython (``render.html.register_notebook_display``, called by every
+view's ``load``); elsewhere they print as plain text. Text in a block is plain text: renderers escape it.
 
 A figure that a data-quality finding puts in doubt carries that finding's reference
 (``doubt``, e.g. ``"L1"``), so every rendering marks it and points to the finding.
@@ -25,18 +26,13 @@ class Span:
 
 
 class Block:
-    """Base of every block: renders itself as HTML in a notebook.
+    """Base of every block (shown as HTML in a notebook by the renderer registered with IPython).
 
     Kinds: heading, paragraph, bullets, cards, table, banner, style, group, and figure
-    (``reporting.charts.Chart``: ``png()`` bytes, ``alt``, ``title``, ``source``).
+    (``content.charts.Chart``: ``png()`` bytes, ``alt``, ``title``, ``source``).
     """
 
     kind = "block"
-
-    def _repr_html_(self) -> str:
-        from cchc_tools.reporting.html import render_block
-
-        return render_block(self)
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         """Plain text where HTML is not shown (a terminal, a text export): what a reader would read."""

@@ -16,15 +16,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from cchc_tools import provenance
 from cchc_tools.analysis.selection import pick_report, reports
 from cchc_tools.atomic import write_text, write_with
-from cchc_tools.errors import CchcError
-from cchc_tools.i18n import _
-from cchc_tools.ingest.snapshot import load_data, resolve_data_dir
-from cchc_tools.paths import notebooks_dir, outputs_dir
-from cchc_tools.reporting import state
-from cchc_tools.reporting.pool import (
+from cchc_tools.batch import provenance, state
+from cchc_tools.batch.pool import (
     KERNEL,
     STARTUP_TIMEOUT,
     Interrupted,
@@ -34,7 +29,7 @@ from cchc_tools.reporting.pool import (
     kernel_for_one,
     run_with_retry,
 )
-from cchc_tools.reporting.tasks import (
+from cchc_tools.batch.tasks import (
     KINDS,
     Outcome,
     Plan,
@@ -46,6 +41,10 @@ from cchc_tools.reporting.tasks import (
     trend_task,
     unit_task,
 )
+from cchc_tools.errors import CchcError
+from cchc_tools.i18n import _
+from cchc_tools.ingest.snapshot import load_data, resolve_data_dir
+from cchc_tools.paths import notebooks_dir, outputs_dir
 
 __all__ = ["BatchResult", "BriefingError", "Outcome", "Task", "brief_all", "brief_unit", "compare_task",
            "export_formats", "run_notebook", "run_tasks", "trend_task", "unit_task", "write_index"]
@@ -63,7 +62,7 @@ class BriefingError(CchcError):
 
 def say_if_no_pdf(formats: str) -> None:
     """Said once by the parent of a run, in words: PDFs asked for but Chromium is missing."""
-    from cchc_tools.reporting import pdf
+    from cchc_tools.render import pdf
 
     if "pdf" in formats.split(",") and not pdf.chromium_available():
         import sys
@@ -79,8 +78,8 @@ def export_formats(task: Task, executed_nb: Path, formats: list[str]) -> list[Pa
     tables, ``.xlsx`` and ``.docx`` were written by the notebook itself into its ``out_dir`` from the
     same computed blocks; they are listed here so that an incremental run notices one gone missing.
     """
-    from cchc_tools.reporting import pdf
-    from cchc_tools.reporting.export import notebook_to_html
+    from cchc_tools.render import pdf
+    from cchc_tools.render.export import notebook_to_html
 
     written = []
     if "html" in formats or "pdf" in formats:
@@ -345,7 +344,7 @@ def _period_of(stem: str) -> str:
 
 def _entries(root: Path) -> list:
     """Every briefing, comparison and trend under the outputs folder, as the index lists them."""
-    from cchc_tools.reporting.export import IndexEntry, entry_files
+    from cchc_tools.render.export import IndexEntry, entry_files
 
     out = []
     pages = [("compare", p) for p in sorted(root.glob("[0-9][0-9][0-9][0-9]/compare*.html"))]
@@ -367,7 +366,7 @@ def _entries(root: Path) -> list:
 def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
     """``index.html`` linking every briefing, comparison and trend under the outputs folder (each format
     present), and after a batch every file that could not be read and every briefing not made."""
-    from cchc_tools.reporting.export import render_index
+    from cchc_tools.render.export import render_index
 
     root = Path(out_root)
     entries = _entries(root)

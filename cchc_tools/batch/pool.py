@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from cchc_tools.reporting.tasks import Outcome, Task
+from cchc_tools.batch.tasks import Outcome, Task
 
 KERNEL = "python3"
 # The kernel's own log (a transport notice at start, an interrupt notice at shutdown) is noise for
@@ -33,8 +33,8 @@ KERNEL = "python3"
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
 STARTUP_TIMEOUT = 60
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-_PREPARE = "__import__('cchc_tools.reporting.warm', fromlist=['prepare']).prepare()"
-_RESET = "__import__('cchc_tools.reporting.warm', fromlist=['reset']).reset(__import__('json').loads({!r}))"
+_PREPARE = "__import__('cchc_tools.batch.warm', fromlist=['prepare']).prepare()"
+_RESET = "__import__('cchc_tools.batch.warm', fromlist=['reset']).reset(__import__('json').loads({!r}))"
 
 
 class KernelLost(Exception):
@@ -204,7 +204,7 @@ def _die_with_parent(parent_pid: int, kernel: WarmKernel) -> None:
         while True:
             if os.getppid() != parent_pid:
                 kernel.kill_now()
-                from cchc_tools.reporting import pdf
+                from cchc_tools.render import pdf
 
                 pdf.close_session()
                 os._exit(1)
@@ -214,7 +214,7 @@ def _die_with_parent(parent_pid: int, kernel: WarmKernel) -> None:
 
 
 def _worker(conn, job: Job, cwd: str, parent_pid: int) -> None:
-    from cchc_tools.reporting import pdf
+    from cchc_tools.render import pdf
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C reaches the whole group
     kernel = WarmKernel(cwd)

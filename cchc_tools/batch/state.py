@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from cchc_tools.atomic import write_text
-from cchc_tools.reporting.tasks import Task
+from cchc_tools.batch.tasks import Task
 
 TMP_GLOB = ".*.tmp*"  # cchc_tools.atomic's temporary files: .<stem>.<random>.tmp<suffix>
 

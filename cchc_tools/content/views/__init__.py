@@ -2,14 +2,14 @@
 
 Each view selects its reports from the loaded data folder, whose indicators, findings and
 assessment are computed once per data folder and process (``analysis.computed``), and builds
-``reporting.document`` blocks: notebooks display them, the Word file and the workbook render the
+``content.document`` blocks: notebooks display them, the Word file and the workbook render the
 same blocks (``save``). No arithmetic is done here that the analysis modules already do.
 
 ``unit`` (UnitBriefing), ``compare`` (YearComparison) and ``trend`` (UnitTrend) each hold one view;
 ``common`` holds what they share.
 """
 
-from cchc_tools.reporting.views.common import (
+from cchc_tools.content.views.common import (
     CHARTS,
     HEADLINE_IDS,
     SPECS,
@@ -19,9 +19,9 @@ from cchc_tools.reporting.views.common import (
     provenance_block,
     source_line,
 )
-from cchc_tools.reporting.views.compare import RANK_BY, YearComparison
-from cchc_tools.reporting.views.trend import UnitTrend, legacy_reports
-from cchc_tools.reporting.views.unit import UnitBriefing
+from cchc_tools.content.views.compare import RANK_BY, YearComparison
+from cchc_tools.content.views.trend import UnitTrend, legacy_reports
+from cchc_tools.content.views.unit import UnitBriefing
 
 __all__ = ["CHARTS", "HEADLINE_IDS", "RANK_BY", "SPECS", "STATUS_VI", "Stamped", "UnitBriefing", "UnitTrend",
            "YearComparison", "definition", "legacy_reports", "provenance_block", "source_line"]

@@ -1,0 +1,1 @@
+"""How a batch runs: the task list, the notebook runner, warm kernels, incremental state and provenance."""

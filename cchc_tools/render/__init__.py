@@ -1,0 +1,1 @@
+"""Renderers of the content: the reader's HTML (jinja2 templates), Word, Excel and PDF."""
