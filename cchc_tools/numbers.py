@@ -118,13 +118,16 @@ def fmt_number_babel(value: float, decimals: int, trim: bool = False) -> str:
 
 
 def fmt_percent(value: float | None, decimals: int = 2, trim: bool = True) -> str:
-    """A percentage already on the 0–100 scale, as officials write it: ``99.874`` -> ``99,87%``, ``100`` -> ``100%``.
+    """A percentage already on the 0–100 scale, as officials write it: two decimals, a whole number whole.
 
-    ``trim=False`` keeps every decimal (``99,60%``), to quote a figure as a unit wrote it.
+    ``99.874`` -> ``99,87%``, ``0.5`` -> ``0,50%``, ``94.3`` -> ``94,30%``, ``100`` -> ``100%``, ``0`` -> ``0%``:
+    every percentage of a page has the same precision, only 0% and 100% (and other whole numbers
+    once rounded) are written whole. ``trim=False`` keeps the decimals even then (``100,00%``).
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return fmt_number(value, decimals, trim) + "%"
+    whole = trim and round(float(value), decimals) == round(float(value))
+    return fmt_number(value, 0 if whole else decimals) + "%"
 
 
 def fmt_count(value: float | None, noun: str = "") -> str:

@@ -120,6 +120,7 @@ GOOD_INDICATOR = """\
   section: V
   name_vi: Tỷ lệ đào tạo so với kế hoạch
   name_en: Training against plan
+  direction: higher
   definition_vi: số người đã được đào tạo, bồi dưỡng thực tế trên số người theo kế hoạch
   numerator: [V.training_done]
   denominator: [V.training_planned]
@@ -135,6 +136,8 @@ BROKEN_INDICATORS = [
      "reported"),
     ("no denominator", ("  denominator: [V.training_planned]\n", ""), "denominator"),
     ("unknown section", ("section: V", "section: VIII"), "section"),
+    ("no direction", ("  direction: higher\n", ""), "direction"),
+    ("unknown direction", ("direction: higher", "direction: up"), "direction"),
     ("headline not a flag", ("  numerator:", "  headline: yes please\n  numerator:"), "headline"),
 ]
 

@@ -9,7 +9,8 @@
 
 ``consolidate(table)`` adds up the units of each year, period and level: counts summed, ratios
 recomputed from the summed counts (never an average of ratios), with the median and quartiles
-of the units' ratios beside them.
+of the units' ratios beside them; a unit whose figure an error-level finding questions is left
+out of that total and named.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ REF_PREFIX = {"error": "L", "warning": "C", "info": "LY"}  # Lỗi, Cảnh báo,
 ASSESS_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "indicator", "section", "name_vi",
                   "value", "reported", "reported_text", "numerator", "denominator", "target", "target_op",
                   "target_source", "target_verified", "status", "rank", "peers", "change", "findings", "warnings",
-                  "lines", "reason"]
+                  "lines", "reason", "direction"]
 
 
 # --- findings as references a reader can follow -----------------------------------------------
@@ -142,8 +143,10 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
     ``ind`` and ``findings`` may be passed when already computed (``indicators(table)``,
     ``validate(table)``), so that a briefing computes each once. ``rank`` is among the reports of
     the same year, coverage (a cumulative Q3 report ranks with 9-month ones, never with Q3 ones) and
-    level in ``table`` (1 = highest value; doubtful and blank values are not ranked), ``peers`` how
-    many were ranked.
+    level in ``table`` (1 = best: the highest value, the lowest for an indicator whose ``direction`` is
+    ``lower``; doubtful and blank values, levels such as staffing (``direction: neither``) and a unit
+    with no peer are not ranked), ``peers`` how many were ranked. ``direction`` comes from the
+    indicator's declaration; a ``neither`` indicator is never judged against a target.
     """
     ind = indicators(table) if ind is None else ind
     if ind.empty:
@@ -166,7 +169,10 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
         hits = [h for c in codes_of(r.indicator) for h in doubt.get((r.source, c), [])]
         errors = sorted({ref for ref, sev in hits if sev == "error"})
         warnings = sorted({ref for ref, sev in hits if sev == "warning"})
+        direction = specs[r.indicator].get("direction", "higher")
         target = next((t for t in tlist if t["indicator"] == r.indicator and applies(t, r.year, r.level)), None)
+        if direction == "neither":
+            target = None  # a level (staffing): context, never judged
         value = r.value
         if errors:
             status = "doubtful"
@@ -182,16 +188,18 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
                      target["value"] if target else math.nan, target["op"] if target else "",
                      target_text(target) if target else "", bool(target.get("verified")) if target else False,
                      status, None, None, math.nan, "; ".join(errors + warnings), "; ".join(warnings), r.lines,
-                     r.reason])
+                     r.reason, direction])
     out = pd.DataFrame(rows, columns=ASSESS_COLUMNS)
     from cchc_tools.analysis.selection import reports
 
     cover = reports(table).set_index("source")["coverage"]
     out["coverage"] = out["source"].map(cover).fillna(out["period"])
-    rankable = out["value"].notna() & (out["status"] != "doubtful")
-    grp = out[rankable].groupby(["year", "coverage", "level", "indicator"], dropna=False)["value"]
+    rankable = out["value"].notna() & (out["status"] != "doubtful") & (out["direction"] != "neither")
+    keyed = out["value"].where(out["direction"] != "lower", -out["value"])  # rank 1 = best either way
+    grp = keyed[rankable].groupby([out["year"], out["coverage"], out["level"], out["indicator"]], dropna=False)
     out["rank"] = grp.rank(ascending=False, method="min").reindex(out.index).astype("Int64")
     out["peers"] = grp.transform("size").reindex(out.index).astype("Int64")
+    out.loc[out["peers"] < 2, "rank"] = pd.NA  # a unit with no peer has no rank
     out["change"] = _change(out)
     out["year"] = out["year"].astype("Int64")
     return out.drop(columns="coverage")
@@ -200,45 +208,83 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
 # --- consolidation --------------------------------------------------------------------------
 
 class Consolidated(NamedTuple):
-    totals: pd.DataFrame  # year, period, level, code, label_vi, value, units_reported, units
+    totals: pd.DataFrame  # year, period, level, code, label_vi, value, units_reported, units, units_excluded, excluded
     ratios: pd.DataFrame  # year, period, level, indicator, name_vi, value, numerator, denominator, units,
-    #                       median, q1, q3
+    #                       median, q1, q3, units_excluded, excluded
 
 
 GROUP = ["year", "period", "level"]
 
 
-def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None) -> Consolidated:
-    """Totals per year, period and level over the units of ``table``.
+def _names(frame: pd.DataFrame) -> str:
+    """``huyện Minh Họa 03; huyện Minh Họa 07``: the units of some rows, each once, in order."""
+    names = [n or u for n, u in zip(frame["unit_name"], frame["unit"], strict=True)]
+    return "; ".join(dict.fromkeys(names))
+
+
+def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
+                rules: Iterable[Rule] | None = None) -> Consolidated:
+    """Totals per year, period and level over the units of ``table``, leaving out what cannot be trusted.
 
     A count is the sum over the units that reported it; it stays blank only when every unit left it
     blank, and ``units_reported`` says how many reported it. A ratio is the sum of the numerators
     over the sum of the denominators of the units that reported all its inputs; the median and
-    quartiles of those units' own ratios stand beside it.
+    quartiles of those units' own ratios stand beside it; ``units`` says how many units it is over.
+
+    A unit whose figure an error-level finding questions (a count, or an input of a ratio: the
+    figures cannot all be true) is left out of that total and named in ``excluded`` ("; "-joined
+    unit names), counted in ``units_excluded``: a page says "không tính 1 đơn vị có số liệu cần xem
+    lại: ...". ``findings``: ``validate(table)`` when already computed; ``rules``: the rules they
+    come from (default: the shipped ones).
     """
     ind = indicators(table) if ind is None else ind
+    rules = shipped_rules() if rules is None else tuple(rules)
+    findings = validate(table, rules=rules) if findings is None else findings
+    questioned = {key for key, hits in doubts(findings, ("error",), rules=rules).items() if hits}
     cat = by_code()
     counts = table[table["code"].map(lambda c: c in cat and cat[c].kind == "count")]
     counts = counts.drop_duplicates(["source", "code"])
+    bad = pd.Series([(s, c) in questioned for s, c in zip(counts["source"], counts["code"], strict=True)],
+                    index=counts.index, dtype=bool)
     reports = table.drop_duplicates("source")
     n_units = reports.groupby(GROUP, dropna=False)["source"].size().rename("units")
-    g = counts.groupby(GROUP + ["code"], dropna=False, sort=False)["value"]
-    totals = pd.DataFrame({"value": g.sum(min_count=1), "units_reported": g.count()}).reset_index()
+    g = counts[~bad].groupby(GROUP + ["code"], dropna=False, sort=False)["value"]
+    totals = pd.DataFrame({"value": g.sum(min_count=1), "units_reported": g.count()})
+    left = counts[bad].groupby(GROUP + ["code"], dropna=False, sort=False)
+    totals = totals.join(pd.DataFrame({"units_excluded": left.size(), "excluded": left.apply(_names)}), how="outer")
+    totals = totals.reset_index()
+    totals["units_reported"] = totals["units_reported"].fillna(0).astype(int)
+    totals["units_excluded"] = totals["units_excluded"].fillna(0).astype(int)
+    totals["excluded"] = totals["excluded"].fillna("")
     totals = totals.join(n_units, on=GROUP)
     order = {c: i for i, c in enumerate(cat)}
     totals["label_vi"] = totals["code"].map(lambda c: cat[c].label_vi)
     totals = totals.sort_values(GROUP + ["code"], key=lambda s: s.map(order) if s.name == "code" else s,
                                 kind="stable").reset_index(drop=True)
-    totals = totals[GROUP + ["code", "label_vi", "value", "units_reported", "units"]]
+    totals = totals[GROUP + ["code", "label_vi", "value", "units_reported", "units", "units_excluded", "excluded"]]
 
-    scale = {s["id"]: s.get("scale", 100) for s in indicator_specs()}
+    specs = {s["id"]: s for s in indicator_specs()}
+
+    def inputs(ident: str) -> list[str]:
+        s = specs[ident]
+        return [s["reported"]] if "reported" in s else list(s["numerator"]) + list(s["denominator"])
+
     have = ind[ind["value"].notna()]
+    doubtful = pd.Series([any((s, c) in questioned for c in inputs(i))
+                          for s, i in zip(have["source"], have["indicator"], strict=True)], index=have.index, dtype=bool)
     rows = []
     for (year, period, level, ident), grp in have.groupby(GROUP + ["indicator"], dropna=False, sort=False):
+        out, grp = grp[doubtful.loc[grp.index]], grp[~doubtful.loc[grp.index]]
+        if grp.empty:
+            rows.append([year, period, level, ident, out["name_vi"].iloc[0], math.nan, math.nan, math.nan, 0,
+                         math.nan, math.nan, math.nan, len(out), _names(out)])
+            continue
         num, den = grp["numerator"].sum(min_count=1), grp["denominator"].sum(min_count=1)
-        value = num / den * scale[ident] if pd.notna(num) and pd.notna(den) and den > 0 else math.nan
+        scale = specs[ident].get("scale", 100)
+        value = num / den * scale if pd.notna(num) and pd.notna(den) and den > 0 else math.nan
         q1, med, q3 = np.percentile(grp["value"].to_numpy(dtype=float), [25, 50, 75])
-        rows.append([year, period, level, ident, grp["name_vi"].iloc[0], value, num, den, len(grp), med, q1, q3])
+        rows.append([year, period, level, ident, grp["name_vi"].iloc[0], value, num, den, len(grp), med, q1, q3,
+                     len(out), _names(out)])
     ratios = pd.DataFrame(rows, columns=GROUP + ["indicator", "name_vi", "value", "numerator", "denominator",
-                                                 "units", "median", "q1", "q3"])
+                                                 "units", "median", "q1", "q3", "units_excluded", "excluded"])
     return Consolidated(totals, ratios)

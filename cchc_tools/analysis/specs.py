@@ -297,11 +297,15 @@ def unique_ids(entries: list[Entry], path: str | Path, error: type[SpecError] = 
 # --- indicators -------------------------------------------------------------------------------
 
 IDENT = Text(pattern=r"[A-Za-z0-9_.-]+")
+# Whether a higher value of an indicator is better, a lower one, or neither (a level such as staffing:
+# context, never judged against a target, ranked or listed among the lowest).
+DIRECTIONS = ("higher", "lower", "neither")
 INDICATOR_KEYS: dict[str, ParamType | Param] = {
     "id": IDENT,
     "section": Text(choices=tuple(SECTIONS)),
     "name_vi": Text(),
     "name_en": Text(),
+    "direction": Text(choices=DIRECTIONS),
     "definition_vi": Text(),
     "numerator": optional(Codes("count")),
     "denominator": optional(Codes("count")),

@@ -24,6 +24,11 @@ class Span:
     doubt: str = ""
     strong: bool = False
 
+    @classmethod
+    def of(cls, figure, strong: bool = False) -> Span:
+        """A figure (``analysis.figures.Figure``) with its markers."""
+        return cls(figure.text, figure.doubt, strong)
+
 
 class Block:
     """Base of every block (shown as HTML in a notebook by the renderer registered with IPython).
@@ -82,6 +87,10 @@ class Card:
     detail: str = ""
     doubt: str = ""
 
+    @classmethod
+    def of(cls, figure, label: str, detail: str = "") -> Card:
+        return cls(figure.text, label, detail, figure.doubt)
+
 
 @dataclass(repr=False)
 class Cards(Block):
@@ -102,6 +111,15 @@ class Cell:
     value: float | None = None
     fmt: str = "text"
     doubt: str = ""
+
+    @classmethod
+    def of(cls, figure, fmt: str = "") -> Cell:
+        """A figure (``analysis.figures.Figure``) as a cell: its text, its value, its markers.
+
+        ``fmt`` defaults to ``percent`` for a figure in %, ``count`` for a number, else ``text``."""
+        if not fmt:
+            fmt = "percent" if figure.uom == "%" else "count" if figure.value is not None else "text"
+        return cls(figure.text, None if fmt == "text" else figure.value, fmt, figure.doubt)
 
     @property
     def numeric(self) -> bool:

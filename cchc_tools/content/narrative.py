@@ -152,14 +152,10 @@ def _say(alt, f: Facts, who: str, when: str) -> list[Span] | None:
 
 
 def _tidy(spans: list[Span]) -> list[Span]:
-    """Merge plain neighbours, mark each finding once per sentence, drop empty parentheses."""
+    """Merge plain neighbours, drop empty parentheses; every questioned figure keeps all its references
+    (a figure is never shown bare because the same finding marked another figure of the sentence)."""
     merged: list[Span] = []
-    shown: set[str] = set()
     for s in spans:
-        if s.doubt:
-            new = [r for r in s.doubt.split(", ") if r not in shown]
-            shown.update(new)
-            s = Span(s.text, ", ".join(new), s.strong)
         if merged and not s.doubt and not merged[-1].doubt:
             merged[-1] = Span(merged[-1].text + s.text)
         elif s.text:
