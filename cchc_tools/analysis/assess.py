@@ -271,7 +271,8 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
 
     have = ind[ind["value"].notna()]
     doubtful = pd.Series([any((s, c) in questioned for c in inputs(i))
-                          for s, i in zip(have["source"], have["indicator"], strict=True)], index=have.index, dtype=bool)
+                          for s, i in zip(have["source"], have["indicator"], strict=True)],
+                         index=have.index, dtype=bool)
     rows = []
     for (year, period, level, ident), grp in have.groupby(GROUP + ["indicator"], dropna=False, sort=False):
         out, grp = grp[doubtful.loc[grp.index]], grp[~doubtful.loc[grp.index]]

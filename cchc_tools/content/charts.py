@@ -124,11 +124,12 @@ def _wrap_width(text: Text, line: str) -> int:
     return width
 
 
-def _bar_labels(ax, bars, percent: bool = False) -> None:
-    for b in bars:
+def _bar_labels(ax, bars, percent: bool = False, marks: list[str] | None = None) -> None:
+    for b, d in zip(bars, marks or [""] * len(bars), strict=True):
         h = b.get_height()
         if not math.isnan(h):
-            ax.annotate(fmt_percent(h) if percent else fmt_number(h), (b.get_x() + b.get_width() / 2, h),
+            text = (fmt_percent(h) if percent else fmt_number(h)) + (f"\n[{d}]" if d else "")
+            ax.annotate(text, (b.get_x() + b.get_width() / 2, h),
                         ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
 
 
@@ -137,8 +138,13 @@ LEVELS = [("district", "Cấp huyện"), ("commune", "Cấp xã")]
 
 def _by_level(f: Facts, pattern: str, kinds: list[tuple[str, str]], ylabel: str, xlabel: str, title: str,
               source: str, synthetic: bool) -> Chart | None:
-    """Grouped bars: one group per level, one bar per kind; ``pattern`` names the code by level and kind."""
+    """Grouped bars: one group per level, one bar per kind; ``pattern`` names the code by level and kind.
+
+    A bar whose figure a finding questions is hatched, its label carries the reference and the
+    caption names it."""
     data = {lv: [f.get(pattern.format(level=lv, kind=k)) for k, _ in kinds] for lv, _ in LEVELS}
+    refs = {lv: [", ".join(f.doubt.get(pattern.format(level=lv, kind=k), [])) for k, _ in kinds] for lv, _ in LEVELS}
+    marked: dict[str, str] = {}
     levels = [(lv, name) for lv, name in LEVELS if any(v is not None for v in data[lv])]
     if not levels:
         return None
@@ -148,14 +154,21 @@ def _by_level(f: Facts, pattern: str, kinds: list[tuple[str, str]], ylabel: str,
     for i, (_, kname) in enumerate(kinds):
         vals = [data[lv][i] if data[lv][i] is not None else np.nan for lv, _ in levels]
         bars = ax.bar(x + (i - (len(kinds) - 1) / 2) * width, vals, width, label=kname, color=COLORS[i])
-        _bar_labels(ax, bars)
+        marks = [refs[lv][i] for lv, _ in levels]
+        _bar_labels(ax, bars, marks=marks)
+        for b, d, (_, lname) in zip(bars, marks, levels, strict=True):
+            if d:
+                b.set_hatch("///")
+                b.set_edgecolor(DOUBT_COLOR)
+                marked[f"{kname} ({lname.lower()})"] = d
     ax.set_xticks(x, [name for _, name in levels])
     ax.set_ylabel(ylabel)
     ax.set_xlabel(xlabel)
     _vn_axis(ax)
     ax.legend(frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
-    return finish(fig, title, source, synthetic)
+    note = doubt_note(marked)
+    return finish(fig, title, source + (". " + note if note else ""), synthetic)
 
 
 DOSSIERS = ("III.dossiers_{level}_{kind}",
@@ -187,36 +200,105 @@ def staff_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Ch
     if not groups:
         return None
     fig, axes = plt.subplots(1, len(groups), figsize=(8, 3.6), squeeze=False)
+    marked: dict[str, str] = {}
     for ax, (quota, present, name) in zip(axes[0], groups, strict=True):
         vals = [f.get(quota), f.get(present)]
         bars = ax.bar(["Được giao", "Có mặt"], [np.nan if v is None else v for v in vals],
                       color=[COLORS[2], COLORS[0]])
-        _bar_labels(ax, bars)
+        marks = [", ".join(f.doubt.get(c, [])) for c in (quota, present)]
+        for b, d, what in zip(bars, marks, ("được giao", "có mặt"), strict=True):
+            if d:
+                b.set_hatch("///")
+                marked[f"{name} {what}"] = d
+        _bar_labels(ax, bars, marks=marks)
         ax.set_title(name, fontsize=10)
         ax.set_ylabel("Số người")
         _vn_axis(ax)
         ax.spines[["top", "right"]].set_visible(False)
-    return finish(fig, f"Biên chế được giao và có mặt – {when}", source, synthetic)
+    note = doubt_note(marked)
+    return finish(fig, f"Biên chế được giao và có mặt – {when}", source + (". " + note if note else ""), synthetic)
+
+
+DOUBT_COLOR = "#c9a227"  # a bar or point whose figure a finding questions: another colour, hatched, its reference
+
+
+def doubt_note(marked: dict[str, str]) -> str:
+    """The caption's line for questioned figures: ``Số liệu cần xem lại: huyện Minh Họa 03 [L1]``."""
+    if not marked:
+        return ""
+    return "Số liệu cần xem lại (cột gạch chéo): " + "; ".join(f"{k} [{v}]" for k, v in marked.items())
 
 
 def rates_chart(names: list[str], values: list[float], title: str, source: str,
-                synthetic: bool = False) -> Chart | None:
-    """Horizontal bars of percentages, labelled in Vietnamese format."""
-    pairs = [(n, v) for n, v in zip(names, values, strict=True) if v is not None and not math.isnan(v)]
-    if not pairs:
+                synthetic: bool = False, doubts: list[str] | None = None) -> Chart | None:
+    """Horizontal bars of percentages, labelled in Vietnamese format.
+
+    ``doubts``: per bar, the references of the findings that question it (``"L1"``): that bar is
+    hatched in another colour, its label carries the reference, and the caption names it."""
+    doubts = list(doubts) if doubts is not None else [""] * len(names)
+    triples = [(n, v, d) for n, v, d in zip(names, values, doubts, strict=True)
+               if v is not None and not math.isnan(v)]
+    if not triples:
         return None
-    pairs.reverse()
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(pairs) + 1.4))
-    bars = ax.barh([literal(n) for n, _ in pairs], [v for _, v in pairs], color=COLORS[0])
-    for b, (_, v) in zip(bars, pairs, strict=True):
-        ax.annotate(fmt_percent(v), (b.get_width(), b.get_y() + b.get_height() / 2), va="center", fontsize=8,
-                    xytext=(3, 0), textcoords="offset points")
+    triples.reverse()
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(triples) + 1.4))
+    labels = [literal(n) + (f" [{d}]" if d else "") for n, _, d in triples]
+    bars = ax.barh(labels, [v for _, v, _ in triples],
+                   color=[DOUBT_COLOR if d else COLORS[0] for _, _, d in triples])
+    for b, (_, v, d) in zip(bars, triples, strict=True):
+        if d:
+            b.set_hatch("///")
+        ax.annotate(fmt_percent(v) + (f" [{d}]" if d else ""), (b.get_width(), b.get_y() + b.get_height() / 2),
+                    va="center", fontsize=8, xytext=(3, 0), textcoords="offset points")
     ax.set_xlabel("Tỷ lệ (%)")
-    ax.set_xlim(0, max(100.0, max(v for _, v in pairs)) * 1.12)
+    ax.set_xlim(0, max(100.0, max(v for _, v, _ in triples)) * 1.2)
     _vn_axis(ax, "x", percent=True)
     ax.tick_params(axis="y", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
-    return finish(fig, title, source, synthetic)
+    note = doubt_note({n: d for n, _, d in reversed(triples) if d})
+    return finish(fig, title, source + (". " + note if note else ""), synthetic)
+
+
+def small_trends(series: dict[str, list[tuple[str, float, str]]], title: str, source: str,
+                 synthetic: bool = False) -> Chart | None:
+    """One small line chart per indicator: ``{name: [(period label, value, doubt refs), ...]}``.
+
+    A point a finding questions is drawn hollow in another colour with its reference beside it, and
+    the caption names it."""
+    series = {k: v for k, v in series.items() if any(not math.isnan(x) for _, x, _ in v)}
+    if not series:
+        return None
+    n = len(series)
+    cols = 2 if n > 1 else 1
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(8, 2.3 * rows + 0.8), squeeze=False)
+    marked: dict[str, str] = {}
+    for ax, (name, pts) in zip(axes.flat, series.items(), strict=False):
+        xs = [literal(p) for p, _, _ in pts]
+        ys = [v for _, v, _ in pts]
+        ax.plot(xs, ys, marker="o", color=COLORS[0])
+        for x, y, (p, _, d) in zip(xs, ys, pts, strict=True):
+            if d and not math.isnan(y):
+                ax.plot([x], [y], marker="o", markersize=9, markerfacecolor="white", markeredgecolor=DOUBT_COLOR,
+                        markeredgewidth=2)
+                ax.annotate(f"[{d}]", (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7,
+                            color="#7a5c00")
+                marked[f"{name} {p}"] = d
+        for x, y in zip(xs, ys, strict=True):
+            if not math.isnan(y):
+                ax.annotate(fmt_percent(y), (x, y), xytext=(0, -11), textcoords="offset points", fontsize=7,
+                            ha="center")
+        ax.set_title(literal(name), fontsize=8.5, wrap=True)
+        _vn_axis(ax, percent=True)
+        ax.tick_params(labelsize=7.5)
+        lo, hi = min(y for y in ys if not math.isnan(y)), max(y for y in ys if not math.isnan(y))
+        pad = max(2.0, (hi - lo) * 0.3)
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    note = doubt_note(marked)
+    return finish(fig, title, source + (". " + note if note else ""), synthetic)
 
 
 def trend_chart(series: dict[str, list[tuple[str, float]]], title: str, source: str,

@@ -186,24 +186,93 @@ class UnitBriefing(Stamped):
         title = f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}"
         return Group(_head(self.synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta])
 
+    def _judged(self) -> pd.DataFrame:
+        """The assessment without levels such as staffing (``direction: neither``): what may be judged."""
+        return self.assessed[self.assessed["direction"] != "neither"]
+
+    def verdict(self) -> Paragraph:
+        """The overall judgement a leader reads first: targets met and missed (by how much), the
+        largest change since the previous period, how many figures are in doubt."""
+        a = self._judged()
+        head = a[a["indicator"].isin(HEADLINE_IDS)]
+        judged = head[head["status"].isin(["met", "below_target"])]
+        met, below = judged[judged["status"] == "met"], judged[judged["status"] == "below_target"]
+        spans: list[Span] = [Span(f"{self.when}, {self.who}: ", strong=True)]
+        if len(judged):
+            spans.append(Span(f"đạt {len(met)}/{len(judged)} chỉ số chính có mục tiêu"))
+            for k, r in enumerate(below.itertuples()):
+                gap = abs(r.target - r.value)
+                spans += [Span(("; chưa đạt: " if k == 0 else "; ") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
+                          Span.of(self.book.indicator(r.source, r.indicator, self.figure(r.indicator)[0])),
+                          Span(f" so với mục tiêu {fmt_percent(r.target)} (còn thiếu {fmt_number(gap, 2)} điểm %)")]
+            spans.append(Span(". "))
+        else:
+            spans.append(Span("chưa có chỉ số chính nào có mục tiêu để so sánh. "))
+        moved = head[head["change"].notna() & (head["status"] != "doubtful")]
+        if len(moved) and self.previous_label:
+            r = moved.loc[moved["change"].abs().idxmax()]
+            if abs(r["change"]) >= 0.005:
+                word = "tăng" if r["change"] > 0 else "giảm"
+                spans.append(Span(f"Thay đổi lớn nhất so với {self.previous_label}: {r['name_vi'][:1].lower()}"
+                                  f"{r['name_vi'][1:]} {word} {fmt_number(abs(r['change']), 2)} điểm %. "))
+        n = self.findings[(self.findings["severity"] != "info") & ~self.findings["rule"].isin(self.label_rules)] \
+            if len(self.findings) else self.findings
+        errors = int((n["severity"] == "error").sum()) if len(n) else 0
+        warnings = int((n["severity"] == "warning").sum()) if len(n) else 0
+        doubtful = int((self.assessed["status"] == "doubtful").sum())
+        if errors or warnings:
+            spans.append(Span(f"Có {errors} lỗi và {warnings} cảnh báo về số liệu cần đơn vị giải trình"
+                              + (f"; {doubtful} chỉ số chưa dùng để đánh giá vì số liệu đầu vào không thể cùng đúng"
+                                 if doubtful else "") + "."))
+        else:
+            spans.append(Span("Không phát hiện số liệu mâu thuẫn."))
+        return Paragraph(spans, "lead")
+
+    def commitments(self) -> Bullets | None:
+        """What the unit wrote in its notes that it will still do, with the date: quoted as the unit's."""
+        import re
+
+        pattern = re.compile(r"(sẽ|tiếp tục|đang)\s[^.;]*?(hoàn thành|thực hiện|triển khai)[^.;]*?"
+                             r"\d{1,2}/\d{1,2}/\d{4}", re.IGNORECASE)
+        items = []
+        for line, note in zip(self.rows["line"], self.rows["note"], strict=True):
+            if note and pattern.search(note):
+                items.append([Span(f"«{note.strip()}» (dòng {line})")])
+        return Bullets(items, "Đơn vị cam kết trong ghi chú của phụ lục (trích nguyên văn):") if items else None
+
     def assessment(self) -> Group:
-        """Đánh giá chung: results, shortfalls against targets, figures in doubt, points to explain."""
-        a = self.assessed
-        out: list[Block] = [Heading("Đánh giá chung", 2)]
-        good = [f"{r.name_vi[:1].lower()}{r.name_vi[1:]} {self.figure(r.indicator)[0]}" for r in a.itertuples()
-                if r.indicator in HEADLINE_IDS and r.status in ("met", "no_target") and not r.warnings]
+        """Đánh giá chung: the verdict, then results, shortfalls, figures in doubt, the unit's commitments, asks."""
+        a = self._judged()
+        out: list[Block] = [Heading("Đánh giá chung", 2), self.verdict()]
+        src = self.report["source"]
+        good = [r for r in a.itertuples() if r.indicator in HEADLINE_IDS and r.status in ("met", "no_target")
+                and pd.notna(r.value)]
         if good:
-            out.append(Paragraph.of(f"Theo phụ lục của đơn vị, {self.when.lower()} {self.who} đạt: " + "; ".join(good)
-                                    + ".", "lead"))
+            spans = [Span(f"Theo phụ lục của đơn vị, {self.when.lower()} {self.who} đạt: ")]
+            for k, r in enumerate(good):
+                spans += [Span(("; " if k else "") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
+                          Span.of(self.book.indicator(src, r.indicator, self.figure(r.indicator)[0]))]
+            out.append(Paragraph(spans + [Span(".")]))
+        levels = self.assessed[(self.assessed["direction"] == "neither") & self.assessed["value"].notna()
+                               & self.assessed["indicator"].isin(HEADLINE_IDS)]
+        if len(levels):
+            spans = [Span("Để tham khảo (mức độ, không đánh giá cao hay thấp): ")]
+            for k, r in enumerate(levels.itertuples()):
+                spans += [Span(("; " if k else "") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
+                          Span.of(self.book.indicator(src, r.indicator, self.figure(r.indicator)[0]))]
+            out.append(Paragraph(spans + [Span(".")]))
         counted = a["indicator"].map(lambda i: "reported" not in SPECS[i])  # rates from counts, not a unit's own %
-        low = a[(a["status"] == "no_target") & counted & a["value"].notna() & (a["value"] < 100)].nsmallest(3, "value")
+        low = a[(a["status"] == "no_target") & counted & a["value"].notna() & (a["value"] < 100)
+                & (a["direction"] == "higher") & ~a["indicator"].isin(HEADLINE_IDS)]  # headline ones are said above
+        low = low.nsmallest(3, "value", keep="all")  # every indicator tied at the cut
         if len(low):  # a figure a warning questions keeps its reference here too
             spans = [Span("Các tỷ lệ thấp nhất trong phụ lục (chưa có mục tiêu để so sánh): ")]
             for k, r in enumerate(low.itertuples()):
                 spans += [Span(("; " if k else "") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
-                          Span(self.figure(r.indicator)[0], r.warnings)]
+                          Span.of(self.book.indicator(src, r.indicator, self.figure(r.indicator)[0]))]
             out.append(Paragraph(spans + [Span(".")]))
-        below = [[Span(f"{r.name_vi}: "), Span(self.figure_text(r.indicator), r.warnings),
+        below = [[Span(f"{r.name_vi}: "),
+                  Span.of(self.book.indicator(src, r.indicator, self.figure_text(r.indicator))),
                   Span(f", chưa đạt mục tiêu {r.target_op.replace('>=', '≥').replace('<=', '≤')} "
                        f"{fmt_percent(r.target)} ({cited(r.target_source, r.target_verified)}).")]
                  for r in a.itertuples() if r.status == "below_target"]
@@ -211,18 +280,23 @@ class UnitBriefing(Stamped):
             out.append(Bullets(below, "Chưa đạt mục tiêu:"))
         doubtful = [[Span(f"{r.name_vi}: ", ""), Span(self.figure_text(r.indicator), r.findings),
                      Span(" – số liệu đầu vào không thể cùng đúng, chưa dùng để đánh giá.")]
-                    for r in a.itertuples() if r.status == "doubtful"]
+                    for r in self.assessed.itertuples() if r.status == "doubtful"]
         if doubtful:
             out.append(Bullets(doubtful, "Số liệu cần xem lại trước khi sử dụng:"))
-        asks = [[Span(f"[{ref}] {f.title_vi if 'title_vi' in self.findings else f.rule}: {f.message_vi} "
+        promised = self.commitments()
+        if promised:
+            out.append(promised)
+        asks = self.asks()
+        if asks:
+            out.append(Bullets(asks, "Đề nghị đơn vị giải trình:"))
+        return Group(out)
+
+    def asks(self) -> list[list[Span]]:
+        """Every finding that questions a figure, with its reference and lines: what the unit must explain."""
+        return [[Span(f"[{ref}] {f.title_vi if 'title_vi' in self.findings else f.rule}: {f.message_vi} "
                       f"(dòng {f.lines})." if f.lines else f"[{ref}] {f.message_vi}")]
                 for ref, f in zip(self.refs, self.findings.itertuples(), strict=True)
                 if f.severity != "info" and f.rule not in self.label_rules]
-        if asks:
-            out.append(Bullets(asks, "Đề nghị đơn vị giải trình:"))
-        if len(out) == 1:
-            out.append(Paragraph.of("Chưa đủ số liệu để đánh giá.", "note"))
-        return Group(out)
 
     def headline(self) -> Group:
         cards, notes = [], []
@@ -271,7 +345,7 @@ class UnitBriefing(Stamped):
                      if pd.notna(ind["numerator"]) and pd.notna(ind["denominator"])
                      else ("đơn vị tự báo cáo" if ind["reason"] == "" else "chưa báo cáo đủ số liệu"))
             cells = [Cell(a.name_vi), Cell(self.figure_text(a.indicator), a.value, "percent", a.findings),
-                     Cell(basis), Cell(self._judgement(a._asdict()))]
+                     Cell(basis, doubt=a.findings if "/" in basis else ""), Cell(self._judgement(a._asdict()))]
             if has_prev:
                 before = a.value - a.change if pd.notna(a.change) else None
                 cells.append(Cell(change_phrase(a.value, before, "") or "—"))
@@ -282,15 +356,32 @@ class UnitBriefing(Stamped):
         notes = ["Cách tính: " + " ".join(notes)] + [f"Mục tiêu {t}." for t in targets]
         return Table(headers, rows, notes)
 
+    @cached_property
+    def book(self):
+        """The report's figures with the findings on them (``analysis.figures.FigureBook``)."""
+        from cchc_tools.analysis.figures import FigureBook
+
+        return FigureBook(self.rows, self.findings, self.assessed)
+
     def _unit_notes(self, section: str) -> Table | None:
+        """The unit's notes beside their figures: a figure a finding questions, and a note that states
+        a figure about it, carry the finding's reference."""
+        from cchc_tools.analysis.figures import merge
+
         rows = self.rows[(self.rows["section"] == section) & (self.rows["note"] != "")]
         if rows.empty:
             return None
+        src = self.report["source"]
         body: list[list[Cell]] = []
         for _, grp in rows.groupby((rows["note"] != rows["note"].shift()).cumsum(), sort=False):
             # rows in a row that carry the same note (a legal basis repeated) share one line of the table
+            figs = [self.book.line(src, ln, raw or "—") for ln, raw in zip(grp["line"], grp["raw_value"], strict=True)]
+            refs, _ = merge(figs)
+            doubt = ", ".join(refs)
+            note = grp["note"].iloc[0]
             body.append([Cell("; ".join(str(x) for x in grp["line"])), Cell("; ".join(grp["label"])),
-                         Cell("; ".join(v or "—" for v in grp["raw_value"])), Cell(grp["note"].iloc[0])])
+                         Cell("; ".join(f.text for f in figs), doubt=doubt),
+                         Cell(note, doubt=doubt if any(ch.isdigit() for ch in note) else "")])
         return Table.of(["Dòng", "Chỉ tiêu", "Số liệu", "Ghi chú của đơn vị"], body,
                         caption="Ghi chú của đơn vị trong phụ lục")
 
