@@ -123,7 +123,8 @@ class YearComparison(Stamped):
         cols = self.headline_ids
         headers = ["Hạng", "Đơn vị", "So với năm trước"] + [names[i] for i in cols] + ["Lỗi", "Cảnh báo"]
         note = (f"Xếp hạng theo {names[RANK_BY].lower()} ({definition(RANK_BY)}), trong từng cấp. Đơn vị có lỗi "
-                "số liệu ở chính các số dùng để xếp hạng thì không xếp hạng; lỗi ở chỉ tiêu khác không ảnh hưởng "
+                "số liệu ở chính các số dùng để xếp hạng thì không xếp hạng (ghi «không xếp hạng»); lỗi ở chỉ tiêu "
+                "khác không ảnh hưởng "
                 "thứ hạng. Số liệu có mã [L…] là số liệu không thể cùng đúng theo kiểm tra, cần đơn vị giải trình.")
         out: list[Block] = [Heading("Bảng xếp hạng", 2)]
         levels = list(dict.fromkeys(lg["level"]))
@@ -135,9 +136,15 @@ class YearComparison(Stamped):
 
     @cached_property
     def doubt(self) -> dict[tuple[str, str], str]:
-        """``(unit, indicator) -> "L1"``: figures an error-level finding puts in doubt, marked in the tables."""
-        a = self.assessed[self.assessed["status"] == "doubtful"]
-        return {(u, i): f for u, i, f in zip(a["unit"], a["indicator"], a["findings"], strict=True)}
+        """``(unit, indicator) -> "L1"``: the findings (errors and warnings) that question each unit's figure,
+        marked wherever it appears (tables, lists, charts)."""
+        a = self.assessed[self.assessed["findings"] != ""]
+        return {(u, i): f.replace("; ", ", ") for u, i, f in zip(a["unit"], a["indicator"], a["findings"], strict=True)}
+
+    @cached_property
+    def consolidated(self):
+        """Province totals over the compared units, leaving out (and naming) units an error questions."""
+        return consolidate(self.rows, ind=self.ind, findings=self.findings)
 
     def _league_rows(self, lg: pd.DataFrame, cols: list[str]) -> list[list[Cell]]:
         rows = []
@@ -147,53 +154,101 @@ class YearComparison(Stamped):
             if pd.notna(r["rank"]) and pd.notna(r["rank_before"]):
                 d = int(r["rank_before"]) - int(r["rank"])
                 move = "không đổi" if d == 0 else (f"tăng {d} bậc" if d > 0 else f"giảm {-d} bậc")
-            name = r["unit_name"] + (" (số liệu xếp hạng có lỗi, không xếp hạng)" if r["doubtful"] else "")
+            name = r["unit_name"] + (" (không xếp hạng)" if r["doubtful"] else "")
             rows.append([Cell(rank), Cell(name), Cell(move)]
                         + [Cell(_value_text(r[i]), r[i], "percent", self.doubt.get((unit, i), "")) for i in cols]
                         + [Cell(str(r["error"]), r["error"], "count"), Cell(str(r["warning"]), r["warning"], "count")])
         return rows
 
     def totals(self) -> Group:
-        """Totals of the units (counts summed, ratios from the summed counts) and the spread across units."""
-        rat = consolidate(self.rows, ind=self.ind).ratios
+        """Totals of the units (counts summed, ratios from the summed counts) and the spread across units.
+
+        A unit whose inputs an error-level finding questions is left out of that total, and named."""
+        rat = self.consolidated.ratios
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
-        rows = []
+        rows, left = [], []
         for r in rat.itertuples(index=False):
             if r.indicator not in self.headline_ids:
                 continue
             own = "reported" in SPECS[r.indicator]  # a rate each unit reports itself: no counts to add up
+            counted = f"{r.units}" + (f" (không tính {r.units_excluded})" if r.units_excluded else "")
             rows.append([Cell(names[r.indicator]), Cell("—" if own else _value_text(r.value), r.value, "percent"),
                          Cell("tỷ lệ do từng đơn vị tự báo cáo" if own else
                               f"{fmt_number(r.numerator)}/{fmt_number(r.denominator)}" if pd.notna(r.numerator)
                               else "—"),
-                         Cell(fmt_percent(r.q1)), Cell(fmt_percent(r.median)), Cell(fmt_percent(r.q3)),
-                         Cell(str(r.units), r.units, "count")])
+                         Cell(fmt_percent(r.q1), r.q1, "percent"), Cell(fmt_percent(r.median), r.median, "percent"),
+                         Cell(fmt_percent(r.q3), r.q3, "percent"), Cell(counted, r.units, "count")])
+            if r.units_excluded:
+                left.append(f"{names[r.indicator]}: không tính {r.units_excluded} đơn vị có số liệu cần xem lại: "
+                            f"{r.excluded.replace('; ', ', ')}.")
         note = ("Tỷ lệ chung tính từ tổng tử số trên tổng mẫu số của các đơn vị báo cáo đủ số liệu (không lấy trung "
-                "bình các tỷ lệ); tứ phân vị và trung vị là của tỷ lệ từng đơn vị.")
+                "bình các tỷ lệ); tứ phân vị và trung vị là của tỷ lệ từng đơn vị. Đơn vị có số liệu đầu vào không "
+                "thể cùng đúng (lỗi) không được tính vào tổng.")
         return Group([Heading("Tổng hợp chung", 2),
                       Table(["Chỉ số", "Tỷ lệ chung", "Tính từ", "Tứ phân vị dưới", "Trung vị", "Tứ phân vị trên",
-                             "Số đơn vị"], rows, [note])])
+                             "Số đơn vị tính"], rows, left + [note])])
+
+    def lowest_units(self, ident: str, n: int = 3) -> pd.DataFrame:
+        """The ``n`` lowest ranked units for an indicator, and every unit tied with the last of them."""
+        sub = self.assessed[(self.assessed["indicator"] == ident) & self.assessed["rank"].notna()]
+        if len(sub) < 2:
+            return sub.iloc[0:0]
+        if SPECS[ident].get("direction") == "lower":
+            return sub.nlargest(min(n, len(sub)), "value", keep="all")
+        return sub.nsmallest(min(n, len(sub)), "value", keep="all")
 
     def lowest(self) -> Group:
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
         items = []
         for ident in self.headline_ids:
-            sub = self.assessed[(self.assessed["indicator"] == ident) & self.assessed["rank"].notna()]
-            if len(sub) < 2:
+            low = self.lowest_units(ident)
+            if low.empty:
                 continue
-            low = sub.nsmallest(min(3, len(sub)), "value")
-            listing = ", ".join(f"{u} ({fmt_percent(v)})" for u, v in zip(low["unit_name"], low["value"], strict=True))
-            items.append([Span(f"{names[ident]}: {listing}.")])
+            spans = [Span(f"{names[ident]}: ")]
+            for k, (u, name, v) in enumerate(zip(low["unit"], low["unit_name"], low["value"], strict=True)):
+                spans += [Span(("; " if k else "") + f"{name} ("), Span(fmt_percent(v), self.doubt.get((u, ident), "")),
+                          Span(")")]
+            items.append(spans + [Span(".")])
         if not items:
             return Group([])
-        return Group([Heading("Đơn vị có kết quả thấp nhất", 2), Bullets(items)])
+        return Group([Heading("Đơn vị có kết quả thấp nhất", 2), Bullets(items),
+                      Paragraph.of("Mỗi chỉ số nêu 3 đơn vị thấp nhất và mọi đơn vị bằng đơn vị thứ ba; đơn vị có số "
+                                   "liệu cần xem lại (lỗi) không được xếp hạng nên không nêu ở đây.", "note")])
+
+    def summary(self) -> Paragraph:
+        """The comparison in a few sentences: the total, the best and lowest units, the units to review."""
+        names = {s["id"]: s["name_vi"] for s in indicator_specs()}
+        spans: list[Span] = [Span(f"{self.when}: {len(self.reps)} đơn vị có phụ lục. ", strong=True)]
+        rat = self.consolidated.ratios
+        r = rat[rat["indicator"] == RANK_BY]
+        if len(r) and pd.notna(r["value"].iloc[0]):
+            r = r.iloc[0]
+            spans.append(Span(f"{names[RANK_BY]} chung {fmt_percent(r['value'])} (tính trên {r['units']} đơn vị"
+                              + (f", không tính {r['excluded'].replace('; ', ', ')} vì số liệu cần xem lại"
+                                 if r["units_excluded"] else "") + "). "))
+        ranked = self.assessed[(self.assessed["indicator"] == RANK_BY) & self.assessed["rank"].notna()]
+        if len(ranked) > 1:
+            top = ranked[ranked["rank"] == 1]
+            spans.append(Span(f"Cao nhất: {', '.join(top['unit_name'])} ({fmt_percent(top['value'].iloc[0])}); "))
+            low = self.lowest_units(RANK_BY, 1)
+            spans.append(Span(f"thấp nhất: {', '.join(low['unit_name'])} ({fmt_percent(low['value'].iloc[0])}). "))
+        errs = self.findings[self.findings["severity"] == "error"] if len(self.findings) else self.findings
+        if len(errs):
+            who = self.reps.set_index("unit")["unit_name"]
+            units = [who.get(u, u) for u in dict.fromkeys(errs["unit"])]
+            spans.append(Span(f"{len(units)} đơn vị có số liệu không thể cùng đúng, cần giải trình: "
+                              f"{', '.join(units)}."))
+        else:
+            spans.append(Span("Không đơn vị nào có số liệu không thể cùng đúng."))
+        return Paragraph(spans, "lead")
 
     def ranking_chart(self, indicator: str = RANK_BY):
         sub = self.ind[self.ind["indicator"] == indicator].sort_values("value", ascending=False)
         name = sub["name_vi"].iloc[0] if len(sub) else indicator
+        marks = [self.doubt.get((u, indicator), "") for u in sub["unit"]]
         return charts.rates_chart(sub["unit_name"].tolist(), sub["value"].tolist(),
                                   f"{name} – {self.when}", f"Phụ lục CCHC {self.when.lower()} của {len(self.reps)} "
-                                  "đơn vị", self.synthetic)
+                                  "đơn vị", self.synthetic, doubts=marks)
 
     def quality(self) -> Group:
         out: list[Block] = [Heading("Chất lượng số liệu và nội dung đề nghị giải trình", 2)]
@@ -211,8 +266,8 @@ class YearComparison(Stamped):
         return Group(out + [Table.of(["Đơn vị", "Lỗi", "Cảnh báo", "Lưu ý", "Đề nghị giải trình"], rows)])
 
     def document(self) -> Document:
-        blocks = [self.header(), self.totals(), self.league_html(), self.ranking_chart(), self.lowest(),
-                  self.quality()]
+        blocks = [self.header(), self.summary(), self.totals(), self.league_html(), self.ranking_chart(),
+                  self.lowest(), self.quality()]
         return Document(f"So sánh các đơn vị – {self.when}", self._with_stamp(blocks), self.synthetic, landscape=True)
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "compare") -> list[Path]:
