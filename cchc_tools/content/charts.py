@@ -222,11 +222,11 @@ def staff_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Ch
 DOUBT_COLOR = "#c9a227"  # a bar or point whose figure a finding questions: another colour, hatched, its reference
 
 
-def doubt_note(marked: dict[str, str]) -> str:
-    """The caption's line for questioned figures: ``Số liệu cần xem lại: huyện Minh Họa 03 [L1]``."""
+def doubt_note(marked: dict[str, str], how: str = "cột gạch chéo") -> str:
+    """The caption's line for questioned figures: ``Số liệu cần xem lại (...): huyện Minh Họa 03 [L1]``."""
     if not marked:
         return ""
-    return "Số liệu cần xem lại (cột gạch chéo): " + "; ".join(f"{k} [{v}]" for k, v in marked.items())
+    return f"Số liệu cần xem lại ({how}): " + "; ".join(f"{k} [{v}]" for k, v in marked.items())
 
 
 def rates_chart(names: list[str], values: list[float], title: str, source: str,
@@ -297,7 +297,7 @@ def small_trends(series: dict[str, list[tuple[str, float, str]]], title: str, so
         ax.spines[["top", "right"]].set_visible(False)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    note = doubt_note(marked)
+    note = doubt_note(marked, "điểm rỗng màu vàng")
     return finish(fig, title, source + (". " + note if note else ""), synthetic)
 
 

@@ -17,9 +17,10 @@ from cchc_tools.content.document import (
     Group,
     Heading,
     Paragraph,
+    Span,
     Table,
 )
-from cchc_tools.content.narrative import period_phrase
+from cchc_tools.content.narrative import change_phrase, period_phrase
 from cchc_tools.content.views.common import (
     HEADLINE_IDS,
     Stamped,
@@ -31,6 +32,7 @@ from cchc_tools.content.views.common import (
 )
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
+from cchc_tools.numbers import fmt_percent
 from cchc_tools.render.html import register_notebook_display
 
 
@@ -55,6 +57,7 @@ class UnitTrend(Stamped):
     reps: pd.DataFrame
     ind: pd.DataFrame
     predecessors: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators of the legacy units it replaced
+    assessed: pd.DataFrame = field(default_factory=pd.DataFrame)  # the unit's assessment: findings on each figure
 
     @classmethod
     def load(cls, unit: str, data_dir: str | Path | None = None):
@@ -68,7 +71,8 @@ class UnitTrend(Stamped):
                 unit=unit, listing=_listing(reps, unit)))
         before = legacy_reports(reps, mine)
         return cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])],
-                   data.ind[data.ind["source"].isin(before["source"])])
+                   data.ind[data.ind["source"].isin(before["source"])],
+                   data.assessed[data.assessed["source"].isin(mine["source"])])
 
     @property
     def name(self) -> str:
@@ -81,13 +85,23 @@ class UnitTrend(Stamped):
     def _label(self, year, period) -> str:
         return str(int(year)) if period == "annual" else period_phrase(period, year)
 
+    @staticmethod
+    def _phrase(year, period) -> str:
+        """``năm 2022``, ``quý III năm 2022``: a period inside a sentence."""
+        return period_phrase(period, year).lower()
+
     def header(self) -> Group:
         periods = ", ".join(self._label(y, p) for y, p in zip(self.reps["year"], self.reps["period"], strict=True))
         return Group(_head(self.synthetic) + [Heading("Diễn biến kết quả CCHC – " + self.name, 1),
                                               Paragraph.of(f"Các kỳ có số liệu: {periods}.", "meta")])
 
     def _head_ind(self) -> pd.DataFrame:
-        return self.ind[self.ind["indicator"].isin(HEADLINE_IDS)].sort_values(["year", "period"], kind="stable")
+        head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)].sort_values(["year", "period"], kind="stable")
+        if self.assessed.empty:
+            return head.assign(doubt="")
+        refs = {(s, i): f.replace("; ", ", ") for s, i, f in
+                zip(self.assessed["source"], self.assessed["indicator"], self.assessed["findings"], strict=True)}
+        return head.assign(doubt=[refs.get((s, i), "") for s, i in zip(head["source"], head["indicator"], strict=True)])
 
     def table(self) -> Table:
         head = self._head_ind().copy()
@@ -95,15 +109,65 @@ class UnitTrend(Stamped):
         order = list(dict.fromkeys(head["kỳ"]))
         ids = [i for i in HEADLINE_IDS if i in set(head["indicator"])]
         wide = head.pivot(index="indicator", columns="kỳ", values="value").reindex(ids)[order]
+        marks = head.pivot(index="indicator", columns="kỳ", values="doubt").reindex(ids)[order]
         asked = head.assign(x=1).pivot(index="indicator", columns="kỳ", values="x").reindex(ids)[order].notna()
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
-        rows = [[Cell(names[ident])] + [Cell(_value_text(v), v, "percent") if asked.loc[ident, k] else Cell("—")
-                                        for k, v in r.items()] for ident, r in wide.iterrows()]
+        rows = []
+        for ident, r in wide.iterrows():
+            cells = [Cell(names[ident])]
+            for k, v in r.items():
+                d = marks.loc[ident, k] if isinstance(marks.loc[ident, k], str) else ""
+                cells.append(Cell(_value_text(v), v, "percent", d) if asked.loc[ident, k] else Cell("—"))
+            cells.append(self._change_cell(r, marks.loc[ident]))
+            rows.append(cells)
         notes = [f"{names[i]}: {definition(i)}." for i in ids]
+        notes.append("Thay đổi: kỳ cuối so với kỳ liền trước, theo điểm phần trăm; không tính khi số liệu của một "
+                     "trong hai kỳ cần xem lại (lỗi).")
         if not asked.to_numpy().all():
             notes.append("—: chỉ tiêu không có trong mẫu phụ lục của kỳ đó (từ năm 2023, dịch vụ công trực tuyến "
                          "tính theo toàn trình, một phần theo Nghị định 42/2022/NĐ-CP, không cộng với mức độ 3, 4).")
-        return Table(["Chỉ số"] + order, rows, notes)
+        return Table(["Chỉ số"] + order + ["Thay đổi so với kỳ trước"], rows, notes)
+
+    @staticmethod
+    def _last_two(values: pd.Series, marks: pd.Series) -> tuple | None:
+        pts = [(k, v, m if isinstance(m, str) else "") for (k, v), m in zip(values.items(), marks, strict=True)
+               if pd.notna(v)]
+        return (pts[-2], pts[-1]) if len(pts) >= 2 else None
+
+    def _change_cell(self, values: pd.Series, marks: pd.Series) -> Cell:
+        pair = self._last_two(values, marks)
+        if pair is None:
+            return Cell("—")
+        (_, before, d0), (_, now, d1) = pair
+        if any(r.startswith("L") and not r.startswith("LY") for r in (d0 + ", " + d1).split(", ") if r):
+            return Cell("chưa tính (số liệu cần xem lại)")
+        diff = now - before
+        return Cell(change_phrase(now, before, "") or "—", round(diff, 2), "decimal")
+
+    def sentences(self) -> Paragraph:
+        """A sentence per headline indicator: the last period, the change, and the doubts on it."""
+        head = self._head_ind()
+        spans: list[Span] = []
+        for name, g in head.groupby("name_vi", sort=False):
+            g = g[g["value"].notna()]
+            if g.empty:
+                continue
+            last = g.iloc[-1]
+            bits = [Span(f"{name} {self._phrase(last['year'], last['period'])}: "),
+                    Span(fmt_percent(last["value"]), last["doubt"])]
+            if len(g) >= 2:
+                prev = g.iloc[-2]
+                doubtful = any(r.startswith("L") and not r.startswith("LY")
+                               for r in (prev["doubt"] + ", " + last["doubt"]).split(", ") if r)
+                plabel = self._phrase(prev["year"], prev["period"])
+                if doubtful:
+                    bits.append(Span(f" (chưa so sánh với {plabel} vì số liệu cần xem lại)"))
+                else:
+                    bits.append(Span(", " + change_phrase(last["value"], prev["value"], plabel)))
+            spans += ([Span(" ")] if spans else []) + bits + [Span(".")]
+        if any(s.doubt for s in spans):
+            spans = [Span("Theo số liệu đơn vị báo cáo. ")] + spans
+        return Paragraph(spans or [Span("Chưa có số liệu các chỉ số chính.")])
 
     def predecessors_table(self) -> Group:
         """The legacy units this unit was formed from, each on its own row: shown beside, never summed."""
@@ -122,20 +186,23 @@ class UnitTrend(Stamped):
         """Headline indicators per period as plain text (the golden output nbval checks)."""
         lines = [f"{self.name}: {len(self.reps)} kỳ báo cáo"]
         for name, g in self._head_ind().groupby("name_vi", sort=False):
-            pts = "; ".join(f"{self._label(y, p)} {_value_text(v)}"
-                            for y, p, v in zip(g["year"], g["period"], g["value"], strict=True))
+            pts = "; ".join(f"{self._label(y, p)} {_value_text(v)}" + (f" [{d}]" if d else "")
+                            for y, p, v, d in zip(g["year"], g["period"], g["value"], g["doubt"], strict=True))
             lines.append(f"{name}: {pts}")
         return "\n".join(lines)
 
     def chart(self):
-        series = {n: [(self._label(y, p), v) for y, p, v in zip(g["year"], g["period"], g["value"], strict=True)]
+        """One small chart per headline indicator; a questioned point is marked with its reference."""
+        series = {n: [(self._label(y, p), v, d) for y, p, v, d in
+                      zip(g["year"], g["period"], g["value"], g["doubt"], strict=True)]
                   for n, g in self._head_ind().groupby("name_vi", sort=False)}
-        return charts.trend_chart(series, f"Diễn biến các chỉ số chính – {self.name}",
-                                  f"Phụ lục CCHC các kỳ của {self.name}", self.synthetic)
+        return charts.small_trends(series, f"Diễn biến các chỉ số chính – {self.name}",
+                                   f"Phụ lục CCHC các kỳ của {self.name}", self.synthetic)
 
     def document(self) -> Document:
         return Document(f"Diễn biến CCHC – {self.name}",
-                        self._with_stamp([self.header(), self.table(), self.chart(), self.predecessors_table()]),
+                        self._with_stamp([self.header(), self.sentences(), self.table(), self.chart(),
+                                          self.predecessors_table()]),
                         self.synthetic)
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "") -> list[Path]:
