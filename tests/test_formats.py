@@ -288,7 +288,11 @@ def test_workbook_numbers_formats_header_filters_and_doubts(tmp_path):
     assert wb.sheetnames == ["Chỉ số", "Kiểm tra số liệu", "Bảng 1- hồ sơ-TTHC", "Bảng 1- hồ sơ-TTHC (2)"]
     ws = wb["Chỉ số"]
     head = [c.value for c in ws[1]]
-    assert head[:4] == ["Phần", "Mã chỉ số", "Chỉ số", "Giá trị"] and "Tệp nguồn" in head and "Dòng trong tệp" in head
+    assert head[:3] == ["Phần", "Chỉ số", "Giá trị"] and "Tệp nguồn" in head and "Dòng trong tệp" in head
+    assert head[-1] == "Mã chỉ số"  # the English id only last, for machines
+    assert ws.cell(2, head.index("Năm") + 1).comment is None  # the doubt sits on the value, never on its year
+    assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     value = ws.cell(2, head.index("Giá trị") + 1)
     assert value.data_type == "n" and value.value == pytest.approx(0.9987) and value.number_format == "0.00%"
     count = ws.cell(3, head.index("Giá trị") + 1)
@@ -309,7 +313,9 @@ def test_workbook_numbers_formats_header_filters_and_doubts(tmp_path):
         assert sheet.auto_filter.ref.startswith("A1:")
         assert all(sheet.column_dimensions[c].width >= 8 for c in "ABC")
     f = wb["Kiểm tra số liệu"]
-    msg = f.cell(2, 3)
+    fhead = [c.value for c in f[1]]
+    assert fhead[:3] == ["Mã", "Mức độ", "Nội dung"] and fhead[-1] == "Mã quy tắc" and "Đơn vị" in fhead
+    msg = f.cell(2, fhead.index("Nội dung") + 1)
     assert [f.cell(2, 1).value, f.cell(2, 2).value] == ["L1", "Lỗi"]
     assert msg.value == "=SUM(A1) lớn hơn tổng" and msg.data_type == "s"
     t = wb["Bảng 1- hồ sơ-TTHC"]

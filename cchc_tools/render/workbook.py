@@ -80,15 +80,17 @@ FormatSpec = str | Callable[[pd.Series], str]
 
 def frame_sheet(df: pd.DataFrame, name: str, columns: dict[str, str] | None = None,
                 formats: dict[str, FormatSpec] | None = None, doubt: str | None = None,
-                findings: dict[str, str] | None = None) -> Sheet:
+                findings: dict[str, str] | None = None, doubt_columns: Iterable[str] | None = None) -> Sheet:
     """A DataFrame as a sheet.
 
     ``columns`` maps the frame's columns to their Vietnamese headers, in order (default: every
     column, named as in the frame). ``formats`` gives a column's format (text, count, decimal,
     percent; a percent column holds percent points), or a function of the row returning one.
-    ``doubt`` names a column of finding references: the numeric cells of those rows are highlighted.
+    ``doubt`` names a column of finding references: the numeric cells of those rows are highlighted,
+    only those of ``doubt_columns`` when given (the questioned value's own cells, never its year).
     """
     columns = columns or {c: str(c) for c in df.columns}
+    marked = set(doubt_columns) if doubt_columns is not None else None
     formats = formats or {}
     rows = []
     for _, r in df.iterrows():
@@ -103,21 +105,44 @@ def frame_sheet(df: pd.DataFrame, name: str, columns: dict[str, str] | None = No
                 text = "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
                 cells.append(XCell(text))
             else:
-                cells.append(XCell(num, fmt, refs))
+                cells.append(XCell(num, fmt, refs if marked is None or col in marked else ""))
         rows.append(cells)
     return Sheet(name, list(columns.values()), rows, dict(findings or {}))
 
 
-INDICATOR_COLUMNS = {"section": "Phần", "indicator": "Mã chỉ số", "name_vi": "Chỉ số", "value": "Giá trị",
+# Vietnamese names first; the kit's English ids only in the last columns, for machines and analysts.
+INDICATOR_COLUMNS = {"section": "Phần", "name_vi": "Chỉ số", "value": "Giá trị",
                      "uom": "Đơn vị tính", "numerator": "Tử số", "denominator": "Mẫu số",
                      "reported": "Đơn vị tự báo cáo", "target_op": "So với mục tiêu", "target": "Mục tiêu",
                      "target_source": "Căn cứ mục tiêu", "status": "Đánh giá", "rank": "Hạng", "peers": "Số đơn vị",
                      "change": "Thay đổi (điểm %)", "findings": "Phát hiện", "reason_vi": "Ghi chú",
                      "unit_name": "Đơn vị", "year": "Năm", "period": "Kỳ", "source": "Tệp nguồn",
-                     "lines": "Dòng trong tệp"}
-FINDING_COLUMNS = {"ref": "Mã", "severity": "Mức độ", "message_vi": "Nội dung", "codes": "Mã chỉ tiêu",
-                   "values": "Giá trị liên quan", "rule": "Quy tắc", "unit": "Đơn vị", "year": "Năm",
-                   "source": "Tệp nguồn", "lines": "Dòng trong tệp"}
+                     "lines": "Dòng trong tệp", "indicator": "Mã chỉ số"}
+FINDING_COLUMNS = {"ref": "Mã", "severity": "Mức độ", "title_vi": "Vấn đề", "message_vi": "Nội dung",
+                   "values": "Giá trị liên quan", "unit_name": "Đơn vị", "year": "Năm", "period": "Kỳ",
+                   "source": "Tệp nguồn", "lines": "Dòng trong tệp", "codes": "Mã chỉ tiêu", "rule": "Mã quy tắc"}
+
+
+def period_vi(period: str) -> str:
+    """A period's Vietnamese name: ``annual`` -> ``Cả năm``, ``Q3`` -> ``Quý III``, ``6-month`` -> ``6 tháng đầu năm``."""
+    from cchc_tools.content.narrative import period_phrase
+
+    if not isinstance(period, str) or not period:
+        return ""
+    text = period_phrase(period, None).strip()
+    if period == "annual":
+        return "Cả năm"
+    return text if text.endswith("đầu năm") else text.removesuffix(" năm").strip()
+
+
+def _readable(df: pd.DataFrame) -> pd.DataFrame:
+    """Periods in Vietnamese; the unit's name where only its slug is known."""
+    out = df.copy()
+    if "period" in out.columns:
+        out["period"] = out["period"].map(period_vi)
+    if "unit_name" not in out.columns and "unit" in out.columns:
+        out["unit_name"] = out["unit"]
+    return out
 
 
 def _is_percent(r: pd.Series) -> str:
@@ -132,21 +157,29 @@ def indicators_sheet(ind: pd.DataFrame, name: str = "Chỉ số", findings: dict
     ``status_vi`` translates the status codes; the ``findings`` (or ``doubt``) column's references
     highlight the row's figures, with ``findings`` (reference -> message) in their comments.
     """
+    ind = _readable(ind)
     if status_vi and "status" in ind.columns:
         ind = ind.assign(status=ind["status"].map(lambda s: status_vi.get(s, s)))
+    if "reason" in ind.columns:  # 0/0 reads as on every other page: nothing arose
+        none = ind["reason"].eq("denominator is 0") & ind["value"].isna()
+        if "status" in ind.columns:
+            ind.loc[none, "status"] = "Không phát sinh"
+        if "reason_vi" in ind.columns:
+            ind.loc[none, "reason_vi"] = "không phát sinh (mẫu số bằng 0)"
     cols = {c: h for c, h in INDICATOR_COLUMNS.items() if c in ind.columns}
     fmts: dict[str, FormatSpec] = {"value": _is_percent, "reported": _is_percent, "target": _is_percent,
                                    "numerator": "count", "denominator": "count", "change": "decimal",
                                    "rank": "integer", "peers": "integer", "year": "integer"}
     doubt = next((c for c in ("doubt", "findings") if c in ind.columns), None)
-    return frame_sheet(ind, name, cols, fmts, doubt=doubt, findings=findings)
+    return frame_sheet(ind, name, cols, fmts, doubt=doubt, findings=findings,
+                       doubt_columns=("value", "reported", "numerator", "denominator"))
 
 
 def findings_sheet(findings: pd.DataFrame, name: str = "Kiểm tra số liệu") -> Sheet:
     """The findings table (``analysis.checks.validate``), severities in Vietnamese."""
     from cchc_tools.vocabulary import SEVERITY_VI
 
-    df = findings.assign(severity=findings["severity"].map(lambda s: SEVERITY_VI.get(s, s)))
+    df = _readable(findings.assign(severity=findings["severity"].map(lambda s: SEVERITY_VI.get(s, s))))
     cols = {c: h for c, h in FINDING_COLUMNS.items() if c in df.columns}
     return frame_sheet(df, name, cols, {"year": "integer"})
 
@@ -210,6 +243,11 @@ def _fill_sheet(ws, sheet: Sheet) -> None:
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 8), 60)
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape" if len(sheet.headers) > 6 else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"  # the header row on every printed page
     ws.auto_filter.ref = f"A1:{get_column_letter(max(len(sheet.headers), 1))}{max(len(sheet.rows) + 1, 1)}"
 
 

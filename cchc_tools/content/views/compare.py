@@ -155,7 +155,7 @@ class YearComparison(Stamped):
                 d = int(r["rank_before"]) - int(r["rank"])
                 move = "không đổi" if d == 0 else (f"tăng {d} bậc" if d > 0 else f"giảm {-d} bậc")
             name = r["unit_name"] + (" (không xếp hạng)" if r["doubtful"] else "")
-            rows.append([Cell(rank), Cell(name), Cell(move)]
+            rows.append([Cell(rank, None if pd.isna(r["rank"]) else int(r["rank"]), "integer"), Cell(name), Cell(move)]
                         + [Cell(_value_text(r[i]), r[i], "percent", self.doubt.get((unit, i), "")) for i in cols]
                         + [Cell(str(r["error"]), r["error"], "count"), Cell(str(r["warning"]), r["warning"], "count")])
         return rows
@@ -278,5 +278,6 @@ class YearComparison(Stamped):
         from cchc_tools.render.workbook import findings_sheet
 
         doc = self.document()
-        sheets = document_sheets(doc) + ([findings_sheet(self.findings)] if len(self.findings) else [])
+        named = self.findings.assign(unit_name=self.findings["unit"].map(self.reps.set_index("unit")["unit_name"]))
+        sheets = document_sheets(doc) + ([findings_sheet(named)] if len(self.findings) else [])
         return _formats(doc, Path(out_dir), stem, formats, sheets)

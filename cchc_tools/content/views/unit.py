@@ -441,7 +441,7 @@ class UnitBriefing(Stamped):
         """The unit's tables for machines and workbooks: indicators with their assessment, findings."""
         extra = ["reported", "target", "target_op", "target_source", "status", "rank", "peers", "change", "findings"]
         ind = self.ind.merge(self.assessed[["indicator"] + extra], on="indicator", how="left")
-        return {"indicators": ind, "findings": self.findings.assign(ref=self.refs)}
+        return {"indicators": ind, "findings": self.findings.assign(ref=self.refs, unit_name=self.who)}
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", suffix: str = "") -> list[Path]:
         """Write the unit's tables (CSV for machines) and the Word and Excel files asked for.
