@@ -124,7 +124,8 @@ FINDING_COLUMNS = {"ref": "Mã", "severity": "Mức độ", "title_vi": "Vấn �
 
 
 def period_vi(period: str) -> str:
-    """A period's Vietnamese name: ``annual`` -> ``Cả năm``, ``Q3`` -> ``Quý III``, ``6-month`` -> ``6 tháng đầu năm``."""
+    """A period's Vietnamese name: ``annual`` -> ``Cả năm``, ``Q3`` -> ``Quý III``, ``6-month`` ->
+    ``6 tháng đầu năm``."""
     from cchc_tools.content.narrative import period_phrase
 
     if not isinstance(period, str) or not period:

@@ -307,6 +307,8 @@ class UnitBriefing(Stamped):
             text, whose = self.figure(ident)
             inputs = (f"{fmt_number(a['numerator'])}/{fmt_number(a['denominator'])}"
                       if pd.notna(a["numerator"]) and pd.notna(a["denominator"]) else "")
+            if inputs and a["findings"]:  # the counts are as questioned as the rate made of them
+                inputs += f" [{a['findings'].replace('; ', ', ')}]"
             prev = change_phrase(a["value"], a["value"] - a["change"] if pd.notna(a["change"]) else None,
                                  self.previous_label)
             judged = self._judgement(a, cite=True)
@@ -379,8 +381,9 @@ class UnitBriefing(Stamped):
             refs, _ = merge(figs)
             doubt = ", ".join(refs)
             note = grp["note"].iloc[0]
-            body.append([Cell("; ".join(str(x) for x in grp["line"])), Cell("; ".join(grp["label"])),
-                         Cell("; ".join(f.text for f in figs), doubt=doubt),
+            # one figure: the cell carries its marks; several: each figure its own, inline
+            shown = Cell(figs[0].text, doubt=doubt) if len(figs) == 1 else Cell("; ".join(str(f) for f in figs))
+            body.append([Cell("; ".join(str(x) for x in grp["line"])), Cell("; ".join(grp["label"])), shown,
                          Cell(note, doubt=doubt if any(ch.isdigit() for ch in note) else "")])
         return Table.of(["Dòng", "Chỉ tiêu", "Số liệu", "Ghi chú của đơn vị"], body,
                         caption="Ghi chú của đơn vị trong phụ lục")
