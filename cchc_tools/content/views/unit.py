@@ -446,11 +446,86 @@ class UnitBriefing(Stamped):
         ind = self.ind.merge(self.assessed[["indicator"] + extra], on="indicator", how="left")
         return {"indicators": ind, "findings": self.findings.assign(ref=self.refs, unit_name=self.who)}
 
-    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", suffix: str = "") -> list[Path]:
-        """Write the unit's tables (CSV for machines) and the Word and Excel files asked for.
+    # -- the leader's summary ---------------------------------------------------------------
+    def headline_table(self) -> Table:
+        """The headline figures with their target, rank and change: one row each, doubts marked."""
+        src = self.report["source"]
+        rows = []
+        for ident in HEADLINE_IDS:
+            if ident not in self.by_indicator:
+                continue
+            a = self.by_indicator[ident]
+            fig = self.book.indicator(src, ident, self.figure(ident)[0])
+            target = (f"{a['target_op'].replace('>=', '≥').replace('<=', '≤')} {fmt_percent(a['target'])}"
+                      if pd.notna(a["target"]) else "—")
+            rank = (f"{int(a['rank'])}/{int(a['peers'])}" if pd.notna(a["rank"]) and pd.notna(a["peers"]) else "—")
+            before = a["value"] - a["change"] if pd.notna(a["change"]) else None
+            change = "chưa so sánh (số liệu cần xem lại)" if a["status"] == "doubtful" and pd.notna(a["change"]) \
+                else (change_phrase(a["value"], before, "") or "—")
+            judged = {"met": "Đạt", "below_target": "Chưa đạt", "doubtful": "Cần xem lại",
+                      "not_reported": "Chưa đủ số liệu",
+                      "no_target": "Tham khảo" if a["direction"] == "neither" else "—"}[a["status"]]
+            rows.append([Cell(a["name_vi"]), Cell.of(fig), Cell(target), Cell(rank), Cell(change), Cell(judged)])
+        notes = ["Hạng: thứ hạng trong các đơn vị cùng cấp, cùng kỳ (1 = cao nhất); không xếp hạng số liệu cần xem "
+                 "lại và các chỉ tiêu về mức biên chế."]
+        if self.previous_label:
+            notes.append(f"Thay đổi so với {self.previous_label}, theo điểm phần trăm.")
+        return Table(["Chỉ số", "Giá trị", "Mục tiêu", "Hạng", "Thay đổi", "Đánh giá"], rows, notes)
 
-        Nothing when ``out_dir`` is empty (a notebook run by hand or by nbval). The HTML page and the
-        PDF are made from the executed notebook by the runner.
+    def summary_document(self) -> Document:
+        """The leader's summary (at most two A4 pages): the verdict, the headline figures with target,
+        rank and change, the points to explain; built from the same blocks as the briefing."""
+        r = self.report
+        meta = [Paragraph.of(f"Nguồn số liệu: {self.source}" + (f"; số liệu tính đến ngày {self.cutoff}."
+                                                                 if self.cutoff else "."), "meta")]
+        blocks: list[Block] = _head(self.synthetic) + [
+            Heading(f"Tóm tắt kết quả CCHC {self.when.lower()} – {self.who}", 1), *meta,
+            Heading("Đánh giá chung", 2), self.verdict()]
+        promised = self.commitments()
+        if promised:
+            blocks.append(promised)
+        blocks += [Heading("Các chỉ số chính", 2), self.headline_table()]
+        asks = [[Span(f"[{ref}] {f.title_vi if 'title_vi' in self.findings else f.rule}"
+                      + (f" (dòng {f.lines})" if f.lines else "") + ".")]
+                for ref, f in zip(self.refs, self.findings.itertuples(), strict=True)
+                if f.severity != "info" and f.rule not in self.label_rules]
+        blocks.append(Heading("Đề nghị đơn vị giải trình", 2))
+        blocks.append(Bullets(asks) if asks else Paragraph.of("Không có nội dung cần giải trình.", "note"))
+        blocks.append(Paragraph.of("Chi tiết từng lĩnh vực, cách tính và toàn bộ kết quả kiểm tra số liệu: xem báo "
+                                   f"cáo đầy đủ (briefing) của {r['unit_name'] or r['unit']}.", "note"))
+        return Document(f"Tóm tắt CCHC {self.when.lower()} – {self.who}", blocks, self.synthetic)
+
+    def save_summary(self, out_dir: str | Path, formats: str = "html,docx,pdf", suffix: str = "") -> list[Path]:
+        """``summary.html``, ``summary.docx`` and ``summary.pdf`` (when Chromium is installed) as ``formats`` asks."""
+        from cchc_tools.atomic import write_text
+        from cchc_tools.render.export import document_html, parse_formats
+        from cchc_tools.render.word import write_docx
+
+        wanted, out, written = set(parse_formats(formats)), Path(out_dir), []
+        doc = self.summary_document()
+        html = out / f"summary{suffix}.html"
+        if {"html", "pdf"} & wanted:
+            written.append(write_text(html, document_html(doc)))
+        if "docx" in wanted:
+            written.append(write_docx(doc, out / f"summary{suffix}.docx"))
+        if "pdf" in wanted:
+            from cchc_tools.render.pdf import PdfError, print_pdf
+
+            try:
+                if print_pdf(html, out / f"summary{suffix}.pdf"):
+                    written.append(out / f"summary{suffix}.pdf")
+            except PdfError:  # the briefing itself still stands; its own PDF reports a broken browser
+                pass
+            if "html" not in wanted:
+                html.unlink(missing_ok=True)
+        return written
+
+    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", suffix: str = "") -> list[Path]:
+        """Write the unit's tables (CSV for machines), the Word and Excel files asked for, and the
+        leader's summary (``summary.html``, ``.docx``, ``.pdf`` as asked).
+
+        Nothing when ``out_dir`` is empty (a notebook run by hand or by nbval). The briefing's HTML page
+        and PDF are made from the executed notebook by the runner.
         """
         if not out_dir:
             return []
@@ -458,6 +533,7 @@ class UnitBriefing(Stamped):
 
         out, tables = Path(out_dir), self.tables()
         written = [write_table(df, out / f"{name}{suffix}.csv") for name, df in tables.items()]
+        written += self.save_summary(out, formats, suffix)
         if not _office(formats):  # the document is only for Word and Excel
             return written
         sheets = [indicators_sheet(tables["indicators"], findings=finding_messages(tables["findings"]),
