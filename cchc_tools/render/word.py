@@ -327,6 +327,10 @@ def _table(doc, block: Table, width) -> None:
         _row_flags(row)
         for cell, c in zip(row.cells, cells, strict=True):
             _cell_text(cell, c.text, align=WD_ALIGN_PARAGRAPH.RIGHT if c.numeric else None, doubt=c.doubt, size=size)
+    for row in table.rows[: min(3, len(table.rows) - 1)]:  # the header row stays with the first two rows
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
     for cell in table.rows[-1].cells:  # the notes stay on the page of the table's last row
         cell.paragraphs[0].paragraph_format.keep_with_next = bool(block.notes)
     for n in block.notes:
