@@ -250,12 +250,18 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     n_units = reports.groupby(GROUP, dropna=False)["source"].size().rename("units")
     g = counts[~bad].groupby(GROUP + ["code"], dropna=False, sort=False)["value"]
     totals = pd.DataFrame({"value": g.sum(min_count=1), "units_reported": g.count()})
-    left = counts[bad].groupby(GROUP + ["code"], dropna=False, sort=False)
-    totals = totals.join(pd.DataFrame({"units_excluded": left.size(), "excluded": left.apply(_names)}), how="outer")
+    left = {k: grp for k, grp in counts[bad].groupby(GROUP + ["code"], dropna=False, sort=False)}
     totals = totals.reset_index()
+    keys = list(zip(*(totals[c] for c in GROUP + ["code"]), strict=True))
+    missing = [k for k in left if k not in set(keys)]  # a count every unit's figure of is questioned
+    if missing:
+        totals = pd.concat([totals, pd.DataFrame([[*k, math.nan, 0] for k in missing],
+                                                 columns=GROUP + ["code", "value", "units_reported"])],
+                           ignore_index=True)
+        keys += missing
+    totals["units_excluded"] = [len(left[k]) if k in left else 0 for k in keys]
+    totals["excluded"] = [_names(left[k]) if k in left else "" for k in keys]
     totals["units_reported"] = totals["units_reported"].fillna(0).astype(int)
-    totals["units_excluded"] = totals["units_excluded"].fillna(0).astype(int)
-    totals["excluded"] = totals["excluded"].fillna("")
     totals = totals.join(n_units, on=GROUP)
     order = {c: i for i, c in enumerate(cat)}
     totals["label_vi"] = totals["code"].map(lambda c: cat[c].label_vi)
