@@ -212,6 +212,7 @@ def test_cli_brief_all_reports_unreadable_files_and_rebuilds_only_what_changed(d
     assert "3 of 8 briefings made" in capsys.readouterr().out
     changed = {k for k, v in _mtimes(out).items() if before.get(k) != v}
     assert changed == {"index.html", "2022/minh-hoa-01/indicators.csv", "2022/minh-hoa-01/findings.csv",
+                       "2022/minh-hoa-01/summary.html",
                        *(f"{stem}.{ext}" for stem in ("2022/minh-hoa-01/briefing", "2022/compare", "trend/minh-hoa-01")
                          for ext in ("html", "ipynb", "provenance.json"))}
     assert main([*args, "--force"]) == 1

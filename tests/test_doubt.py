@@ -32,9 +32,9 @@ _MARK = re.compile(r"^(?:/[\d.,]+%?)?[\s)]{0,3}\[(?:L|C)\d+")
 
 def _plant(data: Path) -> None:
     """Rewrite two units' 2022 appendices with figures that cannot all be true."""
-    from cchc_tools.demo import appendix_text, generate_values, unit_names
-
     import random
+
+    from cchc_tools.demo import appendix_text, generate_values, unit_names
 
     names = dict(unit_names(3))
     for slug, kind in PLANTED.items():
@@ -144,7 +144,8 @@ def test_every_appearance_of_a_questioned_value_carries_its_reference(planted_ba
             for fig in figures:
                 seen += text.count(fig)
                 assert not _bare(text, fig), f"{path.relative_to(out)}: {fig} without its reference: {_bare(text, fig)}"
-        for path in [out / "2022" / slug / "briefing.xlsx", out / "2022" / "compare.xlsx", out / "trend" / f"{slug}.xlsx"]:
+        for path in [out / "2022" / slug / "briefing.xlsx", out / "2022" / "compare.xlsx",
+                     out / "trend" / f"{slug}.xlsx"]:
             _check_workbook(path, q["values"])
     assert seen >= 10  # the scan did find the figures it checks
 
@@ -156,10 +157,10 @@ def _check_workbook(path: Path, values: list[float]) -> None:
     for ws in wb:
         for row in ws.iter_rows():
             for c in row:
-                if isinstance(c.value, (int, float)) and c.number_format.endswith("%"):
-                    if any(math.isclose(c.value * 100, v, abs_tol=1e-9) for v in values):
-                        assert c.comment is not None and "L" in c.comment.text, f"{path.name}!{c.coordinate} bare"
-                        assert c.fill.fgColor.rgb.endswith("FFF2CC")
+                if isinstance(c.value, (int, float)) and c.number_format.endswith("%") \
+                        and any(math.isclose(c.value * 100, v, abs_tol=1e-9) for v in values):
+                    assert c.comment is not None and "L" in c.comment.text, f"{path.name}!{c.coordinate} bare"
+                    assert c.fill.fgColor.rgb.endswith("FFF2CC")
 
 
 def test_province_totals_leave_out_and_name_the_questioned_units(planted_batch):
