@@ -128,7 +128,7 @@ def test_every_appearance_of_a_questioned_value_carries_its_reference(planted_ba
     questioned = _questioned(table)
     messages = list(validate(table)["message_vi"])
     pages = {slug: [out / "2022" / slug, out / "trend"] for slug in PLANTED}
-    seen = 0
+    seen = cells = 0
     for slug, q in questioned.items():
         files = [p for d in pages[slug] for p in sorted(d.glob("*"))
                  if p.is_file() and (p.parent.name == slug or p.stem == slug)]
@@ -146,14 +146,15 @@ def test_every_appearance_of_a_questioned_value_carries_its_reference(planted_ba
                 assert not _bare(text, fig), f"{path.relative_to(out)}: {fig} without its reference: {_bare(text, fig)}"
         for path in [out / "2022" / slug / "briefing.xlsx", out / "2022" / "compare.xlsx",
                      out / "trend" / f"{slug}.xlsx"]:
-            _check_workbook(path, q["values"])
-    assert seen >= 10  # the scan did find the figures it checks
+            cells += _check_workbook(path, q["values"])
+    assert seen >= 10 and cells >= 4  # the scan did find the figures it checks
 
 
-def _check_workbook(path: Path, values: list[float]) -> None:
+def _check_workbook(path: Path, values: list[float]) -> int:
+    """Every percentage cell holding a questioned value carries the comment and the fill; how many there were."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(path)
+    wb, n = openpyxl.load_workbook(path), 0
     for ws in wb:
         for row in ws.iter_rows():
             for c in row:
@@ -161,6 +162,8 @@ def _check_workbook(path: Path, values: list[float]) -> None:
                         and any(math.isclose(c.value * 100, v, abs_tol=1e-9) for v in values):
                     assert c.comment is not None and "L" in c.comment.text, f"{path.name}!{c.coordinate} bare"
                     assert c.fill.fgColor.rgb.endswith("FFF2CC")
+                    n += 1
+    return n
 
 
 def test_province_totals_leave_out_and_name_the_questioned_units(planted_batch):
