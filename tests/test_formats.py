@@ -518,15 +518,15 @@ def test_html_only_builds_no_document_and_the_office_files_reuse_what_the_notebo
     with monkeypatch.context() as m:
         m.setattr(UnitBriefing, "document", lambda self: pytest.fail("a document was built for HTML only"))
         written = b.save(tmp_path / "html", "html")
-    assert sorted(p.name for p in written) == ["findings.csv", "indicators.csv"]
-    assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["findings.csv", "indicators.csv"]
+    assert sorted(p.name for p in written) == ["findings.csv", "indicators.csv", "summary.html"]
+    assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["findings.csv", "indicators.csv", "summary.html"]
     document = b.document()
     assert all(any(block is g for block in document.blocks) for g in shown.values())
     charts = [c for g in shown.values() for c in g.blocks if isinstance(c, Chart)]
     assert len(charts) == 3  # the Word file gets the charts already drawn for the page, not new ones
     assert [c for c in document.flat() if isinstance(c, Chart)] == charts
     written = b.save(tmp_path / "office", "docx,xlsx")
-    assert {p.name for p in written} >= {"briefing.docx", "briefing.xlsx", "indicators.csv"}
+    assert {p.name for p in written} >= {"briefing.docx", "briefing.xlsx", "indicators.csv", "summary.docx"}
     fresh = UnitBriefing.load(2022, "vinh-chau").document()  # the same content as a view built afresh
     assert [type(x).__name__ for x in fresh.flat()] == [type(x).__name__ for x in document.flat()]
     assert [getattr(x, "text", None) for x in fresh.flat()] == [getattr(x, "text", None) for x in document.flat()]

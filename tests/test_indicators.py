@@ -19,7 +19,7 @@ def ind(seed_df) -> pd.DataFrame:
     ("dossiers_district_on_time", "99,87%"),     # 23.826/23.856
     ("dossiers_commune_on_time", "99,61%"),      # 100.167/100.564
     ("edocs_commune_electronic", "29,58%"),      # 12.425/42.002
-    ("online_dossier_rate", "0,5%"),             # 40/7.927
+    ("online_dossier_rate", "0,50%"),             # 40/7.927
     ("training_vs_plan", "245,41%"),             # 1.070/436
     ("civil_staff_present", "97,73%"),           # 86/88
     ("satisfaction", "100%"),                    # reported
