@@ -248,12 +248,23 @@ def _key_lines(text: str) -> dict[tuple[str, str], int]:
     return out
 
 
+@dataclass
+class _Section(Entry):
+    """A table of ``cchc.toml`` as a schema entry, named by its section (``[project]``)."""
+
+    name: str = ""
+
+    @property
+    def ident(self) -> str:
+        return self.name
+
+
 def _check_table(file: Path, name: str, data: object, schema: Mapping[str, ParamType | Param],
                  lines: dict[tuple[str, str], int]) -> dict:
     if not isinstance(data, dict):
         raise ProjectError(file, f"[{name}] must be a table", line=lines.get((name, "")))
     key_lines = {k: lines.get((name, k), lines.get((name, ""), 1)) for k in data}
-    return check_keys(Entry(dict(data), lines.get((name, ""), 1), key_lines), schema, file, ProjectError)
+    return check_keys(_Section(dict(data), lines.get((name, ""), 1), key_lines, name), schema, file, ProjectError)
 
 
 def read_project_file(file: Path) -> dict[str, dict]:
