@@ -633,3 +633,49 @@ def test_broken_utf16_is_reported_with_its_line(write_variant, seed_text, encodi
     with pytest.raises(AppendixError) as info:
         load_appendix(write_variant(data[:line_40 + 5]))  # cut off inside line 40's third character
     assert info.value.line == 40 and "ends inside a character" in str(info.value), str(info.value)
+
+
+_STARTUP_SCRIPT = """
+import multiprocessing as mp, os, signal, sys, time
+from cchc_tools.batch.pool import _Worker
+from cchc_tools.batch.runner import execute
+signal.signal(signal.SIGINT, lambda *a: None)  # the parent's own handler, as KernelPool.run installs it
+w = _Worker(mp.get_context("spawn"), execute, ".")  # this process's first child: multiprocessing starts its tracker
+until = time.monotonic() + 3
+while time.monotonic() < until and w.proc.is_alive():  # Ctrl-C, again and again, while the worker imports
+    os.kill(w.proc.pid, signal.SIGINT)
+    time.sleep(0.005)
+alive = w.proc.is_alive()
+w.stop(20)
+print(alive, w.proc.exitcode, flush=True)
+"""
+
+
+def test_ctrl_c_while_a_worker_starts_prints_no_traceback_and_kills_no_worker():
+    """Workers start with SIGINT and SIGTERM blocked until their own handlers are in place; multiprocessing's
+    resource tracker, started with the first process, unblocked them in the middle of that window."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _STARTUP_SCRIPT], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parents[1])
+    assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr
+    assert proc.stdout.split() == ["True", "0"], (proc.stdout, proc.stderr)  # alive, then stopped cleanly
+
+
+@pytest.mark.parametrize("where", ["plan_all", "run_tasks"])
+def test_ctrl_c_before_the_pool_takes_the_signals_stops_the_batch_with_its_usual_message(tmp_path, monkeypatch,
+                                                                                         where):
+    """Loading the folder and stamping the tasks come before the pool's own signal handlers: a Ctrl-C there
+    ends the batch like one during the run, never with a traceback."""
+    import cchc_tools.batch.runner as runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, where, interrupted)
+    batch = runner.brief_all(Path(__file__).parents[1] / "data" / "raw", tmp_path / "out", progress=False,
+                             formats="html")
+    assert batch.interrupted == "SIGINT" and batch.outcomes == []
+    assert batch.summary().startswith("interrupted (SIGINT): 0 of ")
+    assert (tmp_path / "out" / "index.html").exists()
