@@ -679,3 +679,18 @@ def test_ctrl_c_before_the_pool_takes_the_signals_stops_the_batch_with_its_usual
     assert batch.interrupted == "SIGINT" and batch.outcomes == []
     assert batch.summary().startswith("interrupted (SIGINT): 0 of ")
     assert (tmp_path / "out" / "index.html").exists()
+
+
+def test_a_soft_line_break_in_a_word_value_cell_is_not_glued_into_a_number(tmp_path, seed_path):
+    """Found by the Word fuzz run: "1", Shift+Enter, "070" was read as 1070."""
+    import docx
+
+    path = build_docx(seed_path, tmp_path / "a.docx")
+    document = docx.Document(str(path))
+    row = next(r for t in document.tables for r in t.rows if r.cells[1].text == "Số văn bản chỉ đạo CCHC đã ban hành")
+    row.cells[3].text = "1\n070"  # python-docx writes <w:t>1</w:t><w:br/><w:t>070</w:t>
+    row.cells[1].text = "Số văn bản chỉ đạo\nCCHC đã ban hành"
+    document.save(str(path))
+    df = load_appendix(path).set_index("code")
+    assert df.loc["I.directive_docs", "raw_value"] == "1\n070" and math.isnan(df.loc["I.directive_docs", "value"])
+    assert df.loc["I.directive_docs", "label"] == "Số văn bản chỉ đạo CCHC đã ban hành"

@@ -29,10 +29,23 @@ from cchc_tools.text import clean, clean_value, without_controls
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+_RUN_BREAKS = {f"{W}br": "\n", f"{W}cr": "\n", f"{W}tab": "\t"}
+_RUN = f"{W}r"
+
+
+def _para_text(p) -> str:
+    """A paragraph's text as Word shows it: its runs' texts, a soft line break (Shift+Enter, ``<w:br/>``) as
+    a line end and a tab as a tab; never glued together ("1", a break, "070" is not 1070). Tab stops
+    (``w:pPr/w:tabs/w:tab``) are not text."""
+    return "".join(el.text or "" if el.tag == f"{W}t" else _RUN_BREAKS[el.tag]
+                   for el in p.iter(f"{W}t", *_RUN_BREAKS) if el.tag == f"{W}t" or el.getparent().tag == _RUN)
+
+
 def _cell_text(tc) -> str:
     """The cell's paragraphs, one a line, NFC, stripped; nothing else changed (the value column must be
-    read as written: "1" and "070" in two paragraphs are not 1070; the other columns are cleaned by the caller)."""
-    return clean_value("\n".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in tc.iter(f"{W}p")))
+    read as written: "1" and "070" in two paragraphs or two lines are not 1070; the other columns are cleaned
+    by the caller)."""
+    return clean_value("\n".join(_para_text(p) for p in tc.iter(f"{W}p")))
 
 
 def _span(tcpr, path: str | Path, line: int) -> int:
@@ -144,7 +157,7 @@ def read_docx(path: str | Path) -> RawTable:
     for child in body.iterchildren():
         if child.tag == f"{W}p":
             if cols is None:
-                text = clean("".join(t.text or "" for t in child.iter(f"{W}t")))
+                text = clean(_para_text(child))
                 if len(text) > MAX_CELL_CHARS:
                     raise LimitError(path, tr("a title paragraph of {n} characters", n=len(text)),
                                      "MAX_CELL_CHARS", MAX_CELL_CHARS)
