@@ -16,14 +16,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cchc_tools import AppendixError, load_appendix, validate
+from cchc_tools import AppendixError, load_appendix, paths, validate
 from cchc_tools.errors import LimitError
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_LABEL_KEY_CHARS, MAX_ROWS
 from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
+from cchc_tools.project import load_project
 from tests.office_fixtures import build_docx, build_xlsx
 
 # The line of the bundled appendix holding "Tổng số hồ sơ đã tiếp nhận" at district level: 24.407.
 COUNT_LINE = 85
+
+KIT = load_project(paths.KIT_ROOT)  # the kit's own repository as a project
 
 
 def _replace_value(seed_text: str, line: int, new: str) -> str:
@@ -303,11 +306,11 @@ def test_snapshot_sees_a_corrected_file_with_the_same_size_and_time(tmp_path, se
     path.parent.mkdir(parents=True)
     path.write_text(seed_text, encoding="utf-8")
     before = path.stat()
-    first = load_data(folder).table.set_index("line").loc[COUNT_LINE, "value"]
+    first = load_data(KIT, folder).table.set_index("line").loc[COUNT_LINE, "value"]
     path.write_text(_replace_value(seed_text, COUNT_LINE, "14.407"), encoding="utf-8")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
-    second = load_data(folder).table.set_index("line").loc[COUNT_LINE, "value"]
+    second = load_data(KIT, folder).table.set_index("line").loc[COUNT_LINE, "value"]
     assert (first, second) == (24407.0, 14407.0)
 
 
@@ -524,7 +527,7 @@ def _folder_with(tmp_path: Path, seed_text: str, **files: str) -> Path:
     return tmp_path / "data"
 
 
-def test_a_unit_with_a_long_name_is_briefed_and_no_data_gets_cli_advice(tmp_path, seed_text):
+def test_a_unit_with_a_long_name_is_briefed_and_no_data_gets_cli_advice(tmp_path, seed_text, kit):
     from cchc_tools.batch.tasks import plan_all
     from cchc_tools.ingest.header import unit_slug
 
@@ -532,7 +535,7 @@ def test_a_unit_with_a_long_name_is_briefed_and_no_data_gets_cli_advice(tmp_path
                         long=seed_text.replace("thị xã Vĩnh Châu", LONG_NAME),
                         noyear=seed_text.replace("CẢI CÁCH HÀNH CHÍNH NĂM 2022", "CẢI CÁCH HÀNH CHÍNH")
                                         .replace("ngày 16 tháng 12 năm 2022", "ngày 16"))
-    plan = plan_all(data, tmp_path / "out", "html")
+    plan = plan_all(kit, data, tmp_path / "out", "html")
     units = {t.parameters["unit"] for t in plan.tasks if t.kind == "unit"}
     assert units == {unit_slug(LONG_NAME)}
     assert [t.out_dir.name for t in plan.tasks if t.kind == "trend"] == ["trend"]
@@ -665,7 +668,7 @@ def test_ctrl_c_while_a_worker_starts_prints_no_traceback_and_kills_no_worker():
 
 @pytest.mark.parametrize("where", ["plan_all", "run_tasks"])
 def test_ctrl_c_before_the_pool_takes_the_signals_stops_the_batch_with_its_usual_message(tmp_path, monkeypatch,
-                                                                                         where):
+                                                                                         where, kit):
     """Loading the folder and stamping the tasks come before the pool's own signal handlers: a Ctrl-C there
     ends the batch like one during the run, never with a traceback."""
     import cchc_tools.batch.runner as runner
@@ -674,8 +677,7 @@ def test_ctrl_c_before_the_pool_takes_the_signals_stops_the_batch_with_its_usual
         raise KeyboardInterrupt
 
     monkeypatch.setattr(runner, where, interrupted)
-    batch = runner.brief_all(Path(__file__).parents[1] / "data" / "raw", tmp_path / "out", progress=False,
-                             formats="html")
+    batch = runner.brief_all(kit, kit.data, tmp_path / "out", progress=False, formats="html")
     assert batch.interrupted == "SIGINT" and batch.outcomes == []
     assert batch.summary().startswith("interrupted (SIGINT): 0 of ")
     assert (tmp_path / "out" / "index.html").exists()
