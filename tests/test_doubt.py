@@ -57,8 +57,9 @@ def planted_batch(tmp_path_factory):
     _plant(data)
     assert main(["brief", "--all", "--data", str(data), "--out", str(out), "--jobs", "2", "--quiet"]) == 0
     from cchc_tools.ingest.snapshot import load_data
+    from cchc_tools.project import load_project
 
-    table = load_data(data).table
+    table = load_data(load_project(), data).table
     return data, out, table
 
 

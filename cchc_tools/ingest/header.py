@@ -10,6 +10,7 @@ and the province when the title names it (``... của UBND xã Vĩnh Hải, thà
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -51,29 +52,6 @@ class ReportMeta:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-# Periods in calendar order: by the month they end, then the longer span after the shorter one
-# (Q2 < 6-month, Q3 < 9-month, Q4 < H2 < annual).
-PERIODS: dict[str, tuple[int, int]] = {"Q1": (3, 3), "Q2": (6, 3), "6-month": (6, 6), "Q3": (9, 3),
-                                       "9-month": (9, 9), "Q4": (12, 3), "H2": (12, 6), "annual": (12, 12)}
-
-
-def period_order(period: str) -> int:
-    """Rank of a period within its year in calendar order; unknown periods last."""
-    return list(PERIODS).index(period) if period in PERIODS else len(PERIODS)
-
-
-_FROM_JANUARY = {6: "6-month", 9: "9-month", 12: "annual", 3: "Q1"}
-
-
-def coverage(period: str, cumulative: bool) -> str:
-    """The stretch of the year a figure covers: its period, or, for a cumulative ("lũy kế") figure,
-    January to the period's end (Q3 lũy kế covers what a 9-month report covers). Figures are
-    compared only with figures of the same coverage: a cumulative figure never with a period one."""
-    if not cumulative or period not in PERIODS:
-        return period
-    return _FROM_JANUARY[PERIODS[period][0]]
 
 
 def _period(folded: str) -> tuple[str, int | None]:
@@ -124,14 +102,36 @@ def split_province(name: str) -> tuple[str, str]:
     return name, ""
 
 
+#: Characters of a unit slug (it names the unit's output folder; ``selection.SLUG`` accepts no more).
+MAX_SLUG_CHARS = 81
+_SLUG_HASH_CHARS = 8
+
+
 def unit_slug(unit_name: str) -> str:
-    """ASCII slug of a unit without its type: ``thị xã Vĩnh Châu`` -> ``vinh-chau``."""
+    """ASCII slug of a unit without its type: ``thị xã Vĩnh Châu`` -> ``vinh-chau``.
+
+    The slug names a folder, so it is bounded here, where it is made: a name whose slug would be
+    longer than :data:`MAX_SLUG_CHARS` keeps its beginning, cut at a word boundary, and ends with
+    8 hex digits of the SHA-256 of the whole slug (two long names differing only at their end stay
+    apart). A name with no ASCII letter or digit (``xã ١٢``) gets ``unit-`` and that hash. Only an
+    empty name gives an empty slug.
+    """
     low = clean(unit_name)
     for prefix, _ in _UNIT_TYPES:
         if low.lower().startswith(prefix + " "):
             low = low[len(prefix):]
             break
-    return slugify(low)
+    slug = slugify(low)
+    if len(slug) <= MAX_SLUG_CHARS and (slug or not low.strip()):
+        return slug
+    digest = hashlib.sha256((slug or low.strip()).encode("utf-8")).hexdigest()[:_SLUG_HASH_CHARS]
+    if not slug:
+        return f"unit-{digest}"
+    room = MAX_SLUG_CHARS - _SLUG_HASH_CHARS - 1
+    head = slug[:room + 1]  # one more: a cut just before a dash keeps its whole last word
+    cut = head.rfind("-")
+    head = head[:cut] if cut >= room // 2 else head[:room]  # a word boundary, unless it drops half the room
+    return f"{head.rstrip('-')}-{digest}"
 
 
 _NAME_FIELD = re.compile(r"^t[êe]n đơn vị(?: báo cáo)?\s*:\s*(.*)$", re.IGNORECASE)
