@@ -92,6 +92,9 @@ def export_formats(task: Task, executed_nb: Path, formats: list[str]) -> list[Pa
         written.append(write_text(task.html, html))
     if "pdf" in formats and pdf.print_pdf(task.html, task.html.with_suffix(".pdf")):  # False: no Chromium
         written.append(task.html.with_suffix(".pdf"))
+        summary = task.out_dir / f"summary{task.stem.removeprefix('briefing')}.html"  # the kernel wrote it
+        if task.kind == "unit" and summary.exists() and pdf.print_pdf(summary, summary.with_suffix(".pdf")):
+            written.append(summary.with_suffix(".pdf"))
     written += [f for fmt in ("docx", "xlsx") if (f := task.out_dir / f"{task.stem}.{fmt}").exists()]
     return written
 

@@ -508,8 +508,12 @@ class UnitBriefing(Stamped):
                                    f"cáo đầy đủ (briefing) của {r['unit_name'] or r['unit']}.", "note"))
         return Document(f"Tóm tắt CCHC {self.when.lower()} – {self.who}", blocks, self.synthetic)
 
-    def save_summary(self, out_dir: str | Path, formats: str = "html,docx,pdf", suffix: str = "") -> list[Path]:
-        """``summary.html``, ``summary.docx`` and ``summary.pdf`` (when Chromium is installed) as ``formats`` asks."""
+    def save_summary(self, out_dir: str | Path, formats: str = "html,docx,pdf", suffix: str = "",
+                     pdf: bool = True) -> list[Path]:
+        """``summary.html``, ``summary.docx`` and ``summary.pdf`` (when Chromium is installed) as ``formats`` asks.
+
+        ``pdf=False``: the page is written for the PDF, which is printed elsewhere (a batch's runner prints
+        it with the briefing's PDF, in the browser it keeps)."""
         from cchc_tools.atomic import write_text
         from cchc_tools.render.export import document_html, parse_formats
         from cchc_tools.render.word import write_docx
@@ -522,7 +526,7 @@ class UnitBriefing(Stamped):
         if "docx" in wanted:
             settings = self.project.document if self.project else None
             written.append(write_docx(doc, out / f"summary{suffix}.docx", settings))
-        if "pdf" in wanted:
+        if "pdf" in wanted and pdf:
             from cchc_tools.render.pdf import PdfError, print_pdf
 
             try:
@@ -536,7 +540,7 @@ class UnitBriefing(Stamped):
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", suffix: str | None = None) -> list[Path]:
         """Write the unit's tables (CSV for machines), the Word and Excel files asked for, and the
-        leader's summary (``summary.html``, ``.docx``, ``.pdf`` as asked); file names end with the
+        leader's summary (``summary.html`` and ``.docx``; the runner prints its PDF); file names end with the
         period's suffix (``briefing-q1.docx``, ``summary-q1.html``; none for the year) unless ``suffix`` is given.
 
         Nothing when ``out_dir`` is empty (a notebook run by hand or by nbval). The briefing's HTML page
@@ -549,7 +553,7 @@ class UnitBriefing(Stamped):
         suffix = file_suffix(self.report["period"]) if suffix is None else suffix
         out, tables = Path(out_dir), self.tables()
         written = [write_table(df, out / f"{name}{suffix}.csv") for name, df in tables.items()]
-        written += self.save_summary(out, formats, suffix)
+        written += self.save_summary(out, formats, suffix, pdf=False)  # its PDF: printed by the runner
         if not _office(formats):  # the document is only for Word and Excel
             return written
         sheets = [indicators_sheet(tables["indicators"], findings=finding_messages(tables["findings"]),
