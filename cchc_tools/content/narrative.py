@@ -265,7 +265,7 @@ def plain(spans: list[Span]) -> str:
 
 
 def change_phrase(now: float | None, before: float | None, before_label: str) -> str:
-    """``tăng 1,2 điểm % so với năm 2021``; empty when either side is missing."""
+    """``tăng 1,20 điểm % so với năm 2021`` (two decimals, as every percentage); empty when either side is missing."""
     if now is None or before is None or math.isnan(now) or math.isnan(before):
         return ""
     diff = now - before
@@ -273,4 +273,4 @@ def change_phrase(now: float | None, before: float | None, before_label: str) ->
     if abs(diff) < 0.005:
         return f"không đổi{against}"
     word = "tăng" if diff > 0 else "giảm"
-    return f"{word} {fmt_number(abs(diff), 2, trim=True)} điểm %{against}"
+    return f"{word} {fmt_number(abs(diff), 2)} điểm %{against}"
