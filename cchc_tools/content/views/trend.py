@@ -13,6 +13,7 @@ from cchc_tools.analysis.selection import _listing, check_slug, reports
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content import charts
 from cchc_tools.content.document import (
+    Bullets,
     Cell,
     Document,
     Group,
@@ -153,10 +154,11 @@ class UnitTrend(Stamped):
         diff = now - before
         return Cell(change_phrase(now, before, "") or "—", round(diff, 2), "decimal")
 
-    def sentences(self) -> Paragraph:
-        """A sentence per headline indicator: the last period, the change, and the doubts on it."""
+    def sentences(self) -> Bullets:
+        """A sentence per headline indicator: the last period, the change, and the doubts on it (a sentence
+        with a questioned figure is attributed to the unit's reports)."""
         head = self._head_ind()
-        spans: list[Span] = []
+        items: list[list[Span]] = []
         for name, g in head.groupby("name_vi", sort=False):
             g = g[g["value"].notna()]
             if g.empty:
@@ -164,19 +166,22 @@ class UnitTrend(Stamped):
             last = g.iloc[-1]
             bits = [Span(f"{name} {self._phrase(last['year'], last['period'])}: "),
                     Span(fmt_percent(last["value"]), last["doubt"])]
+            doubted = bool(last["doubt"])
             if len(g) >= 2:
                 prev = g.iloc[-2]
-                doubtful = any(r.startswith("L") and not r.startswith("LY")
-                               for r in (prev["doubt"] + ", " + last["doubt"]).split(", ") if r)
+                doubted |= bool(prev["doubt"])
+                errors = any(r.startswith("L") and not r.startswith("LY")
+                             for r in (prev["doubt"] + ", " + last["doubt"]).split(", ") if r)
                 plabel = self._phrase(prev["year"], prev["period"])
-                if doubtful:
+                if errors:
                     bits.append(Span(f" (chưa so sánh với {plabel} vì số liệu cần xem lại)"))
                 else:
-                    bits.append(Span(", " + change_phrase(last["value"], prev["value"], plabel)))
-            spans += ([Span(" ")] if spans else []) + bits + [Span(".")]
-        if any(s.doubt for s in spans):
-            spans = [Span("Theo số liệu đơn vị báo cáo. ")] + spans
-        return Paragraph(spans or [Span("Chưa có số liệu các chỉ số chính.")])
+                    bits += [Span(", "), Span(change_phrase(last["value"], prev["value"], "")),
+                             Span(f" so với {plabel} ("), Span(fmt_percent(prev["value"]), prev["doubt"]), Span(")")]
+            if doubted:
+                bits[0] = Span("Theo số liệu đơn vị báo cáo, " + bits[0].text[:1].lower() + bits[0].text[1:])
+            items.append(bits + [Span(".")])
+        return Bullets(items or [[Span("Chưa có số liệu các chỉ số chính.")]], "Các chỉ số chính, kỳ gần nhất:")
 
     def predecessors_table(self) -> Group:
         """The legacy units this unit was formed from, each on its own row: shown beside, never summed."""
