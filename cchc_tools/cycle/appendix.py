@@ -41,20 +41,30 @@ from cchc_tools.numbers import fmt_number, fmt_percent
 def questioned_inputs(findings: pd.DataFrame, rules: Iterable | None = None) -> dict[tuple[str, str], str]:
     """``(source, code) -> finding references``: the figures a province total leaves out.
 
-    A figure is left out when an error-level finding questions it (the figures cannot all be true);
-    findings about a row's wording or unit of measure do not question it, nor do warnings. A rate is
-    recomputed only from the units none of whose inputs is left out (on-time over resolved: when the two
-    cannot both be true, the unit counts neither above nor below the line).
+    A figure is left out when an error-level finding questions it (the figures cannot all be true), and so
+    is every other input of an indicator it feeds (``data/indicators.yaml``, and the rates of
+    ``rate_matches`` rules): when on-time and resolved cannot both be true, the unit's received dossiers
+    are not counted either, so that every rate of the appendix comes from the same units above and below
+    the line. Findings about a row's wording or unit of measure, and warnings, leave nothing out.
 
     This is the one place the consolidated appendix decides what to leave out; it is meant to give way
     to ``analysis.assess.consolidate``'s own exclusion once that lands (issue 19).
     """
     rules = tuple(shipped_rules() if rules is None else rules)
-    out = {}
+    hit: dict[tuple[str, str], set[str]] = {}
     for key, refs in doubts(findings, severities=("error",), rules=rules).items():
-        out[key] = ", ".join(sorted({r for r, _ in refs}, key=lambda r: (r.rstrip("0123456789"),
-                                                                          int(r.lstrip("LYC") or 0))))
-    return out
+        hit.setdefault(key, set()).update(r for r, _ in refs)
+    groups = [list(s["numerator"]) + list(s["denominator"]) for s in indicator_specs() if "numerator" in s]
+    groups += [list(r.get("num", [])) + list(r.get("den", [])) for r in (x.as_dict() for x in rules)
+               if r["family"] == "rate_matches"]
+    out = {k: set(v) for k, v in hit.items()}
+    for (src, code), refs in hit.items():
+        for group in groups:
+            if code in group:
+                for c in group:
+                    out.setdefault((src, c), set()).update(refs)
+    return {k: ", ".join(sorted(v, key=lambda r: (r.rstrip("0123456789"), int(r.lstrip("LYC") or 0))))
+            for k, v in out.items()}
 
 
 PERIOD_TITLE = {"Q1": "QUÝ I NĂM {y}", "Q2": "QUÝ II NĂM {y}", "Q3": "QUÝ III NĂM {y}", "Q4": "QUÝ IV NĂM {y}",
