@@ -366,7 +366,7 @@ def _entries(root: Path) -> list:
 def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
     """``index.html`` linking every briefing, comparison and trend under the outputs folder (each format
     present), and after a batch every file that could not be read and every briefing not made."""
-    from cchc_tools.render.export import render_index
+    from cchc_tools.render.export import period_states, render_index
 
     root = Path(out_root)
     entries = _entries(root)
@@ -375,4 +375,6 @@ def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
     missing += [(o.task.name or o.task.label, o.error.splitlines()[0] if o.error else "")
                 for o in (batch.failed if batch else [])]
     synthetic = any(_state(p).get("synthetic") for p in root.rglob("*.provenance.json")) if entries else False
-    return write_text(root / "index.html", render_index(entries, failures, synthetic, not_briefed=missing))
+    periods = period_states(root)
+    return write_text(root / "index.html", render_index(entries, failures, synthetic, not_briefed=missing,
+                                                        periods=periods))
