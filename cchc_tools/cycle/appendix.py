@@ -165,7 +165,8 @@ def consolidated_appendix(table: pd.DataFrame, findings: pd.DataFrame, year: int
                     out.append((names[src], why))
             if n_in:
                 val = total
-                note = f"Tổng hợp từ {n_in}/{n_total} đơn vị"
+                if out or n_in != len(sources):  # the usual case (every unit counted) is said once, above the table
+                    note = f"Tổng hợp từ {n_in}/{n_total} đơn vị"
                 if out:
                     note += "; không tính: " + _left_out_text(out)
         elif kind == "percent" and fr.code in rates:
@@ -184,14 +185,14 @@ def consolidated_appendix(table: pd.DataFrame, findings: pd.DataFrame, year: int
                     note += "; không tính: " + _left_out_text(out)
         elif kind == "percent":
             n_in = sum(usable(s, fr.code)[0] for s in sources)
-            note = (f"Tỷ lệ do từng đơn vị tự báo cáo ({n_in}/{n_total} đơn vị), không cộng được; xem bảng "
-                    "tổng hợp của từng đơn vị") if n_in else ""
+            note = f"Tỷ lệ do từng đơn vị tự báo cáo ({n_in} đơn vị), không cộng được" if n_in else ""
         elif kind in ("flag", "category") and e is not None:
             answers = Counter(float(value[(s, fr.code)][0]) for s in sources if usable(s, fr.code)[0])
             n_in = sum(answers.values())
             if answers:
                 labels = e.allowed_codes()
-                note = "; ".join(f"{labels.get(k, fmt_number(k))}: {n} đơn vị" for k, n in sorted(answers.items()))
+                note = "; ".join(f"{labels.get(k, fmt_number(k))}: {n} đơn vị" for k, n in
+                                sorted(answers.items(), reverse=e.kind == "flag"))  # "Có" first
         rows.append([fr.stt, fr.label, fr.uom, fr.code, kind, val, note, n_in, [n for n, _ in out]])
     ratios = []
     for s in indicator_specs():
@@ -237,8 +238,9 @@ def _intro(app: ConsolidatedAppendix) -> list[str]:
     n = len(app.units)
     lines = [f"Tổng hợp từ phụ lục của {n}" + (f"/{app.roster_size}" if app.roster_size else "")
              + f" đơn vị {LEVEL_VI.get(app.level, '')} đã báo cáo, theo mẫu {app.form.name}. Số lượng là tổng của "
-             "các đơn vị đã báo cáo; tỷ lệ tính lại từ số liệu tổng hợp, không lấy trung bình các tỷ lệ. Số liệu "
-             "có lỗi (không thể cùng đúng) không được cộng; đơn vị bị loại được nêu ở cột Ghi chú."]
+             f"cả {n} đơn vị, trừ các dòng có Ghi chú nêu số đơn vị được tính; tỷ lệ tính lại từ số liệu tổng hợp, "
+             "không lấy trung bình các tỷ lệ. Số liệu có lỗi (không thể cùng đúng) không được cộng; đơn vị bị loại "
+             "được nêu ở cột Ghi chú."]
     if app.missing:
         shown = ", ".join(app.missing[:30]) + (f" và {len(app.missing) - 30} đơn vị khác" if len(app.missing) > 30
                                                 else "")
@@ -322,7 +324,7 @@ def write_appendix_xlsx(app: ConsolidatedAppendix, path: str | Path) -> Path:
 
 def appendix_document(app: ConsolidatedAppendix):
     """The appendix as a document (its Word file): the form's table, then the indicators recomputed."""
-    from cchc_tools.content.document import Cell, Document, Heading, Paragraph, Table
+    from cchc_tools.content.document import Cell, Document, Heading, Paragraph, Span, Table
     from cchc_tools.content.views.common import _head
 
     body = []
@@ -332,8 +334,7 @@ def appendix_document(app: ConsolidatedAppendix):
         fmt = "count" if r.kind == "count" else "text"
         body.append([Cell(r.stt), Cell(r.label), Cell(r.uom), Cell(text, v if r.kind == "count" else None, fmt),
                      Cell(r.note)])
-    table = Table(["THỨ TỰ", "TÊN CHỈ TIÊU", "ĐƠN VỊ TÍNH", "Số lượng/ tỷ lệ", "Ghi chú"], body,
-                  caption="Phụ lục tổng hợp")
+    table = Table(["THỨ TỰ", "TÊN CHỈ TIÊU", "ĐƠN VỊ TÍNH", "Số lượng/ tỷ lệ", "Ghi chú"], body)
     rat = [[Cell(r.name_vi), Cell(fmt_percent(r.value), r.value, "percent"),
             Cell(f"{fmt_number(r.numerator)}/{fmt_number(r.denominator)}" if pd.notna(r.numerator) else "—"),
             Cell(str(r.units), r.units, "count"), Cell(", ".join(r.left_out) or "—")]
@@ -343,7 +344,7 @@ def appendix_document(app: ConsolidatedAppendix):
                     "các số liệu đầu vào."], caption="Chỉ số tổng hợp")
     who = province_title(app)
     blocks = _head(app.synthetic) + [
-        Heading("Phụ lục tổng hợp", 1), Paragraph.of(app.title, "lead"),
+        Heading("Phụ lục tổng hợp", 1), Paragraph([Span(app.title, strong=True)]),
         Paragraph.of(f"(Kèm theo Báo cáo số ……/BC-UBND ngày …… tháng …… năm …… của Ủy ban nhân dân {who})", "meta")]
     blocks += [Paragraph.of(t, "note") for t in _intro(app)]
     blocks += [table, Heading("Các chỉ số tính từ số liệu tổng hợp", 2), ratios,
