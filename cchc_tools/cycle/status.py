@@ -192,8 +192,9 @@ def status_text(status: ReportingStatus) -> str:
     lines = [head, f"{'Mã':<6} {'Đơn vị':<34} {'Tình trạng':<18} {'Ngày nhận':<11} {'Lỗi':>3} {'CB':>3}  Tệp / lý do"]
     for r in status.rows.itertuples(index=False):
         when = _date_vi(r.received_on) + ("*" if r.received_from == "file_time" else "")
-        lines.append(f"{r.code:<6} {r.name[:34]:<34} {STATE_VI[r.state]:<18} {when:<11} {r.errors:>3} "
-                     f"{r.warnings:>3}  {r.source or r.reason}")
+        e, w = (str(r.errors), str(r.warnings)) if r.source else ("", "")
+        lines.append(f"{r.code:<6} {r.name[:34]:<34} {STATE_VI[r.state]:<18} {when:<11} {e:>3} {w:>3}  "
+                     f"{r.source or r.reason}")
     lines.append(summary_line(status) + ".")
     if (status.rows["received_from"] == "file_time").any():
         lines.append("* ngày nhận lấy theo thời gian sửa tệp (báo cáo không ghi ngày).")
@@ -210,10 +211,11 @@ def status_document(status: ReportingStatus, synthetic: bool = False):
     rows = []
     for r in status.rows.itertuples(index=False):
         how = FROM_VI[r.received_from]
+        counts = ([Cell(str(n), n, "count") for n in (r.errors, r.warnings, r.points)] if r.source
+                  else [Cell(""), Cell(""), Cell("")])  # no report: nothing checked, not zero
         rows.append([Cell(r.code), Cell(r.name), Cell(STATE_VI[r.state]),
-                     Cell(_date_vi(r.received_on) + (f" ({how})" if how else "")),
-                     Cell(str(r.errors), r.errors, "count"), Cell(str(r.warnings), r.warnings, "count"),
-                     Cell(str(r.points), r.points, "count"), Cell(r.source or r.reason)])
+                     Cell(_date_vi(r.received_on) + (f" ({how})" if how else "")), *counts,
+                     Cell(r.source or r.reason)])
     meta = [summary_line(status) + "."]
     if status.due:
         meta.append(f"Hạn nộp báo cáo: {_date_vi(status.due)}; báo cáo có ngày sau hạn là nộp muộn.")
@@ -221,7 +223,7 @@ def status_document(status: ReportingStatus, synthetic: bool = False):
         meta.append("Dự án chưa đặt hạn nộp cho loại kỳ này ([reporting.deadlines] trong cchc.toml).")
     meta.append("Ngày nhận là ngày ghi trên báo cáo; báo cáo không ghi ngày thì lấy thời gian sửa tệp.")
     table = Table.of(["Mã ĐVHC", "Đơn vị", "Tình trạng", "Ngày nhận", "Lỗi", "Cảnh báo", "Điểm cần giải trình",
-                      "Tệp / lý do"], rows, caption="Tình hình nộp báo cáo")
+                      "Tệp / lý do"], rows)
     title = f"Tình hình nộp báo cáo cải cách hành chính {lower_first(when)}"
     blocks = _head(synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta] + [table]
     return Document(title, blocks, synthetic, landscape=True)
