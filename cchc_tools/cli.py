@@ -7,8 +7,19 @@ import sys
 from pathlib import Path
 
 from cchc_tools.i18n import _, language, ngettext
-from cchc_tools.paths import outputs_dir
 from cchc_tools.version import __version__
+
+
+def _project(args: argparse.Namespace):
+    """The project every command works in (``--project``, else ``$CCHC_PROJECT``, else the nearest
+    ``cchc.toml`` above the working directory), loaded and checked before any work starts; its notices
+    (a project rule or target replacing a shipped one) are said once."""
+    from cchc_tools.project import load_project
+
+    project = load_project(getattr(args, "project", None) or None).activate()
+    for notice in project.notices:
+        print(_("notice: {text}").format(text=notice), file=sys.stderr)
+    return project
 
 
 def _summary(result) -> str:
@@ -32,7 +43,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     from cchc_tools.atomic import write_table
     from cchc_tools.ingest.loader import load_appendices
 
-    result = load_appendices(args.paths)
+    project = _project(args)
+    paths = [project.resolve(p) for p in args.paths] if args.paths else [project.data]
+    result = load_appendices(paths, province=project.province, root=project.root)
     print(_summary(result))
     for path in result.skipped:
         print(_("passed over (not an appendix file): {path}").format(path=path))
@@ -64,22 +77,25 @@ def cmd_check(args: argparse.Namespace) -> int:
     import json
     import warnings
 
-    from cchc_tools.analysis.checks import load_rules, validate
-    from cchc_tools.analysis.rules import RuleError, RuleOverride
+    from cchc_tools.analysis.checks import validate
+    from cchc_tools.analysis.rules import RuleOverride, merge_rules, read_rules
     from cchc_tools.atomic import neutralize_csv
     from cchc_tools.ingest.loader import load_appendices
 
-    with warnings.catch_warnings(record=True) as notices:
-        warnings.simplefilter("always", RuleOverride)
-        try:
-            rules = load_rules(*(args.rules or ()))
-        except RuleError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    for notice in notices:
-        print(f"notice: {notice.message}", file=sys.stderr)
-    result = load_appendices(args.paths)
-    findings = validate(result.table, rules=rules)
+    project = _project(args)
+    rules = project.rules
+    if args.rules:  # more rules for this check only, after the project's
+        from cchc_tools.analysis.checks import FAMILIES
+
+        with warnings.catch_warnings(record=True) as notices:
+            warnings.simplefilter("always", RuleOverride)
+            for path in args.rules:
+                rules = merge_rules(rules, read_rules(path, FAMILIES))
+        for notice in notices:
+            print(_("notice: {text}").format(text=notice.message), file=sys.stderr)
+    paths = [project.resolve(p) for p in args.paths] if args.paths else [project.data]
+    result = load_appendices(paths, province=project.province, root=project.root)
+    findings = validate(result.table, rules=rules, province=project.province)
     if args.format == "csv":
         neutralize_csv(findings).to_csv(sys.stdout, index=False)
     elif args.format == "json":
@@ -125,6 +141,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from cchc_tools.batch.tasks import check_formats, check_year
     from cchc_tools.errors import CchcError
 
+    project = _project(args)
     data = Path(args.data).resolve() if args.data else None
     out = Path(args.out).resolve() if args.out else None
     try:
@@ -136,14 +153,15 @@ def cmd_brief(args: argparse.Namespace) -> int:
         return 2
     if args.all:
         try:
-            batch = brief_all(data, out, jobs=args.jobs, timeout=args.timeout, progress=not args.quiet,
+            batch = brief_all(project, data, out, jobs=args.jobs, timeout=args.timeout, progress=not args.quiet,
                               force=args.force, formats=formats)
         except CchcError as exc:
             print(_error_line(exc), file=sys.stderr)
             return 1
         for line in batch.failure_lines():
             print(line, file=sys.stderr)
-        print(_("{summary}; index: {path}").format(summary=batch.summary(), path=(out or outputs_dir()) / "index.html"))
+        index = (out or project.outputs) / "index.html"
+        print(_("{summary}; index: {path}").format(summary=batch.summary(), path=index))
         if batch.interrupted:
             return 130 if batch.interrupted == "SIGINT" else 143
         return 1 if batch.problems else 0
@@ -151,7 +169,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
         print(_("error: give --year and --unit, or --all"), file=sys.stderr)
         return 2
     try:
-        html = brief_unit(args.year, args.unit, data, out, period=args.period, timeout=args.timeout,
+        html = brief_unit(project, args.year, args.unit, data, out, period=args.period, timeout=args.timeout,
                           formats=formats)
     except (BriefingError, CchcError) as exc:
         print(_error_line(exc), file=sys.stderr)
@@ -178,6 +196,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     from cchc_tools.ingest.template import template_form, write_workbook
 
+    project = _project(args)
     if not (args.form or args.year):
         print("error: give --form NAME, or --year (and --level)", file=sys.stderr)
         return 2
@@ -191,7 +210,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     level = args.level or (form.levels[0] if form.levels and args.form else "district")
     year = args.year or max(form.first_year or 0, datetime.date.today().year if form.last_year is None
                             else form.last_year)
-    out = write_workbook(args.out, year=year, level=level, form=form)
+    out = write_workbook(project.resolve(args.out, None), year=year, level=level, form=form)
     print(f"wrote the fill-in template {out} (form {form.name}, {level}, {year})")
     return 0
 
@@ -200,12 +219,24 @@ def cmd_form(args: argparse.Namespace) -> int:
     from cchc_tools.errors import CchcError
     from cchc_tools.ingest.derive import derive_form
 
+    _project(args)  # its forms folder is where the draft goes
     try:
         draft = derive_form(args.blank_form, args.name, out=args.out)
     except (CchcError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(draft.summary())
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from cchc_tools.project import init_project
+
+    written = init_project(args.folder, args.province)
+    for path in written:
+        print(_("wrote {path}").format(path=path))
+    print(_("a new project for {province} in {folder}: put the appendices under {folder}/data/raw/<year>/<unit>/, "
+            "then run `cchc brief --all` there").format(province=args.province, folder=args.folder))
     return 0
 
 
@@ -218,19 +249,16 @@ def _unit_arg(text: str) -> str:
 # -- the reporting cycle (issue 21): status, letters, consolidated appendix, digest ----------------------
 
 def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
-    from cchc_tools.cycle.run import reporting_settings, run_cycle
+    from cchc_tools.cycle.run import run_cycle
     from cchc_tools.cycle.status import status_text
     from cchc_tools.errors import CchcError
     from cchc_tools.render.export import parse_formats
-    from cchc_tools.units import province_setting
 
     try:
+        project = _project(args)
         formats = parse_formats(args.formats)
-        reporting = reporting_settings()
-        province = args.province if args.province is not None else province_setting()
-        res = run_cycle(args.year, args.period, data_dir=Path(args.data).resolve() if args.data else None,
-                        out_root=Path(args.out).resolve() if args.out else None, province=province,
-                        departments=reporting.departments, deadlines=reporting.deadlines, steps=steps,
+        res = run_cycle(project, args.year, args.period, data_dir=Path(args.data).resolve() if args.data else None,
+                        out_root=Path(args.out).resolve() if args.out else None, steps=steps,
                         unit=getattr(args, "unit", "") or "", level=getattr(args, "level", "") or "",
                         formats=formats)
     except CchcError as exc:
@@ -238,7 +266,7 @@ def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
         return 1
     if "status" in steps and res.status is not None:
         print(status_text(res.status))
-    if "digest" in steps and res.digest is not None and steps == ("digest",):
+    if steps == ("digest",) and res.digest is not None:
         print(res.digest.text)
     for note in res.notes:
         print(f"lưu ý: {note}", file=sys.stderr)
@@ -270,19 +298,18 @@ def cmd_cycle(args: argparse.Namespace) -> int:
     if code == 0:
         from cchc_tools.batch.runner import write_index
 
-        root = Path(args.out).resolve() if args.out else outputs_dir()
+        root = Path(args.out).resolve() if args.out else _project(args).outputs
         print(_("wrote {path}").format(path=write_index(root)))
     return code
 
 
-def _cycle_parser(sub, name: str, help_text: str, func, *, unit: bool = False, level: bool = False,
+def _cycle_parser(sub, common, name: str, help_text: str, func, *, unit: bool = False, level: bool = False,
                   formats: str = "html,docx,xlsx") -> None:
-    p = sub.add_parser(name, help=help_text)
+    p = sub.add_parser(name, help=help_text, parents=[common])
     p.add_argument("--year", type=int, required=True, help="year of the reports, e.g. 2026")
     p.add_argument("--period", default="annual", help="annual (default), Q1..Q4, 6-month, 9-month, H2")
-    p.add_argument("--data", help="data folder (default: the bundled data/raw)")
-    p.add_argument("--out", help="outputs folder (default: outputs/); files go to <out>/<year>/")
-    p.add_argument("--province", default=None, help="the project's province (default: CCHC_PROVINCE or cchc.toml)")
+    p.add_argument("--data", help="data folder (default: the project's)")
+    p.add_argument("--out", help="outputs folder (default: the project's); files go to <out>/<year>/")
     p.add_argument("--formats", default=formats, help=f"comma-separated outputs (default: {formats})")
     if unit:
         p.add_argument("--unit", type=_unit_arg, help="only this unit (slug or name)")
@@ -295,28 +322,37 @@ def _cycle_parser(sub, name: str, help_text: str, func, *, unit: bool = False, l
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cchc", description="CCHC appendix kit")
     parser.add_argument("--version", action="version", version=f"cchc-kit {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project", metavar="DIR", help="the province project (a folder with cchc.toml; default: "
+                        "$CCHC_PROJECT, else the nearest cchc.toml above the working directory)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("load", help="load appendices into one tidy table")
-    p.add_argument("paths", nargs="+", help="appendix files or folders")
+    p = sub.add_parser("init", help="write a new province project (cchc.toml, rules, targets, data/raw)")
+    p.add_argument("folder", help="the new project's folder (outside the kit's repository)")
+    p.add_argument("--province", required=True, help="the province, e.g. \"Cần Thơ\"")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("load", help="load appendices into one tidy table", parents=[common])
+    p.add_argument("paths", nargs="*", help="appendix files or folders (default: the project's data folder)")
     p.add_argument("--out", action="append", help="write the table (.parquet or .csv); repeatable")
     p.set_defaults(func=cmd_load)
 
-    p = sub.add_parser("check", help="check appendices for inconsistent figures")
-    p.add_argument("paths", nargs="+", help="appendix files or folders")
+    p = sub.add_parser("check", help="check appendices for inconsistent figures", parents=[common])
+    p.add_argument("paths", nargs="*", help="appendix files or folders (default: the project's data folder)")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--rules", action="append", metavar="FILE",
-                   help="a rules file (same schema as the shipped rules.yaml) added to the shipped rules; "
-                        "a rule with a shipped id replaces it; repeatable")
+                   help="a rules file (same schema as the shipped rules.yaml) added, for this check only, to the "
+                        "project's and the shipped rules; a rule with a known id replaces it; repeatable")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("brief", help="run briefings on warm kernels and export them (only changed ones with --all)")
+    p = sub.add_parser("brief", help="run briefings on warm kernels and export them (only changed ones with --all)",
+                       parents=[common])
     p.add_argument("--year", help="year of the report, e.g. 2022")
     p.add_argument("--unit", type=_unit_arg, help="unit slug or name, e.g. vinh-chau or \"Vĩnh Châu\"")
     p.add_argument("--period", default="annual", help="annual (default), Q1..Q4, 6-month, 9-month")
     p.add_argument("--all", action="store_true", help="every unit and year, comparisons and trends")
-    p.add_argument("--data", help="data folder (default: the bundled data/raw)")
-    p.add_argument("--out", help="outputs folder (default: outputs/)")
+    p.add_argument("--data", help="data folder (default: the project's, data/raw)")
+    p.add_argument("--out", help="outputs folder (default: the project's, outputs/)")
     p.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
     p.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -326,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated outputs: html, docx, pdf, xlsx (default: all)")
     p.set_defaults(func=cmd_brief)
 
-    p = sub.add_parser("template", help="write the blank fill-in Excel template of a form for units")
+    p = sub.add_parser("template", help="write the blank fill-in Excel template of a form for units", parents=[common])
     p.add_argument("--form", help="form name (cchc_tools/data/forms or the project's forms/); default: by year, level")
     p.add_argument("--year", type=int, help="year of the report (picks the form valid then when --form is not given)")
     p.add_argument("--level", default=None, choices=["province", "department", "district", "commune"],
@@ -336,7 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("form", help="appendix forms: derive a draft form file from a blank or filled form")
     form_sub = p.add_subparsers(dest="form_command", required=True)
-    d = form_sub.add_parser("derive", help="align a form's rows to the known codes and write a draft form file")
+    d = form_sub.add_parser("derive", help="align a form's rows to the known codes and write a draft form file",
+                            parents=[common])
     d.add_argument("blank_form", help="the form: .xlsx, .docx or .txt (blank or filled)")
     d.add_argument("--name", required=True, help="name of the new form, e.g. commune-2026-can-tho")
     d.add_argument("--out", help="the draft form file (default: <project>/forms/NAME.csv)")
@@ -350,21 +387,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--formats", default="txt", help="comma-separated: txt, xlsx")
     p.set_defaults(func=cmd_demo)
 
-    _cycle_parser(sub, "status", "who has reported for a period: received, late, missing, unreadable", cmd_status,
-                  formats="html,xlsx")
-    _cycle_parser(sub, "letters", "draft letters asking each unit to explain or correct its figures", cmd_letters,
-                  unit=True)
-    _cycle_parser(sub, "consolidate", "the province's consolidated appendix of a period (xlsx, docx)",
+    _cycle_parser(sub, common, "status", "who has reported for a period: received, late, missing, unreadable",
+                  cmd_status, formats="html,xlsx")
+    _cycle_parser(sub, common, "letters", "draft letters asking each unit to explain or correct its figures",
+                  cmd_letters, unit=True)
+    _cycle_parser(sub, common, "consolidate", "the province's consolidated appendix of a period (xlsx, docx)",
                   cmd_consolidate, level=True, formats="docx,xlsx")
-    _cycle_parser(sub, "digest", "a plain-text digest of a period (at most 2,000 characters)", cmd_digest)
-    _cycle_parser(sub, "cycle", "status, letters, consolidated appendix and digest of a period, then the index",
+    _cycle_parser(sub, common, "digest", "a plain-text digest of a period (at most 2,000 characters)", cmd_digest)
+    _cycle_parser(sub, common, "cycle", "status, letters, consolidated appendix and digest of a period, then the index",
                   cmd_cycle, level=True)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from cchc_tools.analysis.specs import SpecError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except SpecError as exc:  # the project, or a file it names, does not fit its schema: nothing was run
+        print(_error_line(exc), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

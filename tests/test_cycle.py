@@ -21,12 +21,21 @@ def _q1_2026(seed_text: str, name: str, day: int | None) -> str:
 
 @pytest.fixture(scope="module")
 def can_tho(tmp_path_factory, seed_text):
-    root = tmp_path_factory.mktemp("can-tho")
+    """A province project for Cần Thơ (``cchc init``) with three 2026 Q1 commune appendices and one of
+    a ward of another province."""
+    from cchc_tools.project import init_project
+
+    root = tmp_path_factory.mktemp("project") / "can-tho"
+    init_project(root, "Cần Thơ")
+    toml = root / "cchc.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("departments = []", 'departments = ["Sở Tài chính"]'),
+                    encoding="utf-8")
+    raw = root / "data" / "raw"
     for slug, name, day in CAN_THO:
-        d = root / "2026" / slug
+        d = raw / "2026" / slug
         d.mkdir(parents=True)
         (d / f"phu-luc-cchc-2026-q1-{slug}.txt").write_text(_q1_2026(seed_text, name, day), encoding="utf-8")
-    other = root / "2026" / "long-xuyen"  # a ward of another province: not on Cần Thơ's roster
+    other = raw / "2026" / "long-xuyen"  # a ward of another province: not on Cần Thơ's roster
     other.mkdir()
     (other / "phu-luc.txt").write_text(_q1_2026(seed_text, "phường Long Xuyên", 12).replace(
         ", thành phố Cần Thơ", ", tỉnh An Giang"), encoding="utf-8")
@@ -35,15 +44,16 @@ def can_tho(tmp_path_factory, seed_text):
 
 @pytest.fixture(scope="module")
 def can_tho_status(can_tho):
-    from cchc_tools.analysis.checks import validate
+    from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.status import reporting_status
-    from cchc_tools.ingest.loader import load_appendices
+    from cchc_tools.project import load_project
 
-    result = load_appendices(can_tho)
-    units = roster("Cần Thơ", 2026, "Q1", ["Sở Tài chính"])
-    due = deadline(2026, "Q1", {"quarter": 15})
-    return units, reporting_status(result.table, result.errors, validate(result.table), units, 2026, "Q1", due,
-                                   province="Cần Thơ", data_dir=can_tho)
+    project = load_project(can_tho, env={})
+    data = computed(project)
+    units = roster(project.province, 2026, "Q1", project.reporting.departments)
+    due = deadline(2026, "Q1", project.reporting.deadlines)
+    return units, reporting_status(data.table, data.errors, data.findings, units, 2026, "Q1", due,
+                                   province=project.province, root=project.root)
 
 
 def test_roster_is_the_provinces_official_communes_at_the_date_then_its_departments():
@@ -111,10 +121,10 @@ def test_received_on_falls_back_to_the_files_time(tmp_path):
 # -- letters --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def bundled():
+def bundled(kit):
     from cchc_tools.analysis.computed import computed
 
-    return computed()
+    return computed(kit)
 
 
 def test_letter_on_the_bundled_appendix_lists_the_points_with_lines_and_figures(bundled, tmp_path):
@@ -167,13 +177,13 @@ def test_letter_wording_is_checked(tmp_path):
 # -- the consolidated appendix ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, kit):
     from cchc_tools.analysis.computed import computed
     from cchc_tools.demo import generate
 
     root = tmp_path_factory.mktemp("demo")
     generate(root, units=12, years=[2023])
-    return computed(root)
+    return computed(kit, root)
 
 
 def test_consolidated_appendix_sums_the_units_not_questioned_and_reads_back(demo, tmp_path):
@@ -257,20 +267,20 @@ def test_lowest_units_name_ties():
 
 # -- the index and the command line ------------------------------------------------------------------
 
-def test_cycle_command_writes_everything_and_the_index_shows_the_period(can_tho, tmp_path, monkeypatch):
+def test_cycle_command_writes_everything_and_the_index_shows_the_period(can_tho, tmp_path):
     from cchc_tools.cli import main
 
-    monkeypatch.setenv("CCHC_PROVINCE", "Cần Thơ")
     out = tmp_path / "out"
-    assert main(["cycle", "--year", "2026", "--period", "Q1", "--data", str(can_tho), "--out", str(out)]) == 0
+    assert main(["cycle", "--project", str(can_tho), "--year", "2026", "--period", "Q1", "--out", str(out)]) == 0
     year = out / "2026"
     for name in ("status-q1.html", "status-q1.xlsx", "phu-luc-tong-hop-q1.xlsx", "phu-luc-tong-hop-q1.docx",
                  "digest-q1.txt", "letters-q1/register.xlsx", "letters-q1/cong-van-vinh-hai.docx"):
         assert (year / name).exists(), name
     assert len((year / "digest-q1.txt").read_text(encoding="utf-8")) <= 2001
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "Quý I năm 2026" in index and "3/103 đơn vị đã nộp báo cáo" in index
-    assert 'href="2026/phu-luc-tong-hop-q1.docx"' in index and "Chưa nộp báo cáo (100 đơn vị)" in index
+    assert "Quý I năm 2026" in index and "3/104 đơn vị đã nộp báo cáo (1 nộp muộn), 101 chưa nộp" in index
+    assert "hạn nộp 15/04/2026" in index and "1 báo cáo của đơn vị ngoài danh sách" in index
+    assert 'href="2026/phu-luc-tong-hop-q1.docx"' in index and "Chưa nộp báo cáo (101 đơn vị)" in index
     assert 'href="2026/letters-q1/cong-van-vinh-hai.docx"' in index
 
 

@@ -360,8 +360,8 @@ def appendix_stem(period: str) -> str:
 def write_appendix(app: ConsolidatedAppendix, out_dir: str | Path, formats: Iterable[str] = ("xlsx", "docx"),
                    settings=None) -> list[Path]:
     """``phu-luc-tong-hop-<period>.xlsx`` and ``.docx`` in ``out_dir`` (those ``formats`` asks for)."""
+    from cchc_tools.project import DocumentSettings
     from cchc_tools.render.word import write_docx
-    from cchc_tools.settings import Settings
 
     out, written = Path(out_dir), []
     stem = appendix_stem(app.period)
@@ -369,5 +369,5 @@ def write_appendix(app: ConsolidatedAppendix, out_dir: str | Path, formats: Iter
         written.append(write_appendix_xlsx(app, out / f"{stem}.xlsx"))
     if "docx" in formats:
         written.append(write_docx(appendix_document(app), out / f"{stem}.docx",
-                                  settings if settings is not None else Settings()))
+                                  settings if settings is not None else DocumentSettings()))
     return written

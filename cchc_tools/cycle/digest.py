@@ -74,10 +74,10 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
                  findings: pd.DataFrame, *, province: str = "", targets: Iterable[dict] | None = None,
                  limit: int = LIMIT) -> Digest:
     """The digest of a period. ``assessed`` and ``findings``: the period's (``Computed.assessed`` ...)."""
-    from cchc_tools.content.narrative import period_phrase
     from cchc_tools.content.views.common import HEADLINE_IDS
     from cchc_tools.cycle.appendix import province_title
     from cchc_tools.cycle.wording import wording
+    from cchc_tools.periods import period_phrase
 
     w = wording(DIGEST_YAML, DIGEST_SCHEMA)
     when = period_phrase(app.period, app.year)

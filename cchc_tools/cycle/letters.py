@@ -12,6 +12,7 @@ signature block), and one register (``.xlsx``) of all letters. The wording is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -195,15 +196,18 @@ def _line(cell_or_doc, text: str, *, size: float = 13, bold: bool = False, itali
 
 
 def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "", place: str = "",
-                 produced: date | None = None, wording: dict | None = None):
-    """The python-docx Document of one letter (A4, NĐ 30/2020 margins, Times New Roman)."""
+                 signer_title: str = "", signer_name: str = "", produced: date | None = None,
+                 wording: dict | None = None):
+    """The python-docx Document of one letter (A4, NĐ 30/2020 margins, Times New Roman). ``signer_title``
+    (lines split at ``\\n`` or ``/``, e.g. "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC") and ``signer_name`` replace the
+    wording's blanks when the project sets them (``[document]``)."""
     from docx import Document as new_docx
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    from cchc_tools.content.narrative import period_phrase
     from cchc_tools.cycle.wording import wording as load
+    from cchc_tools.periods import period_phrase
     from cchc_tools.render.word import PAGE, _fix_widths, _headers, _page_setup, _style_document, _text_width
     from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
@@ -281,12 +285,14 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
     for item in w["recipients"]:
         _line(left, item, size=11)
     firsts = True
-    for item in w["signer"]:
+    signer = ([x.strip() for x in re.split(r"\n|/", signer_title) if x.strip()] if signer_title
+              else w["signer"])
+    for item in signer:
         _line(right, item, size=14, bold=True, align=center, first=firsts)
         firsts = False
     for _ in range(4):
         _line(right, "", size=14)
-    _line(right, w["signer_name"], size=14, bold=True, align=center)
+    _line(right, signer_name or w["signer_name"], size=14, bold=True, align=center)
     props = doc.core_properties
     props.title = w["subject"].format(**values)
     props.language, props.author = "vi-VN", issuing_body or "cchc-kit"
@@ -314,15 +320,18 @@ def register_sheet(letters: list[Letter], files: dict[str, str]):
 
 
 def write_letters(letters: list[Letter], out_dir: str | Path, *, parent_body: str = "", issuing_body: str = "",
-                  place: str = "", produced: date | None = None, register: bool = True) -> list[Path]:
-    """``<out_dir>/cong-van-<unit>.docx`` for each letter and ``<out_dir>/register.xlsx``, each whole or not at all."""
+                  place: str = "", signer_title: str = "", signer_name: str = "", produced: date | None = None,
+                  register: bool = True) -> list[Path]:
+    """``<out_dir>/cong-van-<unit>.docx`` for each letter and ``<out_dir>/register.xlsx``, each whole or not at all
+    (the letterhead and signer: the project's ``[document]``)."""
     from cchc_tools.atomic import write_with
     from cchc_tools.render.workbook import write_workbook
 
     out = Path(out_dir)
     written, files = [], {}
     for lt in letters:
-        doc = build_letter(lt, parent_body=parent_body, issuing_body=issuing_body, place=place, produced=produced)
+        doc = build_letter(lt, parent_body=parent_body, issuing_body=issuing_body, place=place,
+                           signer_title=signer_title, signer_name=signer_name, produced=produced)
         path = write_with(out / f"{letter_stem(lt)}.docx", lambda p, d=doc: d.save(str(p)))
         files[lt.source] = path.name
         written.append(path)

@@ -12,13 +12,12 @@ The deadline of a report is a day of the month after its period ends, one per ki
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from cchc_tools.errors import CchcError
-from cchc_tools.ingest.header import PERIODS
+from cchc_tools.periods import PERIODS
 from cchc_tools.text import ascii_fold, clean
 from cchc_tools.units import _data, _provinces, era_is_legacy, unit_sort_key
 
@@ -49,33 +48,25 @@ def name_key(name: str) -> str:
 
 
 def period_kind(period: str) -> str:
-    """The kind of period a deadline is set for: ``quarter`` for Q1-Q4, else the period itself
-    (``6-month``, ``9-month``, ``annual``; ``H2`` is a ``6-month``)."""
-    if period in ("Q1", "Q2", "Q3", "Q4"):
-        return "quarter"
-    return "6-month" if period == "H2" else period
+    """The kind of period a deadline is set for (``quarter``, ``6-month``, ``9-month``, ``annual``)."""
+    return PERIODS[period].deadline_kind if period in PERIODS else period
 
 
 def period_end(year: int, period: str) -> date:
     """The last day of a period: Q1 -> 31/3, 6-month -> 30/6, annual -> 31/12."""
+    from cchc_tools.periods import period_end as end
+
     if period not in PERIODS:
         raise RosterError(f"unknown period {period!r}; expected one of {', '.join(PERIODS)}")
-    month = PERIODS[period][0]
-    return date(year, month, calendar.monthrange(year, month)[1])
+    return end(period, year)
 
 
 def deadline(year: int, period: str, deadlines: Mapping[str, int] | None) -> date | None:
     """The day a report of the period is due: day N of the month after the period ends, N from
-    ``deadlines`` by kind of period (None when the project sets none for this kind)."""
-    day = (deadlines or {}).get(period_kind(period))
-    if day is None:
-        return None
-    end = period_end(year, period)
-    y, m = (end.year + 1, 1) if end.month == 12 else (end.year, end.month + 1)
-    if not isinstance(day, int) or not 1 <= day <= 31:
-        raise RosterError(f"[reporting.deadlines] {period_kind(period)} must be a day of the month (1-31), "
-                          f"not {day!r}")
-    return date(y, m, min(day, calendar.monthrange(y, m)[1]))
+    ``deadlines`` by kind of period (``project.reporting.deadlines``; None when none is set for this kind)."""
+    from cchc_tools.periods import due_date
+
+    return due_date(period, year, dict(deadlines or {}))
 
 
 def roster(province: str, year: int, period: str, departments: Iterable[str] = ()) -> list[RosterUnit]:

@@ -21,7 +21,6 @@ import pandas as pd
 from cchc_tools.analysis.selection import reports
 from cchc_tools.cycle.roster import RosterUnit, name_key
 from cchc_tools.errors import AppendixError
-from cchc_tools.paths import project_root
 
 STATES = ("received", "late", "unreadable", "missing")
 STATE_VI = {"received": "Đã nhận", "late": "Nộp muộn", "unreadable": "Tệp không đọc được", "missing": "Chưa nộp",
@@ -54,23 +53,26 @@ class ReportingStatus:
         return {s: st for s, st in zip(self.rows["source"], self.rows["state"], strict=True) if s}
 
 
-def _file_path(source: str, data_dir: Path | None) -> Path | None:
+def _file_path(source: str, roots: list[Path]) -> Path | None:
     p = Path(source)
-    for cand in ([p] if p.is_absolute() else [project_root() / p] + ([data_dir / p] if data_dir else [])):
+    for cand in ([p] if p.is_absolute() else [r / p for r in roots]):
         if cand.exists():
             return cand
     return None
 
 
-def received_on(rep: pd.Series, data_dir: Path | None = None) -> tuple[date | None, str]:
-    """When a report was received: its own date (``report_date``), else its file's modification time."""
+def received_on(rep: pd.Series, root: str | Path | None = None) -> tuple[date | None, str]:
+    """When a report was received: its own date (``report_date``), else its file's modification time
+    (``source`` read relative to ``root``, the project's root, when not absolute)."""
     d = str(rep.get("report_date") or "")
     if len(d) == 10:
         try:
             return date.fromisoformat(d), "report_date"
         except ValueError:
             pass
-    p = _file_path(str(rep["source"]), data_dir)
+    from cchc_tools.paths import KIT_ROOT
+
+    p = _file_path(str(rep["source"]), [Path(root)] if root else [KIT_ROOT])
     if p is not None:
         return datetime.fromtimestamp(p.stat().st_mtime).date(), "file_time"
     return None, ""
@@ -115,9 +117,9 @@ def _unreadable(errors: Iterable[AppendixError], year: int, province: str, perio
 
 def reporting_status(table: pd.DataFrame, errors: Iterable[AppendixError], findings: pd.DataFrame,
                      units: list[RosterUnit], year: int, period: str, due: date | None = None, *,
-                     province: str = "", data_dir: str | Path | None = None) -> ReportingStatus:
-    """Each unit of ``units`` with its state for ``year`` and ``period`` (see the module's text)."""
-    data_dir = Path(data_dir) if data_dir else None
+                     province: str = "", root: str | Path | None = None) -> ReportingStatus:
+    """Each unit of ``units`` with its state for ``year`` and ``period`` (see the module's text); ``root``:
+    the project's root, which the table's ``source`` paths are relative to."""
     reps = reports(table)
     reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
     counts = _counts(findings)
@@ -144,12 +146,12 @@ def reporting_status(table: pd.DataFrame, errors: Iterable[AppendixError], findi
             rows.append([u.code, u.name, u.level, "unreadable" if reason else "missing", None, "", "", 0, 0, 0, True,
                          reason])
             continue
-        on, how = received_on(rep, data_dir)
+        on, how = received_on(rep, root)
         state = "late" if due and on and on > due else "received"
         e, w, p = counts.get(rep["source"], (0, 0, 0))
         rows.append([u.code, u.name, u.level, state, on, how, rep["source"], e, w, p, True, ""])
     for rep in by_key.values():
-        on, how = received_on(rep, data_dir)
+        on, how = received_on(rep, root)
         e, w, p = counts.get(rep["source"], (0, 0, 0))
         name = str(rep["unit_name"] or rep["unit"])
         rows.append([str(rep.get("unit_code") or ""), name, rep["level"], "extra", on, how, rep["source"], e, w, p,
@@ -184,7 +186,7 @@ def summary_line(status: ReportingStatus) -> str:
 
 def status_text(status: ReportingStatus) -> str:
     """The status as a terminal table (one line per unit, the totals last)."""
-    from cchc_tools.content.narrative import period_phrase
+    from cchc_tools.periods import period_phrase
 
     head = f"Tình hình nộp báo cáo {lower_first(period_phrase(status.period, status.year))}"
     if status.due:
@@ -204,8 +206,8 @@ def status_text(status: ReportingStatus) -> str:
 def status_document(status: ReportingStatus, synthetic: bool = False):
     """The status as a document (a page, a workbook sheet)."""
     from cchc_tools.content.document import Cell, Document, Heading, Paragraph, Table
-    from cchc_tools.content.narrative import period_phrase
     from cchc_tools.content.views.common import _head
+    from cchc_tools.periods import period_phrase
 
     when = period_phrase(status.period, status.year)
     rows = []
