@@ -29,14 +29,44 @@ class CycleResult:
     letters: list = field(default_factory=list)
     digest: object = None
     notes: list[str] = field(default_factory=list)  # what could not be done, in Vietnamese
+    skipped: bool = False  # nothing it depends on changed since the last run: nothing was written
+
+
+def fingerprint(project, data, year: int, period: str, params: dict) -> dict:
+    """The cycle's provenance without its time: the kit's code and reference data, the project's files, the
+    content of every report of the period and every unreadable file, and the parameters. Equal fingerprints
+    mean the same outputs would be written."""
+    import hashlib
+
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.batch.provenance import kit_code, project_part, source_path
+    from cchc_tools.ingest.loader import source_name
+    from cchc_tools.ingest.snapshot import file_hash
+    from cchc_tools.project import reference_files
+    from cchc_tools.version import __version__
+
+    reps = reports(data.table)
+    mine = reps[(reps["year"] == year) & (reps["period"] == period)]["source"].tolist()
+    sources = sorted({*mine, *(source_name(e.path, project.root) for e in data.errors)})
+    inputs = {}
+    for src in sources:
+        path = source_path(src, project.root)
+        inputs[src] = file_hash(path) if path.is_file() else ""
+    stamp = {"kind": "cycle", "kit_version": __version__, "kit_code": kit_code(),
+             "reference": reference_files(), "project": project_part(project), "inputs": inputs,
+             "parameters": {k: str(v) for k, v in sorted(params.items())}}
+    stamp["fingerprint"] = hashlib.sha256(json.dumps(stamp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return stamp
 
 
 def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = None,
               out_root: str | Path | None = None, steps: Iterable[str] = STEPS, unit: str = "", level: str = "",
-              formats: Iterable[str] = ("html", "docx", "xlsx"), produced: date | None = None) -> CycleResult:
+              formats: Iterable[str] = ("html", "docx", "xlsx"), produced: date | None = None,
+              force: bool = True) -> CycleResult:
     """The steps of the cycle asked for (``status``, ``letters``, ``consolidate``, ``digest``) for a period of the
     ``project`` (its province, departments, deadlines, letterhead and outputs folder; ``data_dir`` and
-    ``out_root`` override its folders)."""
+    ``out_root`` override its folders). With ``force=False`` nothing is written when the fingerprint recorded
+    by the last run (``cycle-<period>.json``) is the same and its files are all there."""
     from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.appendix import consolidated_appendix, write_appendix
     from cchc_tools.cycle.digest import build_digest
@@ -49,6 +79,11 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     data = computed(project, data_dir)
     folder = Path(out_root or project.outputs) / str(year)
     res = CycleResult()
+    stamp = fingerprint(project, data, year, period, {"steps": ",".join(sorted(steps)), "unit": unit, "level": level,
+                                                     "formats": ",".join(sorted(formats)), "produced": produced or ""})
+    if not force and _up_to_date(folder / f"cycle-{period.lower()}.json", stamp["fingerprint"]):
+        res.skipped = True
+        return res
     synthetic = bool(data.table["synthetic"].any()) if len(data.table) else False
     due = deadline(year, period, project.reporting.deadlines)
     status = None
@@ -93,11 +128,21 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
         res.digest = build_digest(status, app, a, data.findings[data.findings["source"].isin(set(a["source"]))],
                                   province=province, targets=project.targets or None)
         res.written.append(write_text(folder / f"digest-{period.lower()}.txt", res.digest.text + "\n"))
-    res.written.append(write_state(res, data, year, period, folder))
+    res.written.append(write_state(res, data, year, period, folder, stamp))
     return res
 
 
-def write_state(res: CycleResult, data, year: int, period: str, folder: Path) -> Path:
+def _up_to_date(path: Path, fingerprint: str) -> bool:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    files = state.get("files", {}).values()
+    return state.get("provenance", {}).get("fingerprint") == fingerprint and all(
+        (path.parent / f).exists() for f in files)
+
+
+def write_state(res: CycleResult, data, year: int, period: str, folder: Path, stamp: dict | None = None) -> Path:
     """``cycle-<period>.json``: what the index shows of the period (reporting state, headline totals, each
     unit's state and points, the files), merged with what an earlier run of other steps wrote."""
     from cchc_tools.analysis.selection import reports
@@ -133,4 +178,8 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path) ->
     for p in res.written:
         files[p.name] = p.relative_to(folder).as_posix()
     state["files"] = {**state.get("files", {}), **files}
+    if stamp is not None:
+        from datetime import datetime
+
+        state["provenance"] = {**stamp, "produced": datetime.now().astimezone().isoformat(timespec="seconds")}
     return write_text(path, json.dumps(state, ensure_ascii=False, indent=1))
