@@ -172,9 +172,9 @@ def kind_of(df: pd.DataFrame) -> str:
     kind = df.attrs.get("cchc")
     cols = set(df.columns)
     if kind is None:
-        if _ASSESSED <= cols:
+        if cols >= _ASSESSED:
             kind = "assessed"
-        elif _FINDINGS <= cols:
+        elif cols >= _FINDINGS:
             kind = "findings"
         else:
             raise NotAKitTable(
@@ -213,14 +213,20 @@ def _refs(text: Any) -> list[str]:
     return [] if _blank(text) else [p for p in str(text).split("; ") if p]
 
 
-def display_frame(df: pd.DataFrame, kind: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The table as shown: (cells as Vietnamese text, tooltips, cell styles), columns titled in Vietnamese."""
+def display_frame(df: pd.DataFrame, kind: str | None = None, as_html: bool = False
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table as shown: (cells, cell styles), columns titled in Vietnamese.
+
+    Cells are Vietnamese text, a questioned figure followed by its references (``100% [L1]``); with
+    ``as_html`` they are escaped HTML and each reference carries its finding's message as a tooltip
+    (``<abbr title="L1: ...">[L1]</abbr>``).
+    """
     kind = kind or kind_of(df)
     df = _derived(df, kind)
     names = {k: v for k, v in df.attrs.items() if isinstance(v, str)}
     names["level_vi"] = LEVEL_VI.get(str(df.attrs.get("level") or ""), "")
     cols = [c for c in KINDS[kind][0] if c.name in df.columns]
-    shown, tips, css = {}, {}, {}
+    shown, css = {}, {}
     index = range(len(df))
     for c in cols:
         fmt = FORMATS[c.fmt]
@@ -228,21 +234,25 @@ def display_frame(df: pd.DataFrame, kind: str | None = None) -> tuple[pd.DataFra
         refs = df[c.refs].tolist() if c.refs in df else [None] * len(df)
         doubt = df[c.doubt].tolist() if c.doubt in df else [None] * len(df)
         stat = df[c.status].tolist() if c.status in df else [None] * len(df)
-        cells, tip, style = [], [], []
+        cells, style = [], []
         for v, r, d, s in zip(values, refs, doubt, stat, strict=True):
             refs_here = _refs(r) if not _blank(v) and v != "" else []
-            cell = fmt(v)
-            if refs_here:
+            cell = html.escape(fmt(v)) if as_html else fmt(v)
+            if refs_here and as_html:
+                tip = html.escape(text(d) or "; ".join(refs_here), quote=True)
+                cell += " " + " ".join(f'<abbr class="cchc-ref" title="{tip}">[{x}]</abbr>' for x in refs_here)
+            elif refs_here:
                 cell += " " + " ".join(f"[{x}]" for x in refs_here)
             cells.append(cell)
-            tip.append(html.escape(text(d) or "; ".join(refs_here), quote=True) if refs_here else "")
             style.append(DOUBT if s == "doubtful" and refs_here else BELOW if s == "below_target" else
                          DOUBT if refs_here else "")
         if c.name == "rank" and "status" in df:  # a questioned figure is never ranked: say so
             cells = [("không xếp hạng" if s == "doubtful" else x) for x, s in zip(cells, df["status"], strict=True)]
         title = c.title.format(**names) if "{" in c.title else c.title
-        shown[title], tips[title], css[title] = cells, tip, style
-    return (pd.DataFrame(shown, index=index), pd.DataFrame(tips, index=index), pd.DataFrame(css, index=index))
+        while title in shown:  # two units of the same name side by side
+            title += " "
+        shown[title], css[title] = cells, style
+    return pd.DataFrame(shown, index=index), pd.DataFrame(css, index=index)
 
 
 def caption(df: pd.DataFrame, kind: str) -> str:
@@ -295,11 +305,10 @@ class CchcAccessor:
 
     def style(self) -> Styler:
         """A Styler: Vietnamese titles and numbers, questioned figures marked with a tooltip, highlights."""
-        shown, tips, css = display_frame(self._df, self.kind)
-        styler = Styler(shown, uuid_len=0, cell_ids=False).hide(axis="index").format(escape="html")
-        if (tips != "").any().any():
-            styler = styler.set_tooltips(tips, as_title_attribute=True)
-        styler = styler.apply(lambda _: css, axis=None)
+        shown, css = display_frame(self._df, self.kind, as_html=True)  # cells escaped there, markers added
+        styler = Styler(shown, uuid_len=0, cell_ids=False).hide(axis="index")
+        if (css != "").any().any():
+            styler = styler.apply(lambda _: css, axis=None)
         cap = caption(self._df, self.kind)
         if cap:
             styler = styler.set_caption(html.escape(cap))

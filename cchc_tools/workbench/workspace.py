@@ -209,6 +209,10 @@ class Workspace:
         prev = self._previous_values(ident, int(year), period)
         out = a.assign(previous=a["unit"].map(prev), doubt=self._doubt_text(a["source"], a["findings"]))
         out["since_previous"] = out["value"] - out["previous"]
+        doubtful = out["status"] == "doubtful"  # a questioned figure has no change to speak of
+        out.loc[doubtful, ["since_previous", "change"]] = math.nan
+        if _PREVIOUS.get(period, (-1, period)) == (-1, period):  # the period before is last year's: one column
+            out = out.drop(columns="since_previous")
         out = out.sort_values(["level", "rank", "value"], ascending=[True, True, False], na_position="last",
                               kind="stable")
         excluded = [(n, f) for n, f, s in zip(out["unit_name"], out["findings"], out["status"], strict=True)
@@ -283,6 +287,11 @@ class Workspace:
         names = sel.set_index("source")["unit_name"]
         left_out = ind[questioned].assign(unit_name=lambda d: d["source"].map(names))
         excluded = left_out.groupby("indicator")["unit_name"].agg(lambda s: ", ".join(sorted(set(s))))
+        # an indicator every unit of a level is left out of still has its row, saying whom
+        gone = left_out.drop_duplicates(["level", "indicator"])[["level", "indicator", "name_vi"]]
+        gone = gone.merge(ratios[["level", "indicator"]], how="left", indicator="_m")
+        gone = gone[gone["_m"] == "left_only"].drop(columns="_m").assign(year=int(year), period=period, units=0)
+        ratios = pd.concat([ratios, gone], ignore_index=True) if len(gone) else ratios
         ratios = ratios.assign(excluded=ratios["indicator"].map(excluded).fillna(""), findings="", status="")
         ratios["period"] = period  # a cumulative Q3 counts with the 9-month reports
         order = {i: k for k, i in enumerate(SPECS)}
@@ -413,7 +422,3 @@ def open(project_or_folder: Any = None) -> Workspace:  # noqa: A001 - the packag
     if not folder.exists():
         raise UnknownUnitError(f"thư mục dữ liệu {folder} không tồn tại")
     return Workspace(folder, computed(folder), project)
-
-
-def _isnan(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
