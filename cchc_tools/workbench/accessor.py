@@ -15,6 +15,7 @@ with a message saying what the accessor takes (:class:`NotAKitTable`).
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,9 @@ CSS = [{"selector": "", "props": "border-collapse: collapse; font-size: 0.92em"}
        {"selector": "th", "props": "text-align: left; padding: 2px 8px; border-bottom: 1px solid #888"},
        {"selector": "td", "props": "padding: 2px 8px; border-bottom: 1px solid #ddd"},
        {"selector": "caption", "props": "caption-side: top; text-align: left; padding: 4px 0; color: #333"}]
+
+
+_TABLES = itertools.count(1)
 
 
 class NotAKitTable(CchcError, TypeError):
@@ -306,7 +310,8 @@ class CchcAccessor:
     def style(self) -> Styler:
         """A Styler: Vietnamese titles and numbers, questioned figures marked with a tooltip, highlights."""
         shown, css = display_frame(self._df, self.kind, as_html=True)  # cells escaped there, markers added
-        styler = Styler(shown, uuid_len=0, cell_ids=False).hide(axis="index")
+        # an id of its own per table: the cell styles of one table never reach another on the same page
+        styler = Styler(shown, uuid=f"cchc{next(_TABLES)}", cell_ids=False).hide(axis="index")
         if (css != "").any().any():
             styler = styler.apply(lambda _: css, axis=None)
         cap = caption(self._df, self.kind)
