@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 import time
 from typing import Any
 
@@ -28,6 +29,14 @@ from cchc_tools.workbench.accessor import pct
 ALL = ""  # the level dropdown's "every level"
 DEFAULT_INDICATOR = "dossiers_on_time_all"
 SCROLL = "max-height: 420px; overflow: auto; border: 1px solid #ddd"
+
+
+_KIND = re.compile(r"^(?:thành phố|thị xã|thị trấn|huyện|quận|xã|phường|đặc khu|sở|ban)\s+", re.IGNORECASE)
+
+
+def _short(name: str) -> str:
+    """A unit's name without its kind, for a chart's axis: ``thành phố Minh Họa 08`` -> ``Minh Họa 08``."""
+    return _KIND.sub("", str(name))
 
 
 def _png(fig: Figure) -> str:
@@ -177,8 +186,7 @@ class Explorer:
                   linewidth=max(1.0, min(14.0, 300 / len(ranked))))
         ax.set_xlim(-1, len(ranked))
         if len(ranked) <= 15:
-            ax.set_xticks(list(x), [str(n).replace("huyện ", "").replace("thị xã ", "") for n in ranked["unit_name"]],
-                          rotation=60, ha="right", fontsize=7)
+            ax.set_xticks(list(x), [_short(n) for n in ranked["unit_name"]], rotation=60, ha="right", fontsize=7)
         else:
             ax.set_xticks([])
             ax.set_xlabel(f"{len(ranked)} đơn vị, từ cao xuống thấp")

@@ -406,6 +406,14 @@ class Workspace:
 
         return Explorer(self, **initial)
 
+    def _repr_html_(self) -> str:
+        import html
+
+        r = self.reports
+        years = ", ".join(str(int(y)) for y in sorted(r["year"].dropna().unique()))
+        return (f"<p lang=\"vi\">Dữ liệu <code>{html.escape(str(self.data_dir))}</code>: {r['unit'].nunique()} đơn vị, "
+                f"{len(r)} phụ lục ({years}), {len(self.data.findings)} phát hiện về số liệu.</p>")
+
     def __repr__(self) -> str:
         r = self.reports
         years = ", ".join(str(int(y)) for y in sorted(r["year"].dropna().unique()))
