@@ -197,8 +197,7 @@ class Explorer:
         ax.set_ylim(max(0.0, low - (100 - low) * 0.5 - 1), max(100.0, float(ranked["value"].max())) + 0.5)
         ax.set_ylabel("Tỷ lệ (%)")
         _vn_axis(ax, "y", percent=True)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.set_title(title, fontsize=9)
+        ax.spines[["top", "right"]].set_visible(False)  # the title is the figure's caption: laid out by the page
         fig.subplots_adjust(left=0.14, right=0.98, top=0.9, bottom=0.3 if len(ranked) <= 15 else 0.12)
         pos = ranked["unit"].tolist().index(unit) + 1 if unit in set(ranked["unit"]) else None
         mine = ranked.loc[ranked["unit"] == unit, "value"]

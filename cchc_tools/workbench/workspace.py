@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,12 @@ HEADLINE_IDS = [s["id"] for s in indicator_specs() if s.get("headline")]
 # The period before a period of the same length: what "since last quarter" compares with.
 _PREVIOUS = {"Q1": (-1, "Q4"), "Q2": (0, "Q1"), "Q3": (0, "Q2"), "Q4": (0, "Q3"), "6-month": (-1, "H2"),
              "H2": (0, "6-month"), "9-month": (-1, "9-month"), "annual": (-1, "annual")}
+
+
+@lru_cache(maxsize=1)
+def _own_rates() -> dict[str, tuple[str, str]]:
+    """Indicator -> where the unit writes its own rate (assess's reading of the shipped rules), read once."""
+    return _reported_sources(shipped_rules())
 
 
 class UnknownIndicatorError(CchcError, KeyError):
@@ -370,7 +376,7 @@ class Workspace:
                 roles.setdefault(c, "tử số")
             for c in spec.get("denominator", []):
                 roles.setdefault(c, "mẫu số")
-            own = _reported_sources(shipped_rules()).get(ident)
+            own = _own_rates().get(ident)
             if own and own[0] == "row":
                 roles.setdefault(own[1], "tỷ lệ đơn vị báo cáo")
         rows = self.data.table[(self.data.table["source"] == rep["source"]) & self.data.table["code"].isin(roles)]
