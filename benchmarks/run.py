@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 
 from cchc_tools.atomic import write_text
-from cchc_tools.paths import outputs_dir
+from cchc_tools.paths import KIT_ROOT
 
 FULL = {"text_files": 2000, "real_copies": 300, "excel_files": 200, "repeats": 3, "briefing_repeats": 3,
         "batch": [50, 100, 200], "all_formats": 200, "incremental": 200, "jobs": 2,
@@ -218,10 +218,11 @@ def _run_floor(nb: str, out: str) -> float:
 def _run_briefing(out_root: str) -> float:
     from cchc_tools.batch.runner import run_notebook, unit_task
     from cchc_tools.paths import raw_dir
+    from cchc_tools.project import load_project
 
     _preload()
     t = time.perf_counter()
-    run_notebook(unit_task(2022, "vinh-chau", raw_dir(), Path(out_root), formats="html"))
+    run_notebook(unit_task(load_project(KIT_ROOT), 2022, "vinh-chau", raw_dir(), Path(out_root), formats="html"))
     return time.perf_counter() - t
 
 
@@ -334,13 +335,15 @@ def _unit_batch(data: Path, out: Path, n: int, jobs: int, formats: str) -> dict:
     from cchc_tools.batch.tasks import plan_all
     from cchc_tools.demo import generate
     from cchc_tools.ingest.snapshot import load_data
+    from cchc_tools.project import load_project
 
     generate(data, units=n, years=[2023])
     t, cpu = time.perf_counter(), _cpu()
     with TreeMemory() as mem:
-        plan = plan_all(data, out, formats, load_data(data))
+        project = load_project(KIT_ROOT)
+        plan = plan_all(project, data, out, formats, load_data(project, data))
         units = [x for x in plan.tasks if x.kind == "unit"]
-        outcomes = run_tasks(units, jobs=jobs, result=plan.result)
+        outcomes = run_tasks(units, jobs=jobs, result=plan.result, project=project)
     wall, cpu = time.perf_counter() - t, _cpu() - cpu
     failed = [o.error for o in outcomes if not o.ok]
     assert not failed and len(outcomes) == n, failed[:2]
@@ -383,15 +386,17 @@ def _bump_one_value(path: Path) -> None:
 def _incremental(data: Path, out: Path, n: int, jobs: int) -> dict:
     from cchc_tools.batch.runner import brief_all
     from cchc_tools.demo import generate
+    from cchc_tools.project import load_project
 
     files = generate(data, units=n, years=[2023])
     t = time.perf_counter()
-    full = brief_all(data, out, jobs=jobs, progress=False, force=True, formats="html")
+    project = load_project(KIT_ROOT)
+    full = brief_all(project, data, out, jobs=jobs, progress=False, force=True, formats="html")
     full_s = time.perf_counter() - t
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     _bump_one_value(files[0])
     t = time.perf_counter()
-    again = brief_all(data, out, jobs=jobs, progress=False, formats="html")
+    again = brief_all(project, data, out, jobs=jobs, progress=False, formats="html")
     again_s = time.perf_counter() - t
     after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     rewritten = sorted({p.relative_to(out).as_posix() for p, m in after.items() if before.get(p) != m})
@@ -580,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: checks the suite runs, measures nothing")
     ap.add_argument("--only", default=ALL)
-    ap.add_argument("--out", default=str(outputs_dir() / "bench" / "latest.json"))
+    ap.add_argument("--out", default=str(KIT_ROOT / "outputs" / "bench" / "latest.json"))
     args = ap.parse_args(argv)
     size = SMOKE if args.smoke else FULL
     only = set(args.only.split(","))

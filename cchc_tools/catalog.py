@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cchc_tools.paths import CATALOG_CSV, project_root
+from cchc_tools.paths import CATALOG_CSV, KIT_ROOT
 from cchc_tools.text import clean, label_key
 
 SECTIONS: dict[str, tuple[str, str]] = {
@@ -81,9 +81,22 @@ def entries() -> tuple[Entry, ...]:
     return _entries(_draft_forms())
 
 
+_PROJECT_FORMS = [KIT_ROOT / "forms"]
+
+
+def use_project_forms(folder: str | Path) -> None:
+    """The forms folder of the project in use (its own forms, added to or replacing the kit's); set
+    explicitly when a project is put to use (``Project.activate``), never looked up."""
+    _PROJECT_FORMS[0] = Path(folder)
+
+
+def project_forms_dir() -> Path:
+    return _PROJECT_FORMS[0]
+
+
 def _draft_forms() -> tuple[str, int]:
     """The project's form folder and its modification time (changed when a form file is written)."""
-    folder = project_root() / "forms"
+    folder = project_forms_dir()
     try:
         return str(folder), folder.stat().st_mtime_ns
     except OSError:

@@ -7,8 +7,19 @@ import sys
 from pathlib import Path
 
 from cchc_tools.i18n import _, language, ngettext
-from cchc_tools.paths import outputs_dir
 from cchc_tools.version import __version__
+
+
+def _project(args: argparse.Namespace):
+    """The project every command works in (``--project``, else ``$CCHC_PROJECT``, else the nearest
+    ``cchc.toml`` above the working directory), loaded and checked before any work starts; its notices
+    (a project rule or target replacing a shipped one) are said once."""
+    from cchc_tools.project import load_project
+
+    project = load_project(getattr(args, "project", None) or None).activate()
+    for notice in project.notices:
+        print(_("notice: {text}").format(text=notice), file=sys.stderr)
+    return project
 
 
 def _summary(result) -> str:
@@ -32,7 +43,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     from cchc_tools.atomic import write_table
     from cchc_tools.ingest.loader import load_appendices
 
-    result = load_appendices(args.paths)
+    project = _project(args)
+    paths = [project.resolve(p) for p in args.paths] if args.paths else [project.data]
+    result = load_appendices(paths, province=project.province, root=project.root)
     print(_summary(result))
     for path in result.skipped:
         print(_("passed over (not an appendix file): {path}").format(path=path))
@@ -64,22 +77,25 @@ def cmd_check(args: argparse.Namespace) -> int:
     import json
     import warnings
 
-    from cchc_tools.analysis.checks import load_rules, validate
-    from cchc_tools.analysis.rules import RuleError, RuleOverride
+    from cchc_tools.analysis.checks import validate
+    from cchc_tools.analysis.rules import RuleOverride, merge_rules, read_rules
     from cchc_tools.atomic import neutralize_csv
     from cchc_tools.ingest.loader import load_appendices
 
-    with warnings.catch_warnings(record=True) as notices:
-        warnings.simplefilter("always", RuleOverride)
-        try:
-            rules = load_rules(*(args.rules or ()))
-        except RuleError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    for notice in notices:
-        print(f"notice: {notice.message}", file=sys.stderr)
-    result = load_appendices(args.paths)
-    findings = validate(result.table, rules=rules)
+    project = _project(args)
+    rules = project.rules
+    if args.rules:  # more rules for this check only, after the project's
+        from cchc_tools.analysis.checks import FAMILIES
+
+        with warnings.catch_warnings(record=True) as notices:
+            warnings.simplefilter("always", RuleOverride)
+            for path in args.rules:
+                rules = merge_rules(rules, read_rules(path, FAMILIES))
+        for notice in notices:
+            print(_("notice: {text}").format(text=notice.message), file=sys.stderr)
+    paths = [project.resolve(p) for p in args.paths] if args.paths else [project.data]
+    result = load_appendices(paths, province=project.province, root=project.root)
+    findings = validate(result.table, rules=rules, province=project.province)
     if args.format == "csv":
         neutralize_csv(findings).to_csv(sys.stdout, index=False)
     elif args.format == "json":
@@ -125,6 +141,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from cchc_tools.batch.tasks import check_formats, check_year
     from cchc_tools.errors import CchcError
 
+    project = _project(args)
     data = Path(args.data).resolve() if args.data else None
     out = Path(args.out).resolve() if args.out else None
     try:
@@ -136,14 +153,15 @@ def cmd_brief(args: argparse.Namespace) -> int:
         return 2
     if args.all:
         try:
-            batch = brief_all(data, out, jobs=args.jobs, timeout=args.timeout, progress=not args.quiet,
+            batch = brief_all(project, data, out, jobs=args.jobs, timeout=args.timeout, progress=not args.quiet,
                               force=args.force, formats=formats)
         except CchcError as exc:
             print(_error_line(exc), file=sys.stderr)
             return 1
         for line in batch.failure_lines():
             print(line, file=sys.stderr)
-        print(_("{summary}; index: {path}").format(summary=batch.summary(), path=(out or outputs_dir()) / "index.html"))
+        index = (out or project.outputs) / "index.html"
+        print(_("{summary}; index: {path}").format(summary=batch.summary(), path=index))
         if batch.interrupted:
             return 130 if batch.interrupted == "SIGINT" else 143
         return 1 if batch.problems else 0
@@ -151,7 +169,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
         print(_("error: give --year and --unit, or --all"), file=sys.stderr)
         return 2
     try:
-        html = brief_unit(args.year, args.unit, data, out, period=args.period, timeout=args.timeout,
+        html = brief_unit(project, args.year, args.unit, data, out, period=args.period, timeout=args.timeout,
                           formats=formats)
     except (BriefingError, CchcError) as exc:
         print(_error_line(exc), file=sys.stderr)
@@ -178,6 +196,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     from cchc_tools.ingest.template import template_form, write_workbook
 
+    project = _project(args)
     if not (args.form or args.year):
         print("error: give --form NAME, or --year (and --level)", file=sys.stderr)
         return 2
@@ -191,7 +210,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     level = args.level or (form.levels[0] if form.levels and args.form else "district")
     year = args.year or max(form.first_year or 0, datetime.date.today().year if form.last_year is None
                             else form.last_year)
-    out = write_workbook(args.out, year=year, level=level, form=form)
+    out = write_workbook(project.resolve(args.out, None), year=year, level=level, form=form)
     print(f"wrote the fill-in template {out} (form {form.name}, {level}, {year})")
     return 0
 
@@ -200,12 +219,24 @@ def cmd_form(args: argparse.Namespace) -> int:
     from cchc_tools.errors import CchcError
     from cchc_tools.ingest.derive import derive_form
 
+    _project(args)  # its forms folder is where the draft goes
     try:
         draft = derive_form(args.blank_form, args.name, out=args.out)
     except (CchcError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(draft.summary())
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from cchc_tools.project import init_project
+
+    written = init_project(args.folder, args.province)
+    for path in written:
+        print(_("wrote {path}").format(path=path))
+    print(_("a new project for {province} in {folder}: put the appendices under {folder}/data/raw/<year>/<unit>/, "
+            "then run `cchc brief --all` there").format(province=args.province, folder=args.folder))
     return 0
 
 
@@ -218,28 +249,37 @@ def _unit_arg(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cchc", description="CCHC appendix kit")
     parser.add_argument("--version", action="version", version=f"cchc-kit {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project", metavar="DIR", help="the province project (a folder with cchc.toml; default: "
+                        "$CCHC_PROJECT, else the nearest cchc.toml above the working directory)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("load", help="load appendices into one tidy table")
-    p.add_argument("paths", nargs="+", help="appendix files or folders")
+    p = sub.add_parser("init", help="write a new province project (cchc.toml, rules, targets, data/raw)")
+    p.add_argument("folder", help="the new project's folder (outside the kit's repository)")
+    p.add_argument("--province", required=True, help="the province, e.g. \"Cần Thơ\"")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("load", help="load appendices into one tidy table", parents=[common])
+    p.add_argument("paths", nargs="*", help="appendix files or folders (default: the project's data folder)")
     p.add_argument("--out", action="append", help="write the table (.parquet or .csv); repeatable")
     p.set_defaults(func=cmd_load)
 
-    p = sub.add_parser("check", help="check appendices for inconsistent figures")
-    p.add_argument("paths", nargs="+", help="appendix files or folders")
+    p = sub.add_parser("check", help="check appendices for inconsistent figures", parents=[common])
+    p.add_argument("paths", nargs="*", help="appendix files or folders (default: the project's data folder)")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--rules", action="append", metavar="FILE",
-                   help="a rules file (same schema as the shipped rules.yaml) added to the shipped rules; "
-                        "a rule with a shipped id replaces it; repeatable")
+                   help="a rules file (same schema as the shipped rules.yaml) added, for this check only, to the "
+                        "project's and the shipped rules; a rule with a known id replaces it; repeatable")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("brief", help="run briefings on warm kernels and export them (only changed ones with --all)")
+    p = sub.add_parser("brief", help="run briefings on warm kernels and export them (only changed ones with --all)",
+                       parents=[common])
     p.add_argument("--year", help="year of the report, e.g. 2022")
     p.add_argument("--unit", type=_unit_arg, help="unit slug or name, e.g. vinh-chau or \"Vĩnh Châu\"")
     p.add_argument("--period", default="annual", help="annual (default), Q1..Q4, 6-month, 9-month")
     p.add_argument("--all", action="store_true", help="every unit and year, comparisons and trends")
-    p.add_argument("--data", help="data folder (default: the bundled data/raw)")
-    p.add_argument("--out", help="outputs folder (default: outputs/)")
+    p.add_argument("--data", help="data folder (default: the project's, data/raw)")
+    p.add_argument("--out", help="outputs folder (default: the project's, outputs/)")
     p.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: number of cores)")
     p.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -249,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated outputs: html, docx, pdf, xlsx (default: all)")
     p.set_defaults(func=cmd_brief)
 
-    p = sub.add_parser("template", help="write the blank fill-in Excel template of a form for units")
+    p = sub.add_parser("template", help="write the blank fill-in Excel template of a form for units", parents=[common])
     p.add_argument("--form", help="form name (cchc_tools/data/forms or the project's forms/); default: by year, level")
     p.add_argument("--year", type=int, help="year of the report (picks the form valid then when --form is not given)")
     p.add_argument("--level", default=None, choices=["province", "department", "district", "commune"],
@@ -259,7 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("form", help="appendix forms: derive a draft form file from a blank or filled form")
     form_sub = p.add_subparsers(dest="form_command", required=True)
-    d = form_sub.add_parser("derive", help="align a form's rows to the known codes and write a draft form file")
+    d = form_sub.add_parser("derive", help="align a form's rows to the known codes and write a draft form file",
+                            parents=[common])
     d.add_argument("blank_form", help="the form: .xlsx, .docx or .txt (blank or filled)")
     d.add_argument("--name", required=True, help="name of the new form, e.g. commune-2026-can-tho")
     d.add_argument("--out", help="the draft form file (default: <project>/forms/NAME.csv)")
@@ -276,8 +317,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from cchc_tools.analysis.specs import SpecError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except SpecError as exc:  # the project, or a file it names, does not fit its schema: nothing was run
+        print(_error_line(exc), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

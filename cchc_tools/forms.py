@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from cchc_tools import catalog
 from cchc_tools.catalog import SECTION_ORDER, by_code
-from cchc_tools.paths import PACKAGE_DATA, project_root
+from cchc_tools.paths import PACKAGE_DATA
 from cchc_tools.text import clean, label_key
 
 PACKAGE_FORMS = PACKAGE_DATA / "forms"
@@ -40,8 +41,8 @@ LEVELS = ("province", "department", "district", "commune")
 
 
 def project_forms_dir() -> Path:
-    """Forms of this project (added or replacing the kit's): ``<project>/forms``."""
-    return project_root() / "forms"
+    """Forms of the project in use (added or replacing the kit's): ``<project>/forms`` by default."""
+    return catalog.project_forms_dir()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,17 @@
-"""Every path the kit uses, resolved from the package itself.
+"""The kit's own paths, resolved from the package itself (never from the working directory or the environment).
 
-Kernels started by papermill, nbval and JupyterLab each run in a different
-working directory, so nothing here depends on ``os.getcwd()``. Set
-``CCHC_HOME`` to point the kit at another project tree (tests do this).
+A province's folders (data, outputs, cache, forms) belong to its project: see :mod:`cchc_tools.project`.
+The functions here name the kit's own repository, which is one such project (the bundled appendix),
+and the kit's notebooks, which every project's briefings run.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE_DATA = PACKAGE_DIR / "data"
+KIT_ROOT = PACKAGE_DIR.parent
 CATALOG_CSV = PACKAGE_DATA / "catalog.csv"
 INDICATORS_YAML = PACKAGE_DATA / "indicators.yaml"
 RULES_YAML = PACKAGE_DATA / "rules.yaml"
@@ -19,34 +19,11 @@ TARGETS_YAML = PACKAGE_DATA / "targets.yaml"
 SENTENCES_YAML = PACKAGE_DATA / "sentences.yaml"
 
 
-def project_root() -> Path:
-    """The project tree: ``$CCHC_HOME`` if set, else the folder holding the package."""
-    env = os.environ.get("CCHC_HOME")
-    return Path(env).resolve() if env else PACKAGE_DIR.parent
-
-
-def data_dir() -> Path:
-    return project_root() / "data"
-
-
 def raw_dir() -> Path:
-    """Appendices as units sent them: read-only for the code."""
-    return data_dir() / "raw"
-
-
-def processed_dir() -> Path:
-    return data_dir() / "processed"
-
-
-def cache_dir() -> Path:
-    """Loaded tables kept between processes: ``$CCHC_CACHE_DIR``, else ``data/processed/cache``."""
-    env = os.environ.get("CCHC_CACHE_DIR")
-    return Path(env).resolve() if env else processed_dir() / "cache"
-
-
-def outputs_dir() -> Path:
-    return project_root() / "outputs"
+    """The kit's bundled appendices (``data/raw`` of its repository): read-only for the code."""
+    return KIT_ROOT / "data" / "raw"
 
 
 def notebooks_dir() -> Path:
-    return project_root() / "notebooks"
+    """The kit's notebooks, which run every project's briefings."""
+    return KIT_ROOT / "notebooks"

@@ -13,11 +13,11 @@ current units and its legacy-to-2025 conversion table), read directly: importing
 itself costs about two seconds (geometry libraries for its address parser), reading its data
 a few hundredths.
 
-``resolve_unit(name, year, province=None)`` gives the official unit of a report. The
-province, when the title does not name it, comes from the project setting: the environment
-variable ``CCHC_PROVINCE``, else ``province = "..."`` under ``[project]`` in ``<project>/cchc.toml``. A setting
-naming a current province also covers the legacy provinces merged into it (Cần Thơ: Cần Thơ,
-Hậu Giang, Sóc Trăng), so one setting serves a province's whole history.
+``resolve_unit(name, year, province="")`` gives the official unit of a report. The province,
+when the title does not name it, is the project's (``[project] province`` in its ``cchc.toml``),
+passed explicitly by the loader. A province naming a current province also covers the legacy
+provinces merged into it (Cần Thơ: Cần Thơ, Hậu Giang, Sóc Trăng), so one setting serves a
+province's whole history.
 """
 
 from __future__ import annotations
@@ -25,17 +25,15 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
 import re
 import sqlite3
-import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from cchc_tools.errors import CchcError
-from cchc_tools.paths import project_root
+from cchc_tools.paths import KIT_ROOT
 from cchc_tools.text import ascii_fold, clean
 
 REFORM_YEAR = 2025  # local government has two levels since 1 July 2025
@@ -158,6 +156,14 @@ def _package_data() -> Path:
 _INDEX_SCHEMA = 1
 
 
+_CACHE = [KIT_ROOT / "data" / "processed" / "cache"]
+
+
+def use_cache(folder: str | Path) -> None:
+    """Keep the index of units in ``folder`` (a project's cache; set when the project is put to use)."""
+    _CACHE[0] = Path(folder)
+
+
 @lru_cache(maxsize=1)
 def _data() -> _Data:
     """The index of units, built from the package's data once and kept as JSON in the cache folder
@@ -165,9 +171,7 @@ def _data() -> _Data:
     from importlib.metadata import version
 
     from cchc_tools.atomic import write_text
-    from cchc_tools.paths import cache_dir
-
-    cached = cache_dir() / f"units-{version('vietnamadminunits')}-{_INDEX_SCHEMA}.json"
+    cached = _CACHE[0] / f"units-{version('vietnamadminunits')}-{_INDEX_SCHEMA}.json"
     try:
         raw = json.loads(cached.read_text(encoding="utf-8"))
         return _Data(_Era.of(raw["legacy"]), _Era.of(raw["current"]),
@@ -300,29 +304,6 @@ def unit_sort_key(code: str, legacy: bool) -> tuple[int, int, str]:
 
 # --- resolving names ----------------------------------------------------------------------------
 
-def province_setting() -> str:
-    """The project's province: ``$CCHC_PROVINCE``, else ``[project] province`` in ``<project>/cchc.toml``."""
-    env = os.environ.get("CCHC_PROVINCE", "").strip()
-    if env:
-        return env
-    toml = project_root() / "cchc.toml"
-    try:
-        mtime = toml.stat().st_mtime_ns
-    except OSError:
-        return ""
-    return _toml_province(str(toml), mtime)
-
-
-@lru_cache(maxsize=8)
-def _toml_province(path: str, mtime: int) -> str:
-    try:
-        conf = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CchcError(f"{path}: cannot be read: {exc}") from exc
-    project = conf.get("project", {})
-    return str((project.get("province") if isinstance(project, dict) else "") or conf.get("province") or "").strip()
-
-
 def _provinces(era: _Era, data: _Data, province: str, legacy: bool) -> set[str] | None:
     """Codes of the provinces of ``era`` a province name covers (None: every province)."""
     if not province:
@@ -403,16 +384,15 @@ def close_names(name: str, legacy: bool, province: str = "", limit: int = 5) -> 
     return [_display(era, c) for _, _, c in best]
 
 
-def resolve_unit(name: str, year: int | None = None, province: str | None = None, *,
+def resolve_unit(name: str, year: int | None = None, province: str = "", *,
                  period: str = "") -> OfficialUnit:
     """The official unit named ``name`` in a report of ``year``: code, name, level, province and,
     for a legacy unit, its 2025 successors.
 
-    ``province`` narrows the search (a current or legacy province; default: the project setting,
-    see :func:`province_setting`). Raises :class:`UnitNotFound`, with close official names, when
+    ``province`` narrows the search (a current or legacy province, e.g. the project's; empty: every
+    province). Raises :class:`UnitNotFound`, with close official names, when
     no single unit matches.
     """
-    province = province_setting() if province is None else province
     unit, near = _resolve(clean(name), era_is_legacy(year, period), clean(province))
     if unit is None:
         where = f" in {province}" if province else ""
@@ -428,17 +408,16 @@ class _Resolved:
         self.code, self.province = code, province
 
 
-def official_unit(meta, folder: str = "") -> _Resolved:
+def official_unit(meta, folder: str = "", setting: str = "") -> _Resolved:
     """Code and province of a report's unit (from its metadata, else from the name of its folder,
     ``data/raw/2026/vinh-hai/``), or empty strings when unresolved.
 
     A department (sở, ban, ngành) is not an administrative unit: it has no official code, and
-    gets the province of the setting. A unit that cannot be resolved keeps only its slug; the
+    gets the province of the setting (the project's province). A unit that cannot be resolved keeps only its slug; the
     finding ``unit_unresolved`` then lists close official names.
     """
     if meta.synthetic:  # the demo data's fictional units
         return _Resolved("", "")
-    setting = province_setting()
     province = meta.province or setting
     name = meta.unit_name or folder.replace("-", " ")
     if meta.level == "department" or not name:
@@ -448,6 +427,11 @@ def official_unit(meta, folder: str = "") -> _Resolved:
     if unit is None and meta.province and setting and meta.province != setting:
         unit, _ = _resolve(clean(name), era, clean(setting))
     return _Resolved(unit.code, unit.province) if unit else _Resolved("", "")
+
+
+def official_province_name(province: str, legacy: bool | None = False) -> str:
+    """The official name of a province as written (``Cần Thơ`` -> ``Thành phố Cần Thơ``); "" when unknown."""
+    return _province_name(province, legacy)
 
 
 def _province_name(province: str, legacy: bool | None) -> str:

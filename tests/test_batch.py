@@ -23,8 +23,11 @@ from cchc_tools.batch.runner import brief_unit, run_tasks, trend_task, unit_task
 from cchc_tools.batch.tasks import Task, plan_all
 from cchc_tools.cli import main
 from cchc_tools.content.charts import literal as plain_text
+from cchc_tools.project import load_project
 
 # --- helpers ----------------------------------------------------------------------------------
+
+KIT = load_project(paths.KIT_ROOT)  # the kit's own repository as a project
 
 
 def _notebook(path: Path, *sources: str) -> Path:
@@ -118,7 +121,8 @@ def test_batch_briefings_equal_papermill_alone(tmp_path):
     import papermill as pm
 
     out = tmp_path / "batch"
-    tasks = [unit_task(2022, "vinh-chau", paths.raw_dir(), out), trend_task("vinh-chau", paths.raw_dir(), out)]
+    tasks = [unit_task(KIT, 2022, "vinh-chau", paths.raw_dir(), out),
+             trend_task(KIT, "vinh-chau", paths.raw_dir(), out)]
     outcomes = run_tasks(tasks, jobs=1)
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
     for t in tasks:
@@ -130,7 +134,7 @@ def test_batch_briefings_equal_papermill_alone(tmp_path):
     stamp = nbformat.read(tasks[0].executed, as_version=4).metadata["cchc"]["provenance"]
     beside = json.loads(tasks[0].state.read_text(encoding="utf-8"))
     assert {k: beside[k] for k in stamp} == stamp
-    brief_unit(2022, "vinh-chau", out_root=tmp_path / "single")
+    brief_unit(KIT, 2022, "vinh-chau", out_root=tmp_path / "single")
     single = json.loads((tmp_path / "single/2022/vinh-chau/briefing.provenance.json").read_text(encoding="utf-8"))
     for d in (stamp, single):
         d.pop("produced")
@@ -224,7 +228,7 @@ def test_a_unit_that_cannot_be_briefed_never_stops_the_others(tmp_path, seed_tex
         folder = tmp_path / "data" / "2022" / name
         folder.mkdir(parents=True)
         (folder / f"{name}.txt").write_text(text, encoding="utf-8")
-    plan = plan_all(tmp_path / "data", tmp_path / "out")
+    plan = plan_all(KIT, tmp_path / "data", tmp_path / "out")
     assert [t.parameters["unit"] for t in plan.tasks if t.kind == "unit"] == ["vinh-chau"]
     assert len(plan.unbriefable) == 1 and long_name.strip() in plan.unbriefable[0][0]
 

@@ -21,13 +21,16 @@ from cchc_tools.batch.runner import (
 from cchc_tools.cli import main
 from cchc_tools.content.views import UnitBriefing
 from cchc_tools.goldens import MARK
+from cchc_tools.project import load_project
 from cchc_tools.render.html import render_block
+
+KIT = load_project(paths.KIT_ROOT)  # the kit's own repository as a project
 
 
 @pytest.fixture(scope="module")
 def briefed(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("out")
-    brief_unit(2022, "vinh-chau", out_root=out)
+    brief_unit(KIT, 2022, "vinh-chau", out_root=out)
     return out
 
 
@@ -83,19 +86,19 @@ def test_input_text_is_escaped(tmp_path, seed_text):
 
 def test_unknown_unit_or_year_lists_what_exists():
     with pytest.raises(UnknownUnitError, match=r"available: vinh-chau: 2022 annual"):
-        brief_unit(2021, "vinh-chau")
+        brief_unit(KIT, 2021, "vinh-chau")
     with pytest.raises(UnknownUnitError, match="no annual appendix for unit 'soc-trang'"):
-        brief_unit(2022, "soc-trang")
+        brief_unit(KIT, 2022, "soc-trang")
 
 
 @pytest.mark.parametrize("unit", ["../x", "a/b", "..", "VINH", ""])
 def test_unit_slug_can_never_name_a_path(unit, tmp_path):
     with pytest.raises(UnknownUnitError, match="invalid unit"):
-        unit_task(2022, unit, paths.raw_dir(), tmp_path)
+        unit_task(KIT, 2022, unit, paths.raw_dir(), tmp_path)
 
 
 def test_failed_notebook_is_kept_and_reported(tmp_path):
-    task = unit_task(2022, "khong-co", paths.raw_dir(), tmp_path)
+    task = unit_task(KIT, 2022, "khong-co", paths.raw_dir(), tmp_path)
     with pytest.raises(BriefingError) as info:
         run_notebook(task)
     assert "UnknownUnitError" in str(info.value) and info.value.notebook.exists()
@@ -110,7 +113,8 @@ def test_a_year_that_is_not_a_year_is_a_clean_error(year, capsys):
 
 
 def test_one_failure_never_stops_the_others(tmp_path):
-    tasks = [unit_task(2022, "khong-co", paths.raw_dir(), tmp_path), trend_task("vinh-chau", paths.raw_dir(), tmp_path)]
+    tasks = [unit_task(KIT, 2022, "khong-co", paths.raw_dir(), tmp_path),
+             trend_task(KIT, "vinh-chau", paths.raw_dir(), tmp_path)]
     outcomes = {o.task.kind: o for o in run_tasks(tasks, jobs=2, progress=False)}
     assert not outcomes["unit"].ok and "khong-co" in outcomes["unit"].error
     assert outcomes["trend"].ok and (tmp_path / "trend" / "vinh-chau.html").exists()
@@ -132,20 +136,20 @@ def test_loaded_folder_is_reused_across_processes_and_rebuilt_on_change(tmp_path
     folder.mkdir(parents=True)
     f = folder / "a.txt"
     f.write_text(seed_text, encoding="utf-8")
-    first = report.load_data(tmp_path / "data")
+    first = report.load_data(KIT, tmp_path / "data")
     report._load_cached.cache_clear()  # as a new process would start
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("parsed again although nothing changed")
 
     monkeypatch.setattr(report, "load_appendices", no_parsing)
-    again = report.load_data(tmp_path / "data")
+    again = report.load_data(KIT, tmp_path / "data")
     assert again.table["value"].fillna(-1).tolist() == first.table["value"].fillna(-1).tolist()
     assert again.table["line"].tolist() == first.table["line"].tolist()
     monkeypatch.undo()
     f.write_text(seed_text.replace("\t24.407\t", "\t24.408\t"), encoding="utf-8")
     report._load_cached.cache_clear()
-    changed = report.load_data(tmp_path / "data").table
+    changed = report.load_data(KIT, tmp_path / "data").table
     assert changed.loc[changed["line"] == 85, "value"].item() == 24408
 
 

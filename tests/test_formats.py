@@ -17,6 +17,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
+from cchc_tools import paths
 from cchc_tools.content.charts import finish
 from cchc_tools.content.document import (
     Banner,
@@ -32,6 +33,8 @@ from cchc_tools.content.document import (
     Style,
     Table,
 )
+from cchc_tools.project import DocumentSettings as Settings
+from cchc_tools.project import ProjectError, load_project
 from cchc_tools.render.export import (
     IndexEntry,
     document_html,
@@ -53,10 +56,11 @@ from cchc_tools.render.workbook import (
     table_sheet,
     write_workbook,
 )
-from cchc_tools.settings import Settings, SettingsError, load_settings
 
 PRODUCED = date(2026, 11, 28)
 NO_SETTINGS = Settings()
+
+KIT = load_project(paths.KIT_ROOT)  # the kit's own repository as a project
 
 
 def _chart(synthetic: bool = False):
@@ -230,25 +234,24 @@ def test_heading_block_and_province_template(tmp_path):
     t.sections[0].header.paragraphs[0].text = "Tiêu đề trang của tỉnh"
     t.save(str(template))
     (tmp_path / "cchc.toml").write_text('[document]\nword_template = "so-noi-vu.docx"\n', encoding="utf-8")
-    out = write_docx(make_document(), tmp_path / "b.docx", load_settings(tmp_path / "cchc.toml"), PRODUCED)
+    out = write_docx(make_document(), tmp_path / "b.docx", load_project(tmp_path, env={}).document, PRODUCED)
     d = open_docx(str(out))
     assert d.paragraphs[0].text == "SỞ NỘI VỤ TỈNH MINH HỌA – MẪU BÁO CÁO"
     assert d.sections[0].header.paragraphs[0].text == "Tiêu đề trang của tỉnh"
     assert "99,87%" in docx_text(out)
 
 
-def test_settings_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("CCHC_HOME", str(tmp_path))
-    assert load_settings() == Settings()
+def test_document_settings_of_a_project(tmp_path):
+    assert load_project(tmp_path, env={}).document == Settings()
     (tmp_path / "cchc.toml").write_text('[document]\nissuing_body = "SỞ NỘI VỤ"\nplace = "Sóc Trăng"\n',
                                         encoding="utf-8")
-    assert load_settings() == Settings(issuing_body="SỞ NỘI VỤ", place="Sóc Trăng")
+    assert load_project(tmp_path, env={}).document == Settings(issuing_body="SỞ NỘI VỤ", place="Sóc Trăng")
     (tmp_path / "cchc.toml").write_text('[document]\nword_template = "missing.docx"\n', encoding="utf-8")
-    with pytest.raises(SettingsError, match="missing.docx"):
-        load_settings()
+    with pytest.raises(ProjectError, match="missing.docx"):
+        load_project(tmp_path, env={})
     (tmp_path / "cchc.toml").write_text('[document]\nissuing_bdy = "x"\n', encoding="utf-8")
-    with pytest.raises(SettingsError, match="issuing_bdy"):
-        load_settings()
+    with pytest.raises(ProjectError, match="issuing_bdy.*did you mean 'issuing_body'"):
+        load_project(tmp_path, env={})
 
 
 def test_docx_write_is_whole_or_nothing(tmp_path):
@@ -532,7 +535,7 @@ def test_bundled_appendix_reader_page_is_small(tmp_path):
     """The executed notebook of the bundled appendix through the kit's template: under 150 KB without images."""
     from cchc_tools.batch.runner import brief_unit
 
-    brief_unit(2022, "vinh-chau", out_root=tmp_path)
+    brief_unit(KIT, 2022, "vinh-chau", out_root=tmp_path)
     nb = tmp_path / "2022" / "vinh-chau" / "briefing.ipynb"
     html = notebook_to_html(nb, "Báo cáo tóm tắt CCHC – thị xã Vĩnh Châu – Năm 2022", PRODUCED)
     without_images = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)

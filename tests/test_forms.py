@@ -14,6 +14,7 @@ from cchc_tools.cli import main
 from cchc_tools.forms import PACKAGE_FORMS, all_forms, candidates, get_form, parse_form, pick_form
 from cchc_tools.ingest.derive import derive_form, infer_kind
 from cchc_tools.ingest.template import write_workbook
+from cchc_tools.project import load_project
 from cchc_tools.render.html import render_block
 from tests.form_fixtures import NEW_DVC, OLD_DVC, seed_variant, write
 
@@ -205,8 +206,8 @@ def test_derive_proposes_exactly_the_added_rows(tmp_path, seed_text, seed_df):
     assert set(matched) == set(seed_df["code"])
 
 
-def test_a_reviewed_draft_is_used_by_the_next_load(tmp_path, monkeypatch, seed_text, seed_df):
-    monkeypatch.setenv("CCHC_HOME", str(tmp_path))
+def test_a_reviewed_draft_is_used_by_the_next_load(tmp_path, seed_text, seed_df):
+    load_project(tmp_path, env={}).activate()  # a project without cchc.toml: its forms/ folder
     text = seed_variant(seed_text, seed_df, add_after={"I.directive_docs": ADDED[:1]},
                         title=TITLE_2023, attach=ATTACH_2023)
     p = write(tmp_path / "data/raw/2023/vinh-chau/a.txt", text)
@@ -263,10 +264,10 @@ def test_batch_records_each_files_form(fixtures):
     assert sorted(got.values()) == ["commune-2025", "district-2022", "district-2023"]
 
 
-def test_a_new_project_form_changes_the_snapshot_signature(tmp_path, monkeypatch):
+def test_a_new_project_form_changes_the_snapshot_signature(tmp_path):
     from cchc_tools.forms import form_text, signature
 
-    monkeypatch.setenv("CCHC_HOME", str(tmp_path))
+    load_project(tmp_path, env={}).activate()
     before = signature()
     (tmp_path / "forms").mkdir()
     (tmp_path / "forms" / "mine.csv").write_text(form_text(get_form("commune-2025")).replace(
@@ -275,11 +276,10 @@ def test_a_new_project_form_changes_the_snapshot_signature(tmp_path, monkeypatch
 
 
 def test_a_commune_before_the_reform_is_read_against_the_district_form_of_its_time(tmp_path, seed_text, seed_df,
-                                                                                  monkeypatch):
-    monkeypatch.setenv("CCHC_PROVINCE", "Cần Thơ")
+                                                                                  ):
     p = write(tmp_path / "xa.txt", seed_variant(seed_text, seed_df, level="commune",
                                                  unit="của Ủy ban nhân dân xã Vĩnh Hải)"))
-    df = load_appendix(p)
+    df = load_appendix(p, province="Cần Thơ")
     first = df.iloc[0]
     assert (first["form"], first["form_score"], first["level"]) == ("district-2022", 100.0, "commune")
     assert (first["unit_code"], first["province"]) == ("31795", "Tỉnh Sóc Trăng")  # the project's province

@@ -16,14 +16,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cchc_tools import AppendixError, load_appendix, validate
+from cchc_tools import AppendixError, load_appendix, paths, validate
 from cchc_tools.errors import LimitError
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_LABEL_KEY_CHARS, MAX_ROWS
 from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
+from cchc_tools.project import load_project
 from tests.office_fixtures import build_docx, build_xlsx
 
 # The line of the bundled appendix holding "Tổng số hồ sơ đã tiếp nhận" at district level: 24.407.
 COUNT_LINE = 85
+
+KIT = load_project(paths.KIT_ROOT)  # the kit's own repository as a project
 
 
 def _replace_value(seed_text: str, line: int, new: str) -> str:
@@ -303,11 +306,11 @@ def test_snapshot_sees_a_corrected_file_with_the_same_size_and_time(tmp_path, se
     path.parent.mkdir(parents=True)
     path.write_text(seed_text, encoding="utf-8")
     before = path.stat()
-    first = load_data(folder).table.set_index("line").loc[COUNT_LINE, "value"]
+    first = load_data(KIT, folder).table.set_index("line").loc[COUNT_LINE, "value"]
     path.write_text(_replace_value(seed_text, COUNT_LINE, "14.407"), encoding="utf-8")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
-    second = load_data(folder).table.set_index("line").loc[COUNT_LINE, "value"]
+    second = load_data(KIT, folder).table.set_index("line").loc[COUNT_LINE, "value"]
     assert (first, second) == (24407.0, 14407.0)
 
 

@@ -107,7 +107,8 @@ def test_periods_sort_in_calendar_order():
 
 
 def test_a_cumulative_figure_covers_the_year_to_date():
-    from cchc_tools.ingest.header import coverage, is_cumulative
+    from cchc_tools.ingest.header import is_cumulative
+    from cchc_tools.periods import coverage
 
     assert coverage("Q3", True) == "9-month" and coverage("Q3", False) == "Q3"
     assert coverage("Q2", True) == "6-month" and coverage("Q4", True) == "annual"

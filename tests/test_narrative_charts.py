@@ -28,9 +28,38 @@ def facts(seed_df) -> Facts:
 
 
 @pytest.mark.parametrize(("period", "text"), [("annual", "Năm 2022"), ("Q3", "Quý III năm 2022"),
-                                              ("6-month", "6 tháng đầu năm 2022"), ("9-month", "9 tháng năm 2022")])
+                                              ("6-month", "6 tháng đầu năm 2022"), ("9-month", "9 tháng năm 2022"),
+                                              ("H2", "6 tháng cuối năm 2022"), ("Q1", "Quý I năm 2022")])
 def test_period_phrase(period, text):
     assert period_phrase(period, 2022) == text
+
+
+def test_one_home_for_periods_order_names_files_and_deadlines():
+    import datetime as dt
+
+    from cchc_tools.periods import PERIODS, due_date, file_suffix, from_file_suffix, period_order
+
+    assert sorted(PERIODS, key=period_order) == ["Q1", "Q2", "6-month", "Q3", "9-month", "Q4", "H2", "annual"]
+    assert all(from_file_suffix("briefing" + file_suffix(p)) == p for p in PERIODS)
+    assert file_suffix("H2") == "-h2" and file_suffix("annual") == ""
+    assert due_date("Q1", 2026, {"quarter": 15}) == dt.date(2026, 4, 15)
+    assert due_date("annual", 2025, {"annual": 31}) == dt.date(2026, 1, 31)
+    assert due_date("H2", 2025, {"6-month": 10}) == dt.date(2026, 1, 10) and due_date("Q2", 2026, {}) is None
+
+
+def test_an_h2_report_is_titled_in_words(seed_text, tmp_path):
+    from cchc_tools import load_appendix
+    from cchc_tools.content.views import UnitBriefing
+    from cchc_tools.project import load_project
+
+    folder = tmp_path / "data" / "2023" / "vinh-chau"
+    folder.mkdir(parents=True)
+    text = seed_text.replace("HÀNH CHÍNH NĂM 2022", "HÀNH CHÍNH 6 THÁNG CUỐI NĂM 2023").replace(
+        "ngày 16 tháng 12 năm 2022", "ngày 16 tháng 12 năm 2023")
+    (folder / "h2.txt").write_text(text, encoding="utf-8")
+    assert load_appendix(folder / "h2.txt")["period"].iloc[0] == "H2"
+    b = UnitBriefing.load(2023, "vinh-chau", tmp_path / "data", "H2", project=load_project(tmp_path, env={}))
+    assert b.when == "6 tháng cuối năm 2023" and "Kỳ H2" not in b.key_figures()
 
 
 def said(section, facts, who="thị xã Vĩnh Châu", when="Năm 2022") -> list[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 import cchc_tools as cc
+from cchc_tools.project import load_project
 from cchc_tools.units import (
     UnitNotFound,
     era_is_legacy,
     is_legacy,
     predecessors,
-    province_setting,
     resolve_unit,
     successors,
     unit_sort_key,
@@ -31,8 +31,7 @@ def test_bundled_appendix_unit_is_thi_xa_vinh_chau_of_soc_trang(seed_df):
         assert now.code == code and now.province == "Thành phố Cần Thơ" and not now.legacy
 
 
-def test_current_commune_needs_its_province_when_its_name_repeats(monkeypatch):
-    monkeypatch.delenv("CCHC_PROVINCE", raising=False)
+def test_current_commune_needs_its_province_when_its_name_repeats():
     with pytest.raises(UnitNotFound) as err:
         resolve_unit("xã Vĩnh Hải", 2026, province="")
     assert len(err.value.candidates) >= 3 and any("Cần Thơ" in c for c in err.value.candidates)
@@ -40,17 +39,16 @@ def test_current_commune_needs_its_province_when_its_name_repeats(monkeypatch):
     assert (unit.code, unit.level, unit.province, unit.successors) == ("31795", "commune", "Thành phố Cần Thơ", ())
 
 
-def test_the_project_setting_names_the_province(monkeypatch, tmp_path):
-    monkeypatch.setenv("CCHC_HOME", str(tmp_path))
-    monkeypatch.delenv("CCHC_PROVINCE", raising=False)
-    assert province_setting() == ""
+def test_the_project_names_the_province(tmp_path):
+    assert load_project(tmp_path, env={}).province == ""
     (tmp_path / "cchc.toml").write_text('[project]\nprovince = "Cần Thơ"\n', encoding="utf-8")
-    assert province_setting() == "Cần Thơ"
-    assert resolve_unit("xã Vĩnh Hải", 2026).code == "31795"
+    province = load_project(tmp_path, env={}).province
+    assert province == "Cần Thơ"
+    assert resolve_unit("xã Vĩnh Hải", 2026, province).code == "31795"
     # a current province covers the legacy provinces merged into it
-    assert resolve_unit("xã Vĩnh Hải", 2022).province == "Tỉnh Sóc Trăng"
-    monkeypatch.setenv("CCHC_PROVINCE", "Khánh Hòa")  # the environment wins over the file
-    assert resolve_unit("xã Vĩnh Hải", 2026).province == "Tỉnh Khánh Hòa"
+    assert resolve_unit("xã Vĩnh Hải", 2022, province).province == "Tỉnh Sóc Trăng"
+    override = load_project(tmp_path, env={"CCHC_PROVINCE": "Khánh Hòa"}).province  # the environment wins
+    assert resolve_unit("xã Vĩnh Hải", 2026, override).province == "Tỉnh Khánh Hòa"
 
 
 def test_names_and_levels():
@@ -62,13 +60,12 @@ def test_names_and_levels():
         resolve_unit("thị xã Vĩnh Châu", 2026)  # no districts since 1 July 2025
 
 
-def test_unresolved_unit_keeps_its_slug_with_a_finding_of_close_names(tmp_path, seed_text, monkeypatch):
-    monkeypatch.setenv("CCHC_PROVINCE", "Sóc Trăng")
+def test_unresolved_unit_keeps_its_slug_with_a_finding_of_close_names(tmp_path, seed_text):
     p = tmp_path / "x.txt"
     p.write_text(seed_text.replace("thị xã Vĩnh Châu)", "thị xã Vĩnh Chân Mới)"), encoding="utf-8")
-    df = cc.load_appendix(p)
+    df = cc.load_appendix(p, province="Sóc Trăng")
     assert (df["unit"].iloc[0], df["unit_code"].iloc[0]) == ("vinh-chan-moi", "")
-    found = cc.validate(df)
+    found = cc.validate(df, province="Sóc Trăng")
     hit = found[found["rule"] == "unit_unresolved"]
     assert len(hit) == 1 and "Thị xã Vĩnh Châu" in hit.iloc[0]["message_vi"]
 
@@ -86,10 +83,9 @@ def test_successors_predecessors_and_eras():
     assert ranked == [("92", False), ("31795", False), ("", False), ("950", True)]
 
 
-def test_a_title_without_the_units_name_is_resolved_from_its_folder(tmp_path, seed_text, monkeypatch):
-    monkeypatch.setenv("CCHC_PROVINCE", "Cần Thơ")
+def test_a_title_without_the_units_name_is_resolved_from_its_folder(tmp_path, seed_text):
     p = tmp_path / "2022" / "vinh-chau" / "phu-luc.txt"
     p.parent.mkdir(parents=True)
     p.write_text(seed_text.replace("của Ủy ban nhân dân thị xã Vĩnh Châu)", ")"), encoding="utf-8")
-    first = cc.load_appendix(p).iloc[0]
+    first = cc.load_appendix(p, province="Cần Thơ").iloc[0]
     assert (first["unit_name"], first["unit_code"], first["province"]) == ("", "950", "Tỉnh Sóc Trăng")

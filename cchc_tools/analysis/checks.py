@@ -103,7 +103,8 @@ class Context:
     Reports are numbered 0..n-1 (``keys`` row ``r``); families name a report by that number.
     """
 
-    def __init__(self, df: pd.DataFrame) -> None:
+    def __init__(self, df: pd.DataFrame, province: str = "") -> None:
+        self.province = province  # the project's: close official names of an unresolved unit are sought there
         self.catalog = by_code()
         w = wide(df)
         df = w.table
@@ -470,7 +471,7 @@ def _poor_fit_text(form: str, score: float) -> tuple[str, str]:
 @family("unit_unresolved")
 def _unit_unresolved(rule: Rule, ctx: Context) -> Iterator[Finding]:
     """The unit matches no single official unit of its time: kept under its slug, close names listed."""
-    from cchc_tools.units import close_names, era_is_legacy, province_setting
+    from cchc_tools.units import close_names, era_is_legacy
 
     codes, synthetic = ctx.w.column("unit_code", None), ctx.w.column("synthetic", False)
     for r in range(len(ctx.keys)):
@@ -481,7 +482,7 @@ def _unit_unresolved(rule: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         year = None if pd.isna(k["year"]) else int(k["year"])
         legacy = era_is_legacy(year, k["period"])
-        near = "; ".join(close_names(k["unit_name"], legacy is not False, province_setting(), limit=4))
+        near = "; ".join(close_names(k["unit_name"], legacy is not False, ctx.province, limit=4))
         yield _finding(ctx, rule, r, f"Không xác định được mã đơn vị hành chính của «{k['unit_name']}»; giữ "
                        f"tên rút gọn «{k['unit']}». Tên chính thức gần nhất: {near}.", f"No single official unit "
                        f"named {k['unit_name']!r}; kept as {k['unit']!r}. Close official names: {near}.", [],
@@ -571,12 +572,13 @@ def select_rules(rules: Iterable[Rule | str] | None = None,
 # --- entry point -----------------------------------------------------------------------------
 
 def validate(df: pd.DataFrame, rules: Iterable[Rule | str] | None = None,
-             extra_rules: str | Path | Iterable[str | Path] | None = None) -> pd.DataFrame:
+             extra_rules: str | Path | Iterable[str | Path] | None = None, *, province: str = "") -> pd.DataFrame:
     """All findings on a tidy table (one or many reports), one row per :class:`Finding`.
 
     ``rules``: the rules to run, as records from :func:`~cchc_tools.analysis.rules.load_rules`
     or as ids of shipped rules (default: every shipped rule). ``extra_rules``: rule files added
     to them, such as a province's own (a duplicate id overrides, with a ``RuleOverride`` warning).
+    A project passes its own: ``validate(table, rules=project.rules, province=project.province)``.
 
     Rows are sorted by report (``source``, then ``unit``, ``year``, ``period``), then severity
     (error, warning, info), then the line the finding is about (:meth:`Context.anchor`: the line
@@ -588,7 +590,7 @@ def validate(df: pd.DataFrame, rules: Iterable[Rule | str] | None = None,
     selected = select_rules(rules, extra_rules)
     if df.empty:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    ctx = Context(df)
+    ctx = Context(df, province)
     out: list[Finding] = []
     position: list[int] = []
     for i, rule in enumerate(selected):

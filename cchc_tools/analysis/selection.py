@@ -41,12 +41,12 @@ def unit_from_name(text: str) -> str:
 def reports(table: pd.DataFrame) -> pd.DataFrame:
     """One row per report: source, unit, unit_name, level, year, period, synthetic and report details
     (and form, unit_code, province when the table has them), sorted by unit, then in calendar order:
-    year, then period (Q1 < Q2 < 6-month < Q3 < 9-month < Q4 < H2 < annual, see ``header.PERIODS``).
+    year, then period (Q1 < Q2 < 6-month < Q3 < 9-month < Q4 < H2 < annual, see ``periods.PERIODS``).
 
     ``coverage`` is the stretch of the year the report's figures cover: its period, or for a report
     whose title says its figures are cumulative ("lũy kế"), January to the period's end. Reports are
     compared only with reports of the same coverage."""
-    from cchc_tools.ingest.header import coverage, period_order
+    from cchc_tools.periods import coverage, period_order
 
     cols = ["source", "unit", "unit_name", "level", "year", "period", "report_no", "report_date", "synthetic"]
     cols += [c for c in ("form", "unit_code", "province") if c in table.columns]

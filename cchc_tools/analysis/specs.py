@@ -52,7 +52,7 @@ class IndicatorSpecError(SpecError):
 
 
 def did_you_mean(word: object, choices) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.75)
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -111,6 +111,7 @@ class Text(ParamType):
 
     pattern: str = ""
     choices: tuple[str, ...] = ()
+    empty: bool = False  # an empty string is allowed (a setting left blank)
 
     @property
     def expected(self) -> str:
@@ -119,6 +120,8 @@ class Text(ParamType):
         return f"text matching {self.pattern}" if self.pattern else "non-empty text"
 
     def check(self, value: Any) -> str | None:
+        if self.empty and value == "":
+            return None
         if not isinstance(value, str) or not value.strip():
             return f"{value!r} is not {self.expected}"
         if self.choices and value not in self.choices:

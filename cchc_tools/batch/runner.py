@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cchc_tools.analysis.selection import pick_report, reports
 from cchc_tools.atomic import write_text, write_with
@@ -44,7 +45,11 @@ from cchc_tools.batch.tasks import (
 from cchc_tools.errors import CchcError
 from cchc_tools.i18n import _
 from cchc_tools.ingest.snapshot import load_data, resolve_data_dir
-from cchc_tools.paths import notebooks_dir, outputs_dir
+from cchc_tools.paths import notebooks_dir
+from cchc_tools.periods import from_file_suffix
+
+if TYPE_CHECKING:
+    from cchc_tools.project import Project
 
 __all__ = ["BatchResult", "BriefingError", "Outcome", "Task", "brief_all", "brief_unit", "compare_task",
            "export_formats", "run_notebook", "run_tasks", "trend_task", "unit_task", "write_index"]
@@ -165,13 +170,13 @@ def execute(task: Task, kernel: WarmKernel, timeout: int = DEFAULT_TIMEOUT) -> O
     return Outcome(task, True, time.perf_counter() - start, outputs=[str(p) for p in written])
 
 
-def _stamp_tasks(tasks: list[Task], result) -> list[Outcome]:
+def _stamp_tasks(tasks: list[Task], result, project: Project | None = None) -> list[Outcome]:
     """Each task's stamp; a task whose inputs cannot be read (a file gone, no permission) fails alone."""
     reps = reports(result.table)
     failed = []
     for t in tasks:
         try:
-            t.stamp = provenance.compute(t.kind, t.parameters, t.notebook, result, reps).to_dict()
+            t.stamp = provenance.compute(t.kind, t.parameters, t.notebook, result, reps, project).to_dict()
         except OSError as exc:
             failed.append(Outcome(t, False, 0.0, f"its inputs could not be read: {exc}"))
     return failed
@@ -186,17 +191,18 @@ def run_notebook(task: Task, timeout: int = DEFAULT_TIMEOUT) -> Path:
     return task.html
 
 
-def brief_unit(year, unit: str, data_dir: str | Path | None = None, out_root: str | Path | None = None,
-               period: str = "annual", timeout: int = DEFAULT_TIMEOUT, formats: str | None = None) -> Path:
-    """Run one unit's briefing; returns the HTML path. Raises on unknown units and failures."""
+def brief_unit(project: Project, year, unit: str, data_dir: str | Path | None = None,
+               out_root: str | Path | None = None, period: str = "annual", timeout: int = DEFAULT_TIMEOUT,
+               formats: str | None = None) -> Path:
+    """Run one unit's briefing of the project; returns the HTML path. Raises on unknown units and failures."""
     year = check_year(year)
-    data = resolve_data_dir(data_dir)
-    root = Path(out_root) if out_root else outputs_dir()
+    data = resolve_data_dir(project, data_dir)
+    root = project.resolve(out_root, project.outputs)
     with kernel_for_one(notebooks_dir()) as kernel:  # the kernel starts while the data loads
-        result = load_data(data)
+        result = load_data(project, data)
         rep = pick_report(result.table, year, unit, period)  # clear error listing what exists
         state.remove_stale_temporaries(root)
-        task = unit_task(year, unit, data, root, period, formats, rep["unit_name"])
+        task = unit_task(project, year, unit, data, root, period, formats, rep["unit_name"])
         task.code, task.synthetic = str(rep.get("unit_code", "") or ""), bool(rep["synthetic"])
         say_if_no_pdf(task.parameters["formats"])
         outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
@@ -279,7 +285,7 @@ class BatchResult:
 
 
 def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, progress: bool = False,
-              force: bool = True, result=None) -> list[Outcome]:
+              force: bool = True, result=None, project: Project | None = None) -> list[Outcome]:
     """Run tasks on a pool of warm kernels (default: one per core); failures are collected, never raised.
 
     With ``force=False`` a task whose outputs are up to date (same fingerprint) is skipped.
@@ -287,10 +293,15 @@ def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, pr
     """
     import os
 
+    from cchc_tools.project import load_project
+
     tasks = list(tasks)
     unstamped = [t for t in tasks if t.stamp is None]
-    failed = _stamp_tasks(unstamped, result if result is not None else load_data(unstamped[0].parameters[
-        "data_dir"])) if unstamped else []
+    failed = []
+    if unstamped:
+        project = project if project is not None else load_project(unstamped[0].parameters.get("project") or None)
+        result = result if result is not None else load_data(project, unstamped[0].parameters["data_dir"])
+        failed = _stamp_tasks(unstamped, result, project)
     skipped = [] if force else [Outcome(t, True, 0.0, skipped=True) for t in tasks
                                 if t.stamp and state.up_to_date(t, t.stamp["fingerprint"])]
     done = {id(o.task) for o in skipped + failed}
@@ -307,19 +318,19 @@ def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, pr
         bar.close()
 
 
-def brief_all(data_dir: str | Path | None = None, out_root: str | Path | None = None, jobs: int | None = None,
-              timeout: int = DEFAULT_TIMEOUT, progress: bool = True, force: bool = False,
+def brief_all(project: Project, data_dir: str | Path | None = None, out_root: str | Path | None = None,
+              jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, progress: bool = True, force: bool = False,
               formats: str | None = None) -> BatchResult:
-    """Every briefing of the data folder whose inputs changed, then the index; never raises for one briefing."""
-    data = resolve_data_dir(data_dir)
-    root = Path(out_root) if out_root else outputs_dir()
+    """Every briefing of the project's data whose inputs changed, then the index; never raises for one briefing."""
+    data = resolve_data_dir(project, data_dir)
+    root = project.resolve(out_root, project.outputs)
     formats = check_formats(formats)
     say_if_no_pdf(formats)
     state.remove_stale_temporaries(root)
-    plan = plan_all(data, root, formats)
+    plan = plan_all(project, data, root, formats)
     batch = BatchResult(plan)
     try:
-        batch.outcomes = run_tasks(plan.tasks, jobs, timeout, progress, force, plan.result)
+        batch.outcomes = run_tasks(plan.tasks, jobs, timeout, progress, force, plan.result, project)
     except Interrupted as exc:
         batch.outcomes, batch.interrupted = exc.outcomes, str(exc)
     write_index(root, batch)
@@ -334,12 +345,6 @@ def _state(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def _period_of(stem: str) -> str:
-    """``briefing-q1`` -> ``Q1``; ``compare`` -> ``annual`` (for pages made before provenance was kept)."""
-    tail = stem.split("-", 1)[1] if "-" in stem else ""
-    return (tail.upper() if tail[:1] in ("q", "h") else tail) or "annual"
 
 
 def _entries(root: Path) -> list:
@@ -359,7 +364,7 @@ def _entries(root: Path) -> list:
         out.append(IndexEntry(kind, name, entry_files(html.parent, html.stem, root),
                               slug="" if kind == "compare" else html.parent.name if kind == "unit" else html.stem,
                               code=rec.get("code", ""), year=year,
-                              period=params.get("period") or _period_of(html.stem)))
+                              period=params.get("period") or from_file_suffix(html.stem)))
     return out
 
 

@@ -9,11 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cchc_tools.analysis.selection import check_slug
 from cchc_tools.errors import UnknownUnitError
+from cchc_tools.periods import PERIODS, file_suffix, period_phrase
+
+if TYPE_CHECKING:
+    from cchc_tools.project import Project
 
 KINDS = ("unit", "compare", "trend")
+# The kit's notebooks, one per kind of briefing: the one list every other module reads.
+NOTEBOOKS = {"unit": "briefing_unit.ipynb", "compare": "compare_units.ipynb", "trend": "trend_unit.ipynb"}
 
 
 def kind_label(kind: str) -> str:
@@ -78,7 +85,7 @@ class Task:
 
     @property
     def label(self) -> str:
-        shown = [v for k, v in self.parameters.items() if k not in ("data_dir", "out_dir", "formats") and v]
+        shown = [v for k, v in self.parameters.items() if k not in ("project", "data_dir", "out_dir", "formats") and v]
         return f"{kind_label(self.kind)} {' '.join(shown)}" + (f" ({self.name})" if self.name else "")
 
 
@@ -92,34 +99,46 @@ class Outcome:
     outputs: list[str] = field(default_factory=list)
 
 
-def _common(data_dir: Path, out: Path, formats: str | None) -> dict:
-    return {"data_dir": str(data_dir), "out_dir": str(out), "formats": check_formats(formats)}
+def _common(project: Project, data_dir: Path, out: Path, formats: str | None) -> dict:
+    return {"project": str(project.root), "data_dir": str(data_dir), "out_dir": str(out),
+            "formats": check_formats(formats)}
 
 
-def unit_task(year, unit: str, data_dir: Path, out_root: Path, period: str = "annual", formats: str | None = None,
-              name: str = "") -> Task:
+def check_period(period: str) -> str:
+    """A period the kit knows (``annual``, ``Q1``..``Q4``, ``6-month``, ``9-month``, ``H2``); else a clear error."""
+    if period not in PERIODS:
+        raise UnknownUnitError(f"unknown period {period!r}: use one of {', '.join(PERIODS)}")
+    return period
+
+
+def unit_task(project: Project, year, unit: str, data_dir: Path, out_root: Path, period: str = "annual",
+              formats: str | None = None, name: str = "") -> Task:
     check_slug(unit)
     year = check_year(year)
-    stem = "briefing" if period == "annual" else f"briefing-{check_slug(period.lower())}"
+    check_period(period)
+    stem = "briefing" + file_suffix(period)
     out = out_root / year / unit
-    params = {"year": year, "unit": unit, "period": period, **_common(data_dir, out, formats)}
-    return Task("unit", "briefing_unit.ipynb", params, out, stem, f"Báo cáo tóm tắt CCHC – {name or unit} – {year}",
+    params = {"year": year, "unit": unit, "period": period, **_common(project, data_dir, out, formats)}
+    return Task("unit", NOTEBOOKS["unit"], params, out, stem, f"Báo cáo tóm tắt CCHC – {name or unit} – {year}",
                 name)
 
 
-def compare_task(year, data_dir: Path, out_root: Path, formats: str | None = None, period: str = "annual") -> Task:
+def compare_task(project: Project, year, data_dir: Path, out_root: Path, formats: str | None = None,
+                 period: str = "annual") -> Task:
     """A comparison of the reports of one year that cover the same stretch (``period``: annual, Q1, 9-month...)."""
     year = check_year(year)
     out = out_root / year
-    stem = "compare" if period == "annual" else f"compare-{check_slug(period.lower())}"
-    return Task("compare", "compare_units.ipynb", {"year": year, "period": period, **_common(data_dir, out, formats)},
-                out, stem, f"So sánh các đơn vị – {year}" + ("" if period == "annual" else f" – {period}"))
+    stem = "compare" + file_suffix(check_period(period))
+    return Task("compare", NOTEBOOKS["compare"],
+                {"year": year, "period": period, **_common(project, data_dir, out, formats)},
+                out, stem, f"So sánh các đơn vị – {period_phrase(period, year)}")
 
 
-def trend_task(unit: str, data_dir: Path, out_root: Path, formats: str | None = None, name: str = "") -> Task:
+def trend_task(project: Project, unit: str, data_dir: Path, out_root: Path, formats: str | None = None,
+               name: str = "") -> Task:
     check_slug(unit)
     out = out_root / "trend"
-    return Task("trend", "trend_unit.ipynb", {"unit": unit, **_common(data_dir, out, formats)},
+    return Task("trend", NOTEBOOKS["trend"], {"unit": unit, **_common(project, data_dir, out, formats)},
                 out, unit, f"Diễn biến CCHC – {name or unit}", name)
 
 
@@ -131,7 +150,7 @@ class Plan:
     result: object = None  # the LoadResult the plan was made from
 
 
-def plan_all(data_dir: Path, out_root: Path, formats: str | None = None, result=None) -> Plan:
+def plan_all(project: Project, data_dir: Path, out_root: Path, formats: str | None = None, result=None) -> Plan:
     """Every unit briefing found in the data, a comparison per year and coverage, and a trend per unit.
 
     A unit whose name gives no usable slug (too long, say) is reported by name, never stops the others.
@@ -139,7 +158,7 @@ def plan_all(data_dir: Path, out_root: Path, formats: str | None = None, result=
     from cchc_tools.analysis.selection import reports
     from cchc_tools.ingest.snapshot import load_data
 
-    result = result if result is not None else load_data(data_dir)
+    result = result if result is not None else load_data(project, data_dir)
     reps = reports(result.table)
     tasks: list[Task] = []
     unbriefable: list[tuple[str, str]] = []
@@ -149,7 +168,7 @@ def plan_all(data_dir: Path, out_root: Path, formats: str | None = None, result=
     for r in reps.itertuples():
         who = r.unit_name or r.unit or r.source
         try:
-            task = unit_task(r.year, r.unit, data_dir, out_root, r.period, formats, r.unit_name)
+            task = unit_task(project, r.year, r.unit, data_dir, out_root, r.period, formats, r.unit_name)
             task.code, task.synthetic = str(getattr(r, "unit_code", "") or ""), bool(r.synthetic)
             tasks.append(task)
             names.setdefault(r.unit, r.unit_name)
@@ -158,11 +177,11 @@ def plan_all(data_dir: Path, out_root: Path, formats: str | None = None, result=
         except UnknownUnitError as exc:
             unbriefable.append((f"{who} ({r.source})", str(exc)))
     for (year, cover), grp in reps.dropna(subset=["year"]).groupby(["year", "coverage"], sort=True):
-        task = compare_task(int(year), data_dir, out_root, formats, cover)  # reports of the same coverage only
+        task = compare_task(project, int(year), data_dir, out_root, formats, cover)  # reports of the same coverage only
         task.synthetic = bool(grp["synthetic"].any())
         tasks.append(task)
     for u in sorted(names, key=lambda u: (codes[u] == "", codes[u].zfill(5), u)):  # by official code
-        task = trend_task(u, data_dir, out_root, formats, names[u])
+        task = trend_task(project, u, data_dir, out_root, formats, names[u])
         task.code, task.synthetic = codes[u], synthetic[u]
         tasks.append(task)
     return Plan(tasks, list(result.errors), unbriefable, result)

@@ -11,33 +11,31 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from cchc_tools.catalog import by_code
+from cchc_tools.analysis.specs import (
+    Code,
+    Codes,
+    ParamType,
+    SpecError,
+    Text,
+    check_keys,
+    did_you_mean,
+    indicator_specs,
+    read_entries,
+)
+from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.content.document import Span
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.paths import SENTENCES_YAML
+from cchc_tools.periods import period_phrase as period_phrase  # re-exported for the views
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _PART = re.compile(r"\[([^\[\]]*)\]")
 ATTRIBUTION = "Theo số liệu đơn vị báo cáo, "
-
-
-def period_phrase(period: str, year) -> str:
-    """``annual, 2022`` -> ``Năm 2022``; ``Q3`` -> ``Quý III năm 2022``."""
-    y = "" if year is None or (isinstance(year, float) and math.isnan(year)) or pd.isna(year) else str(int(year))
-    if period == "annual":
-        return f"Năm {y}"
-    if period.startswith("Q") and period[1:].isdigit():
-        return f"Quý {_ROMAN.get(int(period[1:]), period[1:])} năm {y}"
-    if period == "6-month":
-        return f"6 tháng đầu năm {y}"
-    if period == "9-month":
-        return f"9 tháng năm {y}"
-    return f"Kỳ {period} năm {y}".strip()
 
 
 class Facts:
@@ -180,10 +178,63 @@ def _sentence(spans: list[Span]) -> list[Span]:
     return spans
 
 
+class SentenceError(SpecError):
+    """A sentence entry that does not fit the schema (file, line, key, and the nearest valid name)."""
+
+    what = "sentence"
+
+
+@dataclass(frozen=True)
+class Sayings(ParamType):
+    """The ``say`` list: texts, or ``{text, zero: [CODES]}``; every placeholder a catalog code or ``=indicator``."""
+
+    expected = "a list of texts or {text: ..., zero: [CODES]}"
+
+    def check(self, value) -> str | None:
+        if not isinstance(value, list) or not value:
+            return f"{value!r} is not {self.expected}"
+        indicators = {s["id"] for s in indicator_specs()}
+        for alt in value:
+            if isinstance(alt, dict):
+                unknown = set(alt) - {"text", "zero"}
+                if unknown or not isinstance(alt.get("text"), str):
+                    bad = sorted(unknown)[0] if unknown else "text"
+                    return f"alternative key {bad!r}{did_you_mean(bad, ('text', 'zero'))} (expected text and zero)"
+                problem = Codes().check(alt.get("zero", []) or ["?"]) if "zero" in alt else None
+                if problem:
+                    return f"zero: {problem}"
+                text = alt["text"]
+            elif isinstance(alt, str):
+                text = alt
+            else:
+                return f"{alt!r} is not {self.expected}"
+            for name in _PLACEHOLDER.findall(text):
+                if name in ("who", "when"):
+                    continue
+                if name.startswith("="):
+                    if name[1:] not in indicators:
+                        return f"{{{name}}}: no indicator {name[1:]!r}{did_you_mean(name[1:], indicators)}"
+                    continue
+                for code in name.split("+"):
+                    problem = Code().check(code)
+                    if problem:
+                        return f"{{{name}}}: {problem}"
+        return None
+
+
+SENTENCE_KEYS = {"section": Text(choices=tuple(SECTIONS)), "say": Sayings()}
+
+
+def load_sentences(path: str | Path = SENTENCES_YAML) -> tuple[dict, ...]:
+    """The declared sentences of ``path``, each checked: a misspelled key, code or indicator is refused
+    naming the file, the line and the nearest valid name (never a sentence silently dropped)."""
+    return tuple(check_keys(e, SENTENCE_KEYS, path, SentenceError) for e in read_entries(path, SentenceError))
+
+
 @lru_cache(maxsize=1)
 def sentence_specs() -> tuple[dict, ...]:
-    with open(SENTENCES_YAML, encoding="utf-8") as fh:
-        return tuple(yaml.safe_load(fh))
+    """The shipped sentences (``data/sentences.yaml``), checked."""
+    return load_sentences(SENTENCES_YAML)
 
 
 def placeholders() -> set[str]:

@@ -53,29 +53,6 @@ class ReportMeta:
         return asdict(self)
 
 
-# Periods in calendar order: by the month they end, then the longer span after the shorter one
-# (Q2 < 6-month, Q3 < 9-month, Q4 < H2 < annual).
-PERIODS: dict[str, tuple[int, int]] = {"Q1": (3, 3), "Q2": (6, 3), "6-month": (6, 6), "Q3": (9, 3),
-                                       "9-month": (9, 9), "Q4": (12, 3), "H2": (12, 6), "annual": (12, 12)}
-
-
-def period_order(period: str) -> int:
-    """Rank of a period within its year in calendar order; unknown periods last."""
-    return list(PERIODS).index(period) if period in PERIODS else len(PERIODS)
-
-
-_FROM_JANUARY = {6: "6-month", 9: "9-month", 12: "annual", 3: "Q1"}
-
-
-def coverage(period: str, cumulative: bool) -> str:
-    """The stretch of the year a figure covers: its period, or, for a cumulative ("lũy kế") figure,
-    January to the period's end (Q3 lũy kế covers what a 9-month report covers). Figures are
-    compared only with figures of the same coverage: a cumulative figure never with a period one."""
-    if not cumulative or period not in PERIODS:
-        return period
-    return _FROM_JANUARY[PERIODS[period][0]]
-
-
 def _period(folded: str) -> tuple[str, int | None]:
     m = re.search(r"quy\s+(iv|iii|ii|i|[1-4])\s*(?:nam\s+|[/-]\s*)?(\d{4})", folded)
     if m:

@@ -25,7 +25,7 @@ from cchc_tools.ingest.readers import read_raw
 from cchc_tools.ingest.readers.base import RawTable
 from cchc_tools.limits import MAX_ABS_VALUE, MAX_FILE_BYTES
 from cchc_tools.numbers import parse_number, stored_number
-from cchc_tools.paths import project_root
+from cchc_tools.paths import KIT_ROOT
 from cchc_tools.units import official_unit
 
 COLUMNS = ["source", "sheet", "line", "unit", "unit_name", "level", "year", "period", "report_no",
@@ -45,11 +45,12 @@ class LoadResult(NamedTuple):
     skipped: list[str]
 
 
-def source_name(path: str | Path) -> str:
-    """The path stored in ``source``: relative to the project when inside it, POSIX style."""
+def source_name(path: str | Path, root: str | Path | None = None) -> str:
+    """The path stored in ``source``: relative to the project ``root`` (default: the kit's repository)
+    when inside it, POSIX style."""
     p = Path(path).resolve()
     try:
-        return p.relative_to(project_root()).as_posix()
+        return p.relative_to(Path(root).resolve() if root else KIT_ROOT).as_posix()
     except ValueError:
         return p.as_posix()
 
@@ -118,7 +119,8 @@ def _stored_value(raw_value: float | None) -> tuple[str, float]:
     return text, math.nan if value is None else value
 
 
-def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
+def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list], province: str = "",
+                 root: str | Path | None = None) -> None:
     """Append one file's rows to the column lists ``cols`` (one list per name in COLUMNS).
 
     Column-wise, so that a batch of thousands of files never holds a tuple per row; labels and
@@ -130,9 +132,10 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list]) -> None:
     sections = sorted({s for _, s, _ in aligned if s}, key=SECTION_ORDER.index)
     _check_complete(raw, sections)
     n = len(aligned)
-    official = official_unit(meta, folder=Path(raw.path).parent.name)
-    constant = {"source": source_name(raw.path), "sheet": raw.sheet, "unit": meta.unit, "unit_name": meta.unit_name,
-                "level": meta.level, "year": meta.year, "period": meta.period, "report_no": meta.report_no,
+    official = official_unit(meta, folder=Path(raw.path).parent.name, setting=province)
+    constant = {"source": source_name(raw.path, root), "sheet": raw.sheet, "unit": meta.unit,
+                "unit_name": meta.unit_name, "level": meta.level, "year": meta.year, "period": meta.period,
+                "report_no": meta.report_no,
                 "report_date": meta.report_date, "synthetic": meta.synthetic, "form": fitted.form,
                 "form_score": fitted.score, "unit_code": official.code, "province": official.province}
     for name, value in constant.items():
@@ -192,16 +195,17 @@ def _read(path: Path) -> RawTable:
 
 def load_appendix(path: str | Path, *, unit: str | None = None, unit_name: str | None = None,
                   level: str | None = None, year: int | None = None,
-                  period: str | None = None) -> pd.DataFrame:
+                  period: str | None = None, province: str = "", root: str | Path | None = None) -> pd.DataFrame:
     """One appendix as a tidy DataFrame, one row per indicator row of the file.
 
-    Unit, level, year and period come from the file's title lines; the
-    keyword arguments override them. Raises :class:`AppendixError` when the
+    Unit, level, year and period come from the file's title lines; the keyword arguments override
+    them. ``province``: the project's, for official units whose title does not name theirs;
+    ``root``: the project folder ``source`` is relative to. Raises :class:`AppendixError` when the
     file cannot be read as an appendix.
     """
     overrides = dict(unit=unit, unit_name=unit_name, level=level, year=year, period=period)
     cols = _new_columns()
-    _add_columns(_read(Path(path)), overrides, cols)
+    _add_columns(_read(Path(path)), overrides, cols, province, root)
     return _frame(cols)
 
 
@@ -229,8 +233,10 @@ def find_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], li
     return files, skipped
 
 
-def load_appendices(paths_or_folder: str | Path | Iterable[str | Path], **overrides) -> LoadResult:
-    """Every appendix under the given files or folders, as one table.
+def load_appendices(paths_or_folder: str | Path | Iterable[str | Path], *, province: str = "",
+                    root: str | Path | None = None, **overrides) -> LoadResult:
+    """Every appendix under the given files or folders, as one table (``province`` and ``root`` as
+    for :func:`load_appendix`: a project's).
 
     Returns ``(table, errors, skipped)``: the rows of every file that loaded,
     one :class:`AppendixError` per file that did not, and the files in the
@@ -242,7 +248,7 @@ def load_appendices(paths_or_folder: str | Path | Iterable[str | Path], **overri
     for f in files:
         part = _new_columns()  # a file that fails half-way adds nothing
         try:
-            _add_columns(_read(f), overrides, part)
+            _add_columns(_read(f), overrides, part, province, root)
         except AppendixError as exc:
             errors.append(exc)
             continue

@@ -11,6 +11,7 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,16 +19,16 @@ from cchc_tools.atomic import write_table, write_text
 from cchc_tools.errors import AppendixError, UnknownUnitError
 from cchc_tools.i18n import _, language
 from cchc_tools.ingest.loader import LoadResult, find_files, load_appendices
-from cchc_tools.paths import CATALOG_CSV, cache_dir, project_root, raw_dir
+from cchc_tools.paths import CATALOG_CSV
 from cchc_tools.version import __version__
 
+if TYPE_CHECKING:
+    from cchc_tools.project import Project
 
-def resolve_data_dir(data_dir: str | Path | None) -> Path:
-    """``None`` or ``""`` is the bundled ``data/raw``; a relative path is relative to the project."""
-    if not data_dir:
-        return raw_dir()
-    p = Path(data_dir)
-    return p if p.is_absolute() else project_root() / p
+
+def resolve_data_dir(project: Project, data_dir: str | Path | None = None) -> Path:
+    """``None`` or ``""`` is the project's data folder; a relative path is relative to the project."""
+    return project.resolve(data_dir, project.data)
 
 
 def file_hash(path: str | Path) -> str:
@@ -39,7 +40,7 @@ def file_hash(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _signature(folder: Path) -> list:
+def _signature(folder: Path, province: str, root: Path) -> list:
     """What the loaded table depends on: every file's path and content (SHA-256), the catalog, the forms
     and the project's province (official units are resolved with it).
 
@@ -48,7 +49,6 @@ def _signature(folder: Path) -> list:
     (a data folder of 200 appendices is a few megabytes).
     """
     from cchc_tools.forms import signature as forms_signature
-    from cchc_tools.units import province_setting
 
     files, skipped = find_files(folder) if folder.exists() else ([], [])
     contents = []
@@ -59,18 +59,18 @@ def _signature(folder: Path) -> list:
             contents.append([str(f), None])  # unreadable: the load reports it
     catalog = file_hash(CATALOG_CSV)
     # errors are stored in the language of the run
-    return [__version__, catalog, forms_signature(), province_setting(), language(), contents, sorted(skipped)]
+    return [__version__, catalog, forms_signature(), province, str(root), language(), contents, sorted(skipped)]
 
 
 @lru_cache(maxsize=8)
-def _load_cached(folder: str, signature: str) -> LoadResult:
+def _load_cached(folder: str, signature: str, cache: str, province: str, root: str) -> LoadResult:
     """Load a folder once per process, and once across processes through a Parquet snapshot.
 
     Every notebook of ``cchc brief --all`` needs the table of the whole folder (its unit, the
     previous years, the other units); reading the snapshot is much cheaper than parsing every
     appendix again. The snapshot is rebuilt whenever a file, the catalog or the kit changes.
     """
-    base = cache_dir() / hashlib.sha256(folder.encode()).hexdigest()[:20]
+    base = Path(cache) / hashlib.sha256(folder.encode()).hexdigest()[:20]
     table_path, meta_path = base.with_suffix(".parquet"), base.with_suffix(".json")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -80,7 +80,7 @@ def _load_cached(folder: str, signature: str) -> LoadResult:
             return LoadResult(pd.read_parquet(table_path), errors, meta["skipped"])
     except (OSError, ValueError, KeyError):
         pass  # no snapshot yet, or a damaged one: rebuild it
-    result = load_appendices(folder)
+    result = load_appendices(folder, province=province, root=root)
     meta = {"signature": signature, "skipped": result.skipped,
             "errors": [{"path": e.path, "reason": e.reason, "line": e.line, "expected": e.expected}
                        for e in result.errors]}
@@ -92,9 +92,11 @@ def _load_cached(folder: str, signature: str) -> LoadResult:
     return result
 
 
-def load_data(data_dir: str | Path | None = None) -> LoadResult:
-    """Every appendix under the data folder (cached while the files do not change)."""
-    folder = resolve_data_dir(data_dir)
+def load_data(project: Project, data_dir: str | Path | None = None) -> LoadResult:
+    """Every appendix under the project's data folder, or ``data_dir`` (cached while the files do not change)."""
+    project.activate()
+    folder = resolve_data_dir(project, data_dir)
     if not folder.exists():
         raise UnknownUnitError(_("data folder {folder} does not exist").format(folder=folder))
-    return _load_cached(str(folder), json.dumps(_signature(folder)))
+    signature = json.dumps(_signature(folder, project.province, project.root))
+    return _load_cached(str(folder), signature, str(project.cache), project.province, str(project.root))

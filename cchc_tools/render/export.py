@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from cchc_tools.content.document import Document, Table
 from cchc_tools.errors import CchcError
+from cchc_tools.periods import newest_first
 from cchc_tools.render.html import environment, render, render_block, stylesheet
 from cchc_tools.vocabulary import SYNTHETIC_BANNER, SYNTHETIC_NOTE
 
@@ -30,7 +31,6 @@ FORMATS = ("html", "docx", "pdf", "xlsx")
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
 _REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
 _ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
-_PERIOD_ORDER = {"annual": 0, "9-month": 1, "6-month": 2, "Q4": 3, "Q3": 4, "Q2": 5, "Q1": 6}
 
 
 def parse_formats(text: str | Iterable[str]) -> list[str]:
@@ -145,7 +145,7 @@ def entry_files(out_dir: Path, stem: str, index_dir: Path) -> dict[str, str]:
 def _group_label(e: IndexEntry) -> str:
     if e.period_label:
         return e.period_label
-    from cchc_tools.content.narrative import period_phrase
+    from cchc_tools.periods import period_phrase
 
     return period_phrase(e.period, e.year)
 
@@ -164,7 +164,7 @@ def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, st
     produced = produced or date.today()
     entries = list(entries)
     dated = [e for e in entries if e.kind != "trend"]
-    keys = sorted({(e.year or 0, e.period) for e in dated}, key=lambda k: (-k[0], _PERIOD_ORDER.get(k[1], 9), k[1]))
+    keys = sorted({(e.year or 0, e.period) for e in dated}, key=lambda k: (-k[0], newest_first(k[1]), k[1]))
     groups = []
     for year, period in keys:
         mine = [e for e in dated if (e.year or 0, e.period) == (year, period)]

@@ -30,7 +30,7 @@ from docx.shared import Mm, Pt, RGBColor, Twips
 
 from cchc_tools.atomic import write_with
 from cchc_tools.content.document import Block, Document, Span, Table
-from cchc_tools.settings import Settings, load_settings
+from cchc_tools.project import DocumentSettings as Settings
 from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
 FONT = "Times New Roman"
@@ -448,7 +448,7 @@ def _banner_text(document: Document) -> str:
 
 def build_docx(document: Document, settings: Settings | None = None, produced: date | None = None):
     """The python-docx Document of ``document`` (see ``write_docx``)."""
-    settings = settings if settings is not None else load_settings()
+    settings = settings if settings is not None else Settings()
     produced = produced or date.today()
     templated = settings.word_template is not None
     doc = new_docx(str(settings.word_template)) if templated else new_docx()
@@ -536,7 +536,7 @@ def write_docx(document: Document, path: str | Path, settings: Settings | None =
                produced: date | None = None) -> Path:
     """Write ``document`` as a Word file at ``path``, whole or not at all; returns the path.
 
-    ``settings`` default to the project's ``cchc.toml`` (see ``cchc_tools.settings``);
+    ``settings``: the project's ``[document]`` (``Project.document``; default: no letterhead, no template);
     ``produced`` (default today) is the production date printed under the title.
     """
     doc = build_docx(document, settings, produced)

@@ -4,6 +4,7 @@ stamp and the office renderings."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,6 +24,9 @@ from cchc_tools.content.document import (
 from cchc_tools.numbers import fmt_percent
 from cchc_tools.render.html import stylesheet
 from cchc_tools.vocabulary import SYNTHETIC_BANNER, SYNTHETIC_NOTE
+
+if TYPE_CHECKING:
+    from cchc_tools.project import Project
 
 STATUS_VI = {"met": "Đạt mục tiêu", "below_target": "Chưa đạt mục tiêu", "doubtful": "Số liệu cần xem lại",
              "not_reported": "Chưa đủ số liệu", "no_target": ""}
@@ -81,15 +85,24 @@ def cited(source: str, verified: bool) -> str:
     return source + ("" if verified else " (chưa đối chiếu văn bản gốc)")
 
 
-def provenance_block(kind: str, parameters: dict) -> Group:
-    """The stamp at the foot of every page: kit, time, reference data and input files with their hashes."""
+def provenance_block(kind: str, parameters: dict, project: Project | None = None) -> Group:
+    """The stamp at the foot of every page: kit, time, project files, reference data and input files with
+    their hashes."""
     from cchc_tools.batch.provenance import for_notebook
 
-    stamp = for_notebook(kind, **parameters)
+    stamp = for_notebook(kind, parameters, project_of(project or parameters.get("project")))
     rows = [[Cell(label), Cell(text)] for label, text in stamp.page_lines()]
     return Group([Heading("Thông tin lập báo cáo", 2), Table.of(["Mục", "Nội dung"], rows,
                   notes=["Mã SHA-256 (12 ký tự đầu) cho biết chính xác tệp và phiên bản bộ công cụ đã dùng; "
                          "mã đầy đủ ở tệp .provenance.json bên cạnh báo cáo."])], keep=True)
+
+
+def project_of(project) -> Project:
+    """The project a view reads: a :class:`Project` as given, else loaded from its folder (a notebook's
+    ``project`` parameter; empty: found from the working directory, the kit's own repository)."""
+    from cchc_tools.project import Project, load_project
+
+    return project if isinstance(project, Project) else load_project(project or None)
 
 
 class Stamped:
@@ -97,11 +110,12 @@ class Stamped:
 
     KIND = ""
     _stamp: Group | None = None
+    project: Project | None = None  # set by ``load``
 
     def provenance(self, **parameters) -> Group:
         """The stamp of this run (the notebook passes its parameters, as papermill injected them)."""
         given = {k: v for k, v in parameters.items() if k != "out_dir" and v != ""}  # as the runner passes them
-        self._stamp = provenance_block(self.KIND, given)
+        self._stamp = provenance_block(self.KIND, given, self.project)
         return self._stamp
 
     def _with_stamp(self, blocks: list) -> list:
@@ -119,8 +133,10 @@ def _office(formats: str) -> bool:
     return bool({"docx", "xlsx"} & set(parse_formats(formats)))
 
 
-def _formats(document: Document, out: Path, stem: str, formats: str, sheets=None) -> list[Path]:
+def _formats(document: Document, out: Path, stem: str, formats: str, sheets=None,
+             project: Project | None = None) -> list[Path]:
     """The Word and Excel renderings of a document, as ``formats`` asks."""
     from cchc_tools.render.export import write_document_formats
 
-    return write_document_formats(document, out, stem, formats, sheets=sheets)
+    return write_document_formats(document, out, stem, formats, sheets=sheets,
+                                  settings=project.document if project else None)

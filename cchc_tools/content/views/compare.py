@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -34,6 +35,7 @@ from cchc_tools.content.views.common import (
     _office,
     _value_text,
     definition,
+    project_of,
 )
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
@@ -42,6 +44,9 @@ from cchc_tools.render.html import register_notebook_display
 from cchc_tools.vocabulary import level_phrase
 
 RANK_BY = "dossiers_on_time_all"
+
+if TYPE_CHECKING:
+    from cchc_tools.project import Project
 
 
 @dataclass
@@ -57,9 +62,12 @@ class YearComparison(Stamped):
     rows: pd.DataFrame  # the tidy rows of the compared reports
 
     @classmethod
-    def load(cls, year, data_dir: str | Path | None = None, level: str = "", period: str = "annual"):
+    def load(cls, year, data_dir: str | Path | None = None, level: str = "", period: str = "annual", *,
+             project: Project | str | Path | None = None):
+        """The comparison of the units of ``year`` and ``period`` (one ``level`` or all) in the project's data."""
         register_notebook_display()
-        data = computed(data_dir)
+        project = project_of(project)
+        data = computed(project, data_dir)
         reps = reports(data.table)
         sel = reps[(reps["year"] == int(year)) & (reps["coverage"] == period)]  # a cumulative Q3 is a 9-month
         if level:
@@ -69,9 +77,11 @@ class YearComparison(Stamped):
                 period=period, year=year, level=level, listing=_listing(reps)))
         pick = data.ind["source"].isin(sel["source"])
         prev = data.assessed[(data.assessed["year"] == int(year) - 1) & (data.assessed["period"] == period)]
-        return cls(int(year), period, sel, data.ind[pick], data.findings[data.findings["source"].isin(sel["source"])],
+        view = cls(int(year), period, sel, data.ind[pick], data.findings[data.findings["source"].isin(sel["source"])],
                    data.assessed[data.assessed["source"].isin(sel["source"])], prev,
                    data.table[data.table["source"].isin(sel["source"])])
+        view.project = project
+        return view
 
     @property
     def synthetic(self) -> bool:
@@ -224,4 +234,4 @@ class YearComparison(Stamped):
 
         doc = self.document()
         sheets = document_sheets(doc) + ([findings_sheet(self.findings)] if len(self.findings) else [])
-        return _formats(doc, Path(out_dir), stem, formats, sheets)
+        return _formats(doc, Path(out_dir), stem, formats, sheets, self.project)

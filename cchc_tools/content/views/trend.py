@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,10 +29,14 @@ from cchc_tools.content.views.common import (
     _office,
     _value_text,
     definition,
+    project_of,
 )
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
 from cchc_tools.render.html import register_notebook_display
+
+if TYPE_CHECKING:
+    from cchc_tools.project import Project
 
 
 def legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
@@ -57,18 +62,22 @@ class UnitTrend(Stamped):
     predecessors: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators of the legacy units it replaced
 
     @classmethod
-    def load(cls, unit: str, data_dir: str | Path | None = None):
+    def load(cls, unit: str, data_dir: str | Path | None = None, *, project: Project | str | Path | None = None):
+        """The trend of ``unit`` over every period of the project's data (or ``data_dir``)."""
         check_slug(unit)
         register_notebook_display()
-        data = computed(data_dir)
+        project = project_of(project)
+        data = computed(project, data_dir)
         reps = reports(data.table)
         mine = reps[reps["unit"] == unit]
         if mine.empty:
             raise UnknownUnitError(tr("no appendices for unit {unit!r}; {listing}").format(
                 unit=unit, listing=_listing(reps, unit)))
         before = legacy_reports(reps, mine)
-        return cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])],
+        view = cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])],
                    data.ind[data.ind["source"].isin(before["source"])])
+        view.project = project
+        return view
 
     @property
     def name(self) -> str:
@@ -142,4 +151,4 @@ class UnitTrend(Stamped):
         """The trend's Word and Excel files (``<unit>.docx``, ``<unit>.xlsx``) when asked."""
         if not out_dir or not _office(formats):
             return []
-        return _formats(self.document(), Path(out_dir), stem or self.unit, formats)
+        return _formats(self.document(), Path(out_dir), stem or self.unit, formats, project=self.project)

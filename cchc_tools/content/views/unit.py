@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -43,12 +44,17 @@ from cchc_tools.content.views.common import (
     _value_text,
     cited,
     definition,
+    project_of,
     source_line,
 )
 from cchc_tools.errors import AppendixError
 from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.periods import file_suffix
 from cchc_tools.render.html import register_notebook_display
 from cchc_tools.vocabulary import SEVERITY_VI, level_phrase
+
+if TYPE_CHECKING:
+    from cchc_tools.project import Project
 
 
 @dataclass
@@ -64,13 +70,17 @@ class UnitBriefing(Stamped):
     assessed: pd.DataFrame
     previous_label: str = ""
     load_errors: list[AppendixError] = field(default_factory=list)
+    rules: tuple = ()  # the project's rules the findings come from (default: the shipped ones)
     # each section built once: the Word file and the workbook reuse the blocks (and charts) the notebook showed
     _sections: dict[str, Group] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def load(cls, year, unit: str, data_dir: str | Path | None = None, period: str = "annual") -> UnitBriefing:
+    def load(cls, year, unit: str, data_dir: str | Path | None = None, period: str = "annual", *,
+             project: Project | str | Path | None = None) -> UnitBriefing:
+        """The briefing of ``unit`` for ``year`` and ``period`` from the project's data (or ``data_dir``)."""
         register_notebook_display()
-        data = computed(data_dir)
+        project = project_of(project)
+        data = computed(project, data_dir)
         rep = pick_report(data.table, year, unit, period)
         src = rep["source"]
         rows = data.table[data.table["source"] == src]
@@ -79,8 +89,10 @@ class UnitBriefing(Stamped):
         prev = prev[(prev["period"] == period) & (prev["year"] < int(year))]
         label = period_phrase(period, prev.iloc[-1]["year"]).lower() if len(prev) else ""
         errors = [e for e in data.errors if f"/{rep['unit']}/" in e.path.replace("\\", "/")]
-        return cls(rep, rows, data.ind[data.ind["source"] == src], data.findings[data.findings["source"] == src],
+        view = cls(rep, rows, data.ind[data.ind["source"] == src], data.findings[data.findings["source"] == src],
                    mine, label, errors)
+        view.project, view.rules = project, data.rules
+        return view
 
     # -- facts ------------------------------------------------------------------------------
     @property
@@ -105,7 +117,8 @@ class UnitBriefing(Stamped):
 
     @cached_property
     def facts(self) -> Facts:
-        by_code_doubt = {code: [r for r, _ in hits] for (_, code), hits in doubts(self.findings).items()}
+        hits_by_code = doubts(self.findings, rules=self.rules or None)
+        by_code_doubt = {code: [r for r, _ in hits] for (_, code), hits in hits_by_code.items()}
         ind_doubt = {r.indicator: _refs(r.findings) for r in self.assessed.itertuples() if r.findings}
         quoted = {r.indicator: r.reported_text for r in self.assessed.itertuples()
                   if r.reported_text and pd.notna(r.value) and agrees(r.reported, r.value)}
@@ -163,7 +176,7 @@ class UnitBriefing(Stamped):
     @cached_property
     def label_rules(self) -> set[str]:
         """Rules about a row's wording or unit of measure: they ask for a correction, not an explanation."""
-        return {r.id for r in shipped_rules() if r.family in LABEL_FAMILIES}
+        return {r.id for r in (self.rules or shipped_rules()) if r.family in LABEL_FAMILIES}
 
     @cached_property
     def cutoff(self) -> str:
@@ -352,8 +365,9 @@ class UnitBriefing(Stamped):
         ind = self.ind.merge(self.assessed[["indicator"] + extra], on="indicator", how="left")
         return {"indicators": ind, "findings": self.findings.assign(ref=self.refs)}
 
-    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", suffix: str = "") -> list[Path]:
-        """Write the unit's tables (CSV for machines) and the Word and Excel files asked for.
+    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", suffix: str | None = None) -> list[Path]:
+        """Write the unit's tables (CSV for machines) and the Word and Excel files asked for; file names end
+        with the period's suffix (``briefing-q1.docx``; none for the year) unless ``suffix`` is given.
 
         Nothing when ``out_dir`` is empty (a notebook run by hand or by nbval). The HTML page and the
         PDF are made from the executed notebook by the runner.
@@ -362,6 +376,7 @@ class UnitBriefing(Stamped):
             return []
         from cchc_tools.render.workbook import finding_messages, findings_sheet, indicators_sheet
 
+        suffix = file_suffix(self.report["period"]) if suffix is None else suffix
         out, tables = Path(out_dir), self.tables()
         written = [write_table(df, out / f"{name}{suffix}.csv") for name, df in tables.items()]
         if not _office(formats):  # the document is only for Word and Excel
@@ -369,4 +384,4 @@ class UnitBriefing(Stamped):
         sheets = [indicators_sheet(tables["indicators"], findings=finding_messages(tables["findings"]),
                                    status_vi=STATUS_VI),
                   findings_sheet(tables["findings"])]
-        return written + _formats(self.document(), out, f"briefing{suffix}", formats, sheets)
+        return written + _formats(self.document(), out, f"briefing{suffix}", formats, sheets, self.project)
