@@ -190,3 +190,40 @@ def test_open_refuses_what_is_not_a_project_or_folder(tmp_path):
         cc.open(tmp_path / "missing")
     with pytest.raises(TypeError, match="project or a data folder"):
         cc.open(42)
+
+
+RULE = """\
+- id: district_received_le_resolved
+  family: part_le_whole
+  severity: error
+  title_vi: Hồ sơ tiếp nhận nhiều hơn hồ sơ đã giải quyết
+  doc: Quy tắc riêng của tỉnh (thử nghiệm).
+  part: [III.dossiers_district_received]
+  whole: [III.dossiers_district_resolved]
+"""
+
+
+def test_open_a_province_project_uses_its_rules_and_targets(tmp_path):
+    import shutil
+
+    from cchc_tools.paths import raw_dir
+    from cchc_tools.project import load_project
+
+    seed = raw_dir() / "2022" / "vinh-chau" / "phu-luc-cchc-2022-vinh-chau.txt"
+    (tmp_path / "data" / "raw" / "2022" / "vinh-chau").mkdir(parents=True)
+    shutil.copy(seed, tmp_path / "data" / "raw" / "2022" / "vinh-chau" / seed.name)
+    (tmp_path / "rules.yaml").write_text(RULE, encoding="utf-8")
+    (tmp_path / "targets.yaml").write_text(
+        '- id: plan_completion_soc_trang\n  indicator: plan_completion\n  op: ">="\n  value: 95\n'
+        "  from_year: 2022\n  source: Kế hoạch số 02/KH-UBND ngày 19/01/2022 của UBND thị xã Vĩnh Châu\n"
+        "  verified: true\n", encoding="utf-8")
+    (tmp_path / "cchc.toml").write_text('[project]\nprovince = "Cần Thơ"\nrules = ["rules.yaml"]\n'
+                                        'targets = ["targets.yaml"]\n', encoding="utf-8")
+    for ws in (cc.open(tmp_path), cc.open(load_project(tmp_path))):
+        assert ws.project.root == tmp_path.resolve() and ws.data_dir == tmp_path.resolve() / "data" / "raw"
+        lg = ws.league("dossiers_district_resolved", 2022)  # the province rule questions its inputs
+        assert lg["status"].iloc[0] == "doubtful" and "Hồ sơ tiếp nhận nhiều hơn" in lg["doubt"].iloc[0]
+        assert "[L" in lg.cchc.to_string() and "không xếp hạng" in lg.cchc.to_string()
+        plan = ws.league("plan_completion", 2022)  # 92,59% against the province's 95%
+        assert plan["status"].iloc[0] == "below_target" and "≥ 95%" in plan._repr_html_()
+        assert "background-color: #fde2e1" in plan._repr_html_()  # below its target: highlighted

@@ -198,7 +198,7 @@ def kind_of(df: pd.DataFrame) -> str:
 
 def _derived(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Columns made for display only: a target as ``≥ 95%``, the report's period in words, a rank of n."""
-    from cchc_tools.content.narrative import period_phrase
+    from cchc_tools.periods import period_phrase
 
     add: dict[str, Any] = {}
     if "target" in df and "target_text" not in df:
@@ -260,7 +260,7 @@ def display_frame(df: pd.DataFrame, kind: str | None = None, as_html: bool = Fal
 
 
 def caption(df: pd.DataFrame, kind: str) -> str:
-    from cchc_tools.content.narrative import period_phrase
+    from cchc_tools.periods import period_phrase
 
     a = df.attrs
     when = period_phrase(a["period"], a["year"]) if a.get("period") and a.get("year") else ""

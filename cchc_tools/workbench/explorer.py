@@ -20,9 +20,8 @@ from matplotlib.figure import Figure
 
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content.charts import COLORS, _vn_axis
-from cchc_tools.content.narrative import period_phrase
 from cchc_tools.errors import CchcError
-from cchc_tools.ingest.header import period_order
+from cchc_tools.periods import period_name, period_order
 from cchc_tools.vocabulary import LEVEL_VI, SYNTHETIC_BANNER
 from cchc_tools.workbench.accessor import pct
 
@@ -101,7 +100,7 @@ class Explorer:
         try:
             reps = self.ws.reports[self.ws.reports["year"] == self.year.value]
             periods = sorted(set(reps["coverage"]), key=period_order)
-            self.period.options = [(period_phrase(p, None).replace(" năm", "").strip() or p, p) for p in periods]
+            self.period.options = [(period_name(p), p) for p in periods]
             keep = period or self.period.value
             self.period.value = keep if keep in periods else ("annual" if "annual" in periods else periods[-1])
             reps = reps[reps["coverage"] == self.period.value]

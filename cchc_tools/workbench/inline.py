@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cchc_tools.content.document import Document
 from cchc_tools.content.views.unit import UnitBriefing
+from cchc_tools.project import Project
 
 
 @dataclass
@@ -17,8 +18,9 @@ class InlineBriefing:
     briefing: UnitBriefing
 
     @classmethod
-    def load(cls, year: int, unit: str, data_dir: str | Path, period: str = "annual") -> InlineBriefing:
-        return cls(UnitBriefing.load(year, unit, data_dir, period))
+    def load(cls, year: int, unit: str, data_dir: str | Path, period: str = "annual",
+             project: Project | None = None) -> InlineBriefing:
+        return cls(UnitBriefing.load(year, unit, data_dir, period, project=project))
 
     @cached_property
     def document(self) -> Document:

@@ -13,21 +13,21 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cchc_tools.analysis.assess import _reported_sources, consolidate, doubts, finding_refs
-from cchc_tools.analysis.checks import shipped_rules
 from cchc_tools.analysis.computed import Computed, computed
 from cchc_tools.analysis.selection import reports, unit_from_name
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError, UnknownUnitError
-from cchc_tools.ingest.header import PERIODS, period_order
 from cchc_tools.ingest.snapshot import resolve_data_dir
+from cchc_tools.periods import PERIODS, period_order
+from cchc_tools.project import PROJECT_FILE, Project, load_project
 from cchc_tools.workbench.accessor import KitFrame, kit_frame
 
 SPECS = {s["id"]: s for s in indicator_specs()}
@@ -38,12 +38,6 @@ _PREVIOUS = {"Q1": (-1, "Q4"), "Q2": (0, "Q1"), "Q3": (0, "Q2"), "Q4": (0, "Q3")
              "H2": (0, "6-month"), "9-month": (-1, "9-month"), "annual": (-1, "annual")}
 
 
-@lru_cache(maxsize=1)
-def _own_rates() -> dict[str, tuple[str, str]]:
-    """Indicator -> where the unit writes its own rate (assess's reading of the shipped rules), read once."""
-    return _reported_sources(shipped_rules())
-
-
 class UnknownIndicatorError(CchcError, KeyError):
     """An indicator or catalog code that the kit does not know; the message lists close ones."""
 
@@ -51,14 +45,20 @@ class UnknownIndicatorError(CchcError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-def _source_of(project_or_folder: Any) -> tuple[Path, Any]:
-    """The data folder of a project (anything with a ``data`` folder attribute, such as a ``Project``), or a folder."""
-    if project_or_folder is None or isinstance(project_or_folder, str | Path):
-        return resolve_data_dir(project_or_folder), None
-    data = getattr(project_or_folder, "data", None)
-    if data is None:
+def _source_of(project_or_folder: Any) -> tuple[Project, str | Path | None]:
+    """The project and the data folder to open: a :class:`Project` and its data; a project's folder (holding
+    ``cchc.toml``) or its ``cchc.toml``; any other folder: the data folder, read with the project found from
+    the working directory upward; ``None``: that project and its data."""
+    if isinstance(project_or_folder, Project):
+        return project_or_folder, None
+    if project_or_folder is None or (isinstance(project_or_folder, str) and not project_or_folder.strip()):
+        return load_project(None), None
+    if not isinstance(project_or_folder, str | Path):
         raise TypeError(f"open() takes a project or a data folder, not {type(project_or_folder).__name__}")
-    return Path(data), project_or_folder
+    p = Path(project_or_folder)
+    if p.name == PROJECT_FILE or (p / PROJECT_FILE).is_file():
+        return load_project(p), None
+    return load_project(None), p
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Workspace:
 
     data_dir: Path
     data: Computed
-    project: Any = None
+    project: Project
     _frames: dict = field(default_factory=dict, init=False, repr=False)
 
     # -- the computation, selected ------------------------------------------------------------
@@ -90,6 +90,11 @@ class Workspace:
     def _findings(self) -> pd.DataFrame:
         f = self.data.findings
         return f.assign(ref=finding_refs(f))
+
+    @cached_property
+    def _own_rates(self) -> dict[str, tuple[str, str]]:
+        """Indicator -> where a unit writes its own rate (assess's reading of the project's rules)."""
+        return _reported_sources(self.data.rules)
 
     @cached_property
     def _messages(self) -> dict[tuple[str, str], str]:
@@ -313,7 +318,7 @@ class Workspace:
         if level:
             sel = sel[sel["level"] == level]
         table = self.data.table[self.data.table["source"].isin(sel["source"])]
-        questioned = set(doubts(self.data.findings, severities=("error",), rules=shipped_rules()))
+        questioned = set(doubts(self.data.findings, severities=("error",), rules=self.data.rules))
         keep = [(s, c) not in questioned for s, c in zip(table["source"], table["code"], strict=True)]
         totals = consolidate(table[keep], ind=self.data.ind.iloc[:0]).totals
         return self._frame(totals.assign(findings="", status=""), "counts", year=int(year), period=period)
@@ -376,12 +381,12 @@ class Workspace:
                 roles.setdefault(c, "tử số")
             for c in spec.get("denominator", []):
                 roles.setdefault(c, "mẫu số")
-            own = _own_rates().get(ident)
+            own = self._own_rates.get(ident)
             if own and own[0] == "row":
                 roles.setdefault(own[1], "tỷ lệ đơn vị báo cáo")
         rows = self.data.table[(self.data.table["source"] == rep["source"]) & self.data.table["code"].isin(roles)]
         rows = rows.drop_duplicates("code")
-        doubt = doubts(self.data.findings[self.data.findings["source"] == rep["source"]], rules=shipped_rules())
+        doubt = doubts(self.data.findings[self.data.findings["source"] == rep["source"]], rules=self.data.rules)
         refs = ["; ".join(r for r, _ in doubt.get((rep["source"], c), [])) for c in rows["code"]]
         out = rows.assign(role=rows["code"].map(roles), findings=refs, status="")
         out = out.assign(doubt=self._doubt_text(out["source"], out["findings"]))
@@ -404,7 +409,7 @@ class Workspace:
 
         slug = self.unit(unit)
         rep = self._report(slug, year, period)
-        return InlineBriefing.load(int(rep["year"]), slug, self.data_dir, rep["period"])
+        return InlineBriefing.load(int(rep["year"]), slug, self.data_dir, rep["period"], self.project)
 
     def explorer(self, **initial):
         """The explorer widget over this workspace (year, period, level, unit, indicator)."""
@@ -428,11 +433,15 @@ class Workspace:
 
 
 def open(project_or_folder: Any = None) -> Workspace:  # noqa: A001 - the package's verb, never imported by *
-    """A workspace over a project's data (a ``Project``) or a data folder (default: the bundled ``data/raw``).
+    """A workspace over a project's data: a :class:`~cchc_tools.project.Project`, a project's folder or
+    ``cchc.toml``, or a data folder (read with the project found from the working directory upward);
+    by default the project found from the working directory (the kit's own: the bundled appendix).
 
-    Loaded once from the folder's snapshot, with the same computation the briefings use.
+    Loaded once from the folder's snapshot, with the same computation the briefings use (the project's
+    rules and targets included).
     """
-    folder, project = _source_of(project_or_folder)
+    project, data_dir = _source_of(project_or_folder)
+    folder = resolve_data_dir(project, data_dir)
     if not folder.exists():
         raise UnknownUnitError(f"thư mục dữ liệu {folder} không tồn tại")
-    return Workspace(folder, computed(folder), project)
+    return Workspace(folder, computed(project, data_dir), project)
