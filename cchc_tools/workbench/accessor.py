@@ -32,8 +32,9 @@ STATUS_VI = {"met": "Đạt mục tiêu", "below_target": "Chưa đạt mục ti
 BELOW = "background-color: #fde2e1; color: #8a1c14"  # below its target
 DOUBT = "background-color: #fff3cd"  # questioned by a finding
 CSS = [{"selector": "", "props": "border-collapse: collapse; font-size: 0.92em"},
-       {"selector": "th", "props": "text-align: left; padding: 2px 8px; border-bottom: 1px solid #888"},
-       {"selector": "td", "props": "padding: 2px 8px; border-bottom: 1px solid #ddd"},
+       {"selector": "th", "props": "text-align: left; padding: 2px 8px; border-bottom: 1px solid #888; "
+                                       "line-height: 1.3; vertical-align: bottom"},
+       {"selector": "td", "props": "padding: 2px 8px; border-bottom: 1px solid #ddd; line-height: 1.3"},
        {"selector": "caption", "props": "caption-side: top; text-align: left; padding: 4px 0; color: #333"}]
 
 

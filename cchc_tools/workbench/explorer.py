@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content.charts import COLORS, _vn_axis
@@ -154,20 +155,21 @@ class Explorer:
         styler = league.cchc.style()
         n = len(styler.data.columns)
         picked = list(league["unit"] == unit)
-        styler = styler.apply(lambda _: pd.DataFrame([["font-weight: bold; outline: 2px solid #1f4e79"] * n
+        styler = styler.apply(lambda _: pd.DataFrame([["font-weight: bold; background-color: #dbe8f5"] * n
                                                       if p else [""] * n for p in picked],
                                                      index=styler.data.index, columns=styler.data.columns), axis=None)
         self.table.value = f'<div style="{SCROLL}">{styler.to_html()}</div>'
         self.chart.value = self._chart(league, unit, name)
         if unit in set(league["unit"]):
             self.trace.value = ws.trace(unit, ident, year, period)._repr_html_()
-            self.findings.value = ws.findings(unit, year=year, period=period)._repr_html_()
+            found = ws.findings(unit, year=year, period=period)
+            self.findings.value = (found._repr_html_() if len(found) else
+                                   "<i>Không có phát hiện nào về số liệu của đơn vị trong kỳ này.</i>")
         else:
             self.trace.value = self.findings.value = "<i>Đơn vị chưa có số liệu của chỉ số này trong kỳ.</i>"
         ranked = int(league["rank"].notna().sum())
         self.last_ms = (time.perf_counter() - t) * 1000
-        self.status.value = (f"{len(league)} đơn vị, {ranked} được xếp hạng · vẽ lại trong "
-                             f"{self.last_ms:.0f} ms".replace(".", ","))
+        self.status.value = f"{len(league)} đơn vị, {ranked} được xếp hạng."
         return self.last_ms / 1000
 
     def _chart(self, league: pd.DataFrame, unit: str, name: str) -> str:
@@ -196,6 +198,7 @@ class Explorer:
         ax.set_ylim(max(0.0, low - (100 - low) * 0.5 - 1), max(100.0, float(ranked["value"].max())) + 0.5)
         ax.set_ylabel("Tỷ lệ (%)")
         _vn_axis(ax, "y", percent=True)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))  # whole percents: labels never rounded
         ax.spines[["top", "right"]].set_visible(False)  # the title is the figure's caption: laid out by the page
         fig.subplots_adjust(left=0.14, right=0.98, top=0.9, bottom=0.3 if len(ranked) <= 15 else 0.12)
         pos = ranked["unit"].tolist().index(unit) + 1 if unit in set(ranked["unit"]) else None
