@@ -38,7 +38,7 @@ test: $(STAMP) ## lint, unit tests and the notebooks under nbval
 goldens: $(STAMP) ## re-run the notebooks, keep only the golden (NBVAL_CHECK_OUTPUT) outputs
 	$(PY) -m cchc_tools.goldens
 
-fuzz: $(STAMP) ## 10,000 mutated appendices against an independent strict number reader (~15 min)
+fuzz: $(STAMP) ## 10,000 mutated text and 600 Word/Excel appendices against an independent strict reader (~20 min)
 	$(PY) -m tests.fuzz_appendix --files 10000
 
 bench: $(STAMP) ## benchmarks, written to outputs/bench/latest.json

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cchc_tools.errors import AppendixError
-from cchc_tools.i18n import _
+from cchc_tools.i18n import _, tr
 from cchc_tools.limits import MAX_LABEL_KEY_CHARS
 
 # Characters that never occur in a text appendix; a few of them mean binary data. Vertical tab and
@@ -56,6 +56,17 @@ def _refuse_control(text: str, path: str | Path) -> None:
                             line=line, expected=_("a text appendix; this looks like a binary file"))
 
 
+def _broken_utf16(data: bytes, encoding: str, exc: UnicodeDecodeError, path: str | Path) -> AppendixError:
+    """The error of UTF-16 text broken at ``exc.start``: its line is one more than the line breaks decoded
+    before the bad bytes (a lone surrogate, or an odd last byte of a cut file)."""
+    line = line_count(data[: exc.start].decode(encoding, errors="replace"))
+    if exc.end >= len(data) and "truncated" in exc.reason:
+        what = tr("broken UTF-16 text: the file ends inside a character (byte {at})", at=exc.start)
+    else:
+        what = tr("broken UTF-16 text: a half of a character pair with no other half (byte {at})", at=exc.start)
+    return AppendixError(path, what, line=line, expected=_("UTF-16 text; save the file again as UTF-8 or UTF-16"))
+
+
 def decode(data: bytes, path: str | Path) -> str:
     """Decode an appendix text file: UTF-8 (with or without BOM) or UTF-16.
 
@@ -68,8 +79,7 @@ def decode(data: bytes, path: str | Path) -> str:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise AppendixError(path, _("broken UTF-16 text at byte {at}").format(at=exc.start),
-                                expected=_("UTF-16 text")) from None
+            raise _broken_utf16(data, "utf-16", exc, path) from None
         _refuse_control(text, path)
         return text
     if data.startswith(b"\xef\xbb\xbf"):
@@ -84,8 +94,8 @@ def decode(data: bytes, path: str | Path) -> str:
         if enc:
             try:
                 text = data.decode(enc)
-            except UnicodeDecodeError:
-                text = ""
+            except UnicodeDecodeError as exc:
+                raise _broken_utf16(data, enc, exc, path) from None
         if not text:
             raise AppendixError(path, _("this is a binary file, not a text appendix"),
                                 expected=_("a text, .docx or .xlsx appendix"))

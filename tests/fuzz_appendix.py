@@ -1,4 +1,4 @@
-"""Fuzzing the text reader: mutated copies of the bundled appendix, checked row by row against an
+"""Fuzzing the readers: mutated copies of the bundled appendix, checked row by row against an
 independent strict reader of Vietnamese numbers (the oracle below, written without the kit's code).
 
 Each mutated file gets hostile value cells (other scripts' digits, exponents, invisible characters,
@@ -11,8 +11,11 @@ BOM, and now and then a control character, an overlong cell or a cut-off file. F
 - every row's ``value`` is what the oracle reads in that cell (NaN where the oracle reads no number);
 - ``validate`` runs on the table without raising.
 
-``python -m tests.fuzz_appendix --files 10000`` is ``make fuzz``; ``tests/test_fuzz.py`` runs a few
-hundred files in ``make test``.
+The same is checked on Word and Excel copies (``run_office``, see "Word and Excel" below), against what
+the generator wrote on each line.
+
+``python -m tests.fuzz_appendix --files 10000 --office 600`` is ``make fuzz`` (``--office`` defaults to 600);
+``tests/test_fuzz.py`` runs a few hundred text files and a few dozen Office files in ``make test``.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ import re
 import sys
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "raw" / "2022" / "vinh-chau" / "phu-luc-cchc-2022-vinh-chau.txt"
@@ -262,6 +267,23 @@ class Summary:
     slowest: float = 0.0
     seconds: float = 0.0
 
+    def add(self, tag: str, out: Outcome, df, batch: list[tuple[str, object]], limit_seconds: float = 5.0) -> None:
+        """Count one file's outcome; a loaded table joins ``batch`` for ``validate``."""
+        self.files += 1
+        self.slowest = max(self.slowest, out.seconds)
+        if out.error:
+            self.errors.append(f"{tag}: {out.error}")
+        elif out.refused:
+            self.refused += 1
+        else:
+            self.loaded += 1
+            self.rows += out.rows
+            batch.append((tag, df))
+        if out.seconds > limit_seconds:
+            self.slow.append(f"{tag}: {out.seconds:.1f} s")
+        self.wrong_values += [f"{tag}: {w}" for w in out.wrong_values]
+        self.wrong_lines += [f"{tag}: {w}" for w in out.wrong_lines]
+
     def ok(self) -> bool:
         return not (self.errors or self.slow or self.wrong_values or self.wrong_lines)
 
@@ -290,21 +312,288 @@ def run(files: int, seed: int = 2022, folder: Path | None = None, limit_seconds:
             path = base / f"fuzz-{n:05d}.txt"
             path.write_bytes(mutant.data)
             out, df = check_file(path, mutant.data)
-            summary.files += 1
-            summary.slowest = max(summary.slowest, out.seconds)
-            tag = f"{path.name} ({', '.join(mutant.notes) or 'values'})"
-            if out.error:
-                summary.errors.append(f"{tag}: {out.error}")
-            elif out.refused:
-                summary.refused += 1
+            summary.add(f"{path.name} ({', '.join(mutant.notes) or 'values'})", out, df, batch, limit_seconds)
+            if not folder:
+                path.unlink()
+            if len(batch) >= batch_size or n == files - 1:
+                summary.errors += validate_batch(batch)
+                batch = []
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+# --- Word and Excel ---------------------------------------------------------------------------------------
+#
+# The bundled appendix rebuilt as a .docx (python-docx) or .xlsx (openpyxl) with mutated cells: hostile and
+# valid values (in Excel also numbers stored as numbers, some with a percent format), soft line breaks in
+# labels and values, blank rows, the table split across pages with its header repeated, cells merged,
+# data away from A1. The generator records what it wrote on each line (a Word table row, an Excel sheet
+# row): that record, not the kit, says where each label and value is. One file in six instead gets a
+# structural hazard (a cut or damaged zip, a DTD, nesting past the XML reader's depth, an invalid character
+# reference, a huge span or reach, a part missing): for those only "the kit's own error or a table" is checked.
+
+OFFICE_LINE_LIKE = ["\n", "\x85", "\u2028", "\u2029"]  # line ends a cell may hold that XML allows
+_LINE_ENDS = "\r\n\x0b\x0c\x85\u2028\u2029"
+SECTIONS = {"I", "II", "III", "IV", "V", "VI", "VII"}
+HEADER = ["THỨ TỰ", "TÊN CHỈ TIÊU", "ĐƠN VỊ TÍNH", "Số lượng/ tỷ lệ", "Ghi chú"]
+STORED_NUMBERS = [0, 7, 24407, -3, 92.59, 0.9987, 1e15, 1e15 - 1, -1e15, 1e300, -1e300, 1e-300, 0.1 + 0.2,
+                  123456789.987654321, float("inf"), float("-inf"), float("nan")]
+
+
+@dataclass
+class Written:
+    label: str
+    text: str | None = None  # the value cell as written (Word, or text in Excel)
+    number: float | None = None  # a number Excel stores as a number
+    percent: bool = False  # ... shown with a percent format
+
+
+@dataclass
+class OfficeMutant:
+    data: bytes
+    suffix: str
+    written: dict[int, Written] | None  # line -> what was written there; None after a structural hazard
+    notes: list[str] = field(default_factory=list)
+
+
+def _xml_safe(text: str) -> bool:
+    return all(c in "\t\n\r" or (c >= "\x20" and not "\ud800" <= c <= "\udfff" and c not in "\ufffe\uffff")
+               for c in text)
+
+
+def _office_value(rng: random.Random) -> str:
+    while True:
+        text = _random_value(rng)
+        if _xml_safe(text):
+            if rng.random() < 0.05:  # a soft line break inside the figure
+                pos = rng.randint(0, len(text))
+                text = text[:pos] + "\n" + text[pos:]
+            return text
+
+
+def _office_label(label: str, rng: random.Random) -> str:
+    if rng.random() < 0.08 and label:
+        pos = rng.randint(0, len(label))
+        return label[:pos] + rng.choice(OFFICE_LINE_LIKE) + label[pos:]
+    return label
+
+
+@lru_cache(maxsize=1)
+def _seed_table() -> tuple[list[str], list]:
+    """The title lines and rows of the bundled appendix (read once, as the generator's material)."""
+    from cchc_tools.ingest.readers.text import read_text
+
+    raw = read_text(SEED)
+    return raw.title, raw.rows
+
+
+def _mutated_rows(rng: random.Random) -> list[tuple[str, str, str, str, str, bool]]:
+    """(stt, label, uom, value, note, is_section) per row, some values and labels mutated, blank rows added."""
+    _, rows = _seed_table()
+    out = []
+    mutate_at = set(rng.sample(range(len(rows)), k=rng.randint(1, 14)))
+    for i, r in enumerate(rows):
+        section = r.stt in SECTIONS and not r.uom and not r.value
+        value = _office_value(rng) if i in mutate_at and not section else str(r.value or "")
+        out.append((r.stt, _office_label(r.label, rng), r.uom, value, r.note, section))
+        if rng.random() < 0.01:
+            out.append(("", "", "", "", "", False))  # a blank row: every row below moves one line down
+    return out
+
+
+def mutate_docx(rng: random.Random) -> OfficeMutant:
+    import docx
+
+    title, _ = _seed_table()
+    rows = _mutated_rows(rng)
+    document = docx.Document()
+    other = document.add_table(rows=2, cols=2)  # an unrelated table before the appendix
+    other.cell(0, 0).text, other.cell(0, 1).text = "Nơi nhận", "Ghi chú"
+    for line in title:
+        document.add_paragraph(line)
+    cuts = sorted(rng.sample(range(1, len(rows)), k=rng.randint(0, 2)))
+    chunks = [rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)]
+    written: dict[int, Written] = {}
+    line = 0
+    for k, chunk in enumerate(chunks):
+        if k:
+            document.add_page_break()
+        table = document.add_table(rows=1 + len(chunk), cols=5)
+        cells_of = [r.cells for r in table.rows]
+        for cell, h in zip(cells_of[0], HEADER, strict=True):
+            cell.text = h
+        line += 1  # the header, repeated on each page
+        for cells, (stt, label, uom, value, note, section) in zip(cells_of[1:], chunk, strict=True):
+            line += 1
+            cells[0].text = stt
+            if section:
+                cells[1].merge(cells[4]).text = label
             else:
-                summary.loaded += 1
-                summary.rows += out.rows
-                batch.append((tag, df))
-            if out.seconds > limit_seconds:
-                summary.slow.append(f"{tag}: {out.seconds:.1f} s")
-            summary.wrong_values += [f"{tag}: {w}" for w in out.wrong_values]
-            summary.wrong_lines += [f"{tag}: {w}" for w in out.wrong_lines]
+                for cell, text in zip(cells[1:], (label, uom, value, note), strict=True):
+                    cell.text = text
+            if label or value:
+                written[line] = Written(label, text=value)
+        for i in rng.sample(range(1, len(cells_of) - 1), k=min(2, len(cells_of) - 2)):
+            if not chunk[i - 1][5] and not chunk[i][5]:  # THỨ TỰ merged down two ordinary rows
+                cells_of[i][0].merge(cells_of[i + 1][0])
+    document.add_paragraph("Người lập biểu")
+    buf = io.BytesIO()
+    document.save(buf)
+    return OfficeMutant(buf.getvalue(), ".docx", written)
+
+
+def mutate_xlsx(rng: random.Random) -> OfficeMutant:
+    from openpyxl import Workbook
+
+    title, _ = _seed_table()
+    rows = _mutated_rows(rng)
+    wb = Workbook()
+    ws = wb.active
+    top, left = rng.randint(1, 3), rng.randint(1, 3)  # data away from A1
+    r = top
+    for line in title:
+        ws.cell(r, left, line)
+        ws.merge_cells(start_row=r, start_column=left, end_row=r, end_column=left + 4)
+        r += 1
+    r += 1
+    for c, h in enumerate(HEADER):
+        ws.cell(r, left + c, h)
+    written: dict[int, Written] = {}
+    for stt, label, uom, value, note, section in rows:
+        r += 1
+        cell = Written(label)
+        stored: object = value or None
+        kind = rng.random()
+        if not section and kind < 0.04:
+            stored = cell.number = rng.choice(STORED_NUMBERS)
+        elif not section and kind < 0.5 and value and (n := oracle(value)) is not None:
+            stored = cell.number = int(n) if n.is_integer() and abs(n) < 1e15 else n
+        else:
+            cell.text = value
+        for c, v in enumerate((stt or None, label or None, uom or None, stored, note or None)):
+            if v is not None:
+                ws.cell(r, left + c, v)
+        if cell.number is not None and rng.random() < 0.15:
+            ws.cell(r, left + 3).number_format = "0.00%"
+            cell.percent = True
+        if section and rng.random() < 0.5:
+            ws.merge_cells(start_row=r, start_column=left + 1, end_row=r, end_column=left + 4)
+        if label or value or cell.number is not None:
+            written[r] = cell
+    buf = io.BytesIO()
+    wb.save(buf)
+    return OfficeMutant(buf.getvalue(), ".xlsx", written)
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _zipped(items: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in items.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _hazard(mutant: OfficeMutant, rng: random.Random) -> OfficeMutant:
+    """A structural hazard in place of the content: the file is now something a library might choke on."""
+    main = "word/document.xml" if mutant.suffix == ".docx" else "xl/worksheets/sheet1.xml"
+    items = _members(mutant.data)
+    kind = rng.choice(["cut", "flip", "dtd", "deep", "char-ref", "huge-span", "missing", "empty-part", "junk"])
+    if kind == "cut":
+        data = mutant.data[: rng.randint(0, len(mutant.data) - 1)]
+    elif kind == "flip":
+        data = bytearray(mutant.data)
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        data = bytes(data)
+    else:
+        xml = items[main]
+        if kind == "dtd":
+            xml = xml.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>', 1)
+        elif kind == "deep":
+            end = b"</w:body>" if mutant.suffix == ".docx" else b"</sheetData>"
+            depth = rng.choice([100, 255, 257, 3000])
+            tag = b"w:p" if mutant.suffix == ".docx" else b"x"
+            xml = xml.replace(end, b"<%s>" % tag * depth + b"</%s>" % tag * depth + end, 1)
+        elif kind == "char-ref":
+            xml = xml.replace(b"<w:t>" if mutant.suffix == ".docx" else b"<v>", b"<w:t>&#1;" if mutant.suffix == ".docx"
+                              else b"<v>&#1;", 1)
+        elif kind == "huge-span":
+            xml = (xml.replace(b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="99999999999"/>', 1) if mutant.suffix == ".docx"
+                   else xml.replace(b'<c r="', b'<c r="XFD1048576" x="', 1))
+        elif kind == "missing":
+            items.pop(rng.choice([n for n in items if n != main]))
+        elif kind == "empty-part":
+            xml = b""
+        else:
+            pos = rng.randrange(len(xml))
+            xml = xml[:pos] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 40))) + xml[pos:]
+        if main in items:
+            items[main] = xml
+        data = _zipped(items)
+    return OfficeMutant(data, mutant.suffix, None, [kind])
+
+
+def check_office(path: Path, mutant: OfficeMutant) -> tuple[Outcome, object]:
+    """The outcome of loading one Word or Excel file, every row checked against what was written on its line."""
+    from cchc_tools import load_appendix
+    from cchc_tools.errors import CchcError
+
+    out = Outcome()
+    start = time.perf_counter()
+    try:
+        df = load_appendix(path)
+    except CchcError as exc:
+        out.refused, out.seconds = type(exc).__name__, time.perf_counter() - start
+        return out, None
+    except Exception as exc:  # noqa: BLE001 - anything else is a finding of the fuzz run
+        out.error, out.seconds = f"{type(exc).__name__}: {exc}"[:300], time.perf_counter() - start
+        return out, None
+    out.seconds = time.perf_counter() - start
+    out.rows = len(df)
+    if mutant.written is None:
+        return out, df
+    for line, label, raw, value in zip(df["line"], df["label"], df["raw_value"], df["value"], strict=True):
+        cell = mutant.written.get(line)
+        if cell is None or _squash(label) != _squash(cell.label):
+            out.wrong_lines.append(f"line {line}: label {label[:40]!r} was not written on that line")
+            continue
+        if cell.number is not None:
+            want = cell.number * 100 if cell.percent else cell.number
+            want = round(want, 10) if math.isfinite(want) and abs(want) < 1e15 else None
+        else:
+            if _squash(raw) != _squash(cell.text or ""):
+                out.wrong_lines.append(f"line {line}: value {raw!r} was not written on that line")
+                continue
+            want = oracle((cell.text or "").strip(_LINE_ENDS))  # a cell is stripped at its ends, line ends too
+        got = None if math.isnan(value) else value
+        if (want is None) != (got is None) or (want is not None and not math.isclose(want, got, rel_tol=1e-12)):
+            out.wrong_values.append(f"line {line}: {raw!r} read as {got!r}, written as {cell.text or cell.number!r} "
+                                    f"({want!r})")
+    return out, df
+
+
+def run_office(files: int, seed: int = 2022, folder: Path | None = None, limit_seconds: float = 5.0,
+               batch_size: int = 50, hazards: float = 1 / 6) -> Summary:
+    """Fuzz ``files`` mutated Word and Excel appendices (alternately), as :func:`run` does text ones."""
+    rng = random.Random(seed)
+    summary = Summary()
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="cchc-fuzz-office-") as tmp:
+        base = Path(folder or tmp)
+        batch: list[tuple[str, object]] = []
+        for n in range(files):
+            mutant = (mutate_docx if n % 2 == 0 else mutate_xlsx)(rng)
+            if rng.random() < hazards:
+                mutant = _hazard(mutant, rng)
+            path = base / f"fuzz-{n:05d}{mutant.suffix}"
+            path.write_bytes(mutant.data)
+            out, df = check_office(path, mutant)
+            summary.add(f"{path.name} ({', '.join(mutant.notes) or 'cells'})", out, df, batch, limit_seconds)
             if not folder:
                 path.unlink()
             if len(batch) >= batch_size or n == files - 1:
@@ -316,15 +605,21 @@ def run(files: int, seed: int = 2022, folder: Path | None = None, limit_seconds:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--files", type=int, default=10_000, help="mutated text appendices")
+    parser.add_argument("--office", type=int, default=600, help="mutated Word and Excel appendices (half each)")
     parser.add_argument("--seed", type=int, default=2022)
     args = parser.parse_args(argv)
-    summary = run(args.files, args.seed)
-    print(summary.report())
-    for kind in ("errors", "slow", "wrong_values", "wrong_lines"):
-        for item in getattr(summary, kind)[:10]:
-            print(f"  {kind}: {item}")
-    return 0 if summary.ok() else 1
+    ok = True
+    for kind, summary in (("text", run(args.files, args.seed) if args.files else None),
+                          ("Word/Excel", run_office(args.office, args.seed) if args.office else None)):
+        if summary is None:
+            continue
+        print(f"{kind}: {summary.report()}")
+        for what in ("errors", "slow", "wrong_values", "wrong_lines"):
+            for item in getattr(summary, what)[:10]:
+                print(f"  {what}: {item}")
+        ok = ok and summary.ok()
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

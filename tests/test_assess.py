@@ -200,3 +200,15 @@ def test_comparison_marks_doubtful_figures_and_ranks_on_the_measure_only(tmp_pat
     col = table.headers.index([h for h in table.headers if "văn bản đi hoàn toàn điện tử" in h][0])
     assert all(row[col].doubt.startswith("L1") for row in table.rows)
     assert RANK_BY in c.headline_ids
+
+
+def test_a_report_without_a_year_never_stops_the_assessment_of_the_others(seed_text, seed_df, tmp_path):
+    no_year = tmp_path / "no-year.txt"
+    no_year.write_text(seed_text.replace("HÀNH CHÍNH NĂM 2022", "HÀNH CHÍNH").replace(
+        "ngày 16 tháng 12 năm 2022", ""), encoding="utf-8")
+    other = load_appendix(no_year)
+    assert other["year"].isna().all()
+    out = assess(pd.concat([seed_df, other], ignore_index=True))
+    mine = out[out["source"] == seed_df["source"].iloc[0]].set_index("indicator")
+    assert mine.loc["plan_completion", "value"] == pytest.approx(25 / 27 * 100)
+    assert out["change"].isna().all()  # no earlier year to compare with, and no year at all

@@ -39,3 +39,26 @@ def test_the_fuzz_run_catches_drifting_lines_and_guessed_numbers(monkeypatch):
     monkeypatch.setattr(loader, "parse_number", lenient)
     summary = fuzz.run(30, seed=5)
     assert summary.wrong_lines and summary.wrong_values
+
+
+def test_office_fuzz_run():
+    """Word and Excel copies with mutated cells, and one in six with a structural hazard (``make fuzz``: 600)."""
+    summary = fuzz.run_office(24, seed=11)
+    assert summary.loaded > 12 and summary.refused > 0 and summary.rows > 12 * 150
+    assert summary.errors == [] and summary.wrong_values == [] and summary.wrong_lines == [], summary.report()
+
+
+def test_the_office_fuzz_run_catches_glued_line_breaks_drifting_lines_and_guessed_numbers(monkeypatch):
+    """The checks can fail: a Word reader that glues the texts around a soft line break ("1", Shift+Enter,
+    "070" read as 1070, as the kit once did), rows put one line down, and babel's lenient parser."""
+    import cchc_tools.ingest.readers.docx as docx_reader
+    import cchc_tools.ingest.readers.xlsx as xlsx_reader
+    from cchc_tools.ingest.readers.base import RawRow
+
+    monkeypatch.setattr(docx_reader, "_para_text", lambda p: "".join(t.text or "" for t in p.iter(f"{docx_reader.W}t")))
+    glued = fuzz.run_office(2, seed=1, hazards=0)
+    assert glued.wrong_values and glued.errors == [] and glued.wrong_lines == [], glued.report()
+    monkeypatch.undo()
+    monkeypatch.setattr(xlsx_reader, "RawRow", lambda line, **cells: RawRow(line + 1, **cells))
+    drifted = fuzz.run_office(2, seed=3, hazards=0)
+    assert drifted.wrong_lines and drifted.errors == [], drifted.report()

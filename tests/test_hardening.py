@@ -497,3 +497,202 @@ def test_reader_errors_survive_a_process_pool(write_variant, seed_text):
     back = pickle.loads(pickle.dumps(info.value))
     assert type(back) is LimitError and str(back) == str(info.value)
     assert (back.path, back.line, back.limit_name) == (info.value.path, 100, "MAX_CELL_CHARS")
+
+
+# --- 7. leftovers of a hostile run ------------------------------------------------------------------------
+
+LONG_NAME = "xã " + " ".join(["Vĩnh Hải Thạnh Phú Đông"] * 5)  # a slug of 115 characters
+
+
+def test_a_long_unit_name_gives_a_bounded_unique_readable_slug():
+    from cchc_tools.analysis.selection import SLUG, unit_from_name
+    from cchc_tools.ingest.header import MAX_SLUG_CHARS, unit_slug
+
+    slug = unit_slug(LONG_NAME)
+    assert len(slug) <= MAX_SLUG_CHARS and SLUG.match(slug), slug
+    assert slug.startswith("vinh-hai-thanh-phu-dong-vinh-hai-") and re.search(r"-[0-9a-f]{8}$", slug)
+    head = slug.rsplit("-", 1)[0]
+    assert ("vinh-hai-thanh-phu-dong-" * 5).startswith(head + "-"), "cut at a word boundary"
+    assert unit_slug(LONG_NAME + " A") != unit_slug(LONG_NAME + " B") != slug
+    assert unit_slug(LONG_NAME) == slug and unit_from_name(LONG_NAME) == slug  # the analyst may type the name
+    assert unit_slug("thị xã Vĩnh Châu") == "vinh-chau" and unit_slug("") == ""
+    for name in ("xã " + "a" * 300, "phường " + "ab " * 60, "xã ١٢", "xã 中文", "-"):
+        assert SLUG.match(unit_slug(name)), name
+
+
+def _folder_with(tmp_path: Path, seed_text: str, **files: str) -> Path:
+    for name, text in files.items():
+        (tmp_path / "data" / "2022" / name).mkdir(parents=True)
+        (tmp_path / "data" / "2022" / name / f"{name}.txt").write_text(text, encoding="utf-8")
+    return tmp_path / "data"
+
+
+def test_a_unit_with_a_long_name_is_briefed_and_no_data_gets_cli_advice(tmp_path, seed_text, kit):
+    from cchc_tools.batch.tasks import plan_all
+    from cchc_tools.ingest.header import unit_slug
+
+    data = _folder_with(tmp_path, seed_text,
+                        long=seed_text.replace("thị xã Vĩnh Châu", LONG_NAME),
+                        noyear=seed_text.replace("CẢI CÁCH HÀNH CHÍNH NĂM 2022", "CẢI CÁCH HÀNH CHÍNH")
+                                        .replace("ngày 16 tháng 12 năm 2022", "ngày 16"))
+    plan = plan_all(kit, data, tmp_path / "out", "html")
+    units = {t.parameters["unit"] for t in plan.tasks if t.kind == "unit"}
+    assert units == {unit_slug(LONG_NAME)}
+    assert [t.out_dir.name for t in plan.tasks if t.kind == "trend"] == ["trend"]
+    (who, why), = plan.unbriefable
+    assert "noyear.txt" in who and "NĂM 2022" in why, why
+    assert "--unit" not in why and "slug" not in why and "four digits" not in why
+
+
+def _rewrite_member(path: Path, member: str, change, rename: str | None = None) -> Path:
+    with zipfile.ZipFile(path) as zf:
+        items = {n: zf.read(n) for n in zf.namelist()}
+    items[rename or member] = change(items.pop(member))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in items.items():
+            zf.writestr(n, data)
+    return path
+
+
+_LAUGHS = (b'<!DOCTYPE w:document [<!ENTITY a "' + b"a" * 40 + b'">'
+           + b"".join(f'<!ENTITY {n} "{f"&{p};" * 10}">'.encode() for p, n in zip("abcde", "bcdef", strict=True))
+           + b"]>")
+
+
+def _with_laughs(xml: bytes) -> bytes:
+    """The part with a "billion laughs" DTD, and the last entity used in its first text or attribute value."""
+    end = xml.index(b"?>") + 2 if xml.startswith(b"<?xml") else 0
+    body = xml[end:]
+    for mark in (b"<w:t>", b'w:val="', b'name="'):
+        if mark in body:
+            body = body.replace(mark, mark + b"&f;", 1)
+            break
+    return xml[:end] + _LAUGHS + body
+
+
+INTERNALS = ("XML_PARSE_HUGE", "xmlCtxtSetMaxAmplification", "XMLSyntaxError", "libxml", "lxml")
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_docx_nested_too_deep_is_refused_in_the_kits_words(tmp_path, seed_path, monkeypatch, lang):
+    monkeypatch.setenv("CCHC_LANG", lang)
+    path = _rewrite_member(build_docx(seed_path, tmp_path / "a.docx"), "word/document.xml",
+                           lambda x: x.replace(b"</w:body>", b"<w:p>" + b"<w:r>" * 300 + b"</w:r>" * 300
+                                               + b"</w:p></w:body>"))
+    with pytest.raises(AppendixError) as info:
+        load_appendix(path)
+    text = str(info.value)
+    assert not any(word in text for word in INTERNALS), text
+    assert "word/document.xml" in text and "256" in text and "a.docx" in text
+    assert ("nests its elements more than 256 deep" in text) if lang == "en" else ("lồng" in text and "Word" in text)
+
+
+@pytest.mark.parametrize(("kind", "member"), [("docx", "word/document.xml"), ("docx", "word/styles.xml"),
+                                              ("xlsx", "xl/workbook.xml"), ("xlsx", "xl/worksheets/sheet2.xml")])
+def test_entity_bombs_are_refused_before_parsing_naming_the_part(tmp_path, seed_path, kind, member):
+    path = (build_docx if kind == "docx" else build_xlsx)(seed_path, tmp_path / f"a.{kind}")
+    _rewrite_member(path, member, _with_laughs)
+    with pytest.raises(AppendixError) as info:
+        load_appendix(path)
+    text = str(info.value)
+    assert not any(word in text for word in INTERNALS), text
+    assert member in text and "DTD" in text
+
+
+def test_an_entity_bomb_in_an_oddly_named_part_is_refused_in_the_kits_words(tmp_path, seed_path):
+    """A part may be named anything: past the DTD scan of .xml parts, the parser's own refusal
+    ("xmlCtxtSetMaxAmplification") is still said in the kit's words, naming the part."""
+    path = build_docx(seed_path, tmp_path / "a.docx")
+    _rewrite_member(path, "word/styles.xml", _with_laughs, rename="word/styles.bin")
+    _rewrite_member(path, "word/_rels/document.xml.rels", lambda x: x.replace(b'"styles.xml"', b'"styles.bin"'))
+    _rewrite_member(path, "[Content_Types].xml", lambda x: x.replace(b"/word/styles.xml", b"/word/styles.bin"))
+    with pytest.raises(AppendixError) as info:
+        load_appendix(path)
+    text = str(info.value)
+    assert not any(word in text for word in INTERNALS), text
+    assert "word/styles.bin" in text and "XML bomb" in text
+
+
+def test_malformed_xlsx_parts_are_named_with_their_line(tmp_path, seed_path):
+    path = _rewrite_member(build_xlsx(seed_path, tmp_path / "a.xlsx"), "xl/styles.xml",
+                           lambda x: x.replace(b">", b">\n<<", 3))
+    with pytest.raises(AppendixError) as info:
+        load_appendix(path)
+    assert "xl/styles.xml (line 2) is not well-formed XML" in str(info.value)
+    assert "ParseError" not in str(info.value) and "column" not in str(info.value)
+
+
+@pytest.mark.parametrize(("encoding", "bom"), [("utf-16-le", True), ("utf-16-be", True), ("utf-16-le", False)])
+def test_broken_utf16_is_reported_with_its_line(write_variant, seed_text, encoding, bom):
+    bom_text = "\ufeff" if bom else ""
+    data = (bom_text + seed_text).encode(encoding)
+    line_40 = len((bom_text + "\n".join(seed_text.split("\n")[:39]) + "\n").encode(encoding))  # its first byte
+    surrogate = "\ud800".encode(encoding, "surrogatepass")  # half of a pair, alone
+    broken = data[:line_40 + 4] + surrogate + data[line_40 + 4:]
+    with pytest.raises(AppendixError) as info:
+        load_appendix(write_variant(broken))
+    assert info.value.line == 40 and "UTF-16" in str(info.value), str(info.value)
+    assert f"byte {line_40 + 4:,}" in str(info.value)  # the offset too, for a hex editor
+    with pytest.raises(AppendixError) as info:
+        load_appendix(write_variant(data[:line_40 + 5]))  # cut off inside line 40's third character
+    assert info.value.line == 40 and "ends inside a character" in str(info.value), str(info.value)
+
+
+_STARTUP_SCRIPT = """
+import multiprocessing as mp, os, signal, sys, time
+from cchc_tools.batch.pool import _Worker
+from cchc_tools.batch.runner import execute
+signal.signal(signal.SIGINT, lambda *a: None)  # the parent's own handler, as KernelPool.run installs it
+w = _Worker(mp.get_context("spawn"), execute, ".")  # this process's first child: multiprocessing starts its tracker
+until = time.monotonic() + 3
+while time.monotonic() < until and w.proc.is_alive():  # Ctrl-C, again and again, while the worker imports
+    os.kill(w.proc.pid, signal.SIGINT)
+    time.sleep(0.005)
+alive = w.proc.is_alive()
+w.stop(20)
+print(alive, w.proc.exitcode, flush=True)
+"""
+
+
+def test_ctrl_c_while_a_worker_starts_prints_no_traceback_and_kills_no_worker():
+    """Workers start with SIGINT and SIGTERM blocked until their own handlers are in place; multiprocessing's
+    resource tracker, started with the first process, unblocked them in the middle of that window."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _STARTUP_SCRIPT], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parents[1])
+    assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr
+    assert proc.stdout.split() == ["True", "0"], (proc.stdout, proc.stderr)  # alive, then stopped cleanly
+
+
+@pytest.mark.parametrize("where", ["plan_all", "run_tasks"])
+def test_ctrl_c_before_the_pool_takes_the_signals_stops_the_batch_with_its_usual_message(tmp_path, monkeypatch,
+                                                                                         where, kit):
+    """Loading the folder and stamping the tasks come before the pool's own signal handlers: a Ctrl-C there
+    ends the batch like one during the run, never with a traceback."""
+    import cchc_tools.batch.runner as runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, where, interrupted)
+    batch = runner.brief_all(kit, kit.data, tmp_path / "out", progress=False, formats="html")
+    assert batch.interrupted == "SIGINT" and batch.outcomes == []
+    assert batch.summary().startswith("interrupted (SIGINT): 0 of ")
+    assert (tmp_path / "out" / "index.html").exists()
+
+
+def test_a_soft_line_break_in_a_word_value_cell_is_not_glued_into_a_number(tmp_path, seed_path):
+    """Found by the Word fuzz run: "1", Shift+Enter, "070" was read as 1070."""
+    import docx
+
+    path = build_docx(seed_path, tmp_path / "a.docx")
+    document = docx.Document(str(path))
+    row = next(r for t in document.tables for r in t.rows if r.cells[1].text == "Số văn bản chỉ đạo CCHC đã ban hành")
+    row.cells[3].text = "1\n070"  # python-docx writes <w:t>1</w:t><w:br/><w:t>070</w:t>
+    row.cells[1].text = "Số văn bản chỉ đạo\nCCHC đã ban hành"
+    document.save(str(path))
+    df = load_appendix(path).set_index("code")
+    assert df.loc["I.directive_docs", "raw_value"] == "1\n070" and math.isnan(df.loc["I.directive_docs", "value"])
+    assert df.loc["I.directive_docs", "label"] == "Số văn bản chỉ đạo CCHC đã ban hành"

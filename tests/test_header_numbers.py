@@ -100,7 +100,7 @@ def test_period_titles(title, period, year, cumulative):
 
 
 def test_periods_sort_in_calendar_order():
-    from cchc_tools.ingest.header import period_order
+    from cchc_tools.periods import period_order
 
     shuffled = ["annual", "9-month", "Q1", "H2", "6-month", "Q4", "Q3", "Q2", "?"]
     assert sorted(shuffled, key=period_order) == ["Q1", "Q2", "6-month", "Q3", "9-month", "Q4", "H2", "annual", "?"]

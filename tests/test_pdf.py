@@ -151,3 +151,126 @@ def test_a_late_load_event_of_the_page_before_is_not_taken_for_this_pages(tmp_pa
     loader = next(s for s in seen if s.startswith("loader ")).split()[1]
     assert seen.index(f"load {loader}") < seen.index("Page.printToPDF")
     assert "Xã Lai Hòa 59: 24.407 hồ sơ, 99,87%." in _text(tmp_path / "a.pdf")
+
+
+# A browser speaking just enough of the DevTools protocol on fds 3 and 4 to print, that counts the browsers
+# started and dies (exit 9, mid-print) at the print calls listed in FAKE_DIE_AT (1-based, counted over all).
+FAKE_BROWSER = r'''
+import base64, json, os, sys
+def bump(name):
+    path = os.path.join(os.environ["FAKE_DIR"], name)
+    n = int(open(path).read()) + 1 if os.path.exists(path) else 1
+    open(path, "w").write(str(n))
+    return n
+bump("browsers")
+die_at = {int(x) for x in os.environ.get("FAKE_DIE_AT", "").split(",") if x}
+buf = b""
+def send(obj):
+    os.write(4, json.dumps(obj).encode() + b"\0")
+while True:
+    chunk = os.read(3, 1 << 16)
+    if not chunk:
+        sys.exit(0)
+    buf += chunk
+    while b"\0" in buf:
+        raw, _, buf = buf.partition(b"\0")
+        msg = json.loads(raw)
+        m, i = msg["method"], msg["id"]
+        if m == "Target.getTargets":
+            send({"id": i, "result": {"targetInfos": [{"type": "page", "targetId": "T"}]}})
+        elif m == "Target.attachToTarget":
+            send({"id": i, "result": {"sessionId": "S"}})
+        elif m == "Page.navigate":
+            send({"id": i, "result": {"loaderId": f"L{i}"}})
+            send({"sessionId": "S", "method": "Page.lifecycleEvent", "params": {"name": "load", "loaderId": f"L{i}"}})
+        elif m == "Page.printToPDF":
+            if bump("prints") in die_at:
+                sys.stderr.write("Received signal 11 SEGV_MAPERR\n")
+                os._exit(9)
+            send({"id": i, "result": {"data": base64.b64encode(b"%PDF-1.4 fake").decode()}})
+        else:
+            send({"id": i, "result": {}})
+            if m == "Browser.close":
+                sys.exit(0)
+'''
+
+
+@pytest.fixture
+def fake_browser(tmp_path, monkeypatch):
+    import sys
+
+    folder = tmp_path / "fake"
+    folder.mkdir()
+    script = folder / "fake-chromium"
+    script.write_text(f"#!{sys.executable}\n{FAKE_BROWSER}")
+    script.chmod(0o755)
+    monkeypatch.setenv("CCHC_CHROMIUM", str(script))
+    monkeypatch.setenv("FAKE_DIR", str(folder))
+
+    def count(name: str) -> int:
+        path = folder / name
+        return int(path.read_text()) if path.exists() else 0
+
+    return count
+
+
+def _pages(tmp_path, n: int):
+    pages = []
+    for k in range(n):
+        page = tmp_path / f"p{k}.html"
+        page.write_text(page_html(f"<p>{k}</p>", "t", PRODUCED), encoding="utf-8")
+        pages.append(page)
+    return pages
+
+
+def test_the_page_a_kept_browser_died_printing_is_printed_on_a_new_one(tmp_path, monkeypatch, fake_browser):
+    monkeypatch.setenv("FAKE_DIE_AT", "2")  # the kept browser dies printing the second page
+    a, b = _pages(tmp_path, 2)
+    with pdf.session():
+        assert pdf.print_pdf(a, tmp_path / "a.pdf")
+        assert pdf.print_pdf(b, tmp_path / "b.pdf")
+    assert (tmp_path / "b.pdf").read_bytes()[:5] == b"%PDF-"
+    assert fake_browser("browsers") == 2 and fake_browser("prints") == 3
+
+
+def test_a_page_is_retried_once_only_and_the_next_page_gets_a_new_browser(tmp_path, monkeypatch, fake_browser):
+    monkeypatch.setenv("FAKE_DIE_AT", "2,3")  # dies on the kept browser and again on the new one
+    a, b, c = _pages(tmp_path, 3)
+    with pdf.session():
+        pdf.print_pdf(a, tmp_path / "a.pdf")
+        with pytest.raises(pdf.PdfError, match=r"it exited, code 9\): Received signal 11.*died printing it before"):
+            pdf.print_pdf(b, tmp_path / "b.pdf")
+        assert fake_browser("browsers") == 2 and fake_browser("prints") == 3  # once more, not again and again
+        assert pdf.print_pdf(c, tmp_path / "c.pdf")
+    assert not (tmp_path / "b.pdf").exists() and (tmp_path / "c.pdf").exists()
+    assert fake_browser("browsers") == 3
+
+
+def test_a_browser_that_dies_printing_outside_a_session_is_retried_too(tmp_path, monkeypatch, fake_browser):
+    monkeypatch.setenv("FAKE_DIE_AT", "1")
+    (a,) = _pages(tmp_path, 1)
+    assert pdf.print_pdf(a, tmp_path / "a.pdf")
+    assert fake_browser("browsers") == 2 and (tmp_path / "a.pdf").exists()
+
+
+@needs_chromium
+def test_a_chromium_killed_while_printing_is_replaced_for_the_same_page(tmp_path, monkeypatch):
+    page, other = _page(tmp_path, "a", "Trang"), _page(tmp_path, "b", "Trang")
+    real_call = pdf.Printer._call
+    killed: list[int] = []
+
+    def call(self, method, params, deadline, session=False):
+        if method == "Page.printToPDF" and len(killed) == 0 and self.proc is not None and pids:
+            killed.append(self.proc.pid)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        return real_call(self, method, params, deadline, session)
+
+    pids: list[int] = []
+    monkeypatch.setattr(pdf.Printer, "_call", call)
+    with pdf.session():
+        assert pdf.print_pdf(page, tmp_path / "1.pdf")  # the browser is kept after this page
+        pids.append(pdf._session.proc.pid)
+        assert pdf.print_pdf(other, tmp_path / "2.pdf")  # killed while printing it: printed on a new one
+        assert killed == pids and pdf._session.proc.pid != pids[0]
+    assert (tmp_path / "2.pdf").read_bytes()[:5] == b"%PDF-"

@@ -122,7 +122,8 @@ def _change(ind: pd.DataFrame) -> pd.Series:
     keyed["_i"] = np.arange(len(keyed))
     keyed = keyed.sort_values(["unit", "coverage", "indicator", "year"], kind="stable")
     same = (keyed[["unit", "coverage", "indicator"]] == keyed[["unit", "coverage", "indicator"]].shift()).all(axis=1)
-    earlier = keyed["year"].astype("float") > keyed["year"].shift().astype("float")
+    year = pd.to_numeric(keyed["year"], errors="coerce").astype("float")  # a report without a year: no change
+    earlier = year > year.shift()
     prev = keyed["value"].shift().where(same & earlier & (keyed["unit"] != ""))
     diff = (keyed["value"] - prev).to_numpy()
     out = np.full(len(ind), np.nan)

@@ -247,6 +247,19 @@ def _worker(conn, job: Job, cwd: str, parent_pid: int) -> None:
         kernel.stop()
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, if it is not running.
+
+    It is otherwise started by the first ``Process.start`` of a spawn context, and on its way out it
+    *unblocks* SIGINT and SIGTERM in the parent (``resource_tracker.ensure_running``): inside the window
+    where a worker must be started with them blocked. A Ctrl-C during a batch's start-up then killed the
+    worker mid-import, or printed its KeyboardInterrupt traceback. Once running, it is left alone."""
+    with contextlib.suppress(ImportError, OSError, AttributeError):
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+
+
 class _Worker:
     def __init__(self, ctx, job: Job, cwd: str) -> None:
         self.conn, child = ctx.Pipe()
@@ -254,7 +267,8 @@ class _Worker:
                                 name="cchc-briefing-worker")
         # Started with SIGINT and SIGTERM blocked (the mask is inherited): a Ctrl-C of the whole terminal
         # group while a worker is still importing never prints a traceback; the worker unblocks them
-        # once its own handlers are in place.
+        # once its own handlers are in place. Nothing may unblock them before the worker is started.
+        _start_resource_tracker()
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         try:
             self.proc.start()

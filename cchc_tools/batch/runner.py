@@ -327,12 +327,14 @@ def brief_all(project: Project, data_dir: str | Path | None = None, out_root: st
     formats = check_formats(formats)
     say_if_no_pdf(formats)
     state.remove_stale_temporaries(root)
-    plan = plan_all(project, data, root, formats)
-    batch = BatchResult(plan)
+    batch = BatchResult(Plan([], [], []))
     try:
-        batch.outcomes = run_tasks(plan.tasks, jobs, timeout, progress, force, plan.result, project)
+        batch.plan = plan_all(project, data, root, formats)
+        batch.outcomes = run_tasks(batch.plan.tasks, jobs, timeout, progress, force, batch.plan.result, project)
     except Interrupted as exc:
         batch.outcomes, batch.interrupted = exc.outcomes, str(exc)
+    except KeyboardInterrupt:  # Ctrl-C while loading or stamping, before the pool took the signals over
+        batch.outcomes, batch.interrupted = [], "SIGINT"
     write_index(root, batch)
     return batch
 

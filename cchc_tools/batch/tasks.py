@@ -150,6 +150,16 @@ class Plan:
     result: object = None  # the LoadResult the plan was made from
 
 
+def _unbriefable_reason(report) -> str:
+    """Why a report that was read gets no briefing, said about its file (what its title lacks)."""
+    from cchc_tools.i18n import _
+
+    if not YEAR.match(str(report.year)) or not report.period:
+        return _("its title lines give no report year and period (expected a title such as \"... CẢI CÁCH "
+                 "HÀNH CHÍNH NĂM 2022\" or \"... QUÝ I NĂM 2023\")")
+    return _("its unit's name gives no folder name (expected a unit name with letters or digits)")
+
+
 def plan_all(project: Project, data_dir: Path, out_root: Path, formats: str | None = None, result=None) -> Plan:
     """Every unit briefing found in the data, a comparison per year and coverage, and a trend per unit.
 
@@ -174,8 +184,8 @@ def plan_all(project: Project, data_dir: Path, out_root: Path, formats: str | No
             names.setdefault(r.unit, r.unit_name)
             codes.setdefault(r.unit, task.code)
             synthetic.setdefault(r.unit, task.synthetic)
-        except UnknownUnitError as exc:
-            unbriefable.append((f"{who} ({r.source})", str(exc)))
+        except UnknownUnitError:  # said about the file, never as advice on the command line's --unit
+            unbriefable.append((f"{who} ({r.source})", _unbriefable_reason(r)))
     for (year, cover), grp in reps.dropna(subset=["year"]).groupby(["year", "coverage"], sort=True):
         task = compare_task(project, int(year), data_dir, out_root, formats, cover)  # reports of the same coverage only
         task.synthetic = bool(grp["synthetic"].any())

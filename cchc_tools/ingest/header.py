@@ -10,6 +10,7 @@ and the province when the title names it (``... của UBND xã Vĩnh Hải, thà
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -101,14 +102,36 @@ def split_province(name: str) -> tuple[str, str]:
     return name, ""
 
 
+#: Characters of a unit slug (it names the unit's output folder; ``selection.SLUG`` accepts no more).
+MAX_SLUG_CHARS = 81
+_SLUG_HASH_CHARS = 8
+
+
 def unit_slug(unit_name: str) -> str:
-    """ASCII slug of a unit without its type: ``thị xã Vĩnh Châu`` -> ``vinh-chau``."""
+    """ASCII slug of a unit without its type: ``thị xã Vĩnh Châu`` -> ``vinh-chau``.
+
+    The slug names a folder, so it is bounded here, where it is made: a name whose slug would be
+    longer than :data:`MAX_SLUG_CHARS` keeps its beginning, cut at a word boundary, and ends with
+    8 hex digits of the SHA-256 of the whole slug (two long names differing only at their end stay
+    apart). A name with no ASCII letter or digit (``xã ١٢``) gets ``unit-`` and that hash. Only an
+    empty name gives an empty slug.
+    """
     low = clean(unit_name)
     for prefix, _ in _UNIT_TYPES:
         if low.lower().startswith(prefix + " "):
             low = low[len(prefix):]
             break
-    return slugify(low)
+    slug = slugify(low)
+    if len(slug) <= MAX_SLUG_CHARS and (slug or not low.strip()):
+        return slug
+    digest = hashlib.sha256((slug or low.strip()).encode("utf-8")).hexdigest()[:_SLUG_HASH_CHARS]
+    if not slug:
+        return f"unit-{digest}"
+    room = MAX_SLUG_CHARS - _SLUG_HASH_CHARS - 1
+    head = slug[:room + 1]  # one more: a cut just before a dash keeps its whole last word
+    cut = head.rfind("-")
+    head = head[:cut] if cut >= room // 2 else head[:room]  # a word boundary, unless it drops half the room
+    return f"{head.rstrip('-')}-{digest}"
 
 
 _NAME_FIELD = re.compile(r"^t[êe]n đơn vị(?: báo cáo)?\s*:\s*(.*)$", re.IGNORECASE)

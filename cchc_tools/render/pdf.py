@@ -12,7 +12,9 @@ ended by a NUL byte) and prints page after page in one tab. Inside ``session()``
 a one-briefing run) ``print_pdf`` uses that process's printer, started at its first PDF; outside
 it, a printer is started for the one page and closed. A browser that fails or hangs is killed
 with every process it started and the next page gets a new one; a browser whose parent dies sees
-its pipe close and exits.
+its pipe close and exits. The page a browser was printing when it died (a crash, the OOM killer)
+is printed once more on a new browser before it fails: a kept browser may die of something an
+earlier page did. A page that hangs the browser is not retried (it would hang the next one too).
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ PRINT_OPTIONS = {"preferCSSPageSize": True, "printBackground": True, "displayHea
 
 class PdfError(CchcError):
     """Chromium ran but gave no PDF (it failed, or took longer than the timeout)."""
+
+
+class BrowserDied(PdfError):
+    """The browser exited (crashed, or was killed) while it was printing a page, after it had started well."""
 
 
 def chromium_path() -> str | None:
@@ -211,10 +217,12 @@ class Printer:
     def print(self, html_path: Path, pdf_path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Print one page; on any failure the browser is closed (the next page starts a new one)."""
         deadline = time.monotonic() + timeout
+        started = False  # whether the browser was up and attached to its tab when this page began
         try:
             if not self.alive():
                 self.close()
                 self._start(deadline)
+            started = True
             self._events.clear()
             nav = self._call("Page.navigate", {"url": html_path.as_uri()}, deadline, session=True)
             if nav.get("errorText"):
@@ -238,7 +246,8 @@ class Printer:
             err = self._stderr_tail()
             code = self.proc.poll() if self.proc else None
             self.close()
-            raise PdfError(f"{html_path}: Chromium gave no PDF (it exited, code {code}){err}") from None
+            raise (BrowserDied if started else PdfError)(
+                f"{html_path}: Chromium gave no PDF (it exited, code {code}){err}") from None
         except BaseException:
             self.close()
             raise
@@ -292,10 +301,22 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = DEFA
         raise PdfError(f"{html_path}: no such page to print")
     if not _in_session:
         with Printer(browser) as printer:
-            printer.print(html_path, pdf_path, timeout)
+            _print_retrying(printer, html_path, pdf_path, timeout)
         return True
     if _session is None or _session.browser != browser:
         close_session()
         _session = Printer(browser)
-    _session.print(html_path, pdf_path, timeout)
+    _print_retrying(_session, html_path, pdf_path, timeout)
     return True
+
+
+def _print_retrying(printer: Printer, html_path: Path, pdf_path: str | Path, timeout: float) -> None:
+    """``printer.print``; when the browser dies while printing, once more on a new browser (the printer
+    starts one, the dead one was closed with its processes), and then the page fails naming both tries."""
+    try:
+        printer.print(html_path, pdf_path, timeout)
+    except BrowserDied as first:
+        try:
+            printer.print(html_path, pdf_path, timeout)
+        except PdfError as second:
+            raise type(second)(f"{second}; the browser had died printing it before ({first})") from None

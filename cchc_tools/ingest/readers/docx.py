@@ -22,17 +22,30 @@ from cchc_tools.ingest.readers.base import (
     nearest_title,
     pick,
 )
-from cchc_tools.ingest.readers.safety import check_container
+from cchc_tools.ingest.readers.safety import check_container, xml_part
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_SPAN
 from cchc_tools.text import clean, clean_value, without_controls
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+_RUN_BREAKS = {f"{W}br": "\n", f"{W}cr": "\n", f"{W}tab": "\t"}
+_RUN = f"{W}r"
+
+
+def _para_text(p) -> str:
+    """A paragraph's text as Word shows it: its runs' texts, a soft line break (Shift+Enter, ``<w:br/>``) as
+    a line end and a tab as a tab; never glued together ("1", a break, "070" is not 1070). Tab stops
+    (``w:pPr/w:tabs/w:tab``) are not text."""
+    return "".join(el.text or "" if el.tag == f"{W}t" else _RUN_BREAKS[el.tag]
+                   for el in p.iter(f"{W}t", *_RUN_BREAKS) if el.tag == f"{W}t" or el.getparent().tag == _RUN)
+
+
 def _cell_text(tc) -> str:
     """The cell's paragraphs, one a line, NFC, stripped; nothing else changed (the value column must be
-    read as written: "1" and "070" in two paragraphs are not 1070; the other columns are cleaned by the caller)."""
-    return clean_value("\n".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in tc.iter(f"{W}p")))
+    read as written: "1" and "070" in two paragraphs or two lines are not 1070; the other columns are cleaned
+    by the caller)."""
+    return clean_value("\n".join(_para_text(p) for p in tc.iter(f"{W}p")))
 
 
 def _span(tcpr, path: str | Path, line: int) -> int:
@@ -80,12 +93,58 @@ def _text_cell(cells: list[str], cols: dict[str, int], key: str) -> str:
     return clean(without_controls(pick(cells, cols, key) or ""))
 
 
+#: Depth of nested elements libxml2 (python-docx's parser) accepts; Word's own files nest about 10 deep.
+XML_MAX_DEPTH = 256
+
+
+def _failing_part(path: str | Path) -> tuple[str, int | None]:
+    """(name, line) of the first XML part of the .docx that python-docx's parser refuses, or ("", None).
+
+    Only called once a parse has failed: the error itself does not say which part it was in."""
+    from docx.oxml.parser import oxml_parser
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as zf:  # every member was measured by check_container: within the limits
+        for info in zf.infolist():
+            data = zf.read(info)
+            if not info.filename.endswith((".xml", ".rels")) and data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"<":
+                continue  # a picture, not a part the parser reads (a part may be named anything)
+            try:
+                etree.fromstring(data, oxml_parser)
+            except etree.XMLSyntaxError as exc:
+                return info.filename, exc.lineno
+    return "", None
+
+
+def _xml_refusal(path: str | Path, exc) -> AppendixError:
+    """A refusal of the parser (libxml2 through lxml) in the kit's own words: which part, what limit,
+    what was expected. The parser's own message ("use XML_PARSE_HUGE option",
+    "xmlCtxtSetMaxAmplification") names settings of a library the analyst never sees."""
+    name, line = _failing_part(path)
+    part = xml_part(name or "word/document.xml", line)
+    reason = str(getattr(exc, "msg", "") or exc).lower()
+    if "depth" in reason:
+        what = tr("the part {part} nests its elements more than {n} deep, beyond what the XML reader accepts",
+                  part=part, n=XML_MAX_DEPTH)
+    elif "amplification" in reason or "entit" in reason:
+        what = tr("the part {part} declares entities that expand to many times its size: refused as a "
+                  "possible XML bomb", part=part)
+    elif "huge" in reason:
+        what = tr("the part {part} holds a text or a name longer than the XML reader accepts", part=part)
+    else:
+        what = tr("the part {part} is not well-formed XML", part=part)
+    return AppendixError(path, what, expected=_("a .docx file saved by Word or LibreOffice"))
+
+
 def read_docx(path: str | Path) -> RawTable:
     import docx
+    from lxml import etree
 
     check_container(path, "docx")
     try:
         document = docx.Document(str(path))
+    except etree.XMLSyntaxError as exc:
+        raise _xml_refusal(path, exc) from None
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise AppendixError(path, _("not a readable Word document ({reason})").format(reason=exc),
                             expected=_("a .docx file saved by Word or LibreOffice")) from None
@@ -98,7 +157,7 @@ def read_docx(path: str | Path) -> RawTable:
     for child in body.iterchildren():
         if child.tag == f"{W}p":
             if cols is None:
-                text = clean("".join(t.text or "" for t in child.iter(f"{W}t")))
+                text = clean(_para_text(child))
                 if len(text) > MAX_CELL_CHARS:
                     raise LimitError(path, tr("a title paragraph of {n} characters", n=len(text)),
                                      "MAX_CELL_CHARS", MAX_CELL_CHARS)

@@ -71,6 +71,8 @@ def _check_unpacked(path: str | Path, infos: list[zipfile.ZipInfo]) -> None:
 
     The deflate stream is inflated here rather than by ``zipfile``, which trusts the declared size
     and stops there; a member is accepted only when its stream ends exactly at its declared size.
+    An XML part that declares a DTD (``<!DOCTYPE``, where entities are declared) is refused here:
+    Word and Excel never write one, and its entities could expand a small part into gigabytes.
     """
     total = 0
     packed = sum(i.compress_size for i in infos) or 1
@@ -79,9 +81,10 @@ def _check_unpacked(path: str | Path, infos: list[zipfile.ZipInfo]) -> None:
             if info.flag_bits & 0x1:
                 raise AppendixError(path, _("the file is password-protected (encrypted) or in the old binary format"),
                                     expected=_("an appendix saved without a password"))
-            limit = MAX_XML_PART_BYTES if _is_xml(info.filename) else MAX_UNPACKED_BYTES
-            size = _member_size(fh, info, min(limit, MAX_UNPACKED_BYTES - total) + 1)
-            if size > limit and _is_xml(info.filename):
+            xml = _is_xml(info.filename)
+            limit = MAX_XML_PART_BYTES if xml else MAX_UNPACKED_BYTES
+            size = _member_size(fh, info, min(limit, MAX_UNPACKED_BYTES - total) + 1, path if xml else None)
+            if size > limit and xml:
                 raise LimitError(path, _("the part {name} unpacks to more than {mib} MiB").format(
                     name=info.filename, mib=limit // 2**20), "MAX_XML_PART_BYTES", MAX_XML_PART_BYTES)
             total += size
@@ -94,8 +97,25 @@ def _check_unpacked(path: str | Path, infos: list[zipfile.ZipInfo]) -> None:
                                     expected=_("an intact appendix file"))
 
 
-def _member_size(fh, info: zipfile.ZipInfo, cap: int) -> int:
-    """Bytes the member really unpacks to, or ``cap`` as soon as it reaches ``cap``."""
+_DTD = b"<!DOCTYPE"
+
+
+def xml_part(name: str, line: int | None = None) -> str:
+    """``word/document.xml (line 2)``: an XML part of an Office file, and the line of the part when known."""
+    return tr("{name} (line {line})", name=name, line=line) if line else name
+
+
+def _refuse_dtd(path: str | Path, name: str) -> AppendixError:
+    return AppendixError(path, _("the part {name} declares a DTD (<!DOCTYPE ...>), which Word and Excel never "
+                                 "write: its entities could expand without bound").format(name=name),
+                         expected=_("a file saved by Word, Excel or LibreOffice"))
+
+
+def _member_size(fh, info: zipfile.ZipInfo, cap: int, xml_of: str | Path | None = None) -> int:
+    """Bytes the member really unpacks to, or ``cap`` as soon as it reaches ``cap``.
+
+    ``xml_of`` (the file's path) asks for the unpacked bytes to be searched for a DTD as well.
+    """
     fh.seek(info.header_offset)
     header = fh.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
@@ -103,24 +123,32 @@ def _member_size(fh, info: zipfile.ZipInfo, cap: int) -> int:
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     fh.seek(info.header_offset + 30 + name_len + extra_len)
     left = info.compress_size
-    if info.compress_type == zipfile.ZIP_STORED:
+    if info.compress_type == zipfile.ZIP_STORED and xml_of is None:
         return min(left, cap)
-    if info.compress_type != zipfile.ZIP_DEFLATED:
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise NotImplementedError(f"compression method {info.compress_type} of {info.filename}")
-    inflater = zlib.decompressobj(-15)
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     size = 0
-    while left > 0 and not inflater.eof:
+    tail = b""  # the end of the previous chunk: a DTD split between two chunks is still found
+    while left > 0 and (inflater is None or not inflater.eof):
         chunk = fh.read(min(_CHUNK, left))
         if not chunk:
             raise EOFError(f"{info.filename} is cut short")
         left -= len(chunk)
         data = chunk
-        while data and not inflater.eof:
-            out = inflater.decompress(data, _CHUNK)
+        while data and (inflater is None or not inflater.eof):
+            if inflater is None:
+                out, data = data, b""
+            else:
+                out = inflater.decompress(data, _CHUNK)
+                data = inflater.unconsumed_tail
             size += len(out)
+            if xml_of is not None:
+                if _DTD in tail + out[: len(_DTD)] or _DTD in out:
+                    raise _refuse_dtd(xml_of, info.filename)
+                tail = out[-len(_DTD):] if len(out) >= len(_DTD) else (tail + out)[-len(_DTD):]
             if size >= cap:
                 return cap
-            data = inflater.unconsumed_tail
-    if not inflater.eof:
+    if inflater is not None and not inflater.eof:
         raise zlib.error(f"the data of {info.filename} ends before its deflate stream")
     return size

@@ -31,7 +31,7 @@ from xml.etree import ElementTree as ET
 from cchc_tools.errors import AppendixError, LimitError
 from cchc_tools.i18n import _, tr
 from cchc_tools.ingest.readers.base import RawRow, RawTable, check_short_cells, header_columns, is_header, nearest_title
-from cchc_tools.ingest.readers.safety import check_container
+from cchc_tools.ingest.readers.safety import check_container, xml_part
 from cchc_tools.limits import (
     MAX_CELL_CHARS,
     MAX_ROWS,
@@ -112,10 +112,20 @@ def _part(target: str) -> str:
     return str(PurePosixPath("xl") / target)
 
 
-def _workbook(path: str | Path, zf: zipfile.ZipFile) -> Workbook:
-    wb = ET.fromstring(zf.read("xl/workbook.xml"))
+def _parse(path: str | Path, name: str, xml: bytes) -> ET.Element:
+    """An XML part parsed, or an AppendixError naming the part and its line in the kit's own words."""
     try:
-        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        return ET.fromstring(xml)
+    except ET.ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else None
+        raise AppendixError(path, tr("the part {part} is not well-formed XML", part=xml_part(name, line)),
+                            expected=_("a .xlsx file saved by Excel or LibreOffice")) from None
+
+
+def _workbook(path: str | Path, zf: zipfile.ZipFile) -> Workbook:
+    wb = _parse(path, "xl/workbook.xml", zf.read("xl/workbook.xml"))
+    try:
+        rels = _parse(path, "xl/_rels/workbook.xml.rels", zf.read("xl/_rels/workbook.xml.rels"))
     except KeyError:
         rels = ET.fromstring(b"<Relationships/>")
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
@@ -127,14 +137,13 @@ def _workbook(path: str | Path, zf: zipfile.ZipFile) -> Workbook:
     names = set(zf.namelist())
     styles_part = _part(types.get("styles", "styles.xml"))
     shared_part = _part(types.get("sharedStrings", "sharedStrings.xml"))
-    percent = _percent_styles(zf.read(styles_part)) if styles_part in names else set()
+    percent = _percent_styles(_parse(path, styles_part, zf.read(styles_part))) if styles_part in names else set()
     shared = _shared_lengths(path, zf.read(shared_part)) if shared_part in names else []
     return Workbook(sheets, percent, shared)
 
 
-def _percent_styles(xml: bytes) -> set[int]:
-    """Indexes of the cell formats (``s`` of a cell) that show a percentage."""
-    root = ET.fromstring(xml)
+def _percent_styles(root: ET.Element) -> set[int]:
+    """Indexes of the cell formats (``s`` of a cell) that show a percentage, from the parsed styles part."""
     percent_fmts = set(_PERCENT_BUILTIN)
     for nf in root.iterfind("m:numFmts/m:numFmt", _NS):
         code = re.sub(r'"[^"]*"|\\.', "", nf.get("formatCode", ""))
