@@ -63,7 +63,8 @@ def test_a_questioned_figure_is_marked_and_never_ranked(ws):
     assert re.search(r"100% <abbr[^>]*title=\"L1: Văn bản điện tử cấp huyện vượt tổng số văn bản đi[^\"]*\">\[L1\]",
                      html)
     assert "không xếp hạng" in html and "Số liệu cần xem lại" in html
-    assert "100% [L1]" in lg.cchc.to_string()
+    assert lg.cchc.to_string().count("100% [L1] [C4]") == 2  # the computed rate and the unit's own
+    assert "9.375 [L1] [C4]" in lg.cchc.to_string()
     assert lg.attrs["excluded"] == [("thị xã Vĩnh Châu", "L1; C4")]
 
 
