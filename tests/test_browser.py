@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cchc_tools.paths import project_root
+from cchc_tools.paths import KIT_ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
@@ -65,7 +65,7 @@ def app(tmp_path_factory):
     with open(log, "wb") as out:
         proc = subprocess.Popen([str(voila), "notebooks/explore.ipynb", "--no-browser", "--Voila.ip=127.0.0.1",
                                  f"--port={port}", "--theme=light", "--show_tracebacks=True"],
-                                cwd=project_root(), env=env, stdout=out, stderr=subprocess.STDOUT,
+                                cwd=KIT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     try:
         _wait_for_port(port, proc, log)
