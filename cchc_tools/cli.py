@@ -246,6 +246,79 @@ def _unit_arg(text: str) -> str:
     return unit_from_name(text)
 
 
+# -- the reporting cycle (issue 21): status, letters, consolidated appendix, digest ----------------------
+
+def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
+    from cchc_tools.cycle.run import run_cycle
+    from cchc_tools.cycle.status import status_text
+    from cchc_tools.errors import CchcError
+    from cchc_tools.render.export import parse_formats
+
+    try:
+        project = _project(args)
+        formats = parse_formats(args.formats)
+        res = run_cycle(project, args.year, args.period, data_dir=Path(args.data).resolve() if args.data else None,
+                        out_root=Path(args.out).resolve() if args.out else None, steps=steps,
+                        unit=getattr(args, "unit", "") or "", level=getattr(args, "level", "") or "",
+                        formats=formats)
+    except CchcError as exc:
+        print(_error_line(exc), file=sys.stderr)
+        return 1
+    if "status" in steps and res.status is not None:
+        print(status_text(res.status))
+    if steps == ("digest",) and res.digest is not None:
+        print(res.digest.text)
+    for note in res.notes:
+        print(f"lưu ý: {note}", file=sys.stderr)
+    for path in res.written:
+        print(_("wrote {path}").format(path=path))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    return _cycle(args, ("status",))
+
+
+def cmd_letters(args: argparse.Namespace) -> int:
+    return _cycle(args, ("letters",))
+
+
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    return _cycle(args, ("consolidate",))
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    return _cycle(args, ("digest",))
+
+
+def cmd_cycle(args: argparse.Namespace) -> int:
+    from cchc_tools.cycle.run import STEPS
+
+    code = _cycle(args, STEPS)
+    if code == 0:
+        from cchc_tools.batch.runner import write_index
+
+        root = Path(args.out).resolve() if args.out else _project(args).outputs
+        print(_("wrote {path}").format(path=write_index(root)))
+    return code
+
+
+def _cycle_parser(sub, common, name: str, help_text: str, func, *, unit: bool = False, level: bool = False,
+                  formats: str = "html,docx,xlsx") -> None:
+    p = sub.add_parser(name, help=help_text, parents=[common])
+    p.add_argument("--year", type=int, required=True, help="year of the reports, e.g. 2026")
+    p.add_argument("--period", default="annual", help="annual (default), Q1..Q4, 6-month, 9-month, H2")
+    p.add_argument("--data", help="data folder (default: the project's)")
+    p.add_argument("--out", help="outputs folder (default: the project's); files go to <out>/<year>/")
+    p.add_argument("--formats", default=formats, help=f"comma-separated outputs (default: {formats})")
+    if unit:
+        p.add_argument("--unit", type=_unit_arg, help="only this unit (slug or name)")
+    if level:
+        p.add_argument("--level", choices=["district", "commune", "department"],
+                       help="the level of the units to add up (default: the level most reports have)")
+    p.set_defaults(func=func)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cchc", description="CCHC appendix kit")
     parser.add_argument("--version", action="version", version=f"cchc-kit {__version__}")
@@ -313,6 +386,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--formats", default="txt", help="comma-separated: txt, xlsx")
     p.set_defaults(func=cmd_demo)
+
+    _cycle_parser(sub, common, "status", "who has reported for a period: received, late, missing, unreadable",
+                  cmd_status, formats="html,xlsx")
+    _cycle_parser(sub, common, "letters", "draft letters asking each unit to explain or correct its figures",
+                  cmd_letters, unit=True)
+    _cycle_parser(sub, common, "consolidate", "the province's consolidated appendix of a period (xlsx, docx)",
+                  cmd_consolidate, level=True, formats="docx,xlsx")
+    _cycle_parser(sub, common, "digest", "a plain-text digest of a period (at most 2,000 characters)", cmd_digest)
+    _cycle_parser(sub, common, "cycle", "status, letters, consolidated appendix and digest of a period, then the index",
+                  cmd_cycle, level=True)
     return parser
 
 

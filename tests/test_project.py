@@ -240,7 +240,9 @@ def test_a_province_project_brings_its_rules_targets_and_letterhead_to_every_pag
     shutil.copy(SEED, unit / SEED.name)
     (root / "rules.yaml").write_text(RULE.format(severity="error"), encoding="utf-8")
     (root / "targets.yaml").write_text(TARGET.format(value=95), encoding="utf-8")
-    _brief_all(root)
+    said = _brief_all(root)
+    assert (root / "outputs/2022/cycle-annual.json").is_file() and (root / "outputs/2022/digest-annual.txt").is_file()
+    assert "1 lập mới" in said or "1 made" in said  # the period's reporting cycle ran with the briefings
     out = root / "outputs/2022/vinh-chau"
     ind = pd.read_csv(out / "indicators.csv").set_index("indicator")
     assert ind.loc["dossiers_district_on_time", "status"] == "doubtful"  # the province rule's error

@@ -250,6 +250,7 @@ class BatchResult:
     plan: Plan
     outcomes: list[Outcome] = field(default_factory=list)  # run or skipped (unchanged)
     interrupted: str = ""  # the signal's name when a batch was stopped
+    cycles: list[tuple[str, bool, str]] = field(default_factory=list)  # (period, made, error) of each period's cycle
 
     @property
     def failed(self) -> list[Outcome]:
@@ -261,7 +262,8 @@ class BatchResult:
 
     @property
     def problems(self) -> int:
-        return len(self.failed) + len(self.plan.load_errors) + len(self.plan.unbriefable)
+        return (len(self.failed) + len(self.plan.load_errors) + len(self.plan.unbriefable)
+                + sum(bool(error) for _, _, error in self.cycles))
 
     def summary(self) -> str:
         made = [o for o in self.outcomes if o.ok and not o.skipped]
@@ -272,6 +274,10 @@ class BatchResult:
                                       compares=c["compare"], trends=c["trend"], unchanged=len(self.skipped),
                                       failed=len(self.failed), unreadable=len(self.plan.load_errors),
                                       unbriefed=len(self.plan.unbriefable))
+        if self.cycles:
+            text += "; " + _("reporting cycles: {made} made, {unchanged} unchanged, {failed} failed").format(
+                made=sum(m for _, m, _ in self.cycles), failed=sum(bool(e) for _, _, e in self.cycles),
+                unchanged=sum(not m and not e for _, m, e in self.cycles))
         if self.interrupted:
             text = _("interrupted ({signal}): {summary}; {left} not run, run the same command again to finish").format(
                 signal=self.interrupted, summary=text, left=len(self.plan.tasks) - len(self.outcomes))
@@ -281,6 +287,7 @@ class BatchResult:
         lines = [_("could not read: {error}").format(error=e) for e in self.plan.load_errors]
         lines += [_("no briefing: {who}: {why}").format(who=who, why=why) for who, why in self.plan.unbriefable]
         lines += [_("failed: {what}: {why}").format(what=o.task.label, why=o.error) for o in self.failed]
+        lines += [_("failed: {what}: {why}").format(what=what, why=error) for what, _, error in self.cycles if error]
         return lines
 
 
@@ -320,8 +327,10 @@ def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, pr
 
 def brief_all(project: Project, data_dir: str | Path | None = None, out_root: str | Path | None = None,
               jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, progress: bool = True, force: bool = False,
-              formats: str | None = None) -> BatchResult:
-    """Every briefing of the project's data whose inputs changed, then the index; never raises for one briefing."""
+              formats: str | None = None, cycle: bool = True) -> BatchResult:
+    """Every briefing of the project's data whose inputs changed, then (``cycle``) each period's reporting
+    cycle whose inputs changed (status, letters, consolidated appendix, digest), then the index; never raises
+    for one briefing or one period."""
     data = resolve_data_dir(project, data_dir)
     root = project.resolve(out_root, project.outputs)
     formats = check_formats(formats)
@@ -335,8 +344,32 @@ def brief_all(project: Project, data_dir: str | Path | None = None, out_root: st
         batch.outcomes, batch.interrupted = exc.outcomes, str(exc)
     except KeyboardInterrupt:  # Ctrl-C while loading or stamping, before the pool took the signals over
         batch.outcomes, batch.interrupted = [], "SIGINT"
+    if cycle and not batch.interrupted and batch.plan.result is not None:
+        batch.cycles = run_cycles(project, data, root, formats, force, batch.plan.result)
     write_index(root, batch)
     return batch
+
+
+def run_cycles(project: Project, data: Path, root: Path, formats: str, force: bool, result) -> list:
+    """The reporting cycle of every (year, period) in the data whose inputs changed; one failing period is said
+    and never stops the others. Returns (what, made, error) per period."""
+    from cchc_tools.cycle.run import run_cycle
+    from cchc_tools.periods import period_phrase
+
+    reps = reports(result.table).dropna(subset=["year"])
+    out = []
+    wanted = [f for f in formats.split(",") if f in ("html", "docx", "xlsx")]
+    for (year, period), _grp in reps.groupby(["year", "period"], sort=True):
+        what = _("reporting cycle {period}").format(period=period_phrase(period, year))
+        try:
+            res = run_cycle(project, int(year), str(period), data_dir=data, out_root=root, formats=wanted,
+                            force=force)
+            out.append((what, not res.skipped, ""))
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a period's failure is reported, never the batch's
+            out.append((what, False, f"{type(exc).__name__}: {exc}"))
+    return out
 
 
 def _state(path: Path) -> dict:
@@ -373,7 +406,7 @@ def _entries(root: Path) -> list:
 def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
     """``index.html`` linking every briefing, comparison and trend under the outputs folder (each format
     present), and after a batch every file that could not be read and every briefing not made."""
-    from cchc_tools.render.export import render_index
+    from cchc_tools.render.export import period_states, render_index
 
     root = Path(out_root)
     entries = _entries(root)
@@ -382,4 +415,6 @@ def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
     missing += [(o.task.name or o.task.label, o.error.splitlines()[0] if o.error else "")
                 for o in (batch.failed if batch else [])]
     synthetic = any(_state(p).get("synthetic") for p in root.rglob("*.provenance.json")) if entries else False
-    return write_text(root / "index.html", render_index(entries, failures, synthetic, not_briefed=missing))
+    periods = period_states(root)
+    return write_text(root / "index.html", render_index(entries, failures, synthetic, not_briefed=missing,
+                                                        periods=periods))

@@ -33,7 +33,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from cchc_tools.catalog import SECTION_ORDER, SECTIONS
-from cchc_tools.forms import Form, FormRow
+from cchc_tools.forms import Form, FormRow, all_forms
 from cchc_tools.ingest.readers.base import RawRow, roman_section
 from cchc_tools.text import label_key
 
@@ -202,7 +202,10 @@ def form_score(aligned: Sequence[Aligned], form: Form) -> float:
 
 def _align_uncached(rows: Sequence[RawRow], form: Form) -> list[Aligned]:
     pool_all = list(form.indicator_rows)
-    known = {r.code for r in pool_all}
+    # A code written in the file (the hidden column of the kit's workbooks) names its row whatever the level:
+    # a province's consolidated appendix carries the rows of its districts' form.
+    whole = all_forms().get(form.name)
+    known = {r.code for r in pool_all} | (set(whole.codes) if whole is not None else set())
     by_section = form.by_section()
     groups: list[tuple[str | None, list[RawRow]]] = []
     current: str | None = None

@@ -155,21 +155,96 @@ def _by_code(e: IndexEntry) -> tuple:
     return (e.code == "", e.code.zfill(5), e.name.casefold())
 
 
+_STATE_VI = {"received": "đã nộp", "late": "nộp muộn", "unreadable": "tệp không đọc được", "missing": "chưa nộp",
+             "extra": "ngoài danh sách"}
+
+
+def period_states(root: str | Path) -> dict[tuple[int, str], dict]:
+    """What the reporting cycle recorded of each period (``<root>/<year>/cycle-<period>.json``, written by
+    ``cchc cycle`` and its steps), keyed by (year, period), with its files' paths made relative to ``root``."""
+    import json
+
+    root = Path(root)
+    out = {}
+    for path in sorted(root.glob("[0-9][0-9][0-9][0-9]/cycle-*.json")):
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+            key = (int(state["year"]), str(state["period"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        base = path.parent.relative_to(root).as_posix()
+        state["files"] = {k: f"{base}/{v}" for k, v in state.get("files", {}).items()
+                          if (path.parent / v).exists()}
+        for info in state.get("letters", {}).values():
+            info["file"] = f"{base}/{info['file']}" if (path.parent / info["file"]).exists() else ""
+        out[key] = state
+    return out
+
+
+def _period_box(state: dict) -> dict:
+    """The reporting state of a period as the index shows it: one summary line, the headline totals, links."""
+    from cchc_tools.numbers import fmt_percent
+
+    t = state.get("totals")
+    summary = ""
+    if t:
+        summary = (f"{t['received'] + t['late']}/{t['roster']} đơn vị đã nộp báo cáo"
+                   + (f" ({t['late']} nộp muộn)" if t["late"] else "") + f", {t['missing']} chưa nộp"
+                   + (f", {t['unreadable']} tệp không đọc được" if t["unreadable"] else "")
+                   + (f"; {t['extra']} báo cáo của đơn vị ngoài danh sách" if t.get("extra") else ""))
+        if state.get("due"):
+            y, m, d = state["due"].split("-")
+            summary += f"; hạn nộp {d}/{m}/{y}"
+        summary += "."
+    headline = [f"{h['name']}: {fmt_percent(h['value'])} ({h['units']} đơn vị)" for h in state.get("headline", [])
+                if h.get("value") is not None]
+    files = state.get("files", {})
+    labels = [("status", "html", "Tình hình nộp báo cáo"), ("status", "xlsx", "(Excel)"),
+              ("phu-luc-tong-hop", "docx", "Phụ lục tổng hợp (Word)"), ("phu-luc-tong-hop", "xlsx", "(Excel)"),
+              ("register", "xlsx", "Sổ theo dõi công văn đề nghị giải trình"), ("digest", "txt", "Tin nhắn tóm tắt")]
+    links = []
+    for prefix, ext, label in labels:
+        hit = next((v for k, v in files.items() if k.startswith(prefix) and k.endswith("." + ext)), None)
+        if hit:
+            links.append((label, hit))
+    units = {slug: {"name": u.get("name", slug), "state": _STATE_VI.get(u["state"], u["state"]),
+                    "late": u["state"] == "late",
+                    "points": u.get("points", 0), "letter": state.get("letters", {}).get(slug, {}).get("file", "")}
+             for slug, u in state.get("units", {}).items()}
+    for slug, info in state.get("letters", {}).items():
+        units.setdefault(slug, {"name": slug, "state": "", "late": False, "points": info["points"],
+                                "letter": info["file"]})
+    return {"summary": summary, "headline": headline, "links": links, "missing": state.get("missing", []),
+            "units": units}
+
+
 def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, str]] = (), synthetic: bool = False,
-                 produced: date | None = None, not_briefed: Iterable[tuple[str, str]] = ()) -> str:
+                 produced: date | None = None, not_briefed: Iterable[tuple[str, str]] = (),
+                 periods: dict[tuple[int, str], dict] | None = None) -> str:
     """The index page: briefings grouped by year (newest first) and period, each unit by its full name
     (sorted by official code) with links to every format present; comparisons first in their group; trends
     last; then the files
-    that failed (``(path, reason)``) and the units not briefed (``(name, reason)``)."""
+    that failed (``(path, reason)``) and the units not briefed (``(name, reason)``).
+
+    ``periods`` (:func:`period_states`) makes each period's group its front page: the reporting state, the
+    headline totals, links to the status, the consolidated appendix, the letters and the digest, and beside
+    each unit its state, its number of points to explain and its letter."""
     produced = produced or date.today()
     entries = list(entries)
+    periods = periods or {}
     dated = [e for e in entries if e.kind != "trend"]
-    keys = sorted({(e.year or 0, e.period) for e in dated}, key=lambda k: (-k[0], newest_first(k[1]), k[1]))
+    keys = sorted({(e.year or 0, e.period) for e in dated} | set(periods),
+                  key=lambda k: (-k[0], newest_first(k[1]), k[1]))
     groups = []
     for year, period in keys:
         mine = [e for e in dated if (e.year or 0, e.period) == (year, period)]
         mine.sort(key=lambda e: (e.kind != "compare", *_by_code(e)))
-        groups.append({"label": _group_label(mine[0]), "entries": mine})
+        label = _group_label(mine[0] if mine else IndexEntry("compare", "", year=year, period=period))
+        box = _period_box(periods[(year, period)]) if (year, period) in periods else None
+        if box:  # units of the period without a briefing on disk: their state and letter all the same
+            briefed = {e.slug for e in mine}
+            box["others"] = [u for slug, u in box["units"].items() if slug not in briefed]
+        groups.append({"label": label, "entries": mine, "state": box})
     trends = sorted((e for e in entries if e.kind == "trend"), key=_by_code)
     body = render("site_index.html.j2", groups=groups, trends=trends, failures=list(failures),
                   not_briefed=list(not_briefed), synthetic=synthetic, banner=SYNTHETIC_BANNER,

@@ -1,0 +1,159 @@
+"""The digest: a plain-text message of at most 2,000 characters (Zalo's limit) for the leaders' chat group.
+
+What it says, in this order: the reporting state (received, late, missing), the province totals of the
+headline indicators against their targets (recomputed from summed counts, figures an error questions left
+out: :mod:`cchc_tools.cycle.appendix`), the five lowest units on each headline indicator (ties named, a
+doubtful figure never ranked), and the units whose figures are in doubt (named with the findings'
+references, their figures not stated). Vietnamese numbers throughout; wording in ``data/digest.yaml``.
+When the message would be too long, the last parts are dropped first and a line says where to read more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cchc_tools.cycle.appendix import ConsolidatedAppendix
+from cchc_tools.cycle.status import ReportingStatus, _date_vi
+from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.paths import PACKAGE_DATA
+
+DIGEST_YAML = PACKAGE_DATA / "digest.yaml"
+LIMIT = 2000
+LOWEST = 5
+_TOTAL = frozenset({"name", "value", "basis", "target", "units"})
+DIGEST_SCHEMA: dict[str, frozenset[str]] = {
+    "title": frozenset({"when", "province"}), "synthetic": frozenset(),
+    "reporting": frozenset({"received", "roster", "late", "missing", "unreadable"}),
+    "reporting_unknown": frozenset({"received"}), "due": frozenset({"due"}), "missing_list": frozenset({"list"}),
+    "totals_heading": frozenset(), "total_met": _TOTAL, "total_below": _TOTAL, "total_plain": _TOTAL,
+    "lowest_heading": frozenset(), "lowest_line": frozenset({"indicator", "list"}), "doubt_heading": frozenset(),
+    "doubt_line": frozenset({"unit", "refs"}), "more": frozenset()}
+
+
+@dataclass
+class Digest:
+    text: str
+    dropped: int  # parts left out to stay within the limit
+
+
+def lowest_units(assessed: pd.DataFrame, indicator: str, n: int = LOWEST) -> list[tuple[float, list[str]]]:
+    """The ``n`` lowest units on ``indicator`` as (value, [names]) from lowest up; units tied with the n-th
+    are all named. Doubtful and blank figures are not ranked."""
+    sub = assessed[(assessed["indicator"] == indicator) & assessed["value"].notna()
+                   & (assessed["status"] != "doubtful")]
+    if sub.empty:
+        return []
+    sub = sub.assign(_v=sub["value"].round(2)).sort_values(["_v", "unit_name"])
+    cut = sub["_v"].iloc[min(n, len(sub)) - 1]
+    out: list[tuple[float, list[str]]] = []
+    for v, g in sub[sub["_v"] <= cut].groupby("_v", sort=True):
+        out.append((float(v), [str(x) for x in g["unit_name"]]))
+    return out
+
+
+def _lowest_text(groups: list[tuple[float, list[str]]]) -> str:
+    parts = []
+    for v, names in groups:
+        parts.append(f"{', '.join(names)} ({'cùng ' if len(names) > 1 else ''}{fmt_percent(v)})")
+    return "; ".join(parts)
+
+
+def _target(indicator: str, year: int, level: str, targets: Iterable[dict] | None):
+    from cchc_tools.analysis.targets import applies, load_targets
+
+    for t in (load_targets() if targets is None else targets):
+        if t["indicator"] == indicator and applies(t, year, level):
+            return t
+    return None
+
+
+def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, assessed: pd.DataFrame,
+                 findings: pd.DataFrame, *, province: str = "", targets: Iterable[dict] | None = None,
+                 limit: int = LIMIT) -> Digest:
+    """The digest of a period. ``assessed`` and ``findings``: the period's (``Computed.assessed`` ...)."""
+    from cchc_tools.content.views.common import HEADLINE_IDS
+    from cchc_tools.cycle.appendix import province_title
+    from cchc_tools.cycle.wording import wording
+    from cchc_tools.periods import period_phrase
+
+    w = wording(DIGEST_YAML, DIGEST_SCHEMA)
+    when = period_phrase(app.period, app.year)
+    who = province or province_title(app)
+    who = who[:1].upper() + who[1:]
+    head = [w["title"].format(when=when[:1].lower() + when[1:], province=who)]
+    if app.synthetic:
+        head.insert(0, w["synthetic"])
+    parts: list[list[str]] = []  # in order of importance: the last are dropped first
+    if status is not None:
+        t = status.totals()
+        rep = [w["reporting"].format(received=t["received"] + t["late"], roster=t["roster"], late=t["late"],
+                                     missing=t["missing"], unreadable=t["unreadable"])]
+        if status.due:
+            rep.append(w["due"].format(due=_date_vi(status.due)))
+        parts.append(rep)
+    else:
+        parts.append([w["reporting_unknown"].format(received=len(app.units))])
+    totals = [w["totals_heading"]]
+    ratios = app.ratios.set_index("indicator")
+    heads = [i for i in HEADLINE_IDS if i in ratios.index and pd.notna(ratios.loc[i, "value"])]
+    for ident in heads:
+        r = ratios.loc[ident]
+        basis = f"{fmt_number(r['numerator'])}/{fmt_number(r['denominator'])}"
+        tg = _target(ident, app.year, app.level, targets)
+        values = {"name": r["name_vi"], "value": fmt_percent(r["value"]), "basis": basis, "units": int(r["units"])}
+        if tg is None:
+            totals.append(w["total_plain"].format(target="", **values))
+        else:
+            op = tg["op"].replace(">=", "≥").replace("<=", "≤")
+            ok = r["value"] >= tg["value"] if tg["op"] == ">=" else r["value"] <= tg["value"]
+            totals.append(w["total_met" if ok else "total_below"].format(target=f"{op} {fmt_percent(tg['value'])}",
+                                                                          **values))
+    if len(totals) > 1:
+        parts.append(totals)
+    lows = [w["lowest_heading"]]
+    for ident in heads:
+        groups = lowest_units(assessed, ident)
+        if len(groups) and sum(len(n) for _, n in groups) < len(assessed[assessed["indicator"] == ident]):
+            lows.append(w["lowest_line"].format(indicator=ratios.loc[ident, "name_vi"], list=_lowest_text(groups)))
+    if len(lows) > 1:
+        parts.append(lows)
+    errs = findings[findings["severity"] == "error"]
+    if len(errs):
+        from cchc_tools.analysis.assess import finding_refs
+
+        refs = finding_refs(findings)
+        by_unit: dict[str, list[str]] = {}
+        unit_names = dict(zip(assessed["source"], assessed["unit_name"], strict=True))
+        for src, ref in zip(findings["source"], refs, strict=True):
+            if ref.startswith("L") and not ref.startswith("LY"):
+                by_unit.setdefault(unit_names.get(src, src), []).append(ref)
+        parts.append([w["doubt_heading"]] + [w["doubt_line"].format(unit=u, refs=", ".join(r))
+                                             for u, r in by_unit.items()])
+    if status is not None:
+        miss = status.rows[status.rows["in_roster"] & (status.rows["state"] == "missing")]["name"].tolist()
+        if miss:
+            shown = ", ".join(miss[:15]) + (f" và {len(miss) - 15} đơn vị khác" if len(miss) > 15 else "")
+            parts.append([w["missing_list"].format(list=shown)])
+    return _fit(head, parts, w["more"], limit)
+
+
+def _fit(head: list[str], parts: list[list[str]], more: str, limit: int) -> Digest:
+    """Join the parts, dropping lines from the end (then whole parts) until the text fits ``limit``."""
+    dropped = 0
+    while True:
+        blocks = ["\n".join(head)] + ["\n".join(p) for p in parts if p]
+        text = "\n\n".join(blocks) + ("\n\n" + more if dropped else "")
+        if len(text) <= limit or not parts:
+            break
+        last = parts[-1]
+        if len(last) > 2:
+            last.pop()
+        else:
+            parts.pop()
+        dropped += 1
+    if len(text) > limit:  # a title alone too long: cut at the limit, never beyond
+        text = text[: limit - 1] + "…"
+    return Digest(text, dropped)
