@@ -228,3 +228,12 @@ def test_open_a_province_project_uses_its_rules_and_targets(tmp_path):
         plan = ws.league("plan_completion", 2022)  # 92,59% against the province's 95%
         assert plan["status"].iloc[0] == "below_target" and "≥ 95%" in plan._repr_html_()
         assert "background-color: #fde2e1" in plan._repr_html_()  # below its target: highlighted
+
+
+def test_status_lists_the_rosters_units_that_have_not_reported(ws):
+    st = ws.status(2022, "annual")
+    got = st.set_index("code")
+    assert got.loc["950", "state"] == "received" and (st["state"] == "missing").sum() == len(st) - 1
+    assert st["state"].iloc[0] == "missing"  # who has not reported comes first
+    text = st.cchc.to_string()
+    assert "Chưa nộp" in text and "16/12/2022" in text and f"{len(st) - 1} chưa nộp" in text

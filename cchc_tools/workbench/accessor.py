@@ -95,12 +95,19 @@ def severity(v: Any) -> str:
     return SEVERITY_VI.get(str(v), text(v))
 
 
+def day(v: Any) -> str:
+    """A date as a Vietnamese page writes it: ``16/12/2022``."""
+    if _blank(v) or v == "":
+        return ""
+    return v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else text(v)
+
+
 def reported(v: Any) -> str:
     return "Đã nộp" if v is True or v == 1 else "Chưa nộp"
 
 
 FORMATS = {"pct": pct, "points": points, "count": count, "number": number, "int": integer, "text": text,
-           "level": level, "status": status, "severity": severity, "reported": reported}
+           "level": level, "status": status, "severity": severity, "reported": reported, "date": day}
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,10 @@ KINDS: dict[str, tuple[list[Col], set[str]]] = {
                Col("label", "Chỉ tiêu (như đơn vị ghi)"), Col("uom", "Đơn vị tính"),
                _figure("raw_value", "Số liệu (như đơn vị ghi)", "text"), Col("note", "Ghi chú của đơn vị")],
               {"source", "line", "label", "raw_value", "note", "findings"}),
+    "status": ([Col("name", "Đơn vị"), Col("code", "Mã đơn vị hành chính"), Col("level", "Cấp", "level"),
+                Col("state_vi", "Tình trạng"), Col("received_on", "Ngày nhận", "date"), Col("errors", "Lỗi", "int"),
+                Col("warnings", "Cảnh báo", "int"), Col("reason", "Ghi chú"), Col("source", "Tệp")],
+               {"name", "state", "state_vi"}),
     "units": ([Col("unit_name", "Đơn vị"), Col("unit_code", "Mã đơn vị hành chính"), Col("level", "Cấp", "level"),
                Col("reported", "Phụ lục", "reported"), Col("errors", "Lỗi", "int"),
                Col("warnings", "Cảnh báo", "int"), Col("doubtful", "Chỉ số cần xem lại", "int"),
@@ -294,6 +305,10 @@ def caption(df: pd.DataFrame, kind: str) -> str:
         return f"{a.get('unit_name', '')} – {when}. Nguồn: {a.get('source', '')}."
     if kind == "units":
         return f"Các đơn vị{' – ' + when if when else ''}."
+    if kind == "status":
+        n = (df["state"] == "missing").sum() if "state" in df else 0
+        due = f"; hạn nộp {a['due']}" if a.get("due") else ""
+        return f"Tình hình nộp phụ lục – {when}{due}: {len(df)} đơn vị, {n} chưa nộp."
     return ""
 
 

@@ -201,6 +201,27 @@ class Workspace:
         u = u.sort_values(["reported", "level", "unit_name"], kind="stable")
         return self._frame(u, "units", year=year, period=period)
 
+    def status(self, year, period: str = "annual", level: str | None = None) -> KitFrame:
+        """Who must report and who has: the project's roster (its province's official units and its
+        departments, ``cycle.roster``) against the reports of the period (``cycle.status``): received, late
+        (after the ``[reporting] deadlines``), unreadable, missing, or in the data but not in the roster."""
+        from cchc_tools.cycle.roster import deadline, roster
+        from cchc_tools.cycle.status import STATE_VI, reporting_status
+
+        period = self._period(period)
+        if not self.project.province:
+            raise CchcError("chưa có danh sách đơn vị phải báo cáo: dự án chưa đặt tỉnh ([project] province "
+                            "trong cchc.toml); ws.units() liệt kê các đơn vị có trong dữ liệu")
+        due = deadline(int(year), period, self.project.reporting.deadlines)
+        units = roster(self.project.province, int(year), period, self.project.reporting.departments)
+        st = reporting_status(self.data.table, self.data.errors, self.data.findings, units, int(year), period, due,
+                              province=self.project.province, root=self.project.root)
+        rows = st.rows if level is None else st.rows[st.rows["level"] == level]
+        order = {s: k for k, s in enumerate(("missing", "unreadable", "late", "extra", "received"))}
+        rows = rows.assign(state_vi=rows["state"].map(STATE_VI), _o=rows["state"].map(order))
+        rows = rows.sort_values(["_o", "level", "name"], kind="stable").drop(columns="_o")
+        return self._frame(rows, "status", year=int(year), period=period, due=str(due or ""))
+
     def league(self, indicator: str, year, period: str = "annual", level: str | None = None) -> KitFrame:
         """The units ranked on an indicator (``assess``'s ranks: within a level, highest first).
 
