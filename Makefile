@@ -47,8 +47,17 @@ bench: $(STAMP) ## benchmarks, written to outputs/bench/latest.json
 lab: $(STAMP) ## JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
+EXPLORE_PORT ?= 8866
+EXPLORE_DATA ?=
+EXPLORE_UNIT ?=
+explore: $(STAMP) ## the explorer as a web page for colleagues, no code shown: http://127.0.0.1:8866 (Voilà, offline)
+	@echo "Mở trình duyệt tại http://127.0.0.1:$(EXPLORE_PORT)/ (Ctrl-C để dừng)"
+	CCHC_EXPLORE_DATA="$(EXPLORE_DATA)" CCHC_EXPLORE_UNIT="$(or $(EXPLORE_UNIT),Vĩnh Châu)" \
+	$(VENV)/bin/voila notebooks/explore.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(EXPLORE_PORT) \
+		--strip_sources=True --show_tracebacks=False --theme=light
+
 clean: ## remove generated outputs (not the venv, never data/raw)
 	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +
 	find data/processed -mindepth 1 ! -name README.md -exec rm -rf {} +
 
-.PHONY: help venv brief brief-all demo test fuzz goldens bench lab clean
+.PHONY: help venv brief brief-all demo test fuzz goldens bench lab explore clean

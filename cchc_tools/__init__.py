@@ -11,6 +11,7 @@ from cchc_tools.ingest.loader import LoadResult, load_appendices, load_appendix
 from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
 from cchc_tools.units import resolve_unit
 from cchc_tools.version import __version__ as __version__
+from cchc_tools.workbench import open as open  # noqa: A004 - cchc_tools.open(); never `from cchc_tools import *`
 
 __all__ = [
     "assess",
@@ -26,6 +27,7 @@ __all__ = [
     "load_appendices",
     "load_appendix",
     "load_catalog",
+    "open",
     "parse_number",
     "resolve_unit",
     "validate",
