@@ -391,12 +391,13 @@ def _incremental(data: Path, out: Path, n: int, jobs: int) -> dict:
     files = generate(data, units=n, years=[2023])
     t = time.perf_counter()
     project = load_project(KIT_ROOT)
-    full = brief_all(project, data, out, jobs=jobs, progress=False, force=True, formats="html")
+    # the briefings alone: each period's reporting cycle (run after them by default) is not what this measures
+    full = brief_all(project, data, out, jobs=jobs, progress=False, force=True, formats="html", cycle=False)
     full_s = time.perf_counter() - t
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     _bump_one_value(files[0])
     t = time.perf_counter()
-    again = brief_all(project, data, out, jobs=jobs, progress=False, formats="html")
+    again = brief_all(project, data, out, jobs=jobs, progress=False, formats="html", cycle=False)
     again_s = time.perf_counter() - t
     after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     rewritten = sorted({p.relative_to(out).as_posix() for p, m in after.items() if before.get(p) != m})

@@ -208,6 +208,37 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
 
 # --- consolidation --------------------------------------------------------------------------
 
+def questioned_inputs(findings: pd.DataFrame, rules: Iterable | None = None) -> dict[tuple[str, str], str]:
+    """``(source, code) -> finding references``: the figures a province total leaves out.
+
+    A figure is left out when an error-level finding questions it (the figures cannot all be true), and so
+    is every other input of an indicator it feeds (``data/indicators.yaml``, and the rates of
+    ``rate_matches`` rules): when on-time and resolved cannot both be true, the unit's received dossiers
+    are not counted either, so that every rate of the appendix comes from the same units above and below
+    the line. Findings about a row's wording or unit of measure, and warnings, leave nothing out.
+
+    Beside :func:`consolidate`, which leaves out only the questioned figures themselves (a page's totals:
+    each total is over the units whose figures for it can be trusted), the consolidated appendix
+    (``cycle.appendix``) follows this stricter rule: it is one table whose counts and rates must all
+    come from the same units.
+    """
+    rules = tuple(shipped_rules() if rules is None else rules)
+    hit: dict[tuple[str, str], set[str]] = {}
+    for key, refs in doubts(findings, severities=("error",), rules=rules).items():
+        hit.setdefault(key, set()).update(r for r, _ in refs)
+    groups = [list(s["numerator"]) + list(s["denominator"]) for s in indicator_specs() if "numerator" in s]
+    groups += [list(r.get("num", [])) + list(r.get("den", [])) for r in (x.as_dict() for x in rules)
+               if r["family"] == "rate_matches"]
+    out = {k: set(v) for k, v in hit.items()}
+    for (src, code), refs in hit.items():
+        for group in groups:
+            if code in group:
+                for c in group:
+                    out.setdefault((src, c), set()).update(refs)
+    return {k: ", ".join(sorted(v, key=lambda r: (r.rstrip("0123456789"), int(r.lstrip("LYC") or 0))))
+            for k, v in out.items()}
+
+
 class Consolidated(NamedTuple):
     totals: pd.DataFrame  # year, period, level, code, label_vi, value, units_reported, units, units_excluded, excluded
     ratios: pd.DataFrame  # year, period, level, indicator, name_vi, value, numerator, denominator, units,

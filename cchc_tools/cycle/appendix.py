@@ -4,7 +4,8 @@
 period's reports were read against (its numbering, labels and units of measure):
 
 - a count: the sum over the units that reported it, leaving out a unit whose figure an error-level
-  finding questions (:func:`questioned_inputs`); blank only when no unit can be counted;
+  finding questions (``analysis.assess.questioned_inputs``, the kit's one rule for totals); blank
+  only when no unit can be counted;
 - a percentage with a declared formula (a ``rate_matches`` rule: e.g. plan completion): recomputed
   from the summed counts of the units that reported all its inputs and are not questioned; a rate
   each unit reports itself is not added up (left blank, said in the note);
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cchc_tools.analysis.assess import doubts
+from cchc_tools.analysis.assess import questioned_inputs
 from cchc_tools.analysis.checks import shipped_rules
 from cchc_tools.analysis.selection import reports
 from cchc_tools.analysis.specs import indicator_specs
@@ -36,36 +37,6 @@ from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError
 from cchc_tools.forms import Form, for_level, get_form
 from cchc_tools.numbers import fmt_number, fmt_percent
-
-
-def questioned_inputs(findings: pd.DataFrame, rules: Iterable | None = None) -> dict[tuple[str, str], str]:
-    """``(source, code) -> finding references``: the figures a province total leaves out.
-
-    A figure is left out when an error-level finding questions it (the figures cannot all be true), and so
-    is every other input of an indicator it feeds (``data/indicators.yaml``, and the rates of
-    ``rate_matches`` rules): when on-time and resolved cannot both be true, the unit's received dossiers
-    are not counted either, so that every rate of the appendix comes from the same units above and below
-    the line. Findings about a row's wording or unit of measure, and warnings, leave nothing out.
-
-    This is the one place the consolidated appendix decides what to leave out; it is meant to give way
-    to ``analysis.assess.consolidate``'s own exclusion once that lands (issue 19).
-    """
-    rules = tuple(shipped_rules() if rules is None else rules)
-    hit: dict[tuple[str, str], set[str]] = {}
-    for key, refs in doubts(findings, severities=("error",), rules=rules).items():
-        hit.setdefault(key, set()).update(r for r, _ in refs)
-    groups = [list(s["numerator"]) + list(s["denominator"]) for s in indicator_specs() if "numerator" in s]
-    groups += [list(r.get("num", [])) + list(r.get("den", [])) for r in (x.as_dict() for x in rules)
-               if r["family"] == "rate_matches"]
-    out = {k: set(v) for k, v in hit.items()}
-    for (src, code), refs in hit.items():
-        for group in groups:
-            if code in group:
-                for c in group:
-                    out.setdefault((src, c), set()).update(refs)
-    return {k: ", ".join(sorted(v, key=lambda r: (r.rstrip("0123456789"), int(r.lstrip("LYC") or 0))))
-            for k, v in out.items()}
-
 
 PERIOD_TITLE = {"Q1": "QUÝ I NĂM {y}", "Q2": "QUÝ II NĂM {y}", "Q3": "QUÝ III NĂM {y}", "Q4": "QUÝ IV NĂM {y}",
                 "6-month": "6 THÁNG ĐẦU NĂM {y}", "9-month": "9 THÁNG NĂM {y}", "H2": "6 THÁNG CUỐI NĂM {y}",

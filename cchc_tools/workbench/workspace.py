@@ -293,19 +293,12 @@ class Workspace:
         f = f.assign(unit_name=f["source"].map(names))
         return self._frame(f, "findings")
 
-    def _questioned_sources(self, ind: pd.DataFrame) -> pd.Series:
-        keys = pd.MultiIndex.from_frame(ind[["source", "indicator"]])
-        doubtful = self.assessed[self.assessed["status"] == "doubtful"]
-        return pd.Series(keys.isin(pd.MultiIndex.from_frame(doubtful[["source", "indicator"]])), index=ind.index)
-
     def totals(self, year, period: str = "annual", level: str | None = None) -> KitFrame:
         """Totals per level (``consolidate``): ratios of the summed counts, with the median and quartiles.
 
         Units whose inputs of an indicator an error-level finding questions are left out of that
         indicator's total; ``excluded`` names them.
         """
-        # TODO(issue 19): consolidate() itself will leave out the units whose inputs an error finding
-        # questions; until then the workspace filters its input here (the same rule as assess's ranks).
         period = self._period(period)
         sel = self.reports[(self.reports["year"] == int(year)) & (self.reports["coverage"] == period)]
         if level:
@@ -314,17 +307,10 @@ class Workspace:
             raise UnknownUnitError(f"không có phụ lục {period} năm {year}" + (f" cấp {level}" if level else ""))
         table = self.data.table[self.data.table["source"].isin(sel["source"])]
         ind = self.data.ind[self.data.ind["source"].isin(sel["source"])]
-        questioned = self._questioned_sources(ind)
-        ratios = consolidate(table, ind=ind[~questioned]).ratios
-        names = sel.set_index("source")["unit_name"]
-        left_out = ind[questioned].assign(unit_name=lambda d: d["source"].map(names))
-        excluded = left_out.groupby("indicator")["unit_name"].agg(lambda s: ", ".join(sorted(set(s))))
-        # an indicator every unit of a level is left out of still has its row, saying whom
-        gone = left_out.drop_duplicates(["level", "indicator"])[["level", "indicator", "name_vi"]]
-        gone = gone.merge(ratios[["level", "indicator"]], how="left", indicator="_m")
-        gone = gone[gone["_m"] == "left_only"].drop(columns="_m").assign(year=int(year), period=period, units=0)
-        ratios = pd.concat([ratios, gone], ignore_index=True) if len(gone) else ratios
-        ratios = ratios.assign(excluded=ratios["indicator"].map(excluded).fillna(""), findings="", status="")
+        findings = self.data.findings[self.data.findings["source"].isin(sel["source"])]
+        # the one consolidation of the kit: units an error questions are left out and named there
+        ratios = consolidate(table, ind=ind, findings=findings, rules=self.data.rules).ratios
+        ratios = ratios.assign(findings="", status="")
         ratios["period"] = period  # a cumulative Q3 counts with the 9-month reports
         order = {i: k for k, i in enumerate(SPECS)}
         ratios = ratios.sort_values(["level", "indicator"], key=lambda s: s.map(order) if s.name == "indicator"
@@ -333,15 +319,13 @@ class Workspace:
 
     def counts(self, year, period: str = "annual", level: str | None = None) -> KitFrame:
         """Count totals per level (``consolidate``), without the figures an error-level finding questions."""
-        # TODO(issue 19): as in totals(), the exclusion moves into consolidate().
         period = self._period(period)
         sel = self.reports[(self.reports["year"] == int(year)) & (self.reports["coverage"] == period)]
         if level:
             sel = sel[sel["level"] == level]
         table = self.data.table[self.data.table["source"].isin(sel["source"])]
-        questioned = set(doubts(self.data.findings, severities=("error",), rules=self.data.rules))
-        keep = [(s, c) not in questioned for s, c in zip(table["source"], table["code"], strict=True)]
-        totals = consolidate(table[keep], ind=self.data.ind.iloc[:0]).totals
+        findings = self.data.findings[self.data.findings["source"].isin(sel["source"])]
+        totals = consolidate(table, ind=self.data.ind.iloc[:0], findings=findings, rules=self.data.rules).totals
         return self._frame(totals.assign(findings="", status=""), "counts", year=int(year), period=period)
 
     def compare(self, unit_a: str, unit_b: str, year=None, period: str = "annual",
