@@ -1,34 +1,45 @@
-"""cchc-kit: load, check and brief on Vietnamese administrative-reform (CCHC) appendices."""
+"""cchc-kit: load, check and brief on Vietnamese administrative-reform (CCHC) appendices.
+
+The names below are imported when first used (PEP 562), so that ``import cchc_tools`` and the ``cchc``
+command start at once; ``cchc_tools.open()`` opens the analyst's workspace.
+"""
 
 from __future__ import annotations
 
-from cchc_tools.analysis.assess import assess, consolidate
-from cchc_tools.analysis.checks import validate
-from cchc_tools.analysis.indicators import indicators
-from cchc_tools.catalog import load_catalog
-from cchc_tools.errors import AppendixError, CchcError, UnknownUnitError
-from cchc_tools.ingest.loader import LoadResult, load_appendices, load_appendix
-from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent, parse_number
-from cchc_tools.units import resolve_unit
-from cchc_tools.version import __version__ as __version__
-from cchc_tools.workbench import open as open  # noqa: A004 - cchc_tools.open(); never `from cchc_tools import *`
+import importlib
 
-__all__ = [
-    "assess",
-    "consolidate",
-    "AppendixError",
-    "CchcError",
-    "LoadResult",
-    "UnknownUnitError",
-    "fmt_count",
-    "fmt_number",
-    "fmt_percent",
-    "indicators",
-    "load_appendices",
-    "load_appendix",
-    "load_catalog",
-    "open",
-    "parse_number",
-    "resolve_unit",
-    "validate",
-]
+from cchc_tools.version import __version__ as __version__
+
+_EXPORTS = {
+    "assess": "cchc_tools.analysis.assess",
+    "consolidate": "cchc_tools.analysis.assess",
+    "validate": "cchc_tools.analysis.checks",
+    "indicators": "cchc_tools.analysis.indicators",
+    "load_catalog": "cchc_tools.catalog",
+    "AppendixError": "cchc_tools.errors",
+    "CchcError": "cchc_tools.errors",
+    "UnknownUnitError": "cchc_tools.errors",
+    "LoadResult": "cchc_tools.ingest.loader",
+    "load_appendices": "cchc_tools.ingest.loader",
+    "load_appendix": "cchc_tools.ingest.loader",
+    "fmt_count": "cchc_tools.numbers",
+    "fmt_number": "cchc_tools.numbers",
+    "fmt_percent": "cchc_tools.numbers",
+    "parse_number": "cchc_tools.numbers",
+    "resolve_unit": "cchc_tools.units",
+    "open": "cchc_tools.workbench",  # cchc_tools.open(); never `from cchc_tools import *`
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cchc_tools' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
