@@ -463,14 +463,19 @@ class UnitBriefing(Stamped):
     def headline_table(self) -> Table:
         """The headline figures with their target, rank and change: one row each, doubts marked."""
         src = self.report["source"]
-        rows = []
+        rows, sources = [], []
         for ident in HEADLINE_IDS:
             if ident not in self.by_indicator:
                 continue
             a = self.by_indicator[ident]
             fig = self.book.indicator(src, ident, self.figure(ident)[0])
-            target = (f"{a['target_op'].replace('>=', '≥').replace('<=', '≤')} {fmt_percent(a['target'])}"
-                      if pd.notna(a["target"]) else "—")
+            target = "—"
+            if pd.notna(a["target"]):  # a target is never shown without its source
+                cite = cited(a["target_source"], bool(a["target_verified"]))
+                if cite not in sources:
+                    sources.append(cite)
+                target = (f"{a['target_op'].replace('>=', '≥').replace('<=', '≤')} {fmt_percent(a['target'])} "
+                          f"({sources.index(cite) + 1})")
             rank = (f"{int(a['rank'])}/{int(a['peers'])}" if pd.notna(a["rank"]) and pd.notna(a["peers"]) else "—")
             before = a["value"] - a["change"] if pd.notna(a["change"]) else None
             change = "chưa so sánh (số liệu cần xem lại)" if a["status"] == "doubtful" and pd.notna(a["change"]) \
@@ -483,6 +488,7 @@ class UnitBriefing(Stamped):
                  "lại và các chỉ tiêu về mức biên chế."]
         if self.previous_label:
             notes.append(f"Thay đổi so với {self.previous_label}, theo điểm phần trăm.")
+        notes += [f"({k}) Mục tiêu {c}." for k, c in enumerate(sources, 1)]
         return Table(["Chỉ số", "Giá trị", "Mục tiêu", "Hạng", "Thay đổi", "Đánh giá"], rows, notes)
 
     def summary_document(self) -> Document:
@@ -505,7 +511,7 @@ class UnitBriefing(Stamped):
         blocks.append(Heading("Đề nghị đơn vị giải trình", 2))
         blocks.append(Bullets(asks) if asks else Paragraph.of("Không có nội dung cần giải trình.", "note"))
         blocks.append(Paragraph.of("Chi tiết từng lĩnh vực, cách tính và toàn bộ kết quả kiểm tra số liệu: xem báo "
-                                   f"cáo đầy đủ (briefing) của {r['unit_name'] or r['unit']}.", "note"))
+                                   f"cáo đầy đủ của {r['unit_name'] or r['unit']} (tệp briefing).", "note"))
         return Document(f"Tóm tắt CCHC {self.when.lower()} – {self.who}", blocks, self.synthetic)
 
     def save_summary(self, out_dir: str | Path, formats: str = "html,docx,pdf", suffix: str = "",
