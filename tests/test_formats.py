@@ -638,3 +638,17 @@ def test_the_provenance_stamp_stays_on_one_page_in_word(tmp_path):
     assert len(flags) > 8 and all(flags[:-1]) and not flags[-1]  # the note closes the stamp
     before = DocxParagraph(body[start - 1], d)
     assert not before.paragraph_format.keep_with_next  # what comes before is not tied to it
+
+
+def test_a_stamp_lists_only_the_formats_written(tmp_path, monkeypatch, capsys):
+    import json
+
+    from cchc_tools.batch.runner import brief_unit
+
+    monkeypatch.setenv("CCHC_CHROMIUM", "")  # no browser: no PDF, and no stamp that claims one
+    html = brief_unit(KIT, 2022, "vinh-chau", out_root=tmp_path, formats="html,pdf")
+    assert "Chromium" in capsys.readouterr().err
+    stamp = json.loads(html.with_name("briefing.provenance.json").read_text(encoding="utf-8"))
+    assert stamp["parameters"]["formats"] == "html" and not html.with_name("briefing.pdf").exists()
+    page = html.read_text(encoding="utf-8")
+    assert "formats = html" in page and "html,pdf" not in page  # the page's own stamp

@@ -65,14 +65,19 @@ class BriefingError(CchcError):
         super().__init__(message + (f" (failed notebook kept at {notebook})" if notebook else ""))
 
 
-def say_if_no_pdf(formats: str) -> None:
-    """Said once by the parent of a run, in words: PDFs asked for but Chromium is missing."""
+def say_if_no_pdf(formats: str) -> str:
+    """The formats a run can write: PDFs asked for but Chromium missing are said once by the parent of a run,
+    in words, and left out, so that no stamp lists a format that was not written (and a later run with a
+    browser makes the PDFs: its parameters, so its fingerprint, differ)."""
     from cchc_tools.render import pdf
 
-    if "pdf" in formats.split(",") and not pdf.chromium_available():
+    names = formats.split(",")
+    if "pdf" in names and not pdf.chromium_available():
         import sys
 
         print(pdf.pdf_skipped_message(), file=sys.stderr)
+        return ",".join(n for n in names if n != "pdf")
+    return formats
 
 
 def export_formats(task: Task, executed_nb: Path, formats: list[str]) -> list[Path]:
@@ -205,9 +210,9 @@ def brief_unit(project: Project, year, unit: str, data_dir: str | Path | None = 
         result = load_data(project, data)
         rep = pick_report(result.table, year, unit, period)  # clear error listing what exists
         state.remove_stale_temporaries(root)
-        task = unit_task(project, year, unit, data, root, period, formats, rep["unit_name"])
+        task = unit_task(project, year, unit, data, root, period, say_if_no_pdf(check_formats(formats)),
+                         rep["unit_name"])
         task.code, task.synthetic = str(rep.get("unit_code", "") or ""), bool(rep["synthetic"])
-        say_if_no_pdf(task.parameters["formats"])
         outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
     if not outcome.ok:
         raise BriefingError(outcome.error, task.failed if task.failed.exists() else None)
@@ -336,8 +341,7 @@ def brief_all(project: Project, data_dir: str | Path | None = None, out_root: st
     for one briefing or one period."""
     data = resolve_data_dir(project, data_dir)
     root = project.resolve(out_root, project.outputs)
-    formats = check_formats(formats)
-    say_if_no_pdf(formats)
+    formats = say_if_no_pdf(check_formats(formats))
     state.remove_stale_temporaries(root)
     batch = BatchResult(Plan([], [], []))
     try:
