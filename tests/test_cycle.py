@@ -246,6 +246,16 @@ def test_digest_of_the_demo_year_fits_and_names_doubt_without_its_figures(demo):
     lowest = dg.text.split("Đơn vị thấp nhất:")[1].split("Số liệu cần xem lại")[0]
     for r in flawed.itertuples():  # a doubtful figure is never ranked among the lowest
         assert r.name_vi not in lowest or "Minh Họa 03" not in lowest.split(r.name_vi)[1].split("\n")[0]
+    assert "Biên chế" not in lowest  # a staffing level is context, never among the lowest
+    assert "chưa đạt mục tiêu ≥ 50% theo Quyết định số 766/QĐ-TTg (chưa đối chiếu văn bản gốc)" in dg.text
+    from cchc_tools.analysis.assess import consolidate
+    from cchc_tools.numbers import fmt_percent
+
+    shown = consolidate(demo.table[demo.table["year"] == 2023], findings=demo.findings).ratios
+    same = build_digest(None, app, demo.assessed, demo.findings, ratios=shown)
+    commune = shown[shown["indicator"] == "dossiers_commune_on_time"].iloc[0]
+    line = same.text.split("cấp xã giải quyết đúng hạn:")[1].split("\n")[0]  # the comparison's total, not another
+    assert line.startswith(f" {fmt_percent(commune['value'])} (") and f"; {int(commune['units'])} đơn vị)" in line
     short = build_digest(None, app, demo.assessed, demo.findings, limit=400)
     assert len(short.text) <= 400 and short.dropped and "Xem chi tiết" in short.text
 

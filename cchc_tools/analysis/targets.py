@@ -105,6 +105,12 @@ def applies(t: dict, year, level: str) -> bool:
     return not t.get("levels") or level in t["levels"]
 
 
+def short_citation(t: dict) -> str:
+    """A target's source as a short line of text cites it: ``theo Quyết định số 766/QĐ-TTg`` and, when its
+    wording was not read in the document itself, ``(chưa đối chiếu văn bản gốc)``."""
+    return f"theo {str(t['source']).split(' ngày')[0]}" + ("" if t.get("verified") else " (chưa đối chiếu văn bản gốc)")
+
+
 def target_text(t: dict) -> str:
     """How a page cites a target: ``theo Quyết định ...``; whether it was verified is shown from
     ``target_verified`` by the page itself, never written into this text."""

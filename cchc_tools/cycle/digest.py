@@ -72,8 +72,10 @@ def _target(indicator: str, year: int, level: str, targets: Iterable[dict] | Non
 
 def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, assessed: pd.DataFrame,
                  findings: pd.DataFrame, *, province: str = "", targets: Iterable[dict] | None = None,
-                 limit: int = LIMIT) -> Digest:
-    """The digest of a period. ``assessed`` and ``findings``: the period's (``Computed.assessed`` ...)."""
+                 limit: int = LIMIT, ratios: pd.DataFrame | None = None) -> Digest:
+    """The digest of a period. ``assessed`` and ``findings``: the period's (``Computed.assessed`` ...);
+    ``ratios``: the province totals the pages show (``consolidate(...).ratios`` of the period and level), so
+    that the digest and the comparison state one total; default: the consolidated appendix's."""
     from cchc_tools.content.views.common import HEADLINE_IDS
     from cchc_tools.cycle.appendix import province_title
     from cchc_tools.cycle.wording import wording
@@ -97,7 +99,7 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
     else:
         parts.append([w["reporting_unknown"].format(received=len(app.units))])
     totals = [w["totals_heading"]]
-    ratios = app.ratios.set_index("indicator")
+    ratios = (app.ratios if ratios is None else ratios).set_index("indicator")
     heads = [i for i in HEADLINE_IDS if i in ratios.index and pd.notna(ratios.loc[i, "value"])]
     for ident in heads:
         r = ratios.loc[ident]
@@ -106,15 +108,20 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
         values = {"name": r["name_vi"], "value": fmt_percent(r["value"]), "basis": basis, "units": int(r["units"])}
         if tg is None:
             totals.append(w["total_plain"].format(target="", **values))
-        else:
+        else:  # a target is never stated without its source
+            from cchc_tools.analysis.targets import short_citation
+
             op = tg["op"].replace(">=", "≥").replace("<=", "≤")
             ok = r["value"] >= tg["value"] if tg["op"] == ">=" else r["value"] <= tg["value"]
-            totals.append(w["total_met" if ok else "total_below"].format(target=f"{op} {fmt_percent(tg['value'])}",
-                                                                          **values))
+            target = f"{op} {fmt_percent(tg['value'])} {short_citation(tg)}"
+            totals.append(w["total_met" if ok else "total_below"].format(target=target, **values))
     if len(totals) > 1:
         parts.append(totals)
     lows = [w["lowest_heading"]]
+    judged = set(assessed.loc[assessed["direction"] == "higher", "indicator"]) if "direction" in assessed else None
     for ident in heads:
+        if judged is not None and ident not in judged:  # a level such as staffing is never "lowest"
+            continue
         groups = lowest_units(assessed, ident)
         if len(groups) and sum(len(n) for _, n in groups) < len(assessed[assessed["indicator"] == ident]):
             lows.append(w["lowest_line"].format(indicator=ratios.loc[ident, "name_vi"], list=_lowest_text(groups)))

@@ -125,8 +125,14 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
 
         mine = set(data.table[(data.table["year"] == year) & (data.table["period"] == period)]["source"])
         a = data.assessed[data.assessed["source"].isin(mine) & (data.assessed["level"] == app.level)]
-        res.digest = build_digest(status, app, a, data.findings[data.findings["source"].isin(set(a["source"]))],
-                                  province=province, targets=project.targets or None)
+        from cchc_tools.analysis.assess import consolidate
+
+        period_findings = data.findings[data.findings["source"].isin(set(a["source"]))]
+        rows = data.table[data.table["source"].isin(set(a["source"]))]
+        shown = consolidate(rows, ind=data.ind[data.ind["source"].isin(set(a["source"]))],
+                            findings=period_findings, rules=project.rules).ratios  # the comparison's totals
+        res.digest = build_digest(status, app, a, period_findings, province=province,
+                                  targets=project.targets or None, ratios=shown)
         res.written.append(write_text(folder / f"digest-{period.lower()}.txt", res.digest.text + "\n"))
     res.written.append(write_state(res, data, year, period, folder, stamp))
     return res
