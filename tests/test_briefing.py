@@ -168,3 +168,13 @@ def test_indicator_rows_looked_up_by_position_are_the_rows_a_filter_gives(tmp_pa
         for ident in b.ind["indicator"].unique():
             pd.testing.assert_series_equal(b.ind.iloc[b._ind_position[ident]],
                                            b.ind[b.ind["indicator"] == ident].iloc[0])
+
+
+def test_the_verdict_names_each_missed_target_with_its_source():
+    from cchc_tools.content.document import plain_text
+    from cchc_tools.content.views import UnitBriefing
+
+    text = plain_text(UnitBriefing.load(2022, "vinh-chau", project=KIT).verdict())
+    assert "tỷ lệ hồ sơ tiếp nhận trực tuyến 0,50% so với mục tiêu 50% theo Quyết định số 766/QĐ-TTg " \
+           "(chưa đối chiếu văn bản gốc), còn thiếu 49,50 điểm %" in text
+    assert "1 lỗi và 4 cảnh báo" in text

@@ -13,6 +13,7 @@ from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
 from cchc_tools.analysis.checks import agrees, shipped_rules
 from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import pick_report, reports
+from cchc_tools.analysis.targets import short_citation
 from cchc_tools.atomic import write_table
 from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.content.document import (
@@ -215,9 +216,11 @@ class UnitBriefing(Stamped):
             spans.append(Span(f"đạt {len(met)}/{len(judged)} chỉ số chính có mục tiêu"))
             for k, r in enumerate(below.itertuples()):
                 gap = abs(r.target - r.value)
+                cite = short_citation({"source": r.target_source.removeprefix("theo "), "verified": r.target_verified})
                 spans += [Span(("; chưa đạt: " if k == 0 else "; ") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
                           Span.of(self.book.indicator(r.source, r.indicator, self.figure(r.indicator)[0])),
-                          Span(f" so với mục tiêu {fmt_percent(r.target)} (còn thiếu {fmt_number(gap, 2)} điểm %)")]
+                          Span(f" so với mục tiêu {fmt_percent(r.target)} {cite}"  # never a target without its source
+                               f", còn thiếu {fmt_number(gap, 2)} điểm %")]
             spans.append(Span(". "))
         else:
             spans.append(Span("chưa có chỉ số chính nào có mục tiêu để so sánh. "))
