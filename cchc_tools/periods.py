@@ -74,6 +74,13 @@ def period_phrase(period: str, year) -> str:
     return f"{p.name_vi} năm {y}".strip()
 
 
+def period_in_sentence(period: str, year) -> str:
+    """The period inside a sentence: ``năm 2022``, ``quý I năm 2026``, ``6 tháng đầu năm 2023``. Only the
+    first letter is lowered: a Roman numeral stays upper case ("quý I", never "quý i")."""
+    phrase = period_phrase(period, year)
+    return phrase[:1].lower() + phrase[1:]
+
+
 def period_name(period: str) -> str:
     """The period alone, for a column or a list: ``Năm``, ``Quý I``, ``6 tháng cuối năm``."""
     p = PERIODS.get(period)

@@ -434,6 +434,13 @@ def official_province_name(province: str, legacy: bool | None = False) -> str:
     return _province_name(province, legacy)
 
 
+def province_scope(province: str, legacy: bool | None = False) -> str:
+    """How a page says "the whole province" for ``province``: ``toàn thành phố`` for a city run by the
+    centre (Cần Thơ, Hà Nội), ``toàn tỉnh`` otherwise (and when the province is unknown)."""
+    official = _province_name(province, legacy) or clean(province)
+    return "toàn thành phố" if official.lower().startswith("thành phố") else "toàn tỉnh"
+
+
 def _province_name(province: str, legacy: bool | None) -> str:
     if not province:
         return ""
