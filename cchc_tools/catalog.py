@@ -4,11 +4,26 @@ Each row of the appendix template has one entry: a stable ASCII ``code``
 (section, then meaning), the ``section`` (I–VII), the ``parent`` code, the
 ``kind`` (count, percent, flag, category, text or group), the canonical unit
 of measure, the code list of flags and categories, whether the row is
-``required``, the ``levels`` it applies to (empty: every level; ``district``
-for rows about the district People's Committee, which provinces, departments
-and communes do not have), the ``forms`` that have the row (see
+``required``, the ``levels`` it applies to (``province``, ``department``,
+``district`` for the legacy district People's Committee, ``commune`` for communes,
+wards and special zones; ``;``-separated, never empty), how it adds up (``aggregate``)
+across the units of a level (below), the ``forms`` that have the row (see
 :mod:`cchc_tools.forms`: each form lists its rows, as printed, with these codes),
 and the Vietnamese and English labels.
+
+How a row adds up over the units of one level (``aggregate``; one kind, then ``level=kind``
+exceptions, e.g. ``same; department=sum``):
+
+- ``sum``: a count of things each unit has on its own (dossiers, documents, people): added up;
+- ``same``: a list that is the same for every unit of the level (procedures in force, online
+  services offered): the consolidated figure is the province's own list, never a sum; pages give
+  the range of the units' values and say "không cộng";
+- ``count_yes``: a yes/no answer (or a count a unit gives about itself, 0 or 1): "n/N đơn vị";
+- ``rate``: a percentage recomputed from the units' summed counts (its formula: a ``rate_matches``
+  rule, or an indicator that weights the unit's own rate by a count), never an average of rates;
+- ``none``: not added up (free text, a code, a rate without counts): the units' values are listed.
+
+A row without its levels or its aggregation is refused when the catalog is read, naming the line.
 
 One code means one thing on every form: a row whose meaning changed (the online
 services of "mức độ 3, 4", replaced by "toàn trình / một phần" in 2022) has a new
@@ -25,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cchc_tools.errors import CchcError
 from cchc_tools.paths import CATALOG_CSV, KIT_ROOT
 from cchc_tools.text import clean, label_key
 
@@ -40,6 +56,12 @@ SECTIONS: dict[str, tuple[str, str]] = {
 }
 SECTION_ORDER = list(SECTIONS)
 KINDS = ("count", "percent", "flag", "category", "text", "group")
+LEVELS = ("province", "department", "district", "commune")
+AGGREGATES = ("sum", "same", "count_yes", "rate", "none")
+
+
+class CatalogError(CchcError):
+    """A catalog row that says too little: the file, the line, the code and what was expected."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,12 @@ class Entry:
     forms: tuple[str, ...]
     label_vi: str
     label_en: str
+    aggregate: tuple[tuple[str, str], ...] = (("", "sum"),)  # ("", default kind), then (level, kind) exceptions
+
+    def aggregates(self, level: str = "") -> str:
+        """How the row adds up over units of ``level`` (``sum``, ``same``, ``count_yes``, ``rate``, ``none``)."""
+        table = dict(self.aggregate)
+        return table.get(level, table[""])
 
     def applies_to(self, level: str) -> bool:
         """Whether a report of this level has the row (an unknown level has them all)."""
@@ -74,6 +102,58 @@ _CODE_ITEM = re.compile(r"([^=;]{1,80}?)\s*=\s*(\d{1,9})")
 
 def parse_codelist(text: str) -> dict[float, str]:
     return {float(num): clean(name) for name, num in _CODE_ITEM.findall(text or "")}
+
+
+def parse_aggregate(text: str) -> tuple[tuple[str, str], ...]:
+    """``same; department=sum`` -> ``(("", "same"), ("department", "sum"))``; ValueError naming what is wrong."""
+    parts = [p.strip() for p in (text or "").split(";") if p.strip()]
+    if not parts or "=" in parts[0]:
+        raise ValueError(f"expected one of {', '.join(AGGREGATES)} first (then level=kind exceptions), got {text!r}")
+    out: list[tuple[str, str]] = []
+    for part in parts:
+        level, _, kind = part.rpartition("=")
+        level, kind = level.strip(), kind.strip()
+        if kind not in AGGREGATES:
+            raise ValueError(f"unknown aggregation {kind!r}; expected one of {', '.join(AGGREGATES)}")
+        if level and level not in LEVELS:
+            raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+        out.append((level, kind))
+    return tuple(out)
+
+
+def _catalog_entry(row: dict, line: int, path: Path) -> Entry:
+    code = row.get("code") or ""
+
+    def fail(key: str, message: str) -> CatalogError:
+        return CatalogError(f"{path.name}:{line}: row {code!r}, column {key!r}: {message}")
+
+    kind = row.get("kind") or ""
+    if kind not in KINDS:
+        raise fail("kind", f"expected one of {', '.join(KINDS)}, got {kind!r}")
+    levels = tuple(x.strip() for x in (row.get("levels") or "").split(";") if x.strip())
+    if not levels:
+        raise fail("levels", f"say the levels the row applies to ({';'.join(LEVELS)})")
+    if bad := [x for x in levels if x not in LEVELS]:
+        raise fail("levels", f"unknown level {bad[0]!r}; expected some of {', '.join(LEVELS)}")
+    try:
+        aggregate = parse_aggregate(row.get("aggregate") or "")
+    except ValueError as exc:
+        raise fail("aggregate", str(exc)) from None
+    if kind in ("flag", "text", "category", "group") and any(k in ("sum", "same", "rate") for _, k in aggregate):
+        raise fail("aggregate", f"a {kind} row is never added up: use count_yes or none")
+    if kind == "count" and any(k == "rate" for _, k in aggregate):
+        raise fail("aggregate", "a count is not a rate: use sum, same, count_yes or none")
+    return Entry(code=code, section=row["section"], parent=row["parent"], kind=kind, uom=clean(row["uom"]),
+                 codelist=row["codelist"], required=row["required"] == "1", levels=levels,
+                 forms=tuple(x for x in (row.get("forms") or "").split(";") if x),
+                 label_vi=clean(row["label_vi"]), label_en=row["label_en"], aggregate=aggregate)
+
+
+def read_catalog(path: str | Path = CATALOG_CSV) -> tuple[Entry, ...]:
+    """The catalog file's entries, each checked (levels and aggregation said; known kinds and levels)."""
+    path = Path(path)
+    with open(path, encoding="utf-8", newline="") as fh:
+        return tuple(_catalog_entry(row, n, path) for n, row in enumerate(csv.DictReader(fh), start=2))
 
 
 def entries() -> tuple[Entry, ...]:
@@ -105,18 +185,7 @@ def _draft_forms() -> tuple[str, int]:
 
 @lru_cache(maxsize=1)
 def _catalog_entries() -> tuple[Entry, ...]:
-    with open(CATALOG_CSV, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    out = []
-    for row in rows:
-        out.append(Entry(code=row["code"], section=row["section"], parent=row["parent"],
-                         kind=row["kind"], uom=clean(row["uom"]), codelist=row["codelist"],
-                         required=row["required"] == "1",
-                         levels=tuple(x for x in row.get("levels", "").split(";") if x),
-                         forms=tuple(x for x in row.get("forms", "").split(";") if x),
-                         label_vi=clean(row["label_vi"]),
-                         label_en=row["label_en"]))
-    return tuple(out)
+    return read_catalog(CATALOG_CSV)
 
 
 @lru_cache(maxsize=4)
@@ -139,8 +208,12 @@ def _entries(drafts: tuple[str, int]) -> tuple[Entry, ...]:
             kind = row.get("kind") if row.get("kind") in KINDS else "count"
             extra.append(Entry(code=code, section=code.split(".")[0], parent="", kind=kind,
                                uom=clean(row.get("uom")), codelist=row.get("codelist") or "", required=False,
-                               levels=(), forms=(name,), label_vi=clean(row.get("label")), label_en=""))
+                               levels=(), forms=(name,), label_vi=clean(row.get("label")), label_en="",
+                               aggregate=((("", _DRAFT_AGGREGATE.get(kind, "none")),))))
     return base + tuple(extra)
+
+
+_DRAFT_AGGREGATE = {"count": "sum", "flag": "count_yes"}  # a draft row, until an analyst says more in catalog.csv
 
 
 def by_code() -> dict[str, Entry]:

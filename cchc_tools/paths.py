@@ -14,6 +14,7 @@ PACKAGE_DATA = PACKAGE_DIR / "data"
 KIT_ROOT = PACKAGE_DIR.parent
 CATALOG_CSV = PACKAGE_DATA / "catalog.csv"
 INDICATORS_YAML = PACKAGE_DATA / "indicators.yaml"
+LEVELS_YAML = PACKAGE_DATA / "levels.yaml"
 RULES_YAML = PACKAGE_DATA / "rules.yaml"
 TARGETS_YAML = PACKAGE_DATA / "targets.yaml"
 SENTENCES_YAML = PACKAGE_DATA / "sentences.yaml"

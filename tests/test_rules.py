@@ -124,9 +124,19 @@ GOOD_INDICATOR = """\
   definition_vi: số người đã được đào tạo, bồi dưỡng thực tế trên số người theo kế hoạch
   numerator: [V.training_done]
   denominator: [V.training_planned]
+  levels: [department, commune]
+  aggregate: rate
 """
 
 BROKEN_INDICATORS = [
+    ("no levels", ("  levels: [department, commune]\n", ""), "levels"),
+    ("empty levels", ("levels: [department, commune]", "levels: []"), "levels"),
+    ("unknown level", ("levels: [department, commune]", "levels: [department, huyen]"), "levels"),
+    ("an input the level does not have", ("[V.training_done]", "[III.dossiers_district_on_time]"), "levels"),
+    ("no aggregation", ("  aggregate: rate\n", ""), "aggregate"),
+    ("reported rate added up without weight", (
+        "  numerator: [V.training_done]\n  denominator: [V.training_planned]\n", "  reported: I.plan_completion_pct\n"),
+     "aggregate"),
     ("no definition", ("  definition_vi: số người đã được đào tạo, bồi dưỡng thực tế trên số người theo kế hoạch\n",
                        ""), "definition_vi"),
     ("unknown key", ("  numerator:", "  numerater:"), "numerater"),

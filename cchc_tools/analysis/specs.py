@@ -19,9 +19,10 @@ from typing import Any
 
 import yaml
 
+from cchc_tools.catalog import LEVELS as CATALOG_LEVELS
 from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.errors import CchcError
-from cchc_tools.paths import INDICATORS_YAML
+from cchc_tools.paths import INDICATORS_YAML, LEVELS_YAML
 
 # The C loader when PyYAML was built with libyaml (about ten times faster), else the Python one.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -316,7 +317,40 @@ INDICATOR_KEYS: dict[str, ParamType | Param] = {
     "scale": optional(Number()),
     "uom": optional(Text()),
     "headline": optional(Flag(), False),
+    # the levels whose reports have the indicator (each input row applies to each of them: checked)
+    "levels": TextList(choices=CATALOG_LEVELS),
+    # how it adds up over a level's units: ``rate`` (recomputed from the summed counts; a reported rate needs a
+    # ``weight``, the count it is a share of) or ``none`` (not added up: the units' values are listed)
+    "aggregate": Text(choices=("rate", "none")),
+    "weight": optional(Code("count")),
 }
+
+
+def indicator_inputs(spec: dict) -> list[str]:
+    """The catalog codes an indicator is computed from (its reported rate, or numerator and denominator)."""
+    return [spec["reported"]] if spec.get("reported") else list(spec["numerator"]) + list(spec["denominator"])
+
+
+def _check_levels(spec: dict, e: Entry, path: str | Path) -> None:
+    """An indicator is declared only for levels whose reports have every one of its inputs; a reported rate adds
+    up only with a weight, and only a ratio or a weighted rate is ``rate``."""
+    cat = by_code()
+
+    def fail(key: str, message: str) -> IndicatorSpecError:
+        return IndicatorSpecError(path, message, ident=e.ident, key=key, line=e.key_lines.get(key, e.line))
+
+    if not spec["levels"]:
+        raise fail("levels", "say the levels whose reports have this indicator, e.g. [district, commune]")
+    for level in spec["levels"]:
+        for code in indicator_inputs(spec) + ([spec["weight"]] if spec.get("weight") else []):
+            if code in cat and not cat[code].applies_to(level):
+                raise fail("levels", f"level {level!r}: input {code} does not apply to it "
+                                     f"(catalog.csv levels: {';'.join(cat[code].levels)})")
+    if spec.get("weight") and not spec.get("reported"):
+        raise fail("weight", "only a reported rate has a weight; a ratio adds up from its counts")
+    if spec["aggregate"] == "rate" and spec.get("reported") and not spec.get("weight"):
+        raise fail("aggregate", "a rate the unit reports adds up only with a weight (the count it is a share of); "
+                                "give weight: CODE, or aggregate: none")
 
 
 def load_indicator_specs(path: str | Path = INDICATORS_YAML) -> tuple[dict, ...]:
@@ -331,6 +365,7 @@ def load_indicator_specs(path: str | Path = INDICATORS_YAML) -> tuple[dict, ...]
             raise IndicatorSpecError(path, "give either numerator and denominator (a ratio), or reported "
                                      "(a rate the unit reports)", ident=e.ident, key=key,
                                      line=e.key_lines.get(key, e.line))
+        _check_levels(spec, e, path)
         out.append({k: v for k, v in spec.items() if v is not None})
     unique_ids(entries, path, IndicatorSpecError)
     return tuple(out)
@@ -340,3 +375,56 @@ def load_indicator_specs(path: str | Path = INDICATORS_YAML) -> tuple[dict, ...]
 def indicator_specs() -> tuple[dict, ...]:
     """The shipped indicators (``data/indicators.yaml``), as checked dictionaries."""
     return load_indicator_specs(INDICATORS_YAML)
+
+
+# --- levels -----------------------------------------------------------------------------------
+
+class LevelSpecError(SpecError):
+    """A level of ``levels.yaml`` that names an unknown indicator, or one that does not apply to it."""
+
+
+LEVEL_KEYS: dict[str, ParamType | Param] = {
+    "level": Text(choices=CATALOG_LEVELS),
+    "name_vi": Text(),
+    "rank_by": IDENT,
+    "headline": TextList(),
+}
+
+
+def load_level_specs(path: str | Path = LEVELS_YAML, indicators: tuple[dict, ...] | None = None) -> dict[str, dict]:
+    """``level -> {level, name_vi, rank_by, headline}`` from ``path``, checked: each id is an indicator that
+    declares the level; every level of the catalog is described once."""
+    specs = {s["id"]: s for s in (indicator_specs() if indicators is None else indicators)}
+    out: dict[str, dict] = {}
+    for e in read_entries(path, LevelSpecError):
+        spec = check_keys(e, LEVEL_KEYS, path, LevelSpecError)
+        level = spec["level"]
+        if level in out:
+            raise LevelSpecError(path, "declared twice in this file", ident=level, key="level",
+                                 line=e.key_lines.get("level", e.line))
+        for key, ids in (("rank_by", [spec["rank_by"]]), ("headline", spec["headline"])):
+            for ident in ids:
+                if ident not in specs:
+                    raise LevelSpecError(path, f"{ident!r} is not an indicator of indicators.yaml"
+                                         f"{did_you_mean(ident, specs)}", ident=level, key=key,
+                                         line=e.key_lines.get(key, e.line))
+                if level not in specs[ident]["levels"]:
+                    raise LevelSpecError(path, f"{ident!r} does not apply to level {level!r} (its levels: "
+                                         f"{', '.join(specs[ident]['levels'])})", ident=level, key=key,
+                                         line=e.key_lines.get(key, e.line))
+        out[level] = spec
+    if missing := [lv for lv in CATALOG_LEVELS if lv not in out]:
+        raise LevelSpecError(path, f"no entry for level {missing[0]!r}: every level is described once")
+    return out
+
+
+@lru_cache(maxsize=1)
+def level_specs() -> dict[str, dict]:
+    """The shipped levels (``data/levels.yaml``), as checked dictionaries."""
+    return load_level_specs(LEVELS_YAML)
+
+
+def indicator_applies(ident: str, level: str) -> bool:
+    """Whether a report of ``level`` has the indicator (an unknown level: every indicator)."""
+    spec = next((s for s in indicator_specs() if s["id"] == ident), None)
+    return spec is not None and (not level or level not in CATALOG_LEVELS or level in spec["levels"])
