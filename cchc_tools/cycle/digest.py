@@ -125,8 +125,6 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
         groups = lowest_units(assessed, ident)
         if len(groups) and sum(len(n) for _, n in groups) < len(assessed[assessed["indicator"] == ident]):
             lows.append(w["lowest_line"].format(indicator=ratios.loc[ident, "name_vi"], list=_lowest_text(groups)))
-    if len(lows) > 1:
-        parts.append(lows)
     errs = findings[findings["severity"] == "error"]
     if len(errs):
         from cchc_tools.analysis.assess import finding_refs
@@ -139,6 +137,8 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
                 by_unit.setdefault(unit_names.get(src, src), []).append(ref)
         parts.append([w["doubt_heading"]] + [w["doubt_line"].format(unit=u, refs=", ".join(r))
                                              for u, r in by_unit.items()])
+    if len(lows) > 1:  # after the figures in doubt: the lowest list is cut first when the digest is long
+        parts.append(lows)
     if status is not None:
         miss = status.rows[status.rows["in_roster"] & (status.rows["state"] == "missing")]["name"].tolist()
         if miss:
