@@ -132,7 +132,7 @@ def test_a_quarter_is_compared_with_the_quarter_before_and_the_same_quarter_a_ye
     assert "So với cùng kỳ năm trước: quý I năm 2026 so với quý I năm 2025" in note
     said = plain_text(t.sentences())
     assert ("Tỷ lệ hoàn thành Kế hoạch CCHC quý I năm 2026: 92,59%, tăng 3,70 điểm phần trăm so với quý IV năm "
-            "2025 (88,89%), giảm 3,70 điểm phần trăm so với quý I năm 2025 (96,30%).") in said
+            "2025 (88,89%) và giảm 3,70 điểm phần trăm so với quý I năm 2025 (96,30%).") in said
     assert [b.kind for b in t.document().flat()].count("figure") == 1  # one figure of small charts
 
 
@@ -263,3 +263,25 @@ def test_no_page_writes_a_lowered_numeral_or_diem_percent(kit, quarters, tmp_pat
     assert seen >= 4  # the changes are there, in words
     q1 = _rendered(views["briefing Q1 2026"], tmp_path / "again", "briefing")["html"]
     assert "quý I năm 2026" in q1 and "hạn 31/12/2022 đã qua" in q1
+
+
+def test_a_figure_an_error_questions_is_no_base_for_a_change(tmp_path, seed_text):
+    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools.content.document import plain_text
+
+    data = tmp_path / "data"
+    write(data / "2022/vinh-chau/a.txt", seed_text)
+    write(data / "2021/vinh-chau/a.txt", seed_text.replace("CẢI CÁCH HÀNH CHÍNH NĂM 2022", "CẢI CÁCH HÀNH CHÍNH NĂM "
+                                                            "2021").replace("tháng 12 năm 2022", "tháng 12 năm 2021"))
+    computed_mod._CACHE.clear()
+    t = _trend(data, "vinh-chau")
+    table = t.table()
+    assert table.headers == ["Chỉ số", "2021", "2022", "So với kỳ trước", "So với cùng kỳ năm trước"]
+    rows = {r[0].text: r for r in table.rows}
+    edocs = rows["Tỷ lệ văn bản đi hoàn toàn điện tử (cấp huyện)"]  # its inputs cannot all be true (L1)
+    assert edocs[4].text == "chưa tính (số liệu cần xem lại)" and edocs[3].text == "—"  # no 9 months of 2022
+    assert rows["Tỷ lệ hoàn thành Kế hoạch CCHC"][4].text == "không đổi"
+    said = plain_text(t.sentences())
+    assert "(chưa so sánh với năm 2021 vì số liệu cần xem lại)" in said
+    assert "Tỷ lệ hoàn thành Kế hoạch CCHC năm 2022: 92,59%, không đổi so với năm 2021 (92,59%)." in said
+    assert "So với kỳ trước: chưa có phụ lục 9 tháng năm 2022 để so sánh" in " ".join(table.notes)

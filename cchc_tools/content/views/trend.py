@@ -287,7 +287,7 @@ class UnitTrend(Stamped):
             last = g.iloc[-1]
             ident, year, cover = last["indicator"], int(last["year"]), last["coverage"]
             bits = [Span(f"{name} {self._phrase(year, cover)}: "), Span(fmt_percent(last["value"]), last["doubt"])]
-            doubted = bool(last["doubt"])
+            doubted, said = bool(last["doubt"]), 0
             for key in dict.fromkeys(self.bases(year, cover).values()):
                 base = self._point(head, ident, key)
                 if key is None or base is None or pd.isna(base[0]):
@@ -297,8 +297,9 @@ class UnitTrend(Stamped):
                 if _errors(last["doubt"], base[1]):
                     bits.append(Span(f" (chưa so sánh với {plabel} vì số liệu cần xem lại)"))
                 else:
-                    bits += [Span(", "), Span(change_phrase(last["value"], base[0], "")),
+                    bits += [Span(" và " if said else ", "), Span(change_phrase(last["value"], base[0], "")),
                              Span(f" so với {plabel} ("), Span(fmt_percent(base[0]), base[1]), Span(")")]
+                    said += 1
             if doubted:
                 bits[0] = Span("Theo số liệu đơn vị báo cáo, " + _lower_first(bits[0].text))
             items.append(bits + [Span(".")])
@@ -312,7 +313,8 @@ class UnitTrend(Stamped):
         head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
         rows = [[Cell(f"{r.unit_name} (trước sắp xếp)"), Cell(r.kỳ), Cell(r.name_vi),
                  Cell(_value_text(r.value), r.value, "percent")] for r in head.itertuples(index=False)]
-        note = ("Số liệu của các đơn vị hành chính trước ngày 01/7/2025 có địa bàn nay thuộc đơn vị này" +
+        note = ("Số liệu của các đơn vị hành chính trước ngày 01/7/2025 có toàn bộ hoặc một phần địa bàn nay thuộc "
+                "đơn vị này" +
                 "".join(f"; {w}" for w in self._predecessors_arranged()) +
                 ". Mỗi đơn vị một dòng, không cộng dồn và không so sánh trực tiếp với số liệu của đơn vị mới.")
         return Group([Heading("Đơn vị trước sắp xếp", 2),
