@@ -233,10 +233,10 @@ class UnitTrend(Stamped):
         marks = head.pivot(index="indicator", columns="kỳ", values="doubt").reindex(ids)[order]
         asked = head.assign(x=1).pivot(index="indicator", columns="kỳ", values="x").reindex(ids)[order].notna()
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
-        compared = len(order) >= 2
         last = head.iloc[-1] if len(head) else None
-        bases = self.bases(int(last["year"]), last["coverage"]) if compared and last is not None else {}
-        key = (last["coverage"], int(last["year"])) if last is not None else None
+        compared = len(order) >= 2 and last is not None and not pd.isna(last["year"])  # a report without a year: none
+        bases = self.bases(int(last["year"]), last["coverage"]) if compared else {}
+        key = (last["coverage"], int(last["year"])) if compared else None
         rows = []
         for ident, r in wide.iterrows():
             cells = [Cell(names[ident])]
@@ -285,10 +285,11 @@ class UnitTrend(Stamped):
             if g.empty:
                 continue
             last = g.iloc[-1]
-            ident, year, cover = last["indicator"], int(last["year"]), last["coverage"]
+            ident, year, cover = last["indicator"], last["year"], last["coverage"]
             bits = [Span(f"{name} {self._phrase(year, cover)}: "), Span(fmt_percent(last["value"]), last["doubt"])]
             doubted, said = bool(last["doubt"]), 0
-            for key in dict.fromkeys(self.bases(year, cover).values()):
+            keys = [] if pd.isna(year) else dict.fromkeys(self.bases(int(year), cover).values())
+            for key in keys:
                 base = self._point(head, ident, key)
                 if key is None or base is None or pd.isna(base[0]):
                     continue
