@@ -25,7 +25,7 @@ from cchc_tools.content.document import (
     Span,
     Table,
 )
-from cchc_tools.content.narrative import period_phrase
+from cchc_tools.content.narrative import period_in_sentence, period_phrase
 from cchc_tools.content.views.common import (
     HEADLINE_IDS,
     SPECS,
@@ -101,7 +101,7 @@ class YearComparison(Stamped):
         title = f"So sánh kết quả cải cách hành chính giữa các đơn vị – {self.when}"
         return Group(_head(self.synthetic) + [Heading(title, 1),
                                               Paragraph.of(f"{len(self.reps)} đơn vị có phụ lục "
-                                                           f"{self.when.lower()}.", "meta")])
+                                                           f"{period_in_sentence(self.period, self.year)}.", "meta")])
 
     def league(self) -> pd.DataFrame:
         """One row per unit: name, the ranking measure, headline indicators, ranks, error and warning counts.
@@ -257,8 +257,9 @@ class YearComparison(Stamped):
         sub = self.ind[self.ind["indicator"] == indicator].sort_values("value", ascending=False)
         name = sub["name_vi"].iloc[0] if len(sub) else indicator
         marks = [self.doubt.get((u, indicator), "") for u in sub["unit"]]
+        inside = period_in_sentence(self.period, self.year)
         return charts.rates_chart(sub["unit_name"].tolist(), sub["value"].tolist(),
-                                  f"{name} – {self.when}", f"Phụ lục CCHC {self.when.lower()} của {len(self.reps)} "
+                                  f"{name} – {self.when}", f"Phụ lục CCHC {inside} của {len(self.reps)} "
                                   "đơn vị", self.synthetic, doubts=marks)
 
     def quality(self) -> Group:

@@ -29,7 +29,7 @@ from cchc_tools.content.document import (
     Span,
     Table,
 )
-from cchc_tools.content.narrative import Facts, change_phrase, period_phrase, section_sentences
+from cchc_tools.content.narrative import Facts, change_phrase, period_in_sentence, period_phrase, section_sentences
 from cchc_tools.content.views.common import (
     CHARTS,
     HEADLINE_IDS,
@@ -88,7 +88,7 @@ class UnitBriefing(Stamped):
         mine = data.assessed[data.assessed["source"] == src]
         prev = reports(data.table[data.table["unit"] == rep["unit"]])
         prev = prev[(prev["period"] == period) & (prev["year"] < int(year))]
-        label = period_phrase(period, prev.iloc[-1]["year"]).lower() if len(prev) else ""
+        label = period_in_sentence(period, prev.iloc[-1]["year"]) if len(prev) else ""
         errors = [e for e in data.errors if f"/{rep['unit']}/" in e.path.replace("\\", "/")]
         view = cls(rep, rows, data.ind[data.ind["source"] == src], data.findings[data.findings["source"] == src],
                    mine, label, errors)
@@ -99,6 +99,11 @@ class UnitBriefing(Stamped):
     @property
     def when(self) -> str:
         return period_phrase(self.report["period"], self.report["year"])
+
+    @property
+    def when_in_sentence(self) -> str:
+        """The period inside a sentence: ``quý I năm 2026`` (never "quý i")."""
+        return period_in_sentence(self.report["period"], self.report["year"])
 
     @property
     def who(self) -> str:
@@ -197,7 +202,7 @@ class UnitBriefing(Stamped):
             meta.append(f"Số liệu tính đến ngày {self.cutoff} (ngày của báo cáo).")
         meta.append(f"Số dòng chỉ tiêu có số liệu: {int(values)}; bỏ trống (chưa báo cáo): {int(blank)} "
                     "(không tính các dòng tiêu đề nhóm).")
-        title = f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}"
+        title = f"Kết quả cải cách hành chính {self.when_in_sentence} – {self.who}"
         return Group(_head(self.synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta])
 
     def _judged(self) -> pd.DataFrame:
@@ -220,7 +225,7 @@ class UnitBriefing(Stamped):
                 spans += [Span(("; chưa đạt: " if k == 0 else "; ") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
                           Span.of(self.book.indicator(r.source, r.indicator, self.figure(r.indicator)[0])),
                           Span(f" so với mục tiêu {fmt_percent(r.target)} {cite}"  # never a target without its source
-                               f", còn thiếu {fmt_number(gap, 2)} điểm %")]
+                               f", còn thiếu {fmt_number(gap, 2)} điểm phần trăm")]
             spans.append(Span(". "))
         else:
             spans.append(Span("chưa có chỉ số chính nào có mục tiêu để so sánh. "))
@@ -230,7 +235,7 @@ class UnitBriefing(Stamped):
             if abs(r["change"]) >= 0.005:
                 word = "tăng" if r["change"] > 0 else "giảm"
                 spans.append(Span(f"Thay đổi lớn nhất so với {self.previous_label}: {r['name_vi'][:1].lower()}"
-                                  f"{r['name_vi'][1:]} {word} {fmt_number(abs(r['change']), 2)} điểm %. "))
+                                  f"{r['name_vi'][1:]} {word} {fmt_number(abs(r['change']), 2)} điểm phần trăm. "))
         n = self.findings[(self.findings["severity"] != "info") & ~self.findings["rule"].isin(self.label_rules)] \
             if len(self.findings) else self.findings
         errors = int((n["severity"] == "error").sum()) if len(n) else 0
@@ -245,15 +250,12 @@ class UnitBriefing(Stamped):
         return Paragraph(spans, "lead")
 
     def commitments(self) -> Bullets | None:
-        """What the unit wrote in its notes that it will still do, with the date: quoted as the unit's."""
-        import re
+        """What the unit wrote in its notes that it will still do, with the date: quoted as the unit's; a date
+        already past when the period ended is said to be past (``narrative.commitments``)."""
+        from cchc_tools.content.narrative import commitments, report_end
 
-        pattern = re.compile(r"(sẽ|tiếp tục|đang)\s[^.;]*?(hoàn thành|thực hiện|triển khai)[^.;]*?"
-                             r"\d{1,2}/\d{1,2}/\d{4}", re.IGNORECASE)
-        items = []
-        for line, note in zip(self.rows["line"], self.rows["note"], strict=True):
-            if note and pattern.search(note):
-                items.append([Span(f"«{note.strip()}» (dòng {line})")])
+        end = report_end(self.report["period"], self.report["year"])
+        items = [c.spans() for c in commitments(zip(self.rows["line"], self.rows["note"], strict=True), end)]
         return Bullets(items, "Đơn vị cam kết trong ghi chú của phụ lục (trích nguyên văn):") if items else None
 
     def assessment(self) -> Group:
@@ -264,7 +266,7 @@ class UnitBriefing(Stamped):
         good = [r for r in a.itertuples() if r.indicator in HEADLINE_IDS and r.status in ("met", "no_target")
                 and pd.notna(r.value)]
         if good:
-            spans = [Span(f"Theo phụ lục của đơn vị, {self.when.lower()} {self.who} đạt: ")]
+            spans = [Span(f"Theo phụ lục của đơn vị, {self.when_in_sentence} {self.who} đạt: ")]
             for k, r in enumerate(good):
                 spans += [Span(("; " if k else "") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
                           Span.of(self.book.indicator(src, r.indicator, self.figure(r.indicator)[0]))]
@@ -453,7 +455,7 @@ class UnitBriefing(Stamped):
     def document(self) -> Document:
         blocks = [self.header(), self.assessment(), self.headline()]
         blocks += [self.section(s) for s in SECTIONS] + [self.quality()]
-        return Document(f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}", self._with_stamp(blocks),
+        return Document(f"Kết quả cải cách hành chính {self.when_in_sentence} – {self.who}", self._with_stamp(blocks),
                         self.synthetic)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -501,7 +503,7 @@ class UnitBriefing(Stamped):
         meta = [Paragraph.of(f"Nguồn số liệu: {self.source}" + (f"; số liệu tính đến ngày {self.cutoff}."
                                                                  if self.cutoff else "."), "meta")]
         blocks: list[Block] = _head(self.synthetic) + [
-            Heading(f"Tóm tắt kết quả CCHC {self.when.lower()} – {self.who}", 1), *meta,
+            Heading(f"Tóm tắt kết quả CCHC {self.when_in_sentence} – {self.who}", 1), *meta,
             Heading("Đánh giá chung", 2), self.verdict()]
         promised = self.commitments()
         if promised:
@@ -515,7 +517,7 @@ class UnitBriefing(Stamped):
         blocks.append(Bullets(asks) if asks else Paragraph.of("Không có nội dung cần giải trình.", "note"))
         blocks.append(Paragraph.of("Chi tiết từng lĩnh vực, cách tính và toàn bộ kết quả kiểm tra số liệu: xem báo "
                                    f"cáo đầy đủ của {r['unit_name'] or r['unit']} (tệp briefing).", "note"))
-        return Document(f"Tóm tắt CCHC {self.when.lower()} – {self.who}", blocks, self.synthetic)
+        return Document(f"Tóm tắt CCHC {self.when_in_sentence} – {self.who}", blocks, self.synthetic)
 
     def save_summary(self, out_dir: str | Path, formats: str = "html,docx,pdf", suffix: str = "",
                      pdf: bool = True) -> list[Path]:
