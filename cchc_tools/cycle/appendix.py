@@ -69,6 +69,14 @@ class ConsolidatedAppendix:
         return float(hit["value"].iloc[0]) if len(hit) else math.nan
 
     @property
+    def title_in_sentence(self) -> str:
+        """``thống kê số liệu và kết quả thực hiện công tác cải cách hành chính quý I năm 2026``."""
+        from cchc_tools.periods import period_in_sentence
+
+        return ("thống kê số liệu và kết quả thực hiện công tác cải cách hành chính "
+                + period_in_sentence(self.period, self.year))
+
+    @property
     def title(self) -> str:
         return ("THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH "
                 + PERIOD_TITLE.get(self.period, "NĂM {y}").format(y=self.year))
@@ -313,7 +321,7 @@ def write_appendix_xlsx(app: ConsolidatedAppendix, path: str | Path) -> Path:
                      XCell(", ".join(r.left_out))] for r in app.ratios.itertuples(index=False)])
     for sheet in (inputs, ratios):
         _fill_sheet(wb.create_sheet(sheet.name), sheet)
-    wb.properties.title = f"Phụ lục tổng hợp – {app.title.lower()}"
+    wb.properties.title = f"Phụ lục tổng hợp – {app.title_in_sentence}"
     wb.properties.language, wb.properties.creator = "vi-VN", "cchc-kit"
     with atomic_path(path) as tmp:
         wb.save(tmp)
@@ -348,7 +356,7 @@ def appendix_document(app: ConsolidatedAppendix):
     blocks += [table, Heading("Các chỉ số tính từ số liệu tổng hợp", 2), ratios,
                Paragraph.of("Số liệu của từng đơn vị cho từng ô tổng hợp: xem bảng tính Excel kèm theo "
                             "(trang \"Số liệu từng đơn vị\").", "note")]
-    return Document(f"Phụ lục tổng hợp – {app.title[:1]}{app.title[1:].lower()}", blocks, app.synthetic)
+    return Document(f"Phụ lục tổng hợp – {app.title_in_sentence[:1].upper()}{app.title_in_sentence[1:]}", blocks, app.synthetic)
 
 
 def appendix_stem(period: str) -> str:
