@@ -356,7 +356,8 @@ def appendix_document(app: ConsolidatedAppendix):
     blocks += [table, Heading("Các chỉ số tính từ số liệu tổng hợp", 2), ratios,
                Paragraph.of("Số liệu của từng đơn vị cho từng ô tổng hợp: xem bảng tính Excel kèm theo "
                             "(trang \"Số liệu từng đơn vị\").", "note")]
-    return Document(f"Phụ lục tổng hợp – {app.title_in_sentence[:1].upper()}{app.title_in_sentence[1:]}", blocks, app.synthetic)
+    title = app.title_in_sentence
+    return Document(f"Phụ lục tổng hợp – {title[:1].upper()}{title[1:]}", blocks, app.synthetic)
 
 
 def appendix_stem(period: str) -> str:
