@@ -295,7 +295,7 @@ class BatchResult:
         lines = [_("could not read: {error}").format(error=e) for e in self.plan.load_errors]
         lines += [_("no briefing: {who}: {why}").format(who=who, why=why) for who, why in self.plan.unbriefable]
         lines += [_("failed: {what}: {why}").format(what=o.task.label, why=o.error) for o in self.failed]
-        lines += [_("failed: {what}: {why}").format(what=what, why=error) for what, _, error in self.cycles if error]
+        lines += [_("failed: {what}: {why}").format(what=what, why=error) for what, _ok, error in self.cycles if error]
         return lines
 
 
