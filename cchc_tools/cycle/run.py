@@ -62,15 +62,17 @@ def fingerprint(project, data, year: int, period: str, params: dict) -> dict:
 def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = None,
               out_root: str | Path | None = None, steps: Iterable[str] = STEPS, unit: str = "", level: str = "",
               formats: Iterable[str] = ("html", "docx", "xlsx"), produced: date | None = None,
-              force: bool = True) -> CycleResult:
+              force: bool = True, reminders: bool = False) -> CycleResult:
     """The steps of the cycle asked for (``status``, ``letters``, ``consolidate``, ``digest``) for a period of the
     ``project`` (its province, departments, deadlines, letterhead and outputs folder; ``data_dir`` and
     ``out_root`` override its folders). With ``force=False`` nothing is written when the fingerprint recorded
-    by the last run (``cycle-<period>.json``) is the same and its files are all there."""
+    by the last run (``cycle-<period>.json``) is the same and its files are all there. ``produced``: today's date
+    (the letters' date, what is overdue), given by the caller (default: the system's date). ``reminders``: the
+    letters step also drafts a reminder (công văn đôn đốc) to each unit whose report is overdue."""
     from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.appendix import consolidated_appendix, write_appendix
     from cchc_tools.cycle.digest import build_digest
-    from cchc_tools.cycle.letters import letters_for, write_letters
+    from cchc_tools.cycle.letters import letters_for
     from cchc_tools.cycle.roster import RosterError, deadline, roster
     from cchc_tools.cycle.status import reporting_status, write_status
 
@@ -79,8 +81,10 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     data = computed(project, data_dir)
     folder = Path(out_root or project.outputs) / str(year)
     res = CycleResult()
+    produced = produced or date.today()
     stamp = fingerprint(project, data, year, period, {"steps": ",".join(sorted(steps)), "unit": unit, "level": level,
-                                                     "formats": ",".join(sorted(formats)), "produced": produced or ""})
+                                                     "formats": ",".join(sorted(formats)), "produced": produced,
+                                                     "reminders": reminders})
     if not force and _up_to_date(folder / f"cycle-{period.lower()}.json", stamp["fingerprint"]):
         res.skipped = True
         return res
@@ -101,10 +105,17 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     if "status" in steps and status is not None:
         res.written += write_status(status, folder, formats & {"html", "xlsx"}, synthetic)
     if "letters" in steps:
-        res.letters = letters_for(data.table, data.findings, year, period, unit, rules=project.rules or None)
-        res.written += write_letters(res.letters, folder / f"letters-{period.lower()}", parent_body=doc.parent_body,
-                                     issuing_body=doc.issuing_body, place=doc.place, signer_title=doc.signer_title,
-                                     signer_name=doc.signer_name, produced=produced)
+        hashes, current = _appendix_hashes(project, data, year, period)
+        res.letters = letters_for(data.table, data.findings, year, period, unit, rules=project.rules or None,
+                                  on=produced, hashes=hashes)
+        if reminders and status is not None:
+            from cchc_tools.cycle.letters import reminders_for
+
+            res.letters += reminders_for(status, produced)
+        rec = record(project, res.letters, folder / f"letters-{period.lower()}", produced, unit=unit,
+                     current=current)
+        res.written += rec.written
+        res.notes += rec.notes
     app = None
     if steps & {"consolidate", "digest"}:
         missing = []
@@ -138,6 +149,47 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     return res
 
 
+def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(source -> SHA-256 of its file, unit slug -> SHA-256 of its latest report's file) for the period."""
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.batch.provenance import source_path
+    from cchc_tools.ingest.snapshot import file_hash
+
+    reps = reports(data.table)
+    reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
+    hashes, current = {}, {}
+    for src, slug in zip(reps["source"], reps["unit"], strict=True):
+        path = source_path(src, project.root)
+        hashes[src] = file_hash(path) if path.is_file() else src
+        current[slug] = hashes[src]
+    return hashes, current
+
+
+def record(project, letters: list, folder: Path, produced: date, *, unit: str = "", current: dict | None = None):
+    """Each letter written (its layout from the project's ``[document]``, its căn cứ and reply date from
+    ``[letters]``) and recorded in the period's register (:func:`cchc_tools.cycle.register.record_letters`)."""
+    from cchc_tools.atomic import write_with
+    from cchc_tools.cycle.letters import FORM_KEY, build_letter, reply_by
+    from cchc_tools.cycle.register import record_letters
+
+    doc, lets = project.document, project.letters
+
+    def write(letter, path: Path, numbers: dict) -> Path:
+        built = build_letter(letter, parent_body=doc.parent_body, issuing_body=doc.issuing_body, place=doc.place,
+                             signer_title=doc.signer_title, signer_name=doc.signer_name, produced=produced,
+                             basis=lets.basis, reply_days=lets.reply_days, numbers=numbers)
+        return write_with(path, lambda p: built.save(str(p)))
+
+    def describe(letter) -> dict[str, str]:
+        out = {p.key: f"{p.where}: {p.text}" for p in letter.explain}
+        if letter.correct:
+            out[FORM_KEY] = "Phụ lục chưa đúng mẫu (" + "; ".join(dict.fromkeys(p.title for p in letter.correct)) + ")"
+        return out
+
+    return record_letters(folder, letters, write, unit=unit, current=current,
+                          reply_by=reply_by(produced, lets.reply_days), describe=describe)
+
+
 def _up_to_date(path: Path, fingerprint: str) -> bool:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
@@ -155,7 +207,7 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path, st
     from cchc_tools.atomic import write_text
     from cchc_tools.content.views.common import HEADLINE_IDS
     from cchc_tools.cycle.appendix import appendix_stem
-    from cchc_tools.cycle.letters import letter_stem
+    from cchc_tools.cycle.register import register_letters
 
     path = folder / f"cycle-{period.lower()}.json"
     try:
@@ -172,9 +224,10 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path, st
         state["units"] = {str(reps.loc[s, "unit"]): {"state": state_, "name": n, "points": int(p)}
                           for s, state_, n, p in zip(st.rows["source"], st.rows["state"], st.rows["name"],
                                                      st.rows["points"], strict=True) if s and s in reps.index}
-    if res.letters:
-        state["letters"] = {lt.unit: {"file": f"letters-{period.lower()}/{letter_stem(lt)}.docx",
-                                      "points": len(lt.explain) + len(lt.correct)} for lt in res.letters}
+    letters = register_letters(folder / f"letters-{period.lower()}")  # every unit's letter, whatever run wrote it
+    if letters:
+        state["letters"] = {slug: {"file": f"letters-{period.lower()}/{info['file']}", "points": info["points"],
+                                   "kind": info.get("kind", "")} for slug, info in letters.items()}
     if res.appendix is not None:
         heads = res.appendix.ratios[res.appendix.ratios["indicator"].isin(HEADLINE_IDS)]
         state["headline"] = [{"name": r.name_vi, "value": None if r.value != r.value else float(r.value),

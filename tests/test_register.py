@@ -1,0 +1,204 @@
+"""The letters register is the office's record: a quarter played with a clerk's entries, resubmissions and runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+
+ON_TIME = "Hồ sơ\t100.167\t99,60%"  # the commune on-time row of the bundled appendix (line 90)
+DONE = "\tSố nhiệm vụ đã hoàn thành\tNhiệm vụ\t25\t"
+
+
+def q1_text(seed_text: str, name: str, day: int, on_time: str = "100.612", done: str = "25") -> str:
+    """The bundled appendix as a Q1 2026 report of ``name`` (Cần Thơ), dated ``day``/4/2026, with the commune
+    on-time count and the tasks done as given (100.612 on time > 100.564 resolved: a contradiction)."""
+    t = seed_text.replace("CẢI CÁCH HÀNH CHÍNH NĂM 2022", "CẢI CÁCH HÀNH CHÍNH QUÝ I NĂM 2026")
+    t = t.replace("ngày 16 tháng 12 năm 2022", f"ngày {day} tháng 4 năm 2026")
+    assert ON_TIME in t and DONE in t
+    t = t.replace(ON_TIME, f"Hồ sơ\t{on_time}\t99,60%").replace(DONE, DONE.replace("25", done))
+    return t.replace("Ủy ban nhân dân thị xã Vĩnh Châu", f"Ủy ban nhân dân {name}, thành phố Cần Thơ")
+
+
+@pytest.fixture()
+def quarter(tmp_path, seed_text):
+    from cchc_tools.project import init_project
+
+    root = tmp_path / "can-tho"
+    init_project(root, "Cần Thơ")
+    for slug, name, day in (("vinh-hai", "xã Vĩnh Hải", 10), ("cai-khe", "phường Cái Khế", 20)):
+        d = root / "data" / "raw" / "2026" / slug
+        d.mkdir(parents=True)
+        (d / f"phu-luc-{slug}.txt").write_text(q1_text(seed_text, name, day), encoding="utf-8")
+    return root
+
+
+def _letters(root, *extra) -> int:
+    from cchc_tools.cli import main
+
+    return main(["letters", "--project", str(root), "--year", "2026", "--period", "Q1", *extra])
+
+
+def _rows(path) -> dict[str, dict]:
+    from openpyxl import load_workbook
+
+    ws = load_workbook(path)["Sổ theo dõi công văn"]
+    head = [c.value for c in ws[1]]
+    out = {}
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        rec = dict(zip(head, row, strict=False))
+        if rec.get("Mã công văn"):
+            out[rec["Mã công văn"]] = rec
+    return out
+
+
+def _clerk_writes(path, entries: dict[str, dict], new_column: str = "") -> None:
+    """What a clerk does in Excel: fill in columns of rows (by key), maybe add a column of their own."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    ws = wb["Sổ theo dõi công văn"]
+    head = [c.value for c in ws[1]]
+    if new_column:
+        ws.cell(1, len(head) + 1, new_column)
+        head.append(new_column)
+    for r in range(2, ws.max_row + 1):
+        key = ws.cell(r, head.index("Mã công văn") + 1).value
+        for col, value in entries.get(key, {}).items():
+            ws.cell(r, head.index(col) + 1, value)
+    wb.save(path)
+
+
+def _resubmit(root, seed_text, **figures) -> None:
+    path = root / "data" / "raw" / "2026" / "vinh-hai" / "phu-luc-vinh-hai.txt"
+    path.write_text(q1_text(seed_text, "xã Vĩnh Hải", 10, **figures), encoding="utf-8")
+
+
+def _items(root) -> dict[str, int]:
+    state = json.loads((root / "outputs/2026/letters-q1/register.json").read_text(encoding="utf-8"))
+    return state["items"]["vinh-hai"]
+
+
+def test_a_quarter_keeps_every_clerk_entry_and_every_edited_letter(quarter, seed_text):
+    from docx import Document
+
+    from cchc_tools.batch.runner import run_cycles
+    from cchc_tools.project import load_project
+
+    root = quarter
+    folder = root / "outputs" / "2026" / "letters-q1"
+    register = folder / "register.xlsx"
+    assert _letters(root) == 0
+    rows = _rows(register)
+    assert set(rows) == {"vinh-hai:cv1", "cai-khe:cv1"}
+    on_time = "commune_on_time_le_resolved|III.dossiers_commune_on_time;III.dossiers_commune_resolved"
+    first_items = dict(_items(root))
+    assert first_items[on_time] == 1 and first_items["form"] == 3
+
+    sent = datetime(2026, 4, 25)
+    _clerk_writes(register, {"vinh-hai:cv1": {"Số công văn": "152/SNV-CCHC", "Ngày gửi": sent, "Ghi chú": "gọi điện"},
+                             "cai-khe:cv1": {"Số công văn": "153/SNV-CCHC", "Ngày gửi": sent,
+                                             "Người theo dõi": "chị Lan"}}, new_column="Người theo dõi")
+    edited = folder / "cong-van-cai-khe.docx"  # the specialist rewrites a sentence of one letter in Word
+    doc = Document(str(edited))
+    doc.add_paragraph("Đề nghị báo cáo trực tiếp với đồng chí Giám đốc Sở.")
+    doc.save(str(edited))
+    edited_bytes = edited.read_bytes()
+
+    # a resubmission changing one figure: the tasks done (28 of 27), the on-time contradiction still there
+    _resubmit(root, seed_text, done="28")
+    assert _letters(root) == 0
+    project = load_project(root, env={})
+    runs = run_cycles(project, project.data, project.outputs, "html,docx,xlsx", False, _batch_result(project))
+    assert all(not err for _, _, err in runs)
+    rows = _rows(register)
+    assert {"vinh-hai:cv1", "vinh-hai:cv2", "cai-khe:cv1"} <= set(rows)
+    assert rows["vinh-hai:cv2"]["Lần"] == 2 and rows["vinh-hai:cv2"]["Thay cho"] == "vinh-hai:cv1"
+    assert "lần 2" in rows["vinh-hai:cv1"]["Tình trạng"]
+    assert rows["vinh-hai:cv2"]["Tệp công văn"] == "cong-van-vinh-hai-lan-2.docx"
+    items = _items(root)
+    assert items[on_time] == 1 and items["form"] == 3  # "mục 1" still means the same point
+    assert min(v for k, v in items.items() if k not in first_items) == 4  # new points come after
+
+    # the clerk records the reply of the first letter and sends the second; a second resubmission fixes the
+    # on-time figure; two more runs
+    _clerk_writes(register, {"vinh-hai:cv1": {"Ngày đơn vị trả lời": datetime(2026, 5, 2)},
+                             "vinh-hai:cv2": {"Số công văn": "170/SNV-CCHC"}})
+    _resubmit(root, seed_text, done="28", on_time="100.167")
+    assert _letters(root) == 0
+    assert _letters(root, "--unit", "vinh-hai") == 0
+
+    rows = _rows(register)
+    assert {"vinh-hai:cv1", "vinh-hai:cv2", "vinh-hai:cv3", "cai-khe:cv1"} <= set(rows)
+    one, two, three, other = (rows[k] for k in ("vinh-hai:cv1", "vinh-hai:cv2", "vinh-hai:cv3", "cai-khe:cv1"))
+    assert one["Số công văn"] == "152/SNV-CCHC" and one["Ngày gửi"] == sent and one["Ghi chú"] == "gọi điện"
+    assert one["Ngày đơn vị trả lời"] == datetime(2026, 5, 2)
+    assert two["Số công văn"] == "170/SNV-CCHC" and three["Thay cho"] == "vinh-hai:cv2"
+    assert other["Số công văn"] == "153/SNV-CCHC" and other["Người theo dõi"] == "chị Lan"
+    assert one["Hạn trả lời"] is not None  # the date the letter stated, filled once for the clerk
+    items = _items(root)
+    assert items[on_time] == 1 and items["form"] == 3
+    three_items = [int(n) for n in str(three["Các mục"]).split(", ")]
+    assert 1 not in three_items and 3 in three_items  # the on-time point was fixed; its number is not reused
+
+    assert edited.read_bytes() == edited_bytes  # the edited letter is kept as the specialist left it
+    assert (folder / "cong-van-cai-khe-du-thao-moi.docx").exists()
+    assert "cong-van-cai-khe-du-thao-moi.docx" in other["Tình trạng"]
+
+    state = json.loads((root / "outputs/2026/cycle-q1.json").read_text(encoding="utf-8"))
+    assert state["letters"]["cai-khe"]["file"] == "letters-q1/cong-van-cai-khe-du-thao-moi.docx"
+    assert state["letters"]["vinh-hai"]["file"] == "letters-q1/cong-van-vinh-hai-lan-3.docx"
+
+
+def _batch_result(project):
+    """What ``brief --all`` hands its cycles: the loaded data (``plan.result``)."""
+    from cchc_tools.ingest.loader import load_appendices
+
+    return load_appendices([project.data], province=project.province, root=project.root)
+
+
+def test_unit_option_adds_only_that_units_rows_and_the_index_links_every_letter(quarter, tmp_path):
+    from cchc_tools.batch.runner import write_index
+    from cchc_tools.cli import main
+
+    assert _letters(quarter, "--unit", "cai-khe") == 0
+    folder = quarter / "outputs" / "2026" / "letters-q1"
+    assert set(_rows(folder / "register.xlsx")) == {"cai-khe:cv1"}
+    assert _letters(quarter) == 0
+    assert _letters(quarter, "--unit", "vinh-hai") == 0
+    assert set(_rows(folder / "register.xlsx")) == {"cai-khe:cv1", "vinh-hai:cv1"}
+    assert main(["status", "--project", str(quarter), "--year", "2026", "--period", "Q1"]) == 0
+    index = write_index(quarter / "outputs").read_text(encoding="utf-8")
+    assert 'href="2026/letters-q1/cong-van-vinh-hai.docx"' in index
+    assert 'href="2026/letters-q1/cong-van-cai-khe.docx"' in index
+
+
+def test_register_writes_are_whole_or_nothing(quarter, monkeypatch):
+    """A run that fails while saving leaves the register as it was."""
+    from cchc_tools.cycle import register as reg
+
+    assert _letters(quarter) == 0
+    path = quarter / "outputs" / "2026" / "letters-q1" / "register.xlsx"
+    before = path.read_bytes()
+
+    def broken(self, *a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(reg.Register, "_items_sheet", broken)
+    with pytest.raises(OSError):
+        _letters(quarter)
+    assert path.read_bytes() == before
+
+
+def test_reply_date_is_the_letters_date_plus_reply_days(quarter):
+    from docx import Document
+
+    from cchc_tools.cycle.letters import reply_by
+
+    assert reply_by(date(2026, 4, 25), 10) == date(2026, 5, 5) and reply_by(date(2026, 4, 25), 0) is None
+    assert _letters(quarter) == 0
+    text = "\n".join(p.text for p in Document(str(quarter / "outputs/2026/letters-q1/cong-van-vinh-hai.docx"))
+                     .paragraphs)
+    expected = reply_by(date.today(), 10)
+    assert f"trước ngày {expected.day:02d}/{expected.month:02d}/{expected.year}" in text
