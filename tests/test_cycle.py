@@ -156,7 +156,7 @@ def test_letter_on_the_bundled_appendix_speaks_as_an_official(bundled, tmp_path)
     # thị xã Vĩnh Châu no longer exists in 2026: the letter goes to its successors and says so
     assert ("Kính gửi: Ủy ban nhân dân phường Vĩnh Châu, phường Khánh Hòa, xã Vĩnh Hải, phường Vĩnh Phước, "
             "xã Lai Hòa.") in text
-    assert "Ủy ban nhân dân thị xã Vĩnh Châu nay đã sắp xếp thành phường Vĩnh Châu" in text
+    assert "Từ ngày 01/7/2025, thị xã Vĩnh Châu đã được sắp xếp thành phường Vĩnh Châu" in text
     assert "I. Các số liệu đề nghị giải trình" in text and "II. Các nội dung đề nghị chỉnh sửa" in text
     for line in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "SỞ NỘI VỤ",
                  "UBND THÀNH PHỐ CẦN THƠ", "Số:", "V/v đề nghị giải trình", "Cần Thơ, ngày …… tháng …… năm 2026",

@@ -202,3 +202,52 @@ def test_reply_date_is_the_letters_date_plus_reply_days(quarter):
                      .paragraphs)
     expected = reply_by(date.today(), 10)
     assert f"trước ngày {expected.day:02d}/{expected.month:02d}/{expected.year}" in text
+
+
+def _height_mm(doc) -> float:
+    """A conservative estimate of how tall a letter's text is on A4 (Times New Roman 13 pt over the 165 mm
+    text width: at most 80 characters a line; a line 13 pt x 1.15; the heading and signature tables by their
+    longest cell)."""
+    import math
+
+    pt = 0.3528  # mm
+
+    def lines(text: str, chars: int = 80) -> int:
+        return max(1, math.ceil(len(text) / chars))
+
+    body = sum(lines(p.text) * 13 * 1.15 * pt + 4 * pt for p in doc.paragraphs)
+    tables = 0.0
+    for t in doc.tables:
+        tables += max(sum(lines(p.text, 36) * 13 * 1.15 * pt for p in c.paragraphs) for c in t.rows[0].cells)
+    return body + tables
+
+
+def test_a_letter_with_a_contradiction_and_many_form_problems_is_one_page_in_an_officials_words(quarter):
+    import re
+
+    from docx import Document
+
+    assert _letters(quarter) == 0
+    doc = Document(str(quarter / "outputs/2026/letters-q1/cong-van-vinh-hai.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Mục III, STT 6.2 và 6.3: «Số hồ sơ TTHC do UBND cấp xã tiếp nhận được giải quyết đúng hạn» (100.612)" \
+        in text
+    assert "ghi 99,60%," in text  # the unit's note quoted as written, never "99,6%"
+    assert "đơn vị sử dụng mẫu phụ lục cấp huyện (48 dòng" in text  # 48 rows of the district form, one paragraph
+    assert len(re.findall(r"^\d+\. ", text, flags=re.M)) == 3  # two points to explain, one form paragraph
+    assert not re.search(r"dòng \d", text) and not re.search(r"\[(L|C|LY)\d+\]", text)
+    assert not re.search(r"\b(the|and|row|line|error|warning)\b", text)  # no English
+    assert _height_mm(doc) < 297 - 40  # fits between the margins of one A4 page
+
+
+def test_a_unit_with_only_form_problems_gets_a_short_correction_letter(quarter, seed_text):
+    from docx import Document
+
+    _resubmit(quarter, seed_text, on_time="100.167")  # nothing left to explain
+    assert _letters(quarter) == 0
+    doc = Document(str(quarter / "outputs/2026/letters-q1/cong-van-vinh-hai.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(p.text for t in doc.tables for c in t._cells for p in c.paragraphs)
+    assert "V/v đề nghị chỉnh sửa phụ lục" in cells and "giải trình" not in text + cells
+    assert "phụ lục chưa đúng mẫu quy định" in text and "1. Phụ lục chưa đúng mẫu" in text
+    assert _height_mm(doc) < 200

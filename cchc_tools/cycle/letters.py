@@ -33,12 +33,14 @@ from cchc_tools.paths import PACKAGE_DATA
 
 LETTERS_YAML = PACKAGE_DATA / "letters.yaml"
 _COMMON = frozenset({"issuing_body", "unit", "reported_by", "when", "report", "year", "basis", "deadline", "due",
-                     "days", "successors"})
+                     "days", "successors", "former"})
 LETTER_SCHEMA: dict[str, frozenset[str]] = {
     "number": frozenset(), "subject": _COMMON, "subject_correct": _COMMON, "subject_reminder": _COMMON,
     "date_line": _COMMON, "recipient": _COMMON, "basis": _COMMON, "opening": _COMMON, "opening_correct": _COMMON,
     "successor_note": _COMMON, "explain_heading": _COMMON, "correct_heading": _COMMON,
-    "point": frozenset({"number", "where", "text"}), "form_point": frozenset({"number", "form", "problems"}),
+    "point": frozenset({"number", "where", "text"}),
+    "form_point": frozenset({"number", "form", "problems", "actions"}), "form_action_extra": frozenset(),
+    "form_action_missing": frozenset(), "form_action_uom": frozenset(), "form_action_other": frozenset(),
     "form_wrong_level": frozenset({"count", "examples"}), "form_extra_rows": frozenset({"count", "examples"}),
     "form_missing_rows": frozenset({"count", "examples"}), "form_uom": frozenset({"count", "examples"}),
     "form_more": frozenset({"count"}), "request": _COMMON, "request_correct": _COMMON, "reminder_body": _COMMON,
@@ -350,18 +352,21 @@ def form_paragraph(letter: Letter, number: int, wording: dict) -> str:
     def clean_label(text: str) -> str:
         return "«" + " ".join(text.lstrip("-– ").rstrip(" :.").split()) + "»"
 
-    problems = []
+    problems, actions = [], []
     extra = [clean_label(p.label) for p in letter.correct if p.family == "unmatched_row" and p.label]
     district = [n for n in extra if "huyện" in n.lower()]
     if extra and letter.level == "commune" and len(district) * 2 >= len(extra):
         problems.append(w["form_wrong_level"].format(count=len(extra), examples=examples(district, len(extra))))
     elif extra:
         problems.append(w["form_extra_rows"].format(count=len(extra), examples=examples(extra)))
+    if extra:
+        actions.append(w["form_action_extra"])
     missing = [c for p in letter.correct if p.family == "missing_rows" for c in p.codes]
     if missing:
         cat = by_code()
         names = [clean_label(cat[c].label_vi) if c in cat and cat[c].label_vi else c for c in missing]
         problems.append(w["form_missing_rows"].format(count=len(missing), examples=examples(names)))
+        actions.append(w["form_action_missing"])
     uom = [p for p in letter.correct if p.family == "uom_mismatch"]
     if uom:
         names = []
@@ -370,11 +375,13 @@ def form_paragraph(letter: Letter, number: int, wording: dict) -> str:
             names.append(" ".join(x for x in (m.group(0) if m else "", f"({p.where}: {p.detail})" if p.detail
                                                 else f"({p.where})") if x))
         problems.append(w["form_uom"].format(count=len(uom), examples=examples(names)))
+        actions.append(w["form_action_uom"])
     problems += [_lower_first(p.text.rstrip(".")) for p in letter.correct if p.family == "metadata_missing"]
     if not problems:
         problems = [_lower_first(p.text.rstrip(".")) for p in letter.correct if p.family == "form_poor_fit"][:1]
     name = form_title(letter.form_name).replace("Phụ lục thống kê CCHC", "phụ lục thống kê cải cách hành chính")
-    return w["form_point"].format(number=number, form=name, problems="; ".join(problems))
+    return w["form_point"].format(number=number, form=name, problems="; ".join(problems),
+                                  actions=_join_vi(actions or [w["form_action_other"]]))
 
 
 # -- the Word file --------------------------------------------------------------------------------
@@ -454,7 +461,8 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
               "when": period_in_sentence(letter.period, letter.year), "report": letter.report, "year": produced.year,
               "basis": basis, "deadline": date_vi(by) if by else f"…… tháng …… năm {produced.year}",
               "due": date_vi(letter.due), "days": letter.days_late,
-              "successors": _join_vi([_lower_first(n) for n in letter.successors])}
+              "successors": _join_vi([_lower_first(n) for n in letter.successors]),
+              "former": _lower_first(letter.reported_by.removeprefix("Ủy ban nhân dân ").strip())}
     keys = letter.item_keys()
     numbers = dict(numbers or {})
     for k in keys:
