@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -34,7 +34,10 @@ def can_tho(tmp_path_factory, seed_text):
     for slug, name, day in CAN_THO:
         d = raw / "2026" / slug
         d.mkdir(parents=True)
-        (d / f"phu-luc-cchc-2026-q1-{slug}.txt").write_text(_q1_2026(seed_text, name, day), encoding="utf-8")
+        f = d / f"phu-luc-cchc-2026-q1-{slug}.txt"
+        f.write_text(_q1_2026(seed_text, name, day), encoding="utf-8")
+        arrived = datetime(2026, 4, day, 9).timestamp()  # the day the Sở received it, as the file's time
+        os.utime(f, (arrived, arrived))
     other = raw / "2026" / "long-xuyen"  # a ward of another province: not on Cần Thơ's roster
     other.mkdir()
     (other / "phu-luc.txt").write_text(_q1_2026(seed_text, "phường Long Xuyên", 12).replace(
@@ -293,7 +296,8 @@ def test_cycle_command_writes_everything_and_the_index_shows_the_period(can_tho,
     from cchc_tools.cli import main
 
     out = tmp_path / "out"
-    assert main(["cycle", "--project", str(can_tho), "--year", "2026", "--period", "Q1", "--out", str(out)]) == 0
+    assert main(["cycle", "--project", str(can_tho), "--year", "2026", "--period", "Q1", "--out", str(out),
+                 "--date", "07/12/2026"]) == 0
     year = out / "2026"
     for name in ("status-q1.html", "status-q1.xlsx", "phu-luc-tong-hop-q1.xlsx", "phu-luc-tong-hop-q1.docx",
                  "digest-q1.txt", "letters-q1/register.xlsx", "letters-q1/cong-van-vinh-hai.docx"):

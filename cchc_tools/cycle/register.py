@@ -299,3 +299,42 @@ def register_letters(folder: str | Path) -> dict[str, dict]:
         kind, slug = group.split(":", 1)
         out[slug if kind == "letter" else f"don-doc:{slug}"] = info
     return out
+
+
+def record_receipts(folder: str | Path, arrivals: Iterable[tuple[str, str, str, Path | None]],
+                    today: date) -> tuple[dict[str, date], list[Path]]:
+    """The date the Sở received each appendix of the period: ``arrivals`` are (source, unit name, code, file).
+    A file seen for the first time gets its arrival date (its modification date, never after ``today``), written
+    on the register's sheet "Ngày nhận báo cáo" and in ``register.json``; a date there (a person may correct it)
+    is kept and returned as it is. Returns (source -> date, files written: none when nothing was new)."""
+    reg = Register(folder)
+    ws = reg.wb[RECEIPTS_SHEET] if RECEIPTS_SHEET in reg.wb.sheetnames else reg.wb.create_sheet(RECEIPTS_SHEET)
+    cols = Register._header(ws, RECEIPT_COLUMNS)
+    rows = {}
+    for r in range(2, ws.max_row + 1):
+        src = str(ws.cell(r, cols["Tệp phụ lục"]).value or "").strip()
+        if src:
+            rows[src] = r
+    out: dict[str, date] = {}
+    changed = reg.new
+    for src, name, code, path in arrivals:
+        if src in rows:
+            d = _cell_date(ws.cell(rows[src], cols["Ngày Sở nhận"]).value)
+            if d is None and src in reg.state["received"]:
+                d = date.fromisoformat(reg.state["received"][src])
+            if d is not None:
+                out[src] = d
+            continue
+        seen = today
+        if path is not None and path.exists():
+            seen = min(today, datetime.fromtimestamp(path.stat().st_mtime).date())
+        r = ws.max_row + 1
+        for col, value in (("Tệp phụ lục", src), ("Đơn vị", name), ("Mã ĐVHC", code), ("Ngày Sở nhận", seen)):
+            cell = ws.cell(r, cols[col], value)
+            if isinstance(value, date):
+                cell.number_format = "DD/MM/YYYY"
+        rows[src] = r
+        reg.state["received"][src] = seen.isoformat()
+        out[src] = seen
+        changed = True
+    return out, (reg.save() if changed else [])

@@ -94,8 +94,11 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     if province and not synthetic:
         try:
             units = roster(province, year, period, project.reporting.departments)
+            received, wrote = receipts(project, data, year, period, folder / f"letters-{period.lower()}", produced)
+            res.written += wrote
             status = reporting_status(data.table, data.errors, data.findings, units, year, period, due,
-                                      province=province, root=project.root)
+                                      province=province, root=project.root, today=produced, received=received,
+                                      min_coverage=project.reporting.min_coverage)
         except RosterError as exc:
             res.notes.append(str(exc))
     else:
@@ -121,7 +124,8 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
         missing = []
         if status is not None:
             rows = status.rows
-            missing = rows[rows["in_roster"] & rows["state"].isin(["missing", "unreadable"])]["name"].tolist()
+            gone = rows["state"].isin(["missing", "overdue", "not_due", "unreadable"])
+            missing = rows[rows["in_roster"] & gone]["name"].tolist()
         try:
             app = consolidated_appendix(data.table, data.findings, year, period, level, province=province,
                                         roster_size=status.totals()["roster"] if status is not None else None,
@@ -163,6 +167,21 @@ def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, s
         hashes[src] = file_hash(path) if path.is_file() else src
         current[slug] = hashes[src]
     return hashes, current
+
+
+def receipts(project, data, year: int, period: str, folder: Path, today: date):
+    """The date the Sở received each appendix of the period, from the register (recorded there the first time
+    the kit sees the file: :func:`cchc_tools.cycle.register.record_receipts`)."""
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.batch.provenance import source_path
+    from cchc_tools.cycle.register import record_receipts
+
+    reps = reports(data.table)
+    reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
+    arrivals = [(src, str(name or unit), str(code or ""), source_path(src, project.root))
+                for src, name, unit, code in zip(reps["source"], reps["unit_name"], reps["unit"], reps["unit_code"],
+                                                 strict=True)]
+    return record_receipts(folder, arrivals, today)
 
 
 def record(project, letters: list, folder: Path, produced: date, *, unit: str = "", current: dict | None = None):
@@ -208,6 +227,7 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path, st
     from cchc_tools.content.views.common import HEADLINE_IDS
     from cchc_tools.cycle.appendix import appendix_stem
     from cchc_tools.cycle.register import register_letters
+    from cchc_tools.cycle.status import NOT_RECEIVED, coverage_line
 
     path = folder / f"cycle-{period.lower()}.json"
     try:
@@ -219,7 +239,8 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path, st
         st = res.status
         state["totals"] = st.totals()
         state["due"] = st.due.isoformat() if st.due else ""
-        state["missing"] = st.rows[st.rows["in_roster"] & (st.rows["state"] == "missing")]["name"].tolist()
+        state["missing"] = st.rows[st.rows["in_roster"] & st.rows["state"].isin(NOT_RECEIVED)]["name"].tolist()
+        state["coverage_low"] = coverage_line(st)
         reps = reports(data.table).set_index("source")
         state["units"] = {str(reps.loc[s, "unit"]): {"state": state_, "name": n, "points": int(p)}
                           for s, state_, n, p in zip(st.rows["source"], st.rows["state"], st.rows["name"],
