@@ -1,8 +1,10 @@
-"""The letters register is the office's record: a quarter played with a clerk's entries, resubmissions and runs."""
+"""The letters register is the office's record: a quarter played with a clerk's entries, resubmissions and runs;
+and status with time (the receipt dates it keeps, overdue, reminders, coverage)."""
 
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime
 
 import pytest
@@ -251,3 +253,121 @@ def test_a_unit_with_only_form_problems_gets_a_short_correction_letter(quarter, 
     assert "V/v đề nghị chỉnh sửa phụ lục" in cells and "giải trình" not in text + cells
     assert "phụ lục chưa đúng mẫu quy định" in text and "1. Phụ lục chưa đúng mẫu" in text
     assert _height_mm(doc) < 200
+
+
+# -- status with time: the Sở's receipt dates (the register's), overdue, reminders, coverage ------------
+
+UNITS = (("vinh-hai", "xã Vĩnh Hải", 10), ("cai-khe", "phường Cái Khế", 20))
+
+
+@pytest.fixture()
+def project(tmp_path, seed_text):
+    """A Cần Thơ project whose two Q1 2026 appendices arrived on 10/4 and 20/4 (the files' times)."""
+    from cchc_tools.project import init_project
+
+    root = tmp_path / "can-tho"
+    init_project(root, "Cần Thơ")
+    for slug, name, day in UNITS:
+        d = root / "data" / "raw" / "2026" / slug
+        d.mkdir(parents=True)
+        f = d / f"phu-luc-{slug}.txt"
+        f.write_text(q1_text(seed_text, name, day), encoding="utf-8")
+        t = datetime(2026, 4, day, 9).timestamp()
+        os.utime(f, (t, t))
+    return root
+
+
+def _run(root, command: str, *extra) -> int:
+    from cchc_tools.cli import main
+
+    return main([command, "--project", str(root), "--year", "2026", "--period", "Q1", *extra])
+
+
+def _status(root):
+    from openpyxl import load_workbook
+
+    ws = load_workbook(root / "outputs/2026/status-q1.xlsx").active
+    head = [c.value for c in ws[1]]
+    rows = ws.iter_rows(min_row=2, values_only=True)
+    return {r[head.index("Đơn vị")]: dict(zip(head, r, strict=False)) for r in rows}
+
+
+def test_eight_months_after_the_deadline_units_are_overdue_and_receipts_are_the_registers(project, capsys):
+    from openpyxl import load_workbook
+
+    assert _run(project, "status", "--date", "07/12/2026") == 0
+    out = capsys.readouterr().out
+    assert "tính đến ngày 07/12/2026" in out and "Quá hạn 236 ngày" in out
+    assert "(101 quá hạn)" in out and "dưới ngưỡng 80%" in out
+    rows = _status(project)
+    assert rows["Xã Vĩnh Hải"]["Tình trạng"] == "Đã nhận đúng hạn"
+    assert rows["Xã Vĩnh Hải"]["Ngày nhận"].startswith("10/04/2026")
+    assert rows["Phường Cái Khế"]["Tình trạng"] == "Nộp muộn 5 ngày"  # received 20/4, due 15/4
+    assert rows["Xã Vĩnh Lợi"]["Tình trạng"] == "Quá hạn 236 ngày"
+
+    register = project / "outputs/2026/letters-q1/register.xlsx"
+    wb = load_workbook(register)
+    ws = wb["Ngày nhận báo cáo"]
+    head = [c.value for c in ws[1]]
+    got = {r[0]: r[head.index("Ngày Sở nhận")] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert got == {"data/raw/2026/vinh-hai/phu-luc-vinh-hai.txt": datetime(2026, 4, 10),
+                   "data/raw/2026/cai-khe/phu-luc-cai-khe.txt": datetime(2026, 4, 20)}
+    for r in range(2, ws.max_row + 1):  # the clerk corrects a date: the file came by e-mail on 14/4
+        if "cai-khe" in ws.cell(r, 1).value:
+            ws.cell(r, head.index("Ngày Sở nhận") + 1, "14/04/2026")
+    wb.save(register)
+    later = project / "data/raw/2026/cai-khe/phu-luc-cai-khe.txt"
+    os.utime(later, None)  # touched again: the date recorded at first sight stays
+    assert _run(project, "status", "--date", "08/12/2026") == 0
+    rows = _status(project)
+    assert rows["Phường Cái Khế"]["Tình trạng"] == "Đã nhận đúng hạn"
+    assert rows["Xã Vĩnh Lợi"]["Tình trạng"] == "Quá hạn 237 ngày"
+
+
+def test_before_the_deadline_units_are_not_yet_due(project, capsys):
+    assert _run(project, "status", "--date", "12/04/2026") == 0
+    out = capsys.readouterr().out
+    assert "Chưa đến hạn" in out and "Quá hạn" not in out and "(101 chưa đến hạn)" in out
+
+
+def test_reminders_for_overdue_units_in_the_same_register(project):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    assert _run(project, "letters", "--reminders", "--date", "07/12/2026") == 0
+    folder = project / "outputs/2026/letters-q1"
+    reminder = folder / "don-doc-xa-vinh-loi-31777.docx"
+    text = "\n".join(p.text for p in Document(str(reminder)).paragraphs)
+    cells = "\n".join(p.text for t in Document(str(reminder)).tables for c in t._cells for p in c.paragraphs)
+    assert "V/v đôn đốc gửi báo cáo cải cách hành chính quý I năm 2026" in cells
+    assert "Kính gửi: Ủy ban nhân dân xã Vĩnh Lợi." in text
+    assert "chậm nhất ngày 15/04/2026. Đến nay đã quá hạn 236 ngày" in text
+    assert not (folder / "don-doc-xa-vinh-hai-31795.docx").exists()  # it reported
+    ws = load_workbook(folder / "register.xlsx")["Sổ theo dõi công văn"]
+    head = [c.value for c in ws[1]]
+    kinds = [r[head.index("Loại")] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert kinds.count("Đôn đốc báo cáo") == 101 and kinds.count("Đề nghị giải trình") == 2
+
+
+def test_digest_says_when_too_few_units_reported(project, capsys):
+    assert _run(project, "digest", "--date", "07/12/2026") == 0
+    out = capsys.readouterr().out
+    assert "Lưu ý: mới nhận 2/103 đơn vị (1,94%), dưới ngưỡng 80%" in out
+
+
+def test_a_legacy_units_status_row_names_its_successors(kit):
+    from cchc_tools.analysis.computed import computed
+    from cchc_tools.cycle.roster import roster
+    from cchc_tools.cycle.status import reporting_status, status_text
+
+    data = computed(kit)
+    units = roster("Sóc Trăng", 2022, "annual")
+    st = reporting_status(data.table, data.errors, data.findings, units, 2022, "annual", date(2023, 1, 15),
+                          province="Sóc Trăng", today=date(2026, 12, 7))
+    row = st.rows.set_index("code").loc["950"]
+    assert row["state"] == "received" and row["successors"].startswith("phường Vĩnh Châu, phường Khánh Hòa")
+    assert "(đơn vị nay là phường Vĩnh Châu, phường Khánh Hòa" in status_text(st)
+    from cchc_tools.cycle.status import status_document
+    from cchc_tools.render.export import document_html
+
+    assert "Thị xã Vĩnh Châu (nay là phường Vĩnh Châu" in document_html(status_document(st))

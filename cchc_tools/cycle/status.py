@@ -275,8 +275,9 @@ def status_text(status: ReportingStatus) -> str:
     for r in status.rows.itertuples(index=False):
         when = _date_vi(r.received_on) + ("*" if r.received_from == "file_time" else "")
         e, w = (str(r.errors), str(r.warnings)) if r.source else ("", "")
-        lines.append(f"{r.code:<6} {unit_text(r)[:34]:<34} {state_text(r):<22} {when:<11} {e:>3} {w:>3}  "
-                     f"{r.source or r.reason}")
+        after = f" (đơn vị nay là {r.successors})" if r.successors else ""
+        lines.append(f"{r.code:<6} {r.name[:34]:<34} {state_text(r):<22} {when:<11} {e:>3} {w:>3}  "
+                     f"{r.source or r.reason}{after}")
     lines.append(summary_line(status) + ".")
     if coverage_line(status):
         lines.append(coverage_line(status))
