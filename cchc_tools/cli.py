@@ -262,7 +262,7 @@ def _date_arg(text: str):
 def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
     import datetime
 
-    from cchc_tools.cycle.run import run_cycle
+    from cchc_tools.cycle.run import CycleInputError, run_cycle
     from cchc_tools.cycle.status import status_text
     from cchc_tools.errors import CchcError
     from cchc_tools.render.export import parse_formats
@@ -275,6 +275,9 @@ def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
                         out_root=Path(args.out).resolve() if args.out else None, steps=steps,
                         unit=getattr(args, "unit", "") or "", level=getattr(args, "level", "") or "",
                         formats=formats, produced=today, reminders=bool(getattr(args, "reminders", False)))
+    except CycleInputError as exc:  # an unknown period, year or unit: nothing was written
+        print(f"lỗi: {exc}", file=sys.stderr)
+        return 2
     except CchcError as exc:
         print(_error_line(exc), file=sys.stderr)
         return 1

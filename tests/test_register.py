@@ -371,3 +371,64 @@ def test_a_legacy_units_status_row_names_its_successors(kit):
     from cchc_tools.render.export import document_html
 
     assert "Thị xã Vĩnh Châu (nay là phường Vĩnh Châu" in document_html(status_document(st))
+
+
+# -- bad input refused, the index ---------------------------------------------------------------------
+
+def _tree(root) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*")}
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["status", "--period", "Q5"], ["kỳ báo cáo 'Q5' không có; các kỳ hợp lệ: Q1, Q2, 6-month, Q3, 9-month, Q4, H2, "
+                                    "annual", "gần nhất: Q1"]),
+    (["cycle", "--period", "Q1", "--year", "2031"], ["năm 2031 không có báo cáo nào; các năm có số liệu:", "2026"]),
+    (["letters", "--period", "Q1", "--unit", "Vĩnh Hảo"], ["đơn vị 'vinh-hao' không có báo cáo quý I năm 2026",
+                                                           "gần nhất: xã Vĩnh Hải (vinh-hai)", "phường Cái Khế"]),
+    (["letters", "--period", "Q1", "--unit", "Long Xuyên"], ["đơn vị 'long-xuyen' không có báo cáo"]),
+])
+def test_an_unknown_period_year_or_unit_is_refused_with_the_choices_and_nothing_written(project, capsys, args, said):
+    from cchc_tools.cli import main
+
+    before = _tree(project)
+    year = [] if "--year" in args else ["--year", "2026"]
+    assert main([args[0], "--project", str(project), *year, *args[1:]]) == 2
+    err = capsys.readouterr().err
+    for text in said:
+        assert text in err, err
+    assert "unknown" not in err and "error:" not in err  # Vietnamese only
+    assert _tree(project) == before
+
+
+def test_a_period_with_no_report_is_said_in_vietnamese(project, capsys):
+    assert _run(project, "digest", "--period", "Q2", "--date", "07/12/2026") == 0  # Q2 of the same year: valid
+    err = capsys.readouterr().err
+    assert "không có phụ lục nào quý II năm 2026 để tổng hợp" in err
+
+
+def test_the_index_links_summaries_letters_and_each_periods_comparison_files(project, tmp_path):
+    from cchc_tools.batch.runner import write_index
+
+    out = project / "outputs"
+    assert _run(project, "letters", "--date", "07/12/2026") == 0
+    year = out / "2026"
+    for name in ("vinh-hai/briefing-q1.html", "vinh-hai/summary-q1.html", "vinh-hai/summary-q1.docx",
+                 "compare-q1.html", "compare-q1.docx", "compare-q1.xlsx", "compare-q2.html", "compare-q2.docx"):
+        (year / name).parent.mkdir(parents=True, exist_ok=True)
+        (year / name).write_text("x", encoding="utf-8")
+    (year / "cycle-q5.json").write_text(json.dumps({"year": 2026, "period": "Q5"}), encoding="utf-8")  # stale
+    index = write_index(out).read_text(encoding="utf-8")
+    for href in ("2026/vinh-hai/summary-q1.html", "2026/vinh-hai/summary-q1.docx", "2026/compare-q1.docx",
+                 "2026/compare-q1.xlsx", "2026/compare-q2.docx", "2026/letters-q1/cong-van-vinh-hai.docx",
+                 "2026/letters-q1/cong-van-cai-khe.docx"):
+        assert f'href="{href}"' in index, href
+    assert "Tóm tắt cho lãnh đạo" in index and "Kỳ Q5" not in index
+
+
+def test_the_comparison_names_its_office_files_by_period(quarter, tmp_path):
+    from cchc_tools.content.views.compare import YearComparison
+    from cchc_tools.project import load_project
+
+    view = YearComparison.load(2026, period="Q1", project=load_project(quarter, env={}))
+    written = view.save(tmp_path, "docx,xlsx")
+    assert sorted(p.name for p in written) == ["compare-q1.docx", "compare-q1.xlsx"]

@@ -274,7 +274,7 @@ def record_letters(folder: str | Path, letters: Iterable, write: Callable[[objec
         reg.upsert(key, values, {"Hạn trả lời": reply_by})
         res.rows[key] = values
         reg.state.setdefault("latest", {})[group] = {"key": key, "file": path.name, "points": len(items),
-                                                     "kind": lt.kind}
+                                                     "kind": lt.kind, "name": lt.reported_by}
     for group, versions in reg.state["versions"].items():
         kind, slug = group.split(":", 1)
         if group in seen or kind != "letter" or (unit and slug != unit) or not versions or current is None:
@@ -316,7 +316,7 @@ def record_receipts(folder: str | Path, arrivals: Iterable[tuple[str, str, str, 
         if src:
             rows[src] = r
     out: dict[str, date] = {}
-    changed = reg.new
+    changed = False
     for src, name, code, path in arrivals:
         if src in rows:
             d = _cell_date(ws.cell(rows[src], cols["Ngày Sở nhận"]).value)

@@ -19,6 +19,65 @@ from pathlib import Path
 from cchc_tools.errors import CchcError
 
 STEPS = ("status", "letters", "consolidate", "digest")
+LEVEL_VI = {"commune": "xã", "district": "huyện", "department": "sở, ban, ngành", "province": "tỉnh"}
+LISTED = 20  # units named in a refusal before "…"
+
+
+class CycleInputError(CchcError):
+    """A period, year or unit the cycle cannot run for: refused (in Vietnamese, with the valid choices and the
+    closest ones) before anything is written."""
+
+
+def _closest(text: str, choices: Iterable[str], limit: int = 3) -> list[str]:
+    from rapidfuzz import fuzz, process, utils
+
+    hits = process.extract(text, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit,
+                           score_cutoff=50)
+    return [h[0] for h in hits]
+
+
+def check_period(period: str) -> str:
+    """The kit's name of a period (``q1`` -> ``Q1``), or :class:`CycleInputError` naming the valid ones."""
+    from cchc_tools.periods import PERIODS
+
+    for p in PERIODS:
+        if p.lower() == str(period).strip().lower():
+            return p
+    near = _closest(str(period), PERIODS)
+    raise CycleInputError(f"kỳ báo cáo {period!r} không có; các kỳ hợp lệ: {', '.join(PERIODS)}"
+                          + (f" (gần nhất: {', '.join(near)})" if near else ""))
+
+
+def check_year(year: int, data, today: date) -> int:
+    """A year the data has reports of (or the current year, whose reports may all be overdue), else
+    :class:`CycleInputError` naming the years there are."""
+    years = sorted({int(y) for y in data.table["year"].dropna().unique()} | {today.year}) if len(data.table) \
+        else [today.year]
+    if int(year) not in years:
+        raise CycleInputError(f"năm {year} không có báo cáo nào; các năm có số liệu: "
+                              f"{', '.join(str(y) for y in years)}")
+    return int(year)
+
+
+def check_unit(unit: str, data, year: int, period: str) -> str:
+    """A unit (slug) with a report of the period, else :class:`CycleInputError` naming those that have one
+    (the closest first)."""
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.periods import period_in_sentence
+
+    reps = reports(data.table)
+    reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
+    names = dict(zip(reps["unit"], reps["unit_name"].fillna("").astype(str), strict=True))
+    if unit in names:
+        return unit
+    when = period_in_sentence(period, year)
+    if not names:
+        raise CycleInputError(f"không có báo cáo nào {when}; không lập công văn cho đơn vị {unit!r}")
+    near = _closest(unit.replace("-", " "), {slug: f"{n} {slug.replace('-', ' ')}" for slug, n in names.items()})
+    listed = [f"{names[s] or s} ({s})" for s in list(names)[:LISTED]] + (["…"] if len(names) > LISTED else [])
+    hint = (f"; gần nhất: {', '.join(f'{names[s] or s} ({s})' for s in near)}" if near else "")
+    raise CycleInputError(f"đơn vị {unit!r} không có báo cáo {when}{hint}; các đơn vị có báo cáo: "
+                          f"{', '.join(listed)}")
 
 
 @dataclass
@@ -77,8 +136,12 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     from cchc_tools.cycle.status import reporting_status, write_status
 
     steps, formats = set(steps), set(formats)
+    period = check_period(period)  # refused before anything is read or written
     doc, province = project.document, project.province
     data = computed(project, data_dir)
+    year = check_year(year, data, produced or date.today())
+    if unit:
+        unit = check_unit(unit, data, year, period)
     folder = Path(out_root or project.outputs) / str(year)
     res = CycleResult()
     produced = produced or date.today()
@@ -130,8 +193,12 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
             app = consolidated_appendix(data.table, data.findings, year, period, level, province=province,
                                         roster_size=status.totals()["roster"] if status is not None else None,
                                         missing=missing, rules=project.rules or None)
-        except CchcError as exc:
-            res.notes.append(str(exc))
+        except CchcError:
+            from cchc_tools.periods import period_in_sentence
+
+            where = f" của cấp {LEVEL_VI.get(level, level)}" if level else ""
+            res.notes.append(f"không có phụ lục nào {period_in_sentence(period, year)}{where} để tổng hợp: chưa lập "
+                             "phụ lục tổng hợp" + (" và tin nhắn tóm tắt" if "digest" in steps else ""))
     res.appendix = app
     if "consolidate" in steps and app is not None:
         res.written += write_appendix(app, folder, formats & {"xlsx", "docx"}, doc)
@@ -248,7 +315,8 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path, st
     letters = register_letters(folder / f"letters-{period.lower()}")  # every unit's letter, whatever run wrote it
     if letters:
         state["letters"] = {slug: {"file": f"letters-{period.lower()}/{info['file']}", "points": info["points"],
-                                   "kind": info.get("kind", "")} for slug, info in letters.items()}
+                                   "kind": info.get("kind", ""), "name": info.get("name", "")}
+                            for slug, info in letters.items()}
     if res.appendix is not None:
         heads = res.appendix.ratios[res.appendix.ratios["indicator"].isin(HEADLINE_IDS)]
         state["headline"] = [{"name": r.name_vi, "value": None if r.value != r.value else float(r.value),
