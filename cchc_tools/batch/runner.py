@@ -233,7 +233,7 @@ class Progress:
         if show:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=len(planned), initial=self.skipped, unit="briefing", desc="briefings")
+            self.bar = tqdm(total=len(planned), initial=self.skipped, unit=_("page"), desc=_("pages"))
             self.bar.set_postfix_str(self.text(), refresh=True)
 
     def text(self) -> str:
