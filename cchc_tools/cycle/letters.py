@@ -319,12 +319,12 @@ def letters_for(table: pd.DataFrame, findings: pd.DataFrame, year: int, period: 
 
 def reminders_for(status, on: date) -> list[Letter]:
     """A reminder (công văn đôn đốc) for each unit of the roster whose report is overdue on ``on``."""
+    from cchc_tools.text import slugify
+
     rows = status.rows
     out = []
     for r in rows[rows["in_roster"] & (rows["state"] == "overdue")].itertuples(index=False):
         key = r.code or r.name
-        from cchc_tools.text import slugify
-
         slug = slugify(r.name) if not r.code else f"{slugify(r.name)}-{r.code}"
         legacy = bool(getattr(r, "legacy", False))
         after = successor_names(r.code, status.year, status.period, on) if legacy else []
