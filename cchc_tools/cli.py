@@ -246,10 +246,23 @@ def _unit_arg(text: str) -> str:
     return unit_from_name(text)
 
 
+def _date_arg(text: str):
+    import datetime
+
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (viết dd/mm/yyyy, ví dụ 07/12/2026)")
+
+
 # -- the reporting cycle (issue 21): status, letters, consolidated appendix, digest ----------------------
 
 def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
-    from cchc_tools.cycle.run import run_cycle
+    import datetime
+
+    from cchc_tools.cycle.run import CycleInputError, run_cycle
     from cchc_tools.cycle.status import status_text
     from cchc_tools.errors import CchcError
     from cchc_tools.render.export import parse_formats
@@ -257,10 +270,14 @@ def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
     try:
         project = _project(args)
         formats = parse_formats(args.formats)
+        today = args.date or datetime.date.today()  # what is overdue, and the letters' date: given here, once
         res = run_cycle(project, args.year, args.period, data_dir=Path(args.data).resolve() if args.data else None,
                         out_root=Path(args.out).resolve() if args.out else None, steps=steps,
                         unit=getattr(args, "unit", "") or "", level=getattr(args, "level", "") or "",
-                        formats=formats)
+                        formats=formats, produced=today, reminders=bool(getattr(args, "reminders", False)))
+    except CycleInputError as exc:  # an unknown period, year or unit: nothing was written
+        print(f"lỗi: {exc}", file=sys.stderr)
+        return 2
     except CchcError as exc:
         print(_error_line(exc), file=sys.stderr)
         return 1
@@ -311,8 +328,12 @@ def _cycle_parser(sub, common, name: str, help_text: str, func, *, unit: bool = 
     p.add_argument("--data", help="data folder (default: the project's)")
     p.add_argument("--out", help="outputs folder (default: the project's); files go to <out>/<year>/")
     p.add_argument("--formats", default=formats, help=f"comma-separated outputs (default: {formats})")
+    p.add_argument("--date", type=_date_arg, help="the date the status is taken and letters are dated "
+                   "(dd/mm/yyyy or yyyy-mm-dd; default: today)")
     if unit:
         p.add_argument("--unit", type=_unit_arg, help="only this unit (slug or name)")
+        p.add_argument("--reminders", action="store_true", help="also draft a reminder (công văn đôn đốc) to each "
+                       "unit whose report is overdue")
     if level:
         p.add_argument("--level", choices=["district", "commune", "department"],
                        help="the level of the units to add up (default: the level most reports have)")
