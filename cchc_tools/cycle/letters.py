@@ -353,8 +353,15 @@ def form_paragraph(letter: Letter, number: int, wording: dict) -> str:
         return "«" + " ".join(text.lstrip("-– ").rstrip(" :.").split()) + "»"
 
     problems, actions = [], []
-    extra = [clean_label(p.label) for p in letter.correct if p.family == "unmatched_row" and p.label]
-    district = [n for n in extra if "huyện" in n.lower()]
+    raw_extra = [p.label for p in letter.correct if p.family == "unmatched_row" and p.label]
+    extra = [clean_label(x) for x in raw_extra]
+    # rows of a district form (any form of that level) in a commune's appendix: the district's form was used
+    from cchc_tools.forms import all_forms
+    from cchc_tools.text import label_key
+
+    district_rows = {label_key(r.label) for f in all_forms().values() if "district" in f.levels for r in f.rows}
+    district = [clean_label(x) for x in raw_extra if label_key(x) in district_rows]
+    district.sort(key=lambda n: "huyện" not in n.lower())  # the rows that name the district first, as examples
     if extra and letter.level == "commune" and len(district) * 2 >= len(extra):
         problems.append(w["form_wrong_level"].format(count=len(extra), examples=examples(district, len(extra))))
     elif extra:
