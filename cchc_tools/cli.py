@@ -182,13 +182,12 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from cchc_tools.errors import CchcError
-
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    try:
-        if args.province or args.periods or args.project:  # the province of 2026: real communes, quarterly
-            from cchc_tools.demo2026 import generate_province, parse_periods
+    if args.province or args.periods or args.project:  # the province of 2026: real communes, quarterly
+        from cchc_tools.demo2026 import generate_province, parse_periods
+        from cchc_tools.errors import CchcError
 
+        try:
             departments: tuple[str, ...] = ()
             province = args.province
             if args.project:
@@ -197,18 +196,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 province = province or project.province
             periods = parse_periods(args.periods or "Q1,Q2", args.year)
             written = generate_province(args.out, province or "Cần Thơ", periods,
-                                        units=8 if args.units is None else args.units,
-                                        departments=args.departments, seed=2026 if args.seed is None else args.seed,
-                                        formats=formats, department_names=departments)
-        else:  # the 2022 district demo: fictional units, annual
-            from cchc_tools.demo import generate
+                                        units=8 if args.units is None else args.units, departments=args.departments,
+                                        seed=2026 if args.seed is None else args.seed, formats=formats,
+                                        department_names=departments)
+        except CchcError as exc:
+            print(_error_line(exc), file=sys.stderr)
+            return 2
+    else:  # the 2022 district demo: fictional units, annual
+        from cchc_tools.demo import generate
 
-            years = [int(y) for y in str(args.years or "2021,2022,2023").split(",") if y.strip()]
-            written = generate(args.out, units=12 if args.units is None else args.units, years=years,
-                               seed=2022 if args.seed is None else args.seed, formats=formats)
-    except CchcError as exc:
-        print(_error_line(exc), file=sys.stderr)
-        return 2
+        years = [int(y) for y in str(args.years or "2021,2022,2023").split(",") if y.strip()]
+        written = generate(args.out, units=12 if args.units is None else args.units, years=years,
+                           seed=2022 if args.seed is None else args.seed, formats=formats)
     print(f"wrote {len(written)} synthetic appendices (DỮ LIỆU MẪU) under {args.out}")
     return 0
 

@@ -71,6 +71,8 @@ class Profile:
     low_share: Mapping[str, tuple[float, float]]  # a part's share of the room its whole leaves
     pairs: tuple[tuple[str, str], ...] = ()  # (part, whole) kept in order, beside the rules
     shares: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # like low_share, any part
+    rare: tuple[int, int] = (0, 4)  # the range of a rare event (codes with a word of RARE)
+    reported: frozenset[str] = frozenset()  # counts never left blank (besides the required and constrained)
 
 
 #: The 2022 district demo: a year of a district (huyện, thị xã).
@@ -109,7 +111,8 @@ def generate_values(rng: random.Random, quality: float, profile: Profile = DISTR
             v[e.code] = given[e.code]
         elif e.kind == "count":
             v[e.code] = _count(e, v, rng, quality, le, sums, profile)
-            if e.code not in required and e.code not in constrained and rng.random() < 0.04:
+            if (e.code not in required and e.code not in constrained and e.code not in profile.reported
+                    and rng.random() < 0.04):
                 v[e.code] = None  # not reported
         elif e.kind == "flag":
             v[e.code] = 1.0 if rng.random() < 0.9 else 0.0
@@ -144,7 +147,7 @@ def _count(e: Entry, v: dict, rng: random.Random, quality: float, le: dict, sums
                 return remaining
             return float(rng.randint(0, int(remaining)))
     rare = any(word in e.code for word in RARE)
-    lo, hi = (0, 4) if rare else (profile.big.get(e.code) or profile.ranges.get(e.uom, (0, 50)))
+    lo, hi = profile.rare if rare else (profile.big.get(e.code) or profile.ranges.get(e.uom, (0, 50)))
     upper = None
     for part, whole in le.get(e.code, []):
         if all(v.get(w) is not None for w in whole):

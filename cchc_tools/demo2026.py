@@ -81,6 +81,13 @@ PLANTED = {ON_TIME_OVER_RESOLVED: "commune_on_time_le_resolved",
            NOTE_CONTRADICTS_COUNTS: "note_ratio", LOW_EDOCS: "", PAST_COMMITMENT: "",
            FEEDBACK_OVER_RECEIVED: "feedback_resolved_le_received"}
 
+#: The province's own lists: the same for every commune and ward of a period (one list per level, never a
+#: count a commune makes).
+PROVINCE_LISTS = ("III.tthc_in_force", "III.tthc_in_force_commune", "III.tthc_new", "III.tthc_abolished",
+                  "III.one_stop_same_level", "III.one_stop_cross_level", "VII.dvc_full_eligible",
+                  "VII.dvc_full_provided", "VII.dvc_partial_eligible", "VII.dvc_partial_provided",
+                  "VII.dvc_tp_on_national_portal", "VII.fee_tthc", "VII.fee_tthc_online_payment",
+                  "VII.bcci_commune_tthc")
 # A commune or ward in a quarter (since 1 July 2025 a commune is larger than a legacy one: 20-60
 # thousand people, 35-70 civil servants). Flows of the quarter, scaled for longer periods.
 _COMMUNE_RANGE = {"Hồ sơ": (100, 1_500), "Văn bản": (0, 6), "Người": (0, 6), "Thủ tục": (0, 4), "TTHC": (0, 12),
@@ -96,7 +103,8 @@ _COMMUNE_BIG = {
     "IV.civil_quota": (38, 70), "IV.civil_contracts": (2, 12), "IV.sncl_staff_quota": (60, 450),
     "IV.autonomous_staff_approved": (0, 25), "IV.leaders_offices": (6, 12), "IV.leaders_commune": (3, 5),
     "IV.decentralisation_communes": (0, 0),
-    "V.training_planned": (10, 60), "V.rotation_target": (0, 5),
+    "V.training_planned": (10, 60), "V.rotation_target": (0, 5), "V.recruited_civil": (0, 2),
+    "V.recruited_employees": (0, 3),
     "VI.admin_autonomy_units": (1, 1), "VI.sncl_autonomy": (4, 25),
     "VII.it_staff": (1, 2), "VII.edocs_commune_out": (300, 1_500), "VII.one_stop_system_communes": (1, 1),
     "VII.dvc_full_eligible": (120, 200), "VII.dvc_partial_eligible": (80, 150),
@@ -114,7 +122,9 @@ COMMUNE = Profile(
      ("VII.certs_leaders_total", "IV.leaders_offices"),
      ("VII.bcci_commune_dossiers_returned", "VII.bcci_commune_dossiers_received"),
      ("VII.bcci_commune_tthc_returned", "VII.bcci_commune_tthc_received")),
-    {"VII.edocs_commune_electronic": (0.85, 0.99), "VII.dvc_tp_dossiers_total": (0.5, 0.9)})
+    {"VII.edocs_commune_electronic": (0.85, 0.99), "VII.dvc_tp_dossiers_total": (0.5, 0.9),
+     "VII.certs_commune_leaders": (0.8, 1.0)},
+    rare=(0, 2), reported=frozenset(PROVINCE_LISTS))
 # A department (sở): no commune leaders, no commune to connect or certify; its own procedures and dossiers.
 DEPARTMENT = replace(COMMUNE, big={
     **_COMMUNE_BIG, "III.tthc_in_force": (40, 160), "III.dossiers_commune_received": (150, 4_000),
@@ -129,13 +139,8 @@ STOCKS = ("I.plan_tasks", "IV.civil_quota", "IV.sncl_staff_quota", "IV.autonomou
           "VII.certs_leaders_total", "VII.certs_commune_leaders", "VI.admin_autonomy_units", "VI.sncl_autonomy",
           "VI.sncl_autonomy_full_invest", "VI.sncl_autonomy_full_recurrent", "VI.sncl_autonomy_partial",
           "VI.sncl_state_funded", "V.training_planned", "V.rotation_target", "VII.other_apps")
-#: The province's own lists: the same for every commune and ward of a period (one list per level, never a
-#: count a commune makes).
-PROVINCE_LISTS = ("III.tthc_in_force", "III.tthc_in_force_commune", "III.tthc_new", "III.tthc_abolished",
-                  "III.one_stop_same_level", "III.one_stop_cross_level", "VII.dvc_full_eligible",
-                  "VII.dvc_full_provided", "VII.dvc_partial_eligible", "VII.dvc_partial_provided",
-                  "VII.dvc_tp_on_national_portal", "VII.fee_tthc", "VII.fee_tthc_online_payment",
-                  "VII.bcci_commune_tthc")
+#: Shares of the year's streamlining plan done: cumulative through the year.
+STREAMLINED_PCT = ("IV.civil_streamlined_pct", "IV.sncl_staff_streamlined_pct")
 #: Flows that scale with the months a period spans (a quarter is the unit).
 FLOWS = ("I.directive_docs", "III.dossiers_commune_received", "VII.edocs_commune_out", "VII.dvc_tp_dossiers_total",
          "I.communication_news_province", "I.communication_news_own", "I.communication_media",
@@ -285,6 +290,9 @@ def report_values(unit: DemoUnit, year: int, period: str, seed: int, province: s
             note += (f", còn {int(planned) - shown:02d} nhiệm vụ sẽ hoàn thành từ nay đến ngày "
                      f"{before.day:02d}/{before.month:02d}/{before.year}")
         notes["I.plan_completion_pct"] = note
+    for code in STREAMLINED_PCT:  # the year's streamlining plan, done step by step through the year
+        if v.get(code) is not None:
+            v[code] = round(rng.uniform(0.6, 1.0) * p.end_month / 12 * 100, 2)
     resolved = v.get("III.dossiers_commune_resolved")
     if ON_TIME_OVER_RESOLVED in unit.flaws and resolved is not None:
         v["III.dossiers_commune_on_time"] = resolved + rng.randint(3, 15)
@@ -300,7 +308,7 @@ def report_values(unit: DemoUnit, year: int, period: str, seed: int, province: s
         v["VII.edocs_commune_electronic"] = out * 0.003
         v["VII.edocs_commune_parallel"] = float(rng.randint(int(out * 0.85), int(out - out * 0.003)))
     if FEEDBACK_OVER_RECEIVED in unit.flaws and "III.feedback_received" in v:
-        received = v.get("III.feedback_received") or 0
+        received = max(2.0, v.get("III.feedback_received") or 0)
         v["III.feedback_received"] = received
         v["III.feedback_resolved"] = received + rng.randint(1, 3)
     rate_rules(v)
