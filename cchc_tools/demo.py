@@ -1,10 +1,15 @@
-"""Synthetic appendices for fictional units: for demos, tests and benchmarks only.
+"""Synthetic appendices: for demos, tests and benchmarks only.
 
-Files are real appendix files (the same text layout as the bundled one, and
-Excel), with plausible, internally consistent values: every rule in
-``rules.yaml`` holds. Everything made here says it is synthetic: the unit names
-are fictional ("Minh Họa"), the title carries "DỮ LIỆU MẪU", and briefings made
-from them show a banner. It never writes under ``data/raw``.
+The 2022 district demo (:func:`generate`): annual appendices of fictional districts. Files are
+real appendix files (the same text layout as the bundled one, and Excel), with plausible,
+internally consistent values: every rule in ``rules.yaml`` holds. Everything made here says it
+is synthetic: the unit names are fictional ("Minh Họa"), the title carries "DỮ LIỆU MẪU", and
+briefings made from them show a banner. It never writes under ``data/raw``.
+
+The values come from :func:`generate_values` with a :class:`Profile` (how big a unit's figures
+are: :data:`DISTRICT` here); the 2026 province demo (:mod:`cchc_tools.demo2026`: real communes,
+wards and departments, quarterly, on the 2025 forms) uses the same machinery with its own
+profiles and only the codes of its forms.
 """
 
 from __future__ import annotations

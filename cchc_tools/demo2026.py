@@ -81,6 +81,9 @@ PLANTED = {ON_TIME_OVER_RESOLVED: "commune_on_time_le_resolved",
            NOTE_CONTRADICTS_COUNTS: "note_ratio", LOW_EDOCS: "", PAST_COMMITMENT: "",
            FEEDBACK_OVER_RECEIVED: "feedback_resolved_le_received"}
 
+#: Rows a planted flaw changes: never left blank, so that the flaw is there whatever the seed.
+PLANTED_INPUTS = ("I.province_tasks_total", "I.province_tasks_on_time", "III.feedback_received",
+                  "III.feedback_resolved", "III.dossiers_commune_resolved", "I.plan_tasks")
 #: The province's own lists: the same for every commune and ward of a period (one list per level, never a
 #: count a commune makes).
 PROVINCE_LISTS = ("III.tthc_in_force", "III.tthc_in_force_commune", "III.tthc_new", "III.tthc_abolished",
@@ -124,7 +127,7 @@ COMMUNE = Profile(
      ("VII.bcci_commune_tthc_returned", "VII.bcci_commune_tthc_received")),
     {"VII.edocs_commune_electronic": (0.85, 0.99), "VII.dvc_tp_dossiers_total": (0.5, 0.9),
      "VII.certs_commune_leaders": (0.8, 1.0)},
-    rare=(0, 2), reported=frozenset(PROVINCE_LISTS))
+    rare=(0, 2), reported=frozenset(PROVINCE_LISTS + PLANTED_INPUTS))
 # A department (sở): no commune leaders, no commune to connect or certify; its own procedures and dossiers.
 DEPARTMENT = replace(COMMUNE, big={
     **_COMMUNE_BIG, "III.tthc_in_force": (40, 160), "III.dossiers_commune_received": (150, 4_000),
