@@ -57,6 +57,21 @@ def legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
               for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
     return reps[reps["unit_code"].isin(olds) & pd.Series(legacy, index=reps.index)]
 
+def current_era(mine: pd.DataFrame) -> pd.DataFrame:
+    """A slug's reports of one unit: when the short name is shared by a legacy unit and a current one (thị xã
+    Vĩnh Châu until 30/6/2025, phường Vĩnh Châu since), the current unit's reports; the legacy unit's are then
+    its predecessors' (:func:`legacy_reports`), shown beside, never joined into one series."""
+    from cchc_tools.units import is_legacy
+
+    if "unit_code" not in mine or mine.empty:
+        return mine
+    legacy = pd.Series([is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
+                        for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)],
+                       index=mine.index, dtype=bool)
+    current = mine["unit_code"].astype(str).ne("") & ~legacy
+    return mine[current] if current.any() and legacy.any() else mine
+
+
 def _errors(*marks: str) -> bool:
     """Whether any of the findings' references (``L1, C2``) is an error's: such a figure is no base for a change."""
     return any(r.startswith("L") and not r.startswith("LY") for m in marks for r in str(m or "").split(", ") if r)
@@ -109,6 +124,7 @@ class UnitTrend(Stamped):
         if mine.empty:
             raise UnknownUnitError(tr("no appendices for unit {unit!r}; {listing}").format(
                 unit=unit, listing=_listing(reps, unit)))
+        mine = current_era(mine)
         before = legacy_reports(reps, mine)
         view = cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])],
                    data.ind[data.ind["source"].isin(before["source"])],
