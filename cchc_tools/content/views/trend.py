@@ -39,6 +39,8 @@ from cchc_tools.numbers import fmt_percent
 from cchc_tools.periods import period_order, previous_period, year_earlier
 from cchc_tools.render.html import register_notebook_display
 
+CUMULATIVE = {s["id"]: bool(s.get("cumulative")) for s in indicator_specs()}
+
 if TYPE_CHECKING:
     from cchc_tools.project import Project
 
@@ -69,7 +71,9 @@ def current_era(mine: pd.DataFrame) -> pd.DataFrame:
                         for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)],
                        index=mine.index, dtype=bool)
     current = mine["unit_code"].astype(str).ne("") & ~legacy
-    return mine[current] if current.any() and legacy.any() else mine
+    # a commune that kept its code through the reform (xã Vĩnh Hải, 31795) is one unit in both eras
+    other = legacy & ~mine["unit_code"].isin(set(mine.loc[current, "unit_code"]))
+    return mine[~other] if current.any() and other.any() else mine
 
 
 def _errors(*marks: str) -> bool:
@@ -128,7 +132,7 @@ class UnitTrend(Stamped):
         before = legacy_reports(reps, mine)
         view = cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])],
                    data.ind[data.ind["source"].isin(before["source"])],
-                   data.assessed[data.assessed["source"].isin(mine["source"])], before)
+                   data.assessed[data.assessed["source"].isin(set(mine["source"]) | set(before["source"]))], before)
         view.project = project
         return view
 
@@ -230,6 +234,16 @@ class UnitTrend(Stamped):
         return {"previous": previous_period(coverage, year, have),
                 "year_before": earlier if earlier in have else None}
 
+    def bases_of(self, ident: str, year, coverage: str) -> dict[str, tuple[str, int] | None]:
+        """:meth:`bases` for one indicator: a figure cumulative by nature (``cumulative: true`` in
+        indicators.yaml: plan completion counts from January whatever the period) is never compared with a
+        period of another year as its "kỳ trước" (quý I năm 2026 with quý IV năm 2025 would read as a fall)."""
+        out = self.bases(year, coverage)
+        prev = out["previous"]
+        if prev is not None and prev[1] != year and CUMULATIVE.get(ident):
+            out["previous"] = None
+        return out
+
     def _change_cell(self, now: tuple[float, str] | None, before: tuple[float, str] | None) -> Cell:
         if now is None or before is None or pd.isna(now[0]) or pd.isna(before[0]):
             return Cell("—")
@@ -255,6 +269,8 @@ class UnitTrend(Stamped):
         key = (last["coverage"], int(last["year"])) if compared else None
         rows = []
         for ident, r in wide.iterrows():
+            if compared:
+                bases = self.bases_of(ident, int(last["year"]), last["coverage"])
             cells = [Cell(names[ident])]
             for k, v in r.items():
                 d = marks.loc[ident, k] if isinstance(marks.loc[ident, k], str) else ""
@@ -267,6 +283,11 @@ class UnitTrend(Stamped):
         notes = [f"{names[i]}: {definition(i)}." for i in ids]
         if compared:
             notes.append(self._comparison_note(last))
+            prev = self.bases(int(last["year"]), last["coverage"])["previous"]
+            across = [names[i] for i in ids if CUMULATIVE.get(i) and prev is not None and prev[1] != int(last["year"])]
+            if across:
+                notes.append(f"{', '.join(across)}: tính lũy kế từ đầu năm, nên không so sánh với kỳ trước thuộc năm "
+                             "trước.")
         if not asked.to_numpy().all():
             notes.append("—: chỉ tiêu không có trong mẫu phụ lục của kỳ đó (từ năm 2023, dịch vụ công trực tuyến "
                          "tính theo toàn trình, một phần theo Nghị định 42/2022/NĐ-CP, không cộng với mức độ 3, 4).")
@@ -304,7 +325,7 @@ class UnitTrend(Stamped):
             ident, year, cover = last["indicator"], last["year"], last["coverage"]
             bits = [Span(f"{name} {self._phrase(year, cover)}: "), Span(fmt_percent(last["value"]), last["doubt"])]
             doubted, said = bool(last["doubt"]), 0
-            keys = [] if pd.isna(year) else dict.fromkeys(self.bases(int(year), cover).values())
+            keys = [] if pd.isna(year) else dict.fromkeys(self.bases_of(ident, int(year), cover).values())
             for key in keys:
                 base = self._point(head, ident, key)
                 if key is None or base is None or pd.isna(base[0]):
@@ -328,8 +349,12 @@ class UnitTrend(Stamped):
             return Group([])
         head = self.predecessors[self.predecessors["indicator"].isin(HEADLINE_IDS)].copy()
         head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
+        refs = {(s, i): f.replace("; ", ", ") for s, i, f in
+                zip(self.assessed["source"], self.assessed["indicator"], self.assessed["findings"], strict=True)}
+        # a predecessor's figure carries the references of the findings on it, as on its own pages
         rows = [[Cell(f"{r.unit_name} (trước sắp xếp)"), Cell(r.kỳ), Cell(r.name_vi),
-                 Cell(_value_text(r.value), r.value, "percent")] for r in head.itertuples(index=False)]
+                 Cell(_value_text(r.value), r.value, "percent", refs.get((r.source, r.indicator), ""))]
+                for r in head.itertuples(index=False)]
         note = ("Số liệu của các đơn vị hành chính trước ngày 01/7/2025 có toàn bộ hoặc một phần địa bàn nay thuộc "
                 "đơn vị này" +
                 "".join(f"; {w}" for w in self._predecessors_arranged()) +
