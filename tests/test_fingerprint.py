@@ -101,11 +101,12 @@ def test_a_peers_resubmission_rerenders_exactly_the_pages_whose_ranks_changed(fi
     assert dict(lines)["Tham số"] == f"năm 2023; đơn vị (thư mục) {mover}; tệp HTML"
 
 
-def test_peer_context_changes_only_with_what_the_page_shows():
+def test_peer_context_changes_only_with_what_the_page_shows(monkeypatch):
     import pandas as pd
 
     def table(values):
-        rows = [[s, u, 2023, "annual", "district", "x", v] for s, u, v in zip("abc", ("u1", "u2", "u3"), values, strict=True)]
+        units = zip("abc", ("u1", "u2", "u3"), values, strict=True)
+        rows = [[s, u, 2023, "annual", "district", "x", v] for s, u, v in units]
         t = pd.DataFrame(rows, columns=["source", "unit", "year", "period", "level", "indicator", "value"])
         t["rank"] = t["value"].rank(ascending=False, method="min").astype("Int64")
         t["peers"] = pd.array([3, 3, 3], dtype="Int64")
@@ -121,3 +122,8 @@ def test_peer_context_changes_only_with_what_the_page_shows():
     c = {"year": "2024", "period": "annual"}
     assert (provenance.peer_context(table([90, 80, 70]), None, "compare", c)
             != provenance.peer_context(table([90, 95, 70]), None, "compare", c))
+    # a page that shows its group's lowest list: a lowest unit's value changes it, though no rank moves
+    monkeypatch.setitem(provenance.SHOWN, "unit", ("ranks", "group"))
+    shown = provenance.peer_context(table([90, 80, 70]), None, "unit", p)
+    moved = provenance.peer_context(table([90, 80, 60]), None, "unit", p)
+    assert shown["ranks"] == moved["ranks"] and shown["group"] != moved["group"]
