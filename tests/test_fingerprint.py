@@ -127,3 +127,22 @@ def test_peer_context_changes_only_with_what_the_page_shows(monkeypatch):
     shown = provenance.peer_context(table([90, 80, 70]), None, "unit", p)
     moved = provenance.peer_context(table([90, 80, 60]), None, "unit", p)
     assert shown["ranks"] == moved["ranks"] and shown["group"] != moved["group"]
+
+
+def test_a_trends_inputs_are_the_reports_it_shows_its_legacy_predecessors_included(tmp_path, seed_text, seed_df):
+    from cchc_tools.content.views import UnitTrend
+    from cchc_tools.ingest.snapshot import load_data
+    from tests.form_fixtures import seed_variant, write
+
+    root = tmp_path / "data"
+    write(root / "2022/vinh-chau/a.txt", seed_text)
+    write(root / "2026/vinh-hai/xa.txt", seed_variant(
+        seed_text, seed_df, title="THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH NĂM 2026",
+        attach="(Kèm theo Báo cáo số 5/BC-UBND ngày 10 tháng 12 năm 2026", new_terms=True, level="commune",
+        unit="của Ủy ban nhân dân xã Vĩnh Hải, thành phố Cần Thơ)"))
+    result = load_data(KIT, root)
+    for unit in ("vinh-hai", "vinh-chau"):
+        view = UnitTrend.load(unit, root)
+        shown = {*view.reps["source"], *(view.predecessors["source"] if len(view.predecessors) else ())}
+        assert set(provenance.input_sources("trend", {"unit": unit}, result, root=KIT.root)) == shown
+    assert len(provenance.input_sources("trend", {"unit": "vinh-hai"}, result, root=KIT.root)) == 2

@@ -173,6 +173,26 @@ def peer_context(assessed: pd.DataFrame, consolidated: Consolidated | None, kind
     return parts
 
 
+def _legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
+    """The reports of the legacy units a current unit was formed from, which its trend page shows beside its own.
+
+    The same selection as ``content.views.trend.legacy_reports`` (not imported: the views import this module);
+    one home for both once that function moves to ``analysis.selection``."""
+    import pandas as pd
+
+    from cchc_tools.units import is_legacy, predecessors
+
+    if "unit_code" not in reps or mine.empty:
+        return reps.iloc[0:0]
+    codes = {c for c in mine["unit_code"] if c}
+    current = [c for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)
+               if c and not is_legacy(c, None if pd.isna(y) else int(y), p)]
+    olds = {old for c in set(current) for lv in ("commune", "district") for old, _ in predecessors(c, lv)} - codes
+    legacy = [is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
+              for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
+    return reps[reps["unit_code"].isin(olds) & pd.Series(legacy, index=reps.index)]
+
+
 def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | None = None) -> list[str]:
     """The files a briefing reads, from a loaded data folder (``LoadResult``).
 
@@ -199,10 +219,8 @@ def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | N
             sel = sel[sel["level"] == parameters["level"]]
         extra = errors
     elif kind == "trend":
-        from cchc_tools.content.views.trend import legacy_reports
-
         mine = reps[reps["unit"] == unit]
-        sel = pd.concat([mine, legacy_reports(reps, mine)])
+        sel = pd.concat([mine, _legacy_reports(reps, mine)])
         extra = [p for p in errors if _in_unit_folder(p, unit)]
     else:
         raise ValueError(f"unknown briefing kind {kind!r}")
