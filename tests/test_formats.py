@@ -651,4 +651,4 @@ def test_a_stamp_lists_only_the_formats_written(tmp_path, monkeypatch, capsys):
     stamp = json.loads(html.with_name("briefing.provenance.json").read_text(encoding="utf-8"))
     assert stamp["parameters"]["formats"] == "html" and not html.with_name("briefing.pdf").exists()
     page = html.read_text(encoding="utf-8")
-    assert "formats = html" in page and "html,pdf" not in page  # the page's own stamp
+    assert "; tệp HTML<" in page and "html,pdf" not in page  # the page's own stamp, in words

@@ -8,6 +8,12 @@ it names, with the environment overrides in force), the notebook and the paramet
 runner stores it in the executed notebook (``metadata.cchc.provenance``) and as JSON beside
 the outputs, and uses everything but the time (the *fingerprint*) to skip briefings whose inputs did not change.
 
+A page also shows what its peers' figures make of its own: a unit's rank and peer count per indicator, the
+comparison's "so với năm trước" (last year's ranks), a trend's ranks over the periods. That *peer context* is
+computed from the assessed table (``peer_context``), never from the peers' files, and hashed into the stamp
+(``context``): a peer's resubmission re-renders exactly the pages whose shown rank, count, quartile, lowest
+list or total changed. ``SHOWN`` says which parts each kind of page shows.
+
 In a notebook, ``for_notebook(kind, parameters, project)`` returns the stamp of the running
 briefing (the runner's own when run by ``cchc brief``, computed the same way otherwise);
 ``Stamp.page_lines()`` gives the short Vietnamese lines printed at the end of a page.
@@ -21,7 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cchc_tools.batch.tasks import NOTEBOOKS
 from cchc_tools.ingest.snapshot import file_hash as sha256_file
@@ -30,6 +36,9 @@ from cchc_tools.project import reference_files
 from cchc_tools.version import __version__
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from cchc_tools.analysis.assess import Consolidated
     from cchc_tools.project import Project
 
 SHORT = 12  # hex digits shown on a page
@@ -57,13 +66,143 @@ def _in_unit_folder(path: str, unit: str) -> bool:
     return f"/{unit}/" in path.replace("\\", "/")
 
 
+# --- the peer context a page shows -------------------------------------------------------------
+
+# The parts of the peer context each kind of page shows (what ``peer_context`` hashes for it). A view that starts
+# showing more (its group's quartiles, lowest list and totals: ``group``) adds the part here.
+SHOWN: dict[str, tuple[str, ...]] = {
+    "unit": ("ranks",),  # "hạng 4/5" per indicator of the unit's report
+    "compare": ("previous_ranks",),  # "so với năm trước": last year's ranks (this year's come from its inputs)
+    "trend": ("ranks",),  # the unit's ranks over every period
+}
+# How the stamp at the foot of a page names each part (in the reader's language).
+CONTEXT_LABELS = {
+    "ranks": "Thứ hạng và số đơn vị cùng nhóm",
+    "previous_ranks": "Thứ hạng của các đơn vị năm trước",
+    "group": "Trung vị, tứ phân vị, đơn vị thấp nhất và tổng của nhóm",
+}
+LOWEST = 3  # the lowest list: the 3 lowest ranked units and every unit tied with the third
+
+
+class Context(NamedTuple):
+    """What a batch computes once for every page's peer context: the assessed table and (when a kind shows its
+    group) the consolidation."""
+
+    assessed: pd.DataFrame
+    consolidated: Consolidated | None = None
+
+
+def batch_context(project: Project, data_dir: str | Path | None = None) -> Context:
+    """The peer context of every page of a data folder, computed once (``analysis.computed``: the same tables
+    the pages are made from)."""
+    from cchc_tools.analysis.assess import consolidate
+    from cchc_tools.analysis.computed import computed
+
+    data = computed(project, data_dir)
+    grouped = any("group" in parts for parts in SHOWN.values())
+    return Context(data.assessed, consolidate(data.table, ind=data.ind, findings=data.findings, rules=data.rules)
+                   if grouped else None)
+
+
+def _plain(v):
+    """A cell as JSON: NA and NaN as None, numpy numbers as Python ones, floats rounded past any noise."""
+    import pandas as pd
+
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    return round(v, 9) if isinstance(v, float) else v
+
+
+def _rows(frame: pd.DataFrame, cols: list[str]) -> list[list]:
+    rows = [[_plain(v) for v in r] for r in frame[cols].itertuples(index=False, name=None)]
+    return sorted(rows, key=lambda r: json.dumps(r, ensure_ascii=False, default=str))
+
+
+def _group(assessed: pd.DataFrame, consolidated: Consolidated | None, mine: pd.DataFrame) -> list:
+    """Of each (year, period, level) group of ``mine``: quartiles and median, the lowest list and the totals."""
+    out = []
+    for (year, period, level), _sub in mine.groupby(["year", "period", "level"], dropna=False, sort=True):
+        peers = assessed[(assessed["year"] == year) & (assessed["period"] == period) & (assessed["level"] == level)]
+        ranked = peers[peers["rank"].notna()]
+        cut = ranked.groupby("indicator")["rank"].transform(lambda r: sorted(r, reverse=True)[:LOWEST][-1])
+        lowest = _rows(ranked[ranked["rank"] >= cut], ["indicator", "unit", "value", "rank"])
+        totals = ratios = []
+        if consolidated is not None:
+            rat, tot = consolidated.ratios, consolidated.totals
+            ratios = _rows(rat[(rat["year"] == year) & (rat["period"] == period) & (rat["level"] == level)],
+                           ["indicator", "value", "units", "median", "q1", "q3", "units_excluded", "excluded"])
+            totals = _rows(tot[(tot["year"] == year) & (tot["period"] == period) & (tot["level"] == level)],
+                           ["code", "value", "units_reported", "units", "units_excluded", "excluded"])
+        out.append([_plain(year), period, level, lowest, ratios, totals])
+    return out
+
+
+def peer_context(assessed: pd.DataFrame, consolidated: Consolidated | None, kind: str, parameters: dict) -> dict:
+    """Part name -> SHA-256 of what a page of ``kind`` shows of its peers (``SHOWN``), from the assessed table.
+
+    ``ranks``: the rank and peer count of every indicator of the page's own reports (a unit's report of the
+    year and period; a trend's every report); ``previous_ranks``: the ranks of the reports of the year before
+    of the same period (a comparison's "so với năm trước"); ``group``: the median, quartiles, lowest list and
+    totals of the page's (year, period, level) groups (``consolidated`` needed). The page's own figures are not
+    here: they come from its input files.
+    """
+    unit, period = parameters.get("unit", ""), parameters.get("period", "annual")
+    a = assessed
+    if kind == "unit":
+        mine = a[(a["unit"] == unit) & (a["year"] == int(parameters["year"])) & (a["period"] == period)]
+    elif kind == "trend":
+        mine = a[a["unit"] == unit]
+    elif kind == "compare":
+        mine = a[(a["year"] == int(parameters["year"])) & (a["period"] == period)]
+    else:
+        raise ValueError(f"unknown briefing kind {kind!r}")
+    parts = {}
+    for part in SHOWN.get(kind, ()):
+        if part == "ranks":
+            content = _rows(mine, ["year", "period", "indicator", "rank", "peers"])
+        elif part == "previous_ranks":
+            before = a[(a["year"] == int(parameters["year"]) - 1) & (a["period"] == period)]
+            content = _rows(before, ["unit", "indicator", "rank", "peers"])
+        elif part == "group":
+            content = _group(a, consolidated, mine)
+        else:
+            raise ValueError(f"unknown part of a peer context {part!r}")
+        parts[part] = _sha_of(content)
+    return parts
+
+
+def _legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
+    """The reports of the legacy units a current unit was formed from, which its trend page shows beside its own.
+
+    The same selection as ``content.views.trend.legacy_reports`` (not imported: the views import this module);
+    one home for both once that function moves to ``analysis.selection``."""
+    import pandas as pd
+
+    from cchc_tools.units import is_legacy, predecessors
+
+    if "unit_code" not in reps or mine.empty:
+        return reps.iloc[0:0]
+    codes = {c for c in mine["unit_code"] if c}
+    current = [c for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)
+               if c and not is_legacy(c, None if pd.isna(y) else int(y), p)]
+    olds = {old for c in set(current) for lv in ("commune", "district") for old, _ in predecessors(c, lv)} - codes
+    legacy = [is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
+              for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
+    return reps[reps["unit_code"].isin(olds) & pd.Series(legacy, index=reps.index)]
+
+
 def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | None = None) -> list[str]:
     """The files a briefing reads, from a loaded data folder (``LoadResult``).
 
     unit: the unit's reports of the same period up to its year (the previous year is compared) and its
-    unreadable files; compare: every report of the year and period and every unreadable file; trend:
-    every report of the unit and its unreadable files.
+    unreadable files; compare: every report of the year that covers the period (a cumulative Q3 report is
+    compared with the 9-month ones) and every unreadable file; trend: every report of the unit and of the
+    legacy units it was formed from, and its unreadable files.
     """
+    import pandas as pd
+
     from cchc_tools.analysis.selection import reports
 
     reps = reports(result.table) if reps is None else reps
@@ -74,12 +213,14 @@ def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | N
         sel = reps[(reps["unit"] == unit) & (reps["period"] == period) & (reps["year"] <= int(parameters["year"]))]
         extra = [p for p in errors if _in_unit_folder(p, unit)]
     elif kind == "compare":
-        sel = reps[(reps["year"] == int(parameters["year"])) & (reps["period"] == period)]
+        cover = reps["coverage"] if "coverage" in reps else reps["period"]
+        sel = reps[(reps["year"] == int(parameters["year"])) & (cover == period)]
         if parameters.get("level"):
             sel = sel[sel["level"] == parameters["level"]]
         extra = errors
     elif kind == "trend":
-        sel = reps[reps["unit"] == unit]
+        mine = reps[reps["unit"] == unit]
+        sel = pd.concat([mine, _legacy_reports(reps, mine)])
         extra = [p for p in errors if _in_unit_folder(p, unit)]
     else:
         raise ValueError(f"unknown briefing kind {kind!r}")
@@ -100,6 +241,7 @@ class Stamp:
     project: dict = field(default_factory=dict)  # the project's files (relative name -> SHA-256) and overrides
     inputs: dict = field(default_factory=dict)  # source -> SHA-256 (full)
     parameters: dict = field(default_factory=dict)
+    context: dict = field(default_factory=dict)  # part of the peer context shown -> SHA-256 (``peer_context``)
     produced: str = ""  # local date and time with offset, ISO 8601
 
     def fingerprint(self) -> str:
@@ -125,8 +267,6 @@ class Stamp:
         if self.produced:
             t = datetime.fromisoformat(self.produced)
             when = f"{t:%H:%M} ngày {t.day:02d}/{t.month:02d}/{t.year}"
-        params = ", ".join(f"{k} = {v}" for k, v in self.parameters.items()
-                           if v and k not in ("data_dir", "project"))
         lines = [("Bộ công cụ", f"cchc-kit {self.kit_version} (mã {self.kit_code[:SHORT]})"),
                  ("Lập lúc", when),
                  ("Danh mục, chỉ số, quy tắc, chỉ tiêu, câu chữ", self.reference_sha256[:SHORT])]
@@ -135,9 +275,34 @@ class Stamp:
         lines += [("Tệp của dự án", f"{name} (SHA-256 {sha[:SHORT]})")
                   for name, sha in self.project.get("files", {}).items()]
         lines += [("Ghi đè từ biến môi trường", f"{k} = {v}") for k, v in self.project.get("overrides", {}).items()]
-        lines.append(("Tham số", params))
+        lines.append(("Tham số", parameters_text(self.parameters)))
         lines += [("Tệp đầu vào", f"{src} (SHA-256 {sha[:SHORT]})") for src, sha in self.inputs.items()]
+        lines += [("Số liệu so sánh với đơn vị khác", f"{CONTEXT_LABELS.get(part, part)} (SHA-256 {sha[:SHORT]})")
+                  for part, sha in self.context.items()]
         return lines
+
+
+FORMAT_NAMES = {"html": "HTML", "docx": "Word", "pdf": "PDF", "xlsx": "Excel"}
+
+
+def parameters_text(parameters: dict) -> str:
+    """A briefing's parameters as a reader says them: ``năm 2023; đơn vị (thư mục) minh-hoa-01; tệp HTML, Word``."""
+    from cchc_tools.periods import period_in_sentence, period_name
+    from cchc_tools.vocabulary import level_phrase
+
+    p = parameters
+    parts = []
+    if p.get("year"):
+        parts.append(period_in_sentence(p.get("period") or "annual", p["year"]))
+    elif p.get("period"):
+        parts.append(period_name(p["period"]).lower())
+    if p.get("level"):
+        parts.append(level_phrase(p["level"]) or p["level"])
+    if p.get("unit"):
+        parts.append(f"đơn vị (thư mục) {p['unit']}")
+    if p.get("formats"):
+        parts.append("tệp " + ", ".join(FORMAT_NAMES.get(f, f) for f in p["formats"].split(",")))
+    return "; ".join(parts)
 
 
 def project_part(project: Project) -> dict:
@@ -147,9 +312,10 @@ def project_part(project: Project) -> dict:
 
 
 def compute(kind: str, parameters: dict, notebook: str | Path | None = None, result=None, reps=None,
-            project: Project | None = None) -> Stamp:
-    """The stamp of a briefing (without its time); ``result`` (the loaded data folder) and ``reps``
-    (its reports) if at hand; ``project`` (default: loaded from the ``project`` parameter)."""
+            project: Project | None = None, context: Context | None = None) -> Stamp:
+    """The stamp of a briefing (without its time); ``result`` (the loaded data folder), ``reps`` (its reports)
+    and ``context`` (``batch_context``: a batch computes it once) if at hand; ``project`` (default: loaded from
+    the ``project`` parameter)."""
     from cchc_tools.ingest.snapshot import load_data
     from cchc_tools.project import load_project
 
@@ -161,10 +327,14 @@ def compute(kind: str, parameters: dict, notebook: str | Path | None = None, res
     sources = input_sources(kind, params, result, reps, project.root)
     paths = {s: source_path(s, project.root) for s in sources}
     inputs = {s: sha256_file(p) for s, p in paths.items() if p.is_file()}
+    if context is None:
+        context = batch_context(project, params.get("data_dir") or None)
+    shown = peer_context(context.assessed, context.consolidated, kind, params)
     reference = reference_files()
     return Stamp(kind=kind, notebook=nb_path.name, notebook_sha256=sha256_file(nb_path),
                  kit_version=__version__, kit_code=kit_code(), reference_sha256=_sha_of(reference),
-                 reference=reference, project=project_part(project), inputs=inputs, parameters=params)
+                 reference=reference, project=project_part(project), inputs=inputs, parameters=params,
+                 context=shown)
 
 
 _CURRENT: dict | None = None

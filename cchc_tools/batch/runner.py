@@ -179,12 +179,17 @@ def execute(task: Task, kernel: WarmKernel, timeout: int = DEFAULT_TIMEOUT) -> O
 
 
 def _stamp_tasks(tasks: list[Task], result, project: Project | None = None) -> list[Outcome]:
-    """Each task's stamp; a task whose inputs cannot be read (a file gone, no permission) fails alone."""
+    """Each task's stamp; a task whose inputs cannot be read (a file gone, no permission) fails alone.
+
+    The peer context every page shows (ranks, peer counts...) is computed once here, from the tables the
+    pages are made from, and each stamp hashes its own part of it."""
     reps = reports(result.table)
+    context = provenance.batch_context(project, tasks[0].parameters.get("data_dir") or None) if tasks else None
     failed = []
     for t in tasks:
         try:
-            t.stamp = provenance.compute(t.kind, t.parameters, t.notebook, result, reps, project).to_dict()
+            t.stamp = provenance.compute(t.kind, t.parameters, t.notebook, result, reps, project,
+                                         context).to_dict()
         except OSError as exc:
             failed.append(Outcome(t, False, 0.0, f"its inputs could not be read: {exc}"))
     return failed

@@ -1,10 +1,10 @@
 """Incremental runs: the state of a briefing is its provenance JSON, written beside its outputs last.
 
 A briefing is up to date when its JSON exists, records the same fingerprint (the provenance
-stamp without its time: content hashes of its input files, of the reference data, of the
-notebook, the kit and the parameters) and every output it lists is still there. The JSON is
-removed before a briefing runs and written (atomically) only once all its outputs are whole,
-so a run killed half-way leaves no entry for a briefing it did not finish.
+stamp without its time: content hashes of its input files, of the peer context it shows (ranks,
+peer counts), of the reference data, of the notebook, the kit and the parameters) and every output it
+lists is still there. The JSON is removed before a briefing runs and written (atomically) only once all
+its outputs are whole, so a run killed half-way leaves no entry for a briefing it did not finish.
 """
 
 from __future__ import annotations
