@@ -32,7 +32,7 @@ def table_layout(table) -> dict:
 
     landscape = needs_landscape(table)
     th_pt = WIDE_TH_PT if table.wide else TH_PT
-    budget = (LANDSCAPE_TEXT_MM if landscape else PORTRAIT_TEXT_MM) / PT_MM / th_pt * 0.95
+    budget = (LANDSCAPE_TEXT_MM if landscape else PORTRAIT_TEXT_MM) / PT_MM / th_pt * 0.85
     return {"landscape": landscape, "header_em": header_min_em(table, budget)}
 
 

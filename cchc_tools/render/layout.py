@@ -65,6 +65,7 @@ def header_min_em(table: Table, budget_em: float) -> list[float]:
     body = _body_texts(table)
     plain = least_chars(table.headers, body, header_lines=False)
     wanted = least_chars(table.headers, body)
-    total = sum(n * CHAR_EM + PAD_EM for n in wanted)
-    scale = min(1.0, budget_em / total) if total else 1.0
-    return [round(w * CHAR_EM * scale, 1) if w > p else 0.0 for w, p in zip(wanted, plain, strict=True)]
+    room = budget_em - len(wanted) * PAD_EM - sum(p * CHAR_EM for w, p in zip(wanted, plain, strict=True) if w <= p)
+    extra = sum(w * CHAR_EM for w, p in zip(wanted, plain, strict=True) if w > p)
+    scale = min(1.0, max(room, 0) / extra) if extra else 1.0
+    return [round(max(w * scale, p) * CHAR_EM, 1) if w > p else 0.0 for w, p in zip(wanted, plain, strict=True)]

@@ -271,17 +271,19 @@ def _widths(headers: list[str], body: list[list[str]], total: int, size: float =
         return int(max(header_chars(text), 3) * char + pad)
 
     cols = [[r[i] for r in body if i < len(r)] for i in range(len(headers))]
-    # a single long token (a file path, a rule name) may wrap rather than squeeze every other column
-    least = [min(max([head(h)] + [need(t, _NUMBERLIKE.fullmatch(t) is not None) for t in col]),
-                 int(total * 0.3)) for h, col in zip(headers, cols, strict=True)]
-    if sum(least) > total:
-        least = [int(m * total / sum(least)) for m in least]
-    wanted = [max(max((need(t, True) for t in col), default=0), m) for col, m in zip(cols, least, strict=True)]
+    cap = int(total * 0.3)  # a single long token (a file path, a rule name) may wrap rather than squeeze the rest
+    hard = [min(max([need(h, False)] + [need(t, _NUMBERLIKE.fullmatch(t) is not None) for t in col]), cap)
+            for h, col in zip(headers, cols, strict=True)]
+    soft = [max(min(head(h), cap), m) for h, m in zip(headers, hard, strict=True)]  # headers on three lines
+    wanted = [max(max((need(t, True) for t in col), default=0), s) for col, s in zip(cols, soft, strict=True)]
+    if sum(hard) >= total:
+        return [int(m * total / sum(hard)) for m in hard]
     if sum(wanted) <= total:
         return [int(w * total / sum(wanted)) for w in wanted]
-    spare = max(total - sum(least), 0)
-    extra = [w - m for w, m in zip(wanted, least, strict=True)]
-    return [m + int(spare * e / max(sum(extra), 1)) for m, e in zip(least, extra, strict=True)]
+    low, high = (hard, soft) if sum(soft) > total else (soft, wanted)
+    spare = total - sum(low)
+    extra = [h - m for h, m in zip(high, low, strict=True)]
+    return [m + int(spare * e / max(sum(extra), 1)) for m, e in zip(low, extra, strict=True)]
 
 
 def _cell_text(cell, text: str, *, align=None, bold: bool = False, size: float = TABLE_PT, doubt: str = "") -> None:
