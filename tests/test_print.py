@@ -264,3 +264,27 @@ def test_every_table_lies_inside_the_printed_page(tmp_path):
         finally:
             browser.close()
     assert seen[False] >= 5 and seen[True] == 1
+
+
+def test_the_letters_heading_is_the_one_heading_block(tmp_path):
+    """The letters draw their heading by hand today; ``heading_block`` draws the very same lines, runs and rules,
+    so that the letters can call it (and nothing a clerk sees changes)."""
+    from cchc_tools.cycle.letters import Letter, Point, build_letter
+
+    point = Point("L1", "error", "sum", "Tổng các phần lớn hơn tổng số", "183; 184", "9.375 + 1.535 = 10.910")
+    letter = Letter("a.txt", "vinh-chau", "94", "Ủy ban nhân dân thị xã Vĩnh Châu", "district", 2022, "annual",
+                    "Báo cáo số 15/BC-UBND", False, [point], [])
+    letter_doc = build_letter(letter, parent_body="UBND THÀNH PHỐ CẦN THƠ", issuing_body="SỞ NỘI VỤ",
+                              place="Cần Thơ", produced=PRODUCED)
+    theirs = letter_doc.tables[0].rows[0].cells
+    left_texts = [p.text for p in theirs[0].paragraphs]
+    number, subject = left_texts[-2], left_texts[-1]
+    date_text = theirs[1].paragraphs[-1].text
+    ours = heading_block(open_docx(), Settings(parent_body="UBND THÀNH PHỐ CẦN THƠ", issuing_body="SỞ NỘI VỤ",
+                                               place="Cần Thơ"),
+                         date_text=date_text, number=number, subject=subject).rows[0].cells
+
+    def shape(cell):
+        return [(p.text, tuple(bool(r.bold) for r in p.runs), has_rule(p), p.alignment) for p in cell.paragraphs]
+
+    assert shape(ours[0]) == shape(theirs[0]) and shape(ours[1]) == shape(theirs[1])
