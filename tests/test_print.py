@@ -164,8 +164,9 @@ def test_fill_sheet_gives_a_workbook_of_its_own_the_same_print_setup(tmp_path):
     _assert_printable(openpyxl.load_workbook(tmp_path / "a.xlsx").active, "Phụ lục tổng hợp", "Thành phố Cần Thơ")
 
 
-def test_the_workbooks_of_a_briefing_and_of_the_status_print_with_their_titles(tmp_path):
+def test_the_workbooks_of_a_briefing_and_of_the_letters_print_with_their_titles(tmp_path):
     from cchc_tools.content.views import UnitBriefing
+    from cchc_tools.cycle.letters import Letter, write_letters
 
     written = UnitBriefing.load(2022, "vinh-chau").save(tmp_path, "xlsx")
     books = [p for p in written if p.suffix == ".xlsx"]
@@ -173,6 +174,10 @@ def test_the_workbooks_of_a_briefing_and_of_the_status_print_with_their_titles(t
     for path in books:
         for ws in openpyxl.load_workbook(path).worksheets:
             _assert_printable(ws, "Vĩnh Châu")
+    letter = Letter("a.txt", "vinh-chau", "94", "Ủy ban nhân dân thị xã Vĩnh Châu", "district", 2022, "annual",
+                    "Báo cáo số 15/BC-UBND", False, [], [])
+    register = [p for p in write_letters([letter], tmp_path / "letters") if p.suffix == ".xlsx"]
+    _assert_printable(openpyxl.load_workbook(register[0]).active, "Sổ theo dõi công văn")
 
 
 # -- printed pages ---------------------------------------------------------------------------------
