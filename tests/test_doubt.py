@@ -112,7 +112,9 @@ def _docx_text(path: Path) -> str:
 
 
 def _pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    # -raw: the text in the order Chromium drew it (the page's own order), so that a table cell is never
+    # interleaved with its neighbours' lines, wherever the page breaks fall
+    return subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def _without_messages(text: str, messages: list[str]) -> str:

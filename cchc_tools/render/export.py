@@ -278,8 +278,9 @@ def write_document_formats(document: Document, out_dir: str | Path, stem: str, f
                            sheets: Iterable | None = None, settings=None, produced: date | None = None) -> list[Path]:
     """The Word and Excel files of a document (``stem.docx``, ``stem.xlsx``) that ``formats`` asks for.
 
-    ``sheets`` (``workbook.Sheet``; default: the document's tables) fill the workbook. The HTML and
-    the PDF are made from the executed notebook by the runner (``notebook_to_html``, ``pdf.print_pdf``).
+    ``sheets`` (``workbook.Sheet``; default: the document's tables) fill the workbook, printed with the
+    document's title and the project's letterhead (``settings``: its parent or issuing body) in the page header.
+    The HTML and the PDF are made from the executed notebook by the runner (``notebook_to_html``, ``pdf.print_pdf``).
     """
     from cchc_tools.render.word import write_docx
     from cchc_tools.render.workbook import write_workbook
@@ -290,5 +291,6 @@ def write_document_formats(document: Document, out_dir: str | Path, stem: str, f
     if "xlsx" in wanted:
         sheets = list(sheets) if sheets is not None else document_sheets(document)
         if sheets:
-            written.append(write_workbook(sheets, out / f"{stem}.xlsx", document.title))
+            name = (settings.parent_body or settings.issuing_body) if settings is not None else ""
+            written.append(write_workbook(sheets, out / f"{stem}.xlsx", document.title, name=name))
     return written

@@ -17,7 +17,23 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("cchc_tools.render", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
+    env.globals["table_layout"] = table_layout
     return env
+
+
+# the print sizes of page.css: a table header's font, a wide table's
+TH_PT, WIDE_TH_PT = 10, 8.5
+
+
+def table_layout(table) -> dict:
+    """How a table prints: ``landscape`` (a wide table that does not fit the portrait page) and ``header_em``
+    (each header's least width in em, so that no header wraps to more than three lines; 0: none needed)."""
+    from cchc_tools.render.layout import LANDSCAPE_TEXT_MM, PORTRAIT_TEXT_MM, PT_MM, header_min_em, needs_landscape
+
+    landscape = needs_landscape(table)
+    th_pt = WIDE_TH_PT if table.wide else TH_PT
+    budget = (LANDSCAPE_TEXT_MM if landscape else PORTRAIT_TEXT_MM) / PT_MM / th_pt * 0.85
+    return {"landscape": landscape, "header_em": header_min_em(table, budget)}
 
 
 def render_block(block: Block) -> str:

@@ -31,6 +31,7 @@ from docx.shared import Mm, Pt, RGBColor, Twips
 from cchc_tools.atomic import write_with
 from cchc_tools.content.document import Block, Document, Span, Table
 from cchc_tools.project import DocumentSettings as Settings
+from cchc_tools.render.layout import header_chars, needs_landscape
 from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
 FONT = "Times New Roman"
@@ -258,25 +259,31 @@ def _row_flags(row, header: bool = False) -> None:
 
 def _widths(headers: list[str], body: list[list[str]], total: int, size: float = TABLE_PT) -> list[int]:
     """Column widths summing to ``total`` (EMU). No word and no number is broken (a header wraps between
-    its words); the rest of the width goes to the columns whose body texts are longest."""
+    its words, on at most three lines where the width allows); the rest of the width goes to the columns
+    whose body texts are longest."""
     char, pad = Mm(2.4 * size / TABLE_PT), Mm(4.5)  # a wide Times New Roman character; cell padding and border
 
     def need(text: str, whole: bool) -> int:
         longest = len(text) if whole else max((len(w) for w in text.split()), default=0)
         return int(max(longest, 3) * char + pad)
 
+    def head(text: str) -> int:  # a header on at most three lines
+        return int(max(header_chars(text), 3) * char + pad)
+
     cols = [[r[i] for r in body if i < len(r)] for i in range(len(headers))]
-    # a single long token (a file path, a rule name) may wrap rather than squeeze every other column
-    least = [min(max([need(h, False)] + [need(t, _NUMBERLIKE.fullmatch(t) is not None) for t in col]),
-                 int(total * 0.3)) for h, col in zip(headers, cols, strict=True)]
-    if sum(least) > total:
-        least = [int(m * total / sum(least)) for m in least]
-    wanted = [max(max((need(t, True) for t in col), default=0), m) for col, m in zip(cols, least, strict=True)]
+    cap = int(total * 0.3)  # a single long token (a file path, a rule name) may wrap rather than squeeze the rest
+    hard = [min(max([need(h, False)] + [need(t, _NUMBERLIKE.fullmatch(t) is not None) for t in col]), cap)
+            for h, col in zip(headers, cols, strict=True)]
+    soft = [max(min(head(h), cap), m) for h, m in zip(headers, hard, strict=True)]  # headers on three lines
+    wanted = [max(max((need(t, True) for t in col), default=0), s) for col, s in zip(cols, soft, strict=True)]
+    if sum(hard) >= total:
+        return [int(m * total / sum(hard)) for m in hard]
     if sum(wanted) <= total:
         return [int(w * total / sum(wanted)) for w in wanted]
-    spare = max(total - sum(least), 0)
-    extra = [w - m for w, m in zip(wanted, least, strict=True)]
-    return [m + int(spare * e / max(sum(extra), 1)) for m, e in zip(least, extra, strict=True)]
+    low, high = (hard, soft) if sum(soft) > total else (soft, wanted)
+    spare = total - sum(low)
+    extra = [h - m for h, m in zip(high, low, strict=True)]
+    return [m + int(spare * e / max(sum(extra), 1)) for m, e in zip(low, extra, strict=True)]
 
 
 def _cell_text(cell, text: str, *, align=None, bold: bool = False, size: float = TABLE_PT, doubt: str = "") -> None:
@@ -378,30 +385,108 @@ def _figure(doc, fig, width) -> None:
 
 # -- the document ---------------------------------------------------------------------------------
 
-def _heading_block(doc, settings: Settings, produced: date, width) -> None:
-    """Issuing body (left) and national motto (right), then place and date, as Phụ lục I of NĐ 30/2020 draws."""
+MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+ISSUER_RULE_MM = 25  # the short rule under the issuing body (a third to a half of its name)
+MOTTO_RULE_MM = 62  # the rule under the motto, as long as "Độc lập - Tự do - Hạnh phúc" in 13 pt bold
+_PPR_AFTER_BDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                  "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                  "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                  "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+                  "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def line(cell_or_doc, text: str, *, size: float = BODY_PT, bold: bool = False, italic: bool = False, align=None,
+         first: bool = False, after: float = 0):
+    """One line of a heading block or letter: a paragraph (the cell's first when ``first``) with one run."""
+    p = cell_or_doc.paragraphs[0] if first else cell_or_doc.add_paragraph()
+    if align is not None:
+        p.alignment = align
+    p.paragraph_format.space_after = Pt(after)
+    p.paragraph_format.first_line_indent = None
+    run = p.add_run(text)
+    run.bold, run.italic = bold or None, italic or None
+    run.font.size = Pt(size)
+    return p
+
+
+def rule_under(cell, width_mm: float, cell_mm: float):
+    """A short line (centred, ``width_mm`` long) under the last line of a cell, as under the issuing body and
+    the motto: the bottom border of an empty paragraph of its own, narrowed by indents. Returns the paragraph."""
+    paragraph = cell.add_paragraph()
+    pf = paragraph.paragraph_format
+    pf.space_after = Pt(0)
+    pf.first_line_indent = None
+    pf.line_spacing = Pt(2)
+    side = max(0.0, (cell_mm - width_mm) / 2)
+    pf.left_indent, pf.right_indent = Mm(side), Mm(side)
+    bdr = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(k), v)
+    bdr.append(bottom)
+    paragraph._p.get_or_add_pPr().insert_element_before(bdr, *_PPR_AFTER_BDR)
+    return paragraph
+
+
+def has_rule(paragraph) -> bool:
+    """Whether ``paragraph`` draws a rule (a bottom border), as ``rule_under`` makes."""
+    ppr = paragraph._p.pPr
+    return ppr is not None and ppr.find(qn("w:pBdr")) is not None and ppr.find(qn("w:pBdr")).find(
+        qn("w:bottom")) is not None
+
+
+def date_line(settings: Settings, produced: date | None) -> str:
+    """"Cần Thơ, ngày 05 tháng 03 năm 2026" (place and date of the heading block); dotted blanks for a date not
+    known, and without the place when the project sets none."""
+    when = (f"ngày {produced.day:02d} tháng {produced.month:02d} năm {produced.year}" if produced
+            else "ngày …… tháng …… năm ……")
+    return f"{settings.place}, {when}" if settings.place else when[:1].upper() + when[1:]
+
+
+def heading_block(doc, settings: Settings, *, produced: date | None = None, date_text: str | None = None,
+                  number: str = "", subject: str = "", width=None, left_share: float = 0.42):
+    """The heading block of Nghị định 30/2020, Phụ lục I, as a two-column table without borders; returns it.
+
+    Left: the parent body (12 pt capitals), the issuing body (12 pt bold capitals) with a short rule under it,
+    then ``number`` ("Số: …/SNV-CCHC", 13 pt) and ``subject`` ("V/v …", 12 pt) when given. Right: "CỘNG HÒA XÃ
+    HỘI CHỦ NGHĨA VIỆT NAM" (12 pt bold), "Độc lập - Tự do - Hạnh phúc" (13 pt bold) with its rule, then the
+    place and date in italics (``date_text``, or ``date_line(settings, produced)`` when the project names a
+    place or ``produced`` is given). ``settings.issuing_body`` is the issuer (default "Sở Nội vụ").
+    The one home of this block: the briefing, summary, comparison, appendix and letters all draw it here.
+    """
+    section = doc.sections[-1]
+    width = _text_width(section) if width is None else width
+    text_mm = width / 36000  # EMU -> mm
+    left_w = int(width * left_share)
+    left_mm = text_mm * left_share
     table = doc.add_table(rows=1, cols=2)
-    _fix_widths(table, [int(width * 0.37), width - int(width * 0.37)])
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _fix_widths(table, [left_w, width - left_w])
     left, right = table.rows[0].cells
-    lines_left = [(settings.parent_body.upper(), False, 12), (settings.issuing_body.upper(), True, 12)]
-    lines_right = [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, 12), ("Độc lập - Tự do - Hạnh phúc", True, 13)]
-    for cell, lines in ((left, lines_left), (right, lines_right)):
-        first = True
-        for text, bold, size in lines:
-            if not text:
-                continue
-            p = cell.paragraphs[0] if first else cell.add_paragraph()
-            first = False
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            p.paragraph_format.space_after = Pt(0)
-            run = p.add_run(text)
-            run.bold = bold
-            run.font.size = Pt(size)
-    if settings.place:
-        p = doc.add_paragraph()
-        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        run = p.add_run(f"{settings.place}, ngày {produced.day:02d} tháng {produced.month:02d} năm {produced.year}")
-        run.italic = True
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    first = True
+    if settings.parent_body:
+        line(left, settings.parent_body.upper(), size=12, align=center, first=True)
+        first = False
+    line(left, (settings.issuing_body or "Sở Nội vụ").upper(), size=12, bold=True, align=center, first=first)
+    rule_under(left, ISSUER_RULE_MM, left_mm)
+    if number or subject:
+        line(left, "", size=6, align=center)
+    if number:
+        line(left, number, size=13, align=center, after=6)
+    if subject:
+        line(left, subject, size=12, align=center)
+    line(right, MOTTO[0], size=12, bold=True, align=center, first=True)
+    line(right, MOTTO[1], size=13, bold=True, align=center)
+    rule_under(right, MOTTO_RULE_MM, text_mm - left_mm)
+    if date_text is None and (settings.place or produced is not None):
+        date_text = date_line(settings, produced)
+    if date_text:
+        line(right, "", size=6, align=center)
+        line(right, date_text, size=13, italic=True, align=center)
+    for p in table._tbl.iter(qn("w:p")):  # the block never splits from what follows it
+        p.get_or_add_pPr().keepNext_val = True
+    return table
 
 
 def _start_section(doc, landscape: bool):
@@ -463,7 +548,7 @@ def build_docx(document: Document, settings: Settings | None = None, produced: d
         _page_setup(section, document.landscape)
         _headers(section, banner)
         if settings.issuing_body:
-            _heading_block(doc, settings, produced, _text_width(section))
+            heading_block(doc, settings, produced=produced if settings.place else None)
     elif banner:
         _banner_paragraph(section.header.add_paragraph(), banner)
     props = doc.core_properties
@@ -481,7 +566,7 @@ def build_docx(document: Document, settings: Settings | None = None, produced: d
         p.add_run(document.subtitle).italic = True
     _note(doc, f"Ngày lập: {produced.day:02d}/{produced.month:02d}/{produced.year}").alignment = (
         WD_ALIGN_PARAGRAPH.CENTER)
-    wants = [document.landscape or (isinstance(b, Table) and b.wide) for b in blocks]
+    wants = [document.landscape or (isinstance(b, Table) and needs_landscape(b, WIDE_TABLE_PT)) for b in blocks]
     for i in range(len(blocks) - 2, -1, -1):  # a heading goes to the page of what it introduces
         if blocks[i].kind == "heading" and wants[i + 1]:
             wants[i] = True

@@ -210,7 +210,59 @@ def _shown(c: XCell) -> str:
     return "" if c.value is None else str(c.value)
 
 
-def _fill_sheet(ws, sheet: Sheet) -> None:
+LANDSCAPE_COLUMNS = 7  # a sheet of this many columns or more prints landscape
+LANDSCAPE_WIDTH = 110  # ... or whose columns are this many characters wide together (A4 portrait fits ~95)
+_HEADER_CODES = re.compile(r"&")
+
+
+def _header_text(text: str, limit: int = 120) -> str:
+    """Text for a printed page header: ``&`` doubled (Excel's header codes start with it), kept short."""
+    text = " ".join(str(text).split())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return _HEADER_CODES.sub("&&", text)
+
+
+def print_setup(ws, *, header_rows: tuple[int, int] = (1, 1), title: str = "", name: str = "", subtitle: str = "",
+                landscape: bool | None = None, columns: int | None = None) -> None:
+    """Print a sheet as an official prints it: A4, landscape when ``landscape`` (default: when the sheet is wide),
+    fitted to one page's width (as many pages down as needed), the rows ``header_rows`` (first, last) repeated
+    at the top of every page, and a page header: ``name`` (the unit or province) at the left, ``title`` in bold
+    in the centre (``subtitle``, e.g. the sheet's name, on a line under it), "Trang n/m" at the right;
+    NĐ 30/2020 margins (left 30 mm, right 15 mm, top 25 mm under the header, bottom 20 mm).
+
+    The one print setup of every workbook the kit writes (``write_workbook``, the consolidated appendix)."""
+    from openpyxl.utils import get_column_letter
+
+    ncols = columns or max(ws.max_column, 1)
+    if landscape is None:
+        total = sum((ws.column_dimensions[get_column_letter(j)].width or 8.43) for j in range(1, ncols + 1)
+                    if not ws.column_dimensions[get_column_letter(j)].hidden)
+        landscape = ncols >= LANDSCAPE_COLUMNS or total > LANDSCAPE_WIDTH
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    mm = 1 / 25.4
+    ws.page_margins.left, ws.page_margins.right = 30 * mm, 15 * mm
+    ws.page_margins.top, ws.page_margins.bottom = 25 * mm, 20 * mm
+    ws.page_margins.header, ws.page_margins.footer = 10 * mm, 10 * mm
+    first, last = header_rows
+    ws.print_title_rows = f"{first}:{last}"  # the header rows on every printed page
+    head = ws.oddHeader
+    if name:
+        head.left.text, head.left.size, head.left.font = _header_text(name, 60), 9, "Times New Roman,Regular"
+    if title:
+        head.center.text = _header_text(title) + (f"\n{_header_text(subtitle, 60)}" if subtitle else "")
+        head.center.size, head.center.font = 10, "Times New Roman,Bold"
+    head.right.text, head.right.size, head.right.font = "Trang &P/&N", 9, "Times New Roman,Regular"
+
+
+def fill_sheet(ws, sheet: Sheet, *, title: str = "", name: str = "") -> None:
+    """Fill ``ws`` with ``sheet``: the header row (row 1, bold, shaded, frozen, filtered), the cells (numbers as
+    numbers in the Vietnamese formats, text never a formula, questioned figures highlighted with their finding
+    in a comment), column widths from the contents, and the print setup (``print_setup``: the header row on
+    every page, ``title`` and ``name``, the unit or province, in the page header)."""
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -221,8 +273,8 @@ def _fill_sheet(ws, sheet: Sheet) -> None:
     ws.append(sheet.headers)
     for cell in ws[1]:
         cell.font, cell.fill = bold, head_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    widths = [len(h) for h in sheet.headers]
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    widths = [0] * len(sheet.headers)
     for i, row in enumerate(sheet.rows, start=2):
         for j, c in enumerate(row, start=1):
             cell = ws.cell(row=i, column=j)
@@ -240,20 +292,25 @@ def _fill_sheet(ws, sheet: Sheet) -> None:
                 notes = [f"{ref}: {sheet.findings[ref]}" if ref in sheet.findings else ref
                          for ref in re.split(r"[,;]\s*", c.doubt) if ref]
                 cell.comment = Comment("Số liệu cần xem lại – " + "; ".join(notes), "cchc-kit")
-            widths[j - 1] = max(widths[j - 1], len(_shown(c)))
-    for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 8), 60)
+            if j <= len(widths):
+                widths[j - 1] = max(widths[j - 1], len(_shown(c)))
+    for j, (h, w) in enumerate(zip(sheet.headers, widths, strict=True), start=1):
+        # a header wraps between its words (at most three lines), never the body's numbers
+        longest_word = max((len(x) for x in str(h).split()), default=0)
+        head = max(longest_word, math.ceil(len(str(h)) / 3))
+        ws.column_dimensions[get_column_letter(j)].width = min(max(w, head, 6) + 2, 60)
     ws.freeze_panes = "A2"
-    ws.page_setup.orientation = "landscape" if len(sheet.headers) > 6 else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"  # the header row on every printed page
     ws.auto_filter.ref = f"A1:{get_column_letter(max(len(sheet.headers), 1))}{max(len(sheet.rows) + 1, 1)}"
+    subtitle = sheet.name if title and sheet.name.lower() not in title.lower() else ""
+    print_setup(ws, title=title or sheet.name, name=name, subtitle=subtitle, columns=len(sheet.headers))
 
 
-def write_workbook(sheets: Iterable[Sheet], path: str | Path, title: str = "") -> Path:
-    """Write the sheets as one .xlsx workbook, whole or not at all; returns the path."""
+_fill_sheet = fill_sheet  # the former name, until every caller uses fill_sheet
+
+
+def write_workbook(sheets: Iterable[Sheet], path: str | Path, title: str = "", name: str = "") -> Path:
+    """Write the sheets as one .xlsx workbook, whole or not at all; returns the path. Every sheet prints with
+    ``title`` (default: the sheet's name) and ``name`` (the unit or province) in its page header."""
     from openpyxl import Workbook
 
     sheets = list(sheets)
@@ -263,7 +320,7 @@ def write_workbook(sheets: Iterable[Sheet], path: str | Path, title: str = "") -
     wb.remove(wb.active)
     taken: set[str] = set()
     for sheet in sheets:
-        _fill_sheet(wb.create_sheet(_sheet_name(sheet.name, taken)), sheet)
+        fill_sheet(wb.create_sheet(_sheet_name(sheet.name, taken)), sheet, title=title, name=name)
     wb.properties.title = title or sheets[0].name
     wb.properties.language = "vi-VN"
     wb.properties.creator = "cchc-kit"
