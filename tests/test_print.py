@@ -166,7 +166,8 @@ def test_fill_sheet_gives_a_workbook_of_its_own_the_same_print_setup(tmp_path):
 
 def test_the_workbooks_of_a_briefing_and_of_the_letters_print_with_their_titles(tmp_path):
     from cchc_tools.content.views import UnitBriefing
-    from cchc_tools.cycle.letters import Letter, write_letters
+    from cchc_tools.cycle.letters import Letter
+    from cchc_tools.cycle.register import record_letters
 
     written = UnitBriefing.load(2022, "vinh-chau").save(tmp_path, "xlsx")
     books = [p for p in written if p.suffix == ".xlsx"]
@@ -176,7 +177,13 @@ def test_the_workbooks_of_a_briefing_and_of_the_letters_print_with_their_titles(
             _assert_printable(ws, "Vĩnh Châu")
     letter = Letter("a.txt", "vinh-chau", "94", "Ủy ban nhân dân thị xã Vĩnh Châu", "district", 2022, "annual",
                     "Báo cáo số 15/BC-UBND", False, [], [])
-    register = [p for p in write_letters([letter], tmp_path / "letters") if p.suffix == ".xlsx"]
+    def write(lt, path, numbers):
+        path.write_bytes(b"letter")  # the register records the file's hash
+        return path
+
+    (tmp_path / "letters").mkdir()
+    written = record_letters(tmp_path / "letters", [letter], write).written
+    register = [p for p in written if p.suffix == ".xlsx"]
     _assert_printable(openpyxl.load_workbook(register[0]).active, "Sổ theo dõi công văn")
 
 
@@ -272,11 +279,12 @@ def test_every_table_lies_inside_the_printed_page(tmp_path):
 
 
 def test_the_letters_heading_is_the_one_heading_block(tmp_path):
-    """The letters draw their heading by hand today; ``heading_block`` draws the very same lines, runs and rules,
-    so that the letters can call it (and nothing a clerk sees changes)."""
+    """The letters draw their heading with ``heading_block``: bold issuing body and motto, each with its rule,
+    the clerk's number and the V/v line under the issuer, place and date under the motto."""
     from cchc_tools.cycle.letters import Letter, Point, build_letter
 
-    point = Point("L1", "error", "sum", "Tổng các phần lớn hơn tổng số", "183; 184", "9.375 + 1.535 = 10.910")
+    point = Point("sum:III.x", "error", "sum", "sum_equals", "Tổng các phần lớn hơn tổng số", "Mục III, STT 6",
+                  "9.375 + 1.535 = 10.910")
     letter = Letter("a.txt", "vinh-chau", "94", "Ủy ban nhân dân thị xã Vĩnh Châu", "district", 2022, "annual",
                     "Báo cáo số 15/BC-UBND", False, [point], [])
     letter_doc = build_letter(letter, parent_body="UBND THÀNH PHỐ CẦN THƠ", issuing_body="SỞ NỘI VỤ",
@@ -285,6 +293,7 @@ def test_the_letters_heading_is_the_one_heading_block(tmp_path):
     left_texts = [p.text for p in theirs[0].paragraphs]
     number, subject = left_texts[-2], left_texts[-1]
     date_text = theirs[1].paragraphs[-1].text
+    assert number.startswith("Số:") and subject.startswith("V/v") and date_text.startswith("Cần Thơ, ngày")
     ours = heading_block(open_docx(), Settings(parent_body="UBND THÀNH PHỐ CẦN THƠ", issuing_body="SỞ NỘI VỤ",
                                                place="Cần Thơ"),
                          date_text=date_text, number=number, subject=subject).rows[0].cells
@@ -292,4 +301,8 @@ def test_the_letters_heading_is_the_one_heading_block(tmp_path):
     def shape(cell):
         return [(p.text, tuple(bool(r.bold) for r in p.runs), has_rule(p), p.alignment) for p in cell.paragraphs]
 
+    issuer = next(k for k, p in enumerate(theirs[0].paragraphs) if p.text == "SỞ NỘI VỤ")
+    assert all(r.bold for r in theirs[0].paragraphs[issuer].runs) and has_rule(theirs[0].paragraphs[issuer + 1])
+    motto = next(k for k, p in enumerate(theirs[1].paragraphs) if p.text == "Độc lập - Tự do - Hạnh phúc")
+    assert all(r.bold for r in theirs[1].paragraphs[motto].runs) and has_rule(theirs[1].paragraphs[motto + 1])
     assert shape(ours[0]) == shape(theirs[0]) and shape(ours[1]) == shape(theirs[1])

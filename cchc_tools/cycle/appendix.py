@@ -267,7 +267,7 @@ def write_appendix_xlsx(app: ConsolidatedAppendix, path: str | Path) -> Path:
 
     from cchc_tools.atomic import atomic_path
     from cchc_tools.ingest.template import HEADER, UNIT_PROMPT
-    from cchc_tools.render.workbook import Sheet, XCell, _fill_sheet
+    from cchc_tools.render.workbook import Sheet, XCell, fill_sheet, print_setup
     from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
     wb = Workbook()
@@ -320,7 +320,11 @@ def write_appendix_xlsx(app: ConsolidatedAppendix, path: str | Path) -> Path:
                      XCell(None if pd.isna(r.denominator) else r.denominator, "count"), XCell(r.units, "count"),
                      XCell(", ".join(r.left_out))] for r in app.ratios.itertuples(index=False)])
     for sheet in (inputs, ratios):
-        _fill_sheet(wb.create_sheet(sheet.name), sheet)
+        fill_sheet(wb.create_sheet(sheet.name), sheet, title=app.title_in_sentence[:1].upper()
+                   + app.title_in_sentence[1:], name=who)
+    # the appendix prints as the form does: portrait, fitted to width, its header row on every page
+    print_setup(ws, header_rows=(6, 6), title="Phụ lục tổng hợp", subtitle=app.title_in_sentence, name=who,
+                columns=5, landscape=False)
     wb.properties.title = f"Phụ lục tổng hợp – {app.title_in_sentence}"
     wb.properties.language, wb.properties.creator = "vi-VN", "cchc-kit"
     with atomic_path(path) as tmp:
@@ -375,6 +379,11 @@ def write_appendix(app: ConsolidatedAppendix, out_dir: str | Path, formats: Iter
     if "xlsx" in formats:
         written.append(write_appendix_xlsx(app, out / f"{stem}.xlsx"))
     if "docx" in formats:
-        written.append(write_docx(appendix_document(app), out / f"{stem}.docx",
-                                  settings if settings is not None else DocumentSettings()))
+        # the appendix goes with the report of the province's People's Committee: its heading is the committee's
+        from dataclasses import replace
+
+        base = settings if settings is not None else DocumentSettings()
+        who = province_title(app)
+        heading = replace(base, parent_body="", issuing_body=f"Ủy ban nhân dân {who}")
+        written.append(write_docx(appendix_document(app), out / f"{stem}.docx", heading))
     return written

@@ -393,49 +393,6 @@ def form_paragraph(letter: Letter, number: int, wording: dict) -> str:
 
 # -- the Word file --------------------------------------------------------------------------------
 
-def _rule_under(cell, width_mm: float, cell_mm: float) -> None:
-    """A short line (centred, ``width_mm`` long) under the last line of a cell, as under the issuing body and
-    the motto: the bottom border of an empty paragraph of its own, narrowed by indents."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
-    paragraph = cell.add_paragraph()
-    paragraph.paragraph_format.space_after = Pt(0)
-    paragraph.paragraph_format.first_line_indent = None
-    paragraph.paragraph_format.line_spacing = Pt(2)
-    side = max(0.0, (cell_mm - width_mm) / 2)
-    pf = paragraph.paragraph_format
-    pf.left_indent, pf.right_indent = Mm(side), Mm(side)
-    ppr = paragraph._p.get_or_add_pPr()
-    bdr = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
-        bottom.set(qn(k), v)
-    bdr.append(bottom)
-    ppr.insert_element_before(bdr, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
-                              "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
-                              "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
-                              "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
-                              "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
-                              "w:pPrChange")
-
-
-def _line(cell_or_doc, text: str, *, size: float = 13, bold: bool = False, italic: bool = False, align=None,
-          first: bool = False, after: float = 0):
-    from docx.shared import Pt
-
-    p = cell_or_doc.paragraphs[0] if first else cell_or_doc.add_paragraph()
-    if align is not None:
-        p.alignment = align
-    p.paragraph_format.space_after = Pt(after)
-    p.paragraph_format.first_line_indent = None
-    run = p.add_run(text)
-    run.bold, run.italic = bold or None, italic or None
-    run.font.size = Pt(size)
-    return p
-
-
 def reply_by(produced: date, reply_days: int | None) -> date | None:
     """The reply date of a letter written on ``produced``: ``reply_days`` later (``[letters] reply_days``)."""
     return produced + timedelta(days=int(reply_days)) if reply_days else None
@@ -451,13 +408,14 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
     căn cứ line; ``reply_days`` (``[letters] reply_days``) gives the reply date from ``produced``; ``numbers``
     the item number of each point's key (the register's; default 1, 2, ...)."""
     from docx import Document as new_docx
-    from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
     from cchc_tools.cycle.wording import wording as load
     from cchc_tools.periods import period_in_sentence
-    from cchc_tools.render.word import PAGE, _fix_widths, _headers, _page_setup, _style_document, _text_width
+    from cchc_tools.project import DocumentSettings as Settings
+    from cchc_tools.render.word import _fix_widths, _headers, _page_setup, _style_document, _text_width, heading_block
+    from cchc_tools.render.word import line as _line
     from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
     w = wording or load(LETTERS_YAML, LETTER_SCHEMA)
@@ -481,31 +439,12 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
     _page_setup(section, False)
     _headers(section, SYNTHETIC_BANNER if letter.synthetic else "")
     width = _text_width(section)
-    text_mm = PAGE["width"] - PAGE["left"] - PAGE["right"]
-    left_mm = round(text_mm * 0.42)
-
-    head = doc.add_table(rows=1, cols=2)
-    head.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _fix_widths(head, [int(width * 0.42), width - int(width * 0.42)])
-    left, right = head.rows[0].cells
+    date_text = w["date_line"].format(**values)
+    date_text = f"{place}, {date_text}" if place else date_text[:1].upper() + date_text[1:]
     center = WD_ALIGN_PARAGRAPH.CENTER
-    first = True
-    if parent_body:
-        _line(left, parent_body.upper(), size=12, align=center, first=True)
-        first = False
-    _line(left, (issuing_body or DEFAULT_ISSUER).upper(), size=12, bold=True, align=center, first=first)
-    _rule_under(left, 25, left_mm)
-    _line(left, "", size=6, align=center)
-    _line(left, w["number"], size=13, align=center, after=6)
-    _line(left, w[subject].format(**values), size=12, align=center)
-    _line(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, align=center, first=True)
-    _line(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True, align=center)
-    _rule_under(right, 62, text_mm - left_mm)
-    _line(right, "", size=6, align=center)
-    date_line = w["date_line"].format(**values)
-    _line(right, f"{place}, {date_line}" if place else date_line[:1].upper() + date_line[1:], size=13, italic=True,
-          align=center)
-
+    # the NĐ 30 heading block, drawn by the one function every Word file of the kit uses
+    heading_block(doc, Settings(parent_body=parent_body, issuing_body=issuing_body or DEFAULT_ISSUER, place=place),
+                  date_text=date_text, number=w["number"], subject=w[subject].format(**values), width=width)
     _line(doc, "", size=6)
     _line(doc, w["recipient"].format(**values), size=13, align=center, after=6)
 

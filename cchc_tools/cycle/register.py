@@ -183,8 +183,11 @@ class Register:
 
     def save(self) -> list[Path]:
         from cchc_tools.atomic import write_text, write_with
+        from cchc_tools.render.workbook import print_setup
 
         self._items_sheet()
+        for ws in self.wb.worksheets:  # every sheet prints with its header row and title (the clerk's too)
+            print_setup(ws, header_rows=(1, 1), title=ws.title, name=self.folder.name)
         self.folder.mkdir(parents=True, exist_ok=True)
         wb = self.wb
         a = write_with(self.xlsx, lambda p: wb.save(str(p)))
