@@ -12,7 +12,7 @@ import pandas as pd
 from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
 from cchc_tools.analysis.checks import agrees, shipped_rules
 from cchc_tools.analysis.computed import computed
-from cchc_tools.analysis.selection import pick_report, reports
+from cchc_tools.analysis.selection import applicable, headline_ids, pick_report, reports
 from cchc_tools.analysis.targets import short_citation
 from cchc_tools.atomic import write_table
 from cchc_tools.catalog import SECTIONS, by_code
@@ -32,7 +32,6 @@ from cchc_tools.content.document import (
 from cchc_tools.content.narrative import Facts, change_phrase, period_phrase, section_sentences
 from cchc_tools.content.views.common import (
     CHARTS,
-    HEADLINE_IDS,
     SPECS,
     STATUS_VI,
     Stamped,
@@ -85,12 +84,14 @@ class UnitBriefing(Stamped):
         rep = pick_report(data.table, year, unit, period)
         src = rep["source"]
         rows = data.table[data.table["source"] == src]
-        mine = data.assessed[data.assessed["source"] == src]
+        # only the indicators a report of its level and form can have: no district row on a commune's page
+        mine = applicable(data.assessed[data.assessed["source"] == src], rows)
         prev = reports(data.table[data.table["unit"] == rep["unit"]])
         prev = prev[(prev["period"] == period) & (prev["year"] < int(year))]
         label = period_phrase(period, prev.iloc[-1]["year"]).lower() if len(prev) else ""
         errors = [e for e in data.errors if f"/{rep['unit']}/" in e.path.replace("\\", "/")]
-        view = cls(rep, rows, data.ind[data.ind["source"] == src], data.findings[data.findings["source"] == src],
+        view = cls(rep, rows, applicable(data.ind[data.ind["source"] == src], rows),
+                   data.findings[data.findings["source"] == src],
                    mine, label, errors)
         view.project, view.rules = project, data.rules
         return view
@@ -124,6 +125,11 @@ class UnitBriefing(Stamped):
         quoted = {r.indicator: r.reported_text for r in self.assessed.itertuples()
                   if r.reported_text and pd.notna(r.value) and agrees(r.reported, r.value)}
         return Facts(self.rows, self.ind, by_code_doubt, ind_doubt, quoted)
+
+    @cached_property
+    def headline_ids(self) -> list[str]:
+        """What the unit's level leads with (``data/levels.yaml``) and every indicator with a target in force."""
+        return headline_ids(self.report["level"], self.assessed)
 
     @cached_property
     def by_indicator(self) -> dict[str, pd.Series]:
@@ -208,7 +214,7 @@ class UnitBriefing(Stamped):
         """The overall judgement a leader reads first: targets met and missed (by how much), the
         largest change since the previous period, how many figures are in doubt."""
         a = self._judged()
-        head = a[a["indicator"].isin(HEADLINE_IDS)]
+        head = a[a["indicator"].isin(self.headline_ids)]
         judged = head[head["status"].isin(["met", "below_target"])]
         met, below = judged[judged["status"] == "met"], judged[judged["status"] == "below_target"]
         spans: list[Span] = [Span(f"{self.when}, {self.who}: ", strong=True)]
@@ -261,7 +267,7 @@ class UnitBriefing(Stamped):
         a = self._judged()
         out: list[Block] = [Heading("Đánh giá chung", 2), self.verdict()]
         src = self.report["source"]
-        good = [r for r in a.itertuples() if r.indicator in HEADLINE_IDS and r.status in ("met", "no_target")
+        good = [r for r in a.itertuples() if r.indicator in self.headline_ids and r.status in ("met", "no_target")
                 and pd.notna(r.value)]
         if good:
             spans = [Span(f"Theo phụ lục của đơn vị, {self.when.lower()} {self.who} đạt: ")]
@@ -270,7 +276,7 @@ class UnitBriefing(Stamped):
                           Span.of(self.book.indicator(src, r.indicator, self.figure(r.indicator)[0]))]
             out.append(Paragraph(spans + [Span(".")]))
         levels = self.assessed[(self.assessed["direction"] == "neither") & self.assessed["value"].notna()
-                               & self.assessed["indicator"].isin(HEADLINE_IDS)]
+                               & self.assessed["indicator"].isin(self.headline_ids)]
         if len(levels):
             spans = [Span("Để tham khảo (mức độ, không đánh giá cao hay thấp): ")]
             for k, r in enumerate(levels.itertuples()):
@@ -279,7 +285,7 @@ class UnitBriefing(Stamped):
             out.append(Paragraph(spans + [Span(".")]))
         counted = a["indicator"].map(lambda i: "reported" not in SPECS[i])  # rates from counts, not a unit's own %
         low = a[(a["status"] == "no_target") & counted & a["value"].notna() & (a["value"] < 100)
-                & (a["direction"] == "higher") & ~a["indicator"].isin(HEADLINE_IDS)]  # headline ones are said above
+                & (a["direction"] == "higher") & ~a["indicator"].isin(self.headline_ids)]  # said above
         low = low.nsmallest(3, "value", keep="all")  # every indicator tied at the cut
         if len(low):  # a figure a warning questions keeps its reference here too
             spans = [Span("Các tỷ lệ thấp nhất trong phụ lục (chưa có mục tiêu để so sánh): ")]
@@ -316,7 +322,7 @@ class UnitBriefing(Stamped):
 
     def headline(self) -> Group:
         cards, notes = [], []
-        for ident in HEADLINE_IDS:
+        for ident in self.headline_ids:
             if ident not in self.by_indicator:
                 continue
             a = self.by_indicator[ident]
@@ -340,7 +346,7 @@ class UnitBriefing(Stamped):
     def key_figures(self) -> str:
         """The headline as plain text (the golden output nbval checks)."""
         lines = [f"{self.who} – {self.when}"]
-        for ident in HEADLINE_IDS:
+        for ident in self.headline_ids:
             if ident in self.by_indicator:
                 a = self.by_indicator[ident]
                 mark = f" [{a['findings']}]" if a["findings"] else ""
@@ -460,6 +466,7 @@ class UnitBriefing(Stamped):
         """The unit's tables for machines and workbooks: indicators with their assessment, findings."""
         extra = ["reported", "target", "target_op", "target_source", "status", "rank", "peers", "change", "findings"]
         ind = self.ind.merge(self.assessed[["indicator"] + extra], on="indicator", how="left")
+        ind = ind.assign(headline=ind["indicator"].isin(self.headline_ids))  # what the unit's level leads with
         return {"indicators": ind, "findings": self.findings.assign(ref=self.refs, unit_name=self.who)}
 
     # -- the leader's summary ---------------------------------------------------------------
@@ -467,7 +474,7 @@ class UnitBriefing(Stamped):
         """The headline figures with their target, rank and change: one row each, doubts marked."""
         src = self.report["source"]
         rows, sources = [], []
-        for ident in HEADLINE_IDS:
+        for ident in self.headline_ids:
             if ident not in self.by_indicator:
                 continue
             a = self.by_indicator[ident]
