@@ -49,7 +49,7 @@ from cchc_tools.content.views.common import (
 )
 from cchc_tools.errors import AppendixError
 from cchc_tools.numbers import fmt_number, fmt_percent
-from cchc_tools.periods import file_suffix
+from cchc_tools.periods import file_suffix, period_in_sentence
 from cchc_tools.render.html import register_notebook_display
 from cchc_tools.vocabulary import SEVERITY_VI, level_phrase
 
@@ -88,7 +88,7 @@ class UnitBriefing(Stamped):
         mine = applicable(data.assessed[data.assessed["source"] == src], rows)
         prev = reports(data.table[data.table["unit"] == rep["unit"]])
         prev = prev[(prev["period"] == period) & (prev["year"] < int(year))]
-        label = period_phrase(period, prev.iloc[-1]["year"]).lower() if len(prev) else ""
+        label = period_in_sentence(period, prev.iloc[-1]["year"]) if len(prev) else ""
         errors = [e for e in data.errors if f"/{rep['unit']}/" in e.path.replace("\\", "/")]
         view = cls(rep, rows, applicable(data.ind[data.ind["source"] == src], rows),
                    data.findings[data.findings["source"] == src],
@@ -100,6 +100,11 @@ class UnitBriefing(Stamped):
     @property
     def when(self) -> str:
         return period_phrase(self.report["period"], self.report["year"])
+
+    @property
+    def in_sentence(self) -> str:
+        """The period inside a sentence: ``quý I năm 2026`` (never ``quý i``)."""
+        return period_in_sentence(self.report["period"], self.report["year"])
 
     @property
     def who(self) -> str:
@@ -203,7 +208,7 @@ class UnitBriefing(Stamped):
             meta.append(f"Số liệu tính đến ngày {self.cutoff} (ngày của báo cáo).")
         meta.append(f"Số dòng chỉ tiêu có số liệu: {int(values)}; bỏ trống (chưa báo cáo): {int(blank)} "
                     "(không tính các dòng tiêu đề nhóm).")
-        title = f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}"
+        title = f"Kết quả cải cách hành chính {self.in_sentence} – {self.who}"
         return Group(_head(self.synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta])
 
     def _judged(self) -> pd.DataFrame:
@@ -270,7 +275,7 @@ class UnitBriefing(Stamped):
         good = [r for r in a.itertuples() if r.indicator in self.headline_ids and r.status in ("met", "no_target")
                 and pd.notna(r.value)]
         if good:
-            spans = [Span(f"Theo phụ lục của đơn vị, {self.when.lower()} {self.who} đạt: ")]
+            spans = [Span(f"Theo phụ lục của đơn vị, {self.in_sentence} {self.who} đạt: ")]
             for k, r in enumerate(good):
                 spans += [Span(("; " if k else "") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
                           Span.of(self.book.indicator(src, r.indicator, self.figure(r.indicator)[0]))]
@@ -459,7 +464,7 @@ class UnitBriefing(Stamped):
     def document(self) -> Document:
         blocks = [self.header(), self.assessment(), self.headline()]
         blocks += [self.section(s) for s in SECTIONS] + [self.quality()]
-        return Document(f"Kết quả cải cách hành chính {self.when.lower()} – {self.who}", self._with_stamp(blocks),
+        return Document(f"Kết quả cải cách hành chính {self.in_sentence} – {self.who}", self._with_stamp(blocks),
                         self.synthetic)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -508,7 +513,7 @@ class UnitBriefing(Stamped):
         meta = [Paragraph.of(f"Nguồn số liệu: {self.source}" + (f"; số liệu tính đến ngày {self.cutoff}."
                                                                  if self.cutoff else "."), "meta")]
         blocks: list[Block] = _head(self.synthetic) + [
-            Heading(f"Tóm tắt kết quả CCHC {self.when.lower()} – {self.who}", 1), *meta,
+            Heading(f"Tóm tắt kết quả CCHC {self.in_sentence} – {self.who}", 1), *meta,
             Heading("Đánh giá chung", 2), self.verdict()]
         promised = self.commitments()
         if promised:
@@ -522,7 +527,7 @@ class UnitBriefing(Stamped):
         blocks.append(Bullets(asks) if asks else Paragraph.of("Không có nội dung cần giải trình.", "note"))
         blocks.append(Paragraph.of("Chi tiết từng lĩnh vực, cách tính và toàn bộ kết quả kiểm tra số liệu: xem báo "
                                    f"cáo đầy đủ của {r['unit_name'] or r['unit']} (tệp briefing).", "note"))
-        return Document(f"Tóm tắt CCHC {self.when.lower()} – {self.who}", blocks, self.synthetic)
+        return Document(f"Tóm tắt CCHC {self.in_sentence} – {self.who}", blocks, self.synthetic)
 
     def save_summary(self, out_dir: str | Path, formats: str = "html,docx,pdf", suffix: str = "",
                      pdf: bool = True) -> list[Path]:
