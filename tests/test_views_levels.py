@@ -201,7 +201,18 @@ def test_a_province_target_on_e_documents_reaches_the_commune_pages(tmp_path, se
     assert low["unit"].tolist() == ["phong-dien"]  # all five miss the target; the four tied at the top are not lowest
     b = UnitBriefing.load(2026, "phong-dien", period="Q1", project=project)
     verdict = page_text(b.summary_document())
-    assert "còn thiếu" in verdict and "theo Kế hoạch CCHC năm 2026 của UBND thành phố Cần Thơ" in verdict
+    assert "còn thiếu 89,70 điểm phần trăm" in verdict and "điểm %" not in verdict
+    assert "theo Kế hoạch CCHC năm 2026 của UBND thành phố Cần Thơ" in verdict
+
+
+def test_the_leaders_summary_says_when_the_unit_is_among_the_lowest_of_its_peers(communes):
+    from cchc_tools.content.views import UnitBriefing
+
+    weak = page_text(UnitBriefing.load(2026, "phong-dien", period="Q1", project=communes).summary_document())
+    assert ("Thuộc nhóm thấp nhất trong các đơn vị cùng cấp, cùng kỳ: tỷ lệ văn bản đi hoàn toàn điện tử (cấp xã) "
+            "0,30% (hạng 5/5).") in weak
+    best = page_text(UnitBriefing.load(2026, "vinh-chau", period="Q1", project=communes).summary_document())
+    assert "Thuộc nhóm thấp nhất" not in best  # above the median on the measure, tied at the top elsewhere
 
 
 def test_weakest_rules():

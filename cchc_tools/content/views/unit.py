@@ -12,7 +12,7 @@ import pandas as pd
 from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
 from cchc_tools.analysis.checks import agrees, shipped_rules
 from cchc_tools.analysis.computed import computed
-from cchc_tools.analysis.selection import applicable, headline_ids, pick_report, reports
+from cchc_tools.analysis.selection import applicable, headline_ids, pick_report, reports, weakest
 from cchc_tools.analysis.targets import short_citation
 from cchc_tools.atomic import write_table
 from cchc_tools.catalog import SECTIONS, by_code
@@ -71,6 +71,8 @@ class UnitBriefing(Stamped):
     previous_label: str = ""
     load_errors: list[AppendixError] = field(default_factory=list)
     rules: tuple = ()  # the project's rules the findings come from (default: the shipped ones)
+    # the assessment of the reports it is ranked with (same year, coverage and level), for "among the lowest"
+    peers: pd.DataFrame = field(default_factory=pd.DataFrame)
     # each section built once: the Word file and the workbook reuse the blocks (and charts) the notebook showed
     _sections: dict[str, Group] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -94,6 +96,10 @@ class UnitBriefing(Stamped):
                    data.findings[data.findings["source"] == src],
                    mine, label, errors)
         view.project, view.rules = project, data.rules
+        reps = reports(data.table)
+        same = reps[(reps["year"] == rep["year"]) & (reps["coverage"] == rep["coverage"])
+                    & (reps["level"] == rep["level"])]
+        view.peers = applicable(data.assessed[data.assessed["source"].isin(same["source"])], same)
         return view
 
     # -- facts ------------------------------------------------------------------------------
@@ -231,17 +237,26 @@ class UnitBriefing(Stamped):
                 spans += [Span(("; chưa đạt: " if k == 0 else "; ") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
                           Span.of(self.book.indicator(r.source, r.indicator, self.figure(r.indicator)[0])),
                           Span(f" so với mục tiêu {fmt_percent(r.target)} {cite}"  # never a target without its source
-                               f", còn thiếu {fmt_number(gap, 2)} điểm %")]
+                               f", còn thiếu {fmt_number(gap, 2)} điểm phần trăm")]
             spans.append(Span(". "))
         else:
             spans.append(Span("chưa có chỉ số chính nào có mục tiêu để so sánh. "))
+        weak = self.weak_among_peers()
+        if len(weak):
+            spans.append(Span("Thuộc nhóm thấp nhất trong các đơn vị cùng cấp, cùng kỳ: "))
+            for k, r in enumerate(weak.itertuples()):
+                spans += [Span(("; " if k else "") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
+                          Span.of(self.book.indicator(r.source, r.indicator, self.figure(r.indicator)[0])),
+                          Span(f" (hạng {int(r.rank)}/{int(r.peers)})" if pd.notna(r.rank) and pd.notna(r.peers)
+                               else "")]
+            spans.append(Span(". "))
         moved = head[head["change"].notna() & (head["status"] != "doubtful")]
         if len(moved) and self.previous_label:
             r = moved.loc[moved["change"].abs().idxmax()]
             if abs(r["change"]) >= 0.005:
                 word = "tăng" if r["change"] > 0 else "giảm"
                 spans.append(Span(f"Thay đổi lớn nhất so với {self.previous_label}: {r['name_vi'][:1].lower()}"
-                                  f"{r['name_vi'][1:]} {word} {fmt_number(abs(r['change']), 2)} điểm %. "))
+                                  f"{r['name_vi'][1:]} {word} {fmt_number(abs(r['change']), 2)} điểm phần trăm. "))
         n = self.findings[(self.findings["severity"] != "info") & ~self.findings["rule"].isin(self.label_rules)] \
             if len(self.findings) else self.findings
         errors = int((n["severity"] == "error").sum()) if len(n) else 0
@@ -254,6 +269,17 @@ class UnitBriefing(Stamped):
         else:
             spans.append(Span("Không phát hiện số liệu mâu thuẫn."))
         return Paragraph(spans, "lead")
+
+    def weak_among_peers(self) -> pd.DataFrame:
+        """The unit's headline indicators on which it is among the lowest of its level's units in the period
+        (``analysis.selection.weakest``: below the target, or below the median; never when all are tied)."""
+        me = self.report["source"]
+        rows = []
+        for ident in self.headline_ids:
+            low = weakest(self.peers, ident) if len(self.peers) else self.peers
+            if len(low) and me in set(low["source"]):
+                rows.append(low[low["source"] == me].iloc[0])
+        return pd.DataFrame(rows) if rows else self.assessed.iloc[0:0]
 
     def commitments(self) -> Bullets | None:
         """What the unit wrote in its notes that it will still do, with the date: quoted as the unit's."""
