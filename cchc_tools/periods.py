@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 
@@ -112,6 +113,48 @@ def period_end(period: str, year: int) -> dt.date:
     """The last day of a period."""
     month = PERIODS[period].end_month
     return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+# The period a figure is compared with as "kỳ trước", by coverage (``coverage``): candidates in order of
+# preference, as (years back, coverage). Quarters follow the quarter before (Q1 the Q4 of the year before), the
+# second half its first half. The from-January ("lũy kế") coverages are a series that starts again each January:
+# 9 months follow the 6 months of the same year, the year its 9 months, and the 6 months the first quarter (a
+# province reporting by halves: the second half of the year before).
+_BEFORE: dict[str, tuple[tuple[int, str], ...]] = {
+    "Q1": ((1, "Q4"),), "Q2": ((0, "Q1"),), "Q3": ((0, "Q2"),), "Q4": ((0, "Q3"),),
+    "6-month": ((0, "Q1"), (1, "H2")), "H2": ((0, "6-month"),),
+    "9-month": ((0, "6-month"),), "annual": ((0, "9-month"),),
+}
+
+
+def previous_period(period: str, year, have: Collection[tuple[str, int]] | None = None) -> tuple[str, int] | None:
+    """The period before ``period`` of ``year`` that a figure is compared with as "kỳ trước", as
+    ``(coverage, year)``; None for an unknown period or year.
+
+    ``period`` is a coverage (:func:`coverage`: a cumulative figure is compared by the stretch it covers).
+    Quarters: the quarter before (Q1 2026 against Q4 2025); the second half against the first half. A
+    from-January ("lũy kế") coverage against the from-January report before it in the same year: 9 months
+    against 6 months, the year against 9 months, 6 months against the first quarter. A cumulative coverage is
+    also compared with the same coverage a year earlier (:func:`year_earlier`), never with a quarter: its
+    "kỳ trước" is never last year's, so the two comparisons never coincide.
+
+    ``have``: the ``(coverage, year)`` the unit reported; the first candidate among them is given (6 months
+    against the second half of the year before, for a province reporting by halves), None when none is.
+    """
+    y = _year_text(year)
+    if period not in _BEFORE or not y:
+        return None
+    candidates = [(p, int(y) - back) for back, p in _BEFORE[period]]
+    if have is None:
+        return candidates[0]
+    have = set(have)
+    return next((c for c in candidates if c in have), None)
+
+
+def year_earlier(period: str, year) -> tuple[str, int] | None:
+    """The same coverage a year earlier (``cùng kỳ năm trước``): ``(period, year - 1)``; None without a year."""
+    y = _year_text(year)
+    return (period, int(y) - 1) if y else None
 
 
 def due_date(period: str, year: int, deadlines: dict[str, int]) -> dt.date | None:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cchc_tools.cycle.roster import deadline, period_end, roster
+from cchc_tools.numbers import fmt_percent
 
 CAN_THO = [("vinh-hai", "xã Vĩnh Hải", 10), ("phong-dien", "xã Phong Điền", 15), ("cai-khe", "phường Cái Khế", 20)]
 
@@ -219,16 +220,27 @@ def test_consolidated_appendix_sums_the_units_not_questioned_and_reads_back(demo
 
     wb = load_workbook(paths[0])
     inputs = wb["Số liệu từng đơn vị"]
-    counted = sum(1 for r in app.rows.itertuples() if r.kind == "count")
+    counted = sum(1 for r in app.rows.itertuples() if r.kind in ("count", "flag", "category", "percent"))
     assert inputs.max_row == 1 + counted * 12
 
 
-def test_a_rate_each_unit_reports_itself_is_not_added_up(demo):
+def test_a_rate_each_unit_reports_itself_adds_up_only_from_its_counts(demo):
+    """Satisfaction is weighted by the survey forms behind it (indicators.yaml weight); a rate with no counts
+    (communication against plan) is never added up: the range of the units' rates is given."""
     from cchc_tools.cycle.appendix import consolidated_appendix
 
     app = consolidated_appendix(demo.table, demo.findings, 2023, "annual")
-    row = app.rows.set_index("code").loc["I.survey_satisfaction_pct"]
-    assert pd.isna(row["value"]) and "không cộng được" in row["note"]
+    rows = app.rows.set_index("code")
+    t = demo.table[(demo.table["year"] == 2023) & (demo.table["period"] == "annual")]
+    v = t.drop_duplicates(["source", "code"]).pivot(index="source", columns="code", values="value")
+    both = v[["I.survey_satisfaction_pct", "I.survey_forms"]].dropna()
+    expected = (both["I.survey_satisfaction_pct"] * both["I.survey_forms"]).sum() / both["I.survey_forms"].sum()
+    assert rows.loc["I.survey_satisfaction_pct", "value"] == pytest.approx(round(expected, 2))
+    assert "Bình quân theo số lượng phiếu khảo sát" in rows.loc["I.survey_satisfaction_pct", "note"]
+    plan = rows.loc["I.communication_plan_pct"]
+    low, high = v["I.communication_plan_pct"].min(), v["I.communication_plan_pct"].max()
+    assert pd.isna(plan["value"]) and "không cộng" in plan["note"]
+    assert fmt_percent(low) in plan["note"] and fmt_percent(high) in plan["note"]
 
 
 # -- the digest -------------------------------------------------------------------------------------

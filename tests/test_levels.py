@@ -96,3 +96,14 @@ def test_a_level_leading_with_an_indicator_it_cannot_have_is_refused(tmp_path):
     with pytest.raises(LevelSpecError, match="does not apply to level 'commune'") as info:
         load_level_specs(path)
     assert info.value.key == "rank_by" and info.value.line
+
+
+def test_every_percent_row_that_adds_up_says_from_what():
+    """A percent row declared ``rate`` is recomputed from counts: a rate_matches rule's, or an indicator's weight."""
+    from cchc_tools.analysis.checks import shipped_rules
+
+    formulas = {r.as_dict()["rate"] for r in shipped_rules() if r.family == "rate_matches"}
+    formulas |= {s["reported"] for s in indicator_specs() if s.get("weight")}
+    for e in by_code().values():
+        if e.kind == "percent" and any(kind == "rate" for _, kind in e.aggregate):
+            assert e.code in formulas, e.code

@@ -116,8 +116,8 @@ def test_blocks_escape_input_text():
 
 
 def test_change_phrase():
-    assert change_phrase(99.87, 98.67, "năm 2021") == "tăng 1,20 điểm % so với năm 2021"
-    assert change_phrase(90.0, 92.5, "năm 2021") == "giảm 2,50 điểm % so với năm 2021"
+    assert change_phrase(99.87, 98.67, "năm 2021") == "tăng 1,20 điểm phần trăm so với năm 2021"
+    assert change_phrase(90.0, 92.5, "năm 2021") == "giảm 2,50 điểm phần trăm so với năm 2021"
     assert change_phrase(90.0, 90.0, "") == "không đổi"
     assert change_phrase(90.0, None, "năm 2021") == ""
 

@@ -26,7 +26,7 @@ import pandas as pd
 from cchc_tools.analysis.checks import note_percent, note_percent_text, shipped_rules, validate
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
-from cchc_tools.analysis.specs import indicator_specs
+from cchc_tools.analysis.specs import indicator_inputs, indicator_specs
 from cchc_tools.analysis.targets import applies, load_targets, target_text
 from cchc_tools.catalog import by_code
 
@@ -240,7 +240,8 @@ def questioned_inputs(findings: pd.DataFrame, rules: Iterable | None = None) -> 
 
 
 class Consolidated(NamedTuple):
-    totals: pd.DataFrame  # year, period, level, code, label_vi, value, units_reported, units, units_excluded, excluded
+    totals: pd.DataFrame  # year, period, level, code, label_vi, aggregate, value, units_reported, units, low, high,
+    #                       yes, units_excluded, excluded
     ratios: pd.DataFrame  # year, period, level, indicator, name_vi, value, numerator, denominator, units,
     #                       median, q1, q3, units_excluded, excluded
 
@@ -258,10 +259,15 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
                 rules: Iterable[Rule] | None = None) -> Consolidated:
     """Totals per year, period and level over the units of ``table``, leaving out what cannot be trusted.
 
-    A count is the sum over the units that reported it; it stays blank only when every unit left it
-    blank, and ``units_reported`` says how many reported it. A ratio is the sum of the numerators
-    over the sum of the denominators of the units that reported all its inputs; the median and
-    quartiles of those units' own ratios stand beside it; ``units`` says how many units it is over.
+    Each count or yes/no row adds up as the catalog declares for the level (``aggregate``, see
+    :mod:`cchc_tools.analysis.aggregate`): ``sum`` is the sum over the units that reported it (blank only
+    when every unit left it blank); ``count_yes`` the number of units that answered yes; ``same`` (a list
+    the same for every unit) the units' common value, or blank with ``low`` and ``high``; ``none`` blank
+    with the range. ``units_reported`` says how many units are behind it. An indicator declared
+    ``aggregate: rate`` is the sum of the numerators over the sum of the denominators of the units that
+    reported all its inputs (a reported rate weighted by its ``weight`` count); one declared ``none`` has
+    no total. The median and quartiles of the units' own values stand beside it; ``units`` says how many
+    units it is over. An indicator a level does not have (``levels``) has no row for that level.
 
     A unit whose figure an error-level finding questions (a count, or an input of a ratio: the
     figures cannot all be true) is left out of that total and named in ``excluded`` ("; "-joined
@@ -274,23 +280,33 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     findings = validate(table, rules=rules) if findings is None else findings
     questioned = {key for key, hits in doubts(findings, ("error",), rules=rules).items() if hits}
     cat = by_code()
-    counts = table[table["code"].map(lambda c: c in cat and cat[c].kind == "count")]
-    counts = counts.drop_duplicates(["source", "code"])
-    bad = pd.Series([(s, c) in questioned for s, c in zip(counts["source"], counts["code"], strict=True)],
-                    index=counts.index, dtype=bool)
+    rows = table[table["code"].map(lambda c: c in cat and cat[c].kind in ("count", "flag"))]
+    rows = rows.drop_duplicates(["source", "code"])
+    bad = pd.Series([(s, c) in questioned for s, c in zip(rows["source"], rows["code"], strict=True)],
+                    index=rows.index, dtype=bool)
     reports = table.drop_duplicates("source")
     n_units = reports.groupby(GROUP, dropna=False)["source"].size().rename("units")
-    g = counts[~bad].groupby(GROUP + ["code"], dropna=False, sort=False)["value"]
-    totals = pd.DataFrame({"value": g.sum(min_count=1), "units_reported": g.count()})
-    left = {k: grp for k, grp in counts[bad].groupby(GROUP + ["code"], dropna=False, sort=False)}
+    good = rows[~bad].assign(yes=lambda d: (d["value"] > 0) & d["value"].notna())
+    g = good.groupby(GROUP + ["code"], dropna=False, sort=False)
+    totals = pd.DataFrame({"sum": g["value"].sum(min_count=1), "units_reported": g["value"].count(),
+                           "low": g["value"].min(), "high": g["value"].max(), "yes": g["yes"].sum()})
+    left = {k: grp for k, grp in rows[bad].groupby(GROUP + ["code"], dropna=False, sort=False)}
     totals = totals.reset_index()
     keys = list(zip(*(totals[c] for c in GROUP + ["code"]), strict=True))
-    missing = [k for k in left if k not in set(keys)]  # a count every unit's figure of is questioned
+    missing = [k for k in left if k not in set(keys)]  # a row every unit's figure of is questioned
     if missing:
-        totals = pd.concat([totals, pd.DataFrame([[*k, math.nan, 0] for k in missing],
-                                                 columns=GROUP + ["code", "value", "units_reported"])],
-                           ignore_index=True)
+        totals = pd.concat([totals, pd.DataFrame([[*k, math.nan, 0, math.nan, math.nan, 0] for k in missing],
+                                                 columns=GROUP + ["code", "sum", "units_reported", "low", "high",
+                                                                  "yes"])], ignore_index=True)
         keys += missing
+    # each row adds up as it declares for the level (analysis.aggregate): only a "sum" row is a sum
+    totals["aggregate"] = [cat[c].aggregates(lv if isinstance(lv, str) else "")
+                           for c, lv in zip(totals["code"], totals["level"], strict=True)]
+    totals["yes"] = totals["yes"].fillna(0).astype(int)
+    totals["value"] = np.select(
+        [totals["aggregate"] == "sum", totals["aggregate"] == "count_yes",
+         (totals["aggregate"] == "same") & (totals["low"] == totals["high"])],
+        [totals["sum"], totals["yes"].where(totals["units_reported"] > 0), totals["low"]], default=math.nan)
     totals["units_excluded"] = [len(left[k]) if k in left else 0 for k in keys]
     totals["excluded"] = [_names(left[k]) if k in left else "" for k in keys]
     totals["units_reported"] = totals["units_reported"].fillna(0).astype(int)
@@ -299,28 +315,45 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     totals["label_vi"] = totals["code"].map(lambda c: cat[c].label_vi)
     totals = totals.sort_values(GROUP + ["code"], key=lambda s: s.map(order) if s.name == "code" else s,
                                 kind="stable").reset_index(drop=True)
-    totals = totals[GROUP + ["code", "label_vi", "value", "units_reported", "units", "units_excluded", "excluded"]]
+    totals = totals[GROUP + ["code", "label_vi", "aggregate", "value", "units_reported", "units", "low", "high",
+                             "yes", "units_excluded", "excluded"]]
 
     specs = {s["id"]: s for s in indicator_specs()}
 
     def inputs(ident: str) -> list[str]:
         s = specs[ident]
-        return [s["reported"]] if "reported" in s else list(s["numerator"]) + list(s["denominator"])
+        return indicator_inputs(s) + ([s["weight"]] if s.get("weight") else [])
 
-    have = ind[ind["value"].notna()]
+    have = ind[ind["value"].notna()].copy()
+    # a rate the unit reports adds up weighted by the count it is a share of (satisfaction by survey forms)
+    weights = {s["weight"]: s["id"] for s in specs.values() if s.get("weight")}
+    if weights:
+        w = table[table["code"].isin(list(weights))].drop_duplicates(["source", "code"])
+        weight_of = {(weights[c], src): v for src, c, v in zip(w["source"], w["code"], w["value"], strict=True)}
+        weighted = have["indicator"].isin(list(weights.values()))
+        wv = pd.Series([weight_of.get((i, s), math.nan) for i, s in
+                        zip(have["indicator"], have["source"], strict=True)], index=have.index, dtype=float)
+        scale = pd.Series([specs[i].get("scale", 100) for i in have["indicator"]], index=have.index, dtype=float)
+        have.loc[weighted, "numerator"] = (have["value"] * wv / scale)[weighted]
+        have.loc[weighted, "denominator"] = wv[weighted]
     doubtful = pd.Series([any((s, c) in questioned for c in inputs(i))
                           for s, i in zip(have["source"], have["indicator"], strict=True)],
                          index=have.index, dtype=bool)
     rows = []
     for (year, period, level, ident), grp in have.groupby(GROUP + ["indicator"], dropna=False, sort=False):
+        if isinstance(level, str) and level and level not in specs[ident]["levels"]:
+            continue  # an indicator the level does not have (the district's dossiers on a commune's form)
         out, grp = grp[doubtful.loc[grp.index]], grp[~doubtful.loc[grp.index]]
         if grp.empty:
             rows.append([year, period, level, ident, out["name_vi"].iloc[0], math.nan, math.nan, math.nan, 0,
                          math.nan, math.nan, math.nan, len(out), _names(out)])
             continue
-        num, den = grp["numerator"].sum(min_count=1), grp["denominator"].sum(min_count=1)
-        scale = specs[ident].get("scale", 100)
-        value = num / den * scale if pd.notna(num) and pd.notna(den) and den > 0 else math.nan
+        value = num = den = math.nan
+        if specs[ident]["aggregate"] == "rate":  # recomputed from the summed counts, never an average of rates
+            both = grp[grp["numerator"].notna() & grp["denominator"].notna()]
+            num, den = both["numerator"].sum(min_count=1), both["denominator"].sum(min_count=1)
+            scale = specs[ident].get("scale", 100)
+            value = num / den * scale if pd.notna(num) and pd.notna(den) and den > 0 else math.nan
         q1, med, q3 = np.percentile(grp["value"].to_numpy(dtype=float), [25, 50, 75])
         rows.append([year, period, level, ident, grp["name_vi"].iloc[0], value, num, den, len(grp), med, q1, q3,
                      len(out), _names(out)])

@@ -7,8 +7,10 @@ attributed to the unit's report, never stated as fact.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +32,8 @@ from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.content.document import Span
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.paths import SENTENCES_YAML
+from cchc_tools.periods import PERIODS, period_end
+from cchc_tools.periods import period_in_sentence as period_in_sentence  # re-exported for the views
 from cchc_tools.periods import period_phrase as period_phrase  # re-exported for the views
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -265,7 +269,8 @@ def plain(spans: list[Span]) -> str:
 
 
 def change_phrase(now: float | None, before: float | None, before_label: str) -> str:
-    """``tăng 1,20 điểm % so với năm 2021`` (two decimals, as every percentage); empty when either side is missing."""
+    """``tăng 1,20 điểm phần trăm so với năm 2021`` (two decimals, as every percentage); empty when either side is
+    missing."""
     if now is None or before is None or math.isnan(now) or math.isnan(before):
         return ""
     diff = now - before
@@ -273,4 +278,58 @@ def change_phrase(now: float | None, before: float | None, before_label: str) ->
     if abs(diff) < 0.005:
         return f"không đổi{against}"
     word = "tăng" if diff > 0 else "giảm"
-    return f"{word} {fmt_number(abs(diff), 2)} điểm %{against}"
+    return f"{word} {fmt_number(abs(diff), 2)} điểm phần trăm{against}"
+
+
+# --- the unit's commitments -----------------------------------------------------------------------
+
+# What a unit writes in a note that it will still do, up to a date: "còn 02 nhiệm vụ sẽ hoàn thành từ nay đến
+# ngày 31/12/2022". The date closing the match is the commitment's deadline.
+_COMMITMENT = re.compile(r"(sẽ|tiếp tục|đang)\s[^.;]*?(hoàn thành|thực hiện|triển khai)[^.;]*?"
+                         r"(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A commitment quoted from a unit's note: its line, the note as written, its deadline, and whether that
+    deadline was already past when the report's period ended."""
+
+    line: int
+    note: str
+    due: dt.date | None
+    past: bool
+
+    def spans(self) -> list[Span]:
+        """The quote, with its deadline said to be past when it is (never quoted as still to come)."""
+        quote = f"«{self.note}» (dòng {self.line})"
+        if self.past and self.due is not None:
+            quote += f": hạn {self.due.day:02d}/{self.due.month:02d}/{self.due.year} đã qua"
+        return [Span(quote)]
+
+
+def report_end(period: str, year) -> dt.date | None:
+    """The last day of a report's period (``periods.period_end``); None for an unknown period or year."""
+    try:
+        return period_end(period, int(year)) if period in PERIODS else None
+    except (TypeError, ValueError):
+        return None
+
+
+def commitments(notes: Iterable[tuple[int, str]], end: dt.date | None) -> list[Commitment]:
+    """The commitments in a report's notes (``(line, note)`` pairs), each with its deadline.
+
+    A deadline before ``end`` (the last day of the report's period, :func:`report_end`) had passed when the
+    period ended: the commitment is ``past`` and is quoted so ("hạn 31/12/2022 đã qua"). A date that is not a
+    real day (31/02) is no deadline: the note is quoted as written, never judged. ``end`` None: nothing is past.
+    """
+    out = []
+    for line, note in notes:
+        m = _COMMITMENT.search(note or "")
+        if not m:
+            continue
+        try:
+            due: dt.date | None = dt.date(int(m.group(5)), int(m.group(4)), int(m.group(3)))
+        except ValueError:
+            due = None
+        out.append(Commitment(int(line), note.strip(), due, bool(due and end and due < end)))
+    return out

@@ -29,10 +29,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from cchc_tools.analysis.aggregate import total_row
 from cchc_tools.analysis.assess import questioned_inputs
 from cchc_tools.analysis.checks import shipped_rules
 from cchc_tools.analysis.selection import reports
-from cchc_tools.analysis.specs import indicator_specs
+from cchc_tools.analysis.specs import indicator_inputs, indicator_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError
 from cchc_tools.forms import Form, for_level, get_form
@@ -66,6 +67,14 @@ class ConsolidatedAppendix:
     def value(self, code: str) -> float:
         hit = self.rows[self.rows["code"] == code]
         return float(hit["value"].iloc[0]) if len(hit) else math.nan
+
+    @property
+    def title_in_sentence(self) -> str:
+        """``thống kê số liệu và kết quả thực hiện công tác cải cách hành chính quý I năm 2026``."""
+        from cchc_tools.periods import period_in_sentence
+
+        return ("thống kê số liệu và kết quả thực hiện công tác cải cách hành chính "
+                + period_in_sentence(self.period, self.year))
 
     @property
     def title(self) -> str:
@@ -107,7 +116,6 @@ def consolidated_appendix(table: pd.DataFrame, findings: pd.DataFrame, year: int
     q = questioned_inputs(findings[findings["source"].isin(reps["source"])], rules)
     cat = by_code()
     sources = list(reps["source"])
-    n_total = roster_size if roster_size else len(sources)
     rates = _rate_rules(rules)
 
     def usable(src: str, code: str) -> tuple[bool, str]:
@@ -118,62 +126,87 @@ def consolidated_appendix(table: pd.DataFrame, findings: pd.DataFrame, year: int
             return False, "chưa báo cáo"
         return True, ""
 
+    def figures(code: str) -> dict[str, float | None]:
+        return {src: value.get((src, code), (math.nan, 0))[0] for src in sources}
+
+    def left_out(codes: list[str]) -> dict[str, str]:
+        """The units an error questions on any of ``codes``, and why (a blank figure is simply not counted)."""
+        out: dict[str, str] = {}
+        for src in sources:
+            why = next((usable(src, c)[1] for c in codes if (src, c) in q), "")
+            if why:
+                out[src] = why
+        return out
+
+    weighted = {s["reported"]: s for s in indicator_specs() if s.get("weight")}
     rows, inputs = [], []
     for fr in form.rows:
         e = cat.get(fr.code)
         kind = "heading" if fr.is_heading else (e.kind if e else "text")
+        how = e.aggregates(level) if e is not None and not fr.is_heading else "none"
         val, note, n_in, out = math.nan, "", 0, []
-        if kind == "count":
-            total = 0.0
+        if kind in ("count", "flag", "category", "percent"):
             for src in sources:
                 ok, why = usable(src, fr.code)
                 v, ln = value.get((src, fr.code), (math.nan, ""))
-                inputs.append([fr.code, fr.label, codes_of[src], names[src], v, ok, why, src, ln])
-                if ok:
-                    total += float(v)
-                    n_in += 1
-                elif why != "chưa báo cáo":
-                    out.append((names[src], why))
-            if n_in:
-                val = total
-                if out or n_in != len(sources):  # the usual case (every unit counted) is said once, above the table
-                    note = f"Tổng hợp từ {n_in}/{n_total} đơn vị"
+                inputs.append([fr.code, fr.label, codes_of[src], names[src], v, ok and how in ("sum", "rate"), why,
+                               src, ln])
+        if kind == "percent" and how == "rate" and (fr.code in rates or fr.code in weighted):
+            if fr.code in rates:  # recomputed from the counts the rule names
+                num, den = rates[fr.code]
+            else:  # the unit's own rate, weighted by the count it is a share of (satisfaction by survey forms)
+                num, den = [fr.code], [weighted[fr.code]["weight"]]
+            excluded = left_out(num + den)
+            nums, dens = {}, {}
+            for src in sources:
+                if all(usable(src, c)[0] for c in num + den):
+                    d = sum(float(value[(src, c)][0]) for c in den)
+                    n = sum(float(value[(src, c)][0]) for c in num)
+                    nums[src], dens[src] = (n * d / 100, d) if fr.code not in rates else (n, d)
+            total = total_row(fr.code, "rate", {}, names, excluded, numerators=nums, denominators=dens,
+                              roster=roster_size or 0)
+            val = round(total.value, 2) if not math.isnan(total.value) else math.nan
+            note, n_in, out = total.note(kind, percent=True), total.units_reported, total.left_out
+            if fr.code not in rates and note:
+                note = note.replace("Tính lại từ số liệu tổng hợp", "Bình quân theo "
+                                    + cat[weighted[fr.code]["weight"]].label_vi.lower() + ", tính lại từ số liệu "
+                                    "tổng hợp")
+        elif kind in ("count", "percent") or (kind == "flag" and how == "count_yes"):
+            total = total_row(fr.code, how, figures(fr.code), names, left_out([fr.code]), roster=roster_size or 0)
+            # a yes/no row has no figure of the province's own: how many units said yes is in the note
+            val = math.nan if kind == "flag" else total.value
+            note, n_in, out = total.note(kind, percent=kind == "percent"), total.units_reported, total.left_out
+            if kind == "flag" and total.units_reported:
+                labels = e.allowed_codes()
+                answers = Counter(float(value[(s, fr.code)][0]) for s in sources if usable(s, fr.code)[0])
+                note = "; ".join(f"{labels.get(k, fmt_number(k))}: {n}/{total.units_reported} đơn vị"
+                                 for k, n in sorted(answers.items(), reverse=True))
                 if out:
                     note += "; không tính: " + _left_out_text(out)
-        elif kind == "percent" and fr.code in rates:
-            num, den = rates[fr.code]
-            keep = [s for s in sources if all(usable(s, c)[0] for c in num + den)]
-            out = [(names[s], next(usable(s, c)[1] for c in num + den if not usable(s, c)[0])) for s in sources
-                   if s not in keep and any((s, c) in q for c in num + den)]
-            n_sum = sum(float(value[(s, c)][0]) for s in keep for c in num)
-            d_sum = sum(float(value[(s, c)][0]) for s in keep for c in den)
-            n_in = len(keep)
-            if keep and d_sum > 0:
-                val = round(n_sum / d_sum * 100, 2)
-                note = (f"Tính lại từ số liệu tổng hợp: {fmt_number(n_sum)}/{fmt_number(d_sum)} "
-                        f"({n_in}/{n_total} đơn vị)")
-                if out:
-                    note += "; không tính: " + _left_out_text(out)
-        elif kind == "percent":
-            n_in = sum(usable(s, fr.code)[0] for s in sources)
-            note = f"Tỷ lệ do từng đơn vị tự báo cáo ({n_in} đơn vị), không cộng được" if n_in else ""
-        elif kind in ("flag", "category") and e is not None:
+        elif kind == "category" and e is not None:
             answers = Counter(float(value[(s, fr.code)][0]) for s in sources if usable(s, fr.code)[0])
             n_in = sum(answers.values())
             if answers:
                 labels = e.allowed_codes()
                 note = "; ".join(f"{labels.get(k, fmt_number(k))}: {n} đơn vị" for k, n in
-                                sorted(answers.items(), reverse=e.kind == "flag"))  # "Có" first
+                                sorted(answers.items()))
         rows.append([fr.stt, fr.label, fr.uom, fr.code, kind, val, note, n_in, [n for n, _ in out]])
     ratios = []
     for s in indicator_specs():
-        if "numerator" not in s or not set(s["numerator"] + s["denominator"]) <= set(form.codes):
+        if level not in s["levels"] or s["aggregate"] != "rate" or not set(indicator_inputs(s)) <= set(form.codes):
             continue
-        ins = list(s["numerator"]) + list(s["denominator"])
+        if s.get("weight"):
+            ins, num_codes, den_codes = [s["reported"], s["weight"]], [s["reported"]], [s["weight"]]
+        else:
+            ins, num_codes, den_codes = indicator_inputs(s), list(s["numerator"]), list(s["denominator"])
         keep = [src for src in sources if all(usable(src, c)[0] for c in ins)]
         out = [names[src] for src in sources if src not in keep and any((src, c) in q for c in ins)]
-        n_sum = sum(float(value[(src, c)][0]) for src in keep for c in s["numerator"])
-        d_sum = sum(float(value[(src, c)][0]) for src in keep for c in s["denominator"])
+        if s.get("weight"):  # the unit's rate times its weight: the count of the rate's numerator
+            n_sum = sum(float(value[(src, s["reported"])][0]) * float(value[(src, s["weight"])][0]) / 100
+                        for src in keep)
+        else:
+            n_sum = sum(float(value[(src, c)][0]) for src in keep for c in num_codes)
+        d_sum = sum(float(value[(src, c)][0]) for src in keep for c in den_codes)
         v = n_sum / d_sum * s.get("scale", 100) if keep and d_sum > 0 else math.nan
         ratios.append([s["id"], s["name_vi"], v, n_sum if keep else math.nan, d_sum if keep else math.nan, len(keep),
                        out, bool(s.get("headline"))])
@@ -207,11 +240,13 @@ def _intro(app: ConsolidatedAppendix) -> list[str]:
     from cchc_tools.vocabulary import LEVEL_VI
 
     n = len(app.units)
+    form = app.form.title or "mẫu phụ lục của kỳ"
     lines = [f"Tổng hợp từ phụ lục của {n}" + (f"/{app.roster_size}" if app.roster_size else "")
-             + f" đơn vị {LEVEL_VI.get(app.level, '')} đã báo cáo, theo mẫu {app.form.name}. Số lượng là tổng của "
-             f"cả {n} đơn vị, trừ các dòng có Ghi chú nêu số đơn vị được tính; tỷ lệ tính lại từ số liệu tổng hợp, "
-             "không lấy trung bình các tỷ lệ. Số liệu có lỗi (không thể cùng đúng) không được cộng; đơn vị bị loại "
-             "được nêu ở cột Ghi chú."]
+             + f" đơn vị {LEVEL_VI.get(app.level, '')} đã báo cáo, theo {form[:1].lower()}{form[1:]}. Mỗi dòng tổng "
+             "hợp theo đúng ý nghĩa của nó: số lượng là tổng của các đơn vị, trừ các dòng có Ghi chú nêu số đơn vị "
+             "được tính; danh mục chung của cả cấp (như số TTHC đang có hiệu lực) không cộng; câu hỏi có/không ghi "
+             "số đơn vị trả lời có; tỷ lệ tính lại từ số liệu tổng hợp, không lấy trung bình các tỷ lệ. Số liệu có "
+             "lỗi (không thể cùng đúng) không được cộng; đơn vị bị loại được nêu ở cột Ghi chú."]
     if app.missing:
         shown = ", ".join(app.missing[:30]) + (f" và {len(app.missing) - 30} đơn vị khác" if len(app.missing) > 30
                                                 else "")
@@ -286,7 +321,7 @@ def write_appendix_xlsx(app: ConsolidatedAppendix, path: str | Path) -> Path:
                      XCell(", ".join(r.left_out))] for r in app.ratios.itertuples(index=False)])
     for sheet in (inputs, ratios):
         _fill_sheet(wb.create_sheet(sheet.name), sheet)
-    wb.properties.title = f"Phụ lục tổng hợp – {app.title.lower()}"
+    wb.properties.title = f"Phụ lục tổng hợp – {app.title_in_sentence}"
     wb.properties.language, wb.properties.creator = "vi-VN", "cchc-kit"
     with atomic_path(path) as tmp:
         wb.save(tmp)
@@ -321,7 +356,8 @@ def appendix_document(app: ConsolidatedAppendix):
     blocks += [table, Heading("Các chỉ số tính từ số liệu tổng hợp", 2), ratios,
                Paragraph.of("Số liệu của từng đơn vị cho từng ô tổng hợp: xem bảng tính Excel kèm theo "
                             "(trang \"Số liệu từng đơn vị\").", "note")]
-    return Document(f"Phụ lục tổng hợp – {app.title[:1]}{app.title[1:].lower()}", blocks, app.synthetic)
+    title = app.title_in_sentence
+    return Document(f"Phụ lục tổng hợp – {title[:1].upper()}{title[1:]}", blocks, app.synthetic)
 
 
 def appendix_stem(period: str) -> str:

@@ -30,7 +30,7 @@ DIGEST_SCHEMA: dict[str, frozenset[str]] = {
     "title": frozenset({"when", "province"}), "synthetic": frozenset(),
     "reporting": frozenset({"received", "roster", "late", "missing", "unreadable"}),
     "reporting_unknown": frozenset({"received"}), "due": frozenset({"due"}), "missing_list": frozenset({"list"}),
-    "totals_heading": frozenset(), "total_met": _TOTAL, "total_below": _TOTAL, "total_plain": _TOTAL,
+    "totals_heading": frozenset({"scope"}), "total_met": _TOTAL, "total_below": _TOTAL, "total_plain": _TOTAL,
     "lowest_heading": frozenset(), "lowest_line": frozenset({"indicator", "list"}), "doubt_heading": frozenset(),
     "doubt_line": frozenset({"unit", "refs"}), "more": frozenset()}
 
@@ -80,13 +80,13 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
     from cchc_tools.analysis.selection import applicable, headline_ids
     from cchc_tools.cycle.appendix import province_title
     from cchc_tools.cycle.wording import wording
-    from cchc_tools.periods import period_phrase
+    from cchc_tools.periods import period_in_sentence
+    from cchc_tools.units import era_is_legacy, province_scope
 
     w = wording(DIGEST_YAML, DIGEST_SCHEMA)
-    when = period_phrase(app.period, app.year)
     who = province or province_title(app)
     who = who[:1].upper() + who[1:]
-    head = [w["title"].format(when=when[:1].lower() + when[1:], province=who)]
+    head = [w["title"].format(when=period_in_sentence(app.period, app.year), province=who)]
     if app.synthetic:
         head.insert(0, w["synthetic"])
     parts: list[list[str]] = []  # in order of importance: the last are dropped first
@@ -99,7 +99,8 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
         parts.append(rep)
     else:
         parts.append([w["reporting_unknown"].format(received=len(app.units))])
-    totals = [w["totals_heading"]]
+    scope = province_scope(province or app.province, era_is_legacy(app.year, app.period))
+    totals = [w["totals_heading"].format(scope=scope)]
     ratios = (app.ratios if ratios is None else ratios).set_index("indicator")
     assessed = applicable(assessed)  # only indicators the level has
     # what the level leads with (data/levels.yaml) and every indicator of it with a target in force
@@ -126,8 +127,6 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
         groups = lowest_units(assessed, ident)
         if groups:
             lows.append(w["lowest_line"].format(indicator=ratios.loc[ident, "name_vi"], list=_lowest_text(groups)))
-    if len(lows) > 1:
-        parts.append(lows)
     errs = findings[findings["severity"] == "error"]
     if len(errs):
         from cchc_tools.analysis.assess import finding_refs
@@ -140,6 +139,8 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
                 by_unit.setdefault(unit_names.get(src, src), []).append(ref)
         parts.append([w["doubt_heading"]] + [w["doubt_line"].format(unit=u, refs=", ".join(r))
                                              for u, r in by_unit.items()])
+    if len(lows) > 1:  # after the figures in doubt: the lowest list is cut first when the digest is long
+        parts.append(lows)
     if status is not None:
         miss = status.rows[status.rows["in_roster"] & (status.rows["state"] == "missing")]["name"].tolist()
         if miss:

@@ -115,7 +115,7 @@ INDICATOR_COLUMNS = {"section": "Phần", "name_vi": "Chỉ số", "value": "Gi�
                      "uom": "Đơn vị tính", "numerator": "Tử số", "denominator": "Mẫu số",
                      "reported": "Đơn vị tự báo cáo", "target_op": "So với mục tiêu", "target": "Mục tiêu",
                      "target_source": "Căn cứ mục tiêu", "status": "Đánh giá", "rank": "Hạng", "peers": "Số đơn vị",
-                     "change": "Thay đổi (điểm %)", "findings": "Phát hiện", "reason_vi": "Ghi chú",
+                     "change": "Thay đổi (điểm phần trăm)", "findings": "Phát hiện", "reason_vi": "Ghi chú",
                      "unit_name": "Đơn vị", "year": "Năm", "period": "Kỳ", "source": "Tệp nguồn",
                      "lines": "Dòng trong tệp", "indicator": "Mã chỉ số"}
 FINDING_COLUMNS = {"ref": "Mã", "severity": "Mức độ", "title_vi": "Vấn đề", "message_vi": "Nội dung",

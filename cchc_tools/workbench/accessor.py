@@ -132,20 +132,20 @@ KINDS: dict[str, tuple[list[Col], set[str]]] = {
                 _figure("value", "Tỷ lệ"), _figure("reported_text", "Đơn vị tự báo cáo", "text"),
                 _figure("numerator", "Tử số", "count"), _figure("denominator", "Mẫu số", "count"),
                 Col("target_text", "Mục tiêu"), Col("status", "Đánh giá", "status"),
-                Col("since_previous", "So với kỳ trước (điểm %)", "points"),
-                Col("change", "So với cùng kỳ năm trước (điểm %)", "points")],
+                Col("since_previous", "So với kỳ trước (điểm phần trăm)", "points"),
+                Col("change", "So với cùng kỳ năm trước (điểm phần trăm)", "points")],
                {"unit_name", "value", "findings", "status"}),
     "assessed": ([Col("unit_name", "Đơn vị"), Col("year", "Năm", "int"), Col("period", "Kỳ"),
                   Col("name_vi", "Chỉ số"), _figure("value", "Tỷ lệ"),
                   _figure("reported_text", "Đơn vị tự báo cáo", "text"),
                   Col("target_text", "Mục tiêu"), Col("status", "Đánh giá", "status"), Col("rank", "Hạng", "int"),
-                  Col("change", "So với cùng kỳ năm trước (điểm %)", "points")],
+                  Col("change", "So với cùng kỳ năm trước (điểm phần trăm)", "points")],
                  {"unit_name", "value", "findings", "status"}),
     "trend": ([Col("when", "Kỳ báo cáo"), Col("name_vi", "Chỉ số"), _figure("value", "Tỷ lệ"),
                _figure("reported_text", "Đơn vị tự báo cáo", "text"), _figure("numerator", "Tử số", "count"),
                _figure("denominator", "Mẫu số", "count"), Col("target_text", "Mục tiêu"),
                Col("status", "Đánh giá", "status"), Col("rank_text", "Hạng"),
-               Col("change", "So với cùng kỳ năm trước (điểm %)", "points")],
+               Col("change", "So với cùng kỳ năm trước (điểm phần trăm)", "points")],
               {"year", "period", "name_vi", "value", "findings", "status"}),
     "findings": ([Col("ref", "Mã"), Col("unit_name", "Đơn vị"), Col("when", "Kỳ báo cáo"),
                   Col("severity", "Mức độ", "severity"), Col("title_vi", "Vấn đề"), Col("message_vi", "Nội dung"),
@@ -162,7 +162,7 @@ KINDS: dict[str, tuple[list[Col], set[str]]] = {
                {"label_vi", "value", "units_reported"}),
     "compare": ([Col("name_vi", "Chỉ số"), _figure("value_a", "{unit_a}", suffix="_a"),
                  _figure("value_b", "{unit_b}", suffix="_b"), Col("total", "Chung {level_vi}", "pct"),
-                 Col("diff", "Chênh lệch (điểm %)", "points")],
+                 Col("diff", "Chênh lệch (điểm phần trăm)", "points")],
                 {"name_vi", "value_a", "value_b", "findings_a", "findings_b", "status_a", "status_b"}),
     "trace": ([Col("source", "Tệp"), Col("line", "Dòng", "int"), Col("stt", "STT"), Col("role", "Vai trò"),
                Col("label", "Chỉ tiêu (như đơn vị ghi)"), Col("uom", "Đơn vị tính"),
@@ -273,7 +273,7 @@ def display_frame(df: pd.DataFrame, kind: str | None = None, as_html: bool = Fal
 
 
 def caption(df: pd.DataFrame, kind: str) -> str:
-    from cchc_tools.periods import period_phrase
+    from cchc_tools.periods import period_in_sentence, period_phrase
 
     a = df.attrs
     when = period_phrase(a["period"], a["year"]) if a.get("period") and a.get("year") else ""
@@ -287,7 +287,8 @@ def caption(df: pd.DataFrame, kind: str) -> str:
                     f"tính): {names}.")
         return out
     if kind == "totals":
-        return (f"Tổng hợp {when.lower()}{' – ' + lvl if lvl else ''}: tỷ lệ chung tính từ tổng tử số và tổng mẫu "
+        inside = period_in_sentence(a["period"], a["year"]) if when else ""
+        return (f"Tổng hợp {inside}{' – ' + lvl if lvl else ''}: tỷ lệ chung tính từ tổng tử số và tổng mẫu "
                 "số của các đơn vị báo cáo đủ số liệu; đơn vị có số liệu cần xem lại ở chỉ số nào thì không tính "
                 "vào chỉ số đó.")
     if kind == "counts":

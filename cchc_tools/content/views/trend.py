@@ -22,7 +22,7 @@ from cchc_tools.content.document import (
     Span,
     Table,
 )
-from cchc_tools.content.narrative import change_phrase, period_phrase
+from cchc_tools.content.narrative import change_phrase, period_in_sentence, period_phrase
 from cchc_tools.content.views.common import (
     HEADLINE_IDS,
     Stamped,
@@ -36,6 +36,7 @@ from cchc_tools.content.views.common import (
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
 from cchc_tools.numbers import fmt_percent
+from cchc_tools.periods import period_order, previous_period, year_earlier
 from cchc_tools.render.html import register_notebook_display
 
 if TYPE_CHECKING:
@@ -56,14 +57,45 @@ def legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
               for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
     return reps[reps["unit_code"].isin(olds) & pd.Series(legacy, index=reps.index)]
 
+def _errors(*marks: str) -> bool:
+    """Whether any of the findings' references (``L1, C2``) is an error's: such a figure is no base for a change."""
+    return any(r.startswith("L") and not r.startswith("LY") for m in marks for r in str(m or "").split(", ") if r)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 @dataclass
 class UnitTrend(Stamped):
+    """One unit over time: a sentence per headline indicator, one table of its periods, small charts.
+
+    Each period is compared twice, in two columns of the table and in the sentences:
+
+    - **So với kỳ trước**: with the period before it (``periods.previous_period``): a quarter with the
+      quarter before (quý I năm 2026 with quý IV năm 2025), the second half with the first; a cumulative
+      ("lũy kế", from January) report with the cumulative report before it in the same year (9 tháng with
+      6 tháng, the year with 9 tháng, 6 tháng with quý I; a province reporting by halves: 6 tháng with the
+      second half of the year before).
+    - **So với cùng kỳ năm trước**: with the same coverage a year earlier (a cumulative quý III, which
+      covers nine months, with the 9 tháng of the year before, never with a quý III).
+
+    Reports are placed and compared by their coverage (``periods.coverage``), never a cumulative figure
+    with a quarter's. The change is in percentage points, and is not computed when an error questions
+    either figure. A unit with one period gets its table and no chart (a chart of one point says nothing);
+    an indicator with one point has no chart either.
+
+    A legacy unit (before 1/7/2025) names every unit it was arranged into (``units.successors``); a current
+    unit shows its legacy predecessors' reports beside its own, never summed.
+    """
+
     KIND = "trend"
     unit: str
     reps: pd.DataFrame
     ind: pd.DataFrame
     predecessors: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicators of the legacy units it replaced
     assessed: pd.DataFrame = field(default_factory=pd.DataFrame)  # the unit's assessment: findings on each figure
+    predecessor_reports: pd.DataFrame = field(default_factory=pd.DataFrame)  # those units' reports (their codes)
 
     @classmethod
     def load(cls, unit: str, data_dir: str | Path | None = None, *, project: Project | str | Path | None = None):
@@ -80,7 +112,7 @@ class UnitTrend(Stamped):
         before = legacy_reports(reps, mine)
         view = cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])],
                    data.ind[data.ind["source"].isin(before["source"])],
-                   data.assessed[data.assessed["source"].isin(mine["source"])])
+                   data.assessed[data.assessed["source"].isin(mine["source"])], before)
         view.project = project
         return view
 
@@ -92,71 +124,160 @@ class UnitTrend(Stamped):
     def synthetic(self) -> bool:
         return bool(self.reps["synthetic"].any())
 
-    def _label(self, year, period) -> str:
-        return str(int(year)) if period == "annual" else period_phrase(period, year)
+    # -- periods ----------------------------------------------------------------------------
+    @staticmethod
+    def _label(year, period) -> str:
+        """A period as a column names it: ``2022`` for a year, ``Quý I năm 2026``."""
+        if period == "annual" and not pd.isna(year):
+            return str(int(year))
+        return period_phrase(period, year)
 
     @staticmethod
     def _phrase(year, period) -> str:
         """``năm 2022``, ``quý III năm 2022``: a period inside a sentence."""
-        return period_phrase(period, year).lower()
+        return period_in_sentence(period, year)
+
+    @property
+    def _coverage(self) -> dict[str, str]:
+        """Each report's coverage (a cumulative quý III covers 9 months), by source."""
+        cover = self.reps["coverage"] if "coverage" in self.reps else self.reps["period"]
+        return dict(zip(self.reps["source"], cover, strict=True))
+
+    @property
+    def _have(self) -> set[tuple[str, int]]:
+        """The ``(coverage, year)`` the unit reported."""
+        cover = self._coverage
+        return {(cover[s], int(y)) for s, y in zip(self.reps["source"], self.reps["year"], strict=True)
+                if not pd.isna(y)}
 
     def header(self) -> Group:
-        periods = ", ".join(self._label(y, p) for y, p in zip(self.reps["year"], self.reps["period"], strict=True))
-        return Group(_head(self.synthetic) + [Heading("Diễn biến kết quả CCHC – " + self.name, 1),
-                                              Paragraph.of(f"Các kỳ có số liệu: {periods}.", "meta")])
+        cover = self._coverage
+        periods = ", ".join(dict.fromkeys(self._label(y, cover[s]) for s, y in
+                                          zip(self.reps["source"], self.reps["year"], strict=True)))
+        blocks = [Heading("Diễn biến kết quả CCHC – " + self.name, 1),
+                  Paragraph.of(f"Các kỳ có số liệu: {periods}.", "meta")]
+        arranged = self.arranged_into()
+        if arranged:
+            blocks.append(Paragraph.of(arranged, "meta"))
+        return Group(_head(self.synthetic) + blocks)
 
+    def arranged_into(self) -> str:
+        """For a legacy unit: every unit it was arranged into (``units.successors``), in one sentence; empty for
+        a current unit (its predecessors are shown in their own table)."""
+        from cchc_tools.units import is_legacy, successors
+
+        if "unit_code" not in self.reps:
+            return ""
+        codes = [(c, y, p) for c, y, p in zip(self.reps["unit_code"], self.reps["year"], self.reps["period"],
+                                               strict=True) if c]
+        legacy = [c for c, y, p in codes if is_legacy(c, None if pd.isna(y) else int(y), p)]
+        if not codes or len(legacy) < len(codes):
+            return ""
+        names = [_lower_first(n) for _, n in successors(legacy[-1]) if n]
+        if not names:
+            return ""
+        who = self.name[:1].upper() + self.name[1:]
+        return (f"{who} đã sắp xếp thành {', '.join(names)} (từ ngày 01/7/2025). Số liệu của trang này là của "
+                f"{self.name} trước sắp xếp, không cộng vào số liệu của các đơn vị mới.")
+
+    # -- figures ----------------------------------------------------------------------------
     def _head_ind(self) -> pd.DataFrame:
-        head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)].sort_values(["year", "period"], kind="stable")
+        """The headline indicators of every report, in calendar order of their coverage, with the references of
+        the findings on each (``doubt``)."""
+        cover = self._coverage
+        head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)]
+        head = head.assign(coverage=head["source"].map(cover).fillna(head["period"]))
+        head = head.assign(_p=head["coverage"].map(period_order)).sort_values(["year", "_p"], kind="stable")
+        head = head.drop(columns="_p")
         if self.assessed.empty:
             return head.assign(doubt="")
         refs = {(s, i): f.replace("; ", ", ") for s, i, f in
                 zip(self.assessed["source"], self.assessed["indicator"], self.assessed["findings"], strict=True)}
         return head.assign(doubt=[refs.get((s, i), "") for s, i in zip(head["source"], head["indicator"], strict=True)])
 
+    @staticmethod
+    def _point(head: pd.DataFrame, ident: str, key: tuple[str, int] | None) -> tuple[float, str] | None:
+        """An indicator's value and doubts in the report of ``(coverage, year)``; None when not there."""
+        if key is None:
+            return None
+        hit = head[(head["indicator"] == ident) & (head["coverage"] == key[0]) & (head["year"] == key[1])]
+        if hit.empty:
+            return None
+        last = hit.iloc[-1]
+        return float(last["value"]), str(last["doubt"] or "")
+
+    def bases(self, year, coverage: str) -> dict[str, tuple[str, int] | None]:
+        """The two periods a report of ``(coverage, year)`` is compared with, when the unit reported them:
+        ``previous`` (kỳ trước) and ``year_before`` (cùng kỳ năm trước)."""
+        have = self._have
+        earlier = year_earlier(coverage, year)
+        return {"previous": previous_period(coverage, year, have),
+                "year_before": earlier if earlier in have else None}
+
+    def _change_cell(self, now: tuple[float, str] | None, before: tuple[float, str] | None) -> Cell:
+        if now is None or before is None or pd.isna(now[0]) or pd.isna(before[0]):
+            return Cell("—")
+        if _errors(now[1], before[1]):
+            return Cell("chưa tính (số liệu cần xem lại)")
+        return Cell(change_phrase(now[0], before[0], "") or "—", round(now[0] - before[0], 2), "decimal")
+
     def table(self) -> Table:
+        """One row per headline indicator, one column per period; the last period compared with the one before
+        it and with the same period a year earlier (when the unit has more than one period)."""
         head = self._head_ind().copy()
-        head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
+        head["kỳ"] = [self._label(y, c) for y, c in zip(head["year"], head["coverage"], strict=True)]
+        head = head.drop_duplicates(["indicator", "kỳ"], keep="last")  # one figure per period (the latest file)
         order = list(dict.fromkeys(head["kỳ"]))
         ids = [i for i in HEADLINE_IDS if i in set(head["indicator"])]
         wide = head.pivot(index="indicator", columns="kỳ", values="value").reindex(ids)[order]
         marks = head.pivot(index="indicator", columns="kỳ", values="doubt").reindex(ids)[order]
         asked = head.assign(x=1).pivot(index="indicator", columns="kỳ", values="x").reindex(ids)[order].notna()
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
+        last = head.iloc[-1] if len(head) else None
+        compared = len(order) >= 2 and last is not None and not pd.isna(last["year"])  # a report without a year: none
+        bases = self.bases(int(last["year"]), last["coverage"]) if compared else {}
+        key = (last["coverage"], int(last["year"])) if compared else None
         rows = []
         for ident, r in wide.iterrows():
             cells = [Cell(names[ident])]
             for k, v in r.items():
                 d = marks.loc[ident, k] if isinstance(marks.loc[ident, k], str) else ""
                 cells.append(Cell(_value_text(v), v, "percent", d) if asked.loc[ident, k] else Cell("—"))
-            cells.append(self._change_cell(r, marks.loc[ident]))
+            if compared:
+                now = self._point(head, ident, key)
+                cells += [self._change_cell(now, self._point(head, ident, bases["previous"])),
+                          self._change_cell(now, self._point(head, ident, bases["year_before"]))]
             rows.append(cells)
         notes = [f"{names[i]}: {definition(i)}." for i in ids]
-        notes.append("Thay đổi: kỳ cuối so với kỳ liền trước, theo điểm phần trăm; không tính khi số liệu của một "
-                     "trong hai kỳ cần xem lại (lỗi).")
+        if compared:
+            notes.append(self._comparison_note(last))
         if not asked.to_numpy().all():
             notes.append("—: chỉ tiêu không có trong mẫu phụ lục của kỳ đó (từ năm 2023, dịch vụ công trực tuyến "
                          "tính theo toàn trình, một phần theo Nghị định 42/2022/NĐ-CP, không cộng với mức độ 3, 4).")
-        return Table(["Chỉ số"] + order + ["Thay đổi so với kỳ trước"], rows, notes)
+        extra = ["So với kỳ trước", "So với cùng kỳ năm trước"] if compared else []
+        return Table(["Chỉ số"] + order + extra, rows, notes)
 
-    @staticmethod
-    def _last_two(values: pd.Series, marks: pd.Series) -> tuple | None:
-        pts = [(k, v, m if isinstance(m, str) else "") for (k, v), m in zip(values.items(), marks, strict=True)
-               if pd.notna(v)]
-        return (pts[-2], pts[-1]) if len(pts) >= 2 else None
-
-    def _change_cell(self, values: pd.Series, marks: pd.Series) -> Cell:
-        pair = self._last_two(values, marks)
-        if pair is None:
-            return Cell("—")
-        (_, before, d0), (_, now, d1) = pair
-        if any(r.startswith("L") and not r.startswith("LY") for r in (d0 + ", " + d1).split(", ") if r):
-            return Cell("chưa tính (số liệu cần xem lại)")
-        diff = now - before
-        return Cell(change_phrase(now, before, "") or "—", round(diff, 2), "decimal")
+    def _comparison_note(self, last: pd.Series) -> str:
+        """What the two change columns compare, and why one is empty."""
+        year, cover = int(last["year"]), last["coverage"]
+        now = self._phrase(year, cover)
+        bases = self.bases(year, cover)
+        said = []
+        for what, key, expected in (("So với kỳ trước", bases["previous"], previous_period(cover, year)),
+                                    ("So với cùng kỳ năm trước", bases["year_before"], year_earlier(cover, year))):
+            if key is not None:
+                said.append(f"{what}: {now} so với {self._phrase(key[1], key[0])}")
+            elif expected is not None:
+                said.append(f"{what}: chưa có phụ lục {self._phrase(expected[1], expected[0])} để so sánh")
+        rule = ("kỳ trước của một quý là quý liền trước; của báo cáo lũy kế từ đầu năm (6 tháng, 9 tháng, năm) là "
+                "báo cáo lũy kế liền trước trong cùng năm")
+        return ("; ".join(said) + f" ({rule}). Thay đổi theo điểm phần trăm; không tính khi số liệu của một trong "
+                "hai kỳ cần xem lại (lỗi).")
 
     def sentences(self) -> Bullets:
-        """A sentence per headline indicator: the last period, the change, and the doubts on it (a sentence
-        with a questioned figure is attributed to the unit's reports)."""
+        """A sentence per headline indicator: its latest period, the change against the period before and the
+        same period a year earlier, and the doubts on them (a sentence with a questioned figure is attributed
+        to the unit's reports)."""
         head = self._head_ind()
         items: list[list[Span]] = []
         for name, g in head.groupby("name_vi", sort=False):
@@ -164,22 +285,24 @@ class UnitTrend(Stamped):
             if g.empty:
                 continue
             last = g.iloc[-1]
-            bits = [Span(f"{name} {self._phrase(last['year'], last['period'])}: "),
-                    Span(fmt_percent(last["value"]), last["doubt"])]
-            doubted = bool(last["doubt"])
-            if len(g) >= 2:
-                prev = g.iloc[-2]
-                doubted |= bool(prev["doubt"])
-                errors = any(r.startswith("L") and not r.startswith("LY")
-                             for r in (prev["doubt"] + ", " + last["doubt"]).split(", ") if r)
-                plabel = self._phrase(prev["year"], prev["period"])
-                if errors:
+            ident, year, cover = last["indicator"], last["year"], last["coverage"]
+            bits = [Span(f"{name} {self._phrase(year, cover)}: "), Span(fmt_percent(last["value"]), last["doubt"])]
+            doubted, said = bool(last["doubt"]), 0
+            keys = [] if pd.isna(year) else dict.fromkeys(self.bases(int(year), cover).values())
+            for key in keys:
+                base = self._point(head, ident, key)
+                if key is None or base is None or pd.isna(base[0]):
+                    continue
+                doubted |= bool(base[1])
+                plabel = self._phrase(key[1], key[0])
+                if _errors(last["doubt"], base[1]):
                     bits.append(Span(f" (chưa so sánh với {plabel} vì số liệu cần xem lại)"))
                 else:
-                    bits += [Span(", "), Span(change_phrase(last["value"], prev["value"], "")),
-                             Span(f" so với {plabel} ("), Span(fmt_percent(prev["value"]), prev["doubt"]), Span(")")]
+                    bits += [Span(" và " if said else ", "), Span(change_phrase(last["value"], base[0], "")),
+                             Span(f" so với {plabel} ("), Span(fmt_percent(base[0]), base[1]), Span(")")]
+                    said += 1
             if doubted:
-                bits[0] = Span("Theo số liệu đơn vị báo cáo, " + bits[0].text[:1].lower() + bits[0].text[1:])
+                bits[0] = Span("Theo số liệu đơn vị báo cáo, " + _lower_first(bits[0].text))
             items.append(bits + [Span(".")])
         return Bullets(items or [[Span("Chưa có số liệu các chỉ số chính.")]], "Các chỉ số chính, kỳ gần nhất:")
 
@@ -191,32 +314,54 @@ class UnitTrend(Stamped):
         head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
         rows = [[Cell(f"{r.unit_name} (trước sắp xếp)"), Cell(r.kỳ), Cell(r.name_vi),
                  Cell(_value_text(r.value), r.value, "percent")] for r in head.itertuples(index=False)]
-        note = ("Số liệu của các đơn vị hành chính trước ngày 01/7/2025 đã sắp xếp thành đơn vị này; mỗi đơn vị một "
-                "dòng, không cộng dồn và không so sánh trực tiếp với số liệu của đơn vị mới.")
+        note = ("Số liệu của các đơn vị hành chính trước ngày 01/7/2025 có toàn bộ hoặc một phần địa bàn nay thuộc "
+                "đơn vị này" +
+                "".join(f"; {w}" for w in self._predecessors_arranged()) +
+                ". Mỗi đơn vị một dòng, không cộng dồn và không so sánh trực tiếp với số liệu của đơn vị mới.")
         return Group([Heading("Đơn vị trước sắp xếp", 2),
                       Table(["Đơn vị", "Kỳ", "Chỉ số", "Giá trị"], rows, [note])])
+
+    def _predecessors_arranged(self) -> list[str]:
+        """``thị xã Vĩnh Châu đã sắp xếp thành phường Vĩnh Châu, ..., xã Lai Hòa``: every unit each predecessor
+        was arranged into (a district became several communes and wards, never this one alone)."""
+        from cchc_tools.units import successors
+
+        reps = self.predecessor_reports
+        if reps.empty or "unit_code" not in reps:
+            return []
+        out = []
+        for code, name in dict(zip(reps["unit_code"], reps["unit_name"], strict=True)).items():
+            names = [_lower_first(n) for _, n in successors(code) if n]
+            if names:
+                out.append(f"{name or code} đã sắp xếp thành {', '.join(names)}")
+        return out
 
     def summary(self) -> str:
         """Headline indicators per period as plain text (the golden output nbval checks)."""
         lines = [f"{self.name}: {len(self.reps)} kỳ báo cáo"]
         for name, g in self._head_ind().groupby("name_vi", sort=False):
-            pts = "; ".join(f"{self._label(y, p)} {_value_text(v)}" + (f" [{d}]" if d else "")
-                            for y, p, v, d in zip(g["year"], g["period"], g["value"], g["doubt"], strict=True))
+            pts = "; ".join(f"{self._label(y, c)} {_value_text(v)}" + (f" [{d}]" if d else "")
+                            for y, c, v, d in zip(g["year"], g["coverage"], g["value"], g["doubt"], strict=True))
             lines.append(f"{name}: {pts}")
         return "\n".join(lines)
 
     def chart(self):
-        """One small chart per headline indicator; a questioned point is marked with its reference."""
-        series = {n: [(self._label(y, p), v, d) for y, p, v, d in
-                      zip(g["year"], g["period"], g["value"], g["doubt"], strict=True)]
-                  for n, g in self._head_ind().groupby("name_vi", sort=False)}
+        """One small chart per headline indicator with at least two periods; a questioned point is marked with its
+        reference. None for a unit with one period: one point is no trend."""
+        series = {}
+        for n, g in self._head_ind().groupby("name_vi", sort=False):
+            pts = [(self._label(y, c), v, d) for y, c, v, d in
+                   zip(g["year"], g["coverage"], g["value"], g["doubt"], strict=True)]
+            if sum(not pd.isna(v) for _, v, _ in pts) >= 2:
+                series[n] = pts
+        if not series:
+            return None
         return charts.small_trends(series, f"Diễn biến các chỉ số chính – {self.name}",
                                    f"Phụ lục CCHC các kỳ của {self.name}", self.synthetic)
 
     def document(self) -> Document:
-        return Document(f"Diễn biến CCHC – {self.name}",
-                        self._with_stamp([self.header(), self.sentences(), self.table(), self.chart(),
-                                          self.predecessors_table()]),
+        blocks = [self.header(), self.sentences(), self.table(), self.chart(), self.predecessors_table()]
+        return Document(f"Diễn biến CCHC – {self.name}", self._with_stamp([b for b in blocks if b is not None]),
                         self.synthetic)
 
     def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "") -> list[Path]:

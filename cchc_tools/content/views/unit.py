@@ -29,7 +29,7 @@ from cchc_tools.content.document import (
     Span,
     Table,
 )
-from cchc_tools.content.narrative import Facts, change_phrase, period_phrase, section_sentences
+from cchc_tools.content.narrative import Facts, change_phrase, period_in_sentence, period_phrase, section_sentences
 from cchc_tools.content.views.common import (
     CHARTS,
     SPECS,
@@ -49,7 +49,7 @@ from cchc_tools.content.views.common import (
 )
 from cchc_tools.errors import AppendixError
 from cchc_tools.numbers import fmt_number, fmt_percent
-from cchc_tools.periods import file_suffix, period_in_sentence
+from cchc_tools.periods import file_suffix
 from cchc_tools.render.html import register_notebook_display
 from cchc_tools.vocabulary import SEVERITY_VI, level_phrase
 
@@ -108,8 +108,8 @@ class UnitBriefing(Stamped):
         return period_phrase(self.report["period"], self.report["year"])
 
     @property
-    def in_sentence(self) -> str:
-        """The period inside a sentence: ``quý I năm 2026`` (never ``quý i``)."""
+    def when_in_sentence(self) -> str:
+        """The period inside a sentence: ``quý I năm 2026`` (never "quý i")."""
         return period_in_sentence(self.report["period"], self.report["year"])
 
     @property
@@ -214,7 +214,7 @@ class UnitBriefing(Stamped):
             meta.append(f"Số liệu tính đến ngày {self.cutoff} (ngày của báo cáo).")
         meta.append(f"Số dòng chỉ tiêu có số liệu: {int(values)}; bỏ trống (chưa báo cáo): {int(blank)} "
                     "(không tính các dòng tiêu đề nhóm).")
-        title = f"Kết quả cải cách hành chính {self.in_sentence} – {self.who}"
+        title = f"Kết quả cải cách hành chính {self.when_in_sentence} – {self.who}"
         return Group(_head(self.synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta])
 
     def _judged(self) -> pd.DataFrame:
@@ -282,15 +282,12 @@ class UnitBriefing(Stamped):
         return pd.DataFrame(rows) if rows else self.assessed.iloc[0:0]
 
     def commitments(self) -> Bullets | None:
-        """What the unit wrote in its notes that it will still do, with the date: quoted as the unit's."""
-        import re
+        """What the unit wrote in its notes that it will still do, with the date: quoted as the unit's; a date
+        already past when the period ended is said to be past (``narrative.commitments``)."""
+        from cchc_tools.content.narrative import commitments, report_end
 
-        pattern = re.compile(r"(sẽ|tiếp tục|đang)\s[^.;]*?(hoàn thành|thực hiện|triển khai)[^.;]*?"
-                             r"\d{1,2}/\d{1,2}/\d{4}", re.IGNORECASE)
-        items = []
-        for line, note in zip(self.rows["line"], self.rows["note"], strict=True):
-            if note and pattern.search(note):
-                items.append([Span(f"«{note.strip()}» (dòng {line})")])
+        end = report_end(self.report["period"], self.report["year"])
+        items = [c.spans() for c in commitments(zip(self.rows["line"], self.rows["note"], strict=True), end)]
         return Bullets(items, "Đơn vị cam kết trong ghi chú của phụ lục (trích nguyên văn):") if items else None
 
     def assessment(self) -> Group:
@@ -301,7 +298,7 @@ class UnitBriefing(Stamped):
         good = [r for r in a.itertuples() if r.indicator in self.headline_ids and r.status in ("met", "no_target")
                 and pd.notna(r.value)]
         if good:
-            spans = [Span(f"Theo phụ lục của đơn vị, {self.in_sentence} {self.who} đạt: ")]
+            spans = [Span(f"Theo phụ lục của đơn vị, {self.when_in_sentence} {self.who} đạt: ")]
             for k, r in enumerate(good):
                 spans += [Span(("; " if k else "") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
                           Span.of(self.book.indicator(src, r.indicator, self.figure(r.indicator)[0]))]
@@ -490,7 +487,7 @@ class UnitBriefing(Stamped):
     def document(self) -> Document:
         blocks = [self.header(), self.assessment(), self.headline()]
         blocks += [self.section(s) for s in SECTIONS] + [self.quality()]
-        return Document(f"Kết quả cải cách hành chính {self.in_sentence} – {self.who}", self._with_stamp(blocks),
+        return Document(f"Kết quả cải cách hành chính {self.when_in_sentence} – {self.who}", self._with_stamp(blocks),
                         self.synthetic)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -539,7 +536,7 @@ class UnitBriefing(Stamped):
         meta = [Paragraph.of(f"Nguồn số liệu: {self.source}" + (f"; số liệu tính đến ngày {self.cutoff}."
                                                                  if self.cutoff else "."), "meta")]
         blocks: list[Block] = _head(self.synthetic) + [
-            Heading(f"Tóm tắt kết quả CCHC {self.in_sentence} – {self.who}", 1), *meta,
+            Heading(f"Tóm tắt kết quả CCHC {self.when_in_sentence} – {self.who}", 1), *meta,
             Heading("Đánh giá chung", 2), self.verdict()]
         promised = self.commitments()
         if promised:
@@ -553,7 +550,7 @@ class UnitBriefing(Stamped):
         blocks.append(Bullets(asks) if asks else Paragraph.of("Không có nội dung cần giải trình.", "note"))
         blocks.append(Paragraph.of("Chi tiết từng lĩnh vực, cách tính và toàn bộ kết quả kiểm tra số liệu: xem báo "
                                    f"cáo đầy đủ của {r['unit_name'] or r['unit']} (tệp briefing).", "note"))
-        return Document(f"Tóm tắt CCHC {self.in_sentence} – {self.who}", blocks, self.synthetic)
+        return Document(f"Tóm tắt CCHC {self.when_in_sentence} – {self.who}", blocks, self.synthetic)
 
     def save_summary(self, out_dir: str | Path, formats: str = "html,docx,pdf", suffix: str = "",
                      pdf: bool = True) -> list[Path]:
