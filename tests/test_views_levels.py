@@ -234,3 +234,26 @@ def test_weakest_rules():
     assert weakest(f, "plan_completion")["unit_name"].tolist() == ["xã B"]  # the doubtful 90 is never ranked
     staff = frame([80.0, 90, 100]).assign(indicator="civil_staff_present", direction="neither")
     assert weakest(staff, "civil_staff_present").empty  # a staffing level is never "lowest"
+
+
+def test_departments_and_communes_each_rank_by_their_own_measure(tmp_path, seed_text):
+    from cchc_tools.content.document import plain_text
+    from cchc_tools.content.views import YearComparison
+    from cchc_tools.project import load_project
+
+    root = tmp_path / "can-tho"
+    make_communes(root, seed_text)
+    for slug, name, done in (("so-tai-chinh", "Sở Tài chính", "25"), ("so-noi-vu", "Sở Nội vụ", "20")):
+        t = commune_q1_2026(seed_text, name, {DONE: DONE.replace("25", done)})
+        t = t.replace(f"Ủy ban nhân dân {name}, thành phố Cần Thơ", f"{name} thành phố Cần Thơ")
+        (root / "data" / "raw" / "2026" / slug).mkdir(parents=True)
+        (root / "data" / "raw" / "2026" / slug / f"phu-luc-{slug}.txt").write_text(t, encoding="utf-8")
+    c = YearComparison.load(2026, period="Q1", project=load_project(root, env={}))
+    assert c.levels == ["commune", "department"]
+    assert [c.measure(lv) for lv in c.levels] == ["dossiers_commune_on_time", "plan_completion"]
+    deps = c.league("department")
+    assert deps["rank"].tolist() == [1, 2] and "dossiers_commune_on_time" not in deps
+    assert c.league("commune")["rank"].notna().sum() == 4
+    said = plain_text(c.summary())
+    assert "Sở, ban, ngành: tỷ lệ hoàn thành Kế hoạch CCHC chung 83,33% (tính trên 2 đơn vị)" in said
+    assert "thấp nhất: Sở Nội vụ thành phố Cần Thơ (74,07%)" in said

@@ -285,7 +285,8 @@ class YearComparison(Stamped):
             said = False
             if len(r) and pd.notna(r["value"].iloc[0]):
                 r = r.iloc[0]
-                spans.append(Span(f"{where}{names[measure]} chung {fmt_percent(r['value'])} (tính trên {r['units']} "
+                said_name = _lower_first(names[measure]) if where else names[measure]
+                spans.append(Span(f"{where}{said_name} chung {fmt_percent(r['value'])} (tính trên {r['units']} "
                                   "đơn vị" + (f", không tính {r['excluded'].replace('; ', ', ')} vì số liệu cần xem "
                                               "lại" if r["units_excluded"] else "") + "). "))
                 said = True
