@@ -259,3 +259,14 @@ def test_departments_and_communes_each_rank_by_their_own_measure(tmp_path, seed_
     said = plain_text(c.summary())
     assert "Sở, ban, ngành: tỷ lệ hoàn thành Kế hoạch CCHC chung 83,33% (tính trên 2 đơn vị)" in said
     assert "thấp nhất: Sở Nội vụ thành phố Cần Thơ (74,07%)" in said
+
+
+def test_the_workbench_shows_a_commune_only_its_level_and_ranks_by_its_measure(communes):
+    import cchc_tools as cc
+
+    ws = cc.open(communes)
+    assert not set(ws.assessed["indicator"]) & {s["id"] for s in DISTRICT_ONLY}
+    trend = ws.trend("phong-dien")
+    assert trend["indicator"].tolist()[:4] == ["dossiers_commune_on_time", "plan_completion", "satisfaction",
+                                               "edocs_commune_electronic"]
+    assert ws.explorer().indicator.value == "dossiers_commune_on_time"
