@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cchc-kit needs Python 3.11 or newer")'
@@ -26,9 +26,14 @@ brief: $(STAMP) ## the main job: the briefing of the bundled appendix (HTML in o
 brief-all: $(STAMP) ## every unit and year found under data/raw, plus comparisons and trends
 	$(VENV)/bin/cchc brief --all
 
-demo: $(STAMP) ## synthetic demo data in data/demo and briefings from it
-	$(VENV)/bin/cchc demo-data --units 12 --years 2021,2022,2023 --out data/demo
+demo: $(STAMP) ## synthetic Cần Thơ communes, wards, departments (Q4 2025, Q1-Q2 2026) in data/demo, briefings in outputs/demo
+	rm -rf data/demo
+	$(VENV)/bin/cchc demo-data --province "Cần Thơ" --periods 2025-Q4,2026-Q1,2026-Q2 --out data/demo
 	$(VENV)/bin/cchc brief --all --data data/demo --out outputs/demo
+
+demo-2022: $(STAMP) ## the 2022 district demo: 12 fictional units x 3 years in data/demo-2022, briefings in outputs/demo-2022
+	$(VENV)/bin/cchc demo-data --units 12 --years 2021,2022,2023 --out data/demo-2022
+	$(VENV)/bin/cchc brief --all --data data/demo-2022 --out outputs/demo-2022
 
 test: $(STAMP) ## lint, unit tests and the notebooks under nbval
 	$(VENV)/bin/ruff check cchc_tools tests $(wildcard benchmarks)
@@ -60,4 +65,4 @@ clean: ## remove generated outputs (not the venv, never data/raw)
 	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +
 	find data/processed -mindepth 1 ! -name README.md -exec rm -rf {} +
 
-.PHONY: help venv brief brief-all demo test fuzz goldens bench lab explore clean
+.PHONY: help venv brief brief-all demo demo-2022 test fuzz goldens bench lab explore clean

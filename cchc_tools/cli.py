@@ -182,11 +182,32 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from cchc_tools.demo import generate
-
-    years = [int(y) for y in str(args.years).split(",") if y.strip()]
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    written = generate(args.out, units=args.units, years=years, seed=args.seed, formats=formats)
+    if args.province or args.periods or args.project:  # the province of 2026: real communes, quarterly
+        from cchc_tools.demo2026 import generate_province, parse_periods
+        from cchc_tools.errors import CchcError
+
+        try:
+            departments: tuple[str, ...] = ()
+            province = args.province
+            if args.project:
+                project = _project(args)
+                departments = tuple(project.reporting.departments)
+                province = province or project.province
+            periods = parse_periods(args.periods or "Q1,Q2", args.year)
+            written = generate_province(args.out, province or "Cần Thơ", periods,
+                                        units=8 if args.units is None else args.units, departments=args.departments,
+                                        seed=2026 if args.seed is None else args.seed, formats=formats,
+                                        department_names=departments)
+        except CchcError as exc:
+            print(_error_line(exc), file=sys.stderr)
+            return 2
+    else:  # the 2022 district demo: fictional units, annual
+        from cchc_tools.demo import generate
+
+        years = [int(y) for y in str(args.years or "2021,2022,2023").split(",") if y.strip()]
+        written = generate(args.out, units=12 if args.units is None else args.units, years=years,
+                           seed=2022 if args.seed is None else args.seed, formats=formats)
     print(f"wrote {len(written)} synthetic appendices (DỮ LIỆU MẪU) under {args.out}")
     return 0
 
@@ -246,10 +267,23 @@ def _unit_arg(text: str) -> str:
     return unit_from_name(text)
 
 
+def _date_arg(text: str):
+    import datetime
+
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (viết dd/mm/yyyy, ví dụ 07/12/2026)")
+
+
 # -- the reporting cycle (issue 21): status, letters, consolidated appendix, digest ----------------------
 
 def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
-    from cchc_tools.cycle.run import run_cycle
+    import datetime
+
+    from cchc_tools.cycle.run import CycleInputError, run_cycle
     from cchc_tools.cycle.status import status_text
     from cchc_tools.errors import CchcError
     from cchc_tools.render.export import parse_formats
@@ -257,10 +291,14 @@ def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
     try:
         project = _project(args)
         formats = parse_formats(args.formats)
+        today = args.date or datetime.date.today()  # what is overdue, and the letters' date: given here, once
         res = run_cycle(project, args.year, args.period, data_dir=Path(args.data).resolve() if args.data else None,
                         out_root=Path(args.out).resolve() if args.out else None, steps=steps,
                         unit=getattr(args, "unit", "") or "", level=getattr(args, "level", "") or "",
-                        formats=formats)
+                        formats=formats, produced=today, reminders=bool(getattr(args, "reminders", False)))
+    except CycleInputError as exc:  # an unknown period, year or unit: nothing was written
+        print(f"lỗi: {exc}", file=sys.stderr)
+        return 2
     except CchcError as exc:
         print(_error_line(exc), file=sys.stderr)
         return 1
@@ -311,8 +349,12 @@ def _cycle_parser(sub, common, name: str, help_text: str, func, *, unit: bool = 
     p.add_argument("--data", help="data folder (default: the project's)")
     p.add_argument("--out", help="outputs folder (default: the project's); files go to <out>/<year>/")
     p.add_argument("--formats", default=formats, help=f"comma-separated outputs (default: {formats})")
+    p.add_argument("--date", type=_date_arg, help="the date the status is taken and letters are dated "
+                   "(dd/mm/yyyy or yyyy-mm-dd; default: today)")
     if unit:
         p.add_argument("--unit", type=_unit_arg, help="only this unit (slug or name)")
+        p.add_argument("--reminders", action="store_true", help="also draft a reminder (công văn đôn đốc) to each "
+                       "unit whose report is overdue")
     if level:
         p.add_argument("--level", choices=["district", "commune", "department"],
                        help="the level of the units to add up (default: the level most reports have)")
@@ -379,12 +421,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", help="the draft form file (default: <project>/forms/NAME.csv)")
     d.set_defaults(func=cmd_form)
 
-    p = sub.add_parser("demo-data", help="write synthetic appendices of fictional units (never into data/raw)")
-    p.add_argument("--units", type=int, default=12)
-    p.add_argument("--years", default="2021,2022,2023", help="comma-separated years")
+    p = sub.add_parser("demo-data", help="write synthetic appendices (never into data/raw): a province's real "
+                       "communes, wards and departments, quarterly (--province, --periods), or the 2022 district "
+                       "demo of fictional units (--years)")
+    p.add_argument("--province", help="the province of the 2026 demo, e.g. \"Cần Thơ\" (default: the project's "
+                   "with --project)")
+    p.add_argument("--periods", help="periods of the province demo: Q1,Q2 (with --year) or 2025-Q4,2026-Q1 "
+                   "(default: Q1,Q2)")
+    p.add_argument("--year", type=int, default=2026, help="the year of periods written without one (default: 2026)")
+    p.add_argument("--units", type=int, default=None,
+                   help="communes and wards (province demo, default 8) or fictional units (district demo, default 12)")
+    p.add_argument("--departments", type=int, default=2, help="departments of the province demo (default 2): the "
+                   "project's ([reporting] departments), else Sở Nội vụ, Sở Tài chính, Sở Y tế, ...")
+    p.add_argument("--years", default=None, help="the district demo: comma-separated years (default 2021,2022,2023)")
     p.add_argument("--out", default="data/demo")
-    p.add_argument("--seed", type=int, default=2022)
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: 2026, or 2022 for the district demo)")
     p.add_argument("--formats", default="txt", help="comma-separated: txt, xlsx")
+    p.add_argument("--project", metavar="DIR", help="a province project: its province and departments")
     p.set_defaults(func=cmd_demo)
 
     _cycle_parser(sub, common, "status", "who has reported for a period: received, late, missing, unreadable",

@@ -1,22 +1,31 @@
-"""Synthetic appendices for fictional units: for demos, tests and benchmarks only.
+"""Synthetic appendices: for demos, tests and benchmarks only.
 
-Files are real appendix files (the same text layout as the bundled one, and
-Excel), with plausible, internally consistent values: every rule in
-``rules.yaml`` holds. Everything made here says it is synthetic: the unit names
-are fictional ("Minh Họa"), the title carries "DỮ LIỆU MẪU", and briefings made
-from them show a banner. It never writes under ``data/raw``.
+The 2022 district demo (:func:`generate`): annual appendices of fictional districts. Files are
+real appendix files (the same text layout as the bundled one, and Excel), with plausible,
+internally consistent values: every rule in ``rules.yaml`` holds. Everything made here says it
+is synthetic: the unit names are fictional ("Minh Họa"), the title carries "DỮ LIỆU MẪU", and
+briefings made from them show a banner. It never writes under ``data/raw``.
+
+The values come from :func:`generate_values` with a :class:`Profile` (how big a unit's figures
+are: :data:`DISTRICT` here); the 2026 province demo (:mod:`cchc_tools.demo2026`: real communes,
+wards and departments, quarterly, on the 2025 forms) uses the same machinery with its own
+profiles and only the codes of its forms.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cchc_tools.analysis.checks import shipped_rules
 from cchc_tools.catalog import Entry, by_code, entries
 from cchc_tools.errors import CchcError
+from cchc_tools.forms import FormRow
 from cchc_tools.numbers import fmt_number
 from cchc_tools.paths import raw_dir
+from cchc_tools.units import FICTIONAL_NAME
 from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
 UNIT_TYPES = ["huyện", "thị xã", "thành phố", "huyện", "huyện"]
@@ -44,7 +53,7 @@ FLAWED_UNIT = 3
 def unit_names(n: int) -> list[tuple[str, str]]:
     """(slug, name) of n fictional units: ``huyện Minh Họa 01`` -> ``minh-hoa-01``."""
     width = max(2, len(str(n)))
-    return [(f"minh-hoa-{i:0{width}d}", f"{UNIT_TYPES[(i - 1) % len(UNIT_TYPES)]} Minh Họa {i:0{width}d}")
+    return [(f"minh-hoa-{i:0{width}d}", f"{UNIT_TYPES[(i - 1) % len(UNIT_TYPES)]} {FICTIONAL_NAME} {i:0{width}d}")
             for i in range(1, n + 1)]
 
 
@@ -57,9 +66,30 @@ DEMO_PAIRS = [("VII.iso_communes_internal_audit", "VII.iso_communes_announced"),
 LOW_SHARE = {"VII.dvc_dossiers_online": (0.005, 0.3), "VII.dvc_tp_dossiers_online": (0.05, 0.5)}
 
 
-def _constraints() -> tuple[dict[str, list[tuple[list[str], list[str]]]], dict[str, tuple[str, list[str]]]]:
+@dataclass(frozen=True)
+class Profile:
+    """How big the figures of one kind of unit are: count ranges by unit of measure and by code, the shares
+    some parts take of their whole, and pairs that keep figures plausible (see :data:`DISTRICT`)."""
+
+    ranges: Mapping[str, tuple[int, int]]  # a count's range by its unit of measure
+    big: Mapping[str, tuple[int, int]]  # a count's range by its code (before ``ranges``)
+    low_share: Mapping[str, tuple[float, float]]  # a part's share of the room its whole leaves
+    pairs: tuple[tuple[str, str], ...] = ()  # (part, whole) kept in order, beside the rules
+    shares: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # like low_share, any part
+    rare: tuple[int, int] = (0, 4)  # the range of a rare event (codes with a word of RARE)
+    reported: frozenset[str] = frozenset()  # counts never left blank (besides the required and constrained)
+
+
+#: The 2022 district demo: a year of a district (huyện, thị xã).
+DISTRICT = Profile(_RANGE, _BIG, LOW_SHARE, tuple(DEMO_PAIRS))
+
+
+def _constraints(pairs: tuple[tuple[str, str], ...] = tuple(DEMO_PAIRS)
+                 ) -> tuple[dict[str, list[tuple[list[str], list[str]]]], dict[str, tuple[str, list[str]]]]:
     """part_le_whole constraints by part code (rules and demo pairs), and sum_equals by part code."""
-    le: dict[str, list[tuple[list[str], list[str]]]] = {p: [([p], [w])] for p, w in DEMO_PAIRS}
+    le: dict[str, list[tuple[list[str], list[str]]]] = {}
+    for p, w in pairs:
+        le.setdefault(p, []).append(([p], [w]))
     sums: dict[str, tuple[str, list[str]]] = {}
     for r in (x.as_dict() for x in shipped_rules()):
         if r["family"] == "part_le_whole":
@@ -71,17 +101,23 @@ def _constraints() -> tuple[dict[str, list[tuple[list[str], list[str]]]], dict[s
     return le, sums
 
 
-def generate_values(rng: random.Random, quality: float) -> dict[str, float | None]:
-    """Values for every catalog entry that satisfy the declared rules; some rows left blank."""
-    le, sums = _constraints()
+def generate_values(rng: random.Random, quality: float, profile: Profile = DISTRICT,
+                    codes: Collection[str] | None = None,
+                    given: Mapping[str, float | None] | None = None) -> dict[str, float | None]:
+    """Values for every catalog entry (or only ``codes``, the rows of a form) that satisfy the declared
+    rules; some rows left blank. ``given`` values are kept as they are (and constrain the others)."""
+    le, sums = _constraints(profile.pairs)
     required = {e.code for e in entries() if e.required}
     constrained = set(le) | set(sums) | {t for t, _ in sums.values()}
     v: dict[str, float | None] = {}
-    order = list(entries())
+    order = [e for e in entries() if codes is None or e.code in codes]
     for e in order:
-        if e.kind == "count":
-            v[e.code] = _count(e, v, rng, quality, le, sums)
-            if e.code not in required and e.code not in constrained and rng.random() < 0.04:
+        if given and e.code in given:
+            v[e.code] = given[e.code]
+        elif e.kind == "count":
+            v[e.code] = _count(e, v, rng, quality, le, sums, profile)
+            if (e.code not in required and e.code not in constrained and e.code not in profile.reported
+                    and rng.random() < 0.04):
                 v[e.code] = None  # not reported
         elif e.kind == "flag":
             v[e.code] = 1.0 if rng.random() < 0.9 else 0.0
@@ -91,15 +127,21 @@ def generate_values(rng: random.Random, quality: float) -> dict[str, float | Non
             v[e.code] = round(rng.uniform(quality * 100, 100), 2)
         else:
             v[e.code] = None
-    for r in (x.as_dict() for x in shipped_rules()):  # percentages that must match their counts
-        if r["family"] == "rate_matches":
-            n = sum(v[c] or 0 for c in r["num"])
-            d = sum(v[c] or 0 for c in r["den"])
-            v[r["rate"]] = round(n / d * 100, 2) if d else None
+    rate_rules(v)
     return v
 
 
-def _count(e: Entry, v: dict, rng: random.Random, quality: float, le: dict, sums: dict) -> float:
+def rate_rules(v: dict[str, float | None]) -> None:
+    """Set every percentage a rule computes from counts (``rate_matches``) to the ratio of its counts."""
+    for r in (x.as_dict() for x in shipped_rules()):
+        if r["family"] == "rate_matches" and r["rate"] in v:
+            n = sum(v.get(c) or 0 for c in r["num"])
+            d = sum(v.get(c) or 0 for c in r["den"])
+            v[r["rate"]] = round(n / d * 100, 2) if d else None
+
+
+def _count(e: Entry, v: dict, rng: random.Random, quality: float, le: dict, sums: dict,
+           profile: Profile = DISTRICT) -> float:
     if e.code in sums:
         total, parts = sums[e.code]
         t = v.get(total)
@@ -110,7 +152,7 @@ def _count(e: Entry, v: dict, rng: random.Random, quality: float, le: dict, sums
                 return remaining
             return float(rng.randint(0, int(remaining)))
     rare = any(word in e.code for word in RARE)
-    lo, hi = (0, 4) if rare else (_BIG.get(e.code) or _RANGE.get(e.uom, (0, 50)))
+    lo, hi = profile.rare if rare else (profile.big.get(e.code) or profile.ranges.get(e.uom, (0, 50)))
     upper = None
     for part, whole in le.get(e.code, []):
         if all(v.get(w) is not None for w in whole):
@@ -120,8 +162,9 @@ def _count(e: Entry, v: dict, rng: random.Random, quality: float, le: dict, sums
         upper = max(0, int(upper))
         if rare:
             return float(rng.randint(0, min(upper, hi)))
-        if e.code in LOW_SHARE:
-            a, b = LOW_SHARE[e.code]
+        share = profile.low_share.get(e.code) or profile.shares.get(e.code)
+        if share:
+            a, b = share
             return float(rng.randint(int(upper * a), int(upper * b)))
         # An exclusive part that is not the last of its group leaves room for the parts after it.
         leaves_room = any(len(part) > 1 and part[-1] != e.code for part, _ in le[e.code])
@@ -137,17 +180,21 @@ def _cell(e: Entry, value: float | None) -> str:
 
 
 def appendix_text(unit_name: str, year: int, values: dict[str, float | None],
-                  notes: dict[str, str] | None = None) -> str:
-    """A synthetic appendix in the text layout of the bundled one (tab-separated, five columns)."""
-    lines = ["PHỤ LỤC", f"THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH NĂM {year}",
-             SYNTHETIC_BANNER,
-             f"(Kèm theo Báo cáo số 99/BC-UBND ngày 15 tháng 12 năm {year}",
-             f"của Ủy ban nhân dân {unit_name})", "",
-             "THỨ TỰ\tTÊN CHỈ TIÊU\tĐƠN VỊ TÍNH\tSố lượng/ tỷ lệ\tGhi chú"]
+                  notes: dict[str, str] | None = None, *, title: list[str] | None = None,
+                  rows: Iterable[FormRow] | None = None) -> str:
+    """A synthetic appendix in the text layout of the bundled one (tab-separated, five columns): the
+    ``title`` lines (default: the annual report of a district), then ``rows`` (default: the district
+    form of the year), in the form's own terms."""
     from cchc_tools.forms import pick_form
 
+    if title is None:
+        title = ["PHỤ LỤC", f"THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH NĂM {year}",
+                 SYNTHETIC_BANNER,
+                 f"(Kèm theo Báo cáo số 99/BC-UBND ngày 15 tháng 12 năm {year}",
+                 f"của Ủy ban nhân dân {unit_name})"]
+    lines = [*title, "", "THỨ TỰ\tTÊN CHỈ TIÊU\tĐƠN VỊ TÍNH\tSố lượng/ tỷ lệ\tGhi chú"]
     codes = by_code()
-    for fr in pick_form(year, "district").rows:  # the form of the year, in its own terms
+    for fr in (pick_form(year, "district").rows if rows is None else rows):  # the form, in its own terms
         if fr.is_heading:
             lines.append(f"{fr.stt}\t{fr.label}\t\t\t")
             continue
@@ -157,13 +204,19 @@ def appendix_text(unit_name: str, year: int, values: dict[str, float | None],
     return "\n".join(lines) + "\n"
 
 
-def generate(out: str | Path, units: int = 12, years: list[int] | None = None, seed: int = 2022,
-             formats: tuple[str, ...] = ("txt",)) -> list[Path]:
-    """Write ``out/<year>/<unit>/phu-luc-cchc-<year>-<unit>.<ext>`` for every unit and year."""
+def check_out(out: str | Path) -> Path:
+    """``out`` resolved, or an error when it is (or is under) the kit's ``data/raw``."""
     out = Path(out).resolve()
     raw = raw_dir().resolve()
     if out == raw or raw in out.parents:
         raise CchcError(f"{out}: synthetic data never goes under {raw}; use data/demo")
+    return out
+
+
+def generate(out: str | Path, units: int = 12, years: list[int] | None = None, seed: int = 2022,
+             formats: tuple[str, ...] = ("txt",)) -> list[Path]:
+    """Write ``out/<year>/<unit>/phu-luc-cchc-<year>-<unit>.<ext>`` for every unit and year."""
+    out = check_out(out)
     years = years or [2021, 2022, 2023]
     written: list[Path] = []
     for k, (slug, name) in enumerate(unit_names(units)):

@@ -100,6 +100,11 @@ SCHEMA: dict[str, dict[str, ParamType | Param]] = {
     "reporting": {
         "departments": optional(TextList(), []),
         "deadlines": optional(Table(), {}),
+        "min_coverage": optional(Integer(0, 100), 80),
+    },
+    "letters": {
+        "reply_days": optional(Integer(0, 90), 10),
+        "basis": optional(Text(empty=True), ""),
     },
 }
 # [reporting.deadlines]: the day of the month after a period's end by which its report is due.
@@ -126,6 +131,16 @@ class ReportingSettings:
 
     departments: tuple[str, ...] = ()
     deadlines: Mapping[str, int] = field(default_factory=dict)
+    min_coverage: int = 80  # percent of the roster below which a period's totals are not fit to report upward
+
+
+@dataclass(frozen=True)
+class LettersSettings:
+    """The letters to units (``[letters]``): the days a unit has to reply (the reply date is the letter's date
+    plus these; 0: left blank for the clerk) and the căn cứ line (the reporting regime), empty for none."""
+
+    reply_days: int = 10
+    basis: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,6 +158,7 @@ class Project:
     targets_files: tuple[Path, ...] = ()
     document: DocumentSettings = DocumentSettings()
     reporting: ReportingSettings = ReportingSettings()
+    letters: LettersSettings = LettersSettings()
     rules: tuple[Rule, ...] = ()
     targets: tuple[dict, ...] = ()
     overrides: Mapping[str, str] = field(default_factory=dict)  # environment overrides in force
@@ -369,7 +385,7 @@ def _load(root: Path, file: Path | None, overrides: dict[str, str]) -> Project:
         conf["reporting"]["deadlines"] = {}
     text = file.read_text(encoding="utf-8") if file else ""
     lines = _key_lines(text)
-    proj, doc, rep = conf["project"], conf["document"], conf["reporting"]
+    proj, doc, rep, let = conf["project"], conf["document"], conf["reporting"], conf["letters"]
     ref = file or root / PROJECT_FILE
     rules_files = _existing(ref, root, proj["rules"], "rules", lines)
     targets_files = _existing(ref, root, proj["targets"], "targets", lines)
@@ -399,7 +415,9 @@ def _load(root: Path, file: Path | None, overrides: dict[str, str]) -> Project:
         document=DocumentSettings(template, doc["parent_body"], doc["issuing_body"], doc["place"],
                                   doc["signer_title"], doc["signer_name"]),
         reporting=ReportingSettings(tuple(rep["departments"]),
-                                    {k: v for k, v in rep["deadlines"].items() if v is not None}),
+                                    {k: v for k, v in rep["deadlines"].items() if v is not None},
+                                    rep["min_coverage"]),
+        letters=LettersSettings(let["reply_days"], let["basis"]),
         rules=rules, targets=targets, overrides=overrides, notices=tuple(notices))
 
 

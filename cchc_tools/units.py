@@ -36,6 +36,8 @@ from cchc_tools.errors import CchcError
 from cchc_tools.paths import KIT_ROOT
 from cchc_tools.text import ascii_fold, clean
 
+#: What the fictional units of the 2022 district demo are named after (``huyện Minh Họa 01``).
+FICTIONAL_NAME = "Minh Họa"
 REFORM_YEAR = 2025  # local government has two levels since 1 July 2025
 _EARLY_PERIODS = {"Q1", "Q2", "6-month"}  # periods of 2025 that end before the reform
 
@@ -414,12 +416,14 @@ def official_unit(meta, folder: str = "", setting: str = "") -> _Resolved:
 
     A department (sở, ban, ngành) is not an administrative unit: it has no official code, and
     gets the province of the setting (the project's province). A unit that cannot be resolved keeps only its slug; the
-    finding ``unit_unresolved`` then lists close official names.
+    finding ``unit_unresolved`` then lists close official names. Synthetic reports (demo data) are
+    resolved like any other (the 2026 province demo names real communes and wards), except the
+    fictional units of the 2022 district demo (named "... Minh Họa NN"), which get no code.
     """
-    if meta.synthetic:  # the demo data's fictional units
-        return _Resolved("", "")
     province = meta.province or setting
     name = meta.unit_name or folder.replace("-", " ")
+    if meta.synthetic and _key(FICTIONAL_NAME) in _key(name):  # the demo's fictional units: never official
+        return _Resolved("", "")
     if meta.level == "department" or not name:
         return _Resolved("", _province_name(province, era_is_legacy(meta.year, meta.period)))
     era = era_is_legacy(meta.year, meta.period, meta.report_date)

@@ -8,7 +8,8 @@ from __future__ import annotations
 LEVEL_VI = {"province": "cấp tỉnh", "department": "sở, ban, ngành", "district": "cấp huyện", "commune": "cấp xã"}
 
 SYNTHETIC_BANNER = "DỮ LIỆU MẪU – KHÔNG PHẢI SỐ LIỆU THẬT"
-SYNTHETIC_NOTE = "báo cáo này được tạo từ số liệu mẫu cho đơn vị hư cấu, chỉ dùng để minh họa và kiểm thử."
+SYNTHETIC_NOTE = ("các số liệu trong báo cáo này do máy tạo ra (dữ liệu mẫu), không phải số liệu đơn vị báo cáo, "
+                  "chỉ dùng để minh họa và kiểm thử.")
 
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Lưu ý"}
 

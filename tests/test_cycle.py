@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -35,7 +35,10 @@ def can_tho(tmp_path_factory, seed_text):
     for slug, name, day in CAN_THO:
         d = raw / "2026" / slug
         d.mkdir(parents=True)
-        (d / f"phu-luc-cchc-2026-q1-{slug}.txt").write_text(_q1_2026(seed_text, name, day), encoding="utf-8")
+        f = d / f"phu-luc-cchc-2026-q1-{slug}.txt"
+        f.write_text(_q1_2026(seed_text, name, day), encoding="utf-8")
+        arrived = datetime(2026, 4, day, 9).timestamp()  # the day the Sở received it, as the file's time
+        os.utime(f, (arrived, arrived))
     other = raw / "2026" / "long-xuyen"  # a ward of another province: not on Cần Thơ's roster
     other.mkdir()
     (other / "phu-luc.txt").write_text(_q1_2026(seed_text, "phường Long Xuyên", 12).replace(
@@ -128,39 +131,51 @@ def bundled(kit):
     return computed(kit)
 
 
-def test_letter_on_the_bundled_appendix_lists_the_points_with_lines_and_figures(bundled, tmp_path):
+def _letter_text(doc) -> tuple[str, str]:
+    body = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(p.text for t in doc.tables for c in t._cells for p in c.paragraphs)
+    return body, cells
+
+
+def test_letter_on_the_bundled_appendix_speaks_as_an_official(bundled, tmp_path):
     from docx import Document
-    from openpyxl import load_workbook
 
-    from cchc_tools.cycle.letters import letters_for, write_letters
+    from cchc_tools.cycle.letters import build_letter, letters_for
 
-    letters = letters_for(bundled.table, bundled.findings, 2022, "annual")
+    letters = letters_for(bundled.table, bundled.findings, 2022, "annual", on=date(2026, 12, 2))
     assert len(letters) == 1
     lt = letters[0]
     assert [p.ref for p in lt.explain] == ["L1", "C2", "C3", "C4", "C7"]
     assert [p.ref for p in lt.correct] == ["C1", "C5", "C6"]  # units of measure: a correction, not an explanation
-    paths = write_letters(letters, tmp_path, parent_body="UBND THÀNH PHỐ CẦN THƠ", issuing_body="SỞ NỘI VỤ",
-                          place="Cần Thơ", produced=date(2026, 12, 2))
-    assert [p.name for p in paths] == ["cong-van-vinh-chau.docx", "register.xlsx"]
-    doc = Document(str(paths[0]))
-    text = "\n".join(p.text for p in doc.paragraphs)
-    cells = "\n".join(p.text for t in doc.tables for c in t._cells for p in c.paragraphs)
-    for ref in ("L1", "C2", "C3", "C4", "C7"):
-        assert f"[{ref}]" in text
-    assert "dòng 182; 183; 184" in text and "9.375 + 1.535 = 10.910" in text and "(46)" in text
-    assert "Kính gửi: Ủy ban nhân dân thị xã Vĩnh Châu." in text
-    assert "trước ngày …… tháng …… năm 2026" in text  # the reply date is the clerk's
+    path = tmp_path / "x.docx"
+    build_letter(lt, parent_body="UBND THÀNH PHỐ CẦN THƠ", issuing_body="SỞ NỘI VỤ", place="Cần Thơ",
+                 produced=date(2026, 12, 2), basis="Thông tư số 18/2025/TT-BNV", reply_days=10).save(str(path))
+    doc = Document(str(path))
+    text, cells = _letter_text(doc)
+    assert "Mục VII, STT" in text and "9.375 + 1.535 = 10.910" in text and "(46)" in text
+    assert "dòng 18" not in text.lower() and "[L1]" not in text and "[C" not in text  # no file line, no ref
+    assert "ghi 17%," in text  # the note's percentage as written
+    assert "Căn cứ Thông tư số 18/2025/TT-BNV;" in text
+    assert "trước ngày 12/12/2026" in text
+    # thị xã Vĩnh Châu no longer exists in 2026: the letter goes to its successors and says so
+    assert ("Kính gửi: Ủy ban nhân dân phường Vĩnh Châu, phường Khánh Hòa, xã Vĩnh Hải, phường Vĩnh Phước, "
+            "xã Lai Hòa.") in text
+    assert "Từ ngày 01/7/2025, thị xã Vĩnh Châu đã được sắp xếp thành phường Vĩnh Châu" in text
+    assert "I. Các số liệu đề nghị giải trình" in text and "II. Các nội dung đề nghị chỉnh sửa" in text
     for line in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "SỞ NỘI VỤ",
                  "UBND THÀNH PHỐ CẦN THƠ", "Số:", "V/v đề nghị giải trình", "Cần Thơ, ngày …… tháng …… năm 2026",
-                 "Nơi nhận:", "- Lưu: VT, CCHC.", "KT. GIÁM ĐỐC"):
+                 "Nơi nhận:", "- Lưu: VT, CCHC."):
         assert line in cells, line
+    assert "GIÁM ĐỐC" not in cells and "……………………………" in cells  # no signer set: dotted blanks, never invented
     s = doc.sections[0]
     mm = lambda v: round(v / 36000)  # noqa: E731  EMU -> mm
     assert (mm(s.page_width), mm(s.page_height)) == (210, 297)
     assert (mm(s.top_margin), mm(s.bottom_margin), mm(s.left_margin), mm(s.right_margin)) == (20, 20, 30, 15)
     assert doc.styles["Normal"].font.name == "Times New Roman"
-    ws = load_workbook(paths[1]).active
-    assert ws.max_row == 2 and ws.cell(2, 7).value == "L1, C2, C3, C4, C7"
+    signed = build_letter(lt, signer_title="KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC", signer_name="Nguyễn Văn A")
+    assert "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" in _letter_text(signed)[1] and "Nguyễn Văn A" in _letter_text(signed)[1]
+    before = letters_for(bundled.table, bundled.findings, 2022, "annual", on=date(2025, 3, 1))[0]
+    assert before.addressee == "Ủy ban nhân dân thị xã Vĩnh Châu" and not before.successors
 
 
 def test_letter_wording_is_checked(tmp_path):
@@ -293,7 +308,8 @@ def test_cycle_command_writes_everything_and_the_index_shows_the_period(can_tho,
     from cchc_tools.cli import main
 
     out = tmp_path / "out"
-    assert main(["cycle", "--project", str(can_tho), "--year", "2026", "--period", "Q1", "--out", str(out)]) == 0
+    assert main(["cycle", "--project", str(can_tho), "--year", "2026", "--period", "Q1", "--out", str(out),
+                 "--date", "07/12/2026"]) == 0
     year = out / "2026"
     for name in ("status-q1.html", "status-q1.xlsx", "phu-luc-tong-hop-q1.xlsx", "phu-luc-tong-hop-q1.docx",
                  "digest-q1.txt", "letters-q1/register.xlsx", "letters-q1/cong-van-vinh-hai.docx"):

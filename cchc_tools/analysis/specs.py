@@ -322,6 +322,9 @@ INDICATOR_KEYS: dict[str, ParamType | Param] = {
     # ``weight``, the count it is a share of) or ``none`` (not added up: the units' values are listed)
     "aggregate": Text(choices=("rate", "none")),
     "weight": optional(Code("count")),
+    # counted from January whatever the report's period ("lũy kế đến thời điểm báo cáo": plan completion):
+    # never compared with a period of the year before as its previous period
+    "cumulative": optional(Flag(), False),
 }
 
 

@@ -233,7 +233,7 @@ class Progress:
         if show:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=len(planned), initial=self.skipped, unit="briefing", desc="briefings")
+            self.bar = tqdm(total=len(planned), initial=self.skipped, unit=_("page"), desc=_("pages"))
             self.bar.set_postfix_str(self.text(), refresh=True)
 
     def text(self) -> str:
@@ -295,7 +295,7 @@ class BatchResult:
         lines = [_("could not read: {error}").format(error=e) for e in self.plan.load_errors]
         lines += [_("no briefing: {who}: {why}").format(who=who, why=why) for who, why in self.plan.unbriefable]
         lines += [_("failed: {what}: {why}").format(what=o.task.label, why=o.error) for o in self.failed]
-        lines += [_("failed: {what}: {why}").format(what=what, why=error) for what, _, error in self.cycles if error]
+        lines += [_("failed: {what}: {why}").format(what=what, why=error) for what, _ok, error in self.cycles if error]
         return lines
 
 
@@ -403,10 +403,12 @@ def _entries(root: Path) -> list:
         name = {"compare": "So sánh các đơn vị", "unit": rec.get("name") or html.parent.name,
                 "trend": rec.get("name") or html.stem}[kind]
         year = None if kind == "trend" else int((html.parent if kind == "compare" else html.parent.parent).name)
+        summary = entry_files(html.parent, "summary" + html.stem.removeprefix("briefing"), root) if kind == "unit" \
+            else {}  # the leader's summary beside a unit's briefing
         out.append(IndexEntry(kind, name, entry_files(html.parent, html.stem, root),
                               slug="" if kind == "compare" else html.parent.name if kind == "unit" else html.stem,
                               code=rec.get("code", ""), year=year,
-                              period=params.get("period") or from_file_suffix(html.stem)))
+                              period=params.get("period") or from_file_suffix(html.stem), summary=summary))
     return out
 
 

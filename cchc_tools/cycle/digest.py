@@ -29,6 +29,7 @@ _TOTAL = frozenset({"name", "value", "basis", "target", "units"})
 DIGEST_SCHEMA: dict[str, frozenset[str]] = {
     "title": frozenset({"when", "province"}), "synthetic": frozenset(),
     "reporting": frozenset({"received", "roster", "late", "missing", "unreadable"}),
+    "coverage_low": frozenset({"received", "roster", "share", "threshold"}),
     "reporting_unknown": frozenset({"received"}), "due": frozenset({"due"}), "missing_list": frozenset({"list"}),
     "totals_heading": frozenset({"scope"}), "total_met": _TOTAL, "total_below": _TOTAL, "total_plain": _TOTAL,
     "lowest_heading": frozenset(), "lowest_line": frozenset({"indicator", "list"}), "doubt_heading": frozenset(),
@@ -96,6 +97,9 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
                                      missing=t["missing"], unreadable=t["unreadable"])]
         if status.due:
             rep.append(w["due"].format(due=_date_vi(status.due)))
+        if status.coverage_low():  # too few units to report upward: said before any total
+            rep.append(w["coverage_low"].format(received=t["received"] + t["late"], roster=t["roster"],
+                                                share=fmt_percent(status.coverage()), threshold=status.min_coverage))
         parts.append(rep)
     else:
         parts.append([w["reporting_unknown"].format(received=len(app.units))])

@@ -1,13 +1,20 @@
-"""Draft letters (công văn) asking each unit to explain or correct its figures, and their register.
+"""Draft letters (công văn) asking each unit to explain or correct its figures, and reminders to units that have
+not reported (công văn đôn đốc).
 
-For each report of a period with findings that question its figures (errors and warnings, as the
-briefing's "Đề nghị đơn vị giải trình") or ask for a correction (a row's unit of measure or wording:
-``LABEL_FAMILIES``), ``letters_for`` gives a :class:`Letter`; ``write_letters`` writes one ``.docx``
-per unit in the layout of Nghị định 30/2020/NĐ-CP (Phụ lục I: the two-column heading with the issuing
-body and the national motto, "Số: …" and the date left for the clerk, "V/v …", "Kính gửi: …", the
-points numbered with the unit's own lines and figures, the reply date left blank, "Nơi nhận" and the
-signature block), and one register (``.xlsx``) of all letters. The wording is
-``data/letters.yaml``; a point says what its finding says and nothing more.
+For each report of a period with findings that question its figures (errors and warnings, as the briefing's
+"Đề nghị đơn vị giải trình") or ask for a correction (a row's unit of measure or wording, a row the form does
+not have, rows missing: ``FORM_FAMILIES``), ``letters_for`` gives a :class:`Letter`. A letter speaks as an
+official writes: each point cites the form's mục and STT and the indicator's Vietnamese name with the unit's
+figures (quoted as written), never a file line or a finding's internal reference; figures to explain and
+form problems are separate sections, and the form problems are one paragraph. A unit with only form problems
+gets a short correction letter. Points are numbered by the register (:mod:`cchc_tools.cycle.register`), stably
+for a unit and period: "mục 2" keeps its meaning after a resubmission.
+
+``build_letter`` lays a letter out as Nghị định 30/2020/NĐ-CP, Phụ lục I: the two-column heading with the
+issuing body and the national motto, "Số: …" and the date left for the clerk, "V/v …", "Kính gửi: …", a căn cứ
+line, the points, the reply date, "Nơi nhận" and the signature block (from ``[document]`` only; dotted blanks
+otherwise). A letter about a legacy unit (before 1/7/2025) written after it was reorganised is addressed to the
+People's Committees of its successors and says so. The wording is ``data/letters.yaml``.
 """
 
 from __future__ import annotations
@@ -15,47 +22,66 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
+from datetime import date, timedelta
 
 import pandas as pd
 
 from cchc_tools.analysis.assess import LABEL_FAMILIES, finding_refs
-from cchc_tools.analysis.checks import shipped_rules
+from cchc_tools.analysis.checks import note_percent_text, shipped_rules
 from cchc_tools.analysis.selection import reports
 from cchc_tools.paths import PACKAGE_DATA
 
 LETTERS_YAML = PACKAGE_DATA / "letters.yaml"
-_FINDING = frozenset({"ref", "title", "lines", "message"})
-_COMMON = frozenset({"issuing_body", "unit", "when", "report", "year"})
+_COMMON = frozenset({"issuing_body", "unit", "reported_by", "when", "report", "year", "basis", "deadline", "due",
+                     "days", "successors", "former"})
 LETTER_SCHEMA: dict[str, frozenset[str]] = {
-    "number": frozenset(), "subject": _COMMON, "date_line": _COMMON, "recipient": _COMMON, "opening": _COMMON,
-    "explain_heading": _COMMON, "correct_heading": _COMMON, "point": _FINDING, "point_no_lines": _FINDING,
-    "request": _COMMON, "closing": _COMMON, "recipients_title": frozenset(), "recipients": frozenset(),
+    "number": frozenset(), "subject": _COMMON, "subject_correct": _COMMON, "subject_reminder": _COMMON,
+    "date_line": _COMMON, "recipient": _COMMON, "basis": _COMMON, "opening": _COMMON, "opening_correct": _COMMON,
+    "successor_note": _COMMON, "explain_heading": _COMMON, "correct_heading": _COMMON,
+    "point": frozenset({"number", "where", "text"}),
+    "form_point": frozenset({"number", "form", "problems", "actions"}), "form_action_extra": frozenset(),
+    "form_action_missing": frozenset(), "form_action_uom": frozenset(), "form_action_other": frozenset(),
+    "form_wrong_level": frozenset({"count", "examples"}), "form_extra_rows": frozenset({"count", "examples"}),
+    "form_missing_rows": frozenset({"count", "examples"}), "form_uom": frozenset({"count", "examples"}),
+    "form_more": frozenset({"count"}), "request": _COMMON, "request_correct": _COMMON, "reminder_body": _COMMON,
+    "reminder_request": _COMMON, "closing": _COMMON, "recipients_title": frozenset(), "recipients": frozenset(),
     "signer": frozenset(), "signer_name": frozenset()}
 DEFAULT_ISSUER = "Sở Nội vụ"
+# Families whose findings are about the form (a row's wording or unit of measure, rows it lacks or adds, the
+# file fitting no form): grouped into one paragraph asking for a correction, never for an explanation.
+FORM_FAMILIES = frozenset(LABEL_FAMILIES | {"form_poor_fit"})
+FORM_KEY = "form"  # the item key of the grouped form paragraph
+EXAMPLES = 4  # names shown in a group of the form paragraph before "và N dòng khác"
 
 
 @dataclass(frozen=True)
 class Point:
-    """One point of a letter: a finding's reference, title, lines and message (as the checks wrote it)."""
+    """One point of a letter. ``key`` identifies it across resubmissions (rule and codes, else the row's
+    label); ``where`` is its place on the form ("Mục VII, STT 2.1 và 2.2"); ``text`` what is wrong, in the
+    unit's figures as written. ``ref`` is the briefing's reference (for the analyst; never printed)."""
 
-    ref: str
+    key: str
     severity: str
     rule: str
+    family: str
     title: str
-    lines: str
-    message: str
+    where: str
+    text: str
+    ref: str = ""
+    codes: tuple[str, ...] = ()
+    label: str = ""  # the row's label as written (a row of no catalog entry)
+    detail: str = ""  # a unit of measure as written and as the form says ("«%», mẫu: «Nhiệm vụ»")
 
 
 @dataclass
 class Letter:
-    """The letter to one unit about one report."""
+    """The letter to one unit about one report (``kind`` ``explain`` or ``correct``), or a reminder to a unit
+    whose report is overdue (``reminder``)."""
 
     source: str
-    unit: str  # slug
+    unit: str  # slug (or the roster key of a unit that has not reported)
     unit_code: str
-    addressee: str  # "Ủy ban nhân dân xã Vĩnh Hải"
+    addressee: str  # "Ủy ban nhân dân xã Vĩnh Hải" (the body that exists at the letter's date)
     level: str
     year: int
     period: str
@@ -63,10 +89,26 @@ class Letter:
     synthetic: bool = False
     explain: list[Point] = field(default_factory=list)
     correct: list[Point] = field(default_factory=list)
+    reported_by: str = ""  # the unit as it was when it reported ("Ủy ban nhân dân thị xã Vĩnh Châu")
+    successors: list[str] = field(default_factory=list)  # names of the 2025 units of a legacy unit
+    form_name: str = ""  # the form the report was read against (its title in the letter)
+    kind: str = "explain"
+    source_hash: str = ""
+    due: date | None = None  # a reminder: when the report was due
+    days_late: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind == "explain" and self.correct and not self.explain:
+            self.kind = "correct"
+        self.reported_by = self.reported_by or self.addressee
 
     @property
     def refs(self) -> list[str]:
         return [p.ref for p in self.explain + self.correct]
+
+    def item_keys(self) -> list[str]:
+        """The keys of the letter's items, in order: each point to explain, then the form paragraph."""
+        return [p.key for p in self.explain] + ([FORM_KEY] if self.correct else [])
 
 
 def sentence_case_body(name: str) -> str:
@@ -89,6 +131,15 @@ def addressee(name: str, level: str) -> str:
     return f"Ủy ban nhân dân {name[:1].lower()}{name[1:]}"
 
 
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def successors_addressee(names: list[str]) -> str:
+    """``["Phường Vĩnh Châu", "Xã Vĩnh Hải"]`` -> ``Ủy ban nhân dân phường Vĩnh Châu, xã Vĩnh Hải``."""
+    return "Ủy ban nhân dân " + ", ".join(_lower_first(n) for n in names) if names else ""
+
+
 def official_name(code: str, year: int, period: str, fallback: str) -> str:
     """The official name of a unit's code in the era of the report, else ``fallback``."""
     if not code:
@@ -101,6 +152,16 @@ def official_name(code: str, year: int, period: str, fallback: str) -> str:
     return unit.name if unit else fallback
 
 
+def successor_names(code: str, year: int, period: str, on: date) -> list[str]:
+    """The names of the current units a legacy unit's territory went to, when the unit of a report of
+    ``year`` no longer exists on ``on`` (a letter written from 1/7/2025); else empty."""
+    from cchc_tools.units import is_legacy, successors
+
+    if not code or on < date(2025, 7, 1) or not is_legacy(code, year, period):
+        return []
+    return [name for _, name in successors(code)]
+
+
 def _report_text(rep: pd.Series) -> str:
     from cchc_tools.content.views.common import _date
 
@@ -110,44 +171,224 @@ def _report_text(rep: pd.Series) -> str:
     return text + (f" ngày {_date(d)}" if d else "")
 
 
-def letter_points(findings: pd.DataFrame, rules: Iterable | None = None) -> tuple[list[Point], list[Point]]:
-    """The points of one report's findings: (to explain, to correct). Info-level findings are left out;
-    the references are the briefing's (``finding_refs``)."""
+def date_vi(d: date | None) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""
+
+
+# -- points in an official's words ------------------------------------------------------------------
+
+def _join_vi(items: list[str]) -> str:
+    """``a``, ``a và b``, ``a, b và c``."""
+    items = [i for i in items if i]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " và " + items[-1] if items else ""
+
+
+def _form_stt(form_name: str) -> dict[str, str]:
+    """Code -> the THỨ TỰ the form prints for it."""
+    from cchc_tools.forms import all_forms
+
+    form = all_forms().get(form_name)
+    return {r.code: r.stt for r in form.rows} if form else {}
+
+
+def form_title(form_name: str) -> str:
+    from cchc_tools.forms import all_forms
+
+    form = all_forms().get(form_name)
+    return (form.title.split(" (")[0] if form and form.title else form_name) or "phụ lục quy định"
+
+
+def where_on_form(codes: Iterable[str], rows: pd.DataFrame, form_name: str) -> str:
+    """``Mục VII, STT 2, 2.1 và 2.2``: the sections and THỨ TỰ of ``codes`` on the form (the form's own
+    numbering, else the one the unit wrote), never a line of the file."""
+    stt = _form_stt(form_name)
+    order = {c: i for i, c in enumerate(stt)}
+    by_code = rows.drop_duplicates("code").set_index("code") if len(rows) else rows
+    sections: dict[str, list[str]] = {}
+    for code in sorted(dict.fromkeys(c for c in codes if c), key=lambda c: order.get(c, len(order))):
+        section = code.split(".")[0]
+        n = stt.get(code) or (str(by_code.loc[code, "stt"]).strip() if code in by_code.index else "")
+        bucket = sections.setdefault(section, [])
+        if n and n not in bucket:
+            bucket.append(n)
+    parts = [f"Mục {s}" + (f", STT {_join_vi(ns)}" if ns else "") for s, ns in sections.items()]
+    return "; ".join(parts)
+
+
+_LINE_REF = re.compile(r"\s*\(dòng [0-9; ,]+\)")
+_SHOWN_PERCENT = re.compile(r"ghi (-?[0-9.]+(?:,[0-9]+)?%)")
+
+
+def _written_percent(raw: str) -> str:
+    raw = " ".join(str(raw).split())
+    return raw if raw.endswith("%") else f"{raw}%"
+
+
+def point_text(message: str, family: str, rule, rows: pd.DataFrame, codes: list[str]) -> str:
+    """A finding's message as a letter says it: rows named as indicators ("Chỉ tiêu «…»"), no file line, and
+    a rate the unit wrote quoted as written (a note "99,60%" stays "99,60%")."""
+    text = _LINE_REF.sub("", message)
+    text = re.sub(r"^Dòng «", "Chỉ tiêu «", text)
+    text = text.replace("Ghi chú của dòng «", "Ghi chú của chỉ tiêu «").replace(" dòng «", " chỉ tiêu «")
+    by_code = rows.drop_duplicates("code").set_index("code") if len(rows) else rows
+    written = ""
+    if family == "note_rate" and rule is not None:
+        code = rule.params.get("code", "")
+        if code in by_code.index:
+            pct = note_percent_text(str(by_code.loc[code, "note"]))
+            written = f"{pct}%" if pct else ""
+    elif family in ("rate_matches", "note_ratio") and codes and codes[0] in by_code.index:
+        written = _written_percent(by_code.loc[codes[0], "raw_value"])
+    if written:
+        text = _SHOWN_PERCENT.sub(lambda m: f"ghi {written}", text, count=1)
+    return text
+
+
+def point_key(rule: str, codes: list[str], label: str = "") -> str:
+    """What identifies a point across resubmissions: its rule and the codes it involves (a row of no catalog
+    entry: its label), never its order among the findings or its line."""
+    return f"{rule}|{';'.join(codes) if codes else ' '.join(label.split())}"
+
+
+def letter_points(findings: pd.DataFrame, rules: Iterable | None = None, rows: pd.DataFrame | None = None,
+                  form_name: str = "") -> tuple[list[Point], list[Point]]:
+    """The points of one report's findings: (to explain, form problems to correct). Info-level findings are
+    left out, except rows missing from the form (a correction). ``rows``: the report's rows of the tidy table
+    (for the form's STT, the labels and the figures as written)."""
     if findings.empty:
         return [], []
-    family = {r.id: r.family for r in (shipped_rules() if rules is None else rules)}
+    rules = tuple(shipped_rules() if rules is None else rules)
+    by_id = {r.id: r for r in rules}
+    rows = rows if rows is not None else pd.DataFrame(columns=["code", "stt", "line", "label", "raw_value", "note",
+                                                               "uom"])
     refs = finding_refs(findings)
     explain, correct = [], []
     for ref, f in zip(refs, findings.itertuples(index=False), strict=True):
-        if f.severity == "info":
+        rule = by_id.get(f.rule)
+        family = rule.family if rule else f.rule
+        if f.severity == "info" and family != "missing_rows":
             continue
+        codes = [c for c in str(f.codes or "").split("; ") if c]
+        label = ""
+        if not codes and str(f.lines or "").strip():
+            hit = rows[rows["line"].astype(str) == str(f.lines).strip()] if len(rows) else rows
+            label = str(hit["label"].iloc[0]) if len(hit) else ""
         title = getattr(f, "title_vi", "") or f.rule
-        p = Point(ref, f.severity, f.rule, title, str(f.lines or ""), str(f.message_vi))
-        (correct if family.get(f.rule) in LABEL_FAMILIES else explain).append(p)
+        detail = ""
+        if family == "uom_mismatch" and codes:
+            m = re.search(r"ghi đơn vị tính («[^»]*»), trong khi mẫu quy định («[^»]*»)", str(f.message_vi))
+            detail = f"ghi {m.group(1)}, mẫu: {m.group(2)}" if m else ""
+        p = Point(point_key(f.rule, codes, label), f.severity, f.rule, family, title,
+                  where_on_form(codes, rows, form_name), point_text(str(f.message_vi), family, rule, rows, codes),
+                  ref, tuple(codes), label, detail)
+        (correct if family in FORM_FAMILIES else explain).append(p)
     order = {"error": 0, "warning": 1}
-    explain.sort(key=lambda p: (order.get(p.severity, 2), int(p.ref.lstrip("LYC") or 0)))
-    correct.sort(key=lambda p: (order.get(p.severity, 2), int(p.ref.lstrip("LYC") or 0)))
+    explain.sort(key=lambda p: order.get(p.severity, 2))
     return explain, correct
 
 
 def letters_for(table: pd.DataFrame, findings: pd.DataFrame, year: int, period: str, unit: str = "",
-                rules: Iterable | None = None) -> list[Letter]:
-    """A letter for each report of ``year`` and ``period`` (of ``unit``, a slug, when given) with points."""
+                rules: Iterable | None = None, on: date | None = None,
+                hashes: dict[str, str] | None = None) -> list[Letter]:
+    """A letter for each report of ``year`` and ``period`` (of ``unit``, a slug, when given) with points;
+    ``on``: the letter's date (a legacy unit reorganised by then is addressed through its successors);
+    ``hashes``: source -> SHA-256 of its file (what tells a resubmission)."""
     reps = reports(table)
     reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
     if unit:
         reps = reps[reps["unit"] == unit]
     rules = tuple(shipped_rules() if rules is None else rules)
+    on = on or date.today()
     out = []
     for _, rep in reps.iterrows():
-        explain, correct = letter_points(findings[findings["source"] == rep["source"]], rules)
+        rows = table[table["source"] == rep["source"]]
+        form_name = str(rows["form"].iloc[0]) if "form" in rows and len(rows) else ""
+        explain, correct = letter_points(findings[findings["source"] == rep["source"]], rules, rows, form_name)
         if not (explain or correct):
             continue
         code = str(rep.get("unit_code") or "")
         name = official_name(code, int(year), period, str(rep["unit_name"] or rep["unit"]))
-        out.append(Letter(rep["source"], rep["unit"], code, addressee(name, rep["level"]), rep["level"], int(year),
-                          period, _report_text(rep), bool(rep["synthetic"]), explain, correct))
+        then = addressee(name, rep["level"])
+        after = successor_names(code, int(year), period, on)
+        out.append(Letter(rep["source"], rep["unit"], code, successors_addressee(after) or then, rep["level"],
+                          int(year), period, _report_text(rep), bool(rep["synthetic"]), explain, correct,
+                          reported_by=then, successors=after, form_name=form_name,
+                          source_hash=(hashes or {}).get(rep["source"], "")))
     return out
+
+
+def reminders_for(status, on: date) -> list[Letter]:
+    """A reminder (công văn đôn đốc) for each unit of the roster whose report is overdue on ``on``."""
+    from cchc_tools.text import slugify
+
+    rows = status.rows
+    out = []
+    for r in rows[rows["in_roster"] & (rows["state"] == "overdue")].itertuples(index=False):
+        key = r.code or r.name
+        slug = slugify(r.name) if not r.code else f"{slugify(r.name)}-{r.code}"
+        legacy = bool(getattr(r, "legacy", False))
+        after = successor_names(r.code, status.year, status.period, on) if legacy else []
+        then = addressee(r.name, r.level)
+        out.append(Letter("", slug, r.code, successors_addressee(after) or then, r.level, status.year,
+                          status.period, "", reported_by=then, successors=after, kind="reminder",
+                          due=status.due, days_late=int(r.days_late or 0), source_hash=f"reminder:{key}"))
+    return out
+
+
+def form_paragraph(letter: Letter, number: int, wording: dict) -> str:
+    """The form problems of a letter as one point: which form, the rows it adds (a district form used by a
+    commune said as such), the rows it lacks, the units of measure; a few names each, then "và N dòng khác"."""
+    from cchc_tools.catalog import by_code
+
+    w = wording
+
+    def examples(names: list[str], total: int | None = None) -> str:
+        shown = names[:EXAMPLES]
+        more = (len(names) if total is None else total) - len(shown)
+        if more:
+            return ", ".join(shown) + " " + w["form_more"].format(count=more)
+        return _join_vi(shown)
+
+    def clean_label(text: str) -> str:
+        return "«" + " ".join(text.lstrip("-– ").rstrip(" :.").split()) + "»"
+
+    problems, actions = [], []
+    raw_extra = [p.label for p in letter.correct if p.family == "unmatched_row" and p.label]
+    extra = [clean_label(x) for x in raw_extra]
+    # rows of a district form (any form of that level) in a commune's appendix: the district's form was used
+    from cchc_tools.forms import all_forms
+    from cchc_tools.text import label_key
+
+    district_rows = {label_key(r.label) for f in all_forms().values() if "district" in f.levels for r in f.rows}
+    district = [clean_label(x) for x in raw_extra if label_key(x) in district_rows]
+    district.sort(key=lambda n: "huyện" not in n.lower())  # the rows that name the district first, as examples
+    if extra and letter.level == "commune" and len(district) * 2 >= len(extra):
+        problems.append(w["form_wrong_level"].format(count=len(extra), examples=examples(district, len(extra))))
+    elif extra:
+        problems.append(w["form_extra_rows"].format(count=len(extra), examples=examples(extra)))
+    if extra:
+        actions.append(w["form_action_extra"])
+    missing = [c for p in letter.correct if p.family == "missing_rows" for c in p.codes]
+    if missing:
+        cat = by_code()
+        names = [clean_label(cat[c].label_vi) if c in cat and cat[c].label_vi else c for c in missing]
+        problems.append(w["form_missing_rows"].format(count=len(missing), examples=examples(names)))
+        actions.append(w["form_action_missing"])
+    uom = [p for p in letter.correct if p.family == "uom_mismatch"]
+    if uom:
+        names = []
+        for p in uom:
+            m = re.search(r"«[^»]*»", p.text)
+            names.append(" ".join(x for x in (m.group(0) if m else "", f"({p.where}: {p.detail})" if p.detail
+                                                else f"({p.where})") if x))
+        problems.append(w["form_uom"].format(count=len(uom), examples=examples(names)))
+        actions.append(w["form_action_uom"])
+    problems += [_lower_first(p.text.rstrip(".")) for p in letter.correct if p.family == "metadata_missing"]
+    if not problems:
+        problems = [_lower_first(p.text.rstrip(".")) for p in letter.correct if p.family == "form_poor_fit"][:1]
+    name = form_title(letter.form_name).replace("Phụ lục thống kê CCHC", "phụ lục thống kê cải cách hành chính")
+    return w["form_point"].format(number=number, form=name, problems="; ".join(problems),
+                                  actions=_join_vi(actions or [w["form_action_other"]]))
 
 
 # -- the Word file --------------------------------------------------------------------------------
@@ -195,28 +436,45 @@ def _line(cell_or_doc, text: str, *, size: float = 13, bold: bool = False, itali
     return p
 
 
+def reply_by(produced: date, reply_days: int | None) -> date | None:
+    """The reply date of a letter written on ``produced``: ``reply_days`` later (``[letters] reply_days``)."""
+    return produced + timedelta(days=int(reply_days)) if reply_days else None
+
+
 def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "", place: str = "",
                  signer_title: str = "", signer_name: str = "", produced: date | None = None,
-                 wording: dict | None = None):
+                 wording: dict | None = None, basis: str = "", reply_days: int | None = None,
+                 numbers: dict[str, int] | None = None):
     """The python-docx Document of one letter (A4, NĐ 30/2020 margins, Times New Roman). ``signer_title``
-    (lines split at ``\\n`` or ``/``, e.g. "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC") and ``signer_name`` replace the
-    wording's blanks when the project sets them (``[document]``)."""
+    (lines split at ``\\n`` or ``/``, e.g. "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC") and ``signer_name`` come from the
+    project's ``[document]`` only: empty, the block is dotted blanks. ``basis`` (``[letters] basis``) is the
+    căn cứ line; ``reply_days`` (``[letters] reply_days``) gives the reply date from ``produced``; ``numbers``
+    the item number of each point's key (the register's; default 1, 2, ...)."""
     from docx import Document as new_docx
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
     from cchc_tools.cycle.wording import wording as load
-    from cchc_tools.periods import period_phrase
+    from cchc_tools.periods import period_in_sentence
     from cchc_tools.render.word import PAGE, _fix_widths, _headers, _page_setup, _style_document, _text_width
     from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
     w = wording or load(LETTERS_YAML, LETTER_SCHEMA)
     produced = produced or date.today()
     issuer = sentence_case_body(issuing_body)
-    when = period_phrase(letter.period, letter.year)
-    values = {"issuing_body": issuer, "unit": letter.addressee, "when": when[:1].lower() + when[1:],
-              "report": letter.report, "year": produced.year}
+    by = reply_by(produced, reply_days)
+    values = {"issuing_body": issuer, "unit": letter.addressee, "reported_by": letter.reported_by,
+              "when": period_in_sentence(letter.period, letter.year), "report": letter.report, "year": produced.year,
+              "basis": basis, "deadline": date_vi(by) if by else f"…… tháng …… năm {produced.year}",
+              "due": date_vi(letter.due), "days": letter.days_late,
+              "successors": _join_vi([_lower_first(n) for n in letter.successors]),
+              "former": _lower_first(letter.reported_by.removeprefix("Ủy ban nhân dân ").strip())}
+    keys = letter.item_keys()
+    numbers = dict(numbers or {})
+    for k in keys:
+        numbers.setdefault(k, max(numbers.values(), default=0) + 1)
+    subject = {"explain": "subject", "correct": "subject_correct", "reminder": "subject_reminder"}[letter.kind]
     doc = new_docx()
     _style_document(doc)
     section = doc.sections[-1]
@@ -239,7 +497,7 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
     _rule_under(left, 25, left_mm)
     _line(left, "", size=6, align=center)
     _line(left, w["number"], size=13, align=center, after=6)
-    _line(left, w["subject"].format(**values), size=12, align=center)
+    _line(left, w[subject].format(**values), size=12, align=center)
     _line(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, align=center, first=True)
     _line(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True, align=center)
     _rule_under(right, 62, text_mm - left_mm)
@@ -248,94 +506,63 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
     _line(right, f"{place}, {date_line}" if place else date_line[:1].upper() + date_line[1:], size=13, italic=True,
           align=center)
 
-    p = _line(doc, "", size=13)
-    p.paragraph_format.space_after = Pt(6)
-    p = _line(doc, w["recipient"].format(**values), size=14, align=center, after=12)
+    _line(doc, "", size=6)
+    _line(doc, w["recipient"].format(**values), size=13, align=center, after=6)
 
-    def body(text: str, bold: bool = False):
+    def body(text: str, bold: bool = False, indent: bool = True):
         par = doc.add_paragraph()
         par.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-        par.paragraph_format.first_line_indent = Cm(1.27)
-        par.paragraph_format.space_after = Pt(6)
-        par.paragraph_format.line_spacing = 1.15
+        par.paragraph_format.first_line_indent = Cm(1.27) if indent else None
+        par.paragraph_format.space_after = Pt(4)
+        par.paragraph_format.line_spacing = 1.0
         run = par.add_run(text)
         run.bold = bold or None
-        run.font.size = Pt(14)
+        run.font.size = Pt(13)
         return par
 
-    body(w["opening"].format(**values))
-    number = 0
-    for heading_id, points in (("explain_heading", letter.explain), ("correct_heading", letter.correct)):
-        if not points:
-            continue
-        number += 1
-        body(f"{number}. " + w[heading_id].format(**values), bold=True)
-        for k, pt in enumerate(points, start=1):
-            tmpl = w["point"] if pt.lines else w["point_no_lines"]
-            body(f"{number}.{k}. " + tmpl.format(ref=pt.ref, title=pt.title, lines=pt.lines, message=pt.message))
-    body(w["request"].format(**values))
+    if basis:
+        body(w["basis"].format(**values))
+    if letter.kind == "reminder":
+        body(w["reminder_body"].format(**values))
+    else:
+        body(w["opening" if letter.explain else "opening_correct"].format(**values))
+    if letter.successors:
+        body(w["successor_note"].format(**values))
+    roman = iter(("I", "II"))
+    if letter.explain and letter.correct:
+        body(f"{next(roman)}. " + w["explain_heading"].format(**values), bold=True)
+    for pt in letter.explain:
+        body(w["point"].format(number=numbers[pt.key], where=pt.where or pt.title, text=pt.text))
+    if letter.correct:
+        if letter.explain:
+            body(f"{next(roman)}. " + w["correct_heading"].format(**values), bold=True)
+        body(form_paragraph(letter, numbers[FORM_KEY], w))
+    if letter.kind == "reminder":
+        body(w["reminder_request"].format(**values))
+    else:
+        body(w["request" if letter.explain else "request_correct"].format(**values))
     body(w["closing"].format(**values))
 
     sign = doc.add_table(rows=1, cols=2)
     _fix_widths(sign, [int(width * 0.5), width - int(width * 0.5)])
-    for row in sign.rows:  # the signature block never starts a page alone
-        row._tr.get_or_add_trPr()
     left, right = sign.rows[0].cells
     _line(left, w["recipients_title"], size=12, bold=True, italic=True, first=True)
     for item in w["recipients"]:
         _line(left, item, size=11)
-    firsts = True
-    signer = ([x.strip() for x in re.split(r"\n|/", signer_title) if x.strip()] if signer_title
-              else w["signer"])
-    for item in signer:
-        _line(right, item, size=14, bold=True, align=center, first=firsts)
-        firsts = False
-    for _ in range(4):
-        _line(right, "", size=14)
-    _line(right, signer_name or w["signer_name"], size=14, bold=True, align=center)
+    signer = ([x.strip() for x in re.split(r"\n|/", signer_title) if x.strip()] if signer_title.strip()
+              else list(w["signer"]))
+    for k, item in enumerate(signer):
+        _line(right, item, size=13, bold=True, align=center, first=k == 0)
+    for _ in range(3):
+        _line(right, "", size=13)
+    _line(right, signer_name.strip() or w["signer_name"], size=13, bold=True, align=center)
     props = doc.core_properties
-    props.title = w["subject"].format(**values)
+    props.title = w[subject].format(**values)
     props.language, props.author = "vi-VN", issuing_body or "cchc-kit"
     return doc
 
 
-def letter_stem(letter: Letter) -> str:
-    return f"cong-van-{letter.unit or letter.unit_code}"
-
-
-def register_sheet(letters: list[Letter], files: dict[str, str]):
-    """The register of letters: one row per letter, with blanks for the clerk (number, date sent, reply)."""
-    from cchc_tools.render.workbook import Sheet, XCell
-
-    rows = []
-    for i, lt in enumerate(letters, start=1):
-        rows.append([XCell(i, "integer"), XCell(lt.unit_code), XCell(lt.addressee), XCell(lt.report),
-                     XCell(len(lt.explain), "count"), XCell(len(lt.correct), "count"),
-                     XCell(", ".join(p.ref for p in lt.explain)), XCell(", ".join(p.ref for p in lt.correct)),
-                     XCell(files.get(lt.source, "")), XCell(lt.source), XCell(""), XCell(""), XCell(""), XCell("")])
-    return Sheet("Sổ theo dõi công văn", ["STT", "Mã ĐVHC", "Kính gửi", "Báo cáo của đơn vị", "Số điểm giải trình",
-                                           "Số điểm chỉnh sửa", "Giải trình", "Chỉnh sửa", "Tệp công văn",
-                                           "Tệp phụ lục", "Số công văn", "Ngày gửi", "Hạn trả lời",
-                                           "Ngày đơn vị trả lời"], rows)
-
-
-def write_letters(letters: list[Letter], out_dir: str | Path, *, parent_body: str = "", issuing_body: str = "",
-                  place: str = "", signer_title: str = "", signer_name: str = "", produced: date | None = None,
-                  register: bool = True) -> list[Path]:
-    """``<out_dir>/cong-van-<unit>.docx`` for each letter and ``<out_dir>/register.xlsx``, each whole or not at all
-    (the letterhead and signer: the project's ``[document]``)."""
-    from cchc_tools.atomic import write_with
-    from cchc_tools.render.workbook import write_workbook
-
-    out = Path(out_dir)
-    written, files = [], {}
-    for lt in letters:
-        doc = build_letter(lt, parent_body=parent_body, issuing_body=issuing_body, place=place,
-                           signer_title=signer_title, signer_name=signer_name, produced=produced)
-        path = write_with(out / f"{letter_stem(lt)}.docx", lambda p, d=doc: d.save(str(p)))
-        files[lt.source] = path.name
-        written.append(path)
-    if register and letters:
-        written.append(write_workbook([register_sheet(letters, files)], out / "register.xlsx",
-                                      "Sổ theo dõi công văn đề nghị giải trình"))
-    return written
+def letter_stem(letter: Letter, version: int = 1) -> str:
+    """``cong-van-vinh-hai`` (``-lan-2`` for a second version; ``don-doc-…`` for a reminder)."""
+    base = ("don-doc-" if letter.kind == "reminder" else "cong-van-") + (letter.unit or letter.unit_code)
+    return base + (f"-lan-{version}" if version > 1 else "")

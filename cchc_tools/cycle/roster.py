@@ -57,7 +57,7 @@ def period_end(year: int, period: str) -> date:
     from cchc_tools.periods import period_end as end
 
     if period not in PERIODS:
-        raise RosterError(f"unknown period {period!r}; expected one of {', '.join(PERIODS)}")
+        raise RosterError(f"kỳ báo cáo {period!r} không có; các kỳ hợp lệ: {', '.join(PERIODS)}")
     return end(period, year)
 
 
@@ -74,14 +74,14 @@ def roster(province: str, year: int, period: str, departments: Iterable[str] = (
     ``province`` at the period's end (legacy districts before 1/7/2025), sorted by official code, then
     the ``departments`` in the order given."""
     if not province:
-        raise RosterError("the roster needs the project's province ([project] province in cchc.toml, "
-                          "or CCHC_PROVINCE)")
+        raise RosterError("cần tỉnh, thành phố của dự án để lập danh sách đơn vị phải báo cáo ([project] province "
+                          "trong cchc.toml, hoặc biến môi trường CCHC_PROVINCE)")
     legacy = bool(era_is_legacy(year, period, period_end(year, period).isoformat()))
     data = _data()
     era = data.legacy if legacy else data.current
     codes = _provinces(era, data, province, legacy)
     if not codes:
-        raise RosterError(f"no official province named {province!r}")
+        raise RosterError(f"không có tỉnh, thành phố nào tên {province!r}")
     level = "district" if legacy else "commune"
     units = [RosterUnit(u.code, u.name, level, legacy) for u in era.units.values()
              if u.level == level and u.province_code in codes]

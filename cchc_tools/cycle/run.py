@@ -19,6 +19,65 @@ from pathlib import Path
 from cchc_tools.errors import CchcError
 
 STEPS = ("status", "letters", "consolidate", "digest")
+LEVEL_VI = {"commune": "xã", "district": "huyện", "department": "sở, ban, ngành", "province": "tỉnh"}
+LISTED = 20  # units named in a refusal before "…"
+
+
+class CycleInputError(CchcError):
+    """A period, year or unit the cycle cannot run for: refused (in Vietnamese, with the valid choices and the
+    closest ones) before anything is written."""
+
+
+def _closest(text: str, choices: Iterable[str], limit: int = 3) -> list[str]:
+    from rapidfuzz import fuzz, process, utils
+
+    hits = process.extract(text, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit,
+                           score_cutoff=50)
+    return [h[0] for h in hits]
+
+
+def check_period(period: str) -> str:
+    """The kit's name of a period (``q1`` -> ``Q1``), or :class:`CycleInputError` naming the valid ones."""
+    from cchc_tools.periods import PERIODS
+
+    for p in PERIODS:
+        if p.lower() == str(period).strip().lower():
+            return p
+    near = _closest(str(period), PERIODS)
+    raise CycleInputError(f"kỳ báo cáo {period!r} không có; các kỳ hợp lệ: {', '.join(PERIODS)}"
+                          + (f" (gần nhất: {', '.join(near)})" if near else ""))
+
+
+def check_year(year: int, data, today: date) -> int:
+    """A year the data has reports of (or the current year, whose reports may all be overdue), else
+    :class:`CycleInputError` naming the years there are."""
+    years = sorted({int(y) for y in data.table["year"].dropna().unique()} | {today.year}) if len(data.table) \
+        else [today.year]
+    if int(year) not in years:
+        raise CycleInputError(f"năm {year} không có báo cáo nào; các năm có số liệu: "
+                              f"{', '.join(str(y) for y in years)}")
+    return int(year)
+
+
+def check_unit(unit: str, data, year: int, period: str) -> str:
+    """A unit (slug) with a report of the period, else :class:`CycleInputError` naming those that have one
+    (the closest first)."""
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.periods import period_in_sentence
+
+    reps = reports(data.table)
+    reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
+    names = dict(zip(reps["unit"], reps["unit_name"].fillna("").astype(str), strict=True))
+    if unit in names:
+        return unit
+    when = period_in_sentence(period, year)
+    if not names:
+        raise CycleInputError(f"không có báo cáo nào {when}; không lập công văn cho đơn vị {unit!r}")
+    near = _closest(unit.replace("-", " "), {slug: f"{n} {slug.replace('-', ' ')}" for slug, n in names.items()})
+    listed = [f"{names[s] or s} ({s})" for s in list(names)[:LISTED]] + (["…"] if len(names) > LISTED else [])
+    hint = (f"; gần nhất: {', '.join(f'{names[s] or s} ({s})' for s in near)}" if near else "")
+    raise CycleInputError(f"đơn vị {unit!r} không có báo cáo {when}{hint}; các đơn vị có báo cáo: "
+                          f"{', '.join(listed)}")
 
 
 @dataclass
@@ -62,25 +121,33 @@ def fingerprint(project, data, year: int, period: str, params: dict) -> dict:
 def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = None,
               out_root: str | Path | None = None, steps: Iterable[str] = STEPS, unit: str = "", level: str = "",
               formats: Iterable[str] = ("html", "docx", "xlsx"), produced: date | None = None,
-              force: bool = True) -> CycleResult:
+              force: bool = True, reminders: bool = False) -> CycleResult:
     """The steps of the cycle asked for (``status``, ``letters``, ``consolidate``, ``digest``) for a period of the
     ``project`` (its province, departments, deadlines, letterhead and outputs folder; ``data_dir`` and
     ``out_root`` override its folders). With ``force=False`` nothing is written when the fingerprint recorded
-    by the last run (``cycle-<period>.json``) is the same and its files are all there."""
+    by the last run (``cycle-<period>.json``) is the same and its files are all there. ``produced``: today's date
+    (the letters' date, what is overdue), given by the caller (default: the system's date). ``reminders``: the
+    letters step also drafts a reminder (công văn đôn đốc) to each unit whose report is overdue."""
     from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.appendix import consolidated_appendix, write_appendix
     from cchc_tools.cycle.digest import build_digest
-    from cchc_tools.cycle.letters import letters_for, write_letters
+    from cchc_tools.cycle.letters import letters_for
     from cchc_tools.cycle.roster import RosterError, deadline, roster
     from cchc_tools.cycle.status import reporting_status, write_status
 
     steps, formats = set(steps), set(formats)
+    period = check_period(period)  # refused before anything is read or written
     doc, province = project.document, project.province
     data = computed(project, data_dir)
+    year = check_year(year, data, produced or date.today())
+    if unit:
+        unit = check_unit(unit, data, year, period)
     folder = Path(out_root or project.outputs) / str(year)
     res = CycleResult()
+    produced = produced or date.today()
     stamp = fingerprint(project, data, year, period, {"steps": ",".join(sorted(steps)), "unit": unit, "level": level,
-                                                     "formats": ",".join(sorted(formats)), "produced": produced or ""})
+                                                     "formats": ",".join(sorted(formats)), "produced": produced,
+                                                     "reminders": reminders})
     if not force and _up_to_date(folder / f"cycle-{period.lower()}.json", stamp["fingerprint"]):
         res.skipped = True
         return res
@@ -90,8 +157,11 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     if province and not synthetic:
         try:
             units = roster(province, year, period, project.reporting.departments)
+            received, wrote = receipts(project, data, year, period, folder / f"letters-{period.lower()}", produced)
+            res.written += wrote
             status = reporting_status(data.table, data.errors, data.findings, units, year, period, due,
-                                      province=province, root=project.root)
+                                      province=province, root=project.root, today=produced, received=received,
+                                      min_coverage=project.reporting.min_coverage)
         except RosterError as exc:
             res.notes.append(str(exc))
     else:
@@ -101,22 +171,34 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     if "status" in steps and status is not None:
         res.written += write_status(status, folder, formats & {"html", "xlsx"}, synthetic)
     if "letters" in steps:
-        res.letters = letters_for(data.table, data.findings, year, period, unit, rules=project.rules or None)
-        res.written += write_letters(res.letters, folder / f"letters-{period.lower()}", parent_body=doc.parent_body,
-                                     issuing_body=doc.issuing_body, place=doc.place, signer_title=doc.signer_title,
-                                     signer_name=doc.signer_name, produced=produced)
+        hashes, current = _appendix_hashes(project, data, year, period)
+        res.letters = letters_for(data.table, data.findings, year, period, unit, rules=project.rules or None,
+                                  on=produced, hashes=hashes)
+        if reminders and status is not None:
+            from cchc_tools.cycle.letters import reminders_for
+
+            res.letters += reminders_for(status, produced)
+        rec = record(project, res.letters, folder / f"letters-{period.lower()}", produced, unit=unit,
+                     current=current)
+        res.written += rec.written
+        res.notes += rec.notes
     app = None
     if steps & {"consolidate", "digest"}:
         missing = []
         if status is not None:
             rows = status.rows
-            missing = rows[rows["in_roster"] & rows["state"].isin(["missing", "unreadable"])]["name"].tolist()
+            gone = rows["state"].isin(["missing", "overdue", "not_due", "unreadable"])
+            missing = rows[rows["in_roster"] & gone]["name"].tolist()
         try:
             app = consolidated_appendix(data.table, data.findings, year, period, level, province=province,
                                         roster_size=status.totals()["roster"] if status is not None else None,
                                         missing=missing, rules=project.rules or None)
-        except CchcError as exc:
-            res.notes.append(str(exc))
+        except CchcError:
+            from cchc_tools.periods import period_in_sentence
+
+            where = f" của cấp {LEVEL_VI.get(level, level)}" if level else ""
+            res.notes.append(f"không có phụ lục nào {period_in_sentence(period, year)}{where} để tổng hợp: chưa lập "
+                             "phụ lục tổng hợp" + (" và tin nhắn tóm tắt" if "digest" in steps else ""))
     res.appendix = app
     if "consolidate" in steps and app is not None:
         res.written += write_appendix(app, folder, formats & {"xlsx", "docx"}, doc)
@@ -138,6 +220,62 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     return res
 
 
+def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(source -> SHA-256 of its file, unit slug -> SHA-256 of its latest report's file) for the period."""
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.batch.provenance import source_path
+    from cchc_tools.ingest.snapshot import file_hash
+
+    reps = reports(data.table)
+    reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
+    hashes, current = {}, {}
+    for src, slug in zip(reps["source"], reps["unit"], strict=True):
+        path = source_path(src, project.root)
+        hashes[src] = file_hash(path) if path.is_file() else src
+        current[slug] = hashes[src]
+    return hashes, current
+
+
+def receipts(project, data, year: int, period: str, folder: Path, today: date):
+    """The date the Sở received each appendix of the period, from the register (recorded there the first time
+    the kit sees the file: :func:`cchc_tools.cycle.register.record_receipts`)."""
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.batch.provenance import source_path
+    from cchc_tools.cycle.register import record_receipts
+
+    reps = reports(data.table)
+    reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
+    arrivals = [(src, str(name or unit), str(code or ""), source_path(src, project.root))
+                for src, name, unit, code in zip(reps["source"], reps["unit_name"], reps["unit"], reps["unit_code"],
+                                                 strict=True)]
+    return record_receipts(folder, arrivals, today)
+
+
+def record(project, letters: list, folder: Path, produced: date, *, unit: str = "", current: dict | None = None):
+    """Each letter written (its layout from the project's ``[document]``, its căn cứ and reply date from
+    ``[letters]``) and recorded in the period's register (:func:`cchc_tools.cycle.register.record_letters`)."""
+    from cchc_tools.atomic import write_with
+    from cchc_tools.cycle.letters import FORM_KEY, build_letter, reply_by
+    from cchc_tools.cycle.register import record_letters
+
+    doc, lets = project.document, project.letters
+
+    def write(letter, path: Path, numbers: dict) -> Path:
+        built = build_letter(letter, parent_body=doc.parent_body, issuing_body=doc.issuing_body, place=doc.place,
+                             signer_title=doc.signer_title, signer_name=doc.signer_name, produced=produced,
+                             basis=lets.basis, reply_days=lets.reply_days, numbers=numbers)
+        return write_with(path, lambda p: built.save(str(p)))
+
+    def describe(letter) -> dict[str, str]:
+        out = {p.key: f"{p.where}: {p.text}" for p in letter.explain}
+        if letter.correct:
+            out[FORM_KEY] = "Phụ lục chưa đúng mẫu (" + "; ".join(dict.fromkeys(p.title for p in letter.correct)) + ")"
+        return out
+
+    return record_letters(folder, letters, write, unit=unit, current=current,
+                          reply_by=reply_by(produced, lets.reply_days), describe=describe)
+
+
 def _up_to_date(path: Path, fingerprint: str) -> bool:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
@@ -155,7 +293,8 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path, st
     from cchc_tools.atomic import write_text
     from cchc_tools.content.views.common import HEADLINE_IDS
     from cchc_tools.cycle.appendix import appendix_stem
-    from cchc_tools.cycle.letters import letter_stem
+    from cchc_tools.cycle.register import register_letters
+    from cchc_tools.cycle.status import NOT_RECEIVED, coverage_line
 
     path = folder / f"cycle-{period.lower()}.json"
     try:
@@ -167,14 +306,17 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path, st
         st = res.status
         state["totals"] = st.totals()
         state["due"] = st.due.isoformat() if st.due else ""
-        state["missing"] = st.rows[st.rows["in_roster"] & (st.rows["state"] == "missing")]["name"].tolist()
+        state["missing"] = st.rows[st.rows["in_roster"] & st.rows["state"].isin(NOT_RECEIVED)]["name"].tolist()
+        state["coverage_low"] = coverage_line(st)
         reps = reports(data.table).set_index("source")
         state["units"] = {str(reps.loc[s, "unit"]): {"state": state_, "name": n, "points": int(p)}
                           for s, state_, n, p in zip(st.rows["source"], st.rows["state"], st.rows["name"],
                                                      st.rows["points"], strict=True) if s and s in reps.index}
-    if res.letters:
-        state["letters"] = {lt.unit: {"file": f"letters-{period.lower()}/{letter_stem(lt)}.docx",
-                                      "points": len(lt.explain) + len(lt.correct)} for lt in res.letters}
+    letters = register_letters(folder / f"letters-{period.lower()}")  # every unit's letter, whatever run wrote it
+    if letters:
+        state["letters"] = {slug: {"file": f"letters-{period.lower()}/{info['file']}", "points": info["points"],
+                                   "kind": info.get("kind", ""), "name": info.get("name", "")}
+                            for slug, info in letters.items()}
     if res.appendix is not None:
         heads = res.appendix.ratios[res.appendix.ratios["indicator"].isin(HEADLINE_IDS)]
         state["headline"] = [{"name": r.name_vi, "value": None if r.value != r.value else float(r.value),

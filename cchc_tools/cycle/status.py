@@ -1,17 +1,22 @@
-"""Who has reported: each unit of the period's roster received, late, missing or unreadable.
+"""Who has reported: each unit of the period's roster received (on time or late), overdue, not yet due,
+missing or unreadable.
 
 ``reporting_status(table, errors, findings, units, year, period, due)`` compares the roster
-(:mod:`cchc_tools.cycle.roster`) with the reports of the period in a loaded table. A report is
-"received on" its own date (the ``report_date`` of its title) when it has one, else the file's
-modification time; the table says which. A report dated after the deadline is late. A file of the
-period that cannot be read makes its unit "unreadable" (when its folder names a unit of the roster);
-a unit present in the data but not in the roster is listed too.
+(:mod:`cchc_tools.cycle.roster`) with the reports of the period in a loaded table. A report is "received on"
+the date the Sở received it when the caller gives it (``received``: the date recorded in the register the
+first time the kit saw the file, editable there: :func:`cchc_tools.cycle.register.record_receipts`), else its
+own date (the ``report_date`` of its title), else the file's modification time; the table says which. A report
+received after the deadline is late. A unit with no report is overdue (quá hạn, with the days past the
+deadline) when ``today`` is after the deadline, not yet due before it, and "missing" when no deadline or no
+date is known. A file of the period that cannot be read makes its unit "unreadable" (when its folder names a
+unit of the roster); a unit present in the data but not in the roster is listed too. A legacy unit (before
+1/7/2025) is named with its successors ("nay là phường …, xã …").
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,12 +27,13 @@ from cchc_tools.analysis.selection import reports
 from cchc_tools.cycle.roster import RosterUnit, name_key
 from cchc_tools.errors import AppendixError
 
-STATES = ("received", "late", "unreadable", "missing")
-STATE_VI = {"received": "Đã nhận", "late": "Nộp muộn", "unreadable": "Tệp không đọc được", "missing": "Chưa nộp",
-            "extra": "Ngoài danh sách"}
-FROM_VI = {"report_date": "ngày của báo cáo", "file_time": "thời gian sửa tệp", "": ""}
+STATES = ("received", "late", "unreadable", "missing", "overdue", "not_due")
+NOT_RECEIVED = ("missing", "overdue", "not_due")  # counted together as "missing" by ``totals``
+STATE_VI = {"received": "Đã nhận đúng hạn", "late": "Nộp muộn", "unreadable": "Tệp không đọc được",
+            "missing": "Chưa nộp", "overdue": "Quá hạn", "not_due": "Chưa đến hạn", "extra": "Ngoài danh sách"}
+FROM_VI = {"register": "sổ nhận báo cáo", "report_date": "ngày của báo cáo", "file_time": "thời gian sửa tệp", "": ""}
 STATUS_COLUMNS = ["code", "name", "level", "state", "received_on", "received_from", "source", "errors",
-                  "warnings", "points", "in_roster", "reason"]
+                  "warnings", "points", "in_roster", "reason", "days_late", "successors", "legacy"]
 
 
 @dataclass
@@ -39,14 +45,29 @@ class ReportingStatus:
     province: str
     due: date | None
     rows: pd.DataFrame
+    today: date | None = None
+    min_coverage: int = 0  # percent of the roster below which the period is too thin to report upward
 
     def totals(self) -> dict[str, int]:
-        """How many units of the roster are in each state, and how many reports came from outside it."""
+        """How many units of the roster are in each state (``missing``: every unit not received, overdue and
+        not yet due included; ``overdue`` and ``not_due`` also on their own), and how many reports came from
+        outside the roster."""
         roster = self.rows[self.rows["in_roster"]]
         out = {s: int((roster["state"] == s).sum()) for s in STATES}
+        out["missing"] = int(roster["state"].isin(NOT_RECEIVED).sum())
         out["roster"] = len(roster)
         out["extra"] = int((~self.rows["in_roster"]).sum())
         return out
+
+    def coverage(self) -> float | None:
+        """The share of the roster received (on time or late), in percent; None for an empty roster."""
+        t = self.totals()
+        return (t["received"] + t["late"]) / t["roster"] * 100 if t["roster"] else None
+
+    def coverage_low(self) -> bool:
+        """Fewer units received than ``min_coverage`` percent of the roster: too few to report upward."""
+        c = self.coverage()
+        return bool(self.min_coverage) and c is not None and c < self.min_coverage
 
     def state_of(self) -> dict[str, str]:
         """Source file -> state, for the reports received."""
@@ -115,11 +136,24 @@ def _unreadable(errors: Iterable[AppendixError], year: int, province: str, perio
     return out
 
 
+def _successors_text(u: RosterUnit) -> str:
+    if not (u.legacy and u.code):
+        return ""
+    from cchc_tools.units import successors
+
+    names = [n[:1].lower() + n[1:] for _, n in successors(u.code)]
+    return ", ".join(names)
+
+
 def reporting_status(table: pd.DataFrame, errors: Iterable[AppendixError], findings: pd.DataFrame,
                      units: list[RosterUnit], year: int, period: str, due: date | None = None, *,
-                     province: str = "", root: str | Path | None = None) -> ReportingStatus:
+                     province: str = "", root: str | Path | None = None, today: date | None = None,
+                     received: Mapping[str, date] | None = None, min_coverage: int = 0) -> ReportingStatus:
     """Each unit of ``units`` with its state for ``year`` and ``period`` (see the module's text); ``root``:
-    the project's root, which the table's ``source`` paths are relative to."""
+    the project's root, which the table's ``source`` paths are relative to; ``today``: the date the status is
+    taken (what is overdue); ``received``: source -> the date the Sở received it (the register's);
+    ``min_coverage``: ``[reporting] min_coverage``."""
+    received = received or {}
     reps = reports(table)
     reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
     counts = _counts(findings)
@@ -138,26 +172,38 @@ def reporting_status(table: pd.DataFrame, errors: Iterable[AppendixError], findi
         return None
 
     bad = _unreadable(errors, year, province, period)
+
+    def when(rep: pd.Series) -> tuple[date | None, str]:
+        if rep["source"] in received and received[rep["source"]] is not None:
+            return received[rep["source"]], "register"
+        return received_on(rep, root)
+
     rows = []
     for u in units:
         rep = find(u)
+        after = _successors_text(u)
         if rep is None:
             reason = bad.get(u.key, "")
-            rows.append([u.code, u.name, u.level, "unreadable" if reason else "missing", None, "", "", 0, 0, 0, True,
-                         reason])
+            state, days = ("unreadable" if reason else "missing"), 0
+            if state == "missing" and due and today:
+                state = "overdue" if today > due else "not_due"
+                days = max(0, (today - due).days)
+            rows.append([u.code, u.name, u.level, state, None, "", "", 0, 0, 0, True, reason, days, after, u.legacy])
             continue
-        on, how = received_on(rep, root)
+        on, how = when(rep)
         state = "late" if due and on and on > due else "received"
         e, w, p = counts.get(rep["source"], (0, 0, 0))
-        rows.append([u.code, u.name, u.level, state, on, how, rep["source"], e, w, p, True, ""])
+        days = (on - due).days if state == "late" else 0
+        rows.append([u.code, u.name, u.level, state, on, how, rep["source"], e, w, p, True, "", days, after,
+                     u.legacy])
     for rep in by_key.values():
-        on, how = received_on(rep, root)
+        on, how = when(rep)
         e, w, p = counts.get(rep["source"], (0, 0, 0))
         name = str(rep["unit_name"] or rep["unit"])
         rows.append([str(rep.get("unit_code") or ""), name, rep["level"], "extra", on, how, rep["source"], e, w, p,
-                     False, "đơn vị không có trong danh sách phải báo cáo của kỳ"])
+                     False, "đơn vị không có trong danh sách phải báo cáo của kỳ", 0, "", False])
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS)
-    return ReportingStatus(int(year), period, province, due, out)
+    return ReportingStatus(int(year), period, province, due, out, today, int(min_coverage or 0))
 
 
 # -- what a reader sees -----------------------------------------------------------------------------
@@ -174,14 +220,46 @@ def _date_vi(d) -> str:
 
 
 def summary_line(status: ReportingStatus) -> str:
-    """``103 đơn vị phải báo cáo: 3 đã nhận (1 nộp muộn), 100 chưa nộp, 0 tệp không đọc được``."""
+    """``103 đơn vị phải báo cáo: 3 đã nhận (1 nộp muộn), 100 chưa nộp (100 quá hạn), 0 tệp không đọc được``."""
     t = status.totals()
     text = (f"{t['roster']} đơn vị phải báo cáo: {t['received'] + t['late']} đã nhận"
             + (f" ({t['late']} nộp muộn)" if t["late"] else "")
-            + f", {t['missing']} chưa nộp, {t['unreadable']} tệp không đọc được")
+            + f", {t['missing']} chưa nộp")
+    split = [f"{t[k]} {label}" for k, label in (("overdue", "quá hạn"), ("not_due", "chưa đến hạn")) if t[k]]
+    if split:
+        text += f" ({', '.join(split)})"
+    text += f", {t['unreadable']} tệp không đọc được"
     if t["extra"]:
         text += f"; {t['extra']} báo cáo của đơn vị ngoài danh sách"
     return text
+
+
+def coverage_line(status: ReportingStatus) -> str:
+    """When too few units have reported to report upward: ``Mới nhận 5/103 đơn vị (4,85%), dưới ngưỡng 80%
+    ...``; else empty."""
+    if not status.coverage_low():
+        return ""
+    from cchc_tools.numbers import fmt_percent
+
+    t = status.totals()
+    return (f"Mới nhận báo cáo của {t['received'] + t['late']}/{t['roster']} đơn vị ({fmt_percent(status.coverage())}),"
+            f" dưới ngưỡng {status.min_coverage}% ([reporting] min_coverage): số liệu tổng hợp chưa đủ để báo cáo "
+            "cấp trên.")
+
+
+def state_text(r) -> str:
+    """A row's state as a reader sees it: ``Quá hạn 236 ngày``, ``Nộp muộn 5 ngày``."""
+    text = STATE_VI[r.state]
+    days = int(getattr(r, "days_late", 0) or 0)
+    if r.state in ("overdue", "late") and days:
+        text += f" {days} ngày"
+    return text
+
+
+def unit_text(r) -> str:
+    """A unit's name, with its successors when it is a legacy unit: ``Thị xã Vĩnh Châu (nay là phường …)``."""
+    after = str(getattr(r, "successors", "") or "")
+    return f"{r.name} (nay là {after})" if after else str(r.name)
 
 
 def status_text(status: ReportingStatus) -> str:
@@ -191,13 +269,18 @@ def status_text(status: ReportingStatus) -> str:
     head = f"Tình hình nộp báo cáo {lower_first(period_phrase(status.period, status.year))}"
     if status.due:
         head += f" (hạn nộp {_date_vi(status.due)})"
-    lines = [head, f"{'Mã':<6} {'Đơn vị':<34} {'Tình trạng':<18} {'Ngày nhận':<11} {'Lỗi':>3} {'CB':>3}  Tệp / lý do"]
+    if status.today:
+        head += f", tính đến ngày {_date_vi(status.today)}"
+    lines = [head, f"{'Mã':<6} {'Đơn vị':<34} {'Tình trạng':<22} {'Ngày nhận':<11} {'Lỗi':>3} {'CB':>3}  Tệp / lý do"]
     for r in status.rows.itertuples(index=False):
         when = _date_vi(r.received_on) + ("*" if r.received_from == "file_time" else "")
         e, w = (str(r.errors), str(r.warnings)) if r.source else ("", "")
-        lines.append(f"{r.code:<6} {r.name[:34]:<34} {STATE_VI[r.state]:<18} {when:<11} {e:>3} {w:>3}  "
-                     f"{r.source or r.reason}")
+        after = f" (đơn vị nay là {r.successors})" if r.successors else ""
+        lines.append(f"{r.code:<6} {r.name[:34]:<34} {state_text(r):<22} {when:<11} {e:>3} {w:>3}  "
+                     f"{r.source or r.reason}{after}")
     lines.append(summary_line(status) + ".")
+    if coverage_line(status):
+        lines.append(coverage_line(status))
     if (status.rows["received_from"] == "file_time").any():
         lines.append("* ngày nhận lấy theo thời gian sửa tệp (báo cáo không ghi ngày).")
     return "\n".join(lines)
@@ -215,15 +298,22 @@ def status_document(status: ReportingStatus, synthetic: bool = False):
         how = FROM_VI[r.received_from]
         counts = ([Cell(str(n), n, "count") for n in (r.errors, r.warnings, r.points)] if r.source
                   else [Cell(""), Cell(""), Cell("")])  # no report: nothing checked, not zero
-        rows.append([Cell(r.code), Cell(r.name), Cell(STATE_VI[r.state]),
+        rows.append([Cell(r.code), Cell(unit_text(r)), Cell(state_text(r)),
                      Cell(_date_vi(r.received_on) + (f" ({how})" if how else "")), *counts,
                      Cell(r.source or r.reason)])
     meta = [summary_line(status) + "."]
+    if coverage_line(status):
+        meta.append(coverage_line(status))
     if status.due:
-        meta.append(f"Hạn nộp báo cáo: {_date_vi(status.due)}; báo cáo có ngày sau hạn là nộp muộn.")
+        meta.append(f"Hạn nộp báo cáo: {_date_vi(status.due)}; báo cáo Sở nhận sau hạn là nộp muộn"
+                    + (f"; tình hình tính đến ngày {_date_vi(status.today)}." if status.today else "."))
     else:
         meta.append("Dự án chưa đặt hạn nộp cho loại kỳ này ([reporting.deadlines] trong cchc.toml).")
-    meta.append("Ngày nhận là ngày ghi trên báo cáo; báo cáo không ghi ngày thì lấy thời gian sửa tệp.")
+    if (status.rows["received_from"] == "register").any():
+        meta.append("Ngày nhận là ngày Sở nhận phụ lục, ghi trong sổ nhận báo cáo (trang «Ngày nhận báo cáo» của "
+                    "sổ theo dõi công văn) khi bộ công cụ thấy tệp lần đầu; sửa được ở đó.")
+    else:
+        meta.append("Ngày nhận là ngày ghi trên báo cáo; báo cáo không ghi ngày thì lấy thời gian sửa tệp.")
     table = Table.of(["Mã ĐVHC", "Đơn vị", "Tình trạng", "Ngày nhận", "Lỗi", "Cảnh báo", "Điểm cần giải trình",
                       "Tệp / lý do"], rows)
     title = f"Tình hình nộp báo cáo cải cách hành chính {lower_first(when)}"

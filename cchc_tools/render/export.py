@@ -130,6 +130,7 @@ class IndexEntry:
     year: int | None = None
     period: str = "annual"
     period_label: str = ""
+    summary: dict[str, str] = field(default_factory=dict)  # a unit's leader's summary: format -> path
 
 
 def entry_files(out_dir: Path, stem: str, index_dir: Path) -> dict[str, str]:
@@ -156,7 +157,7 @@ def _by_code(e: IndexEntry) -> tuple:
 
 
 _STATE_VI = {"received": "đã nộp", "late": "nộp muộn", "unreadable": "tệp không đọc được", "missing": "chưa nộp",
-             "extra": "ngoài danh sách"}
+             "overdue": "quá hạn", "not_due": "chưa đến hạn", "extra": "ngoài danh sách"}
 
 
 def period_states(root: str | Path) -> dict[tuple[int, str], dict]:
@@ -171,6 +172,10 @@ def period_states(root: str | Path) -> dict[tuple[int, str], dict]:
             state = json.loads(path.read_text(encoding="utf-8"))
             key = (int(state["year"]), str(state["period"]))
         except (OSError, ValueError, KeyError, TypeError):
+            continue
+        from cchc_tools.periods import PERIODS
+
+        if key[1] not in PERIODS:  # a file no valid run writes (an unknown period): never a "Kỳ X" on the index
             continue
         base = path.parent.relative_to(root).as_posix()
         state["files"] = {k: f"{base}/{v}" for k, v in state.get("files", {}).items()
@@ -207,15 +212,18 @@ def _period_box(state: dict) -> dict:
         hit = next((v for k, v in files.items() if k.startswith(prefix) and k.endswith("." + ext)), None)
         if hit:
             links.append((label, hit))
+    letters = {k: v for k, v in state.get("letters", {}).items() if v.get("kind") != "reminder"}
+    reminders = sorted(((v.get("name") or k.split(":", 1)[-1], v["file"]) for k, v in state.get("letters", {}).items()
+                        if v.get("kind") == "reminder" and v.get("file")), key=lambda x: x[0])
     units = {slug: {"name": u.get("name", slug), "state": _STATE_VI.get(u["state"], u["state"]),
                     "late": u["state"] == "late",
-                    "points": u.get("points", 0), "letter": state.get("letters", {}).get(slug, {}).get("file", "")}
+                    "points": u.get("points", 0), "letter": letters.get(slug, {}).get("file", "")}
              for slug, u in state.get("units", {}).items()}
-    for slug, info in state.get("letters", {}).items():
-        units.setdefault(slug, {"name": slug, "state": "", "late": False, "points": info["points"],
-                                "letter": info["file"]})
+    for slug, info in letters.items():
+        units.setdefault(slug, {"name": info.get("name") or slug, "state": "", "late": False,
+                                "points": info["points"], "letter": info["file"]})
     return {"summary": summary, "headline": headline, "links": links, "missing": state.get("missing", []),
-            "units": units}
+            "units": units, "reminders": reminders, "coverage_low": state.get("coverage_low", "")}
 
 
 def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, str]] = (), synthetic: bool = False,

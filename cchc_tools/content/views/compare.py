@@ -345,10 +345,14 @@ class YearComparison(Stamped):
                   self.lowest(), self.quality()]
         return Document(f"So sánh các đơn vị – {self.when}", self._with_stamp(blocks), self.synthetic, landscape=True)
 
-    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "compare") -> list[Path]:
-        """``compare.docx`` and ``compare.xlsx`` (the page's tables and each unit's findings) when asked."""
+    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "") -> list[Path]:
+        """``compare.docx`` and ``compare.xlsx`` (the page's tables and each unit's findings) when asked, named by
+        period as the page is (``compare-q1.docx``), so that one period never overwrites another."""
         if not out_dir or not _office(formats):
             return []
+        from cchc_tools.periods import file_suffix
+
+        stem = stem or "compare" + file_suffix(self.period)
         from cchc_tools.render.export import document_sheets
         from cchc_tools.render.workbook import findings_sheet
 

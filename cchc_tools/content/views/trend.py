@@ -39,6 +39,8 @@ from cchc_tools.numbers import fmt_percent
 from cchc_tools.periods import period_order, previous_period, year_earlier
 from cchc_tools.render.html import register_notebook_display
 
+CUMULATIVE = {s["id"]: bool(s.get("cumulative")) for s in indicator_specs()}
+
 if TYPE_CHECKING:
     from cchc_tools.project import Project
 
@@ -56,6 +58,23 @@ def legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
     legacy = [is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
               for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
     return reps[reps["unit_code"].isin(olds) & pd.Series(legacy, index=reps.index)]
+
+def current_era(mine: pd.DataFrame) -> pd.DataFrame:
+    """A slug's reports of one unit: when the short name is shared by a legacy unit and a current one (thị xã
+    Vĩnh Châu until 30/6/2025, phường Vĩnh Châu since), the current unit's reports; the legacy unit's are then
+    its predecessors' (:func:`legacy_reports`), shown beside, never joined into one series."""
+    from cchc_tools.units import is_legacy
+
+    if "unit_code" not in mine or mine.empty:
+        return mine
+    legacy = pd.Series([is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
+                        for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)],
+                       index=mine.index, dtype=bool)
+    current = mine["unit_code"].astype(str).ne("") & ~legacy
+    # a commune that kept its code through the reform (xã Vĩnh Hải, 31795) is one unit in both eras
+    other = legacy & ~mine["unit_code"].isin(set(mine.loc[current, "unit_code"]))
+    return mine[~other] if current.any() and other.any() else mine
+
 
 def _errors(*marks: str) -> bool:
     """Whether any of the findings' references (``L1, C2``) is an error's: such a figure is no base for a change."""
@@ -109,10 +128,11 @@ class UnitTrend(Stamped):
         if mine.empty:
             raise UnknownUnitError(tr("no appendices for unit {unit!r}; {listing}").format(
                 unit=unit, listing=_listing(reps, unit)))
+        mine = current_era(mine)
         before = legacy_reports(reps, mine)
         view = cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])],
                    data.ind[data.ind["source"].isin(before["source"])],
-                   data.assessed[data.assessed["source"].isin(mine["source"])], before)
+                   data.assessed[data.assessed["source"].isin(set(mine["source"]) | set(before["source"]))], before)
         view.project = project
         return view
 
@@ -214,6 +234,16 @@ class UnitTrend(Stamped):
         return {"previous": previous_period(coverage, year, have),
                 "year_before": earlier if earlier in have else None}
 
+    def bases_of(self, ident: str, year, coverage: str) -> dict[str, tuple[str, int] | None]:
+        """:meth:`bases` for one indicator: a figure cumulative by nature (``cumulative: true`` in
+        indicators.yaml: plan completion counts from January whatever the period) is never compared with a
+        period of another year as its "kỳ trước" (quý I năm 2026 with quý IV năm 2025 would read as a fall)."""
+        out = self.bases(year, coverage)
+        prev = out["previous"]
+        if prev is not None and prev[1] != year and CUMULATIVE.get(ident):
+            out["previous"] = None
+        return out
+
     def _change_cell(self, now: tuple[float, str] | None, before: tuple[float, str] | None) -> Cell:
         if now is None or before is None or pd.isna(now[0]) or pd.isna(before[0]):
             return Cell("—")
@@ -239,6 +269,8 @@ class UnitTrend(Stamped):
         key = (last["coverage"], int(last["year"])) if compared else None
         rows = []
         for ident, r in wide.iterrows():
+            if compared:
+                bases = self.bases_of(ident, int(last["year"]), last["coverage"])
             cells = [Cell(names[ident])]
             for k, v in r.items():
                 d = marks.loc[ident, k] if isinstance(marks.loc[ident, k], str) else ""
@@ -251,6 +283,11 @@ class UnitTrend(Stamped):
         notes = [f"{names[i]}: {definition(i)}." for i in ids]
         if compared:
             notes.append(self._comparison_note(last))
+            prev = self.bases(int(last["year"]), last["coverage"])["previous"]
+            across = [names[i] for i in ids if CUMULATIVE.get(i) and prev is not None and prev[1] != int(last["year"])]
+            if across:
+                notes.append(f"{', '.join(across)}: tính lũy kế từ đầu năm, nên không so sánh với kỳ trước thuộc năm "
+                             "trước.")
         if not asked.to_numpy().all():
             notes.append("—: chỉ tiêu không có trong mẫu phụ lục của kỳ đó (từ năm 2023, dịch vụ công trực tuyến "
                          "tính theo toàn trình, một phần theo Nghị định 42/2022/NĐ-CP, không cộng với mức độ 3, 4).")
@@ -288,7 +325,7 @@ class UnitTrend(Stamped):
             ident, year, cover = last["indicator"], last["year"], last["coverage"]
             bits = [Span(f"{name} {self._phrase(year, cover)}: "), Span(fmt_percent(last["value"]), last["doubt"])]
             doubted, said = bool(last["doubt"]), 0
-            keys = [] if pd.isna(year) else dict.fromkeys(self.bases(int(year), cover).values())
+            keys = [] if pd.isna(year) else dict.fromkeys(self.bases_of(ident, int(year), cover).values())
             for key in keys:
                 base = self._point(head, ident, key)
                 if key is None or base is None or pd.isna(base[0]):
@@ -312,8 +349,12 @@ class UnitTrend(Stamped):
             return Group([])
         head = self.predecessors[self.predecessors["indicator"].isin(HEADLINE_IDS)].copy()
         head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
+        refs = {(s, i): f.replace("; ", ", ") for s, i, f in
+                zip(self.assessed["source"], self.assessed["indicator"], self.assessed["findings"], strict=True)}
+        # a predecessor's figure carries the references of the findings on it, as on its own pages
         rows = [[Cell(f"{r.unit_name} (trước sắp xếp)"), Cell(r.kỳ), Cell(r.name_vi),
-                 Cell(_value_text(r.value), r.value, "percent")] for r in head.itertuples(index=False)]
+                 Cell(_value_text(r.value), r.value, "percent", refs.get((r.source, r.indicator), ""))]
+                for r in head.itertuples(index=False)]
         note = ("Số liệu của các đơn vị hành chính trước ngày 01/7/2025 có toàn bộ hoặc một phần địa bàn nay thuộc "
                 "đơn vị này" +
                 "".join(f"; {w}" for w in self._predecessors_arranged()) +
