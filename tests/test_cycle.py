@@ -290,8 +290,8 @@ def test_digest_of_the_demo_year_fits_and_names_doubt_without_its_figures(demo):
 def test_lowest_units_name_ties():
     from cchc_tools.cycle.digest import _lowest_text, lowest_units
 
-    names = [f"xã {c}" for c in "ABCDEFG"]
-    values = [90.0, 91.0, 92.0, 93.0, 94.0, 94.0, 99.0]
+    names = [f"xã {c}" for c in "ABCDEFGHIJKL"]
+    values = [90.0, 91.0, 92.0, 93.0, 94.0, 94.0] + [99.0] * 6  # below the median (no target): A to F
     a = pd.DataFrame({"indicator": "x", "unit_name": names, "value": values, "status": "no_target"})
     a.loc[0, "status"] = "doubtful"  # never ranked
     groups = lowest_units(a, "x")

@@ -148,7 +148,7 @@ BROKEN_INDICATORS = [
     ("unknown section", ("section: V", "section: VIII"), "section"),
     ("no direction", ("  direction: higher\n", ""), "direction"),
     ("unknown direction", ("direction: higher", "direction: up"), "direction"),
-    ("headline not a flag", ("  numerator:", "  headline: yes please\n  numerator:"), "headline"),
+    ("headline is the levels' (levels.yaml)", ("  numerator:", "  headline: true\n  numerator:"), "headline"),
 ]
 
 
@@ -164,4 +164,4 @@ def test_a_broken_indicator_is_refused_naming_file_indicator_and_key(tmp_path, w
 
 def test_a_good_indicator_file_loads_with_defaults(tmp_path):
     (spec,) = load_indicator_specs(write(tmp_path, GOOD_INDICATOR, "indicators.yaml"))
-    assert spec["numerator"] == ["V.training_done"] and spec["headline"] is False and "reported" not in spec
+    assert spec["numerator"] == ["V.training_done"] and "headline" not in spec and "reported" not in spec

@@ -90,3 +90,129 @@ def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual") ->
         raise UnknownUnitError(_("no {period} appendix for unit {unit!r} in {year}; {listing}").format(
             period=period, unit=unit, year=year, listing=_listing(reps, unit)))
     return hit.iloc[-1]
+
+
+# --- what a level's pages show ------------------------------------------------------------------
+
+def _form_codes(name: str) -> frozenset[str] | None:
+    from cchc_tools.forms import form_codes
+
+    try:
+        return form_codes(name) if name else None
+    except Exception:  # noqa: BLE001 - a form the kit no longer knows: judge by the level alone
+        return None
+
+
+def applicable(frame: pd.DataFrame, forms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows of an indicator frame (``indicators``, ``assess``: ``source``, ``level``, ``indicator``) that
+    their report can have: the indicator declares the report's level (``levels`` in ``indicators.yaml``) and,
+    where the report's form is known, the form asks every one of its inputs.
+
+    ``forms``: any frame with ``source`` and ``form`` columns (the tidy table, or :func:`reports`); without
+    it only the level decides. Every view selects its indicators through this, so that a commune's page
+    never shows a district's indicator as "chưa đủ số liệu". A report of an unknown level keeps them all.
+    """
+    from cchc_tools.analysis.specs import indicator_applies, indicator_inputs, indicator_specs
+
+    if frame.empty:
+        return frame
+    specs = {s["id"]: s for s in indicator_specs()}
+    form_of: dict[str, str] = {}
+    if forms is not None and "form" in forms.columns and len(forms):
+        firsts = forms.drop_duplicates("source")
+        form_of = {s: str(f or "") for s, f in zip(firsts["source"], firsts["form"].fillna(""), strict=True)}
+    seen: dict[tuple[str, str, str], bool] = {}
+
+    def keep(source: str, level: str, ident: str) -> bool:
+        key = (str(level or ""), form_of.get(source, ""), ident)
+        if key not in seen:
+            ok = ident in specs and indicator_applies(ident, key[0])
+            codes = _form_codes(key[1]) if ok else None
+            if ok and codes is not None:
+                ok = set(indicator_inputs(specs[ident])) <= codes
+            seen[key] = ok
+        return seen[key]
+
+    mask = [keep(s, lv, i) for s, lv, i in zip(frame["source"], frame["level"], frame["indicator"], strict=True)]
+    return frame[pd.Series(mask, index=frame.index, dtype=bool)]
+
+
+def headline_ids(level: str, assessed: pd.DataFrame | None = None) -> list[str]:
+    """The indicators a page of ``level`` leads with: ``headline`` of ``data/levels.yaml``, then every indicator
+    of the level that has a target in force (a target reaches a view through ``assess``'s ``target`` column:
+    the project's targets and the shipped ones), in the order of ``indicators.yaml``.
+
+    ``assessed``: the assessment the page shows (its rows of ``level`` are read); without it only the
+    levels file speaks. With it, only indicators it holds are named. An unknown level (``""``) leads with every
+    level's headline indicators, in the order of ``indicators.yaml``."""
+    from cchc_tools.analysis.specs import indicator_applies, indicator_specs, level_specs
+
+    levels = level_specs()
+    if level in levels:
+        ids = list(levels[level]["headline"])
+    else:
+        every = {i for spec in levels.values() for i in spec["headline"]}
+        ids = [s["id"] for s in indicator_specs() if s["id"] in every]
+    if assessed is None:
+        return ids
+    a = assessed[assessed["level"] == level] if level in levels and "level" in assessed else assessed
+    if "target" in a:
+        targeted = set(a.loc[a["target"].notna(), "indicator"])
+        ids += [s["id"] for s in indicator_specs()
+                if s["id"] in targeted and s["id"] not in ids and indicator_applies(s["id"], level)]
+    present = set(a["indicator"])
+    return [i for i in ids if i in present]
+
+
+def rank_by(level: str, assessed: pd.DataFrame | None = None) -> str:
+    """The indicator a league table of ``level`` is ranked by (``rank_by`` of ``data/levels.yaml``). An unknown
+    level: the first level's measure that ``assessed`` has a value of (else the first level's)."""
+    from cchc_tools.analysis.specs import level_specs
+
+    levels = level_specs()
+    if level in levels:
+        return levels[level]["rank_by"]
+    measures = [spec["rank_by"] for spec in levels.values()]
+    if assessed is not None and len(assessed):
+        have = set(assessed.loc[assessed["value"].notna(), "indicator"])
+        return next((m for m in measures if m in have), measures[0])
+    return measures[0]
+
+
+def weakest(assessed: pd.DataFrame, indicator: str, n: int = 3) -> pd.DataFrame:
+    """The units that did worst on ``indicator`` among their peers (same year, coverage and level), lowest first.
+
+    A unit is named only when its figure means something low: below the indicator's target when one is in
+    force (``target``; and not above the peers' median), else below the peers' median; never the best
+    figure (all tied: nobody is lowest), never a figure an error questions (``doubtful``), never a blank,
+    never a level such as staffing (``direction: neither``), never a unit without peers. Of those, the ``n``
+    lowest, and every unit tied with the last of them. Figures are compared as a page shows them (two
+    decimals)."""
+    import numpy as np
+
+    from cchc_tools.analysis.specs import indicator_specs
+
+    spec = next((s for s in indicator_specs() if s["id"] == indicator), {})
+    sub = assessed[(assessed["indicator"] == indicator) & assessed["value"].notna()]
+    if "status" in sub:
+        sub = sub[sub["status"] != "doubtful"]
+    if "direction" in sub:
+        sub = sub[sub["direction"] != "neither"]
+    if sub.empty or spec.get("direction") == "neither":
+        return sub.iloc[0:0]
+    lower = spec.get("direction") == "lower"
+    good = sub["value"].astype(float).round(2) * (-1 if lower else 1)  # higher is better
+    keys = [c for c in ("year", "coverage", "level") if c in sub]
+    groups = [sub[k].astype(str) for k in keys] or [pd.Series(0, index=sub.index)]
+    grouped = good.groupby(groups, dropna=False)
+    best, median, size = grouped.transform("max"), grouped.transform("median"), grouped.transform("size")
+    targeted = sub["target"].notna() if "target" in sub else pd.Series(False, index=sub.index)
+    missed = sub["status"].eq("below_target") if "status" in sub else pd.Series(False, index=sub.index)
+    weak = (size >= 2) & (good < best) & pd.Series(np.where(targeted, missed & (good <= median), good < median),
+                                                   index=sub.index)
+    out = []
+    for _key, g in sub[weak].assign(_good=good[weak]).groupby([x[weak] for x in groups], sort=False):
+        out.append(g.nsmallest(min(n, len(g)), "_good", keep="all"))
+    if not out:
+        return sub.iloc[0:0]
+    return pd.concat(out).sort_values("_good", kind="stable").drop(columns="_good")

@@ -316,7 +316,6 @@ INDICATOR_KEYS: dict[str, ParamType | Param] = {
     "reported": optional(Code("percent")),
     "scale": optional(Number()),
     "uom": optional(Text()),
-    "headline": optional(Flag(), False),
     # the levels whose reports have the indicator (each input row applies to each of them: checked)
     "levels": TextList(choices=CATALOG_LEVELS),
     # how it adds up over a level's units: ``rate`` (recomputed from the summed counts; a reported rate needs a

@@ -2,9 +2,11 @@
 
 What it says, in this order: the reporting state (received, late, missing), the province totals of the
 headline indicators against their targets (recomputed from summed counts, figures an error questions left
-out: :mod:`cchc_tools.cycle.appendix`), the five lowest units on each headline indicator (ties named, a
-doubtful figure never ranked), and the units whose figures are in doubt (named with the findings'
-references, their figures not stated). Vietnamese numbers throughout; wording in ``data/digest.yaml``.
+out: :mod:`cchc_tools.cycle.appendix`), on each headline indicator of the level (``data/levels.yaml``, and every
+indicator with a target in force) the at most five lowest units below the target or, without one, below the
+median (ties named, a doubtful figure never ranked, nobody when all are tied), and the units whose figures
+are in doubt (named with the findings' references, their figures not stated). Vietnamese numbers throughout;
+wording in ``data/digest.yaml``.
 When the message would be too long, the last parts are dropped first and a line says where to read more.
 """
 
@@ -41,18 +43,17 @@ class Digest:
 
 
 def lowest_units(assessed: pd.DataFrame, indicator: str, n: int = LOWEST) -> list[tuple[float, list[str]]]:
-    """The ``n`` lowest units on ``indicator`` as (value, [names]) from lowest up; units tied with the n-th
-    are all named. Doubtful and blank figures are not ranked."""
-    sub = assessed[(assessed["indicator"] == indicator) & assessed["value"].notna()
-                   & (assessed["status"] != "doubtful")]
-    if sub.empty:
+    """The units that did worst on ``indicator`` as (value, [names]) from lowest up
+    (:func:`cchc_tools.analysis.selection.weakest`): below the target in force, else below their level's
+    median; never the best figure, never all units when all are tied, never a doubtful or blank figure, never
+    a level such as staffing. At most ``n``, and every unit tied with the n-th."""
+    from cchc_tools.analysis.selection import weakest
+
+    low = weakest(assessed, indicator, n)
+    if low.empty:
         return []
-    sub = sub.assign(_v=sub["value"].round(2)).sort_values(["_v", "unit_name"])
-    cut = sub["_v"].iloc[min(n, len(sub)) - 1]
-    out: list[tuple[float, list[str]]] = []
-    for v, g in sub[sub["_v"] <= cut].groupby("_v", sort=True):
-        out.append((float(v), [str(x) for x in g["unit_name"]]))
-    return out
+    low = low.assign(_v=low["value"].astype(float).round(2)).sort_values(["_v", "unit_name"], kind="stable")
+    return [(float(v), [str(x) for x in g["unit_name"]]) for v, g in low.groupby("_v", sort=True)]
 
 
 def _lowest_text(groups: list[tuple[float, list[str]]]) -> str:
@@ -77,7 +78,7 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
     """The digest of a period. ``assessed`` and ``findings``: the period's (``Computed.assessed`` ...);
     ``ratios``: the province totals the pages show (``consolidate(...).ratios`` of the period and level), so
     that the digest and the comparison state one total; default: the consolidated appendix's."""
-    from cchc_tools.content.views.common import HEADLINE_IDS
+    from cchc_tools.analysis.selection import applicable, headline_ids
     from cchc_tools.cycle.appendix import province_title
     from cchc_tools.cycle.wording import wording
     from cchc_tools.periods import period_in_sentence
@@ -105,7 +106,10 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
     scope = province_scope(province or app.province, era_is_legacy(app.year, app.period))
     totals = [w["totals_heading"].format(scope=scope)]
     ratios = (app.ratios if ratios is None else ratios).set_index("indicator")
-    heads = [i for i in HEADLINE_IDS if i in ratios.index and pd.notna(ratios.loc[i, "value"])]
+    assessed = applicable(assessed)  # only indicators the level has
+    # what the level leads with (data/levels.yaml) and every indicator of it with a target in force
+    leads = headline_ids(app.level, assessed) if len(assessed) else headline_ids(app.level)
+    heads = [i for i in leads if i in ratios.index and pd.notna(ratios.loc[i, "value"])]
     for ident in heads:
         r = ratios.loc[ident]
         basis = f"{fmt_number(r['numerator'])}/{fmt_number(r['denominator'])}"
@@ -123,12 +127,9 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
     if len(totals) > 1:
         parts.append(totals)
     lows = [w["lowest_heading"]]
-    judged = set(assessed.loc[assessed["direction"] == "higher", "indicator"]) if "direction" in assessed else None
-    for ident in heads:
-        if judged is not None and ident not in judged:  # a level such as staffing is never "lowest"
-            continue
+    for ident in heads:  # only units below the target or the median; never a level such as staffing
         groups = lowest_units(assessed, ident)
-        if len(groups) and sum(len(n) for _, n in groups) < len(assessed[assessed["indicator"] == ident]):
+        if groups:
             lows.append(w["lowest_line"].format(indicator=ratios.loc[ident, "name_vi"], list=_lowest_text(groups)))
     errs = findings[findings["severity"] == "error"]
     if len(errs):

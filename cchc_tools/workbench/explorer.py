@@ -27,7 +27,7 @@ from cchc_tools.vocabulary import LEVEL_VI, SYNTHETIC_BANNER
 from cchc_tools.workbench.accessor import pct
 
 ALL = ""  # the level dropdown's "every level"
-DEFAULT_INDICATOR = "dossiers_on_time_all"
+DEFAULT_INDICATOR = ""  # the measure the level ranks by (data/levels.yaml rank_by)
 SCROLL = "max-height: 420px; overflow: auto; border: 1px solid #ddd"
 
 
@@ -67,6 +67,12 @@ class Explorer:
         present = list(dict.fromkeys(ws.assessed["indicator"]))
         self.indicator = w.Dropdown(description="Chỉ số", options=[(names[i], i) for i in present],
                                     layout=w.Layout(width="520px"))
+        if not indicator:  # the measure the chosen level (else the latest year's first level) is ranked by
+            from cchc_tools.analysis.selection import rank_by
+
+            latest = reps[reps["year"] == self.year.value]
+            lv = level or (sorted(set(latest["level"].fillna("")))[:1] or [""])[0]
+            indicator = rank_by(lv, ws.assessed[ws.assessed["source"].isin(latest["source"])])
         self.indicator.value = ws.indicator(indicator) if ws.indicator(indicator) in present else present[0]
         self.unit = w.Dropdown(description="Đơn vị", layout=w.Layout(width="360px"))
         self.status = w.HTML()

@@ -21,7 +21,7 @@ import pandas as pd
 
 from cchc_tools.analysis.assess import _reported_sources, consolidate, doubts, finding_refs
 from cchc_tools.analysis.computed import Computed, computed
-from cchc_tools.analysis.selection import reports, unit_from_name
+from cchc_tools.analysis.selection import applicable, headline_ids, reports, unit_from_name
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError, UnknownUnitError
@@ -31,7 +31,6 @@ from cchc_tools.project import PROJECT_FILE, Project, load_project
 from cchc_tools.workbench.accessor import KitFrame, kit_frame
 
 SPECS = {s["id"]: s for s in indicator_specs()}
-HEADLINE_IDS = [s["id"] for s in indicator_specs() if s.get("headline")]
 
 # The period before a period of the same length: what "since last quarter" compares with.
 _PREVIOUS = {"Q1": (-1, "Q4"), "Q2": (0, "Q1"), "Q3": (0, "Q2"), "Q4": (0, "Q3"), "6-month": (-1, "H2"),
@@ -82,8 +81,9 @@ class Workspace:
 
     @cached_property
     def assessed(self) -> pd.DataFrame:
-        """``computed(...).assessed`` with each report's coverage (the period it is compared in)."""
-        a = self.data.assessed
+        """``computed(...).assessed`` with each report's coverage (the period it is compared in), holding only the
+        indicators each report's level and form have (``analysis.selection.applicable``)."""
+        a = applicable(self.data.assessed, self.reports)
         return a.assign(coverage=a["source"].map(self._coverage).fillna(a["period"]))
 
     @cached_property
@@ -260,10 +260,16 @@ class Workspace:
         return a.drop_duplicates("unit", keep="last").set_index("unit")["value"]
 
     def trend(self, unit: str, indicators: list[str] | None = None) -> KitFrame:
-        """A unit's indicators over every year and period it reported, in calendar order."""
+        """A unit's indicators over every year and period it reported, in calendar order; by default those its
+        level leads with (``data/levels.yaml``) and every one with a target in force."""
         slug = self.unit(unit)
-        idents = [self.indicator(i) for i in indicators] if indicators else HEADLINE_IDS
         a = self.assessed
+        if indicators:
+            idents = [self.indicator(i) for i in indicators]
+        else:
+            mine = a[a["unit"] == slug]
+            level = mine["level"].iloc[-1] if len(mine) else ""
+            idents = headline_ids(level, mine)
         a = a[(a["unit"] == slug) & a["indicator"].isin(idents)]
         order = {i: k for k, i in enumerate(idents)}
         a = a.assign(_i=a["indicator"].map(order), _p=a["period"].map(period_order),

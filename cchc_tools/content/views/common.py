@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cchc_tools.analysis.selection import headline_ids
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.content import charts
@@ -31,7 +32,10 @@ if TYPE_CHECKING:
 STATUS_VI = {"met": "Đạt mục tiêu", "below_target": "Chưa đạt mục tiêu", "doubtful": "Số liệu cần xem lại",
              "not_reported": "Chưa đủ số liệu", "no_target": ""}
 CHARTS = {"III": charts.dossiers_chart, "IV": charts.staff_chart, "VII": charts.edocs_chart}
-HEADLINE_IDS = [s["id"] for s in indicator_specs() if s.get("headline")]
+# Every level's headline indicators (``data/levels.yaml``), for a page that is not about one level. A view of a
+# level asks ``analysis.selection.headline_ids(level, assessed)`` (its own headline and every indicator with a
+# target in force) and ``rank_by(level)``; it shows only what ``applicable`` keeps.
+HEADLINE_IDS = headline_ids("")
 SPECS = {s["id"]: s for s in indicator_specs()}
 
 

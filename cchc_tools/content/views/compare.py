@@ -11,7 +11,7 @@ import pandas as pd
 
 from cchc_tools.analysis.assess import consolidate
 from cchc_tools.analysis.computed import computed
-from cchc_tools.analysis.selection import _listing, reports
+from cchc_tools.analysis.selection import _listing, applicable, headline_ids, rank_by, reports, weakest
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content import charts
 from cchc_tools.content.document import (
@@ -25,9 +25,8 @@ from cchc_tools.content.document import (
     Span,
     Table,
 )
-from cchc_tools.content.narrative import period_in_sentence, period_phrase
+from cchc_tools.content.narrative import period_phrase
 from cchc_tools.content.views.common import (
-    HEADLINE_IDS,
     SPECS,
     Stamped,
     _formats,
@@ -40,13 +39,21 @@ from cchc_tools.content.views.common import (
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
 from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.periods import period_in_sentence
 from cchc_tools.render.html import register_notebook_display
 from cchc_tools.vocabulary import level_phrase
 
-RANK_BY = "dossiers_on_time_all"
+# The legacy district level's measure (``data/levels.yaml``); a comparison ranks each level by its own
+# (``analysis.selection.rank_by``): communes and wards by the commune on-time rate, departments by theirs.
+RANK_BY = rank_by("district")
 
 if TYPE_CHECKING:
     from cchc_tools.project import Project
+
+
+def _lower_first(text: str) -> str:
+    """``Tỷ lệ hoàn thành Kế hoạch CCHC`` -> ``tỷ lệ hoàn thành Kế hoạch CCHC`` (never ``kế hoạch cchc``)."""
+    return text[:1].lower() + text[1:]
 
 
 @dataclass
@@ -77,8 +84,10 @@ class YearComparison(Stamped):
                 period=period, year=year, level=level, listing=_listing(reps)))
         pick = data.ind["source"].isin(sel["source"])
         prev = data.assessed[(data.assessed["year"] == int(year) - 1) & (data.assessed["period"] == period)]
-        view = cls(int(year), period, sel, data.ind[pick], data.findings[data.findings["source"].isin(sel["source"])],
-                   data.assessed[data.assessed["source"].isin(sel["source"])], prev,
+        # only the indicators each report's level and form can have (a commune is never shown a district's)
+        view = cls(int(year), period, sel, applicable(data.ind[pick], sel),
+                   data.findings[data.findings["source"].isin(sel["source"])],
+                   applicable(data.assessed[data.assessed["source"].isin(sel["source"])], sel), prev,
                    data.table[data.table["source"].isin(sel["source"])])
         view.project = project
         return view
@@ -91,28 +100,55 @@ class YearComparison(Stamped):
     def when(self) -> str:
         return period_phrase(self.period, self.year)
 
+    @property
+    def in_sentence(self) -> str:
+        return period_in_sentence(self.period, self.year)
+
+    @cached_property
+    def levels(self) -> list[str]:
+        """The levels compared, in the order the league tables show them."""
+        return sorted(dict.fromkeys(self.reps["level"].fillna("")))
+
+    def measure(self, level: str) -> str:
+        """What the league table of ``level`` is ranked by (``rank_by`` of ``data/levels.yaml``)."""
+        return rank_by(level, self.assessed[self.assessed["level"] == level])
+
+    def level_ids(self, level: str) -> list[str]:
+        """The ranking measure of ``level``, then what the level leads with and every indicator of it with a
+        target in force (``analysis.selection.headline_ids``)."""
+        a = self.assessed[self.assessed["level"] == level]
+        measure = self.measure(level)
+        return [measure] + [i for i in headline_ids(level, a) if i != measure]
+
     @cached_property
     def headline_ids(self) -> list[str]:
-        """The ranking measure, then the headline indicators the compared reports' forms have."""
-        present = set(self.assessed["indicator"])
-        return [RANK_BY] + [i for i in HEADLINE_IDS if i != RANK_BY and i in present]
+        """Every compared level's measure and headline indicators (see :meth:`level_ids`), each once."""
+        return list(dict.fromkeys(i for level in self.levels for i in self.level_ids(level)))
 
     def header(self) -> Group:
         title = f"So sánh kết quả cải cách hành chính giữa các đơn vị – {self.when}"
         return Group(_head(self.synthetic) + [Heading(title, 1),
                                               Paragraph.of(f"{len(self.reps)} đơn vị có phụ lục "
-                                                           f"{period_in_sentence(self.period, self.year)}.", "meta")])
+                                                           f"{self.in_sentence}.", "meta")])
 
-    def league(self) -> pd.DataFrame:
+    def league(self, level: str | None = None) -> pd.DataFrame:
         """One row per unit: name, the ranking measure, headline indicators, ranks, error and warning counts.
 
-        Ranked by the on-time rate of dossiers (both levels). A unit is left unranked only when an
-        error-level finding touches the inputs of the ranking measure.
+        Each level is ranked by its own measure (:meth:`measure`: communes and wards by the commune on-time
+        rate, departments by plan completion, legacy districts by the on-time rate of both levels), with its own
+        columns (:meth:`level_ids`); ``level=None``: every level, one after the other. A unit is left unranked
+        only when an error-level finding touches the inputs of its level's measure.
         """
-        a = self.assessed
-        wide = a.pivot(index="unit", columns="indicator", values="value").reindex(columns=self.headline_ids)
-        status = a[a["indicator"] == RANK_BY].set_index("unit")["status"]
-        wide["doubtful"] = status.reindex(wide.index).eq("doubtful")
+        if level is None:
+            parts = [self.league(lv) for lv in self.levels]
+            return pd.concat(parts) if len(parts) > 1 else parts[0]
+        measure, ids = self.measure(level), self.level_ids(level)
+        a = self.assessed[self.assessed["level"] == level]
+        units = self.reps.loc[self.reps["level"].fillna("") == level, "unit"]
+        wide = a.pivot(index="unit", columns="indicator", values="value").reindex(index=units, columns=ids)
+        wide.columns.name = "indicator"
+        mine = a[a["indicator"] == measure].set_index("unit")
+        wide["doubtful"] = mine["status"].reindex(wide.index).eq("doubtful")
         counts = (self.findings.groupby(["unit", "severity"]).size().unstack(fill_value=0)
                   if len(self.findings) else pd.DataFrame())
         for sev in ("error", "warning"):
@@ -122,26 +158,24 @@ class YearComparison(Stamped):
         wide.insert(1, "level", self.reps.set_index("unit")["level"].reindex(wide.index))
         wide.insert(2, "unit_code", self.reps.set_index("unit")["unit_code"].reindex(wide.index)
                     if "unit_code" in self.reps else "")
-        wide["rank"] = a[a["indicator"] == RANK_BY].set_index("unit")["rank"].reindex(wide.index)
-        prev = self.previous[self.previous["indicator"] == RANK_BY].set_index("unit")["rank"]
+        wide["rank"] = mine["rank"].reindex(wide.index)
+        prev = self.previous[self.previous["indicator"] == measure].set_index("unit")["rank"]
         wide["rank_before"] = prev.reindex(wide.index)
-        return wide.sort_values(["level", "rank", RANK_BY], ascending=[True, True, False], na_position="last")
+        return wide.sort_values(["rank", measure], ascending=[True, False], na_position="last")
 
     def league_html(self) -> Group:
-        lg = self.league()
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
-        cols = self.headline_ids
-        headers = ["Hạng", "Đơn vị", "So với năm trước"] + [names[i] for i in cols] + ["Lỗi", "Cảnh báo"]
-        note = (f"Xếp hạng theo {names[RANK_BY].lower()} ({definition(RANK_BY)}), trong từng cấp. Đơn vị có lỗi "
-                "số liệu ở chính các số dùng để xếp hạng thì không xếp hạng (ghi «không xếp hạng»); lỗi ở chỉ tiêu "
-                "khác không ảnh hưởng "
-                "thứ hạng. Số liệu có mã [L…] là số liệu không thể cùng đúng theo kiểm tra, cần đơn vị giải trình.")
         out: list[Block] = [Heading("Bảng xếp hạng", 2)]
-        levels = list(dict.fromkeys(lg["level"]))
-        for level in levels:  # units of different levels (and so of different eras) are never ranked together
-            if len(levels) > 1:
+        for level in self.levels:  # units of different levels (and so of different eras) are never ranked together
+            measure, cols = self.measure(level), self.level_ids(level)
+            headers = ["Hạng", "Đơn vị", "So với năm trước"] + [names[i] for i in cols] + ["Lỗi", "Cảnh báo"]
+            note = (f"Xếp hạng theo {_lower_first(names[measure])} ({definition(measure)}), trong từng cấp. Đơn vị "
+                    "có lỗi số liệu ở chính các số dùng để xếp hạng thì không xếp hạng (ghi «không xếp hạng»); lỗi ở "
+                    "chỉ tiêu khác không ảnh hưởng thứ hạng. Số liệu có mã [L…] là số liệu không thể cùng đúng theo "
+                    "kiểm tra, cần đơn vị giải trình.")
+            if len(self.levels) > 1:
                 out.append(Heading(f"Đơn vị {level_phrase(level) or 'chưa rõ cấp'}", 3))
-            out.append(Table(headers, self._league_rows(lg[lg["level"] == level], cols), [note], wide=True))
+            out.append(Table(headers, self._league_rows(self.league(level), cols), [note], wide=True))
         return Group(out)
 
     @cached_property
@@ -172,26 +206,30 @@ class YearComparison(Stamped):
         return rows
 
     def totals(self) -> Group:
-        """Totals of the units (counts summed, ratios from the summed counts) and the spread across units.
+        """Totals of the units (counts summed, ratios from the summed counts) and the spread across units, per
+        level, on the indicators the level's league shows.
 
         A unit whose inputs an error-level finding questions is left out of that total, and named."""
         rat = self.consolidated.ratios
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
         rows, left = [], []
-        for r in rat.itertuples(index=False):
-            if r.indicator not in self.headline_ids:
-                continue
-            own = "reported" in SPECS[r.indicator]  # a rate each unit reports itself: no counts to add up
-            counted = f"{r.units}" + (f" (không tính {r.units_excluded})" if r.units_excluded else "")
-            rows.append([Cell(names[r.indicator]), Cell("—" if own else _value_text(r.value), r.value, "percent"),
-                         Cell("tỷ lệ do từng đơn vị tự báo cáo" if own else
-                              f"{fmt_number(r.numerator)}/{fmt_number(r.denominator)}" if pd.notna(r.numerator)
-                              else "—"),
-                         Cell(fmt_percent(r.q1), r.q1, "percent"), Cell(fmt_percent(r.median), r.median, "percent"),
-                         Cell(fmt_percent(r.q3), r.q3, "percent"), Cell(counted, r.units, "count")])
-            if r.units_excluded:
-                left.append(f"{names[r.indicator]}: không tính {r.units_excluded} đơn vị có số liệu cần xem lại: "
-                            f"{r.excluded.replace('; ', ', ')}.")
+        for level in self.levels:
+            ids = self.level_ids(level)
+            mine = rat[(rat["level"].fillna("") == level) & rat["indicator"].isin(ids)]
+            mine = mine.assign(_o=mine["indicator"].map({i: k for k, i in enumerate(ids)})).sort_values("_o")
+            for r in mine.itertuples(index=False):
+                own = "reported" in SPECS[r.indicator]  # a rate each unit reports itself: no counts to add up
+                counted = f"{r.units}" + (f" (không tính {r.units_excluded})" if r.units_excluded else "")
+                name = names[r.indicator] + (f" ({level_phrase(level)})" if len(self.levels) > 1 else "")
+                rows.append([Cell(name), Cell("—" if own else _value_text(r.value), r.value, "percent"),
+                             Cell("tỷ lệ do từng đơn vị tự báo cáo" if own else
+                                  f"{fmt_number(r.numerator)}/{fmt_number(r.denominator)}" if pd.notna(r.numerator)
+                                  else "—"),
+                             Cell(fmt_percent(r.q1), r.q1, "percent"), Cell(fmt_percent(r.median), r.median, "percent"),
+                             Cell(fmt_percent(r.q3), r.q3, "percent"), Cell(counted, r.units, "count")])
+                if r.units_excluded:
+                    left.append(f"{names[r.indicator]}: không tính {r.units_excluded} đơn vị có số liệu cần xem "
+                                f"lại: {r.excluded.replace('; ', ', ')}.")
         note = ("Tỷ lệ chung tính từ tổng tử số trên tổng mẫu số của các đơn vị báo cáo đủ số liệu (không lấy trung "
                 "bình các tỷ lệ); tứ phân vị và trung vị là của tỷ lệ từng đơn vị. Đơn vị có số liệu đầu vào không "
                 "thể cùng đúng (lỗi) không được tính vào tổng.")
@@ -199,50 +237,74 @@ class YearComparison(Stamped):
                       Table(["Chỉ số", "Tỷ lệ chung", "Tính từ", "Tứ phân vị dưới", "Trung vị", "Tứ phân vị trên",
                              "Số đơn vị tính"], rows, left + [note])])
 
-    def lowest_units(self, ident: str, n: int = 3) -> pd.DataFrame:
-        """The ``n`` lowest ranked units for an indicator, and every unit tied with the last of them."""
-        sub = self.assessed[(self.assessed["indicator"] == ident) & self.assessed["rank"].notna()]
-        if len(sub) < 2:
-            return sub.iloc[0:0]
-        if SPECS[ident].get("direction") == "lower":
-            return sub.nlargest(min(n, len(sub)), "value", keep="all")
-        return sub.nsmallest(min(n, len(sub)), "value", keep="all")
+    def lowest_units(self, ident: str, n: int = 3, level: str | None = None) -> pd.DataFrame:
+        """The units that did worst on ``ident`` among their level's (``analysis.selection.weakest``): below the
+        target in force, else below the level's median; never the best, never all tied, never a figure an
+        error questions; the ``n`` lowest and every unit tied with the last of them."""
+        a = self.assessed if level is None else self.assessed[self.assessed["level"] == level]
+        return weakest(a, ident, n)
 
     def lowest(self) -> Group:
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
         items = []
-        for ident in self.headline_ids:
-            low = self.lowest_units(ident)
-            if low.empty:
-                continue
-            spans = [Span(f"{names[ident]}: ")]
-            for k, (u, name, v) in enumerate(zip(low["unit"], low["unit_name"], low["value"], strict=True)):
-                spans += [Span(("; " if k else "") + f"{name} ("), Span(fmt_percent(v), self.doubt.get((u, ident), "")),
-                          Span(")")]
-            items.append(spans + [Span(".")])
+        for level in self.levels:
+            for ident in self.level_ids(level):
+                low = self.lowest_units(ident, level=level)
+                if low.empty:
+                    continue
+                label = names[ident] + (f" ({level_phrase(level)})" if len(self.levels) > 1 else "")
+                spans = [Span(f"{label}: ")]
+                for k, (u, name, v) in enumerate(zip(low["unit"], low["unit_name"], low["value"], strict=True)):
+                    spans += [Span(("; " if k else "") + f"{name} ("),
+                              Span(fmt_percent(v), self.doubt.get((u, ident), "")), Span(")")]
+                items.append(spans + [Span(".")])
+        if not items and not (self.reps["level"].fillna("").value_counts() > 1).any():
+            return Group([])  # no level has two units: nobody to compare
         if not items:
-            return Group([])
+            return Group([Heading("Đơn vị có kết quả thấp nhất", 2),
+                          Paragraph.of("Không đơn vị nào thấp hơn mục tiêu hoặc thấp hơn trung vị của các đơn vị cùng "
+                                       "cấp ở các chỉ số chính.", "note")])
         return Group([Heading("Đơn vị có kết quả thấp nhất", 2), Bullets(items),
-                      Paragraph.of("Mỗi chỉ số nêu 3 đơn vị thấp nhất và mọi đơn vị bằng đơn vị thứ ba; đơn vị có số "
-                                   "liệu cần xem lại (lỗi) không được xếp hạng nên không nêu ở đây.", "note")])
+                      Paragraph.of("Mỗi chỉ số nêu tối đa 3 đơn vị thấp nhất (và mọi đơn vị bằng đơn vị thứ ba) trong "
+                                   "số các đơn vị chưa đạt mục tiêu, hoặc, khi chỉ số chưa có mục tiêu, thấp hơn trung "
+                                   "vị của các đơn vị cùng cấp; không nêu đơn vị cao nhất, không nêu khi mọi đơn vị "
+                                   "bằng nhau. Đơn vị có số liệu cần xem lại (lỗi) không được xếp hạng nên không nêu "
+                                   "ở đây; các chỉ tiêu về mức biên chế không đánh giá cao hay thấp.", "note")])
 
     def summary(self) -> Paragraph:
-        """The comparison in a few sentences: the total, the best and lowest units, the units to review."""
+        """The comparison in a few sentences: per level, the total of its measure, the best and the lowest units
+        (only a unit that did worse than the target or the median is "thấp nhất"), then the units to review."""
         names = {s["id"]: s["name_vi"] for s in indicator_specs()}
         spans: list[Span] = [Span(f"{self.when}: {len(self.reps)} đơn vị có phụ lục. ", strong=True)]
         rat = self.consolidated.ratios
-        r = rat[rat["indicator"] == RANK_BY]
-        if len(r) and pd.notna(r["value"].iloc[0]):
-            r = r.iloc[0]
-            spans.append(Span(f"{names[RANK_BY]} chung {fmt_percent(r['value'])} (tính trên {r['units']} đơn vị"
-                              + (f", không tính {r['excluded'].replace('; ', ', ')} vì số liệu cần xem lại"
-                                 if r["units_excluded"] else "") + "). "))
-        ranked = self.assessed[(self.assessed["indicator"] == RANK_BY) & self.assessed["rank"].notna()]
-        if len(ranked) > 1:
-            top = ranked[ranked["rank"] == 1]
-            spans.append(Span(f"Cao nhất: {', '.join(top['unit_name'])} ({fmt_percent(top['value'].iloc[0])}); "))
-            low = self.lowest_units(RANK_BY, 1)
-            spans.append(Span(f"thấp nhất: {', '.join(low['unit_name'])} ({fmt_percent(low['value'].iloc[0])}). "))
+        for level in self.levels:
+            measure = self.measure(level)
+            where = f"{level_phrase(level)}: " if len(self.levels) > 1 and level_phrase(level) else ""
+            where = where[:1].upper() + where[1:]
+            r = rat[(rat["level"].fillna("") == level) & (rat["indicator"] == measure)]
+            said = False
+            if len(r) and pd.notna(r["value"].iloc[0]):
+                r = r.iloc[0]
+                said_name = _lower_first(names[measure]) if where else names[measure]
+                spans.append(Span(f"{where}{said_name} chung {fmt_percent(r['value'])} (tính trên {r['units']} "
+                                  "đơn vị" + (f", không tính {r['excluded'].replace('; ', ', ')} vì số liệu cần xem "
+                                              "lại" if r["units_excluded"] else "") + "). "))
+                said = True
+            a = self.assessed[self.assessed["level"] == level]
+            ranked = a[(a["indicator"] == measure) & a["rank"].notna()]
+            if len(ranked) > 1:
+                top = ranked[ranked["rank"] == 1]
+                lead = "Cao nhất" if said or not where else f"{where}{_lower_first(names[measure])} cao nhất"
+                if len(top) == len(ranked):  # all tied: nobody is highest or lowest
+                    spans.append(Span(f"{'Các' if said or not where else where + 'các'} đơn vị được xếp hạng cùng "
+                                      f"đạt {fmt_percent(top['value'].iloc[0])}. "))
+                    continue
+                spans.append(Span(f"{lead}: {', '.join(top['unit_name'])} ({fmt_percent(top['value'].iloc[0])})"))
+                low = self.lowest_units(measure, 1, level)
+                if len(low):
+                    spans.append(Span(f"; thấp nhất: {', '.join(low['unit_name'])} "
+                                      f"({fmt_percent(low['value'].iloc[0])})"))
+                spans.append(Span(". "))
         errs = self.findings[self.findings["severity"] == "error"] if len(self.findings) else self.findings
         if len(errs):
             who = self.reps.set_index("unit")["unit_name"]
@@ -253,13 +315,14 @@ class YearComparison(Stamped):
             spans.append(Span("Không đơn vị nào có số liệu không thể cùng đúng."))
         return Paragraph(spans, "lead")
 
-    def ranking_chart(self, indicator: str = RANK_BY):
+    def ranking_chart(self, indicator: str | None = None):
+        """The units' values of ``indicator`` (default: the first level's measure), highest first."""
+        indicator = indicator or self.measure(self.levels[0])
         sub = self.ind[self.ind["indicator"] == indicator].sort_values("value", ascending=False)
         name = sub["name_vi"].iloc[0] if len(sub) else indicator
         marks = [self.doubt.get((u, indicator), "") for u in sub["unit"]]
-        inside = period_in_sentence(self.period, self.year)
         return charts.rates_chart(sub["unit_name"].tolist(), sub["value"].tolist(),
-                                  f"{name} – {self.when}", f"Phụ lục CCHC {inside} của {len(self.reps)} "
+                                  f"{name} – {self.when}", f"Phụ lục CCHC {self.in_sentence} của {len(self.reps)} "
                                   "đơn vị", self.synthetic, doubts=marks)
 
     def quality(self) -> Group:

@@ -12,7 +12,7 @@ import pandas as pd
 from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
 from cchc_tools.analysis.checks import agrees, shipped_rules
 from cchc_tools.analysis.computed import computed
-from cchc_tools.analysis.selection import pick_report, reports
+from cchc_tools.analysis.selection import applicable, headline_ids, pick_report, reports, weakest
 from cchc_tools.analysis.targets import short_citation
 from cchc_tools.atomic import write_table
 from cchc_tools.catalog import SECTIONS, by_code
@@ -32,7 +32,6 @@ from cchc_tools.content.document import (
 from cchc_tools.content.narrative import Facts, change_phrase, period_in_sentence, period_phrase, section_sentences
 from cchc_tools.content.views.common import (
     CHARTS,
-    HEADLINE_IDS,
     SPECS,
     STATUS_VI,
     Stamped,
@@ -72,6 +71,8 @@ class UnitBriefing(Stamped):
     previous_label: str = ""
     load_errors: list[AppendixError] = field(default_factory=list)
     rules: tuple = ()  # the project's rules the findings come from (default: the shipped ones)
+    # the assessment of the reports it is ranked with (same year, coverage and level), for "among the lowest"
+    peers: pd.DataFrame = field(default_factory=pd.DataFrame)
     # each section built once: the Word file and the workbook reuse the blocks (and charts) the notebook showed
     _sections: dict[str, Group] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -85,14 +86,20 @@ class UnitBriefing(Stamped):
         rep = pick_report(data.table, year, unit, period)
         src = rep["source"]
         rows = data.table[data.table["source"] == src]
-        mine = data.assessed[data.assessed["source"] == src]
+        # only the indicators a report of its level and form can have: no district row on a commune's page
+        mine = applicable(data.assessed[data.assessed["source"] == src], rows)
         prev = reports(data.table[data.table["unit"] == rep["unit"]])
         prev = prev[(prev["period"] == period) & (prev["year"] < int(year))]
         label = period_in_sentence(period, prev.iloc[-1]["year"]) if len(prev) else ""
         errors = [e for e in data.errors if f"/{rep['unit']}/" in e.path.replace("\\", "/")]
-        view = cls(rep, rows, data.ind[data.ind["source"] == src], data.findings[data.findings["source"] == src],
+        view = cls(rep, rows, applicable(data.ind[data.ind["source"] == src], rows),
+                   data.findings[data.findings["source"] == src],
                    mine, label, errors)
         view.project, view.rules = project, data.rules
+        reps = reports(data.table)
+        same = reps[(reps["year"] == rep["year"]) & (reps["coverage"] == rep["coverage"])
+                    & (reps["level"] == rep["level"])]
+        view.peers = applicable(data.assessed[data.assessed["source"].isin(same["source"])], same)
         return view
 
     # -- facts ------------------------------------------------------------------------------
@@ -129,6 +136,11 @@ class UnitBriefing(Stamped):
         quoted = {r.indicator: r.reported_text for r in self.assessed.itertuples()
                   if r.reported_text and pd.notna(r.value) and agrees(r.reported, r.value)}
         return Facts(self.rows, self.ind, by_code_doubt, ind_doubt, quoted)
+
+    @cached_property
+    def headline_ids(self) -> list[str]:
+        """What the unit's level leads with (``data/levels.yaml``) and every indicator with a target in force."""
+        return headline_ids(self.report["level"], self.assessed)
 
     @cached_property
     def by_indicator(self) -> dict[str, pd.Series]:
@@ -213,7 +225,7 @@ class UnitBriefing(Stamped):
         """The overall judgement a leader reads first: targets met and missed (by how much), the
         largest change since the previous period, how many figures are in doubt."""
         a = self._judged()
-        head = a[a["indicator"].isin(HEADLINE_IDS)]
+        head = a[a["indicator"].isin(self.headline_ids)]
         judged = head[head["status"].isin(["met", "below_target"])]
         met, below = judged[judged["status"] == "met"], judged[judged["status"] == "below_target"]
         spans: list[Span] = [Span(f"{self.when}, {self.who}: ", strong=True)]
@@ -229,6 +241,15 @@ class UnitBriefing(Stamped):
             spans.append(Span(". "))
         else:
             spans.append(Span("chưa có chỉ số chính nào có mục tiêu để so sánh. "))
+        weak = self.weak_among_peers()
+        if len(weak):
+            spans.append(Span("Thuộc nhóm thấp nhất trong các đơn vị cùng cấp, cùng kỳ: "))
+            for k, r in enumerate(weak.itertuples()):
+                spans += [Span(("; " if k else "") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
+                          Span.of(self.book.indicator(r.source, r.indicator, self.figure(r.indicator)[0])),
+                          Span(f" (hạng {int(r.rank)}/{int(r.peers)})" if pd.notna(r.rank) and pd.notna(r.peers)
+                               else "")]
+            spans.append(Span(". "))
         moved = head[head["change"].notna() & (head["status"] != "doubtful")]
         if len(moved) and self.previous_label:
             r = moved.loc[moved["change"].abs().idxmax()]
@@ -249,6 +270,17 @@ class UnitBriefing(Stamped):
             spans.append(Span("Không phát hiện số liệu mâu thuẫn."))
         return Paragraph(spans, "lead")
 
+    def weak_among_peers(self) -> pd.DataFrame:
+        """The unit's headline indicators on which it is among the lowest of its level's units in the period
+        (``analysis.selection.weakest``: below the target, or below the median; never when all are tied)."""
+        me = self.report["source"]
+        rows = []
+        for ident in self.headline_ids:
+            low = weakest(self.peers, ident) if len(self.peers) else self.peers
+            if len(low) and me in set(low["source"]):
+                rows.append(low[low["source"] == me].iloc[0])
+        return pd.DataFrame(rows) if rows else self.assessed.iloc[0:0]
+
     def commitments(self) -> Bullets | None:
         """What the unit wrote in its notes that it will still do, with the date: quoted as the unit's; a date
         already past when the period ended is said to be past (``narrative.commitments``)."""
@@ -263,7 +295,7 @@ class UnitBriefing(Stamped):
         a = self._judged()
         out: list[Block] = [Heading("Đánh giá chung", 2), self.verdict()]
         src = self.report["source"]
-        good = [r for r in a.itertuples() if r.indicator in HEADLINE_IDS and r.status in ("met", "no_target")
+        good = [r for r in a.itertuples() if r.indicator in self.headline_ids and r.status in ("met", "no_target")
                 and pd.notna(r.value)]
         if good:
             spans = [Span(f"Theo phụ lục của đơn vị, {self.when_in_sentence} {self.who} đạt: ")]
@@ -272,7 +304,7 @@ class UnitBriefing(Stamped):
                           Span.of(self.book.indicator(src, r.indicator, self.figure(r.indicator)[0]))]
             out.append(Paragraph(spans + [Span(".")]))
         levels = self.assessed[(self.assessed["direction"] == "neither") & self.assessed["value"].notna()
-                               & self.assessed["indicator"].isin(HEADLINE_IDS)]
+                               & self.assessed["indicator"].isin(self.headline_ids)]
         if len(levels):
             spans = [Span("Để tham khảo (mức độ, không đánh giá cao hay thấp): ")]
             for k, r in enumerate(levels.itertuples()):
@@ -281,7 +313,7 @@ class UnitBriefing(Stamped):
             out.append(Paragraph(spans + [Span(".")]))
         counted = a["indicator"].map(lambda i: "reported" not in SPECS[i])  # rates from counts, not a unit's own %
         low = a[(a["status"] == "no_target") & counted & a["value"].notna() & (a["value"] < 100)
-                & (a["direction"] == "higher") & ~a["indicator"].isin(HEADLINE_IDS)]  # headline ones are said above
+                & (a["direction"] == "higher") & ~a["indicator"].isin(self.headline_ids)]  # said above
         low = low.nsmallest(3, "value", keep="all")  # every indicator tied at the cut
         if len(low):  # a figure a warning questions keeps its reference here too
             spans = [Span("Các tỷ lệ thấp nhất trong phụ lục (chưa có mục tiêu để so sánh): ")]
@@ -318,7 +350,7 @@ class UnitBriefing(Stamped):
 
     def headline(self) -> Group:
         cards, notes = [], []
-        for ident in HEADLINE_IDS:
+        for ident in self.headline_ids:
             if ident not in self.by_indicator:
                 continue
             a = self.by_indicator[ident]
@@ -342,7 +374,7 @@ class UnitBriefing(Stamped):
     def key_figures(self) -> str:
         """The headline as plain text (the golden output nbval checks)."""
         lines = [f"{self.who} – {self.when}"]
-        for ident in HEADLINE_IDS:
+        for ident in self.headline_ids:
             if ident in self.by_indicator:
                 a = self.by_indicator[ident]
                 mark = f" [{a['findings']}]" if a["findings"] else ""
@@ -462,6 +494,7 @@ class UnitBriefing(Stamped):
         """The unit's tables for machines and workbooks: indicators with their assessment, findings."""
         extra = ["reported", "target", "target_op", "target_source", "status", "rank", "peers", "change", "findings"]
         ind = self.ind.merge(self.assessed[["indicator"] + extra], on="indicator", how="left")
+        ind = ind.assign(headline=ind["indicator"].isin(self.headline_ids))  # what the unit's level leads with
         return {"indicators": ind, "findings": self.findings.assign(ref=self.refs, unit_name=self.who)}
 
     # -- the leader's summary ---------------------------------------------------------------
@@ -469,7 +502,7 @@ class UnitBriefing(Stamped):
         """The headline figures with their target, rank and change: one row each, doubts marked."""
         src = self.report["source"]
         rows, sources = [], []
-        for ident in HEADLINE_IDS:
+        for ident in self.headline_ids:
             if ident not in self.by_indicator:
                 continue
             a = self.by_indicator[ident]
