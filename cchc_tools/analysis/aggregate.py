@@ -141,3 +141,18 @@ def total_row(code: str, aggregate: str, values: Mapping[str, float | None], nam
         if aggregate == "same" and out.low == out.high:
             out.value = out.low
     return out
+
+
+def ratio_basis(spec: dict, numerator: float, denominator: float) -> str:
+    """What a consolidated indicator is computed from, in words: ``100.167/100.564`` for a ratio of counts,
+    "bình quân theo số lượng phiếu khảo sát (1.300)" for a rate weighted by a count, "tỷ lệ do từng đơn vị tự báo
+    cáo, không cộng" for one that is never added up; "—" when nothing could be counted."""
+    from cchc_tools.catalog import by_code
+
+    if spec.get("aggregate") == "none":
+        return "tỷ lệ do từng đơn vị tự báo cáo, không cộng"
+    if _blank(numerator) or _blank(denominator):
+        return "—"
+    if spec.get("weight"):
+        return f"bình quân theo {by_code()[spec['weight']].label_vi.lower()} ({fmt_number(denominator)})"
+    return f"{fmt_number(numerator)}/{fmt_number(denominator)}"

@@ -71,7 +71,7 @@ def _in_unit_folder(path: str, unit: str) -> bool:
 # The parts of the peer context each kind of page shows (what ``peer_context`` hashes for it). A view that starts
 # showing more (its group's quartiles, lowest list and totals: ``group``) adds the part here.
 SHOWN: dict[str, tuple[str, ...]] = {
-    "unit": ("ranks",),  # "hạng 4/5" per indicator of the unit's report
+    "unit": ("ranks", "weak"),  # "hạng 4/5" per indicator; "thuộc nhóm thấp nhất" in the verdict and summary
     "compare": ("previous_ranks",),  # "so với năm trước": last year's ranks (this year's come from its inputs)
     "trend": ("ranks",),  # the unit's ranks over every period
 }
@@ -80,6 +80,7 @@ CONTEXT_LABELS = {
     "ranks": "Thứ hạng và số đơn vị cùng nhóm",
     "previous_ranks": "Thứ hạng của các đơn vị năm trước",
     "group": "Trung vị, tứ phân vị, đơn vị thấp nhất và tổng của nhóm",
+    "weak": "Các chỉ số đơn vị thuộc nhóm thấp nhất",
 }
 LOWEST = 3  # the lowest list: the 3 lowest ranked units and every unit tied with the third
 
@@ -167,10 +168,32 @@ def peer_context(assessed: pd.DataFrame, consolidated: Consolidated | None, kind
             content = _rows(before, ["unit", "indicator", "rank", "peers"])
         elif part == "group":
             content = _group(a, consolidated, mine)
+        elif part == "weak":
+            content = _weak(a, mine)
         else:
             raise ValueError(f"unknown part of a peer context {part!r}")
         parts[part] = _sha_of(content)
     return parts
+
+
+def _weak(assessed: pd.DataFrame, mine: pd.DataFrame) -> list:
+    """The indicators on which the page's own reports are among the lowest of their peers (``selection.weakest``:
+    below target or the peers' median), which the verdict and the summary say: a peer's change can add or take
+    away one without changing the unit's own figures or rank."""
+    from cchc_tools.analysis.selection import headline_ids, weakest
+
+    out = []
+    keys = [k for k in ("year", "period", "level") if k in mine]
+    for _, own in mine.groupby(keys, dropna=False, sort=True) if len(mine) else []:
+        first = own.iloc[0]
+        peers = assessed
+        for k in keys:
+            peers = peers[peers[k] == first[k]]
+        for ident in sorted(set(own["indicator"]) & set(headline_ids(str(first.get("level") or ""), peers))):
+            low = weakest(peers, ident)
+            out.append([str(first.get("year")), str(first.get("period")), ident,
+                        sorted(set(low["source"]) & set(own["source"]))])
+    return out
 
 
 def _legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cchc_tools.analysis.aggregate import ratio_basis
+from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.cycle.appendix import ConsolidatedAppendix
 from cchc_tools.cycle.status import ReportingStatus, _date_vi
-from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.numbers import fmt_percent
 from cchc_tools.paths import PACKAGE_DATA
 
 DIGEST_YAML = PACKAGE_DATA / "digest.yaml"
@@ -112,7 +114,7 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
     heads = [i for i in leads if i in ratios.index and pd.notna(ratios.loc[i, "value"])]
     for ident in heads:
         r = ratios.loc[ident]
-        basis = f"{fmt_number(r['numerator'])}/{fmt_number(r['denominator'])}"
+        basis = ratio_basis(next(s for s in indicator_specs() if s["id"] == ident), r["numerator"], r["denominator"])
         tg = _target(ident, app.year, app.level, targets)
         values = {"name": r["name_vi"], "value": fmt_percent(r["value"]), "basis": basis, "units": int(r["units"])}
         if tg is None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cchc_tools.analysis.aggregate import ratio_basis
 from cchc_tools.analysis.assess import consolidate
 from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import _listing, applicable, headline_ids, rank_by, reports, weakest
@@ -38,7 +39,7 @@ from cchc_tools.content.views.common import (
 )
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
-from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.numbers import fmt_percent
 from cchc_tools.periods import period_in_sentence
 from cchc_tools.render.html import register_notebook_display
 from cchc_tools.vocabulary import level_phrase
@@ -218,13 +219,13 @@ class YearComparison(Stamped):
             mine = rat[(rat["level"].fillna("") == level) & rat["indicator"].isin(ids)]
             mine = mine.assign(_o=mine["indicator"].map({i: k for k, i in enumerate(ids)})).sort_values("_o")
             for r in mine.itertuples(index=False):
-                own = "reported" in SPECS[r.indicator]  # a rate each unit reports itself: no counts to add up
+                spec = SPECS[r.indicator]
+                own = spec["aggregate"] == "none"  # a rate each unit reports itself, with no count to add up
                 counted = f"{r.units}" + (f" (không tính {r.units_excluded})" if r.units_excluded else "")
                 name = names[r.indicator] + (f" ({level_phrase(level)})" if len(self.levels) > 1 else "")
+                basis = ratio_basis(spec, r.numerator, r.denominator)
                 rows.append([Cell(name), Cell("—" if own else _value_text(r.value), r.value, "percent"),
-                             Cell("tỷ lệ do từng đơn vị tự báo cáo" if own else
-                                  f"{fmt_number(r.numerator)}/{fmt_number(r.denominator)}" if pd.notna(r.numerator)
-                                  else "—"),
+                             Cell(basis),
                              Cell(fmt_percent(r.q1), r.q1, "percent"), Cell(fmt_percent(r.median), r.median, "percent"),
                              Cell(fmt_percent(r.q3), r.q3, "percent"), Cell(counted, r.units, "count")])
                 if r.units_excluded:
