@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cchc_tools.analysis.specs import indicator_specs
-from cchc_tools.catalog import entries
+from cchc_tools.analysis.specs import indicator_specs, level_specs
+from cchc_tools.catalog import by_code, entries
 
 REPORT_KEYS = ["source", "unit", "unit_name", "level", "year", "period"]
 REPORT_ID = ["source", "unit", "year", "period"]  # what tells two reports in one table apart
@@ -158,6 +158,8 @@ def indicators(df: pd.DataFrame) -> pd.DataFrame:
             records.append(list(keys[r]) + _indicator(spec, w, r))
     out = pd.DataFrame.from_records(records, columns=OUT_COLUMNS)
     out["year"] = out["year"].astype("Int64")
+    heads = {level: set(spec["headline"]) for level, spec in level_specs().items()}  # what each level leads with
+    out["headline"] = [i in heads.get(lv, ()) for i, lv in zip(out["indicator"], out["level"], strict=True)]
     return out
 
 
@@ -177,7 +179,8 @@ def _indicator(spec: dict, w: Wide, r: int) -> list:
     value = math.nan
     if missing:
         reason = "not reported: " + ", ".join(missing)
-        reason_vi = "không có số liệu: " + ", ".join(missing)
+        cat = by_code()  # the reader's words: the rows' labels, never their codes
+        reason_vi = "không có số liệu: " + "; ".join(f"«{cat[c].label_vi}»" if c in cat else c for c in missing)
         num = den = math.nan
     elif not den_codes:
         value, num = num, math.nan
@@ -188,5 +191,5 @@ def _indicator(spec: dict, w: Wide, r: int) -> list:
     lines = "; ".join(str(int(x)) for x in w.L[r, cols] if not math.isnan(x))  # in the order of inputs
     inputs = "; ".join(f"{c}={_fmt(v)}" for c, v in zip(codes, vals, strict=True))
     return [spec["id"], spec["section"], spec["name_vi"], spec["name_en"], value, spec.get("uom", "%"), num,
-            den, inputs, lines, reason, reason_vi, bool(spec.get("headline"))]
+            den, inputs, lines, reason, reason_vi, False]
 

@@ -196,26 +196,6 @@ def _weak(assessed: pd.DataFrame, mine: pd.DataFrame) -> list:
     return out
 
 
-def _legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
-    """The reports of the legacy units a current unit was formed from, which its trend page shows beside its own.
-
-    The same selection as ``content.views.trend.legacy_reports`` (not imported: the views import this module);
-    one home for both once that function moves to ``analysis.selection``."""
-    import pandas as pd
-
-    from cchc_tools.units import is_legacy, predecessors
-
-    if "unit_code" not in reps or mine.empty:
-        return reps.iloc[0:0]
-    codes = {c for c in mine["unit_code"] if c}
-    current = [c for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)
-               if c and not is_legacy(c, None if pd.isna(y) else int(y), p)]
-    olds = {old for c in set(current) for lv in ("commune", "district") for old, _ in predecessors(c, lv)} - codes
-    legacy = [is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
-              for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
-    return reps[reps["unit_code"].isin(olds) & pd.Series(legacy, index=reps.index)]
-
-
 def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | None = None) -> list[str]:
     """The files a briefing reads, from a loaded data folder (``LoadResult``).
 
@@ -226,7 +206,7 @@ def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | N
     """
     import pandas as pd
 
-    from cchc_tools.analysis.selection import reports
+    from cchc_tools.analysis.selection import current_era, legacy_reports, reports
 
     reps = reports(result.table) if reps is None else reps
     errors = [e.path for e in result.errors]
@@ -242,8 +222,8 @@ def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | N
             sel = sel[sel["level"] == parameters["level"]]
         extra = errors
     elif kind == "trend":
-        mine = reps[reps["unit"] == unit]
-        sel = pd.concat([mine, _legacy_reports(reps, mine)])
+        mine = current_era(reps[reps["unit"] == unit])  # the page's own reports and its predecessors', as it selects
+        sel = pd.concat([mine, legacy_reports(reps, mine)])
         extra = [p for p in errors if _in_unit_folder(p, unit)]
     else:
         raise ValueError(f"unknown briefing kind {kind!r}")

@@ -33,7 +33,7 @@ from cchc_tools.analysis.aggregate import total_row
 from cchc_tools.analysis.assess import questioned_inputs
 from cchc_tools.analysis.checks import shipped_rules
 from cchc_tools.analysis.selection import reports
-from cchc_tools.analysis.specs import indicator_inputs, indicator_specs
+from cchc_tools.analysis.specs import indicator_inputs, indicator_specs, level_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError
 from cchc_tools.forms import Form, for_level, get_form
@@ -192,6 +192,7 @@ def consolidated_appendix(table: pd.DataFrame, findings: pd.DataFrame, year: int
                                 sorted(answers.items()))
         rows.append([fr.stt, fr.label, fr.uom, fr.code, kind, val, note, n_in, [n for n, _ in out]])
     ratios = []
+    heads = set(level_specs().get(level, {}).get("headline", ()))
     for s in indicator_specs():
         if level not in s["levels"] or s["aggregate"] != "rate" or not set(indicator_inputs(s)) <= set(form.codes):
             continue
@@ -209,7 +210,7 @@ def consolidated_appendix(table: pd.DataFrame, findings: pd.DataFrame, year: int
         d_sum = sum(float(value[(src, c)][0]) for src in keep for c in den_codes)
         v = n_sum / d_sum * s.get("scale", 100) if keep and d_sum > 0 else math.nan
         ratios.append([s["id"], s["name_vi"], v, n_sum if keep else math.nan, d_sum if keep else math.nan, len(keep),
-                       out, bool(s.get("headline"))])
+                       out, s["id"] in heads])
     synthetic = bool(reps["synthetic"].any())
     return ConsolidatedAppendix(int(year), period, level, form, province, synthetic, list(names.values()),
                                 roster_size, pd.DataFrame(rows, columns=COLUMNS),

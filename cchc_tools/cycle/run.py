@@ -289,9 +289,8 @@ def _up_to_date(path: Path, fingerprint: str) -> bool:
 def write_state(res: CycleResult, data, year: int, period: str, folder: Path, stamp: dict | None = None) -> Path:
     """``cycle-<period>.json``: what the index shows of the period (reporting state, headline totals, each
     unit's state and points, the files), merged with what an earlier run of other steps wrote."""
-    from cchc_tools.analysis.selection import reports
+    from cchc_tools.analysis.selection import headline_ids, reports
     from cchc_tools.atomic import write_text
-    from cchc_tools.content.views.common import HEADLINE_IDS
     from cchc_tools.cycle.appendix import appendix_stem
     from cchc_tools.cycle.register import register_letters
     from cchc_tools.cycle.status import NOT_RECEIVED, coverage_line
@@ -318,7 +317,7 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path, st
                                    "kind": info.get("kind", ""), "name": info.get("name", "")}
                             for slug, info in letters.items()}
     if res.appendix is not None:
-        heads = res.appendix.ratios[res.appendix.ratios["indicator"].isin(HEADLINE_IDS)]
+        heads = res.appendix.ratios[res.appendix.ratios["indicator"].isin(headline_ids(res.appendix.level))]
         state["headline"] = [{"name": r.name_vi, "value": None if r.value != r.value else float(r.value),
                               "units": int(r.units)} for r in heads.itertuples(index=False)]
         state["appendix"] = appendix_stem(period)

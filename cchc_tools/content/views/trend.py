@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cchc_tools.analysis.computed import computed
-from cchc_tools.analysis.selection import _listing, check_slug, reports
+from cchc_tools.analysis.selection import (
+    _listing,
+    applicable,
+    check_slug,
+    current_era,
+    headline_ids,
+    legacy_reports,
+    reports,
+)
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content import charts
 from cchc_tools.content.document import (
@@ -24,7 +32,6 @@ from cchc_tools.content.document import (
 )
 from cchc_tools.content.narrative import change_phrase, period_in_sentence, period_phrase
 from cchc_tools.content.views.common import (
-    HEADLINE_IDS,
     Stamped,
     _formats,
     _head,
@@ -43,37 +50,6 @@ CUMULATIVE = {s["id"]: bool(s.get("cumulative")) for s in indicator_specs()}
 
 if TYPE_CHECKING:
     from cchc_tools.project import Project
-
-
-def legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
-    """Reports of the legacy units (before 1/7/2025) that a current unit was formed from."""
-    from cchc_tools.units import is_legacy, predecessors
-
-    if "unit_code" not in reps or mine.empty:
-        return reps.iloc[0:0]
-    codes = {c for c in mine["unit_code"] if c}
-    current = [c for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)
-               if c and not is_legacy(c, None if pd.isna(y) else int(y), p)]
-    olds = {old for c in set(current) for lv in ("commune", "district") for old, _ in predecessors(c, lv)} - codes
-    legacy = [is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
-              for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
-    return reps[reps["unit_code"].isin(olds) & pd.Series(legacy, index=reps.index)]
-
-def current_era(mine: pd.DataFrame) -> pd.DataFrame:
-    """A slug's reports of one unit: when the short name is shared by a legacy unit and a current one (thị xã
-    Vĩnh Châu until 30/6/2025, phường Vĩnh Châu since), the current unit's reports; the legacy unit's are then
-    its predecessors' (:func:`legacy_reports`), shown beside, never joined into one series."""
-    from cchc_tools.units import is_legacy
-
-    if "unit_code" not in mine or mine.empty:
-        return mine
-    legacy = pd.Series([is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
-                        for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)],
-                       index=mine.index, dtype=bool)
-    current = mine["unit_code"].astype(str).ne("") & ~legacy
-    # a commune that kept its code through the reform (xã Vĩnh Hải, 31795) is one unit in both eras
-    other = legacy & ~mine["unit_code"].isin(set(mine.loc[current, "unit_code"]))
-    return mine[~other] if current.any() and other.any() else mine
 
 
 def _errors(*marks: str) -> bool:
@@ -200,12 +176,19 @@ class UnitTrend(Stamped):
         return (f"{who} đã sắp xếp thành {', '.join(names)} (từ ngày 01/7/2025). Số liệu của trang này là của "
                 f"{self.name} trước sắp xếp, không cộng vào số liệu của các đơn vị mới.")
 
+    @property
+    def headline(self) -> list[str]:
+        """The indicators the trend follows: those its level leads with (``data/levels.yaml``) and every one with a
+        target in force, of the unit's latest report's level."""
+        level = str(self.reps["level"].iloc[-1]) if len(self.reps) and "level" in self.reps else ""
+        return headline_ids(level, self.assessed[self.assessed["source"].isin(self.reps["source"])])
+
     # -- figures ----------------------------------------------------------------------------
     def _head_ind(self) -> pd.DataFrame:
         """The headline indicators of every report, in calendar order of their coverage, with the references of
         the findings on each (``doubt``)."""
         cover = self._coverage
-        head = self.ind[self.ind["indicator"].isin(HEADLINE_IDS)]
+        head = self.ind[self.ind["indicator"].isin(self.headline)]
         head = head.assign(coverage=head["source"].map(cover).fillna(head["period"]))
         head = head.assign(_p=head["coverage"].map(period_order)).sort_values(["year", "_p"], kind="stable")
         head = head.drop(columns="_p")
@@ -258,7 +241,7 @@ class UnitTrend(Stamped):
         head["kỳ"] = [self._label(y, c) for y, c in zip(head["year"], head["coverage"], strict=True)]
         head = head.drop_duplicates(["indicator", "kỳ"], keep="last")  # one figure per period (the latest file)
         order = list(dict.fromkeys(head["kỳ"]))
-        ids = [i for i in HEADLINE_IDS if i in set(head["indicator"])]
+        ids = [i for i in self.headline if i in set(head["indicator"])]
         wide = head.pivot(index="indicator", columns="kỳ", values="value").reindex(ids)[order]
         marks = head.pivot(index="indicator", columns="kỳ", values="doubt").reindex(ids)[order]
         asked = head.assign(x=1).pivot(index="indicator", columns="kỳ", values="x").reindex(ids)[order].notna()
@@ -347,7 +330,8 @@ class UnitTrend(Stamped):
         """The legacy units this unit was formed from, each on its own row: shown beside, never summed."""
         if self.predecessors.empty:
             return Group([])
-        head = self.predecessors[self.predecessors["indicator"].isin(HEADLINE_IDS)].copy()
+        head = applicable(self.predecessors)
+        head = head[[i in headline_ids(lv) for i, lv in zip(head["indicator"], head["level"], strict=True)]].copy()
         head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
         refs = {(s, i): f.replace("; ", ", ") for s, i, f in
                 zip(self.assessed["source"], self.assessed["indicator"], self.assessed["findings"], strict=True)}
