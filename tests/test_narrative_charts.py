@@ -243,3 +243,41 @@ def test_unit_names_never_reach_matplotlib_as_markup():
     assert chart.png().startswith(b"\x89PNG")  # renders: no math text parsed
     labels = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
     assert charts.literal(name) in labels
+
+
+@pytest.mark.parametrize("make", ["dossiers_chart", "edocs_chart", "staff_chart"])
+def test_no_text_of_a_chart_overlaps_another(facts, make):
+    """Checked on the drawn boxes: the source line (with the synthetic mark), the axis labels, the tick labels and
+    the legend never cover one another (the faint watermark across the middle aside)."""
+    chart = getattr(charts, make)(facts, "Năm 2022", "Phụ lục CCHC năm 2022 của thị xã Vĩnh Châu, dòng 151-184 "
+                                  "(ví dụ một nguồn dài, đủ để xuống dòng trên hình)", synthetic=True)
+    if chart is None:
+        pytest.skip("no chart for these facts")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = chart.figure
+    canvas = FigureCanvasAgg(fig)  # the figure as the PNG draws it
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = []
+    from matplotlib.text import Text
+
+    for t in fig.findobj(Text):
+        if not t.get_visible() or not str(t.get_text()).strip() or (t.get_alpha() or 1) < 1:
+            continue
+        boxes.append((t.get_text(), t.get_window_extent(renderer)))
+    legend = fig.axes[0].get_legend()
+    if legend is not None:
+        boxes.append(("legend", legend.get_window_extent(renderer)))
+    if legend is not None:  # the legend never covers a bar
+        for bar in fig.axes[0].patches:
+            box = bar.get_window_extent(renderer)
+            if box.width > 1 and box.height > 1:
+                assert not legend.get_window_extent(renderer).overlaps(box), ("legend", bar)
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            if a == "legend" and b in {t.get_text() for t in legend.get_texts()}:
+                continue
+            if b == "legend" and a in {t.get_text() for t in legend.get_texts()}:
+                continue
+            assert not box_a.overlaps(box_b), (a, b)

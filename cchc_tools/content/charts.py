@@ -78,13 +78,15 @@ def literal(text: str) -> str:
 def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Chart:
     """Title, source line and (for synthetic data) the banner; detach from pyplot."""
     fig.suptitle(literal(title), fontsize=12, fontweight="bold")
-    line = fig.text(0.01, 0.01, literal(f"Nguồn: {source}"), fontsize=7.5, color="#444", ha="left", va="bottom",
-                    wrap=True)
+    # the synthetic mark opens the source line rather than sitting beside it: two texts on one baseline overlap
+    # as soon as the source wraps to the full width
+    said = f"{SYNTHETIC_BANNER}. Nguồn: {source}" if synthetic else f"Nguồn: {source}"
+    line = fig.text(0.01, 0.01, literal(said), fontsize=7.5, color="#b00020" if synthetic else "#444", ha="left",
+                    va="bottom", wrap=True)
     line._get_rendered_text_width = partial(_wrap_width, line)  # see _wrap_width
     if synthetic:
         fig.text(0.5, 0.5, SYNTHETIC_BANNER, fontsize=20, color="#b00020", alpha=0.25, ha="center",
                  va="center", rotation=20, fontweight="bold")
-        fig.text(0.99, 0.01, SYNTHETIC_BANNER, fontsize=7.5, color="#b00020", ha="right", va="bottom")
     # Laid out here, once, as ``fig.tight_layout`` does, but without the placeholder layout engine it leaves
     # on the figure: with it, every ``savefig`` runs a whole extra layout pass before drawing (same pixels).
     TightLayoutEngine(rect=(0, 0.05, 1, 0.95)).execute(fig)

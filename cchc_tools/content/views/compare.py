@@ -222,7 +222,7 @@ class YearComparison(Stamped):
                 spec = SPECS[r.indicator]
                 own = spec["aggregate"] == "none"  # a rate each unit reports itself, with no count to add up
                 counted = f"{r.units}" + (f" (không tính {r.units_excluded})" if r.units_excluded else "")
-                name = names[r.indicator] + (f" ({level_phrase(level)})" if len(self.levels) > 1 else "")
+                name = self._named(names[r.indicator], level)
                 basis = ratio_basis(spec, r.numerator, r.denominator)
                 rows.append([Cell(name), Cell("—" if own else _value_text(r.value), r.value, "percent"),
                              Cell(basis),
@@ -237,6 +237,11 @@ class YearComparison(Stamped):
         return Group([Heading("Tổng hợp chung", 2),
                       Table(["Chỉ số", "Tỷ lệ chung", "Tính từ", "Tứ phân vị dưới", "Trung vị", "Tứ phân vị trên",
                              "Số đơn vị tính"], rows, left + [note])])
+
+    def _named(self, name: str, level: str) -> str:
+        """An indicator's name with its level when the comparison has several (once: "(cấp xã)" never twice)."""
+        phrase = level_phrase(level)
+        return name + (f" ({phrase})" if len(self.levels) > 1 and phrase and f"({phrase})" not in name else "")
 
     def lowest_units(self, ident: str, n: int = 3, level: str | None = None) -> pd.DataFrame:
         """The units that did worst on ``ident`` among their level's (``analysis.selection.weakest``): below the
@@ -253,7 +258,7 @@ class YearComparison(Stamped):
                 low = self.lowest_units(ident, level=level)
                 if low.empty:
                     continue
-                label = names[ident] + (f" ({level_phrase(level)})" if len(self.levels) > 1 else "")
+                label = self._named(names[ident], level)
                 spans = [Span(f"{label}: ")]
                 for k, (u, name, v) in enumerate(zip(low["unit"], low["unit_name"], low["value"], strict=True)):
                     spans += [Span(("; " if k else "") + f"{name} ("),
