@@ -208,7 +208,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         years = [int(y) for y in str(args.years or "2021,2022,2023").split(",") if y.strip()]
         written = generate(args.out, units=12 if args.units is None else args.units, years=years,
                            seed=2022 if args.seed is None else args.seed, formats=formats)
-    print(f"wrote {len(written)} synthetic appendices (DỮ LIỆU MẪU) under {args.out}")
+    print(_("wrote {n} synthetic appendices (DỮ LIỆU MẪU) under {path}").format(n=len(written), path=args.out))
     return 0
 
 

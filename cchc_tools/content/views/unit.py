@@ -549,7 +549,8 @@ class UnitBriefing(Stamped):
         blocks.append(Heading("Đề nghị đơn vị giải trình", 2))
         blocks.append(Bullets(asks) if asks else Paragraph.of("Không có nội dung cần giải trình.", "note"))
         blocks.append(Paragraph.of("Chi tiết từng lĩnh vực, cách tính và toàn bộ kết quả kiểm tra số liệu: xem báo "
-                                   f"cáo đầy đủ của {r['unit_name'] or r['unit']} (tệp briefing).", "note"))
+                                   f"cáo chi tiết kèm theo về {r['unit_name'] or r['unit']} "
+                                   f"{self.when_in_sentence}.", "note"))
         return Document(f"Tóm tắt CCHC {self.when_in_sentence} – {self.who}", blocks, self.synthetic)
 
     def save_summary(self, out_dir: str | Path, formats: str = "html,docx,pdf", suffix: str = "",
