@@ -16,12 +16,13 @@ received each appendix (also shown, editable, on the workbook's sheet "Ngày nh�
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+
+from cchc_tools.ingest.snapshot import file_hash as sha256_file
 
 REGISTER_XLSX = "register.xlsx"
 REGISTER_JSON = "register.json"
@@ -35,14 +36,6 @@ CLERK_COLUMNS = ["Số công văn", "Ngày gửi", "Hạn trả lời", "Ngày �
 RECEIPT_COLUMNS = ["Tệp phụ lục", "Đơn vị", "Mã ĐVHC", "Ngày Sở nhận", "Ghi chú"]
 KIND_VI = {"explain": "Đề nghị giải trình", "correct": "Đề nghị chỉnh sửa", "reminder": "Đôn đốc báo cáo"}
 DRAFT_SUFFIX = "-du-thao-moi"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _cell_date(value) -> date | None:
