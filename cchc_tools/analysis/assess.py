@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from cchc_tools.analysis.checks import note_percent, note_percent_text, shipped_rules, validate
+from cchc_tools.analysis.checks import agrees, note_percent, note_percent_text, shipped_rules, validate
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
 from cchc_tools.analysis.specs import indicator_inputs, indicator_specs
@@ -35,7 +35,7 @@ REF_PREFIX = {"error": "L", "warning": "C", "info": "LY"}  # Lỗi, Cảnh báo,
 ASSESS_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "indicator", "section", "name_vi",
                   "value", "reported", "reported_text", "numerator", "denominator", "target", "target_op",
                   "target_source", "target_verified", "status", "rank", "peers", "change", "findings", "warnings",
-                  "lines", "reason", "direction"]
+                  "lines", "reason", "direction", "shown"]
 
 
 # --- findings as references a reader can follow -----------------------------------------------
@@ -132,6 +132,16 @@ def _change(ind: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=ind.index)
 
 
+def shown_value(value: float, reported: float) -> float:
+    """The one value every page prints for an indicator a unit also states itself: the unit's own figure when it
+    agrees with its counts (rounded or truncated: 100.167/100.564 reported as 99,60%), else the computed one. The
+    briefing, the summary, the comparison, the digest, the trend and the workbench all print ``shown``; ranks and
+    totals are computed from the counts (``value``)."""
+    if reported is None or value is None or not (isinstance(reported, float | int) and isinstance(value, float | int)):
+        return value
+    return float(reported) if agrees(float(reported), float(value)) else value
+
+
 def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = None, *,
            ind: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
            rules: Iterable[Rule] | None = None) -> pd.DataFrame:
@@ -189,7 +199,7 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
                      target["value"] if target else math.nan, target["op"] if target else "",
                      target_text(target) if target else "", bool(target.get("verified")) if target else False,
                      status, None, None, math.nan, "; ".join(errors + warnings), "; ".join(warnings), r.lines,
-                     r.reason, direction])
+                     r.reason, direction, shown_value(value, reported.get((r.source, r.indicator), (math.nan,))[0])])
     out = pd.DataFrame(rows, columns=ASSESS_COLUMNS)
     from cchc_tools.analysis.selection import reports
 

@@ -54,7 +54,8 @@ def lowest_units(assessed: pd.DataFrame, indicator: str, n: int = LOWEST) -> lis
     low = weakest(assessed, indicator, n)
     if low.empty:
         return []
-    low = low.assign(_v=low["value"].astype(float).round(2)).sort_values(["_v", "unit_name"], kind="stable")
+    shown = low["shown"] if "shown" in low else low["value"]  # the unit's own figure when it agrees with its counts
+    low = low.assign(_v=shown.astype(float).round(2)).sort_values(["_v", "unit_name"], kind="stable")
     return [(float(v), [str(x) for x in g["unit_name"]]) for v, g in low.groupby("_v", sort=True)]
 
 

@@ -111,7 +111,7 @@ def frame_sheet(df: pd.DataFrame, name: str, columns: dict[str, str] | None = No
 
 
 # Vietnamese names first; the kit's English ids only in the last columns, for machines and analysts.
-INDICATOR_COLUMNS = {"section": "Phần", "name_vi": "Chỉ số", "value": "Giá trị",
+INDICATOR_COLUMNS = {"section": "Phần", "name_vi": "Chỉ số", "shown": "Giá trị", "value": "Tính lại từ số liệu",
                      "uom": "Đơn vị tính", "numerator": "Tử số", "denominator": "Mẫu số",
                      "reported": "Đơn vị tự báo cáo", "target_op": "So với mục tiêu", "target": "Mục tiêu",
                      "target_source": "Căn cứ mục tiêu", "status": "Đánh giá", "rank": "Hạng", "peers": "Số đơn vị",
@@ -168,12 +168,15 @@ def indicators_sheet(ind: pd.DataFrame, name: str = "Chỉ số", findings: dict
         if "reason_vi" in ind.columns:
             ind.loc[none, "reason_vi"] = "không phát sinh (mẫu số bằng 0)"
     cols = {c: h for c, h in INDICATOR_COLUMNS.items() if c in ind.columns}
-    fmts: dict[str, FormatSpec] = {"value": _is_percent, "reported": _is_percent, "target": _is_percent,
+    if "shown" not in ind.columns and "value" in cols:  # a frame with one value: it is the value
+        cols["value"] = INDICATOR_COLUMNS["shown"]
+    fmts: dict[str, FormatSpec] = {"shown": _is_percent, "value": _is_percent, "reported": _is_percent,
+                                   "target": _is_percent,
                                    "numerator": "count", "denominator": "count", "change": "decimal",
                                    "rank": "integer", "peers": "integer", "year": "integer"}
     doubt = next((c for c in ("doubt", "findings") if c in ind.columns), None)
     return frame_sheet(ind, name, cols, fmts, doubt=doubt, findings=findings,
-                       doubt_columns=("value", "reported", "numerator", "denominator"))
+                       doubt_columns=("shown", "value", "reported", "numerator", "denominator"))
 
 
 def findings_sheet(findings: pd.DataFrame, name: str = "Kiểm tra số liệu") -> Sheet:

@@ -26,15 +26,11 @@ from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError, UnknownUnitError
 from cchc_tools.ingest.snapshot import resolve_data_dir
-from cchc_tools.periods import PERIODS, period_order
+from cchc_tools.periods import PERIODS, period_order, previous_period
 from cchc_tools.project import PROJECT_FILE, Project, load_project
 from cchc_tools.workbench.accessor import KitFrame, kit_frame
 
 SPECS = {s["id"]: s for s in indicator_specs()}
-
-# The period before a period of the same length: what "since last quarter" compares with.
-_PREVIOUS = {"Q1": (-1, "Q4"), "Q2": (0, "Q1"), "Q3": (0, "Q2"), "Q4": (0, "Q3"), "6-month": (-1, "H2"),
-             "H2": (0, "6-month"), "9-month": (-1, "9-month"), "annual": (-1, "annual")}
 
 
 class UnknownIndicatorError(CchcError, KeyError):
@@ -243,7 +239,7 @@ class Workspace:
         out["since_previous"] = out["value"] - out["previous"]
         doubtful = out["status"] == "doubtful"  # a questioned figure has no change to speak of
         out.loc[doubtful, ["since_previous", "change"]] = math.nan
-        if _PREVIOUS.get(period, (-1, period)) == (-1, period):  # the period before is last year's: one column
+        if previous_period(period, int(year)) in (None, (period, int(year) - 1)):  # no "kỳ trước" of its own
             out = out.drop(columns="since_previous")
         out = out.sort_values(["level", "rank", "value"], ascending=[True, True, False], na_position="last",
                               kind="stable")
@@ -253,9 +249,10 @@ class Workspace:
                            period=period, level=level, excluded=excluded)
 
     def _previous_values(self, ident: str, year: int, period: str) -> pd.Series:
-        dy, p = _PREVIOUS.get(period, (-1, period))
+        # the period before, as the trend says it (periods.previous_period: quý I năm 2026 after quý IV năm 2025)
+        p, y = previous_period(period, year) or (period, year - 1)
         a = self.assessed
-        a = a[(a["indicator"] == ident) & (a["year"] == year + dy) & (a["coverage"] == p)]
+        a = a[(a["indicator"] == ident) & (a["year"] == y) & (a["coverage"] == p)]
         a = a[a["status"] != "doubtful"]  # a questioned figure is no base for a change
         return a.drop_duplicates("unit", keep="last").set_index("unit")["value"]
 

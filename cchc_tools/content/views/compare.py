@@ -146,7 +146,8 @@ class YearComparison(Stamped):
         measure, ids = self.measure(level), self.level_ids(level)
         a = self.assessed[self.assessed["level"] == level]
         units = self.reps.loc[self.reps["level"].fillna("") == level, "unit"]
-        wide = a.pivot(index="unit", columns="indicator", values="value").reindex(index=units, columns=ids)
+        # the one value of each figure (the unit's own when it agrees with its counts: analysis.assess.shown_value)
+        wide = a.pivot(index="unit", columns="indicator", values="shown").reindex(index=units, columns=ids)
         wide.columns.name = "indicator"
         mine = a[a["indicator"] == measure].set_index("unit")
         wide["doubtful"] = mine["status"].reindex(wide.index).eq("doubtful")
@@ -260,7 +261,7 @@ class YearComparison(Stamped):
                     continue
                 label = self._named(names[ident], level)
                 spans = [Span(f"{label}: ")]
-                for k, (u, name, v) in enumerate(zip(low["unit"], low["unit_name"], low["value"], strict=True)):
+                for k, (u, name, v) in enumerate(zip(low["unit"], low["unit_name"], low["shown"], strict=True)):
                     spans += [Span(("; " if k else "") + f"{name} ("),
                               Span(fmt_percent(v), self.doubt.get((u, ident), "")), Span(")")]
                 items.append(spans + [Span(".")])
@@ -324,10 +325,10 @@ class YearComparison(Stamped):
     def ranking_chart(self, indicator: str | None = None):
         """The units' values of ``indicator`` (default: the first level's measure), highest first."""
         indicator = indicator or self.measure(self.levels[0])
-        sub = self.ind[self.ind["indicator"] == indicator].sort_values("value", ascending=False)
+        sub = self.assessed[self.assessed["indicator"] == indicator].sort_values("value", ascending=False)
         name = sub["name_vi"].iloc[0] if len(sub) else indicator
         marks = [self.doubt.get((u, indicator), "") for u in sub["unit"]]
-        return charts.rates_chart(sub["unit_name"].tolist(), sub["value"].tolist(),
+        return charts.rates_chart(sub["unit_name"].tolist(), sub["shown"].tolist(),
                                   f"{name} – {self.when}", f"Phụ lục CCHC {self.in_sentence} của {len(self.reps)} "
                                   "đơn vị", self.synthetic, doubts=marks)
 

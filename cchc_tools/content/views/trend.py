@@ -196,7 +196,19 @@ class UnitTrend(Stamped):
             return head.assign(doubt="")
         refs = {(s, i): f.replace("; ", ", ") for s, i, f in
                 zip(self.assessed["source"], self.assessed["indicator"], self.assessed["findings"], strict=True)}
-        return head.assign(doubt=[refs.get((s, i), "") for s, i in zip(head["source"], head["indicator"], strict=True)])
+        return head.assign(doubt=[refs.get((s, i), "") for s, i in zip(head["source"], head["indicator"], strict=True)],
+                           value=self._shown(head))
+
+    def _shown(self, frame: pd.DataFrame) -> pd.Series:
+        """The value each page prints (``analysis.assess.shown_value``: the unit's own figure when it agrees with
+        its counts), for the rows of an indicator frame."""
+        if "shown" not in self.assessed:
+            return frame["value"]
+        shown = {(s, i): v for s, i, v in
+                 zip(self.assessed["source"], self.assessed["indicator"], self.assessed["shown"], strict=True)}
+        return pd.Series([shown.get((s, i), v) for s, i, v in
+                          zip(frame["source"], frame["indicator"], frame["value"], strict=True)],
+                         index=frame.index, dtype=float)
 
     @staticmethod
     def _point(head: pd.DataFrame, ident: str, key: tuple[str, int] | None) -> tuple[float, str] | None:
@@ -331,6 +343,7 @@ class UnitTrend(Stamped):
         if self.predecessors.empty:
             return Group([])
         head = applicable(self.predecessors)
+        head = head.assign(value=self._shown(head))
         head = head[[i in headline_ids(lv) for i, lv in zip(head["indicator"], head["level"], strict=True)]].copy()
         head["kỳ"] = [self._label(y, p) for y, p in zip(head["year"], head["period"], strict=True)]
         refs = {(s, i): f.replace("; ", ", ") for s, i, f in

@@ -492,7 +492,8 @@ class UnitBriefing(Stamped):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The unit's tables for machines and workbooks: indicators with their assessment, findings."""
-        extra = ["reported", "target", "target_op", "target_source", "status", "rank", "peers", "change", "findings"]
+        extra = ["shown", "reported", "target", "target_op", "target_source", "status", "rank", "peers", "change",
+                 "findings"]
         ind = self.ind.merge(self.assessed[["indicator"] + extra], on="indicator", how="left")
         ind = ind.assign(headline=ind["indicator"].isin(self.headline_ids))  # what the unit's level leads with
         return {"indicators": ind, "findings": self.findings.assign(ref=self.refs, unit_name=self.who)}
