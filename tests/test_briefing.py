@@ -177,4 +177,4 @@ def test_the_verdict_names_each_missed_target_with_its_source():
     text = plain_text(UnitBriefing.load(2022, "vinh-chau", project=KIT).verdict())
     assert "tỷ lệ hồ sơ tiếp nhận trực tuyến 0,50% so với mục tiêu 50% theo Quyết định số 766/QĐ-TTg " \
            "(chưa đối chiếu văn bản gốc), còn thiếu 49,50 điểm phần trăm" in text
-    assert "1 lỗi và 4 cảnh báo" in text
+    assert "1 lỗi và 4 cảnh báo" in text and "3 điểm cần chỉnh sửa theo mẫu" in text

@@ -109,6 +109,21 @@ def test_a_2026_briefing_quotes_the_2022_commitment_as_past_and_the_2022_one_as_
     assert PROMISE in own and "đã qua" not in own
 
 
+def test_a_quoted_commitment_whose_note_a_finding_questions_keeps_its_mark(tmp_path, seed_text, seed_df):
+    """The note "25/27" beside a count of 29 tasks done: the verdict quotes it with the finding's reference."""
+    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools.content.document import plain_text
+    from cchc_tools.content.views import UnitBriefing
+
+    text = _appendix(seed_text, seed_df, "QUÝ I NĂM 2026", (10, 4, 2026))
+    write(tmp_path / "data/2026/vinh-hai/q1.txt", text.replace("Nhiệm vụ\t25\t", "Nhiệm vụ\t29\t"))
+    computed_mod._CACHE.clear()
+    b = UnitBriefing.load(2026, "vinh-hai", tmp_path / "data", "Q1")
+    said = plain_text(b.commitments())
+    refs = b.book.line(b.report["source"], 10).doubt
+    assert refs and PROMISE in said and f"[{refs}]" in said
+
+
 # --- the trend --------------------------------------------------------------------------------------
 
 def _trend(data: Path, unit: str):

@@ -192,6 +192,21 @@ class UnitBriefing(Stamped):
         return status or "—"
 
     @cached_property
+    def arranged_into(self) -> str:
+        """For a legacy unit (before 1/7/2025): "; từ ngày 01/7/2025 đã sắp xếp thành phường Vĩnh Châu, ..." (every
+        successor, from the official units package); empty for a current unit or one without a code."""
+        from cchc_tools.units import is_legacy, successors
+
+        code, year = str(self.report.get("unit_code") or ""), self.report.get("year")
+        if not code or not is_legacy(code, None if pd.isna(year) else int(year), self.report.get("period", "")):
+            return ""
+        names = [n[:1].lower() + n[1:] for _, n in successors(code) if n]
+        if not names:
+            return ""
+        return "; từ ngày 01/7/2025 đã sắp xếp thành " + (", ".join(names[:-1]) + " và " + names[-1]
+                                                          if len(names) > 1 else names[0])
+
+    @cached_property
     def label_rules(self) -> set[str]:
         """Rules about a row's wording or unit of measure: they ask for a correction, not an explanation."""
         return {r.id for r in (self.rules or shipped_rules()) if r.family in LABEL_FAMILIES}
@@ -209,7 +224,8 @@ class UnitBriefing(Stamped):
         cat = by_code()
         groups = self.rows["code"].map(lambda c: c in cat and cat[c].kind == "group")
         blank = ((self.rows["raw_value"] == "") & ~groups & (self.rows["code"] != "")).sum()
-        meta = [f"Đơn vị: {self.who}" + (f" ({lvl})" if lvl else ""), f"Nguồn số liệu: {self.source}"]
+        meta = [f"Đơn vị: {self.who}" + (f" ({lvl})" if lvl else "") + self.arranged_into,
+                f"Nguồn số liệu: {self.source}"]
         if self.cutoff:
             meta.append(f"Số liệu tính đến ngày {self.cutoff} (ngày của báo cáo).")
         meta.append(f"Số dòng chỉ tiêu có số liệu: {int(values)}; bỏ trống (chưa báo cáo): {int(blank)} "
@@ -262,12 +278,16 @@ class UnitBriefing(Stamped):
         errors = int((n["severity"] == "error").sum()) if len(n) else 0
         warnings = int((n["severity"] == "warning").sum()) if len(n) else 0
         doubtful = int((self.assessed["status"] == "doubtful").sum())
+        # what each finding asks: an explanation of figures, or a correction of the form (wording, unit of measure)
+        corrections = int(((self.findings["severity"] != "info") & self.findings["rule"].isin(self.label_rules)).sum()
+                          ) if len(self.findings) else 0
+        fix = f"{corrections} điểm cần chỉnh sửa theo mẫu (tên dòng, đơn vị tính)" if corrections else ""
         if errors or warnings:
             spans.append(Span(f"Có {errors} lỗi và {warnings} cảnh báo về số liệu cần đơn vị giải trình"
                               + (f"; {doubtful} chỉ số chưa dùng để đánh giá vì số liệu đầu vào không thể cùng đúng"
-                                 if doubtful else "") + "."))
+                                 if doubtful else "") + (f"; {fix}" if fix else "") + "."))
         else:
-            spans.append(Span("Không phát hiện số liệu mâu thuẫn."))
+            spans.append(Span("Không phát hiện số liệu mâu thuẫn" + (f"; {fix}" if fix else "") + "."))
         return Paragraph(spans, "lead")
 
     def weak_among_peers(self) -> pd.DataFrame:
@@ -287,7 +307,11 @@ class UnitBriefing(Stamped):
         from cchc_tools.content.narrative import commitments, report_end
 
         end = report_end(self.report["period"], self.report["year"])
-        items = [c.spans() for c in commitments(zip(self.rows["line"], self.rows["note"], strict=True), end)]
+        items = []
+        for c in commitments(zip(self.rows["line"], self.rows["note"], strict=True), end):
+            spans = c.spans()
+            doubt = self.book.line(self.report["source"], c.line).doubt  # a note a finding questions keeps its mark
+            items.append([Span(spans[0].text, doubt)] + spans[1:] if doubt else spans)
         return Bullets(items, "Đơn vị cam kết trong ghi chú của phụ lục (trích nguyên văn):") if items else None
 
     def assessment(self) -> Group:
