@@ -98,3 +98,40 @@ def test_the_letter_about_vinh_chau_2022_names_its_successors(briefed):
     for successor in ("phường Vĩnh Châu", "phường Khánh Hòa", "xã Vĩnh Hải"):
         assert successor in text, successor
     assert "Kính gửi: Ủy ban nhân dân thị xã Vĩnh Châu" not in text  # dissolved on 1/7/2025
+
+
+MACHINE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b(?:commune|district|department)-20\d\d\b|\b[IVX]+\.[a-z_]+\b")
+CODE_COLUMNS = {"Mã chỉ tiêu", "Mã chỉ số", "Mã quy tắc", "Mã ĐVHC", "Tệp nguồn"}  # ids kept last, for machines
+
+
+def test_no_machine_words_on_any_page_letter_workbook_or_digest(briefed):
+    """Issue 26: snake_case ids, form ids and catalog codes never reach what a reader reads (the hidden code
+    column of the appendix and the id columns at the end of a workbook are for machines)."""
+    import openpyxl
+    from docx import Document
+    from openpyxl.utils import get_column_letter
+
+    _, out = briefed
+    found = {}
+    for path in out.rglob("*"):
+        if path.suffix == ".html":
+            texts = [_text(path)]
+        elif path.suffix == ".docx":
+            doc = Document(str(path))
+            texts = [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+        elif path.suffix == ".xlsx":
+            texts = []
+            for ws in openpyxl.load_workbook(path).worksheets:
+                heads = [c.value for c in ws[1]]
+                skip = {i for i, h in enumerate(heads) if h in CODE_COLUMNS}
+                skip |= {i for i in range(ws.max_column) if ws.column_dimensions[get_column_letter(i + 1)].hidden}
+                texts += [str(v) for row in ws.iter_rows(values_only=True) for i, v in enumerate(row)
+                          if v is not None and i not in skip]
+        elif path.suffix == ".txt":
+            texts = [path.read_text(encoding="utf-8")]
+        else:
+            continue
+        for text in texts:
+            for word in MACHINE.findall(text):
+                found.setdefault(word, str(path.relative_to(out)))
+    assert not found, found
