@@ -58,26 +58,19 @@ class RowTotal:
     def note(self, kind: str, percent: bool = False) -> str:
         """The Vietnamese "Ghi chú" of a consolidated cell: what the figure is over, what was left out."""
         fmt = fmt_percent if percent else fmt_number
-        if self.aggregate == "same":
+        if self.aggregate in ("same", "none"):  # not added up: the units' common value, else their range
+            opening = ("Danh mục chung của cấp, không cộng" if self.aggregate == "same" else
+                       "Tỷ lệ do từng đơn vị tự báo cáo, không cộng" if percent else "Không cộng")
+            where = " (số liệu từng đơn vị ở trang \"Số liệu từng đơn vị\")" if self.aggregate == "same" else ""
             if not self.units_reported:
                 text = ""
             elif self.low == self.high:
-                text = f"Danh mục chung của cấp, không cộng: {self.units_reported} đơn vị cùng báo cáo {fmt(self.low)}"
+                text = f"{opening}: {self.units_reported} đơn vị cùng báo cáo {fmt(self.low)}"
             else:
-                text = (f"Danh mục chung của cấp, không cộng: từ {fmt(self.low)} đến {fmt(self.high)} tùy đơn vị "
-                        f"({self.units_reported} đơn vị; số liệu từng đơn vị ở trang \"Số liệu từng đơn vị\")")
+                text = (f"{opening}: từ {fmt(self.low)} đến {fmt(self.high)} tùy đơn vị ({self.units_reported} đơn "
+                        f"vị){where}")
         elif self.aggregate == "count_yes":
             text = (f"{self.yes}/{self.units_reported} đơn vị trả lời có" if self.units_reported else "")
-        elif self.aggregate == "none":
-            if not self.units_reported:
-                text = ""
-            elif self.low == self.high:
-                text = f"Không cộng: {self.units_reported} đơn vị cùng báo cáo {fmt(self.low)}"
-            else:
-                text = (f"Không cộng: từ {fmt(self.low)} đến {fmt(self.high)} tùy đơn vị "
-                        f"({self.units_reported} đơn vị)")
-            if percent and text:
-                text = text.replace("Không cộng", "Tỷ lệ do từng đơn vị tự báo cáo, không cộng")
         elif self.aggregate == "rate":
             text = (f"Tính lại từ số liệu tổng hợp: {fmt_number(self.numerator)}/{fmt_number(self.denominator)} "
                     f"({self.units_reported}/{self.roster or self.units} đơn vị)" if not _blank(self.denominator)
@@ -143,6 +136,12 @@ def total_row(code: str, aggregate: str, values: Mapping[str, float | None], nam
     return out
 
 
+def weighted_basis(weight_label: str, weight: float) -> str:
+    """``bình quân theo số lượng phiếu khảo sát (1.595)``: a rate averaged over units by the count it is a share of
+    (the label's first letter lowered only: "TTHC" stays upper case)."""
+    return f"bình quân theo {weight_label[:1].lower()}{weight_label[1:]} ({fmt_number(weight)})"
+
+
 def ratio_basis(spec: dict, numerator: float, denominator: float) -> str:
     """What a consolidated indicator is computed from, in words: ``100.167/100.564`` for a ratio of counts,
     "bình quân theo số lượng phiếu khảo sát (1.300)" for a rate weighted by a count, "tỷ lệ do từng đơn vị tự báo
@@ -154,5 +153,5 @@ def ratio_basis(spec: dict, numerator: float, denominator: float) -> str:
     if _blank(numerator) or _blank(denominator):
         return "—"
     if spec.get("weight"):
-        return f"bình quân theo {by_code()[spec['weight']].label_vi.lower()} ({fmt_number(denominator)})"
+        return weighted_basis(by_code()[spec["weight"]].label_vi, denominator)
     return f"{fmt_number(numerator)}/{fmt_number(denominator)}"

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cchc_tools.analysis.aggregate import total_row
+from cchc_tools.analysis.aggregate import total_row, weighted_basis
 from cchc_tools.analysis.assess import questioned_inputs
 from cchc_tools.analysis.checks import shipped_rules
 from cchc_tools.analysis.selection import reports
@@ -167,10 +167,11 @@ def consolidated_appendix(table: pd.DataFrame, findings: pd.DataFrame, year: int
                               roster=roster_size or 0)
             val = round(total.value, 2) if not math.isnan(total.value) else math.nan
             note, n_in, out = total.note(kind, percent=True), total.units_reported, total.left_out
-            if fr.code not in rates and note:
-                note = note.replace("Tính lại từ số liệu tổng hợp", "Bình quân theo "
-                                    + cat[weighted[fr.code]["weight"]].label_vi.lower() + ", tính lại từ số liệu "
-                                    "tổng hợp")
+            if fr.code not in rates and not math.isnan(total.denominator):  # the unit's rate, weighted
+                basis = weighted_basis(cat[weighted[fr.code]["weight"]].label_vi, total.denominator)
+                note = f"{basis[:1].upper()}{basis[1:]} của {total.units_reported}/{roster_size or len(sources)} đơn vị"
+                if total.left_out:
+                    note += "; không tính: " + _left_out_text(total.left_out)
         elif kind in ("count", "percent") or (kind == "flag" and how == "count_yes"):
             total = total_row(fr.code, how, figures(fr.code), names, left_out([fr.code]), roster=roster_size or 0)
             # a yes/no row has no figure of the province's own: how many units said yes is in the note
