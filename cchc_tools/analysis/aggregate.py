@@ -137,14 +137,14 @@ def total_row(code: str, aggregate: str, values: Mapping[str, float | None], nam
 
 
 def weighted_basis(weight_label: str, weight: float) -> str:
-    """``bình quân theo số lượng phiếu khảo sát (1.595)``: a rate averaged over units by the count it is a share of
+    """``bình quân theo số lượng phiếu khảo sát: 1.595``: a rate averaged over units by the count it is a share of
     (the label's first letter lowered only: "TTHC" stays upper case)."""
-    return f"bình quân theo {weight_label[:1].lower()}{weight_label[1:]} ({fmt_number(weight)})"
+    return f"bình quân theo {weight_label[:1].lower()}{weight_label[1:]}: {fmt_number(weight)}"
 
 
 def ratio_basis(spec: dict, numerator: float, denominator: float) -> str:
     """What a consolidated indicator is computed from, in words: ``100.167/100.564`` for a ratio of counts,
-    "bình quân theo số lượng phiếu khảo sát (1.300)" for a rate weighted by a count, "tỷ lệ do từng đơn vị tự báo
+    "bình quân theo số lượng phiếu khảo sát: 1.300" for a rate weighted by a count, "tỷ lệ do từng đơn vị tự báo
     cáo, không cộng" for one that is never added up; "—" when nothing could be counted."""
     from cchc_tools.catalog import by_code
 

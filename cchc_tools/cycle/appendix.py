@@ -169,7 +169,7 @@ def consolidated_appendix(table: pd.DataFrame, findings: pd.DataFrame, year: int
             note, n_in, out = total.note(kind, percent=True), total.units_reported, total.left_out
             if fr.code not in rates and not math.isnan(total.denominator):  # the unit's rate, weighted
                 basis = weighted_basis(cat[weighted[fr.code]["weight"]].label_vi, total.denominator)
-                note = f"{basis[:1].upper()}{basis[1:]} của {total.units_reported}/{roster_size or len(sources)} đơn vị"
+                note = f"{basis[:1].upper()}{basis[1:]}; {total.units_reported}/{roster_size or len(sources)} đơn vị"
                 if total.left_out:
                     note += "; không tính: " + _left_out_text(total.left_out)
         elif kind in ("count", "percent") or (kind == "flag" and how == "count_yes"):

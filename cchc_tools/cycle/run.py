@@ -152,9 +152,13 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
         res.skipped = True
         return res
     synthetic = bool(data.table["synthetic"].any()) if len(data.table) else False
+    # fictional demo units (no official code) have no roster to be checked against; the 2026 demo's real
+    # communes and wards do: its status, coverage and reminders are the province's own
+    codes = data.table["unit_code"].fillna("").astype(str) if "unit_code" in data.table else []
+    fictional = synthetic and not any(c for c in codes)
     due = deadline(year, period, project.reporting.deadlines)
     status = None
-    if province and not synthetic:
+    if province and not fictional:
         try:
             units = roster(province, year, period, project.reporting.departments)
             received, wrote = receipts(project, data, year, period, folder / f"letters-{period.lower()}", produced)
@@ -166,7 +170,7 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
             res.notes.append(str(exc))
     else:
         res.notes.append("chưa có danh sách đơn vị phải báo cáo: dự án chưa đặt tỉnh ([project] province)"
-                         if not synthetic else "dữ liệu mẫu: không có danh sách đơn vị chính thức để đối chiếu")
+                         if not fictional else "dữ liệu mẫu: không có danh sách đơn vị chính thức để đối chiếu")
     res.status = status
     if "status" in steps and status is not None:
         res.written += write_status(status, folder, formats & {"html", "xlsx"}, synthetic)

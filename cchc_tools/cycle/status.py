@@ -243,7 +243,7 @@ def coverage_line(status: ReportingStatus) -> str:
 
     t = status.totals()
     return (f"Mới nhận báo cáo của {t['received'] + t['late']}/{t['roster']} đơn vị ({fmt_percent(status.coverage())}),"
-            f" dưới ngưỡng {status.min_coverage}% ([reporting] min_coverage): số liệu tổng hợp chưa đủ để báo cáo "
+            f" dưới ngưỡng {status.min_coverage}% dự án đặt ra: số liệu tổng hợp chưa đủ để báo cáo "
             "cấp trên.")
 
 
