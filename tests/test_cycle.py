@@ -110,6 +110,9 @@ def test_status_outputs_and_terminal_table(can_tho_status, tmp_path):
     assert "104 đơn vị phải báo cáo: 3 đã nhận (1 nộp muộn), 101 chưa nộp" in html
     ws = load_workbook(paths[1]).active
     assert ws.max_row == len(status.rows) + 1
+    states = [ws.cell(r, 3).value for r in range(2, ws.max_row + 1)]
+    sent = [not s.startswith(("Chưa", "Quá hạn")) for s in states]
+    assert sent == sorted(sent, reverse=True) and sum(sent) >= 3  # the units that reported first, never scattered
 
 
 def test_received_on_falls_back_to_the_files_time(tmp_path):

@@ -293,14 +293,16 @@ def status_document(status: ReportingStatus, synthetic: bool = False):
     from cchc_tools.periods import period_phrase
 
     when = period_phrase(status.period, status.year)
-    rows = []
+    # the units that reported first (what the Sở has in hand), then those it still waits for: never scattered
+    groups: dict[bool, list] = {True: [], False: []}
     for r in status.rows.itertuples(index=False):
         how = FROM_VI[r.received_from]
         counts = ([Cell(str(n), n, "count") for n in (r.errors, r.warnings, r.points)] if r.source
                   else [Cell(""), Cell(""), Cell("")])  # no report: nothing checked, not zero
-        rows.append([Cell(r.code), Cell(unit_text(r)), Cell(state_text(r)),
-                     Cell(_date_vi(r.received_on) + (f" ({how})" if how else "")), *counts,
-                     Cell(r.source or r.reason)])
+        groups[r.state not in NOT_RECEIVED].append(
+            [Cell(r.code), Cell(unit_text(r)), Cell(state_text(r)), Cell(_date_vi(r.received_on)
+                                                                      + (f" ({how})" if how else "")),
+             *counts, Cell(r.source or r.reason)])
     meta = [summary_line(status) + "."]
     if coverage_line(status):
         meta.append(coverage_line(status))
@@ -314,8 +316,10 @@ def status_document(status: ReportingStatus, synthetic: bool = False):
                     "sổ theo dõi công văn) khi bộ công cụ thấy tệp lần đầu; sửa được ở đó.")
     else:
         meta.append("Ngày nhận là ngày ghi trên báo cáo; báo cáo không ghi ngày thì lấy thời gian sửa tệp.")
-    table = Table.of(["Mã ĐVHC", "Đơn vị", "Tình trạng", "Ngày nhận", "Lỗi", "Cảnh báo", "Điểm cần giải trình",
-                      "Tệp / lý do"], rows)
+    heads = ["Mã ĐVHC", "Đơn vị", "Tình trạng", "Ngày nhận", "Lỗi", "Cảnh báo", "Điểm cần giải trình", "Tệp / lý do"]
+    meta.append(f"Bảng xếp {len(groups[True])} đơn vị đã gửi phụ lục lên trước, rồi {len(groups[False])} đơn vị "
+                "chưa gửi.")
+    table = Table.of(heads, groups[True] + groups[False])
     title = f"Tình hình nộp báo cáo cải cách hành chính {lower_first(when)}"
     blocks = _head(synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta] + [table]
     return Document(title, blocks, synthetic, landscape=True)
