@@ -135,3 +135,21 @@ def test_no_machine_words_on_any_page_letter_workbook_or_digest(briefed):
             for word in MACHINE.findall(text):
                 found.setdefault(word, str(path.relative_to(out)))
     assert not found, found
+
+
+def test_a_unit_s_own_figure_is_the_one_every_page_prints(briefed):
+    """Issue 26, one figure one value: where a unit's own rate agrees with its counts only after rounding or
+    truncation (95,42% written, 95,43% computed), the comparison, its summary and the digest print the unit's."""
+    from cchc_tools.analysis.computed import computed
+    from cchc_tools.numbers import fmt_percent
+    from cchc_tools.project import load_project
+
+    proj, out = briefed
+    a = computed(load_project(proj.root, env={})).assessed
+    a = a[(a["year"] == 2026) & (a["period"] == "Q1") & a["shown"].notna()]
+    differ = a[a["shown"].round(2) != a["value"].round(2)]
+    assert len(differ)  # the demo has such figures
+    pages = _text(out / "2026" / "compare-q1.html") + (out / "2026" / "digest-q1.txt").read_text(encoding="utf-8")
+    for r in differ.itertuples():
+        name = r.unit_name[:1].lower() + r.unit_name[1:]
+        assert f"{name} ({fmt_percent(r.value)})" not in pages, (name, r.indicator)

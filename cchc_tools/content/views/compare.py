@@ -304,13 +304,14 @@ class YearComparison(Stamped):
                 lead = "Cao nhất" if said or not where else f"{where}{_lower_first(names[measure])} cao nhất"
                 if len(top) == len(ranked):  # all tied: nobody is highest or lowest
                     spans.append(Span(f"{'Các' if said or not where else where + 'các'} đơn vị được xếp hạng cùng "
-                                      f"đạt {fmt_percent(top['value'].iloc[0])}. "))
+                                      f"đạt {fmt_percent(top['shown'].iloc[0])}. "))
                     continue
-                spans.append(Span(f"{lead}: {', '.join(top['unit_name'])} ({fmt_percent(top['value'].iloc[0])})"))
+                # each unit's figure as every page prints it (its own when it agrees with its counts)
+                spans.append(Span(f"{lead}: {', '.join(top['unit_name'])} ({fmt_percent(top['shown'].iloc[0])})"))
                 low = self.lowest_units(measure, 1, level)
                 if len(low):
                     spans.append(Span(f"; thấp nhất: {', '.join(low['unit_name'])} "
-                                      f"({fmt_percent(low['value'].iloc[0])})"))
+                                      f"({fmt_percent(low['shown'].iloc[0])})"))
                 spans.append(Span(". "))
         errs = self.findings[self.findings["severity"] == "error"] if len(self.findings) else self.findings
         if len(errs):
