@@ -184,3 +184,9 @@ def ascii_fold(text: str) -> str:
 def slugify(text: str) -> str:
     """ASCII slug: ``thị xã Vĩnh Châu`` -> ``thi-xa-vinh-chau``."""
     return re.sub(r"[^a-z0-9]+", "-", ascii_fold(clean(text)).lower()).strip("-")
+
+
+def lower_first(text: str) -> str:
+    """A name or phrase inside a sentence: only its first letter lowered (``Quý I năm 2026`` -> ``quý I năm 2026``,
+    ``Tỷ lệ TTHC`` -> ``tỷ lệ TTHC``; never ``quý i`` or ``tthc``)."""
+    return text[:1].lower() + text[1:]

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from cchc_tools.errors import CchcError
 from cchc_tools.paths import KIT_ROOT
-from cchc_tools.text import ascii_fold, clean
+from cchc_tools.text import ascii_fold, clean, lower_first
 
 #: What the fictional units of the 2022 district demo are named after (``huyện Minh Họa 01``).
 FICTIONAL_NAME = "Minh Họa"
@@ -264,6 +264,12 @@ def successors(code: str) -> list[tuple[str, str]]:
     wards = [code] if unit.level == "commune" else [w for w, d in data.district_of.items() if d == code]
     found = sorted({c for w in wards for c in data.successors.get(w, ())})
     return [(c, _name(data.current, c)) for c in found]
+
+
+def successor_names(code: str) -> list[str]:
+    """The names of a legacy unit's successors as written inside a sentence (``phường Vĩnh Châu``, ``xã Vĩnh Hải``),
+    in :func:`successors`' order; empty for a current unit."""
+    return [lower_first(n) for _, n in successors(code) if n]
 
 
 def predecessors(code: str, level: str = "commune") -> list[tuple[str, str]]:

@@ -30,6 +30,7 @@ from cchc_tools.analysis.assess import LABEL_FAMILIES, finding_refs
 from cchc_tools.analysis.checks import note_percent_text, shipped_rules
 from cchc_tools.analysis.selection import reports
 from cchc_tools.paths import PACKAGE_DATA
+from cchc_tools.text import lower_first
 
 LETTERS_YAML = PACKAGE_DATA / "letters.yaml"
 _COMMON = frozenset({"issuing_body", "unit", "reported_by", "when", "report", "year", "basis", "deadline", "due",
@@ -131,13 +132,9 @@ def addressee(name: str, level: str) -> str:
     return f"Ủy ban nhân dân {name[:1].lower()}{name[1:]}"
 
 
-def _lower_first(name: str) -> str:
-    return name[:1].lower() + name[1:]
-
-
 def successors_addressee(names: list[str]) -> str:
     """``["Phường Vĩnh Châu", "Xã Vĩnh Hải"]`` -> ``Ủy ban nhân dân phường Vĩnh Châu, xã Vĩnh Hải``."""
-    return "Ủy ban nhân dân " + ", ".join(_lower_first(n) for n in names) if names else ""
+    return "Ủy ban nhân dân " + ", ".join(lower_first(n) for n in names) if names else ""
 
 
 def official_name(code: str, year: int, period: str, fallback: str) -> str:
@@ -383,9 +380,9 @@ def form_paragraph(letter: Letter, number: int, wording: dict) -> str:
                                                 else f"({p.where})") if x))
         problems.append(w["form_uom"].format(count=len(uom), examples=examples(names)))
         actions.append(w["form_action_uom"])
-    problems += [_lower_first(p.text.rstrip(".")) for p in letter.correct if p.family == "metadata_missing"]
+    problems += [lower_first(p.text.rstrip(".")) for p in letter.correct if p.family == "metadata_missing"]
     if not problems:
-        problems = [_lower_first(p.text.rstrip(".")) for p in letter.correct if p.family == "form_poor_fit"][:1]
+        problems = [lower_first(p.text.rstrip(".")) for p in letter.correct if p.family == "form_poor_fit"][:1]
     name = form_title(letter.form_name).replace("Phụ lục thống kê CCHC", "phụ lục thống kê cải cách hành chính")
     return w["form_point"].format(number=number, form=name, problems="; ".join(problems),
                                   actions=_join_vi(actions or [w["form_action_other"]]))
@@ -426,8 +423,8 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
               "when": period_in_sentence(letter.period, letter.year), "report": letter.report, "year": produced.year,
               "basis": basis, "deadline": date_vi(by) if by else f"…… tháng …… năm {produced.year}",
               "due": date_vi(letter.due), "days": letter.days_late,
-              "successors": _join_vi([_lower_first(n) for n in letter.successors]),
-              "former": _lower_first(letter.reported_by.removeprefix("Ủy ban nhân dân ").strip())}
+              "successors": _join_vi([lower_first(n) for n in letter.successors]),
+              "former": lower_first(letter.reported_by.removeprefix("Ủy ban nhân dân ").strip())}
     keys = letter.item_keys()
     numbers = dict(numbers or {})
     for k in keys:

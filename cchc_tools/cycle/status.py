@@ -26,6 +26,7 @@ import pandas as pd
 from cchc_tools.analysis.selection import reports
 from cchc_tools.cycle.roster import RosterUnit, name_key
 from cchc_tools.errors import AppendixError
+from cchc_tools.text import lower_first
 
 STATES = ("received", "late", "unreadable", "missing", "overdue", "not_due")
 NOT_RECEIVED = ("missing", "overdue", "not_due")  # counted together as "missing" by ``totals``
@@ -139,9 +140,9 @@ def _unreadable(errors: Iterable[AppendixError], year: int, province: str, perio
 def _successors_text(u: RosterUnit) -> str:
     if not (u.legacy and u.code):
         return ""
-    from cchc_tools.units import successors
+    from cchc_tools.units import successor_names
 
-    names = [n[:1].lower() + n[1:] for _, n in successors(u.code)]
+    names = successor_names(u.code)
     return ", ".join(names)
 
 
@@ -207,10 +208,6 @@ def reporting_status(table: pd.DataFrame, errors: Iterable[AppendixError], findi
 
 
 # -- what a reader sees -----------------------------------------------------------------------------
-
-def lower_first(text: str) -> str:
-    """``Quý I năm 2026`` -> ``quý I năm 2026`` (never ``quý i``)."""
-    return text[:1].lower() + text[1:]
 
 
 def _date_vi(d) -> str:

@@ -42,6 +42,7 @@ from cchc_tools.i18n import _ as tr
 from cchc_tools.numbers import fmt_percent
 from cchc_tools.periods import period_in_sentence
 from cchc_tools.render.html import register_notebook_display
+from cchc_tools.text import lower_first
 from cchc_tools.vocabulary import level_phrase
 
 # The legacy district level's measure (``data/levels.yaml``); a comparison ranks each level by its own
@@ -50,11 +51,6 @@ RANK_BY = rank_by("district")
 
 if TYPE_CHECKING:
     from cchc_tools.project import Project
-
-
-def _lower_first(text: str) -> str:
-    """``Tỷ lệ hoàn thành Kế hoạch CCHC`` -> ``tỷ lệ hoàn thành Kế hoạch CCHC`` (never ``kế hoạch cchc``)."""
-    return text[:1].lower() + text[1:]
 
 
 @dataclass
@@ -171,7 +167,7 @@ class YearComparison(Stamped):
         for level in self.levels:  # units of different levels (and so of different eras) are never ranked together
             measure, cols = self.measure(level), self.level_ids(level)
             headers = ["Hạng", "Đơn vị", "So với năm trước"] + [names[i] for i in cols] + ["Lỗi", "Cảnh báo"]
-            note = (f"Xếp hạng theo {_lower_first(names[measure])} ({definition(measure)}), trong từng cấp. Đơn vị "
+            note = (f"Xếp hạng theo {lower_first(names[measure])} ({definition(measure)}), trong từng cấp. Đơn vị "
                     "có lỗi số liệu ở chính các số dùng để xếp hạng thì không xếp hạng (ghi «không xếp hạng»); lỗi ở "
                     "chỉ tiêu khác không ảnh hưởng thứ hạng. Số liệu có mã [L…] là số liệu không thể cùng đúng theo "
                     "kiểm tra, cần đơn vị giải trình.")
@@ -292,7 +288,7 @@ class YearComparison(Stamped):
             said = False
             if len(r) and pd.notna(r["value"].iloc[0]):
                 r = r.iloc[0]
-                said_name = _lower_first(names[measure]) if where else names[measure]
+                said_name = lower_first(names[measure]) if where else names[measure]
                 spans.append(Span(f"{where}{said_name} chung {fmt_percent(r['value'])} (tính trên {r['units']} "
                                   "đơn vị" + (f", không tính {r['excluded'].replace('; ', ', ')} vì số liệu cần xem "
                                               "lại" if r["units_excluded"] else "") + "). "))
@@ -301,7 +297,7 @@ class YearComparison(Stamped):
             ranked = a[(a["indicator"] == measure) & a["rank"].notna()]
             if len(ranked) > 1:
                 top = ranked[ranked["rank"] == 1]
-                lead = "Cao nhất" if said or not where else f"{where}{_lower_first(names[measure])} cao nhất"
+                lead = "Cao nhất" if said or not where else f"{where}{lower_first(names[measure])} cao nhất"
                 if len(top) == len(ranked):  # all tied: nobody is highest or lowest
                     spans.append(Span(f"{'Các' if said or not where else where + 'các'} đơn vị được xếp hạng cùng "
                                       f"đạt {fmt_percent(top['shown'].iloc[0])}. "))

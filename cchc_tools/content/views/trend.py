@@ -45,6 +45,7 @@ from cchc_tools.i18n import _ as tr
 from cchc_tools.numbers import fmt_percent
 from cchc_tools.periods import period_order, previous_period, year_earlier
 from cchc_tools.render.html import register_notebook_display
+from cchc_tools.text import lower_first
 
 CUMULATIVE = {s["id"]: bool(s.get("cumulative")) for s in indicator_specs()}
 
@@ -55,10 +56,6 @@ if TYPE_CHECKING:
 def _errors(*marks: str) -> bool:
     """Whether any of the findings' references (``L1, C2``) is an error's: such a figure is no base for a change."""
     return any(r.startswith("L") and not r.startswith("LY") for m in marks for r in str(m or "").split(", ") if r)
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 @dataclass
@@ -160,7 +157,7 @@ class UnitTrend(Stamped):
     def arranged_into(self) -> str:
         """For a legacy unit: every unit it was arranged into (``units.successors``), in one sentence; empty for
         a current unit (its predecessors are shown in their own table)."""
-        from cchc_tools.units import is_legacy, successors
+        from cchc_tools.units import is_legacy, successor_names
 
         if "unit_code" not in self.reps:
             return ""
@@ -169,7 +166,7 @@ class UnitTrend(Stamped):
         legacy = [c for c, y, p in codes if is_legacy(c, None if pd.isna(y) else int(y), p)]
         if not codes or len(legacy) < len(codes):
             return ""
-        names = [_lower_first(n) for _, n in successors(legacy[-1]) if n]
+        names = successor_names(legacy[-1])
         if not names:
             return ""
         who = self.name[:1].upper() + self.name[1:]
@@ -334,7 +331,7 @@ class UnitTrend(Stamped):
                              Span(f" so với {plabel} ("), Span(fmt_percent(base[0]), base[1]), Span(")")]
                     said += 1
             if doubted:
-                bits[0] = Span("Theo số liệu đơn vị báo cáo, " + _lower_first(bits[0].text))
+                bits[0] = Span("Theo số liệu đơn vị báo cáo, " + lower_first(bits[0].text))
             items.append(bits + [Span(".")])
         return Bullets(items or [[Span("Chưa có số liệu các chỉ số chính.")]], "Các chỉ số chính, kỳ gần nhất:")
 
@@ -362,14 +359,14 @@ class UnitTrend(Stamped):
     def _predecessors_arranged(self) -> list[str]:
         """``thị xã Vĩnh Châu đã sắp xếp thành phường Vĩnh Châu, ..., xã Lai Hòa``: every unit each predecessor
         was arranged into (a district became several communes and wards, never this one alone)."""
-        from cchc_tools.units import successors
+        from cchc_tools.units import successor_names
 
         reps = self.predecessor_reports
         if reps.empty or "unit_code" not in reps:
             return []
         out = []
         for code, name in dict(zip(reps["unit_code"], reps["unit_name"], strict=True)).items():
-            names = [_lower_first(n) for _, n in successors(code) if n]
+            names = successor_names(code)
             if names:
                 out.append(f"{name or code} đã sắp xếp thành {', '.join(names)}")
         return out

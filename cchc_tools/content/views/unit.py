@@ -195,12 +195,12 @@ class UnitBriefing(Stamped):
     def arranged_into(self) -> str:
         """For a legacy unit (before 1/7/2025): "; từ ngày 01/7/2025 đã sắp xếp thành phường Vĩnh Châu, ..." (every
         successor, from the official units package); empty for a current unit or one without a code."""
-        from cchc_tools.units import is_legacy, successors
+        from cchc_tools.units import is_legacy, successor_names
 
         code, year = str(self.report.get("unit_code") or ""), self.report.get("year")
         if not code or not is_legacy(code, None if pd.isna(year) else int(year), self.report.get("period", "")):
             return ""
-        names = [n[:1].lower() + n[1:] for _, n in successors(code) if n]
+        names = successor_names(code)
         if not names:
             return ""
         return "; từ ngày 01/7/2025 đã sắp xếp thành " + (", ".join(names[:-1]) + " và " + names[-1]
