@@ -66,7 +66,13 @@ def test_derived_forms_invent_no_row():
 def test_district_2022_prints_the_seed_labels_and_numbers_every_row(seed_df):
     f = get_form("district-2022")
     assert f.codes == seed_df["code"].tolist()
-    assert [r.label for r in f.indicator_rows] == seed_df["label"].tolist()
+    corrected = 0
+    for form_label, seed_label in zip([r.label for r in f.indicator_rows], seed_df["label"], strict=True):
+        if form_label != seed_label:  # the form drops the seed's typo of a clause typed twice, and nothing else
+            repeated = seed_label.removeprefix(form_label).strip(" .")
+            assert seed_label.startswith(form_label) and repeated and repeated in form_label, seed_label
+            corrected += 1
+    assert corrected == 1
     assert all(r.stt for r in f.rows)  # sub-items have a THỨ TỰ (1.1, 1.2 ...)
     assert [r.stt for r in f.rows[:4]] == ["I", "1", "1.1", "1.2"]
 
