@@ -22,6 +22,7 @@ import yaml
 from cchc_tools.catalog import LEVELS as CATALOG_LEVELS
 from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.errors import CchcError
+from cchc_tools.limits import MAX_MESSAGE_CHARS, MAX_PROJECT_FILE_BYTES, shorten
 from cchc_tools.paths import INDICATORS_YAML, LEVELS_YAML
 
 # The C loader when PyYAML was built with libyaml (about ten times faster), else the Python one.
@@ -39,6 +40,7 @@ class SpecError(CchcError):
 
     def __init__(self, path: str | Path, message: str, *, ident: str = "", key: str = "",
                  line: int | None = None) -> None:
+        ident, key, message = shorten(ident), shorten(key), shorten(message, MAX_MESSAGE_CHARS)  # never echoed whole
         self.path, self.ident, self.key, self.line, self.reason = str(path), ident, key, line, message
         where = f"{self.path}:{line}" if line else self.path
         about = ", ".join(part for part in (f"{self.what} {ident!r}" if ident else "",
@@ -237,7 +239,7 @@ def read_entries(path: str | Path, error: type[SpecError] = SpecError) -> list[E
     """The entries of a YAML list file, each with its line numbers (1-based)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _yaml_text(path, error)
         root = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
     except (OSError, UnicodeDecodeError) as exc:
@@ -262,6 +264,25 @@ def read_entries(path: str | Path, error: type[SpecError] = SpecError) -> list[E
                         line=line)
         out.append(Entry(item, line, key_lines))
     return out
+
+
+def _yaml_text(path: Path, error: type[SpecError]) -> str:
+    """The text of a declaration file within :data:`~cchc_tools.limits.MAX_PROJECT_FILE_BYTES`, without any
+    alias (``*name``): an alias repeats a whole node, so a few hundred bytes of them expand into gigabytes
+    (a "billion laughs"), and no declaration file needs one. Refused before anything is expanded."""
+    if not path.is_file():
+        raise error(path, "cannot be read (not a file)")
+    if path.stat().st_size > MAX_PROJECT_FILE_BYTES:
+        raise error(path, f"is {path.stat().st_size:,} bytes, more than the limit MAX_PROJECT_FILE_BYTES = "
+                          f"{MAX_PROJECT_FILE_BYTES:,}")
+    text = path.read_text(encoding="utf-8")
+    if "*" in text:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise error(path, f"uses the YAML alias *{shorten(event.anchor, 40)}, which repeats a whole part "
+                                  "of the file: write the values out (aliases are refused, a few of them can expand "
+                                  "into gigabytes)", line=event.start_mark.line + 1)
+    return text
 
 
 def check_keys(entry: Entry, schema: Mapping[str, ParamType | Param], path: str | Path,
