@@ -705,8 +705,9 @@ def init_project(folder: str | Path, province: str) -> list[Path]:
     there += [f"{sub} (a file, not a folder)" for sub in INIT_FOLDERS
               if (target / sub).exists() and not (target / sub).is_dir()]
     if there:
-        raise ProjectError(target, f"already holds {', '.join(there)}; nothing was written (init never overwrites "
-                                   "a file: choose an empty folder, or move them away)")
+        first = "a project is already here: it holds" if PROJECT_FILE in there else "already holds"
+        raise ProjectError(target, f"{first} {', '.join(there)}; nothing was written (init never overwrites a file: "
+                                   "choose an empty folder, or move them away)")
     from cchc_tools.units import official_province_name
 
     official = official_province_name(province, legacy=None) or province  # "Cần Thơ" -> "Thành phố Cần Thơ"

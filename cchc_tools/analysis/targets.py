@@ -32,7 +32,7 @@ from cchc_tools.analysis.specs import (
     read_entries,
     unique_ids,
 )
-from cchc_tools.limits import MAX_ABS_VALUE
+from cchc_tools.limits import MAX_ABS_VALUE, shorten
 from cchc_tools.paths import TARGETS_YAML
 
 LEVELS = ("province", "department", "district", "commune")
@@ -50,26 +50,19 @@ class TargetOverride(UserWarning):
 
 @dataclass(frozen=True)
 class TargetValue(ParamType):
-    """A target's value: a finite number from 0 to ``high`` (100 for a percentage: 90 is 90%). ``.inf``,
-    ``1e+309`` or ``1e300`` would pass for numbers and break every page that writes or compares them."""
-
-    high: float = 100.0
+    """A target's value: a finite number from 0 to below MAX_ABS_VALUE, the largest number the kit reads
+    (in the indicator's unit: 90 is 90%). ``.inf``, ``1e+309`` or ``1e300`` would pass for numbers and break
+    every page that writes or compares them."""
 
     @property
     def expected(self) -> str:
-        return f"a number from 0 to {self.high:g} in the indicator's unit, e.g. 95 or 92.5"
+        return ("a finite number from 0 to less than 10^15 (MAX_ABS_VALUE), in the indicator's unit, "
+                "e.g. 95 or 92.5 for 95% or 92,5%")
 
     def check(self, value) -> str | None:
         ok = (isinstance(value, int | float) and not isinstance(value, bool)
-              and math.isfinite(value) and 0 <= value <= self.high)
-        return None if ok else f"{value!r} is not {self.expected}"
-
-
-def _value_bound(indicator: object) -> float:
-    """The largest target an indicator can have: its scale for a percentage (100), else the largest number
-    the kit reads."""
-    spec = next((s for s in indicator_specs() if s["id"] == indicator), {})
-    return float(spec.get("scale", 100)) if spec.get("uom", "%") == "%" else MAX_ABS_VALUE
+              and math.isfinite(value) and 0 <= value < MAX_ABS_VALUE)
+        return None if ok else f"{shorten(repr(value))} is not {self.expected}"
 
 
 def target_keys() -> dict[str, ParamType]:
@@ -93,7 +86,7 @@ def read_targets(path: str | Path) -> tuple[dict, ...]:
     schema = target_keys()
     out = []
     for e in entries:
-        t = check_keys(e, {**schema, "value": TargetValue(_value_bound(e.data.get("indicator")))}, path, TargetError)
+        t = check_keys(e, schema, path, TargetError)
         out.append({**t, "origin": str(path), "line": e.line})
     unique_ids(entries, path, TargetError)
     return tuple(out)
