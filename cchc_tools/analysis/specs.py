@@ -241,6 +241,8 @@ def read_entries(path: str | Path, error: type[SpecError] = SpecError) -> list[E
     try:
         text = _yaml_text(path, error)
         root = yaml.compose(text, Loader=_Loader)
+        if root is not None:
+            _refuse_aliases(root, path, error)
         data = yaml.load(text, Loader=_Loader)
     except (OSError, UnicodeDecodeError) as exc:
         raise error(path, f"cannot be read ({exc})") from exc
@@ -267,22 +269,32 @@ def read_entries(path: str | Path, error: type[SpecError] = SpecError) -> list[E
 
 
 def _yaml_text(path: Path, error: type[SpecError]) -> str:
-    """The text of a declaration file within :data:`~cchc_tools.limits.MAX_PROJECT_FILE_BYTES`, without any
-    alias (``*name``): an alias repeats a whole node, so a few hundred bytes of them expand into gigabytes
-    (a "billion laughs"), and no declaration file needs one. Refused before anything is expanded."""
+    """The text of a declaration file, within :data:`~cchc_tools.limits.MAX_PROJECT_FILE_BYTES`."""
     if not path.is_file():
         raise error(path, "cannot be read (not a file)")
     if path.stat().st_size > MAX_PROJECT_FILE_BYTES:
         raise error(path, f"is {path.stat().st_size:,} bytes, more than the limit MAX_PROJECT_FILE_BYTES = "
                           f"{MAX_PROJECT_FILE_BYTES:,}")
-    text = path.read_text(encoding="utf-8")
-    if "*" in text:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
-                raise error(path, f"uses the YAML alias *{shorten(event.anchor, 40)}, which repeats a whole part "
-                                  "of the file: write the values out (aliases are refused, a few of them can expand "
-                                  "into gigabytes)", line=event.start_mark.line + 1)
-    return text
+    return path.read_text(encoding="utf-8")
+
+
+def _refuse_aliases(root: yaml.Node, path: Path, error: type[SpecError]) -> None:
+    """Refuse a composed document that uses an alias (``*name``): composing keeps one node for an anchor and
+    its aliases, building values would copy it at each use, so a few hundred bytes of aliases expand into
+    gigabytes (a "billion laughs"). No declaration file needs one. Each node is looked at once."""
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            raise error(path, "uses a YAML alias (*name) of the part written at this line: write the values out "
+                              "(aliases are refused: a few of them can expand into gigabytes)",
+                        line=node.start_mark.line + 1)
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            todo.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend(n for pair in reversed(node.value) for n in reversed(pair))
 
 
 def check_keys(entry: Entry, schema: Mapping[str, ParamType | Param], path: str | Path,
