@@ -49,7 +49,7 @@ def refusal(root: Path) -> SpecError:
     return err.value
 
 
-# --- YAML aliases --------------------------------------------------------------------------------------------------
+# --- YAML aliases -------------------------------------------------------------------------------------------------
 
 def bomb(levels: int = 6, width: int = 9) -> str:
     """A "billion laughs": each level an anchored list of ``width`` aliases of the level below (width**levels)."""
@@ -90,7 +90,7 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-# --- targets: finite numbers in range --------------------------------------------------------------------------------
+# --- targets: finite numbers in range -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "1.0e+309", "1.0e+300", "1.0e+15", "-5", "1e300"])
 def test_a_target_that_is_not_a_finite_number_in_range_is_refused_with_file_line_and_key(tmp_path, value):
@@ -104,7 +104,7 @@ def test_an_ordinary_target_still_loads(tmp_path):
     assert [t["value"] for t in loaded] == [92.5]
 
 
-# --- cchc.toml: the line scan, a BOM, a sub-table ----------------------------------------------------------------------
+# --- cchc.toml: the line scan, a BOM, a sub-table -----------------------------------------------------------------
 
 def test_the_line_scan_is_linear_on_a_line_of_a_bracket_and_spaces():
     """A backtracking pattern took about 45 s on "[" and 3,000 spaces and grows with the cube of the length: a
@@ -137,7 +137,7 @@ def test_a_sub_table_of_the_deadlines_is_reported_on_its_own_line(tmp_path):
     assert (err.line, err.key) == (7, "x")
 
 
-# --- [document] texts, the Word template ------------------------------------------------------------------------------
+# --- [document] texts, the Word template --------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("value", "what"), [
     ("Sở Nội vụ\\u0007", "U+0007"), ("Sở \\u202eụv iộN", "U+202E"), ("Sở\\u0000", "U+0000"),
@@ -186,7 +186,7 @@ def test_a_real_word_template_loads(tmp_path):
     assert load_project(root, env={}).document.word_template == root / "mau.docx"
 
 
-# --- the province ---------------------------------------------------------------------------------------------------
+# --- the province -------------------------------------------------------------------------------------------------
 
 def test_an_unknown_province_is_refused_with_the_close_official_names(tmp_path):
     err = refusal(project(tmp_path, '[project]\nprovince = "Can Thoo"\n'))
@@ -209,7 +209,7 @@ def test_status_on_an_unknown_province_exits_2(tmp_path, capsys):
     assert "Không Có" in capsys.readouterr().err
 
 
-# --- forms/ ----------------------------------------------------------------------------------------------------------
+# --- forms/ -------------------------------------------------------------------------------------------------------
 
 FORM = (paths.PACKAGE_DATA / "forms" / "commune-2025.csv").read_text(encoding="utf-8")
 
@@ -258,7 +258,7 @@ def test_a_draft_form_with_new_codes_loads(tmp_path):
     load_project(project(tmp_path, **{"forms__draft.csv": draft}), env={})
 
 
-# --- cchc init ---------------------------------------------------------------------------------------------------------
+# --- cchc init ----------------------------------------------------------------------------------------------------
 
 def test_init_never_overwrites_a_file_and_names_what_is_there(tmp_path, capsys):
     folder = tmp_path / "P"
@@ -291,7 +291,7 @@ def test_init_writes_a_project_of_a_legacy_province(tmp_path):
     assert load_project(tmp_path / "P", env={}).document.parent_body == "UBND TỈNH SÓC TRĂNG"
 
 
-# --- exit 2 for every refusal, in every command -----------------------------------------------------------------------
+# --- exit 2 for every refusal, in every command -------------------------------------------------------------------
 
 COMMANDS = [["load"], ["check"], ["brief", "--year", "2022", "--unit", "vinh-chau"], ["template", "--year", "2026",
             "--out", "x.xlsx"]] + [[c, "--year", "2026", "--period", "Q1"] for c in ("status", "letters",
@@ -307,7 +307,7 @@ def test_every_command_exits_2_on_a_bad_project(tmp_path, capsys, command):
     assert "t.yaml:4" in err and "Traceback" not in err and len(err.splitlines()) == 1
 
 
-# --- Ctrl-C --------------------------------------------------------------------------------------------------------------
+# --- Ctrl-C -------------------------------------------------------------------------------------------------------
 
 def _interrupt(*args, **kwargs):
     raise KeyboardInterrupt
@@ -355,3 +355,27 @@ def test_a_real_ctrl_c_while_a_file_is_written_leaves_nothing_half_written(tmp_p
     assert run.returncode == 130, run.stderr
     assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
     assert out.is_dir() and [p for p in out.rglob("*") if p.is_file()] == []  # the folder was made, no file
+
+
+# --- the project fuzz (make fuzz runs 400) --------------------------------------------------------------------
+
+def test_fuzz_run_of_hostile_projects():
+    from tests import fuzz_project
+
+    summary = fuzz_project.run(30, seed=30, commands_every=8)
+    assert summary.loaded > 3 and summary.refused > 10 and summary.commands > summary.refused
+    assert summary.errors == [], "\n".join(summary.errors)
+
+
+def test_the_project_fuzz_catches_a_traceback_and_a_wrong_exit(monkeypatch):
+    """The checks can fail: a form reader that raises ValueError, a cycle that exits 1 on a refused project."""
+    from cchc_tools import forms
+    from tests import fuzz_project
+
+    def broken(path):
+        raise ValueError("not a form")
+
+    monkeypatch.setattr(forms, "read_form_text", broken)
+    monkeypatch.setattr(fuzz_project, "MUTATIONS", [fuzz_project.m_form])
+    summary = fuzz_project.run(4, seed=1)
+    assert summary.errors and all("ValueError" in e or "exit" in e for e in summary.errors)

@@ -246,6 +246,10 @@ def read_entries(path: str | Path, error: type[SpecError] = SpecError) -> list[E
         data = yaml.load(text, Loader=_Loader)
     except (OSError, UnicodeDecodeError) as exc:
         raise error(path, f"cannot be read ({exc})") from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: one line, with the file's line
+        raise error(path, f"is not valid YAML: character #x{exc.character:04x} is not allowed ({exc.reason})"
+                    if isinstance(exc.character, int) else f"is not valid YAML: {exc.reason}",
+                    line=text.count("\n", 0, exc.position) + 1) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise error(path, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
