@@ -481,6 +481,8 @@ def _cache_key(root: Path, file: Path | None, overrides: dict[str, str]) -> tupl
     """What a loaded project depends on, cheaply: the text of ``cchc.toml`` and the size and time of every
     file it names (a warm kernel loads a project once while nothing changes). None: load afresh."""
     try:
+        if file and file.stat().st_size > MAX_PROJECT_FILE_BYTES:
+            return None  # refused by the load, never read whole
         text = file.read_text(encoding="utf-8") if file else ""
         conf = tomllib.loads(text).get("project", {}) if text else {}
         names = [*conf.get("rules", []), *conf.get("targets", []),
