@@ -124,6 +124,13 @@ def test_a_long_line_of_spaces_in_a_project_file_loads(tmp_path):
     assert err.value.key == "basis" and err.value.line == 4
 
 
+def test_project_files_beyond_their_limit_are_refused_unread(tmp_path):
+    root = project(tmp_path, '[project]\nprovince = "Cần Thơ"\nrules = ["r.yaml"]\n', **{"r.yaml": "#" * (2 << 20)})
+    assert "MAX_PROJECT_FILE_BYTES" in str(refusal(root)) and refusal(root).path.endswith("r.yaml")
+    (root / "cchc.toml").write_text("#" * (2 << 20), encoding="utf-8")
+    assert "MAX_PROJECT_FILE_BYTES" in str(refusal(root))
+
+
 def test_a_bom_is_named_as_such(tmp_path):
     root = project(tmp_path)
     (root / "cchc.toml").write_bytes(b"\xef\xbb\xbf" + (root / "cchc.toml").read_bytes())
