@@ -714,10 +714,15 @@ def init_project(folder: str | Path, province: str) -> list[Path]:
 
     official = official_province_name(province, legacy=None) or province  # "Cần Thơ" -> "Thành phố Cần Thơ"
     texts = {name: init_text(name, province, official) for name in INIT_FILES}
-    for sub in INIT_FOLDERS:
-        (target / sub).mkdir(parents=True, exist_ok=True)
-    written = [_write_new(target / name, text) for name, text in texts.items()]
-    _write_new(target / RAW_README, "Phụ lục do đơn vị gửi, giữ nguyên như khi nhận: data/raw/<năm>/<đơn vị>/<tệp>. "
-                                    "Không sửa tệp ở đây.\n")
+    texts[RAW_README] = ("Phụ lục do đơn vị gửi, giữ nguyên như khi nhận: data/raw/<năm>/<đơn vị>/<tệp>. "
+                         "Không sửa tệp ở đây.\n")
+    try:
+        for sub in INIT_FOLDERS:
+            (target / sub).mkdir(parents=True, exist_ok=True)
+        written = [_write_new(target / name, text) for name, text in texts.items()]
+    except OSError as exc:  # a parent that is a file, a read-only or full disk: said in one line
+        raise ProjectError(target, f"cannot be written ({exc.strerror or exc}: {shorten(exc.filename or target)})"
+                           ) from None
+    written = written[:len(INIT_FILES)]
     load_project(target, env={})  # what was written loads, or this is a bug
     return written

@@ -277,7 +277,9 @@ def test_init_never_overwrites_a_file_and_names_what_is_there(tmp_path, capsys):
     assert (folder / "README.md").read_text(encoding="utf-8") == "của tôi"
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     assert main(["init", str(tmp_path / "afile"), "--province", "Cần Thơ"]) == 2
+    assert main(["init", str(tmp_path / "afile" / "sub"), "--province", "Cần Thơ"]) == 2  # a parent that is a file
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "x"
+    assert len(capsys.readouterr().err.splitlines()) == 2
 
 
 def test_init_refuses_an_unknown_province_with_close_names(tmp_path, capsys):
