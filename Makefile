@@ -43,8 +43,12 @@ test: $(STAMP) ## lint, unit tests and the notebooks under nbval
 goldens: $(STAMP) ## re-run the notebooks, keep only the golden (NBVAL_CHECK_OUTPUT) outputs
 	$(PY) -m cchc_tools.goldens
 
-fuzz: $(STAMP) ## 10,000 mutated text and 600 Word/Excel appendices against an independent strict reader (~20 min)
+fuzz: $(STAMP) ## 10,000 mutated text and 600 Word/Excel appendices against a strict reader, 400 hostile projects (~25 min)
 	$(PY) -m tests.fuzz_appendix --files 10000
+	$(MAKE) fuzz-project
+
+fuzz-project: $(STAMP) ## 400 hostile projects (cchc.toml, rules, targets, forms, Word template): refused cleanly, exit 2
+	$(PY) -m tests.fuzz_project --cases 400
 
 bench: $(STAMP) ## benchmarks, written to outputs/bench/latest.json
 	$(PY) -m benchmarks.run
@@ -65,4 +69,4 @@ clean: ## remove generated outputs (not the venv, never data/raw)
 	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +
 	find data/processed -mindepth 1 ! -name README.md -exec rm -rf {} +
 
-.PHONY: help venv brief brief-all demo demo-2022 test fuzz goldens bench lab explore clean
+.PHONY: help venv brief brief-all demo demo-2022 test fuzz fuzz-project goldens bench lab explore clean

@@ -196,8 +196,8 @@ def _entries(drafts: tuple[str, int]) -> tuple[Entry, ...]:
     known = {e.code for e in base}
     extra: list[Entry] = []
     folder, mtime = drafts
-    for path in sorted(Path(folder).glob("*.csv")) if mtime else []:
-        text = path.read_text(encoding="utf-8")
+    for path in sorted(p for p in Path(folder).glob("*.csv") if p.is_file()) if mtime else []:
+        text = path.read_text(encoding="utf-8-sig")  # the project load checked each (forms.check_form_folder)
         name = path.stem
         body = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
         for row in csv.DictReader(body):

@@ -285,11 +285,11 @@ def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
 
     from cchc_tools.cycle.run import CycleInputError, run_cycle
     from cchc_tools.cycle.status import status_text
-    from cchc_tools.errors import CchcError
+    from cchc_tools.errors import CchcError, UnknownUnitError
     from cchc_tools.render.export import parse_formats
 
+    project = _project(args)  # a bad project is refused by main(), exit 2, like every command's
     try:
-        project = _project(args)
         formats = parse_formats(args.formats)
         today = args.date or datetime.date.today()  # what is overdue, and the letters' date: given here, once
         res = run_cycle(project, args.year, args.period, data_dir=Path(args.data).resolve() if args.data else None,
@@ -298,6 +298,9 @@ def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
                         formats=formats, produced=today, reminders=bool(getattr(args, "reminders", False)))
     except CycleInputError as exc:  # an unknown period, year or unit: nothing was written
         print(f"lỗi: {exc}", file=sys.stderr)
+        return 2
+    except UnknownUnitError as exc:  # no data folder: refused, nothing was written
+        print(_error_line(exc), file=sys.stderr)
         return 2
     except CchcError as exc:
         print(_error_line(exc), file=sys.stderr)
@@ -452,15 +455,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    from cchc_tools.analysis.specs import SpecError
+#: Exit codes: 2 a refusal (a bad project or argument: nothing was run), 130 stopped by Ctrl-C (128 + SIGINT).
+EXIT_REFUSED, EXIT_INTERRUPTED = 2, 130
 
-    args = build_parser().parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command. A project (or a file it names) that does not fit its schema is refused with one line and
+    exit 2, in every command; Ctrl-C stops any command with one line and exit 130: every file is written whole
+    or not at all (``atomic``), so what an interrupted run leaves is only files it had finished."""
     try:
-        return int(args.func(args) or 0)
-    except SpecError as exc:  # the project, or a file it names, does not fit its schema: nothing was run
-        print(_error_line(exc), file=sys.stderr)
-        return 2
+        from cchc_tools.analysis.specs import SpecError
+
+        args = build_parser().parse_args(argv)
+        try:
+            return int(args.func(args) or 0)
+        except SpecError as exc:  # the project, or a file it names, does not fit its schema: nothing was run
+            print(_error_line(exc), file=sys.stderr)
+            return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print(_("interrupted (Ctrl-C): stopped; every file is written whole or not at all, run the same command "
+                "again to finish"), file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -56,3 +56,13 @@ class LimitError(AppendixError):
 
 class UnknownUnitError(CchcError):
     """A unit or year asked for that has no data; the message lists what exists."""
+
+
+class FormFileError(CchcError, ValueError):
+    """A file of a forms folder that is not a readable form: ``path``, ``line`` (1-based, or None) and the
+    ``reason``, in the analyst's words. A ``ValueError`` too, as a form whose columns are missing always was."""
+
+    def __init__(self, path: str | Path, reason: str, *, line: int | None = None) -> None:
+        self.path, self.line, self.reason = str(path), line, reason
+        where = _("{path}:{line}").format(path=self.path, line=line) if line else self.path
+        super().__init__(f"{where}: {reason}")

@@ -25,14 +25,18 @@ ignored by the loader.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
+import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cchc_tools import catalog
-from cchc_tools.catalog import SECTION_ORDER, by_code
-from cchc_tools.paths import PACKAGE_DATA
+from cchc_tools.catalog import SECTION_ORDER, by_code, read_catalog
+from cchc_tools.errors import FormFileError
+from cchc_tools.limits import MAX_CELL_CHARS, MAX_PROJECT_FILE_BYTES, MAX_ROWS, shorten
+from cchc_tools.paths import CATALOG_CSV, PACKAGE_DATA
 from cchc_tools.text import clean, label_key
 
 PACKAGE_FORMS = PACKAGE_DATA / "forms"
@@ -122,27 +126,143 @@ def _years(text: str) -> tuple[int | None, int | None]:
     return (int(first) if first else None), (int(last) if last else None)
 
 
+_YEARS = re.compile(r"(\d{4})?\s*(-)?\s*(\d{4})?")
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def _check_years(text: str, where: str, line: int | None) -> None:
+    m = _YEARS.fullmatch(text.strip())
+    first, last = (m.group(1), m.group(3)) if m else (None, None)
+    ok = m is not None and (bool(first) or bool(last) or not text.strip())
+    ok = ok and all(FIRST_YEAR <= int(y) <= LAST_YEAR for y in (first, last) if y)
+    if not ok or (first and last and int(first) > int(last)):
+        raise FormFileError(where, f"'# years: {shorten(text)}' is not a span of years from {FIRST_YEAR} to "
+                                   f"{LAST_YEAR}, e.g. 2023-2025, or 2025- for a form still in use", line=line)
+
+
 def parse_form(text: str, path: str = "", name: str = "") -> Form:
-    """A form from the text of its CSV file (comment lines first)."""
+    """A form from the text of its CSV file (comment lines first); a file that is not one (its columns, its
+    years, its levels) raises :class:`~cchc_tools.errors.FormFileError` naming the file and the line."""
+    return _parse(text, path, name)[0]
+
+
+def _parse(text: str, path: str, name: str) -> tuple[Form, list[int]]:
+    """The form, and the line of the file each of its rows was read from."""
+    where = path or name
     meta: dict[str, str] = {}
-    body = []
-    for line in text.splitlines():
+    meta_lines: dict[str, int] = {}
+    body: list[str] = []
+    body_lines: list[int] = []  # the file's line of each line of the body
+    for n, line in enumerate(text.splitlines(), 1):
         if not body and line.startswith("#"):
             key, _, value = line[1:].partition(":")
             meta[key.strip().lower()] = value.strip()
+            meta_lines[key.strip().lower()] = n
         elif line.strip():
             body.append(line)
+            body_lines.append(n)
     reader = csv.DictReader(io.StringIO("\n".join(body)))
-    missing = [c for c in FORM_COLUMNS if c not in (reader.fieldnames or [])]
+    try:
+        fields = reader.fieldnames or []
+    except csv.Error as exc:
+        raise FormFileError(where, f"is not a CSV file ({exc})", line=body_lines[0] if body_lines else None) from None
+    missing = [c for c in FORM_COLUMNS if c not in fields]
     if missing:
-        raise ValueError(f"{path or name}: a form file needs the columns {', '.join(FORM_COLUMNS)}; "
-                         f"missing {', '.join(missing)}")
-    rows = tuple(FormRow(clean(r["stt"]), clean(r["label"]), clean(r["uom"]), clean(r["code"])) for r in reader)
-    first, last = _years(meta.get("years", ""))
+        raise FormFileError(where, f"a form file needs the columns {', '.join(FORM_COLUMNS)} on its first line after "
+                                   f"the '# ...' comments; missing {', '.join(missing)} (found: "
+                                   f"{shorten(', '.join(str(f) for f in fields)) or 'nothing'})",
+                            line=body_lines[0] if body_lines else None)
+    _check_years(meta.get("years", ""), where, meta_lines.get("years"))
     levels = tuple(x.strip() for x in meta.get("levels", "").replace(",", ";").split(";") if x.strip())
+    unknown = next((x for x in levels if x not in LEVELS), None)
+    if unknown is not None:
+        raise FormFileError(where, f"level {shorten(unknown)!r} is not one of {', '.join(LEVELS)}",
+                            line=meta_lines.get("levels"))
+    rows, row_lines = [], []
+    try:
+        for r in reader:
+            line = body_lines[min(reader.line_num, len(body_lines)) - 1]
+            if len(rows) >= MAX_ROWS:
+                raise FormFileError(where, f"more than the limit MAX_ROWS = {MAX_ROWS} rows", line=line)
+            cells = [r.get(c) or "" for c in FORM_COLUMNS]
+            if any(len(c) > MAX_CELL_CHARS for c in cells):
+                raise FormFileError(where, f"a cell of more than the limit MAX_CELL_CHARS = {MAX_CELL_CHARS} "
+                                           "characters", line=line)
+            rows.append(FormRow(*(clean(c) for c in cells)))
+            row_lines.append(line)
+    except csv.Error as exc:
+        raise FormFileError(where, f"is not a CSV file ({exc})", line=body_lines[-1] if body_lines else None) from None
+    first, last = _years(meta.get("years", ""))
     return Form(name=meta.get("form") or name, title=meta.get("title", ""), levels=levels, first_year=first,
                 last_year=last, source=meta.get("source", ""), derived_from=meta.get("derived_from", ""),
-                rows=rows, path=path, extra=meta)
+                rows=tuple(rows), path=path, extra=meta), row_lines
+
+
+def read_form_text(path: str | Path) -> str:
+    """The text of a form file: UTF-8, with or without the byte-order mark Excel writes ("CSV UTF-8");
+    a folder, a file too large, UTF-16 or another encoding raise :class:`FormFileError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise FormFileError(path, "is a folder, not a form file (a form file is a .csv file)" if path.is_dir()
+                            else "is not a file")
+    size = path.stat().st_size
+    if size > MAX_PROJECT_FILE_BYTES:
+        raise FormFileError(path, f"is {size:,} bytes, more than the limit MAX_PROJECT_FILE_BYTES = "
+                                  f"{MAX_PROJECT_FILE_BYTES:,}")
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FormFileError(path, "is UTF-16 text (Excel's 'Unicode text'); save it as 'CSV UTF-8'", line=1)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FormFileError(path, f"is not UTF-8 text (byte 0x{data[exc.start]:02x}; another encoding such as "
+                                  "Windows-1258 or TCVN3?): save it as 'CSV UTF-8'", line=line) from None
+
+
+def read_form_file(path: str | Path) -> Form:
+    """The form of one file, read as the loader reads it."""
+    path = Path(path)
+    return parse_form(read_form_text(path), path=str(path), name=path.stem)
+
+
+@lru_cache(maxsize=1)
+def _catalog_codes() -> frozenset[str]:
+    return frozenset(e.code for e in read_catalog(CATALOG_CSV))
+
+
+def check_form_folder(folder: str | Path) -> list[Form]:
+    """Every ``*.csv`` of a project's forms folder read and checked: its encoding, columns, years and levels,
+    and each row's code a section, a code of the catalog or a new code a draft of the folder proposes
+    (``status`` new). The first problem raises :class:`FormFileError` naming the file, the line and the code."""
+    folder = Path(folder)
+    forms: list[tuple[Form, list[int]]] = []
+    new: set[str] = set()
+    for p in sorted(folder.glob("*.csv")):
+        forms.append(_parse(read_form_text(p), str(p), p.stem))
+        if "status" in _draft_columns(p):
+            new |= _new_codes(p)
+    known = _catalog_codes() | set(SECTION_ORDER) | new
+    for form, lines in forms:
+        for i, r in enumerate(form.rows):
+            if r.code not in known:
+                close = difflib.get_close_matches(r.code, sorted(known), n=1, cutoff=0.8) if len(r.code) < 100 else []
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                what = f"code {shorten(r.code)!r}" if r.code else "no code"
+                raise FormFileError(form.path, f"row {shorten(r.stt)!r} {shorten(r.label, 40)!r}: {what} is not a "
+                                               f"section (I ... VII) nor a code of the catalog{hint}; a new row "
+                                               "has status 'new' (cchc form derive writes it)", line=lines[i])
+    return [f for f, _ in forms]
+
+
+def _draft_columns(path: Path) -> list[str]:
+    body = [ln for ln in read_form_text(path).splitlines() if ln.strip() and not ln.startswith("#")]
+    return next(csv.reader(body[:1]), []) if body else []
+
+
+def _new_codes(path: Path) -> set[str]:
+    body = [ln for ln in read_form_text(path).splitlines() if ln.strip() and not ln.startswith("#")]
+    return {clean(r.get("code")) for r in csv.DictReader(body) if r.get("status") == "new" and clean(r.get("code"))}
 
 
 def form_text(form: Form, extra_columns: dict[str, list] | None = None) -> str:
@@ -183,7 +303,7 @@ def _load(folders: tuple[tuple[str, int], ...]) -> dict[str, Form]:
                 found[p.stem] = p  # a project form replaces the kit's form of the same name
     out = {}
     for path in found.values():
-        form = parse_form(path.read_text(encoding="utf-8"), path=str(path), name=path.stem)
+        form = read_form_file(path)
         out[form.name] = form
     return out
 

@@ -58,6 +58,22 @@ MAX_DECIMAL_DIGITS = 10
 #: Largest magnitude of a number stored as a number (Excel); anything at or above is not read.
 MAX_ABS_VALUE = 10.0**MAX_INTEGER_DIGITS
 
+# --- the project's own files (cchc.toml, its rules, targets and forms, its Word template) -----------------
+#: Size of ``cchc.toml``, a rules or targets file of the project, or a form file (the shipped rules.yaml,
+#: the largest, has about 26 kB).
+MAX_PROJECT_FILE_BYTES = 1024 * 1024
+#: Characters of one text of ``[document]`` (letterhead, place, signer) or of a department's name: Word's
+#: limit for a document title.
+MAX_DOCUMENT_TEXT_CHARS = 255
+#: Characters of ``[letters] basis`` (the căn cứ line, which may cite a few documents).
+MAX_BASIS_CHARS = 1_000
+#: Characters of a province's name (the longest official one, "Thành phố Hồ Chí Minh", has 21).
+MAX_PROVINCE_CHARS = 60
+#: Characters of a value quoted by an error message (the rest is cut, with its length said).
+MAX_QUOTE_CHARS = 80
+#: Characters of a whole error message about a project file.
+MAX_MESSAGE_CHARS = 1_000
+
 #: Limits by name, as the README and error messages show them.
 ALL = {
     "MAX_FILE_BYTES": MAX_FILE_BYTES,
@@ -80,4 +96,21 @@ ALL = {
     "MAX_ZIP_RATIO": MAX_ZIP_RATIO,
     "MAX_INTEGER_DIGITS": MAX_INTEGER_DIGITS,
     "MAX_DECIMAL_DIGITS": MAX_DECIMAL_DIGITS,
+    "MAX_PROJECT_FILE_BYTES": MAX_PROJECT_FILE_BYTES,
+    "MAX_DOCUMENT_TEXT_CHARS": MAX_DOCUMENT_TEXT_CHARS,
+    "MAX_BASIS_CHARS": MAX_BASIS_CHARS,
+    "MAX_PROVINCE_CHARS": MAX_PROVINCE_CHARS,
+    "MAX_QUOTE_CHARS": MAX_QUOTE_CHARS,
+    "MAX_MESSAGE_CHARS": MAX_MESSAGE_CHARS,
 }
+
+
+def shorten(text: object, limit: int = MAX_QUOTE_CHARS) -> str:
+    """``text`` as an error message may quote it: whole when short, else its beginning, its end and how many
+    characters were left out ("Cần Thơ…[9.999.990 ký tự]…x"), so a huge value is never echoed whole."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    head, tail = text[: limit * 3 // 4], text[-(limit // 4):]
+    return f"{head}…[{len(text) - len(head) - len(tail):,} ký tự]…{tail}".replace(",", ".")
+

@@ -461,3 +461,10 @@ def _province_name(province: str, legacy: bool | None) -> str:
     except CchcError:
         return ""
     return unit.name if unit else ""
+
+
+def province_names(legacy: bool | None = None) -> list[str]:
+    """The official names of the provinces: current (since 1 July 2025), legacy, or both (None)."""
+    data = _data()
+    eras = [data.current, data.legacy] if legacy is None else [data.legacy if legacy else data.current]
+    return sorted({u.name for era in eras for u in era.units.values() if u.level == "province"})

@@ -22,6 +22,7 @@ import yaml
 from cchc_tools.catalog import LEVELS as CATALOG_LEVELS
 from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.errors import CchcError
+from cchc_tools.limits import MAX_MESSAGE_CHARS, MAX_PROJECT_FILE_BYTES, shorten
 from cchc_tools.paths import INDICATORS_YAML, LEVELS_YAML
 
 # The C loader when PyYAML was built with libyaml (about ten times faster), else the Python one.
@@ -39,6 +40,7 @@ class SpecError(CchcError):
 
     def __init__(self, path: str | Path, message: str, *, ident: str = "", key: str = "",
                  line: int | None = None) -> None:
+        ident, key, message = shorten(ident), shorten(key), shorten(message, MAX_MESSAGE_CHARS)  # never echoed whole
         self.path, self.ident, self.key, self.line, self.reason = str(path), ident, key, line, message
         where = f"{self.path}:{line}" if line else self.path
         about = ", ".join(part for part in (f"{self.what} {ident!r}" if ident else "",
@@ -237,11 +239,17 @@ def read_entries(path: str | Path, error: type[SpecError] = SpecError) -> list[E
     """The entries of a YAML list file, each with its line numbers (1-based)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _yaml_text(path, error)
         root = yaml.compose(text, Loader=_Loader)
+        if root is not None:
+            _refuse_aliases(root, path, error)
         data = yaml.load(text, Loader=_Loader)
     except (OSError, UnicodeDecodeError) as exc:
         raise error(path, f"cannot be read ({exc})") from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: one line, with the file's line
+        raise error(path, f"is not valid YAML: character #x{exc.character:04x} is not allowed ({exc.reason})"
+                    if isinstance(exc.character, int) else f"is not valid YAML: {exc.reason}",
+                    line=text.count("\n", 0, exc.position) + 1) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise error(path, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
@@ -262,6 +270,35 @@ def read_entries(path: str | Path, error: type[SpecError] = SpecError) -> list[E
                         line=line)
         out.append(Entry(item, line, key_lines))
     return out
+
+
+def _yaml_text(path: Path, error: type[SpecError]) -> str:
+    """The text of a declaration file, within :data:`~cchc_tools.limits.MAX_PROJECT_FILE_BYTES`."""
+    if not path.is_file():
+        raise error(path, "cannot be read (not a file)")
+    if path.stat().st_size > MAX_PROJECT_FILE_BYTES:
+        raise error(path, f"is {path.stat().st_size:,} bytes, more than the limit MAX_PROJECT_FILE_BYTES = "
+                          f"{MAX_PROJECT_FILE_BYTES:,}")
+    return path.read_text(encoding="utf-8")
+
+
+def _refuse_aliases(root: yaml.Node, path: Path, error: type[SpecError]) -> None:
+    """Refuse a composed document that uses an alias (``*name``): composing keeps one node for an anchor and
+    its aliases, building values would copy it at each use, so a few hundred bytes of aliases expand into
+    gigabytes (a "billion laughs"). No declaration file needs one. Each node is looked at once."""
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            raise error(path, "uses a YAML alias (*name) of the part written at this line: write the values out "
+                              "(aliases are refused: a few of them can expand into gigabytes)",
+                        line=node.start_mark.line + 1)
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            todo.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend(n for pair in reversed(node.value) for n in reversed(pair))
 
 
 def check_keys(entry: Entry, schema: Mapping[str, ParamType | Param], path: str | Path,

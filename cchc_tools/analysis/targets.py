@@ -9,8 +9,10 @@ A later file's target with the id of an earlier one replaces it, with a notice.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +20,6 @@ import pandas as pd
 
 from cchc_tools.analysis.specs import (
     IDENT,
-    Decimal,
     Flag,
     ParamType,
     SpecError,
@@ -31,6 +32,7 @@ from cchc_tools.analysis.specs import (
     read_entries,
     unique_ids,
 )
+from cchc_tools.limits import MAX_ABS_VALUE, shorten
 from cchc_tools.paths import TARGETS_YAML
 
 LEVELS = ("province", "department", "district", "commune")
@@ -46,12 +48,29 @@ class TargetOverride(UserWarning):
     """A targets file declares an id already loaded: its target replaces the earlier one."""
 
 
+@dataclass(frozen=True)
+class TargetValue(ParamType):
+    """A target's value: a finite number from 0 to below MAX_ABS_VALUE, the largest number the kit reads
+    (in the indicator's unit: 90 is 90%). ``.inf``, ``1e+309`` or ``1e300`` would pass for numbers and break
+    every page that writes or compares them."""
+
+    @property
+    def expected(self) -> str:
+        return ("a finite number from 0 to less than 10^15 (MAX_ABS_VALUE), in the indicator's unit, "
+                "e.g. 95 or 92.5 for 95% or 92,5%")
+
+    def check(self, value) -> str | None:
+        ok = (isinstance(value, int | float) and not isinstance(value, bool)
+              and math.isfinite(value) and 0 <= value < MAX_ABS_VALUE)
+        return None if ok else f"{shorten(repr(value))} is not {self.expected}"
+
+
 def target_keys() -> dict[str, ParamType]:
     return {
         "id": IDENT,
         "indicator": Text(choices=tuple(s["id"] for s in indicator_specs())),
         "op": Text(choices=(">=", "<=")),
-        "value": Decimal(),
+        "value": TargetValue(),
         "from_year": optional(Year()),
         "to_year": optional(Year()),
         "levels": optional(TextList(LEVELS), []),
