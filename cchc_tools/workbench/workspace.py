@@ -33,11 +33,12 @@ from cchc_tools.vocabulary import LEVEL_VI
 from cchc_tools.workbench.accessor import KitFrame, kit_frame
 
 SPECS = {s["id"]: s for s in indicator_specs()}
-_KIND = re.compile(r"^(?:thành phố|thị xã|thị trấn|huyện|quận|xã|phường|đặc khu|sở|ban)\s+", re.IGNORECASE)
+_KIND = re.compile(r"^(?:thành phố|thị xã|thị trấn|huyện|quận|xã|phường|đặc khu)\s+", re.IGNORECASE)
 
 
 def short_name(name: str) -> str:
-    """A unit's name without its kind: ``thành phố Minh Họa 08`` -> ``Minh Họa 08``, ``Sở Tư pháp`` -> ``Tư pháp``."""
+    """An administrative unit's name without its kind: ``thành phố Minh Họa 08`` -> ``Minh Họa 08``; a
+    department keeps its name (``Sở Tư pháp``)."""
     return _KIND.sub("", str(name))
 
 
