@@ -240,8 +240,11 @@ class Workspace:
         year = int(reps["year"].max())
         return year, max(set(reps.loc[reps["year"] == year, "coverage"]), key=period_order)
 
-    def _scope(self, year, period: str | None) -> tuple[int, str]:
-        """Year and period as given, the latest present where not given."""
+    def scope(self, year=None, period: str | None = None) -> tuple[int, str]:
+        """Year and period as given (a year may be text: a notebook's parameter), the latest present where not
+        given: ``ws.scope()`` is the latest year and its latest period, ``ws.scope(2025)`` that year's latest."""
+        year = int(year) if year not in (None, "") else None
+        period = period or None
         if year is None:
             return self.latest(period)
         if period is None:
@@ -284,7 +287,7 @@ class Workspace:
         from cchc_tools.cycle.roster import deadline, roster
         from cchc_tools.cycle.status import STATE_VI, reporting_status
 
-        year, period = self._scope(year, period)
+        year, period = self.scope(year, period)
         if not self.project.province:
             raise CchcError("chưa có danh sách đơn vị phải báo cáo: dự án chưa đặt tỉnh ([project] province "
                             "trong cchc.toml); ws.units() liệt kê các đơn vị có trong dữ liệu")
@@ -296,7 +299,8 @@ class Workspace:
         order = {s: k for k, s in enumerate(("missing", "unreadable", "late", "extra", "received"))}
         rows = rows.assign(state_vi=rows["state"].map(STATE_VI), _o=rows["state"].map(order))
         rows = rows.sort_values(["_o", "level", "name"], kind="stable").drop(columns="_o")
-        return self._frame(rows, "status", year=int(year), period=period, due=str(due or ""))
+        due_vi = due.strftime("%d/%m/%Y") if hasattr(due, "strftime") else str(due or "")  # 15/07/2026
+        return self._frame(rows, "status", year=int(year), period=period, due=due_vi)
 
     def league(self, indicator: str, year=None, period: str | None = None, level: str | None = None) -> KitFrame:
         """The units ranked on an indicator (``assess``'s ranks: within a level, highest first).
@@ -306,7 +310,7 @@ class Workspace:
         before (last quarter for a quarter), ``change`` against the same period of the year before.
         """
         ident = self.indicator(indicator)
-        year, period = self._scope(year, period)
+        year, period = self.scope(year, period)
         a = self._scoped(year, period)
         a = a[a["indicator"] == ident]
         if level:
@@ -350,7 +354,7 @@ class Workspace:
 
     def indicators(self, year=None, period: str | None = None, level: str | None = None) -> list[str]:
         """The indicators the reports of a year, period (and level) have, in the catalog's order."""
-        year, period = self._scope(year, period)
+        year, period = self.scope(year, period)
         a = self._scoped(year, period)
         if level:
             a = a[a["level"] == level]
@@ -360,7 +364,7 @@ class Workspace:
     def doubts(self, year=None, period: str | None = None, level: str | None = None) -> KitFrame:
         """Every figure in doubt in a year and period (and level), one row each, with its reasons (the findings'
         titles and messages): what to ask the units about."""
-        year, period = self._scope(year, period)
+        year, period = self.scope(year, period)
         a = self._scoped(year, period)
         if level:
             a = a[a["level"] == level]
@@ -391,6 +395,37 @@ class Workspace:
                 out[col] = cell[src].reindex(out.index)
         return self._frame(out.reset_index(), "grid", indicator=ident, name_vi=SPECS[ident]["name_vi"], level=level,
                            columns=[period_phrase(p, y) for y, p in keys], periods=keys)
+
+    def choose_unit(self, name: str | None = None, year=None, period: str | None = None,
+                    level: str | None = None) -> str:
+        """The unit named (slug, code or name), else the first by name that reported in the year and period (and
+        level): what a notebook opens on when no unit is given."""
+        if name:
+            return self.unit(name)
+        year, period = self.scope(year, period)
+        r = self.reports[(self.reports["year"] == year) & (self.reports["coverage"] == period)]
+        if level:
+            r = r[r["level"] == level]
+        if r.empty:
+            raise UnknownUnitError(self.empty_message(next(iter(SPECS)), year, period, level))
+        return min(zip(r["unit_name"], r["unit"], strict=True), key=lambda t: name_key(t[0]))[1]
+
+    def measure(self, year=None, period: str | None = None, level: str | None = None) -> str:
+        """The indicator a level's league is ranked by (``data/levels.yaml`` ``rank_by``), among those the period
+        has: what a notebook asks "who is lowest" about."""
+        from cchc_tools.analysis.selection import rank_by
+
+        year, period = self.scope(year, period)
+        have = self.indicators(year, period, level)
+        scoped = self._scoped(year, period)
+        levels = sorted(set(scoped["level"].dropna())) if not level else [level]
+        for lv in levels:
+            m = rank_by(lv, scoped)
+            if m in have:
+                return m
+        if not have:
+            raise UnknownUnitError(self.empty_message(next(iter(SPECS)), year, period, level))
+        return have[0]
 
     def _previous_values(self, ident: str, year: int, period: str) -> pd.Series:
         # the period before, as the trend says it (periods.previous_period: quý I năm 2026 after quý IV năm 2025)
