@@ -116,6 +116,7 @@ class Explorer:
         self.export_button.on_click(lambda _: self.export())
         self.copy_button.on_click(lambda _: self.copy())
         self.last_ms = 0.0
+        self.redraws = 0  # how many times the view was drawn (the page carries it: a browser test waits on it)
         self.timings: dict[str, float] = {}
         self._fill(None)
         for name in self.CHOICES:
@@ -267,6 +268,7 @@ class Explorer:
 
     def redraw(self) -> float:
         t = time.perf_counter()
+        self.redraws += 1
         ws, ident, unit = self.ws, self.indicator.value, self.unit.value
         year, period, level = self.year.value, self.period.value, self.level.value or ALL
         self.download.value, self.copy_text.layout.display = "", "none"
@@ -278,7 +280,7 @@ class Explorer:
         if league is None:
             for pane in (self.table, self.chart, self.over_time, self.trace, self.findings, self.grid, self.doubts):
                 pane.value = _message(text)
-            self.status.value = ""
+            self.status.value = self._drawn()
             self.export_button.disabled = self.copy_button.disabled = True
             self.last_ms = (time.perf_counter() - t) * 1000
             self.timings = {"table": self.last_ms}
@@ -313,10 +315,13 @@ class Explorer:
         self.doubts.value = self._cached(("doubts", year, period, level), lambda: self._doubts(year, period, level))
         times["tabs"] = time.perf_counter() - mark
         ranked = int(league["rank"].notna().sum())
-        self.status.value = f"{len(league)} đơn vị, {ranked} được xếp hạng."
+        self.status.value = f"{len(league)} đơn vị, {ranked} được xếp hạng.{self._drawn()}"
         self.last_ms = (time.perf_counter() - t) * 1000
         self.timings = {k: v * 1000 for k, v in times.items()}
         return self.last_ms / 1000
+
+    def _drawn(self) -> str:
+        return f'<span class="cchc-drawn" data-n="{self.redraws}" hidden></span>'
 
     def _findings(self, unit: str, year: int, period: str) -> str:
         found = self.ws.findings(unit, year=year, period=period)

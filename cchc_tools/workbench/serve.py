@@ -87,18 +87,26 @@ class SessionKernelManager(AsyncMappingKernelManager):
         return kernel_id
 
 
-def voila_args(notebook: str, port: int, allow_hosts: list[str], max_kernels: int, cull_idle: int) -> list[str]:
-    """The Voilà command line: the kit's template, 127.0.0.1, the hook, the kernel manager and its limits."""
-    hostnames = ["localhost", *allow_hosts]
-    tornado = {"allow_remote_access": False, "local_hostnames": hostnames}
-    return [notebook, "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}", f"--template={TEMPLATE}",
-            "--strip_sources=True", "--show_tracebacks=False", "--theme=light",
-            f"--Voila.tornado_settings={tornado!r}",
-            "--VoilaConfiguration.prelaunch_hook=cchc_tools.workbench.serve.prelaunch",
-            "--VoilaConfiguration.multi_kernel_manager_class=cchc_tools.workbench.serve.SessionKernelManager",
-            f"--SessionKernelManager.max_kernels={max_kernels}",
-            f"--MappingKernelManager.cull_idle_timeout={cull_idle}", "--MappingKernelManager.cull_interval=60",
-            "--MappingKernelManager.cull_connected=True"]
+def voila_config(allow_hosts: list[str], max_kernels: int, cull_idle: int):
+    """Voilà's settings: 127.0.0.1, the kit's template, the hook, the kernel manager and its limits."""
+    from traitlets.config import Config
+
+    c = Config()
+    c.Voila.ip = "127.0.0.1"
+    c.Voila.open_browser = False
+    # jupyter-server's own Host check, which standalone Voilà turns off (allow_remote_access=True)
+    c.Voila.tornado_settings = {"allow_remote_access": False, "local_hostnames": ["localhost", *allow_hosts]}
+    c.VoilaConfiguration.template = TEMPLATE
+    c.VoilaConfiguration.theme = "light"
+    c.VoilaConfiguration.strip_sources = True
+    c.VoilaConfiguration.show_tracebacks = False
+    c.VoilaConfiguration.prelaunch_hook = prelaunch
+    c.VoilaConfiguration.multi_kernel_manager_class = SessionKernelManager
+    c.SessionKernelManager.max_kernels = max_kernels
+    c.MappingKernelManager.cull_idle_timeout = cull_idle
+    c.MappingKernelManager.cull_interval = 60
+    c.MappingKernelManager.cull_connected = True  # a page left open but unused gives its kernel back too
+    return c
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -116,7 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     # the kit's template is found where Voilà looks for templates: a Jupyter data folder
     os.environ["JUPYTER_PATH"] = os.pathsep.join(x for x in (str(TEMPLATES), os.environ.get("JUPYTER_PATH")) if x)
     allow = [h.strip() for h in args.allow_host if h.strip()]
-    Voila.launch_instance(argv=voila_args(args.notebook, args.port, allow, args.max_kernels, args.cull_idle) + rest)
+    Voila.launch_instance(argv=[args.notebook, f"--port={args.port}", *rest],
+                          config=voila_config(allow, args.max_kernels, args.cull_idle))
 
 
 if __name__ == "__main__":
