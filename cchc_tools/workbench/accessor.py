@@ -339,6 +339,24 @@ def caption(df: pd.DataFrame, kind: str) -> str:
     return ""
 
 
+def table_html(df: pd.DataFrame, kind: str | None = None) -> str:
+    """The kit's table as an HTML ``<table>`` of its own id (``T_cchcN``: its styles never reach another table),
+    the caption above, cells as :func:`display_frame` writes them with their highlight as an inline style."""
+    kind = kind or kind_of(df)
+    shown, css = display_frame(df, kind, as_html=True)
+    uid = f"T_cchc{next(_TABLES)}"
+    rules = "".join(f"#{uid}{(' ' + r['selector']) if r['selector'] else ''} {{{r['props']}}}" for r in CSS)
+    cap = caption(df, kind)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    body = []
+    for cells, styles in zip(shown.itertuples(index=False), css.itertuples(index=False), strict=True):
+        body.append("<tr>" + "".join(f'<td style="{st}">{c}</td>' if st else f"<td>{c}</td>"
+                                     for c, st in zip(cells, styles, strict=True)) + "</tr>")
+    return (f'<style>{rules}</style><table id="{uid}" class="cchc-table" lang="vi">'
+            + (f"<caption>{html.escape(cap)}</caption>" if cap else "")
+            + f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
 EXCEL_FORMATS = {"pct": "percent", "count": "count", "number": "decimal", "points": "decimal", "int": "integer"}
 DOUBT_COLUMN = "Số liệu cần xem lại (lý do)"
 SHEET_TITLES = {"league": "Xếp hạng", "trend": "Diễn biến", "findings": "Phát hiện", "totals": "Tổng hợp",
@@ -454,7 +472,9 @@ class CchcAccessor:
         return styler.set_table_styles(CSS).set_table_attributes('class="cchc-table" lang="vi"')
 
     def to_html(self) -> str:
-        return self.style().to_html()
+        """The table as HTML: what ``style().to_html()`` shows, written directly (a league of 170 units in a few
+        milliseconds where the Styler takes a tenth of a second: the explorer redraws on every change)."""
+        return table_html(self._df, self.kind)
 
     def to_string(self) -> str:
         cap = caption(self._df, self.kind)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 import tempfile
 import time
@@ -26,12 +25,10 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from cchc_tools.analysis.selection import rank_by
 from cchc_tools.analysis.specs import indicator_specs
-from cchc_tools.content.charts import COLORS, _vn_axis
+from cchc_tools.content.charts import COLORS
 from cchc_tools.errors import CchcError
 from cchc_tools.periods import period_name, period_order, period_phrase
 from cchc_tools.vocabulary import LEVEL_VI, SYNTHETIC_BANNER
@@ -61,10 +58,73 @@ def unit_label(name: str) -> str:
     return f"{m.group(2)} ({m.group(1)})" if m else str(name)
 
 
-def _png(fig: Figure) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+def _nice_step(span: float) -> float:
+    """A tick step of whole percents giving about five ticks over ``span``."""
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500):
+        if span / step <= 6:
+            return float(step)
+    return float(10 ** len(str(int(span))))
+
+
+def bar_chart(values: list[float], colors: list[str], labels: list[str] | None = None, *,
+              target: float | None = None, hatched: list[bool] | None = None, note: str = "",
+              floor: float | None = None, width: int = 520, height: int = 300) -> str:
+    """A bar chart of percentages as SVG, drawn directly (a year of 170 units in a millisecond, where a
+    matplotlib figure takes a tenth of a second on every change): Vietnamese tick labels (``95%``), the target as
+    a dashed red line, hatched bars for figures in doubt, the labels slanted under the bars."""
+    low, high = min(values), max(values)
+    lo = floor if floor is not None else max(0.0, low - (100 - low) * 0.5 - 1)
+    hi = max(100.0, high) + 0.5
+    step = _nice_step(hi - lo)
+    lo = step * int(lo // step)
+    left, right, top = 48, 8, 8
+    bottom = 96 if labels else 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (v - lo) / (hi - lo))
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
+           '<defs><pattern id="doubt" width="6" height="6" patternUnits="userSpaceOnUse" '
+           f'patternTransform="rotate(45)"><rect width="6" height="6" fill="white"/>'
+           f'<line x1="0" y1="0" x2="0" y2="6" stroke="{COLORS[3]}" stroke-width="3"/></pattern></defs>']
+    tick = lo
+    while tick <= hi + 1e-9:
+        ty = y(tick)
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#e5e5e5"/>'
+                   f'<text x="{left - 4}" y="{ty + 3:.1f}" text-anchor="end">{html.escape(pct(tick))}</text>')
+        tick += step
+    slot = plot_w / max(len(values), 1)
+    bar = max(1.0, min(slot * 0.7, 48.0))
+    for k, (v, c) in enumerate(zip(values, colors, strict=True)):
+        x = left + slot * k + (slot - bar) / 2
+        fill = "url(#doubt)" if hatched and hatched[k] else c
+        edge = f' stroke="{COLORS[3]}"' if hatched and hatched[k] else ""
+        out.append(f'<rect x="{x:.1f}" y="{y(max(v, lo)):.1f}" width="{bar:.1f}" '
+                   f'height="{max(0.0, y(lo) - y(max(v, lo))):.1f}" fill="{fill}"{edge}/>')
+        if labels:
+            lx, ly = left + slot * (k + 0.5), top + plot_h + 10
+            out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="end" '
+                       f'transform="rotate(-40 {lx:.1f} {ly:.1f})">{html.escape(labels[k])}</text>')
+    if target is not None and lo <= target <= hi:
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
+                   'stroke="#b22222" stroke-dasharray="5 3"/>')
+    out.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#555"/>'
+               f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#555"/>')
+    if note:
+        out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">'
+                   f"{html.escape(note)}</text>")
+    out.append(f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
+               f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">Tỷ lệ (%)</text></svg>')
+    return "".join(out)
+
+
+def _figure(css: str, svg: str, alt: str, more: str) -> str:
+    src = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<figure class="{css}" style="margin:0"><img alt="{html.escape(alt, quote=True)}" '
+            f'src="data:image/svg+xml;base64,{src}"/><figcaption style="font-size:0.85em">'
+            f"{html.escape(alt)}{more}</figcaption></figure>")
 
 
 def _message(text: str) -> str:
@@ -343,44 +403,25 @@ class Explorer:
         title = league.attrs.get("name_vi", "")
         if ranked.empty:
             return _message("Không có đơn vị nào có số liệu đáng tin cậy để vẽ.")
-        values = ranked["shown"] if "shown" in ranked else ranked["value"]
-        fig = Figure(figsize=(5.2, 3.4))
-        ax = fig.add_subplot()
-        colors = [COLORS[3] if u == unit else COLORS[0] for u in ranked["unit"]]
-        x = range(len(ranked))
-        # one collection of lines, not one patch per unit: a year of 170 units draws in a few ms
-        ax.vlines(list(x), 0, values.to_numpy(dtype=float), colors=colors,
-                  linewidth=max(1.0, min(14.0, 300 / len(ranked))))
-        ax.set_xlim(-1, len(ranked))
-        if len(ranked) <= 15:
-            ax.set_xticks(list(x), [_short(n) for n in ranked["unit_name"]], rotation=60, ha="right", fontsize=7)
-        else:
-            ax.set_xticks([])
-            ax.set_xlabel(f"{len(ranked)} đơn vị, từ cao xuống thấp")
+        values = (ranked["shown"] if "shown" in ranked else ranked["value"]).astype(float).tolist()
+        units = ranked["unit"].tolist()
+        few = len(ranked) <= 15
         target = ranked["target"].dropna()
-        if len(target):
-            ax.axhline(float(target.iloc[0]), color="#b22222", linestyle="--", linewidth=1)
-        low = float(values.min())
-        ax.set_ylim(max(0.0, low - (100 - low) * 0.5 - 1), max(100.0, float(values.max())) + 0.5)
-        ax.set_ylabel("Tỷ lệ (%)")
-        _vn_axis(ax, "y", percent=True)
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))  # whole percents: labels never rounded
-        ax.spines[["top", "right"]].set_visible(False)  # the title is the figure's caption: laid out by the page
-        fig.subplots_adjust(left=0.14, right=0.98, top=0.9, bottom=0.3 if len(ranked) <= 15 else 0.12)
+        svg = bar_chart(values, [COLORS[3] if u == unit else COLORS[0] for u in units],
+                        [_short(n) for n in ranked["unit_name"]] if few else None,
+                        target=float(target.iloc[0]) if len(target) else None,
+                        note="" if few else f"{len(ranked)} đơn vị, từ cao xuống thấp")
         rank = ranked.loc[ranked["unit"] == unit, "rank"]
-        mine = values[ranked["unit"] == unit]
+        mine = [v for u, v in zip(units, values, strict=True) if u == unit]
         if len(rank) and pd.notna(rank.iloc[0]):
-            pos = ranked["unit"].tolist().index(unit) + 1
-            about = f"; {name} (tô màu cam) đứng thứ {pos} với {pct(float(mine.iloc[0]))}"
-        elif len(mine):
-            about = f"; {name} (tô màu cam): {pct(float(mine.iloc[0]))}, chưa có đơn vị khác để xếp hạng"
+            about = f"; {name} (tô màu cam) đứng thứ {units.index(unit) + 1} với {pct(mine[0])}"
+        elif mine:
+            about = f"; {name} (tô màu cam): {pct(mine[0])}, chưa có đơn vị khác để xếp hạng"
         else:
             about = f"; {name} không được xếp hạng" if name else ""
         n = int(ranked["rank"].notna().sum())
         alt = f"Biểu đồ {title}: {n} đơn vị được xếp hạng{about}"
-        return (f'<figure class="cchc-chart" style="margin:0"><img alt="{html.escape(alt, quote=True)}" '
-                f'src="data:image/png;base64,{_png(fig)}"/><figcaption style="font-size:0.85em">'
-                f"{html.escape(alt)}</figcaption></figure>")
+        return _figure("cchc-chart", svg, alt, "")
 
     def _over_time(self, unit: str | None, ident: str, name: str) -> str:
         """The chosen unit's figure of the indicator in every period present, in calendar order; a figure in
@@ -394,27 +435,13 @@ class Explorer:
         a = a.assign(_p=a["coverage"].map(period_order)).sort_values(["year", "_p"], kind="stable")
         a = a.drop_duplicates(["year", "coverage"], keep="last")
         labels = [period_phrase(p, y) for y, p in zip(a["year"], a["coverage"], strict=True)]
-        doubt = (a["status"] == "doubtful") | a["findings"].fillna("").ne("")
-        fig = Figure(figsize=(5.2, 2.6))
-        ax = fig.add_subplot()
-        bars = ax.bar(range(len(a)), a["shown"].to_numpy(dtype=float), color=COLORS[0], width=0.6)
-        for bar, d in zip(bars, doubt, strict=True):
-            if d:
-                bar.set_facecolor("white")
-                bar.set_edgecolor(COLORS[3])
-                bar.set_hatch("///")
-        ax.set_xticks(range(len(a)), labels, rotation=30, ha="right", fontsize=7)
-        ax.set_ylim(0, max(100.0, float(a["shown"].max())) + 0.5)
-        _vn_axis(ax, "y", percent=True)
-        ax.spines[["top", "right"]].set_visible(False)
-        fig.subplots_adjust(left=0.14, right=0.98, top=0.95, bottom=0.35)
+        doubt = ((a["status"] == "doubtful") | a["findings"].fillna("").ne("")).tolist()
+        values = a["shown"].astype(float).tolist()
+        svg = bar_chart(values, [COLORS[0]] * len(values), labels, hatched=doubt, floor=0.0, height=220)
         parts = [f"{lab}: {pct(v)}" + (" (cần xem lại)" if d else "")
-                 for lab, v, d in zip(labels, a["shown"], doubt, strict=True)]
+                 for lab, v, d in zip(labels, values, doubt, strict=True)]
         alt = f"{NAMES.get(ident, ident)} của {name} qua các kỳ: " + "; ".join(parts) + "."
-        return (f'<figure class="cchc-chart-time" style="margin:0"><img alt="{html.escape(alt, quote=True)}" '
-                f'src="data:image/png;base64,{_png(fig)}"/><figcaption style="font-size:0.85em">'
-                f"{html.escape(alt)}{' Cột gạch chéo: số liệu cần xem lại.' if doubt.any() else ''}"
-                "</figcaption></figure>")
+        return _figure("cchc-chart-time", svg, alt, " Cột gạch chéo: số liệu cần xem lại." if any(doubt) else "")
 
     # -- taking the view away ----------------------------------------------------------------------
     def current(self):
