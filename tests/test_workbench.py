@@ -280,8 +280,7 @@ def test_explorer_keeps_every_choice_still_valid_and_says_when_one_is_not(can_th
 
 
 def test_explorer_unit_list_by_name_without_its_kind(can_tho):
-    from cchc_tools.workbench.explorer import unit_label
-    from cchc_tools.workbench.workspace import name_key
+    from cchc_tools.workbench.names import name_key, unit_label
 
     assert unit_label("thị xã Vĩnh Châu") == "Vĩnh Châu (thị xã)" and unit_label("Sở Nội vụ") == "Sở Nội vụ"
     names = ["huyện Vĩnh Lợi", "thành phố Cần Thơ", "xã Đông Hải", "xã Dương Minh", "phường An Bình", "Sở Nội vụ"]

@@ -33,7 +33,7 @@ from cchc_tools.errors import CchcError
 from cchc_tools.periods import period_name, period_order, period_phrase
 from cchc_tools.vocabulary import LEVEL_VI, SYNTHETIC_BANNER
 from cchc_tools.workbench.accessor import pct
-from cchc_tools.workbench.workspace import name_key
+from cchc_tools.workbench.names import name_key, unit_label
 
 ALL = ""  # the level dropdown's "every level"
 DEFAULT_INDICATOR = ""  # the measure the level ranks by (data/levels.yaml rank_by)
@@ -43,19 +43,11 @@ NAMES = {s["id"]: s["name_vi"] for s in indicator_specs()}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _KIND = re.compile(r"^(?:thành phố|thị xã|thị trấn|huyện|quận|xã|phường|đặc khu|sở|ban)\s+", re.IGNORECASE)
-_ADMIN = re.compile(r"^(thành phố|thị xã|thị trấn|huyện|quận|xã|phường|đặc khu)\s+(.+)$", re.IGNORECASE)
 
 
 def _short(name: str) -> str:
     """A unit's name without its kind, for a chart's axis: ``thành phố Minh Họa 08`` -> ``Minh Họa 08``."""
     return _KIND.sub("", str(name))
-
-
-def unit_label(name: str) -> str:
-    """A unit as the unit list shows it, its name first so that typing ``Vĩnh`` jumps to it:
-    ``thị xã Vĩnh Châu`` -> ``Vĩnh Châu (thị xã)``; a department keeps its name (``Sở Tư pháp``)."""
-    m = _ADMIN.match(str(name))
-    return f"{m.group(2)} ({m.group(1)})" if m else str(name)
 
 
 def _nice_step(span: float) -> float:
