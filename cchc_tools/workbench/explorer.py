@@ -178,7 +178,7 @@ class Explorer:
         tabs = w.Tab(children=[w.VBox([w.HTML("<b>Nguồn của số liệu đơn vị đã chọn</b>"), self.trace,
                                        w.HTML("<b>Phát hiện về số liệu của đơn vị đã chọn</b>"), self.findings]),
                                self.grid, self.doubts])
-        tabs.titles = ("Nguồn và phát hiện", "Từng đơn vị qua các kỳ", "Mọi số liệu cần xem lại")
+        tabs.titles = ("Nguồn, phát hiện", "Đơn vị × kỳ", "Cần xem lại")
         self.widget = w.VBox([
             w.HTML(banner + "<b>Khám phá số liệu cải cách hành chính</b>"),
             w.HBox([self.year, self.period, self.level]), w.HBox([self.indicator, self.unit]),
