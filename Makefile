@@ -58,12 +58,18 @@ lab: $(STAMP) ## JupyterLab on the notebooks
 
 EXPLORE_PORT ?= 8866
 EXPLORE_DATA ?=
+EXPLORE_YEAR ?=
+EXPLORE_PERIOD ?=
+EXPLORE_LEVEL ?=
 EXPLORE_UNIT ?=
+EXPLORE_HOSTS ?=
+EXPLORE_KERNELS ?= 4
 explore: $(STAMP) ## the explorer as a web page for colleagues, no code shown: http://127.0.0.1:8866 (Voilà, offline)
 	@echo "Mở trình duyệt tại http://127.0.0.1:$(EXPLORE_PORT)/ (Ctrl-C để dừng)"
-	CCHC_EXPLORE_DATA="$(EXPLORE_DATA)" CCHC_EXPLORE_UNIT="$(or $(EXPLORE_UNIT),Vĩnh Châu)" \
-	$(VENV)/bin/voila notebooks/explore.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(EXPLORE_PORT) \
-		--strip_sources=True --show_tracebacks=False --theme=light
+	CCHC_EXPLORE_DATA="$(EXPLORE_DATA)" CCHC_EXPLORE_YEAR="$(EXPLORE_YEAR)" CCHC_EXPLORE_PERIOD="$(EXPLORE_PERIOD)" \
+	CCHC_EXPLORE_LEVEL="$(EXPLORE_LEVEL)" CCHC_EXPLORE_UNIT="$(EXPLORE_UNIT)" \
+	$(PY) -m cchc_tools.workbench.serve notebooks/explore.ipynb --port=$(EXPLORE_PORT) \
+		--max-kernels=$(EXPLORE_KERNELS) $(foreach h,$(EXPLORE_HOSTS),--allow-host=$(h))
 
 clean: ## remove generated outputs (not the venv, never data/raw)
 	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +

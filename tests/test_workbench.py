@@ -237,3 +237,229 @@ def test_status_lists_the_rosters_units_that_have_not_reported(ws):
     assert st["state"].iloc[0] == "missing"  # who has not reported comes first
     text = st.cchc.to_string()
     assert "Chưa nộp" in text and "16/12/2022" in text and f"{len(st) - 1} chưa nộp" in text
+
+
+# --- the workbench on a province's data (issue 31) ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def can_tho(tmp_path_factory):
+    """A Cần Thơ project of the 2026 demo: several kinds of period, no 2022."""
+    from tests.demo2026 import make_project
+
+    project = make_project(tmp_path_factory.mktemp("can-tho"),
+                           periods=("2025-Q4", "2025-annual", "2026-Q1", "2026-6-month"), units=6)
+    return cc.open(project.root)
+
+
+def _labels(dd) -> list[str]:
+    return [o[0] if isinstance(o, tuple) else str(o) for o in dd.options]
+
+
+def test_explorer_keeps_every_choice_still_valid_and_says_when_one_is_not(can_tho):
+    ex = can_tho.explorer()
+    assert (ex.year.value, ex.period.value) == (2026, "6-month")  # the latest, not a year named in code
+    communes = [u for _, u in ex.unit.options if not u.startswith(("noi-vu", "tai-chinh"))]
+    only_communes = [i for i in can_tho.indicators(2026, "Q1", "commune")
+                     if i not in can_tho.indicators(2026, "Q1", "department")]
+    unit, ident = communes[2], only_communes[1]
+    ex.choose(unit=unit, indicator=ident, period="Q1", level="commune")
+    assert (ex.unit.value, ex.indicator.value, ex.period.value, ex.level.value) == (unit, ident, "Q1", "commune")
+    ex.choose(year=2025)  # 2025 has no Q1: its latest period, said in words; the rest kept
+    assert ex.period.value == "annual" and (ex.unit.value, ex.indicator.value, ex.level.value) == (
+        unit, ident, "commune")
+    assert "Năm 2025 không có kỳ «Quý I»" in ex.notice.value
+    ex.choose(year=2026)  # the held choice comes back
+    assert ex.period.value == "Q1" and ex.notice.value == ""
+    ex.choose(level="department")  # a commune is no department: said, and the unit comes back after
+    assert ex.unit.value in ("noi-vu", "tai-chinh") and can_tho._name(unit) in ex.notice.value
+    assert ex.indicator.value != ident and "không có chỉ số" in ex.notice.value
+    ex.choose(level="commune")
+    assert (ex.unit.value, ex.indicator.value) == (unit, ident) and ex.notice.value == ""
+    for label in ("annual", "online_dossier_rate", "dossiers_"):  # no internal id reaches the reader
+        assert label not in ex.notice.value
+
+
+def test_explorer_unit_list_by_name_without_its_kind(can_tho):
+    from cchc_tools.workbench.names import name_key, unit_label
+
+    assert unit_label("thị xã Vĩnh Châu") == "Vĩnh Châu (thị xã)" and unit_label("Sở Nội vụ") == "Sở Nội vụ"
+    names = ["huyện Vĩnh Lợi", "thành phố Cần Thơ", "xã Đông Hải", "xã Dương Minh", "phường An Bình", "Sở Nội vụ"]
+    assert sorted(names, key=name_key) == ["phường An Bình", "thành phố Cần Thơ", "xã Dương Minh", "xã Đông Hải",
+                                           "Sở Nội vụ", "huyện Vĩnh Lợi"]
+    labels = _labels(can_tho.explorer(level="commune").unit)
+    assert labels == sorted(labels, key=name_key) and all(lab.endswith(("(xã)", "(phường)")) for lab in labels)
+
+
+def test_the_notebook_and_the_explorer_name_no_year(can_tho):
+    import nbformat
+
+    from cchc_tools.paths import notebooks_dir
+
+    nb = nbformat.read(notebooks_dir() / "explore.ipynb", as_version=4)
+    code = "\n".join(line.split("#", 1)[0] for c in nb.cells if c.cell_type == "code"
+                     for line in c.source.splitlines())  # the code, not its comments
+    assert not re.search(r"\b20\d\d\b", code), re.search(r"\b20\d\d\b", code)
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    for name in ("DATA", "YEAR", "PERIOD", "LEVEL", "UNIT"):
+        assert re.search(rf"^{name} = os.environ.get\(\"CCHC_EXPLORE_{name}\"", params.source, re.M), name
+    assert can_tho.scope() == (2026, "6-month") and can_tho.scope("2025") == (2025, "annual")
+    assert can_tho.scope(None, "Q4") == (2025, "Q4")
+    first = can_tho.explorer(year=2026, period="Q1", level="commune").unit.options[0][1]
+    assert can_tho.choose_unit("", 2026, "Q1", "commune") == first and can_tho.choose_unit("Hòa An") == "hoa-an"
+
+
+def test_empty_views_are_said_in_vietnamese_words(ws):
+    with pytest.raises(UnknownUnitError) as e:
+        ws.league("dossiers_commune_on_time", 2022, "Q1")
+    assert str(e.value) == "Không có phụ lục nào quý I năm 2022."
+    msg = ws.empty_message("online_dossier_rate", 2022, "annual", "commune")
+    assert msg == "Không có phụ lục nào cấp xã năm 2022." and "commune" not in msg
+
+
+def test_a_rate_only_indicator_has_no_empty_fraction_in_its_source_line(ws):
+    text = ws.trace("Vĩnh Châu", "satisfaction").cchc.to_string()
+    assert "— / —" not in text and "Tỷ lệ" in text and ": 100%" in text
+
+
+def test_league_and_trend_print_the_units_own_figure_where_it_agrees(ws):
+    # 100.167 / 100.564 = 99,605...%, written 99,60% by the unit: every page prints 99,60%
+    lg = ws.league("dossiers_commune_on_time", 2022)
+    assert lg["value"].iloc[0] == pytest.approx(99.605227, abs=1e-6) and lg["shown"].iloc[0] == 99.60
+    rate = lg.cchc.display()["Tỷ lệ"].iloc[0]
+    assert rate == "99,60%"
+    tr = ws.trend("Vĩnh Châu", ["dossiers_commune_on_time"])
+    assert tr.cchc.display()["Tỷ lệ"].iloc[0] == "99,60%"
+    assert "99,61%" not in lg.cchc.to_tsv()
+
+
+def test_to_excel_writes_numbers_with_vietnamese_formats_and_the_reasons_of_doubts(demo, tmp_path):
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    lg = demo.league("dossiers_district_on_time", 2022)
+    path = lg.to_excel(tmp_path / "xep-hang.xlsx")
+    assert path == tmp_path / "xep-hang.xlsx"
+    lg.cchc.to_excel(tmp_path / "again.xlsx", today=dt.date(2026, 12, 7))
+    sheet = load_workbook(tmp_path / "again.xlsx").active
+    assert sheet["A1"].value.startswith("Tỷ lệ hồ sơ cấp huyện giải quyết đúng hạn – Năm 2022")
+    assert sheet["A2"].value.startswith("Nguồn: 12 phụ lục") and sheet["A3"].value == "Ngày lập: 07/12/2026"
+    head = [c.value for c in sheet[5]]
+    assert head[:4] == ["Hạng", "Đơn vị", "Cấp", "Tỷ lệ"] and head[-1] == "Số liệu cần xem lại (lý do)"
+    rows = {r[1].value: r for r in sheet.iter_rows(min_row=6)}
+    first = rows["huyện Minh Họa 01"]
+    rate = first[3]
+    want = lg.set_index("unit").loc["minh-hoa-01", "shown"] / 100
+    assert isinstance(rate.value, float) and rate.value == pytest.approx(want) and rate.number_format == "0.00%"
+    assert isinstance(first[5].value, int) and first[5].number_format == "#,##0"  # the numerator
+    assert isinstance(first[0].value, int) and not first[-1].value  # no doubt: an empty cell
+    doubted = rows["thành phố Minh Họa 03"]
+    assert doubted[0].value == "không xếp hạng" and doubted[3].fill.fgColor.rgb.endswith("FFF2CC")
+    reason = lg.set_index("unit").loc["minh-hoa-03", "doubt"].split("\n")[0]
+    assert reason.startswith("L1: ") and reason in doubted[-1].value
+    assert sheet.freeze_panes == "A6"
+
+
+def test_copy_as_tab_separated_text(demo):
+    lg = demo.league("dossiers_district_on_time", 2022)
+    lines = lg.cchc.to_tsv().splitlines()
+    assert lines[0].split("\t")[:4] == ["Hạng", "Đơn vị", "Cấp", "Tỷ lệ"] and len(lines) == 13
+    assert all(len(x.split("\t")) == len(lines[0].split("\t")) for x in lines)
+    assert "[L1]" in lg.cchc.to_tsv() and re.search(r"\t\d{2},\d{2}%\t", lines[1])
+
+
+def test_explorer_exports_and_copies_the_table_shown(demo):
+    ex = demo.explorer(year=2022, indicator="dossiers_district_on_time")
+    data = ex.export()
+    assert data[:2] == b"PK" and 'download="xep-hang-dossiers_district_on_time-2022-annual.xlsx"' in ex.download.value
+    assert ex.copy().startswith("Hạng\tĐơn vị") and ex.copy_text.layout.display == ""
+
+
+def test_doubts_grid_and_unit_over_time(demo):
+    d = demo.doubts(2022)
+    assert len(d) and d["doubt"].str.len().gt(0).all() and set(d["findings"]) >= {"L1"}
+    assert "minh-hoa-03" in set(d["unit"]) and "Vì sao cần xem lại" in d._repr_html_()
+    g = demo.grid("dossiers_district_on_time")
+    assert g.attrs["columns"] == ["Năm 2021", "Năm 2022"] and len(g) == 12
+    shown = g.cchc.display()
+    assert list(shown.columns) == ["Đơn vị", "Cấp", "Năm 2021", "Năm 2022"]
+    row = shown[shown["Đơn vị"] == "thành phố Minh Họa 03"].iloc[0]
+    assert "[L1]" in row["Năm 2022"]
+    ex = demo.explorer(year=2022, unit="minh-hoa-03", indicator="dossiers_district_on_time")
+    assert "Năm 2021:" in ex.over_time.value and "(cần xem lại)" in ex.over_time.value
+    assert "Cột gạch chéo" in ex.over_time.value and "Năm 2022" in ex.grid.value and "[L1]" in ex.doubts.value
+
+
+def test_one_unit_is_drawn_not_an_empty_chart(ws):
+    ex = ws.explorer(indicator="dossiers_district_on_time")
+    assert "<img" in ex.chart.value and "thị xã Vĩnh Châu (tô màu cam): 99,87%" in ex.chart.value
+
+
+def test_status_on_the_roster_names_units_that_sent_nothing(can_tho):
+    st = can_tho.status()  # the latest year and period
+    assert st.attrs["year"] == 2026 and st.attrs["period"] == "6-month"
+    missing = st[st["state"] == "missing"]
+    assert len(missing) > 0 and missing["name"].str.len().gt(0).all()
+    assert len(st[st["state"] == "received"]) == 8
+
+
+def test_a_folder_outside_the_project_keeps_its_snapshot_beside_it(tmp_path):
+    import dataclasses
+
+    from cchc_tools.analysis.computed import computed
+    from cchc_tools.demo import generate
+    from cchc_tools.paths import KIT_ROOT
+    from cchc_tools.project import load_project
+    from cchc_tools.workbench.workspace import _own_cache
+
+    folder = tmp_path / "mine"
+    generate(folder, units=3, years=[2023])
+    # the kit's project as without CCHC_CACHE_DIR (the tests set it): its cache inside the kit
+    kit = dataclasses.replace(load_project(None), overrides={}, cache=KIT_ROOT / "data/processed/cache")
+    assert kit.is_kit
+    own = _own_cache(kit, folder)
+    assert own.cache == tmp_path / ".cchc-cache" / "mine" and own.rules == kit.rules
+    computed(own, folder)
+    assert any((tmp_path / ".cchc-cache" / "mine").rglob("*")), "the snapshot is written beside the folder"
+    assert _own_cache(kit, KIT_ROOT / "data" / "raw") is kit  # the project's own data keep its cache
+    assert cc.open(folder).project.cache == load_project(None).cache  # a cache the tests set is kept
+
+
+def test_served_page_hook_refuses_other_sites_and_keeps_only_the_page(tmp_path):
+    import nbformat
+    from tornado import web
+
+    from cchc_tools.paths import notebooks_dir
+    from cchc_tools.workbench import serve
+
+    class Request:
+        def __init__(self, headers):
+            self.headers, self.host = headers, "127.0.0.1:8866"
+
+    class Handler:
+        def __init__(self, headers, cookie=None):
+            self.request, self.cookie, self.set = Request(headers), cookie, {}
+
+        def get_cookie(self, name):
+            return self.cookie
+
+        def set_cookie(self, name, value, **kw):
+            self.set[name] = value
+
+    nb = nbformat.read(notebooks_dir() / "explore.ipynb", as_version=4)
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://attacker.example"}):
+        with pytest.raises(web.HTTPError) as e:
+            serve.prelaunch(Handler(headers), nb, str(tmp_path))
+        assert e.value.status_code == 403
+    h = Handler({"Sec-Fetch-Site": "none", "Origin": "http://127.0.0.1:8866"})
+    page = serve.prelaunch(h, nbformat.read(notebooks_dir() / "explore.ipynb", as_version=4), str(tmp_path))
+    kept = [c for c in page.cells]
+    assert kept and all(serve.PAGE_TAGS & set(c.metadata.get("tags", [])) for c in kept)
+    assert not any("NBVAL_CHECK_OUTPUT" in c.source or "DATA =" in c.source and c.cell_type == "markdown"
+                   for c in kept)
+    assert "ws.explorer" in "".join(c.source for c in kept) and serve.COOKIE in h.set
+    config = serve.voila_config(["may-chu.so-noi-vu.vn"], 3, 600)
+    assert config.Voila.tornado_settings == {"allow_remote_access": False,
+                                             "local_hostnames": ["localhost", "may-chu.so-noi-vu.vn"]}
+    assert config.Voila.ip == "127.0.0.1" and config.SessionKernelManager.max_kernels == 3
+    assert config.MappingKernelManager.cull_idle_timeout == 600

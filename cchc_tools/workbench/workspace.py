@@ -26,9 +26,11 @@ from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError, UnknownUnitError
 from cchc_tools.ingest.snapshot import resolve_data_dir
-from cchc_tools.periods import PERIODS, period_order, previous_period
+from cchc_tools.periods import PERIODS, period_in_sentence, period_name, period_order, period_phrase, previous_period
 from cchc_tools.project import PROJECT_FILE, Project, load_project
+from cchc_tools.vocabulary import LEVEL_VI
 from cchc_tools.workbench.accessor import KitFrame, kit_frame
+from cchc_tools.workbench.names import name_key
 
 SPECS = {s["id"]: s for s in indicator_specs()}
 
@@ -54,6 +56,25 @@ def _source_of(project_or_folder: Any) -> tuple[Project, str | Path | None]:
     if p.name == PROJECT_FILE or (p / PROJECT_FILE).is_file():
         return load_project(p), None
     return load_project(None), p
+
+
+def _own_cache(project: Project, folder: Path) -> Project:
+    """A data folder outside the project it is read with keeps its snapshot out of that project (never in the
+    kit's own folder): beside the folder (``.cchc-cache/``) when its parent is writable, else in the user's cache
+    (``~/.cache/cchc-kit``). A cache the project sets itself (``CCHC_CACHE_DIR``) is kept."""
+    import dataclasses
+    import hashlib
+    import os
+
+    folder = folder.resolve()
+    if "CCHC_CACHE_DIR" in project.overrides or folder.is_relative_to(project.root):
+        return project
+    if os.access(folder.parent, os.W_OK):
+        cache = folder.parent / ".cchc-cache" / folder.name
+    else:
+        digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+        cache = Path.home() / ".cache" / "cchc-kit" / f"{folder.name}-{digest}"
+    return dataclasses.replace(project, cache=cache)
 
 
 @dataclass
@@ -169,7 +190,34 @@ class Workspace:
         return r.iloc[-1]
 
     def _frame(self, df: pd.DataFrame, kind: str, **attrs) -> KitFrame:
-        return kit_frame(df.reset_index(drop=True), kind, **attrs)
+        return kit_frame(df.reset_index(drop=True), kind, data=self.data_dir.name, **attrs)
+
+    def latest(self, period: str | None = None) -> tuple[int, str]:
+        """The latest year of the data and, in it, the latest period present (calendar order: ``annual`` after
+        ``Q4``); with ``period``, the latest year holding that period. Notebooks open on it, never on a year
+        named in code."""
+        reps = self.reports
+        if period is not None:
+            reps = reps[reps["coverage"] == self._period(period)]
+        if reps.empty:
+            raise UnknownUnitError(f"không có phụ lục nào trong {self.data_dir}"
+                                   + (f" cho {period_name(period).lower()}" if period else ""))
+        year = int(reps["year"].max())
+        return year, max(set(reps.loc[reps["year"] == year, "coverage"]), key=period_order)
+
+    def scope(self, year=None, period: str | None = None) -> tuple[int, str]:
+        """Year and period as given (a year may be text: a notebook's parameter), the latest present where not
+        given: ``ws.scope()`` is the latest year and its latest period, ``ws.scope(2025)`` that year's latest."""
+        year = int(year) if year not in (None, "") else None
+        period = period or None
+        if year is None:
+            return self.latest(period)
+        if period is None:
+            reps = self.reports[self.reports["year"] == int(year)]
+            if reps.empty:
+                raise UnknownUnitError(f"không có phụ lục nào năm {int(year)} trong dữ liệu")
+            return int(year), max(set(reps["coverage"]), key=period_order)
+        return int(year), self._period(period)
 
     # -- the questions --------------------------------------------------------------------------
     def units(self, year=None, period: str | None = None, level: str | None = None) -> KitFrame:
@@ -197,14 +245,14 @@ class Workspace:
         u = u.sort_values(["reported", "level", "unit_name"], kind="stable")
         return self._frame(u, "units", year=year, period=period)
 
-    def status(self, year, period: str = "annual", level: str | None = None) -> KitFrame:
+    def status(self, year=None, period: str | None = None, level: str | None = None) -> KitFrame:
         """Who must report and who has: the project's roster (its province's official units and its
         departments, ``cycle.roster``) against the reports of the period (``cycle.status``): received, late
         (after the ``[reporting] deadlines``), unreadable, missing, or in the data but not in the roster."""
         from cchc_tools.cycle.roster import deadline, roster
         from cchc_tools.cycle.status import STATE_VI, reporting_status
 
-        period = self._period(period)
+        year, period = self.scope(year, period)
         if not self.project.province:
             raise CchcError("chưa có danh sách đơn vị phải báo cáo: dự án chưa đặt tỉnh ([project] province "
                             "trong cchc.toml); ws.units() liệt kê các đơn vị có trong dữ liệu")
@@ -216,9 +264,10 @@ class Workspace:
         order = {s: k for k, s in enumerate(("missing", "unreadable", "late", "extra", "received"))}
         rows = rows.assign(state_vi=rows["state"].map(STATE_VI), _o=rows["state"].map(order))
         rows = rows.sort_values(["_o", "level", "name"], kind="stable").drop(columns="_o")
-        return self._frame(rows, "status", year=int(year), period=period, due=str(due or ""))
+        due_vi = due.strftime("%d/%m/%Y") if hasattr(due, "strftime") else str(due or "")  # 15/07/2026
+        return self._frame(rows, "status", year=int(year), period=period, due=due_vi)
 
-    def league(self, indicator: str, year, period: str = "annual", level: str | None = None) -> KitFrame:
+    def league(self, indicator: str, year=None, period: str | None = None, level: str | None = None) -> KitFrame:
         """The units ranked on an indicator (``assess``'s ranks: within a level, highest first).
 
         A unit whose inputs an error-level finding questions keeps its row, unranked, with the finding;
@@ -226,14 +275,13 @@ class Workspace:
         before (last quarter for a quarter), ``change`` against the same period of the year before.
         """
         ident = self.indicator(indicator)
-        period = self._period(period)
-        a = self.assessed
-        a = a[(a["indicator"] == ident) & (a["year"] == int(year)) & (a["coverage"] == period)]
+        year, period = self.scope(year, period)
+        a = self._scoped(year, period)
+        a = a[a["indicator"] == ident]
         if level:
             a = a[a["level"] == level]
         if a.empty:
-            raise UnknownUnitError(f"không có phụ lục {period} năm {year}" + (f" cấp {level}" if level else "")
-                                   + f" có chỉ số {ident}")
+            raise UnknownUnitError(self.empty_message(ident, year, period, level))
         prev = self._previous_values(ident, int(year), period)
         out = a.assign(previous=a["unit"].map(prev), doubt=self._doubt_text(a["source"], a["findings"]))
         out["since_previous"] = out["value"] - out["previous"]
@@ -245,8 +293,104 @@ class Workspace:
                               kind="stable")
         excluded = [(n, f) for n, f, s in zip(out["unit_name"], out["findings"], out["status"], strict=True)
                     if s == "doubtful"]
-        return self._frame(out, "league", indicator=ident, name_vi=SPECS[ident]["name_vi"], year=int(year),
+        return self._frame(out, "league", indicator=ident, name_vi=SPECS[ident]["name_vi"], year=year,
                            period=period, level=level, excluded=excluded)
+
+    def empty_message(self, ident: str, year: int, period: str, level: str | None = None) -> str:
+        """Why a view is empty, in the reader's words (never the kit's ids): no report of the period, of the
+        level, or none with the indicator; and which indicators the period has instead."""
+        when = period_in_sentence(period, year)
+        lvl = f" {LEVEL_VI.get(level, level)}" if level else ""
+        a = self._scoped(year, period)
+        if level:
+            a = a[a["level"] == level]
+        if a.empty:
+            return f"Không có phụ lục nào{lvl} {when}."
+        return (f"Không có phụ lục nào{lvl} {when} có chỉ số «{SPECS[ident]['name_vi']}»; "
+                f"kỳ này có {a['indicator'].nunique()} chỉ số khác.")
+
+    def _scoped(self, year: int, period: str) -> pd.DataFrame:
+        """The assessment of one year and period (cached: the explorer asks for it on every change)."""
+        key = ("scope", int(year), period)
+        if key not in self._frames:
+            a = self.assessed
+            self._frames[key] = a[(a["year"] == int(year)) & (a["coverage"] == period)]
+        return self._frames[key]
+
+    def indicators(self, year=None, period: str | None = None, level: str | None = None) -> list[str]:
+        """The indicators the reports of a year, period (and level) have, in the catalog's order."""
+        year, period = self.scope(year, period)
+        a = self._scoped(year, period)
+        if level:
+            a = a[a["level"] == level]
+        have = set(a.loc[a["value"].notna() | a["reported_text"].fillna("").ne(""), "indicator"])
+        return [i for i in SPECS if i in have]
+
+    def doubts(self, year=None, period: str | None = None, level: str | None = None) -> KitFrame:
+        """Every figure in doubt in a year and period (and level), one row each, with its reasons (the findings'
+        titles and messages): what to ask the units about."""
+        year, period = self.scope(year, period)
+        a = self._scoped(year, period)
+        if level:
+            a = a[a["level"] == level]
+        a = a[a["findings"].fillna("").ne("")]
+        a = a.assign(doubt=self._doubt_text(a["source"], a["findings"]), name_vi=a["indicator"].map(
+            lambda i: SPECS[i]["name_vi"]), _k=a["unit_name"].map(name_key))
+        order = {i: k for k, i in enumerate(SPECS)}
+        a = a.assign(_i=a["indicator"].map(order)).sort_values(["_k", "_i"], kind="stable")
+        return self._frame(a.drop(columns=["_k", "_i"]), "doubts", year=year, period=period, level=level)
+
+    def grid(self, indicator: str, level: str | None = None) -> KitFrame:
+        """One indicator for every unit (rows, by name) over every period present (columns, in calendar order):
+        the figure every page prints, a doubt marked with its finding."""
+        ident = self.indicator(indicator)
+        a = self.assessed[self.assessed["indicator"] == ident]
+        if level:
+            a = a[a["level"] == level]
+        a = a.assign(doubt=self._doubt_text(a["source"], a["findings"]))
+        keys = sorted(set(zip(a["year"].astype(int), a["coverage"], strict=True)),
+                      key=lambda k: (k[0], period_order(k[1])))
+        units = a.drop_duplicates("unit", keep="last")[["unit", "unit_name", "level"]]
+        units = units.assign(_k=units["unit_name"].map(name_key)).sort_values("_k", kind="stable").drop(columns="_k")
+        out = units.set_index("unit")
+        for k, (y, p) in enumerate(keys):
+            cell = a[(a["year"] == y) & (a["coverage"] == p)].drop_duplicates("unit", keep="last").set_index("unit")
+            for col, src in ((f"v{k}", "shown"), (f"findings{k}", "findings"), (f"doubt{k}", "doubt"),
+                             (f"status{k}", "status")):
+                out[col] = cell[src].reindex(out.index)
+        return self._frame(out.reset_index(), "grid", indicator=ident, name_vi=SPECS[ident]["name_vi"], level=level,
+                           columns=[period_phrase(p, y) for y, p in keys], periods=keys)
+
+    def choose_unit(self, name: str | None = None, year=None, period: str | None = None,
+                    level: str | None = None) -> str:
+        """The unit named (slug, code or name), else the first by name that reported in the year and period (and
+        level): what a notebook opens on when no unit is given."""
+        if name:
+            return self.unit(name)
+        year, period = self.scope(year, period)
+        r = self.reports[(self.reports["year"] == year) & (self.reports["coverage"] == period)]
+        if level:
+            r = r[r["level"] == level]
+        if r.empty:
+            raise UnknownUnitError(self.empty_message(next(iter(SPECS)), year, period, level))
+        return min(zip(r["unit_name"], r["unit"], strict=True), key=lambda t: name_key(t[0]))[1]
+
+    def measure(self, year=None, period: str | None = None, level: str | None = None) -> str:
+        """The indicator a level's league is ranked by (``data/levels.yaml`` ``rank_by``), among those the period
+        has: what a notebook asks "who is lowest" about."""
+        from cchc_tools.analysis.selection import rank_by
+
+        year, period = self.scope(year, period)
+        have = self.indicators(year, period, level)
+        scoped = self._scoped(year, period)
+        levels = sorted(set(scoped["level"].dropna())) if not level else [level]
+        for lv in levels:
+            m = rank_by(lv, scoped)
+            if m in have:
+                return m
+        if not have:
+            raise UnknownUnitError(self.empty_message(next(iter(SPECS)), year, period, level))
+        return have[0]
 
     def _previous_values(self, ident: str, year: int, period: str) -> pd.Series:
         # the period before, as the trend says it (periods.previous_period: quý I năm 2026 after quý IV năm 2025)
@@ -452,4 +596,5 @@ def open(project_or_folder: Any = None) -> Workspace:  # noqa: A001 - the packag
     folder = resolve_data_dir(project, data_dir)
     if not folder.exists():
         raise UnknownUnitError(f"thư mục dữ liệu {folder} không tồn tại")
+    project = _own_cache(project, folder)
     return Workspace(folder, computed(project, data_dir), project)
