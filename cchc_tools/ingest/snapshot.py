@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
@@ -73,6 +74,22 @@ def _signature(folder: Path, province: str, root: Path) -> list:
             sorted(skipped)]
 
 
+def snapshot_base(cache: str | Path, folder: str | Path) -> Path:
+    """Where a data folder's snapshot is kept: ``<base>.parquet`` (the tidy table), ``<base>.json`` (its
+    signature, errors and skipped files); the kept computation (``analysis.computed``) sits beside it."""
+    return Path(cache) / hashlib.sha256(str(folder).encode()).hexdigest()[:20]
+
+
+def store_snapshot(base: Path, signature: str, result: LoadResult) -> None:
+    """Write a loaded folder's snapshot (each file whole or not at all; the signature last, so a crash
+    between the two leaves a snapshot that is rebuilt)."""
+    meta = {"signature": signature, "skipped": result.skipped,
+            "errors": [{"path": e.path, "reason": e.reason, "line": e.line, "expected": e.expected}
+                       for e in result.errors]}
+    write_table(result.table, base.with_suffix(".parquet"))
+    write_text(base.with_suffix(".json"), json.dumps(meta, ensure_ascii=False))
+
+
 @lru_cache(maxsize=8)
 def _load_cached(folder: str, signature: str, cache: str, province: str, root: str) -> LoadResult:
     """Load a folder once per process, and once across processes through a Parquet snapshot.
@@ -81,7 +98,7 @@ def _load_cached(folder: str, signature: str, cache: str, province: str, root: s
     previous years, the other units); reading the snapshot is much cheaper than parsing every
     appendix again. The snapshot is rebuilt whenever a file, the catalog or the kit changes.
     """
-    base = Path(cache) / hashlib.sha256(folder.encode()).hexdigest()[:20]
+    base = snapshot_base(cache, folder)
     table_path, meta_path = base.with_suffix(".parquet"), base.with_suffix(".json")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -92,22 +109,38 @@ def _load_cached(folder: str, signature: str, cache: str, province: str, root: s
     except (OSError, ValueError, KeyError):
         pass  # no snapshot yet, or a damaged one: rebuild it
     result = load_appendices(folder, province=province, root=root)
-    meta = {"signature": signature, "skipped": result.skipped,
-            "errors": [{"path": e.path, "reason": e.reason, "line": e.line, "expected": e.expected}
-                       for e in result.errors]}
-    try:
-        write_table(result.table, table_path)
-        write_text(meta_path, json.dumps(meta, ensure_ascii=False))
-    except OSError:
-        pass  # a read-only checkout still works, just without the snapshot
+    with suppress(OSError):  # a read-only checkout still works, just without the snapshot
+        store_snapshot(base, signature, result)
     return result
 
 
-def load_data(project: Project, data_dir: str | Path | None = None) -> LoadResult:
-    """Every appendix under the project's data folder, or ``data_dir`` (cached while the files do not change)."""
+class Snapshot(NamedTuple):
+    """A loaded data folder with what identifies it: ``signature`` (the JSON of everything the table depends
+    on: every file's content, the catalog, the forms, the kit's code, the province) and ``base``, the path stem
+    of its snapshot in the project's cache."""
+
+    result: LoadResult
+    signature: str
+    base: Path
+
+
+def data_signature(project: Project, data_dir: str | Path | None = None) -> tuple[Path, str]:
+    """The data folder and the signature its snapshot is kept under (see :class:`Snapshot`)."""
     project.activate()
     folder = resolve_data_dir(project, data_dir)
     if not folder.exists():
         raise UnknownUnitError(_("data folder {folder} does not exist").format(folder=folder))
-    signature = json.dumps(_signature(folder, project.province, project.root))
-    return _load_cached(str(folder), signature, str(project.cache), project.province, str(project.root))
+    return folder, json.dumps(_signature(folder, project.province, project.root))
+
+
+def load_snapshot(project: Project, data_dir: str | Path | None = None) -> Snapshot:
+    """Every appendix under the project's data folder, or ``data_dir``, with its signature (cached while the
+    files do not change)."""
+    folder, signature = data_signature(project, data_dir)
+    result = _load_cached(str(folder), signature, str(project.cache), project.province, str(project.root))
+    return Snapshot(result, signature, snapshot_base(project.cache, folder))
+
+
+def load_data(project: Project, data_dir: str | Path | None = None) -> LoadResult:
+    """Every appendix under the project's data folder, or ``data_dir`` (cached while the files do not change)."""
+    return load_snapshot(project, data_dir).result

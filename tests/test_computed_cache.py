@@ -1,0 +1,139 @@
+"""The computation kept between processes (issue 28): read back equal to a fresh one, and recomputed whenever
+an input file, the project's rules or its targets change."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+
+from cchc_tools.analysis import computed as computed_mod
+from cchc_tools.project import load_project
+from tests.demo2026 import make_project
+
+
+@pytest.fixture
+def project_root(tmp_path_factory):
+    """A fresh copy of a small Cần Thơ project (3 communes and wards, one quarter) for each test."""
+    template = tmp_path_factory.getbasetemp() / "computed-cache-template"
+    if not template.exists():
+        make_project(template, periods=("2026-Q1",), units=3, departments=1)
+    root = tmp_path_factory.mktemp("computed") / "can-tho"
+    shutil.copytree(template / "can-tho", root, ignore=shutil.ignore_patterns("processed"))
+    return root
+
+
+@pytest.fixture
+def counting(monkeypatch):
+    """How many times the computation itself ran (not read from what was kept)."""
+    calls = []
+    real = computed_mod.compute
+
+    def compute(table, project):
+        calls.append(project.root)
+        return real(table, project)
+
+    monkeypatch.setattr(computed_mod, "compute", compute)
+    return calls
+
+
+def _open(root):
+    computed_mod._CACHE.clear()  # as a new process would: nothing in memory
+    return computed_mod.computed(load_project(root, env={}))
+
+
+def _frames(c):
+    return {"ind": c.ind, "findings": c.findings, "assessed": c.assessed, "totals": c.totals.totals,
+            "ratios": c.totals.ratios}
+
+
+def test_kept_result_equals_a_fresh_computation(project_root, counting):
+    first = _open(project_root)
+    assert len(counting) == 1
+    kept = list((project_root / "data/processed/cache").glob("*.computed/*/meta.json"))
+    assert len(kept) == 1
+    again = _open(project_root)
+    assert len(counting) == 1  # read back, not recomputed
+    assert again.assessed is not first.assessed
+    fresh = computed_mod.compute(again.table, load_project(project_root, env={}))
+    expected = dict(zip(["ind", "findings", "assessed", "totals", "ratios"],
+                        [*fresh[:3], fresh[3].totals, fresh[3].ratios], strict=True))
+    for name, frame in _frames(again).items():
+        assert len(frame) > 0, name
+        pd.testing.assert_frame_equal(frame, expected[name], obj=name)
+    assert (again.assessed["status"] == "doubtful").any()  # the demo's planted errors survive the round trip
+    assert again.errors == first.errors and again.skipped == first.skipped
+
+
+def _bump_first_count(path):
+    text = path.read_text(encoding="utf-8")
+    m = re.search(r"^([^\t\n]*\t[^\t\n]+\t[^\t\n]*\t)(\d+)(\t)", text, re.MULTILINE)
+    path.write_text(text[:m.start(2)] + str(int(m.group(2)) + 1000) + text[m.end(2):], encoding="utf-8")
+    return int(m.group(2)) + 1000
+
+
+def test_a_changed_input_recomputes(project_root, counting):
+    before = _open(project_root)
+    f = sorted((project_root / "data/raw").rglob("*.txt"))[0]
+    value = _bump_first_count(f)
+    after = _open(project_root)
+    assert len(counting) == 2
+    rows = after.table[after.table["source"].str.endswith(f.name)]
+    assert value in set(rows["value"]) and value not in set(before.table[before.table["source"].str.endswith(
+        f.name)]["value"])
+    # only the latest computation of the folder is kept
+    assert len(list((project_root / "data/processed/cache").glob("*.computed/*"))) == 1
+    fresh = computed_mod.compute(after.table, load_project(project_root, env={}))
+    pd.testing.assert_frame_equal(after.assessed, fresh[2])
+
+
+def test_a_changed_rules_file_recomputes(project_root, counting):
+    before = _open(project_root)
+    assert "province_tasks_reversed" not in set(before.findings["rule"])
+    rules = project_root / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8") + """
+- id: province_tasks_reversed
+  family: part_le_whole
+  severity: warning
+  title_vi: Nhiệm vụ kế hoạch vượt số hoàn thành
+  part: [I.plan_tasks]
+  whole: [I.plan_tasks_done]
+  doc: A rule of the province's own, firing wherever a planned task was not done.
+""", encoding="utf-8")
+    after = _open(project_root)
+    assert len(counting) == 2
+    assert "province_tasks_reversed" in set(after.findings["rule"])
+
+
+def test_a_changed_targets_file_recomputes(project_root, counting):
+    before = _open(project_root)
+    targets = project_root / "targets.yaml"
+    targets.write_text(targets.read_text(encoding="utf-8") + """
+- id: plan_done_province
+  indicator: plan_completion
+  op: ">="
+  value: 100.5
+  from_year: 2026
+  levels: []
+  source: Kế hoạch số 1/KH-UBND ngày 2/1/2026 của UBND thành phố Cần Thơ
+  verified: true
+""", encoding="utf-8")
+    after = _open(project_root)
+    assert len(counting) == 2
+    plan = after.assessed[after.assessed["indicator"] == "plan_completion"]
+    assert (plan["target"] == 100.5).all() and len(plan)
+    assert not (before.assessed.loc[before.assessed["indicator"] == "plan_completion", "target"] == 100.5).any()
+
+
+def test_a_damaged_or_unfinished_kept_result_is_recomputed(project_root, counting):
+    first = _open(project_root)
+    (kept,) = (project_root / "data/processed/cache").glob("*.computed/*")
+    (kept / "assessed.parquet").write_bytes(b"not parquet")
+    again = _open(project_root)
+    assert len(counting) == 2
+    pd.testing.assert_frame_equal(again.assessed, first.assessed)
+    (kept / "meta.json").unlink()  # a writer stopped before its key: never read
+    _open(project_root)
+    assert len(counting) == 3
