@@ -484,6 +484,51 @@ def _write_quarters(folder: Path, units: int, year: int) -> int:
     return n
 
 
+def _synthetic_workspace(data: str, cache: str, units: int, year: int, templates: int = 40) -> dict:
+    """A data folder of ``units`` x 4 quarterly appendices and its snapshot, made fast: ``templates`` units are
+    written (``_write_quarters``) and parsed; every other unit's files are a template's text under its own name,
+    and its rows in the snapshot are the template's rows under its own source and name, its counts scaled a
+    little (the open path starts from the snapshot, whose signature is that of the folder as written)."""
+    os.environ["CCHC_CACHE_DIR"] = cache
+    import numpy as np
+    import pandas as pd
+
+    from cchc_tools.demo import unit_names
+    from cchc_tools.ingest.loader import LoadResult, load_appendices
+    from cchc_tools.ingest.snapshot import find_snapshot, store_snapshot
+    from cchc_tools.project import load_project
+
+    folder = Path(data)
+    t = time.perf_counter()
+    k = min(templates, units)
+    _write_quarters(folder, k, year)
+    project = load_project(KIT_ROOT)
+    names = unit_names(units)
+    base = load_appendices(folder, province=project.province, root=project.root).table
+    assert base["source"].nunique() == 4 * k
+    by_source = {s: g for s, g in base.groupby("source", sort=False)}
+    parts = []
+    for i, (slug, name) in enumerate(names):
+        t_slug, t_name = unit_names(k)[i % k] if units > k else names[i]
+        for q in range(1, 5):
+            src = folder / str(year) / t_slug / f"phu-luc-cchc-{year}-q{q}-{t_slug}.txt"
+            rows = by_source[str(src)]
+            if i >= k:
+                out = folder / str(year) / slug / f"phu-luc-cchc-{year}-q{q}-{slug}.txt"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(src.read_bytes().replace(t_name.encode(), name.encode()))
+                rows = rows.assign(source=str(out), unit=slug, unit_name=name)
+            parts.append(rows)
+    table = pd.concat(parts, ignore_index=True)
+    # another unit's copy of a template differs from it a little, as real units do
+    rng = np.random.default_rng(28)
+    counts = (table["value"] > 10) & (table["uom"] != "%")
+    table.loc[counts, "value"] = np.floor(table.loc[counts, "value"] * rng.uniform(0.9, 1.0, int(counts.sum())))
+    snap = find_snapshot(project, folder)
+    store_snapshot(snap.base, snap.signature, LoadResult(table, [], []))
+    return {"files": 4 * units, "rows": len(table), "write_s": time.perf_counter() - t}
+
+
 def _open_workspace(data: str, cache: str) -> dict:
     os.environ["CCHC_CACHE_DIR"] = cache
     import pandas  # noqa: F401
@@ -497,30 +542,48 @@ def _open_workspace(data: str, cache: str) -> dict:
             "periods": sorted(set(ws.reports["period"])), "peak_mb": _peak_mb()}
 
 
-def _read_snapshot(cache: str) -> tuple[float, float]:
+def _read_kept(cache: str) -> tuple[float, float]:
+    """The baseline: ``pandas.read_parquet`` of the same tables the open reads (the snapshot and the kept
+    computation)."""
     import pandas as pd
 
     t = time.perf_counter()
-    for p in Path(cache).glob("*.parquet"):
+    for p in Path(cache).rglob("*.parquet"):
         pd.read_parquet(p)
     return time.perf_counter() - t, _peak_mb()
 
 
+def _drop_kept(cache: str) -> None:
+    import shutil
+
+    for p in Path(cache).glob("*.computed"):
+        shutil.rmtree(p)
+
+
 def bench_workspace_open(tmp: Path, units: int, repeats: int) -> dict:
-    """``cchc_tools.open()`` in a fresh process from the folder's snapshot: ``units`` x 4 quarters."""
+    """``cchc_tools.open()`` in a fresh process on ``units`` x 4 quarters: cold (the first computation, from the
+    folder's snapshot) and warm (from the kept computation), against ``pandas.read_parquet`` of the same tables
+    (goal: warm under 2 s and 1 GB; cold no slower than the 79 s before the computation was kept)."""
     data, cache = tmp / "workspace", tmp / "workspace-cache"
-    t = time.perf_counter()
-    files = _write_quarters(data, units, 2024)
-    written_s = time.perf_counter() - t
-    first = _in_child(_open_workspace, str(data), str(cache))  # parses every file, writes the snapshot
+    made = _in_child(_synthetic_workspace, str(data), str(cache), units, 2024)
+    cold = []
+    for _ in range(max(1, repeats - 1)):
+        _drop_kept(str(cache))
+        cold.append(_in_child(_open_workspace, str(data), str(cache)))
     runs = [_in_child(_open_workspace, str(data), str(cache)) for _ in range(repeats)]
-    base = [_in_child(_read_snapshot, str(cache))[0] for _ in range(repeats)]
+    base = [_in_child(_read_kept, str(cache))[0] for _ in range(repeats)]
     k, b = statistics.median(r["open_s"] for r in runs), statistics.median(base)
-    return {"name": "workspace_open", "units": runs[0]["units"], "reports": runs[0]["reports"], "files": files,
-            "periods": runs[0]["periods"], "baseline": "pandas.read_parquet of the snapshot", "baseline_s": b,
-            "kit_s": k, "ratio": k / b, "first_open_s": first["open_s"], "first_peak_mb": first["peak_mb"],
-            "peak_mb": max(r["peak_mb"] for r in runs), "write_s": written_s, "met": None,
-            "runs_kit_s": [r["open_s"] for r in runs], "runs_baseline_s": base}
+    c = statistics.median(r["open_s"] for r in cold)
+    peak = max(r["peak_mb"] for r in runs)
+    return {"name": "workspace_open", "units": runs[0]["units"], "reports": runs[0]["reports"],
+            "files": made["files"], "rows": made["rows"], "periods": runs[0]["periods"],
+            "baseline": "pandas.read_parquet of the snapshot and the kept computation", "baseline_s": b,
+            "kit_s": k, "ratio": k / b, "cold_s": c, "cold_ratio": c / b, "first_open_s": c,
+            "first_peak_mb": max(r["peak_mb"] for r in cold), "peak_mb": peak, "write_s": made["write_s"],
+            "goal_warm_s": 2.0, "goal_peak_mb": 1024, "goal_cold_s": 79.0,
+            "met": k < 2.0 and peak < 1024 and c <= 79.0, "load_avg": os.getloadavg(),
+            "runs_kit_s": [r["open_s"] for r in runs], "runs_cold_s": [r["open_s"] for r in cold],
+            "runs_baseline_s": base}
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -562,10 +625,11 @@ def _line(r: dict) -> tuple[str, str, bool]:
              f"unformatted Styler {r['baseline_s'] * 1000:.0f} ms), peak {r['peak_mb']:.0f} MB")
         g, ok = "every change <= 200 ms", r["met"]
     elif r["name"] == "workspace_open":
-        m = (f"{r['units']} units x {len(r['periods'])} quarters ({r['reports']} reports): open from snapshot "
-             f"{r['kit_s']:.2f}s (read_parquet {r['baseline_s']:.2f}s), peak {r['peak_mb']:.0f} MB; "
-             f"first open (parse all) {r['first_open_s']:.1f}s, peak {r['first_peak_mb']:.0f} MB")
-        return m, "reported (no goal)", None
+        m = (f"{r['units']} units x {len(r['periods'])} quarters ({r['reports']} reports): warm (kept) "
+             f"{r['kit_s']:.2f}s vs read_parquet {r['baseline_s']:.2f}s = {r['ratio']:.2f}x, "
+             f"peak {r['peak_mb']:.0f} MB; cold (first computation) {r['cold_s']:.1f}s, "
+             f"peak {r['first_peak_mb']:.0f} MB")
+        g, ok = "warm < 2 s and < 1 GB, cold <= 79 s", r["met"]
     else:
         m = (f"{r['units']} units: {r['kit_s']:.1f}s vs full {r['baseline_s']:.1f}s = {r['ratio']:.1%}, "
              f"rewritten: {', '.join(r['outputs_rewritten'])}")

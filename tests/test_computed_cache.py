@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cchc_tools.analysis import computed as computed_mod
+from cchc_tools.analysis.computed import compute as fresh_compute  # the real one, before a test counts calls
 from cchc_tools.project import load_project
 from tests.demo2026 import make_project
 
@@ -44,9 +45,17 @@ def _open(root):
     return computed_mod.computed(load_project(root, env={}))
 
 
+def _strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as pandas' string dtype: Parquet gives text back as strings, a table parsed in this
+    process holds it as objects (the kit reads both alike)."""
+    text = [c for c in frame.columns if frame[c].dtype == object
+            and pd.api.types.infer_dtype(frame[c], skipna=True) in ("string", "empty")]
+    return frame.astype({c: "str" for c in text})
+
+
 def _frames(c):
     return {"ind": c.ind, "findings": c.findings, "assessed": c.assessed, "totals": c.totals.totals,
-            "ratios": c.totals.ratios}
+            "ratios": c.totals.ratios, "reports": c.reports}
 
 
 def test_kept_result_equals_a_fresh_computation(project_root, counting):
@@ -57,12 +66,11 @@ def test_kept_result_equals_a_fresh_computation(project_root, counting):
     again = _open(project_root)
     assert len(counting) == 1  # read back, not recomputed
     assert again.assessed is not first.assessed
-    fresh = computed_mod.compute(again.table, load_project(project_root, env={}))
-    expected = dict(zip(["ind", "findings", "assessed", "totals", "ratios"],
-                        [*fresh[:3], fresh[3].totals, fresh[3].ratios], strict=True))
+    expected = fresh_compute(again.table, load_project(project_root, env={}))
+    assert set(expected) == set(computed_mod.KEPT_PARTS)
     for name, frame in _frames(again).items():
         assert len(frame) > 0, name
-        pd.testing.assert_frame_equal(frame, expected[name], obj=name)
+        pd.testing.assert_frame_equal(_strings(frame), _strings(expected[name]), obj=name)
     assert (again.assessed["status"] == "doubtful").any()  # the demo's planted errors survive the round trip
     assert again.errors == first.errors and again.skipped == first.skipped
 
@@ -83,10 +91,29 @@ def test_a_changed_input_recomputes(project_root, counting):
     rows = after.table[after.table["source"].str.endswith(f.name)]
     assert value in set(rows["value"]) and value not in set(before.table[before.table["source"].str.endswith(
         f.name)]["value"])
-    # only the latest computation of the folder is kept
-    assert len(list((project_root / "data/processed/cache").glob("*.computed/*"))) == 1
-    fresh = computed_mod.compute(after.table, load_project(project_root, env={}))
-    pd.testing.assert_frame_equal(after.assessed, fresh[2])
+    fresh = fresh_compute(after.table, load_project(project_root, env={}))
+    pd.testing.assert_frame_equal(after.assessed, fresh["assessed"])
+    pd.testing.assert_frame_equal(_open(project_root).assessed, fresh["assessed"])
+    assert len(counting) == 2
+
+
+def test_older_computations_are_removed(project_root, counting):
+    f = sorted((project_root / "data/raw").rglob("*.txt"))[0]
+    for _ in range(5):
+        assert len(_open(project_root).assessed)
+        _bump_first_count(f)
+    assert len(counting) == 5
+    kept = list((project_root / "data/processed/cache").glob("*.computed/*"))
+    assert len(kept) == 1 + computed_mod.KEEP_OTHERS
+
+
+def test_a_kept_computation_reads_only_what_is_asked(project_root, counting):
+    assert len(_open(project_root).assessed)
+    again = _open(project_root)
+    assert len(again.reports) == 4 and "_loaded" not in again.__dict__  # the tidy table was not read
+    codes = again.table_columns(["source", "code"])
+    assert list(codes.columns) == ["source", "code"] and "_loaded" not in again.__dict__
+    pd.testing.assert_frame_equal(_strings(codes), _strings(again.table[["source", "code"]]))
 
 
 def test_a_changed_rules_file_recomputes(project_root, counting):
@@ -129,11 +156,12 @@ def test_a_changed_targets_file_recomputes(project_root, counting):
 
 def test_a_damaged_or_unfinished_kept_result_is_recomputed(project_root, counting):
     first = _open(project_root)
+    assert len(first.assessed)
     (kept,) = (project_root / "data/processed/cache").glob("*.computed/*")
     (kept / "assessed.parquet").write_bytes(b"not parquet")
     again = _open(project_root)
-    assert len(counting) == 2
     pd.testing.assert_frame_equal(again.assessed, first.assessed)
+    assert len(counting) == 2
     (kept / "meta.json").unlink()  # a writer stopped before its key: never read
     _open(project_root)
     assert len(counting) == 3

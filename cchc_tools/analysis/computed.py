@@ -18,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
+from functools import cached_property, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -27,29 +29,81 @@ from cchc_tools.analysis.assess import Consolidated, assess, consolidate
 from cchc_tools.analysis.checks import validate
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
+from cchc_tools.analysis.selection import reports
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.errors import AppendixError
-from cchc_tools.ingest.snapshot import load_snapshot
+from cchc_tools.ingest.loader import LoadResult
+from cchc_tools.ingest.snapshot import Snapshot, find_snapshot
 
 if TYPE_CHECKING:
     from cchc_tools.project import Project
 
 
-class Computed(NamedTuple):
-    table: pd.DataFrame
-    errors: list[AppendixError]
-    skipped: list[str]
-    ind: pd.DataFrame
-    findings: pd.DataFrame
-    assessed: pd.DataFrame
-    rules: tuple[Rule, ...] = ()
-    totals: Consolidated | None = None  # consolidate() of the whole table: totals and ratios per level
+class Computed:
+    """One data folder's computation: ``table`` (the tidy table), ``errors`` and ``skipped`` (files that did not
+    load), ``ind``, ``findings``, ``assessed``, ``totals`` (``consolidate``: totals and ratios per level),
+    ``reports`` (one row per report, ``selection.reports``) and the ``rules`` the findings come from.
+
+    Each part is read when first used: a workspace opened from a kept computation reads only what its first
+    question needs (the table itself, the largest, often never). ``table_columns`` reads a few columns of the
+    table without the rest.
+    """
+
+    def __init__(self, snapshot: Snapshot, parts: dict[str, Callable[[], pd.DataFrame]],
+                 rules: tuple[Rule, ...] = ()) -> None:
+        self._snapshot, self._parts, self.rules = snapshot, parts, rules
+
+    def _part(self, name: str) -> pd.DataFrame:
+        return self._parts[name]()
+
+    @cached_property
+    def _loaded(self) -> LoadResult:
+        return self._snapshot.result
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self._loaded.table
+
+    @property
+    def errors(self) -> list[AppendixError]:
+        return self._loaded.errors
+
+    @property
+    def skipped(self) -> list[str]:
+        return self._loaded.skipped
+
+    @cached_property
+    def ind(self) -> pd.DataFrame:
+        return self._part("ind")
+
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        return self._part("findings")
+
+    @cached_property
+    def assessed(self) -> pd.DataFrame:
+        return self._part("assessed")
+
+    @cached_property
+    def reports(self) -> pd.DataFrame:
+        return self._part("reports")
+
+    @cached_property
+    def totals(self) -> Consolidated:
+        return Consolidated(self._part("totals"), self._part("ratios"))
+
+    def table_columns(self, names: list[str]) -> pd.DataFrame:
+        """Only the columns ``names`` of the tidy table (the whole table once it has been read)."""
+        if "_loaded" in self.__dict__:
+            return self.table[names]
+        return self._snapshot.columns(names)
 
 
 _CACHE: dict[str, Computed] = {}
 
 KEPT_FORMAT = 1  # bump when what is kept (its files or columns) changes shape
-KEPT_PARTS = ("ind", "findings", "assessed", "totals", "ratios")
+KEPT_PARTS = ("ind", "findings", "assessed", "totals", "ratios", "reports")
+KEEP_OTHERS = 2
 KEPT_META = "meta.json"
 
 
@@ -75,59 +129,73 @@ def kept_dir(base: Path, key: str) -> Path:
     return base.parent / f"{base.name}.computed" / key[:32]
 
 
-def _read_kept(folder: Path, key: str) -> dict[str, pd.DataFrame] | None:
-    """The kept parts when ``folder`` holds the computation of ``key`` whole, else None."""
+def _kept_ok(folder: Path, key: str) -> bool:
+    """Whether ``folder`` holds the computation of ``key`` whole (its ``meta.json`` is written last)."""
     try:
         meta = json.loads((folder / KEPT_META).read_text(encoding="utf-8"))
-        if meta.get("key") != key or meta.get("format") != KEPT_FORMAT:
-            return None
-        return {part: pd.read_parquet(folder / f"{part}.parquet") for part in KEPT_PARTS}
-    except (OSError, ValueError, KeyError):
-        return None  # not kept yet, damaged, or removed while being read: compute afresh
+    except (OSError, ValueError):
+        return False
+    return meta.get("key") == key and meta.get("format") == KEPT_FORMAT
 
 
 def _keep(folder: Path, key: str, parts: dict[str, pd.DataFrame]) -> None:
     """Write each part whole (``atomic``), the key last: a folder without its ``meta.json`` is never read.
-    Computations kept under other keys of the same folder are removed."""
+    Of the computations kept under other keys of the same data folder, the latest ``KEEP_OTHERS`` stay (a
+    process that opened one a moment ago still reads its parts); older ones are removed."""
     try:
         for part, frame in parts.items():
             write_table(frame, folder / f"{part}.parquet")
         write_text(folder / KEPT_META, json.dumps({"key": key, "format": KEPT_FORMAT}))
     except OSError:
         return  # a read-only checkout still works, just without the kept computation
-    for other in folder.parent.iterdir():
-        if other.is_dir() and other.name != folder.name:
-            shutil.rmtree(other, ignore_errors=True)
+    others = [d for d in folder.parent.iterdir() if d.is_dir() and d.name != folder.name]
+    others.sort(key=lambda d: d.stat().st_mtime_ns, reverse=True)
+    for old in others[KEEP_OTHERS:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
-def compute(table: pd.DataFrame, project: Project) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Consolidated]:
-    """Indicators, findings (the project's rules), assessment (its targets) and totals of a tidy table."""
+def compute(table: pd.DataFrame, project: Project) -> dict[str, pd.DataFrame]:
+    """Indicators, findings (the project's rules), assessment (its targets), totals and the reports of a
+    tidy table, by the names they are kept under (``KEPT_PARTS``)."""
     ind = indicators(table)
     findings = validate(table, rules=project.rules, province=project.province)
     assessed = assess(table, targets=project.targets, ind=ind, findings=findings, rules=project.rules)
     totals = consolidate(table, ind=ind, findings=findings, rules=project.rules)
-    return ind, findings, assessed, totals
+    return {"ind": ind, "findings": findings, "assessed": assessed, "totals": totals.totals,
+            "ratios": totals.ratios, "reports": reports(table)}
+
+
+class _Parts:
+    """The parts of one computation: read from what was kept, one at a time as asked for; computed from the table
+    when nothing was kept (or what was kept cannot be read any more), and then kept."""
+
+    def __init__(self, snapshot: Snapshot, project: Project, key: str, kept: bool) -> None:
+        self.snapshot, self.project, self.key = snapshot, project, key
+        self.folder = kept_dir(snapshot.base, key)
+        self.frames: dict[str, pd.DataFrame] | None = None if kept else self._compute()
+
+    def _compute(self) -> dict[str, pd.DataFrame]:
+        frames = compute(self.snapshot.result.table, self.project)
+        _keep(self.folder, self.key, frames)
+        return frames
+
+    def get(self, name: str) -> pd.DataFrame:
+        if self.frames is None:
+            try:
+                return pd.read_parquet(self.folder / f"{name}.parquet")
+            except (OSError, ValueError):
+                self.frames = self._compute()  # removed or damaged since it was found: computed afresh
+        return self.frames[name]
 
 
 def computed(project: Project, data_dir: str | Path | None = None) -> Computed:
     """The project's data folder (or ``data_dir``) loaded from its snapshot, with indicators, findings
     (the project's rules), assessment (its targets) and totals: computed once per content of the folder and
     project, kept in memory and on disk (see the module's docstring)."""
-    snap = load_snapshot(project, data_dir)
+    snap = find_snapshot(project, data_dir)
     key = computation_key(snap.signature, project)
-    if key in _CACHE:
-        return _CACHE[key]
-    result = snap.result
-    folder = kept_dir(snap.base, key)
-    kept = _read_kept(folder, key)
-    if kept is not None:
-        ind, findings, assessed = kept["ind"], kept["findings"], kept["assessed"]
-        totals = Consolidated(kept["totals"], kept["ratios"])
-    else:
-        ind, findings, assessed, totals = compute(result.table, project)
-        _keep(folder, key, {"ind": ind, "findings": findings, "assessed": assessed, "totals": totals.totals,
-                            "ratios": totals.ratios})
-    _CACHE.clear()
-    _CACHE[key] = Computed(result.table, result.errors, result.skipped, ind, findings, assessed, project.rules,
-                           totals)
+    if key not in _CACHE:
+        parts = _Parts(snap, project, key, _kept_ok(kept_dir(snap.base, key), key))
+        _CACHE.clear()
+        _CACHE[key] = Computed(snap, {name: partial(parts.get, name) for name in KEPT_PARTS}, project.rules)
     return _CACHE[key]

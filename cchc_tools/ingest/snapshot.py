@@ -115,32 +115,44 @@ def _load_cached(folder: str, signature: str, cache: str, province: str, root: s
 
 
 class Snapshot(NamedTuple):
-    """A loaded data folder with what identifies it: ``signature`` (the JSON of everything the table depends
+    """A data folder's snapshot, found but not yet read: ``signature`` (the JSON of everything the table depends
     on: every file's content, the catalog, the forms, the kit's code, the province) and ``base``, the path stem
-    of its snapshot in the project's cache."""
+    of its files in the project's cache. ``result`` loads it (once per process), ``columns`` reads some columns."""
 
-    result: LoadResult
+    folder: Path
     signature: str
     base: Path
+    cache: str
+    province: str
+    root: str
+
+    @property
+    def result(self) -> LoadResult:
+        return _load_cached(str(self.folder), self.signature, self.cache, self.province, self.root)
+
+    def columns(self, names: list[str]) -> pd.DataFrame:
+        """Only the columns ``names`` of the table (pyarrow reads nothing else), from the snapshot when it is the
+        folder's as it is now, else from the loaded table."""
+        try:
+            meta = json.loads(self.base.with_suffix(".json").read_text(encoding="utf-8"))
+            if meta["signature"] == self.signature:
+                return pd.read_parquet(self.base.with_suffix(".parquet"), columns=names)
+        except (OSError, ValueError, KeyError):
+            pass
+        return self.result.table[names]
 
 
-def data_signature(project: Project, data_dir: str | Path | None = None) -> tuple[Path, str]:
-    """The data folder and the signature its snapshot is kept under (see :class:`Snapshot`)."""
+def find_snapshot(project: Project, data_dir: str | Path | None = None) -> Snapshot:
+    """The project's data folder (or ``data_dir``) and its signature, hashed now; nothing is parsed or read."""
     project.activate()
     folder = resolve_data_dir(project, data_dir)
     if not folder.exists():
         raise UnknownUnitError(_("data folder {folder} does not exist").format(folder=folder))
-    return folder, json.dumps(_signature(folder, project.province, project.root))
-
-
-def load_snapshot(project: Project, data_dir: str | Path | None = None) -> Snapshot:
-    """Every appendix under the project's data folder, or ``data_dir``, with its signature (cached while the
-    files do not change)."""
-    folder, signature = data_signature(project, data_dir)
-    result = _load_cached(str(folder), signature, str(project.cache), project.province, str(project.root))
-    return Snapshot(result, signature, snapshot_base(project.cache, folder))
+    signature = json.dumps(_signature(folder, project.province, project.root))
+    return Snapshot(folder, signature, snapshot_base(project.cache, folder), str(project.cache), project.province,
+                    str(project.root))
 
 
 def load_data(project: Project, data_dir: str | Path | None = None) -> LoadResult:
     """Every appendix under the project's data folder, or ``data_dir`` (cached while the files do not change)."""
-    return load_snapshot(project, data_dir).result
+    return find_snapshot(project, data_dir).result
