@@ -367,11 +367,12 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     ind = indicators(table) if ind is None else ind
     rules = shipped_rules() if rules is None else tuple(rules)
     findings = validate(table, rules=rules) if findings is None else findings
-    questioned = {key for key, hits in doubts(findings, ("error",), rules=rules).items() if hits}
+    doubt = _doubt_frame(findings, rules)
+    questioned = pd.MultiIndex.from_frame(doubt.loc[doubt["severity"] == "error", ["source", "code"]])
     cat = by_code()
-    rows = table[table["code"].map(lambda c: c in cat and cat[c].kind in ("count", "flag"))]
+    rows = table[table["code"].isin({c for c, e in cat.items() if e.kind in ("count", "flag")})]
     rows = rows.drop_duplicates(["source", "code"])
-    bad = pd.Series([(s, c) in questioned for s, c in zip(rows["source"], rows["code"], strict=True)],
+    bad = pd.Series(pd.MultiIndex.from_arrays([rows["source"], rows["code"]]).isin(questioned),
                     index=rows.index, dtype=bool)
     reports = table.drop_duplicates("source")
     n_units = reports.groupby(GROUP, dropna=False)["source"].size().rename("units")
@@ -379,7 +380,9 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     g = good.groupby(GROUP + ["code"], dropna=False, sort=False)
     totals = pd.DataFrame({"sum": g["value"].sum(min_count=1), "units_reported": g["value"].count(),
                            "low": g["value"].min(), "high": g["value"].max(), "yes": g["yes"].sum()})
-    left = {k: grp for k, grp in rows[bad].groupby(GROUP + ["code"], dropna=False, sort=False)}
+    left = {k: grp for k, grp in rows.loc[bad, GROUP + ["code", "unit", "unit_name"]].astype(
+        {c: object for c in ["period", "level", "code", "unit", "unit_name"]}).groupby(
+        GROUP + ["code"], dropna=False, sort=False)}
     totals = totals.reset_index()
     keys = list(zip(*(totals[c] for c in GROUP + ["code"]), strict=True))
     missing = [k for k in left if k not in set(keys)]  # a row every unit's figure of is questioned
@@ -425,9 +428,13 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
         scale = pd.Series([specs[i].get("scale", 100) for i in have["indicator"]], index=have.index, dtype=float)
         have.loc[weighted, "numerator"] = (have["value"] * wv / scale)[weighted]
         have.loc[weighted, "denominator"] = wv[weighted]
-    doubtful = pd.Series([any((s, c) in questioned for c in inputs(i))
-                          for s, i in zip(have["source"], have["indicator"], strict=True)],
-                         index=have.index, dtype=bool)
+    pairs = pd.DataFrame([(i, c) for i in specs for c in inputs(i)], columns=["indicator", "code"])
+    asked = have[["source", "indicator"]].assign(_row=np.arange(len(have))).merge(pairs, on="indicator")
+    hit = asked.loc[pd.MultiIndex.from_arrays([asked["source"], asked["code"]]).isin(questioned), "_row"]
+    doubtful = pd.Series(np.isin(np.arange(len(have)), hit.to_numpy()), index=have.index, dtype=bool)
+    # only what the totals below read, as plain objects: each group is sliced from these
+    have = have[GROUP + ["indicator", "name_vi", "value", "numerator", "denominator", "unit", "unit_name"]]
+    have = have.astype({c: object for c in ["period", "level", "indicator", "name_vi", "unit", "unit_name"]})
     rows = []
     for (year, period, level, ident), grp in have.groupby(GROUP + ["indicator"], dropna=False, sort=False):
         if isinstance(level, str) and level and level not in specs[ident]["levels"]:
