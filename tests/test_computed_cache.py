@@ -28,15 +28,21 @@ def project_root(tmp_path_factory):
 
 @pytest.fixture
 def counting(monkeypatch):
-    """How many times the computation itself ran (not read from what was kept)."""
+    """How many times the computation ran (not read from what was kept): whole (the root) or updated (the
+    sources it recomputed per report)."""
     calls = []
-    real = computed_mod.compute
+    real, real_update = computed_mod.compute, computed_mod.update
 
     def compute(table, project):
         calls.append(project.root)
         return real(table, project)
 
+    def update(table, project, old, changed):
+        calls.append(sorted(changed))
+        return real_update(table, project, old, changed)
+
     monkeypatch.setattr(computed_mod, "compute", compute)
+    monkeypatch.setattr(computed_mod, "update", update)
     return calls
 
 
@@ -82,19 +88,43 @@ def _bump_first_count(path):
     return int(m.group(2)) + 1000
 
 
-def test_a_changed_input_recomputes(project_root, counting):
+def _same_as_fresh(c, root) -> None:
+    fresh = fresh_compute(c.table, load_project(root, env={}))
+    for name, frame in _frames(c).items():
+        pd.testing.assert_frame_equal(_strings(frame), _strings(fresh[name]), obj=name)
+
+
+def test_a_changed_input_recomputes_its_report(project_root, counting):
     before = _open(project_root)
     f = sorted((project_root / "data/raw").rglob("*.txt"))[0]
     value = _bump_first_count(f)
     after = _open(project_root)
-    assert len(counting) == 2
+    assert len(counting) == 2 and counting[1] == [after.table.loc[after.table["source"].str.endswith(f.name),
+                                                                  "source"].iloc[0]]
     rows = after.table[after.table["source"].str.endswith(f.name)]
     assert value in set(rows["value"]) and value not in set(before.table[before.table["source"].str.endswith(
         f.name)]["value"])
-    fresh = fresh_compute(after.table, load_project(project_root, env={}))
-    pd.testing.assert_frame_equal(after.assessed, fresh["assessed"])
-    pd.testing.assert_frame_equal(_open(project_root).assessed, fresh["assessed"])
+    _same_as_fresh(after, project_root)
+    _same_as_fresh(_open(project_root), project_root)  # and as kept
     assert len(counting) == 2
+
+
+def test_a_duplicate_report_added_then_removed_is_found_then_forgotten(project_root, counting):
+    first = _open(project_root)
+    assert "duplicate_report" not in set(first.findings["rule"])
+    f = sorted((project_root / "data/raw").rglob("*.txt"))[0]
+    copy = f.parent.parent / "zz-copy" / "again.txt"  # the same report sent twice
+    copy.parent.mkdir()
+    copy.write_bytes(f.read_bytes())
+    twice = _open(project_root)
+    assert (twice.findings["rule"] == "duplicate_report").sum() == 2
+    _same_as_fresh(twice, project_root)
+    copy.unlink()
+    _bump_first_count(sorted((project_root / "data/raw").rglob("*.txt"))[-1])  # new data: not the first again
+    once = _open(project_root)
+    assert "duplicate_report" not in set(once.findings["rule"])  # the report kept loses its finding too
+    _same_as_fresh(once, project_root)
+    assert [type(c) for c in counting] == [type(project_root), list, list]
 
 
 def test_older_computations_are_removed(project_root, counting):

@@ -117,11 +117,25 @@ def computation_key(signature: str, project: Project) -> str:
     ``signature``: the data folder's snapshot signature (``ingest.snapshot.Snapshot.signature``), which
     already holds every input file's SHA-256 and the hash of the kit's code.
     """
+    return _sha([context_key(signature, project), json.loads(signature)[7]])
+
+
+def context_key(signature: str, project: Project) -> str:
+    """The hash of everything the computation depends on but the input files' content: two computations with the
+    same context differ only by the reports whose files differ."""
     from cchc_tools.project import reference_files
 
     rules = [r.as_dict() for r in project.rules]
-    return _sha([KEPT_FORMAT, signature, reference_files(), project.fingerprint, project.province, rules,
+    sig = json.loads(signature)
+    return _sha([KEPT_FORMAT, sig[:7], sig[8:], reference_files(), project.fingerprint, project.province, rules,
                  list(project.targets)])
+
+
+def _sources(signature: str, project: Project) -> dict[str, str | None]:
+    """Each input file's ``source`` (as the tidy table names it) and its SHA-256."""
+    from cchc_tools.ingest.loader import source_name
+
+    return {source_name(path, project.root): sha for path, sha in json.loads(signature)[7]}
 
 
 def kept_dir(base: Path, key: str) -> Path:
@@ -138,14 +152,15 @@ def _kept_ok(folder: Path, key: str) -> bool:
     return meta.get("key") == key and meta.get("format") == KEPT_FORMAT
 
 
-def _keep(folder: Path, key: str, parts: dict[str, pd.DataFrame]) -> None:
+def _keep(folder: Path, key: str, parts: dict[str, pd.DataFrame], about: dict | None = None) -> None:
     """Write each part whole (``atomic``), the key last: a folder without its ``meta.json`` is never read.
     Of the computations kept under other keys of the same data folder, the latest ``KEEP_OTHERS`` stay (a
     process that opened one a moment ago still reads its parts); older ones are removed."""
     try:
         for part, frame in parts.items():
             write_table(frame, folder / f"{part}.parquet")
-        write_text(folder / KEPT_META, json.dumps({"key": key, "format": KEPT_FORMAT}))
+        write_text(folder / KEPT_META, json.dumps({"key": key, "format": KEPT_FORMAT, **(about or {})},
+                                                  ensure_ascii=False))
     except OSError:
         return  # a read-only checkout still works, just without the kept computation
     others = [d for d in folder.parent.iterdir() if d.is_dir() and d.name != folder.name]
@@ -165,6 +180,58 @@ def compute(table: pd.DataFrame, project: Project) -> dict[str, pd.DataFrame]:
             "ratios": totals.ratios, "reports": reports(table)}
 
 
+def _by_report(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows ordered by report as ``indicators`` and ``validate`` order them, each report's own order kept."""
+    return frame.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _dup_keys(reps: pd.DataFrame) -> set:
+    """The (unit, year, period) of the reports that share them with another report (``duplicate_report``)."""
+    named = reps[reps["unit"] != ""]
+    keys = list(zip(named["unit"], named["year"].astype(object), named["period"], strict=True))
+    seen: dict = {}
+    for k in keys:
+        seen[k] = seen.get(k, 0) + 1
+    return {k for k, n in seen.items() if n > 1}
+
+
+def update(table: pd.DataFrame, project: Project, old: dict[str, pd.DataFrame], changed: set[str]
+           ) -> dict[str, pd.DataFrame]:
+    """The computation of ``table`` from ``old``, the computation of the same folder and project before the
+    reports ``changed`` (their sources: changed, added or removed files) changed.
+
+    Per report, what is per report: indicators and findings of the changed reports are computed, the others'
+    taken from ``old``; the findings of every report that shares, or shared, its unit and period with another
+    (``duplicate_report``) are found again. Per peer group, what is not: the assessment (ranks, changes),
+    the totals and the reports are computed over the whole table. Equal to :func:`compute` of ``table``.
+    """
+    from cchc_tools.analysis.indicators import REPORT_ID
+
+    reps = reports(table)
+    again = set(changed)
+    dup = _dup_keys(reps) | _dup_keys(old["reports"])
+    if dup:
+        keyed = zip(reps["unit"], reps["year"].astype(object), reps["period"], strict=True)
+        again |= {src for src, k in zip(reps["source"], keyed, strict=True) if k in dup}
+        old_keyed = zip(old["reports"]["unit"], old["reports"]["year"].astype(object), old["reports"]["period"],
+                        strict=True)
+        again |= {src for src, k in zip(old["reports"]["source"], old_keyed, strict=True) if k in dup}
+    rows = table[table["source"].isin(again)]
+    fresh_ind = indicators(rows) if len(rows) else old["ind"].iloc[:0]
+    fresh_findings = validate(rows, rules=project.rules, province=project.province) if len(rows) else \
+        old["findings"].iloc[:0]
+    ind = pd.concat([old["ind"][~old["ind"]["source"].isin(again)], fresh_ind], ignore_index=True)
+    findings = pd.concat([old["findings"][~old["findings"]["source"].isin(again)], fresh_findings],
+                         ignore_index=True)
+    ind = _by_report(ind, REPORT_ID)
+    findings = _by_report(findings, ["source", "unit", "year", "period"])
+    ind["year"], findings["year"] = ind["year"].astype("Int64"), findings["year"].astype("Int64")
+    assessed = assess(table, targets=project.targets, ind=ind, findings=findings, rules=project.rules)
+    totals = consolidate(table, ind=ind, findings=findings, rules=project.rules)
+    return {"ind": ind, "findings": findings, "assessed": assessed, "totals": totals.totals,
+            "ratios": totals.ratios, "reports": reps}
+
+
 class _Parts:
     """The parts of one computation: read from what was kept, one at a time as asked for; computed from the table
     when nothing was kept (or what was kept cannot be read any more), and then kept."""
@@ -175,9 +242,38 @@ class _Parts:
         self.frames: dict[str, pd.DataFrame] | None = None if kept else self._compute()
 
     def _compute(self) -> dict[str, pd.DataFrame]:
-        frames = compute(self.snapshot.result.table, self.project)
-        _keep(self.folder, self.key, frames)
+        table = self.snapshot.result.table
+        context = context_key(self.snapshot.signature, self.project)
+        sources = _sources(self.snapshot.signature, self.project)
+        frames = None
+        earlier = self._earlier(context)
+        if earlier is not None:
+            folder, files = earlier
+            changed = {s for s in set(sources) | set(files) if sources.get(s) is None or sources[s] != files.get(s)}
+            try:
+                old = {name: pd.read_parquet(folder / f"{name}.parquet") for name in KEPT_PARTS}
+                frames = update(table, self.project, old, changed)
+            except (OSError, ValueError):
+                frames = None  # removed or damaged meanwhile: computed whole
+        if frames is None:
+            frames = compute(table, self.project)
+        _keep(self.folder, self.key, frames, {"context": context, "files": sources})
         return frames
+
+    def _earlier(self, context: str) -> tuple[Path, dict[str, str | None]] | None:
+        """The latest computation kept for the same folder, project and kit (only the inputs differ)."""
+        found = []
+        for d in self.folder.parent.iterdir() if self.folder.parent.is_dir() else ():
+            try:
+                meta = json.loads((d / KEPT_META).read_text(encoding="utf-8"))
+                if meta.get("context") == context and meta.get("format") == KEPT_FORMAT and "files" in meta:
+                    found.append((d.stat().st_mtime_ns, d, meta["files"]))
+            except (OSError, ValueError):
+                continue  # being written or removed: not a computation to start from
+        if not found:
+            return None
+        _, folder, files = max(found, key=lambda f: f[0])
+        return folder, files
 
     def get(self, name: str) -> pd.DataFrame:
         if self.frames is None:
