@@ -581,6 +581,13 @@ def _open_workspace(data: str, cache: str) -> dict:
             "periods": sorted(set(ws.reports["period"])), "peak_mb": _peak_mb()}
 
 
+def _open_after_change(data: str, cache: str) -> dict:
+    """One value changed in one unit's file (a resubmission), then the workspace opened again."""
+    first = sorted(Path(data).rglob("*.txt"))[0]
+    _bump_one_value(first)
+    return _open_workspace(data, cache)
+
+
 def _read_kept(cache: str) -> tuple[float, float]:
     """The baseline: ``pandas.read_parquet`` of the same tables the open reads (the snapshot and the kept
     computation)."""
@@ -611,6 +618,7 @@ def bench_workspace_open(tmp: Path, units: int, repeats: int) -> dict:
         cold.append(_in_child(_open_workspace, str(data), str(cache)))
     runs = [_in_child(_open_workspace, str(data), str(cache)) for _ in range(repeats)]
     base = [_in_child(_read_kept, str(cache))[0] for _ in range(repeats)]
+    changed = _in_child(_open_after_change, str(data), str(cache))
     k, b = statistics.median(r["open_s"] for r in runs), statistics.median(base)
     c = statistics.median(r["open_s"] for r in cold)
     peak = max(r["peak_mb"] for r in runs)
@@ -619,8 +627,9 @@ def bench_workspace_open(tmp: Path, units: int, repeats: int) -> dict:
             "baseline": "pandas.read_parquet of the snapshot and the kept computation", "baseline_s": b,
             "kit_s": k, "ratio": k / b, "cold_s": c, "cold_ratio": c / b, "first_open_s": c,
             "first_peak_mb": max(r["peak_mb"] for r in cold), "peak_mb": peak, "write_s": made["write_s"],
-            "goal_warm_s": 2.0, "goal_peak_mb": 1024, "goal_cold_s": 79.0,
-            "met": k < 2.0 and peak < 1024 and c <= 79.0, "load_avg": os.getloadavg(),
+            "changed_s": changed["open_s"], "changed_peak_mb": changed["peak_mb"],
+            "goal_warm_s": 2.0, "goal_peak_mb": 1024, "goal_cold_s": 79.0, "goal_changed_s": 5.0,
+            "met": k < 2.0 and peak < 1024 and c <= 79.0 and changed["open_s"] < 5.0, "load_avg": os.getloadavg(),
             "runs_kit_s": [r["open_s"] for r in runs], "runs_cold_s": [r["open_s"] for r in cold],
             "runs_baseline_s": base}
 
@@ -667,8 +676,8 @@ def _line(r: dict) -> tuple[str, str, bool]:
         m = (f"{r['units']} units x {len(r['periods'])} quarters ({r['reports']} reports): warm (kept) "
              f"{r['kit_s']:.2f}s vs read_parquet {r['baseline_s']:.2f}s = {r['ratio']:.2f}x, "
              f"peak {r['peak_mb']:.0f} MB; cold (first computation) {r['cold_s']:.1f}s, "
-             f"peak {r['first_peak_mb']:.0f} MB")
-        g, ok = "warm < 2 s and < 1 GB, cold <= 79 s", r["met"]
+             f"peak {r['first_peak_mb']:.0f} MB; one file changed {r['changed_s']:.1f}s")
+        g, ok = "warm < 2 s and < 1 GB, cold <= 79 s, one file changed < 5 s", r["met"]
     elif r["name"] == "incremental_cycle":
         m = (f"{r['units']} units with the cycle: {r['kit_s']:.1f}s vs full {r['baseline_s']:.1f}s = "
              f"{r['ratio']:.1%}; letters rewritten: {len(r['letters_rewritten'])} "
