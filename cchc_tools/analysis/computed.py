@@ -10,7 +10,10 @@ The computation is also kept between processes, as Parquet beside the folder's s
 input file's content, the catalog, the forms, the kit's code, the province), the kit's reference data
 (indicators, rules, targets, levels...), the project's files and overrides (``Project.fingerprint``) and
 the rules and targets as loaded. A later open, a briefing kernel or the workbench reads the kept result
-when its key matches; anything else computes afresh and keeps the new result.
+when its key matches, each part when it is first used. When only input files changed since a kept computation
+(same project, kit and reference data), what is per report is computed for the changed reports only
+(:func:`update`); the assessment, totals and reports, which rank and add up across units, over the table.
+Anything else computes afresh (:func:`compute`). Every result is kept, each file written whole.
 """
 
 from __future__ import annotations
