@@ -23,12 +23,21 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from cchc_tools.analysis.checks import agrees, note_percent, note_percent_text, shipped_rules, validate
+from cchc_tools.analysis.checks import (
+    agrees,
+    agrees_array,
+    note_percent,
+    note_percent_text,
+    note_percent_texts,
+    shipped_rules,
+    validate,
+)
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
 from cchc_tools.analysis.specs import indicator_inputs, indicator_specs
 from cchc_tools.analysis.targets import applies, load_targets, target_text
 from cchc_tools.catalog import by_code
+from cchc_tools.numbers import parse_number
 
 STATUSES = ("met", "below_target", "doubtful", "not_reported", "no_target")
 REF_PREFIX = {"error": "L", "warning": "C", "info": "LY"}  # Lỗi, Cảnh báo, Lưu ý
@@ -142,6 +151,81 @@ def shown_value(value: float, reported: float) -> float:
     return float(reported) if agrees(float(reported), float(value)) else value
 
 
+def _doubt_frame(findings: pd.DataFrame, rules: tuple[Rule, ...]) -> pd.DataFrame:
+    """One row per finding and code it questions (as :func:`doubts`): ``source``, ``code``, ``ref``, ``severity``,
+    in the order of ``findings``."""
+    cols = ["source", "code", "ref", "severity"]
+    if findings.empty:
+        return pd.DataFrame(columns=cols)
+    family = {r.id: r.family for r in rules}
+    keep = findings["severity"].isin(["error", "warning"]) & ~findings["rule"].map(family).isin(LABEL_FAMILIES)
+    f = pd.DataFrame({"source": findings["source"], "ref": finding_refs(findings), "severity": findings["severity"],
+                      "code": findings["codes"].astype(str).str.split("; ")})[keep.to_numpy()]
+    f = f.explode("code")
+    return f[f["code"].notna() & (f["code"] != "")][cols]
+
+
+def _reported_frame(table: pd.DataFrame, rules: tuple[Rule, ...]) -> pd.DataFrame:
+    """:func:`reported_figures` as a frame: ``source``, ``indicator``, ``reported``, ``reported_text``."""
+    cols = ["source", "indicator", "reported", "reported_text"]
+    where = _reported_sources(rules)
+    if not where or table.empty:
+        return pd.DataFrame(columns=cols)
+    spots = pd.DataFrame([(ident, kind, code) for ident, (kind, code) in where.items()],
+                         columns=["indicator", "kind", "code"])
+    rows = table[table["code"].isin(set(spots["code"]))].drop_duplicates(["source", "code"])
+    rows = rows[["source", "code", "value", "raw_value", "note"]].merge(spots, on="code")
+    written = note_percent_texts(rows["note"])
+    parsed = {t: parse_number(t) for t in set(written) if t}
+    from_note = written.map(lambda t: parsed.get(t)).astype(float)
+    by_row = rows["kind"] == "row"
+    figure = pd.to_numeric(rows["value"], errors="coerce").astype(float).where(by_row, from_note)
+    text = rows["raw_value"].fillna("").astype(str).where(by_row, written)
+    text = text.str.strip().str.rstrip("%").str.strip() + "%"
+    out = pd.DataFrame({"source": rows["source"], "indicator": rows["indicator"], "reported": figure,
+                        "reported_text": text})
+    return out[out["reported"].notna()].drop_duplicates(["source", "indicator"])[cols]
+
+
+def _targets_of(ind: pd.DataFrame, tlist: tuple[dict, ...], direction: pd.Series) -> pd.DataFrame:
+    """Per row of ``ind``: the first target that applies (its value, op, citation, verified), decided once per
+    distinct indicator, year and level; none for a ``neither`` indicator."""
+    combos = ind[["indicator", "year", "level"]].drop_duplicates()
+    chosen = []
+    for ident, year, level in combos.itertuples(index=False, name=None):
+        t = next((t for t in tlist if t["indicator"] == ident and applies(t, year, level)), None)
+        chosen.append([ident, year, level, *((float(t["value"]), t["op"], target_text(t), bool(t.get("verified")))
+                                             if t else (math.nan, "", "", False))])
+    found = pd.DataFrame(chosen, columns=["indicator", "year", "level", "target", "target_op", "target_source",
+                                          "target_verified"])
+    out = ind[["indicator", "year", "level"]].merge(found, on=["indicator", "year", "level"], how="left")
+    out.index = ind.index
+    neither = (direction == "neither").to_numpy()  # a level (staffing): context, never judged
+    out.loc[neither, ["target", "target_op", "target_source", "target_verified"]] = [math.nan, "", "", False]
+    return out
+
+
+def _refs_of(ind: pd.DataFrame, doubt: pd.DataFrame, codes_of: dict[str, list[str]]
+             ) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Per row of ``ind``: the references of the findings on its inputs, errors first, each sorted, its
+    warnings alone ("; "-joined), and whether an error is among them."""
+    empty = pd.Series("", index=ind.index, dtype=object)
+    if doubt.empty:
+        return empty, empty.copy(), np.zeros(len(ind), dtype=bool)
+    inputs = pd.DataFrame([(i, c) for i, cs in codes_of.items() for c in cs], columns=["indicator", "code"])
+    rows = ind[["source", "indicator"]].assign(_row=np.arange(len(ind)))
+    hits = rows.merge(inputs, on="indicator").merge(doubt, on=["source", "code"])
+    hits = hits.drop_duplicates(["_row", "severity", "ref"]).sort_values(["_row", "severity", "ref"], kind="stable")
+    # "error" sorts before "warning": each row's errors, then its warnings, each in the order of its references
+    joined = hits.groupby("_row", sort=False)["ref"].agg("; ".join)
+    warned = hits[hits["severity"] == "warning"].groupby("_row", sort=False)["ref"].agg("; ".join)
+    pos = np.arange(len(ind))
+    errored = np.zeros(len(ind), dtype=bool)
+    errored[hits.loc[hits["severity"] == "error", "_row"].to_numpy()] = True
+    return (pd.Series(joined.reindex(pos, fill_value="").to_numpy(dtype=object), index=ind.index),
+            pd.Series(warned.reindex(pos, fill_value="").to_numpy(dtype=object), index=ind.index), errored)
+
+
 def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = None, *,
            ind: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
            rules: Iterable[Rule] | None = None) -> pd.DataFrame:
@@ -158,6 +242,9 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
     ``lower``; doubtful and blank values, levels such as staffing (``direction: neither``) and a unit
     with no peer are not ranked), ``peers`` how many were ranked. ``direction`` comes from the
     indicator's declaration; a ``neither`` indicator is never judged against a target.
+
+    Whole columns at a time: the targets are chosen once per indicator, year and level, the findings on
+    each indicator's inputs joined by source and code.
     """
     ind = indicators(table) if ind is None else ind
     if ind.empty:
@@ -165,42 +252,34 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
     rules = shipped_rules() if rules is None else tuple(rules)
     findings = validate(table, rules=rules) if findings is None else findings
     ind = ind.reset_index(drop=True)
-    doubt = doubts(findings, rules=rules)
-    reported = reported_figures(table, rules)
     specs = {s["id"]: s for s in indicator_specs()}
     given = list(targets or ())
     tlist = tuple(given) if given and all(isinstance(t, dict) for t in given) else load_targets(given)
+    codes_of = {i: [s["reported"]] if "reported" in s else list(s["numerator"]) + list(s["denominator"])
+                for i, s in specs.items()}
 
-    def codes_of(ident: str) -> list[str]:
-        s = specs[ident]
-        return [s["reported"]] if "reported" in s else list(s["numerator"]) + list(s["denominator"])
-
-    rows = []
-    for r in ind.itertuples(index=False):
-        hits = [h for c in codes_of(r.indicator) for h in doubt.get((r.source, c), [])]
-        errors = sorted({ref for ref, sev in hits if sev == "error"})
-        warnings = sorted({ref for ref, sev in hits if sev == "warning"})
-        direction = specs[r.indicator].get("direction", "higher")
-        target = next((t for t in tlist if t["indicator"] == r.indicator and applies(t, r.year, r.level)), None)
-        if direction == "neither":
-            target = None  # a level (staffing): context, never judged
-        value = r.value
-        if errors:
-            status = "doubtful"
-        elif value is None or math.isnan(value):
-            status = "not_reported"
-        elif target is None:
-            status = "no_target"
-        else:
-            ok = value >= target["value"] if target["op"] == ">=" else value <= target["value"]
-            status = "met" if ok else "below_target"
-        rows.append([r.source, r.unit, r.unit_name, r.level, r.year, r.period, r.indicator, r.section, r.name_vi,
-                     value, *reported.get((r.source, r.indicator), (math.nan, "")), r.numerator, r.denominator,
-                     target["value"] if target else math.nan, target["op"] if target else "",
-                     target_text(target) if target else "", bool(target.get("verified")) if target else False,
-                     status, None, None, math.nan, "; ".join(errors + warnings), "; ".join(warnings), r.lines,
-                     r.reason, direction, shown_value(value, reported.get((r.source, r.indicator), (math.nan,))[0])])
-    out = pd.DataFrame(rows, columns=ASSESS_COLUMNS)
+    direction = ind["indicator"].map({i: s.get("direction", "higher") for i, s in specs.items()})
+    refs, warned, errors = _refs_of(ind, _doubt_frame(findings, rules), codes_of)
+    target = _targets_of(ind, tlist, direction)
+    own = ind[["source", "indicator"]].merge(_reported_frame(table, rules), on=["source", "indicator"], how="left")
+    reported = own["reported"].astype(float).to_numpy()
+    value = ind["value"].astype(float).to_numpy()
+    tv = target["target"].to_numpy(dtype=float)
+    has_target = ~np.isnan(tv)
+    with np.errstate(invalid="ignore"):
+        ok = np.where(target["target_op"].to_numpy() == ">=", value >= tv, value <= tv)
+    status = np.select([errors, np.isnan(value), ~has_target, ok],
+                       ["doubtful", "not_reported", "no_target", "met"], default="below_target")
+    out = pd.DataFrame({
+        "source": ind["source"], "unit": ind["unit"], "unit_name": ind["unit_name"], "level": ind["level"],
+        "year": ind["year"], "period": ind["period"], "indicator": ind["indicator"], "section": ind["section"],
+        "name_vi": ind["name_vi"], "value": value, "reported": reported,
+        "reported_text": own["reported_text"].fillna("").to_numpy(dtype=object),
+        "numerator": ind["numerator"], "denominator": ind["denominator"], "target": tv,
+        "target_op": target["target_op"], "target_source": target["target_source"],
+        "target_verified": target["target_verified"].astype(bool), "status": status, "rank": None, "peers": None,
+        "change": math.nan, "findings": refs, "warnings": warned, "lines": ind["lines"], "reason": ind["reason"],
+        "direction": direction, "shown": np.where(agrees_array(reported, value), reported, value)})
     from cchc_tools.analysis.selection import reports
 
     cover = reports(table).set_index("source")["coverage"]
@@ -288,11 +367,12 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     ind = indicators(table) if ind is None else ind
     rules = shipped_rules() if rules is None else tuple(rules)
     findings = validate(table, rules=rules) if findings is None else findings
-    questioned = {key for key, hits in doubts(findings, ("error",), rules=rules).items() if hits}
+    doubt = _doubt_frame(findings, rules)
+    questioned = pd.MultiIndex.from_frame(doubt.loc[doubt["severity"] == "error", ["source", "code"]])
     cat = by_code()
-    rows = table[table["code"].map(lambda c: c in cat and cat[c].kind in ("count", "flag"))]
+    rows = table[table["code"].isin({c for c, e in cat.items() if e.kind in ("count", "flag")})]
     rows = rows.drop_duplicates(["source", "code"])
-    bad = pd.Series([(s, c) in questioned for s, c in zip(rows["source"], rows["code"], strict=True)],
+    bad = pd.Series(pd.MultiIndex.from_arrays([rows["source"], rows["code"]]).isin(questioned),
                     index=rows.index, dtype=bool)
     reports = table.drop_duplicates("source")
     n_units = reports.groupby(GROUP, dropna=False)["source"].size().rename("units")
@@ -300,7 +380,9 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     g = good.groupby(GROUP + ["code"], dropna=False, sort=False)
     totals = pd.DataFrame({"sum": g["value"].sum(min_count=1), "units_reported": g["value"].count(),
                            "low": g["value"].min(), "high": g["value"].max(), "yes": g["yes"].sum()})
-    left = {k: grp for k, grp in rows[bad].groupby(GROUP + ["code"], dropna=False, sort=False)}
+    left = {k: grp for k, grp in rows.loc[bad, GROUP + ["code", "unit", "unit_name"]].astype(
+        {c: object for c in ["period", "level", "code", "unit", "unit_name"]}).groupby(
+        GROUP + ["code"], dropna=False, sort=False)}
     totals = totals.reset_index()
     keys = list(zip(*(totals[c] for c in GROUP + ["code"]), strict=True))
     missing = [k for k in left if k not in set(keys)]  # a row every unit's figure of is questioned
@@ -346,9 +428,13 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
         scale = pd.Series([specs[i].get("scale", 100) for i in have["indicator"]], index=have.index, dtype=float)
         have.loc[weighted, "numerator"] = (have["value"] * wv / scale)[weighted]
         have.loc[weighted, "denominator"] = wv[weighted]
-    doubtful = pd.Series([any((s, c) in questioned for c in inputs(i))
-                          for s, i in zip(have["source"], have["indicator"], strict=True)],
-                         index=have.index, dtype=bool)
+    pairs = pd.DataFrame([(i, c) for i in specs for c in inputs(i)], columns=["indicator", "code"])
+    asked = have[["source", "indicator"]].assign(_row=np.arange(len(have))).merge(pairs, on="indicator")
+    hit = asked.loc[pd.MultiIndex.from_arrays([asked["source"], asked["code"]]).isin(questioned), "_row"]
+    doubtful = pd.Series(np.isin(np.arange(len(have)), hit.to_numpy()), index=have.index, dtype=bool)
+    # only what the totals below read, as plain objects: each group is sliced from these
+    have = have[GROUP + ["indicator", "name_vi", "value", "numerator", "denominator", "unit", "unit_name"]]
+    have = have.astype({c: object for c in ["period", "level", "indicator", "name_vi", "unit", "unit_name"]})
     rows = []
     for (year, period, level, ident), grp in have.groupby(GROUP + ["indicator"], dropna=False, sort=False):
         if isinstance(level, str) and level and level not in specs[ident]["levels"]:

@@ -73,6 +73,24 @@ def agrees(reported: float, computed: float) -> bool:
     return abs(computed - reported) <= 0.5 / scale + 1e-9
 
 
+def agrees_array(reported: np.ndarray, computed: np.ndarray) -> np.ndarray:
+    """:func:`agrees` of each pair, whole arrays at once (False where either is NaN or infinite)."""
+    reported, computed = np.asarray(reported, dtype=float), np.asarray(computed, dtype=float)
+    finite = np.isfinite(reported) & np.isfinite(computed)
+    r = np.where(finite, reported, 0.0)
+    c = np.where(finite, computed, 0.0)
+    d = np.full(r.shape, 4)
+    for k in range(4, -1, -1):  # the fewest decimals that write ``reported`` (as _decimals)
+        d = np.where(np.abs(np.round(r, k) - r) < 1e-9, k, d)
+    scale = 10.0 ** d
+    rounded = np.zeros(r.shape, dtype=bool)
+    for k in range(5):
+        rounded |= (d == k) & (np.abs(np.round(c, k) - r) < 1e-9)
+    truncated = np.abs(np.floor(c * scale + 1e-9) / scale - r) < 1e-9
+    near = np.abs(c - r) <= 0.5 / scale + 1e-9
+    return finite & (rounded | truncated | near)
+
+
 def note_percent(note: str) -> float | None:
     m = _PERCENT.search(note or "")
     return parse_number(m.group(1)) if m else None
@@ -82,6 +100,12 @@ def note_percent_text(note: str) -> str:
     """The percentage of a note as written (``99,60``), or empty."""
     m = _PERCENT.search(note or "")
     return m.group(1) if m else ""
+
+
+def note_percent_texts(notes: pd.Series) -> pd.Series:
+    """:func:`note_percent_text` of each note of a column ("" where none)."""
+    text = pd.Series(notes.to_numpy(dtype=object), index=notes.index, dtype=object).fillna("").astype(object)
+    return text.str.extract(_PERCENT, expand=False).fillna("").astype(object)
 
 
 def note_ratio(note: str) -> tuple[float, float] | None:
