@@ -98,3 +98,85 @@ def add_cached_formula(path: Path, cell: str, formula: str, cached: str | None) 
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in items.items():
             zf.writestr(name, data)
+
+
+NARRATIVE = ("Thực hiện Kế hoạch cải cách hành chính năm 2022, Ủy ban nhân dân thị xã báo cáo kết quả "
+             "thực hiện công tác cải cách hành chính như sau. ")
+
+
+def build_report_docx(seed_path: Path, out: Path, *, rows_split: bool = False, note_lines: int = 0) -> Path:
+    """The seed as a unit's report is signed and sent: a narrative page, then the appendix in a ruled table
+    (Word's "Table Grid") whose header repeats on every page, page numbers in the header and a footer line,
+    and a stamp-like signature block after the table.
+
+    ``rows_split`` lets a row break across pages (Word's default); otherwise every row is kept whole
+    (``cantSplit``). ``note_lines`` > 0 puts that many soft line breaks into the note of the first row of
+    section III, so that row is tall enough to break across a page."""
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    title, rows = seed_rows(seed_path)
+    doc = docx.Document()
+    sec = doc.sections[0]
+    sec.orientation = WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = Cm(21), Cm(29.7)
+    sec.left_margin, sec.right_margin, sec.top_margin, sec.bottom_margin = Cm(3), Cm(1.5), Cm(2), Cm(2)
+    doc.styles["Normal"].font.name = "Times New Roman"
+    doc.styles["Normal"].font.size = Pt(12)
+    sec.header.paragraphs[0].text = "UBND THỊ XÃ VĨNH CHÂU - Báo cáo CCHC năm 2022"
+    sec.footer.paragraphs[0].text = "Tài liệu được ký số"
+    doc.add_paragraph("BÁO CÁO")
+    doc.add_paragraph("Kết quả thực hiện công tác cải cách hành chính năm 2022")
+    for _ in range(12):
+        doc.add_paragraph(NARRATIVE * 3)
+    doc.add_page_break()
+    for line in title:
+        doc.add_paragraph(line)
+    t = doc.add_table(rows=1 + len(rows), cols=5)
+    t.style = doc.styles["Table Grid"]
+    widths = [Cm(1.4), Cm(7.0), Cm(2.6), Cm(2.4), Cm(3.1)]
+    trs = list(t.rows)
+    for cell, h in zip(trs[0].cells, HEADER, strict=True):
+        cell.text = h
+    trpr = trs[0]._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:tblHeader"))
+    tall = next(i for i, r in enumerate(rows) if r.stt == "III") + 1 if note_lines else -1
+    for i, (row, r) in enumerate(zip(trs[1:], rows, strict=True)):
+        if not rows_split:
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        cells = row.cells
+        for cell, text in zip(cells, [r.stt, r.label, r.uom, str(r.value or ""), r.note], strict=True):
+            cell.text = text
+        if i == tall:
+            run = cells[4].paragraphs[0].add_run()
+            for _ in range(note_lines):
+                run.add_break()
+    for row in trs:
+        for cell, w in zip(row.cells, widths, strict=True):
+            cell.width = w
+    tbl_pr = t._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    doc.add_paragraph("")
+    doc.add_paragraph("TM. ỦY BAN NHÂN DÂN")
+    doc.add_paragraph("CHỦ TỊCH")
+    doc.add_paragraph("(Đã ký)")
+    doc.save(out)
+    return out
+
+
+def soffice_convert(src: Path, fmt: str, out_dir: Path, profile: Path) -> Path:
+    """``src`` converted by LibreOffice to ``fmt`` (pdf, xls, doc, ods) in ``out_dir``."""
+    import subprocess
+
+    subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
+                    "--convert-to", fmt, "--outdir", str(out_dir), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    out = out_dir / f"{src.stem}.{fmt.split(':')[0]}"
+    if not out.is_file():
+        raise RuntimeError(f"LibreOffice wrote no {out}")
+    return out

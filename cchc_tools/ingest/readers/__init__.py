@@ -22,4 +22,16 @@ def read_raw(path: str | Path) -> RawTable:
         from cchc_tools.ingest.readers.xlsx import read_xlsx
 
         return read_xlsx(path)
+    if suffix == ".pdf":
+        from cchc_tools.ingest.readers.pdf import read_pdf
+
+        return read_pdf(path)
+    if suffix in (".xls", ".ods"):
+        from cchc_tools.ingest.readers.legacy import read_sheet_legacy
+
+        return read_sheet_legacy(path)
+    if suffix == ".doc":
+        from cchc_tools.ingest.readers.legacy import read_doc
+
+        return read_doc(path)
     return read_text(path)
