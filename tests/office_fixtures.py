@@ -180,3 +180,55 @@ def soffice_convert(src: Path, fmt: str, out_dir: Path, profile: Path) -> Path:
     if not out.is_file():
         raise RuntimeError(f"LibreOffice wrote no {out}")
     return out
+
+
+def legacy_bytes(text: str, encoding: str) -> str:
+    """``text`` written in a legacy encoding (TCVN3, VNI) by the kit's own mapping tables, as Windows-1252
+    characters; a capital with a tone that TCVN3 lacks is written as its small letter (what a ".VnTimeH" run
+    draws as a capital)."""
+    from cchc_tools.ingest.readers.encoding import mapping
+
+    inverse = {u: k for k, u in mapping(encoding).items()}
+    return "".join(inverse.get(ch) or inverse.get(ch.lower()) or ch for ch in text)
+
+
+def _legacy_runs(paragraph, text: str, encoding: str) -> None:
+    """``text`` as runs in legacy fonts: TCVN3 in ".VnTime", its toned capitals in ".VnTimeH"; VNI in "VNI-Times"."""
+    from cchc_tools.ingest.readers.encoding import TCVN3, mapping
+
+    if encoding != TCVN3:
+        paragraph.add_run(legacy_bytes(text, encoding)).font.name = "VNI-Times"
+        return
+    known = set(mapping(TCVN3).values())
+    pieces: list[tuple[str, str]] = []
+    for ch in text:
+        font = ".VnTimeH" if ch not in known and ch.lower() in known and ch != ch.lower() else ".VnTime"
+        if pieces and pieces[-1][0] == font:
+            pieces[-1] = (font, pieces[-1][1] + ch)
+        else:
+            pieces.append((font, ch))
+    for font, piece in pieces:
+        paragraph.add_run(legacy_bytes(piece, TCVN3)).font.name = font
+
+
+def build_legacy_docx(seed_path: Path, out: Path, encoding: str, *, mixed_row: str = "") -> Path:
+    """The seed as an old template writes it: every text in runs of TCVN3 (".VnTime", ".VnTimeH") or VNI
+    ("VNI-Times") fonts. ``mixed_row``: the label of a row left in Unicode (Times New Roman) among them."""
+    import docx
+
+    title, rows = seed_rows(seed_path)
+    doc = docx.Document()
+    for line in title:
+        _legacy_runs(doc.add_paragraph(), line, encoding)
+    t = doc.add_table(rows=1 + len(rows), cols=5)
+    trs = list(t.rows)
+    for cell, h in zip(trs[0].cells, HEADER, strict=True):
+        _legacy_runs(cell.paragraphs[0], h, encoding)
+    for row, r in zip(trs[1:], rows, strict=True):
+        for cell, text in zip(row.cells, [r.stt, r.label, r.uom, str(r.value or ""), r.note], strict=True):
+            if r.label == mixed_row:
+                cell.paragraphs[0].add_run(text).font.name = "Times New Roman"
+            else:
+                _legacy_runs(cell.paragraphs[0], text, encoding)
+    doc.save(out)
+    return out

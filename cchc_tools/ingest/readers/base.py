@@ -78,7 +78,13 @@ def is_header(cells: list[str]) -> bool:
     """True for the table's header row (THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng ...)."""
     folded = [_fold(c) for c in cells if c and c.strip()]
     joined = " | ".join(folded)
-    return "ten chi tieu" in joined and ("don vi tinh" in joined or "so luong" in joined)
+    if "ten chi tieu" in joined and ("don vi tinh" in joined or "so luong" in joined):
+        return True
+    if not joined.isascii():  # maybe a header in TCVN3 or VNI ("T£N CHØ TI£U"): the table is converted once read
+        from cchc_tools.ingest.readers.encoding import header_in_legacy
+
+        return header_in_legacy(cells, is_header)
+    return False
 
 
 COLUMN_KEYS = {"stt": ("thu tu", "stt", "tt"), "label": ("ten chi tieu", "chi tieu", "noi dung"),
