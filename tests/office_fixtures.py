@@ -169,17 +169,60 @@ def build_report_docx(seed_path: Path, out: Path, *, rows_split: bool = False, n
     return out
 
 
-def soffice_convert(src: Path, fmt: str, out_dir: Path, profile: Path) -> Path:
-    """``src`` converted by LibreOffice to ``fmt`` (pdf, xls, doc, ods) in ``out_dir``."""
+def soffice_convert(srcs: list[Path], fmt: str, out_dir: Path, profile: Path) -> list[Path]:
+    """``srcs`` converted by LibreOffice to ``fmt`` (pdf, xls, doc, ods; with export options after a colon) in
+    ``out_dir``, in one run of LibreOffice."""
     import subprocess
 
+    out_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-                    "--convert-to", fmt, "--outdir", str(out_dir), str(src)],
-                   check=True, capture_output=True, timeout=180)
-    out = out_dir / f"{src.stem}.{fmt.split(':')[0]}"
-    if not out.is_file():
-        raise RuntimeError(f"LibreOffice wrote no {out}")
+                    "--convert-to", fmt, "--outdir", str(out_dir), *map(str, srcs)],
+                   check=True, capture_output=True, timeout=300)
+    outs = [out_dir / f"{src.stem}.{fmt.split(':')[0]}" for src in srcs]
+    for out in outs:
+        if not out.is_file():
+            raise RuntimeError(f"LibreOffice wrote no {out}")
+    return outs
+
+
+def pdf_of_pages(n: int) -> bytes:
+    """A valid PDF of ``n`` empty A4 pages, written directly (no library)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (3 + i) for i in range(n)) + b"] /Count %d >>" % n]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * n
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for k, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def scanned_pdf(out: Path, pages: int = 2) -> Path:
+    """A PDF of page images and no text, as a scanner makes it."""
+    from PIL import Image, ImageDraw
+
+    images = []
+    for k in range(pages):
+        im = Image.new("L", (827, 1169), 255)
+        draw = ImageDraw.Draw(im)
+        for y in range(100, 1100, 40):
+            draw.line((80, y, 747, y), fill=0)
+        draw.text((100, 60), f"PHU LUC trang {k + 1}", fill=0)
+        images.append(im.convert("RGB"))
+    images[0].save(out, save_all=True, append_images=images[1:], resolution=100)
     return out
+
+
+def with_signature(pdf: bytes) -> bytes:
+    """``pdf`` with a signature dictionary appended after its end, as a signing tool's incremental update
+    carries one (the dictionary only: enough for the presence the kit reports, which it never validates)."""
+    return pdf + (b"\n9999 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached "
+                  b"/ByteRange [0 10 20 30] /Contents <3082> /M (D:20221216090000+07'00') >>\nendobj\n")
 
 
 def legacy_bytes(text: str, encoding: str) -> str:
@@ -232,3 +275,38 @@ def build_legacy_docx(seed_path: Path, out: Path, encoding: str, *, mixed_row: s
                 _legacy_runs(cell.paragraphs[0], text, encoding)
     doc.save(out)
     return out
+
+
+_LIBREOFFICE: dict[str, dict[str, Path]] = {}
+
+
+def libreoffice_files(seed_path: Path, base: Path) -> dict[str, Path]:
+    """The seed as LibreOffice writes it, made once per test session (each conversion takes seconds):
+    ``pdf`` (a report printed to PDF from Word, rows kept whole), ``pdf_split`` (rows breaking across pages),
+    ``pdf_encrypted`` (needing a password), ``xls``, ``ods`` and ``doc``; and the ``docx`` files they came from."""
+    import shutil
+
+    import pytest
+
+    key = str(base)
+    if key in _LIBREOFFICE:
+        return _LIBREOFFICE[key]
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer libreoffice-calc")
+    base.mkdir(parents=True, exist_ok=True)
+    profile = base / "lo-profile"
+    report = build_report_docx(seed_path, base / "report.docx")
+    split = build_report_docx(seed_path, base / "report-split.docx", rows_split=True, note_lines=40)
+    word = build_docx(seed_path, base / "appendix.docx")
+    sheet = build_xlsx(seed_path, base / "appendix.xlsx")
+    pdf, pdf_split = soffice_convert([report, split], "pdf", base / "pdf", profile)
+    options = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+               '"DocumentOpenPassword":{"type":"string","value":"matkhau"}}')
+    (encrypted,) = soffice_convert([report], options, base / "encrypted", profile)
+    (xls,) = soffice_convert([sheet], "xls", base / "xls", profile)
+    (ods,) = soffice_convert([sheet], "ods", base / "ods", profile)
+    (doc,) = soffice_convert([word], "doc", base / "doc", profile)
+    files = {"pdf": pdf, "pdf_split": pdf_split, "pdf_encrypted": encrypted, "xls": xls, "ods": ods, "doc": doc,
+             "report_docx": report, "split_docx": split, "xlsx": sheet, "docx": word}
+    _LIBREOFFICE[key] = files
+    return files
