@@ -6,9 +6,9 @@ Old templates store Vietnamese in those encodings, so a file reads "Tû lÖ hå 
 
 Which encoding a text is in is told by the format where it says it (the font of a Word run: ".VnTime",
 ".VnTimeH", "VNI-Times"), else from the characters a Unicode Vietnamese text never holds in those patterns:
-TCVN3's letters in the range ¡–¾ (ª for ê, ¬ for ơ, ® for đ), VNI's vowel followed by a mark byte (``eä`` for
-ệ). A text that holds both Unicode Vietnamese and legacy letters with no font to tell them apart, or whose
-legacy encoding cannot be told, is refused rather than guessed.
+at least three legacy letters inside words, then TCVN3's letters in the range ¡–¾ (ª for ê, ¬ for ơ, ® for đ)
+against VNI's vowel followed by a mark byte (``eä`` for ệ). A text that holds both Unicode Vietnamese and legacy
+letters with no font to tell them apart, or whose legacy encoding cannot be told, is refused rather than guessed.
 """
 
 from __future__ import annotations
@@ -78,6 +78,14 @@ def _legacy_re() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
+def _in_word_re() -> re.Pattern:
+    """A legacy letter inside a word (after a letter or another legacy letter): "s¬", "lÖ", "eä". Signs such
+    as « » · § that a Unicode text may hold stand beside spaces, digits or at a word's start."""
+    chars = "".join(re.escape(c) for c in sorted(_legacy_letters()))
+    return re.compile(f"(?<=[A-Za-z{chars}])[{chars}]")
+
+
+@lru_cache(maxsize=1)
 def _marks_re() -> re.Pattern:
     return re.compile("[" + "".join(re.escape(c) for c in sorted(_tcvn_marks())) + "]")
 
@@ -112,12 +120,12 @@ class Detection:
 def detect(text: str) -> Detection:
     """Which legacy encoding ``text`` is in, from its characters alone."""
     letters = _legacy_re()
-    if text.isascii() or not letters.search(text) or len(letters.findall(text)) < MIN_LEGACY_CHARS:
+    if text.isascii() or not letters.search(text) or len(_in_word_re().findall(text)) < MIN_LEGACY_CHARS:
         return Detection(None)
     t = len(_marks_re().findall(text))
     v = len(_VNI_PAIR.findall(text))
     kind = TCVN3 if t >= MIN_LEGACY_CHARS and t >= 4 * v else VNI if v >= MIN_LEGACY_CHARS and v >= 4 * t else None
-    if len(_VIET_UNICODE.findall(text)) >= MIN_LEGACY_CHARS:
+    if _VIET_UNICODE.search(text):  # a legacy text has no letter beyond Latin-1
         return Detection(kind, mixed=True)
     if kind is None:
         return Detection(None, unknown=True)
