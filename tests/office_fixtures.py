@@ -296,7 +296,7 @@ def libreoffice_files(seed_path: Path, base: Path) -> dict[str, Path]:
     base.mkdir(parents=True, exist_ok=True)
     profile = base / "lo-profile"
     report = build_report_docx(seed_path, base / "report.docx")
-    split = build_report_docx(seed_path, base / "report-split.docx", rows_split=True, note_lines=40)
+    split = build_report_docx(seed_path, base / "report-split.docx", rows_split=True)
     word = build_docx(seed_path, base / "appendix.docx")
     sheet = build_xlsx(seed_path, base / "appendix.xlsx")
     pdf, pdf_split = soffice_convert([report, split], "pdf", base / "pdf", profile)

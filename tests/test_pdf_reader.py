@@ -127,3 +127,25 @@ def test_pdf_without_a_ruled_appendix_table(lo, tmp_path):
     subprocess.run(["pdfunite", str(tmp_path / "p1.pdf"), str(out)], check=True)
     with pytest.raises(AppendixError, match="no appendix table"):
         load_appendix(out)
+
+
+@pytest.mark.parametrize(("cells", "joined"), [
+    ({"stt": "", "label": "giảm trong năm", "uom": "", "value": "", "note": ""}, True),
+    ({"stt": "", "label": "UBND cấp huyện được bổ nhiệm mới", "uom": "", "value": "", "note": ""}, True),
+    ({"stt": "", "label": "", "uom": "", "value": "", "note": "tự: 28"}, True),
+    ({"stt": "", "label": "", "uom": "0", "value": "", "note": ""}, True),
+    # rows of their own at the top of a page
+    ({"stt": "", "label": "Dịch vụ công trực tuyến mức độ 3", "uom": "", "value": "", "note": ""}, False),
+    ({"stt": "", "label": "- Số lượng văn bản đến", "uom": "", "value": "", "note": ""}, False),
+    ({"stt": "2", "label": "kiểm tra", "uom": "", "value": "", "note": ""}, False),
+    ({"stt": "", "label": "UBND cấp xã", "uom": "Cơ quan", "value": "3", "note": ""}, False),
+    ({"stt": "", "label": "", "uom": "", "value": "", "note": ""}, False),  # an empty row is a row
+    ({"stt": "", "label": "giảm", "uom": "", "value": "5", "note": ""}, False),  # two values are two rows
+])
+def test_which_first_row_of_a_page_continues_the_row_before(cells, joined):
+    from cchc_tools.ingest.readers.base import RawRow
+    from cchc_tools.ingest.readers.pdf import _is_continuation
+
+    prev = RawRow(line=40, stt="", label="Số lượng phòng ban", uom="Cơ quan", value="7", note="", page=4)
+    assert _is_continuation(prev, True, cells) is joined
+    assert not _is_continuation(prev, False, cells)  # the page before was not full: never a broken row

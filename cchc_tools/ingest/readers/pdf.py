@@ -4,9 +4,7 @@ pdfplumber (on pdfminer.six) finds the ruled tables of each page; the appendix t
 whose row reads THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH ..., and it goes on over the next pages in the tables
 whose columns stand at the same places (its header repeated on a new page is skipped). The report's
 narrative pages, the page headers and footers and the signature's stamp are outside those tables and are
-never read as rows. A row that breaks across a page (Word's default) is joined again: the first row of a
-continuation, with no THỨ TỰ, that does not hold a value where the row before it holds one and does not
-look like a row of its own, continues the row before when that page was filled to its foot.
+never read as rows. A row that breaks across a page (Word's default) is joined again (:func:`_is_continuation`).
 
 ``line`` is the row of the appendix table as printed, its header being row 1 (the same numbers the
 .docx reader gives for the document the PDF was printed from); ``page`` is the page the row's value
@@ -20,6 +18,7 @@ with no text at all (a scan: no OCR, a guessed digit being the worst failure of 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cchc_tools.errors import AppendixError, LimitError
@@ -182,14 +181,22 @@ def _fragments(path: str | Path, pdf) -> tuple[list[_Fragment], list[str], dict[
     return fragments, title, cols, chars
 
 
+_ACRONYM = re.compile(r"^[A-ZĐ]{2,}\b")
+
+
 def _is_continuation(prev: RawRow | None, prev_full: bool, cells: dict[str, str]) -> bool:
-    """The first row of a page continues the last row of the page before (a row broken across pages)."""
+    """The first row of a page continues the last row of the page before (a row broken across pages): that page
+    was filled to its foot, and this row has no THỨ TỰ, no second value, and either no label but some other text
+    (the rest of a note or a unit) or a label that cannot begin one (a small letter, or an acronym such as "UBND"
+    with no unit and no value: a label begins with a capitalised word or a dash). An empty row is a row."""
     if prev is None or not prev_full or cells["stt"]:
         return False
     if cells["value"] and prev.value:
         return False  # two values: two rows
     label = cells["label"]
-    return not label or label[0].islower() or not (cells["uom"] or cells["value"])
+    if not label:
+        return bool(cells["uom"] or cells["note"] or cells["value"])
+    return label[0].islower() or (_ACRONYM.match(label) is not None and not (cells["uom"] or cells["value"]))
 
 
 def _parse_rows(path: str | Path, fragments: list[_Fragment], cols: dict[str, int], table: RawTable) -> None:
