@@ -138,9 +138,12 @@ def test_pdf_without_a_ruled_appendix_table(lo, tmp_path):
     ({"stt": "", "label": "Dịch vụ công trực tuyến mức độ 3", "uom": "", "value": "", "note": ""}, False),
     ({"stt": "", "label": "- Số lượng văn bản đến", "uom": "", "value": "", "note": ""}, False),
     ({"stt": "2", "label": "kiểm tra", "uom": "", "value": "", "note": ""}, False),
+    ({"stt": "", "label": "TTHC", "uom": "Có = 1", "value": "", "note": ""}, True),
+    ({"stt": "", "label": "(Sử dụng chữ ký số)", "uom": "", "value": "", "note": ""}, True),
     ({"stt": "", "label": "UBND cấp xã", "uom": "Cơ quan", "value": "3", "note": ""}, False),
     ({"stt": "", "label": "", "uom": "", "value": "", "note": ""}, False),  # an empty row is a row
-    ({"stt": "", "label": "giảm", "uom": "", "value": "5", "note": ""}, False),  # two values are two rows
+    ({"stt": "", "label": "Giảm", "uom": "", "value": "5", "note": ""}, False),  # a capitalised label with a value
+    ({"stt": "", "label": "", "uom": "", "value": "914,28", "note": ""}, True),  # a figure broken across pages
 ])
 def test_which_first_row_of_a_page_continues_the_row_before(cells, joined):
     from cchc_tools.ingest.readers.base import RawRow
@@ -149,3 +152,16 @@ def test_which_first_row_of_a_page_continues_the_row_before(cells, joined):
     prev = RawRow(line=40, stt="", label="Số lượng phòng ban", uom="Cơ quan", value="7", note="", page=4)
     assert _is_continuation(prev, True, cells) is joined
     assert not _is_continuation(prev, False, cells)  # the page before was not full: never a broken row
+
+
+def test_a_capitalised_rest_after_a_label_that_cannot_end():
+    from cchc_tools.ingest.readers.base import RawRow
+    from cchc_tools.ingest.readers.pdf import _is_continuation
+
+    rest = {"stt": "", "label": "Quản lý nhân sự, Quản lý tài chính", "uom": "", "value": "", "note": ""}
+    for label, joined in (("Triển khai các ứng dụng số khác như:", True), ("Số lãnh đạo cấp phòng thuộc", True),
+                          ("Số lượng phần mềm", False)):
+        prev = RawRow(line=9, stt="", label=label, uom="Phần mềm", value="3", note="", page=2)
+        assert _is_continuation(prev, True, rest) is joined
+    prev = RawRow(line=9, stt="", label="Triển khai như:", uom="", value="", note="", page=2)
+    assert not _is_continuation(prev, True, {**rest, "value": "5"})

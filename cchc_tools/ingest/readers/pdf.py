@@ -182,21 +182,48 @@ def _fragments(path: str | Path, pdf) -> tuple[list[_Fragment], list[str], dict[
 
 
 _ACRONYM = re.compile(r"^[A-ZĐ]{2,}\b")
+_ITEM_MARKS = "-–—+•*"  # a label may begin with a list mark
 
 
 def _is_continuation(prev: RawRow | None, prev_full: bool, cells: dict[str, str]) -> bool:
-    """The first row of a page continues the last row of the page before (a row broken across pages): that page
-    was filled to its foot, and this row has no THỨ TỰ, no second value, and either no label but some other text
-    (the rest of a note or a unit) or a label that cannot begin one (a small letter, or an acronym such as "UBND"
-    with no unit and no value: a label begins with a capitalised word or a dash). An empty row is a row."""
+    """The first row of a page continues the last row of the page before (a row broken across pages).
+
+    Only when that page was filled to its foot and this row has no THỨ TỰ; then when it has no label but some
+    other text (the rest of a note, a unit or a figure), a label that cannot begin one (a small letter, a
+    bracket), or, with no value, a label beginning with an acronym ("UBND") or following a label that cannot end
+    there ("... khác như:", "... thuộc"). A label begins with a capitalised word or a list mark. A figure broken
+    across the pages keeps its two parts on two lines of its cell, which no number is: it is reported, never
+    joined into one number. An empty row is a row.
+
+    A label broken before a capitalised word ("... của" / "Ủy ban nhân dân tỉnh") with no unit and no value is
+    taken as a row of its own: the PDF does not say otherwise, and its rows below are then one line further
+    down (their values are never touched)."""
     if prev is None or not prev_full or cells["stt"]:
         return False
-    if cells["value"] and prev.value:
-        return False  # two values: two rows
     label = cells["label"]
     if not label:
         return bool(cells["uom"] or cells["note"] or cells["value"])
-    return label[0].islower() or (_ACRONYM.match(label) is not None and not (cells["uom"] or cells["value"]))
+    if not (label[0].isupper() or label[0] in _ITEM_MARKS):  # "giảm trong năm", "(Sử dụng chữ ký số ...)"
+        return True
+    if cells["value"]:
+        return False
+    return _ACRONYM.match(label) is not None or _open_ended(prev.label)
+
+
+#: Words a label never ends with: a label broken after one goes on ("... thuộc" / "UBND cấp huyện").
+_OPEN_WORDS = frozenset(["của", "và", "về", "với", "cho", "các", "được", "tại", "theo", "trong", "thuộc", "đã", "có",
+                         "là", "từ", "đến", "trên", "để", "như", "hoặc", "những", "đối", "do", "qua", "mức"])
+
+
+def _open_ended(label: str) -> bool:
+    """A label that stops where no label ends: after a colon, comma, semicolon, open bracket, dash or a word such
+    as "của", "và", "như"."""
+    text = label.rstrip()
+    if not text:
+        return False
+    if text[-1] in ":,;(–-":
+        return True
+    return text.rsplit(None, 1)[-1].lower() in _OPEN_WORDS
 
 
 def _parse_rows(path: str | Path, fragments: list[_Fragment], cols: dict[str, int], table: RawTable) -> None:
@@ -218,8 +245,9 @@ def _parse_rows(path: str | Path, fragments: list[_Fragment], cols: dict[str, in
                 prev.label = _join(prev.label, cells["label"])
                 prev.uom = _join(prev.uom, cells["uom"])
                 prev.note = _join(prev.note, cells["note"])
-                if cells["value"] and not prev.value:
-                    prev.value, prev.page = cells["value"], frag.page
+                if cells["value"]:  # a figure broken across pages stays on two lines: never one number
+                    prev.value = f"{prev.value}\n{cells['value']}" if prev.value else cells["value"]
+                    prev.page = prev.page if prev.value != cells["value"] else frag.page
                 first = False
                 continue
             first = False
