@@ -12,9 +12,11 @@ BOM, and now and then a control character, an overlong cell or a cut-off file. F
 - ``validate`` runs on the table without raising.
 
 The same is checked on Word and Excel copies (``run_office``, see "Word and Excel" below), against what
-the generator wrote on each line.
+the generator wrote on each line, and on reports printed as PDF and workbooks saved as .xls by LibreOffice
+(``run_converted``, see "PDF and .xls" below).
 
-``python -m tests.fuzz_appendix --files 10000 --office 600`` is ``make fuzz`` (``--office`` defaults to 600);
+``python -m tests.fuzz_appendix --files 10000 --office 600`` is ``make fuzz`` (``--office`` defaults to 600,
+``--pdf`` and ``--xls`` to 100 each);
 ``tests/test_fuzz.py`` runs a few hundred text files and a few dozen Office files in ``make test``.
 """
 

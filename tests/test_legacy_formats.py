@@ -88,3 +88,16 @@ def test_folder_of_legacy_files(lo, tmp_path, seed_text):
     assert not errors and not skipped and table["source"].nunique() == 5
     by_file = table.groupby("source")["value"].apply(lambda s: s.notna().sum())
     assert set(by_file) == {150}
+
+
+def test_xls_fuzz_run():
+    """Mutated workbooks saved as .xls by LibreOffice, with byte hazards (``make fuzz``: 100)."""
+    import shutil
+
+    from tests import fuzz_appendix as fuzz
+
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc")
+    summary = fuzz.run_converted("xls", 12, seed=17, hazards=1 / 3)
+    assert summary.files == 12 and summary.loaded >= 6 and summary.refused > 0 and summary.rows > 6 * 150
+    assert summary.errors == [] and summary.wrong_values == [] and summary.wrong_lines == [], summary.report()

@@ -165,3 +165,16 @@ def test_a_capitalised_rest_after_a_label_that_cannot_end():
         assert _is_continuation(prev, True, rest) is joined
     prev = RawRow(line=9, stt="", label="Triển khai như:", uom="", value="", note="", page=2)
     assert not _is_continuation(prev, True, {**rest, "value": "5"})
+
+
+def test_pdf_fuzz_run(tmp_path):
+    """Mutated reports printed as PDF by LibreOffice, with byte hazards (``make fuzz``: 100)."""
+    import shutil
+
+    from tests import fuzz_appendix as fuzz
+
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer")
+    summary = fuzz.run_converted("pdf", 6, seed=21, hazards=1 / 3)
+    assert summary.files == 6 and summary.loaded >= 3 and summary.rows > 3 * 150
+    assert summary.errors == [] and summary.wrong_values == [] and summary.wrong_lines == [], summary.report()
