@@ -127,6 +127,12 @@ def test_pdf_without_a_ruled_appendix_table(lo, tmp_path):
     subprocess.run(["pdfunite", str(tmp_path / "p1.pdf"), str(out)], check=True)
     with pytest.raises(AppendixError, match="no appendix table"):
         load_appendix(out)
+    # a text cover page, then the appendix scanned: the pages that are images are named
+    mixed = tmp_path / "cover-and-scan.pdf"
+    subprocess.run(["pdfunite", str(tmp_path / "p1.pdf"), str(scanned_pdf(tmp_path / "scan.pdf", pages=2)), str(mixed)],
+                   check=True)
+    with pytest.raises(AppendixError, match="pages 2, 3 are scanned images"):
+        load_appendix(mixed)
 
 
 @pytest.mark.parametrize(("cells", "joined"), [

@@ -142,20 +142,23 @@ def _title_lines(page, top: float) -> list[str]:
     return [t for t in (clean(without_controls(x)) for x in (above.extract_text() or "").split("\n")) if t]
 
 
-def _fragments(path: str | Path, pdf) -> tuple[list[_Fragment], list[str], dict[int, int], int]:
-    """The appendix table's fragments page by page, the title lines, the header's columns and the
-    characters of text the document holds."""
+def _fragments(path: str | Path, pdf) -> tuple[list[_Fragment], list[str], dict[str, int], int, list[int]]:
+    """The appendix table's fragments page by page, the title lines, the header's columns, the characters of
+    text the document holds and the pages that are images with no text (scanned)."""
     fragments: list[_Fragment] = []
     title: list[str] = []
     cols: dict[str, int] = {}
     edges: list[float] | None = None
     chars = 0
+    scanned: list[int] = []
     for page_no, page in enumerate(pdf.pages, start=1):
         n_chars = len(page.chars)
         if n_chars > MAX_PDF_PAGE_CHARS:
             raise LimitError(path, tr("page {page} holds {n} characters", page=page_no, n=n_chars),
                              "MAX_PDF_PAGE_CHARS", MAX_PDF_PAGE_CHARS)
         chars += n_chars
+        if n_chars < MIN_TEXT_CHARS and page.images:
+            scanned.append(page_no)
         if not n_chars:
             page.close()
             continue
@@ -178,7 +181,7 @@ def _fragments(path: str | Path, pdf) -> tuple[list[_Fragment], list[str], dict[
                 _bounded(path, page_no, r)
             fragments.append(_Fragment(page_no, rows, table.bbox[3], edges))
         page.close()
-    return fragments, title, cols, chars
+    return fragments, title, cols, chars, scanned
 
 
 _ACRONYM = re.compile(r"^[A-ZĐ]{2,}\b")
@@ -277,7 +280,7 @@ def read_pdf(path: str | Path) -> RawTable:
     pdf = _open(path)
     try:
         n_pages = _count_pages(path, pdf)
-        fragments, title, cols, chars = _fragments(path, pdf)
+        fragments, title, cols, chars, scanned = _fragments(path, pdf)
     finally:
         pdf.close()
     if chars < MIN_TEXT_CHARS:
@@ -285,6 +288,9 @@ def read_pdf(path: str | Path) -> RawTable:
                                      "guess digits from an image", n=n_pages),
                             expected=_fix())
     if not fragments or "value" not in cols:
+        if scanned:
+            raise AppendixError(path, tr("no appendix table found in the PDF: pages {pages} are scanned images "
+                                         "without text", pages=", ".join(map(str, scanned[:20]))), expected=_fix())
         raise AppendixError(path, _("no appendix table with ruled cells found in the PDF"),
                             expected=_("a table with the header THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng / "
                                        "Ghi chú; or the Word or Excel file of the appendix"))
