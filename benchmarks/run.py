@@ -28,11 +28,12 @@ from cchc_tools.paths import KIT_ROOT
 
 FULL = {"text_files": 2000, "real_copies": 300, "excel_files": 200, "repeats": 3, "briefing_repeats": 3,
         "batch": [50, 100, 200], "all_formats": 200, "incremental": 200, "jobs": 2,
-        "explorer_units": 170, "workspace_units": 3300}
+        "explorer_units": 170, "workspace_units": 3300, "pdf_files": 200, "pdf_distinct": 20}
 SMOKE = {"text_files": 20, "real_copies": 6, "excel_files": 4, "repeats": 1, "briefing_repeats": 1,
-         "batch": [2], "all_formats": 2, "incremental": 2, "jobs": 1, "explorer_units": 4, "workspace_units": 3}
+         "batch": [2], "all_formats": 2, "incremental": 2, "jobs": 1, "explorer_units": 4, "workspace_units": 3,
+         "pdf_files": 2, "pdf_distinct": 2}
 ALL = ("ingest_txt,ingest_txt_real,ingest_xlsx,briefing,batch_html,batch_all_formats,incremental,"
-       "incremental_cycle,explorer_redraw,workspace_open")
+       "incremental_cycle,explorer_redraw,workspace_open,ingest_pdf")
 
 
 # --- workloads, each run in a child process --------------------------------------------------
@@ -183,6 +184,56 @@ def bench_ingest_xlsx(folder: Path, n: int, repeats: int) -> dict:
     if not calamine:
         r["met"] = False  # the goal is against calamine: not measured
     return r
+
+
+def _baseline_pdf(files: list[str]) -> tuple[float, float]:
+    """pdfplumber's own table extraction on every page: the floor of any reader built on it."""
+    import pdfplumber
+
+    t = time.perf_counter()
+    for f in files:
+        with pdfplumber.open(f) as pdf:
+            for page in pdf.pages:
+                page.extract_tables()
+                page.close()
+    return time.perf_counter() - t, _peak_mb()
+
+
+def _report_pdfs(folder: Path, n: int, distinct: int) -> list[str] | None:
+    """``n`` signed-report-like PDFs (a narrative page, the ruled appendix over many pages) printed by LibreOffice
+    from ``distinct`` demo units' appendices, the rest renamed copies; None without LibreOffice."""
+    import shutil
+
+    from cchc_tools.demo import generate
+    from tests.office_fixtures import build_report_docx, soffice_convert
+
+    if not shutil.which("soffice"):
+        return None
+    texts = generate(folder / "txt", units=distinct, years=[2022])[:distinct]
+    docs = [build_report_docx(t, folder / f"{t.stem}.docx", rows_split=i % 2 == 1) for i, t in enumerate(texts)]
+    pdfs = soffice_convert(docs, "pdf", folder / "pdf", folder / "lo-profile")
+    names = []
+    for i in range(n):
+        p = folder / "files" / f"{pdfs[i % len(pdfs)].parent.name}-{i:04d}" / f"{pdfs[i % len(pdfs)].name}"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pdfs[i % len(pdfs)], p)
+        names.append(str(p))
+    return names
+
+
+def bench_ingest_pdf(folder: Path, n: int, distinct: int, repeats: int) -> dict | None:
+    """The kit's PDF reader (load and check) against pdfplumber's extract_tables on the same files."""
+    names = _report_pdfs(folder, n, distinct)
+    if names is None:
+        print("ingest_pdf: skipped (LibreOffice is not installed to print the PDFs)")
+        return None
+    base, kit, peak = [], [], []
+    for _ in range(repeats):
+        base.append(_in_child(_baseline_pdf, names)[0])
+        k, mem = _in_child(_kit, names)
+        kit.append(k)
+        peak.append(mem)
+    return _ingest_result("ingest_pdf", names, base, kit, peak, "pdfplumber extract_tables() on every page", 1.5)
 
 
 def _floor_notebook(path: Path) -> Path:
@@ -647,7 +698,7 @@ def bench_workspace_open(tmp: Path, units: int, repeats: int) -> dict:
 
 def machine() -> dict:
     pkgs = ["pandas", "numpy", "openpyxl", "papermill", "nbconvert", "nbclient", "ipykernel", "matplotlib",
-            "rapidfuzz", "babel"] + (["python-calamine"] if _has_calamine() else [])
+            "rapidfuzz", "babel", "pdfplumber", "pdfminer.six"] + (["python-calamine"] if _has_calamine() else [])
     return {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
             "processor": platform.machine(), "load_avg": os.getloadavg(),
             "packages": {p: metadata.version(p) for p in pkgs}}
@@ -743,6 +794,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(bench_explorer_redraw(tmp, size["explorer_units"]))
         if "workspace_open" in only:
             results.append(bench_workspace_open(tmp, size["workspace_units"], size["repeats"]))
+        if "ingest_pdf" in only:
+            r = bench_ingest_pdf(tmp / "pdf", size["pdf_files"], size["pdf_distinct"], size["repeats"])
+            results += [r] if r else []
     report = {"date": time.strftime("%Y-%m-%d %H:%M"), "smoke": args.smoke, "machine": machine(),
               "results": results}
     write_text(args.out, json.dumps(report, indent=1, ensure_ascii=False))

@@ -53,6 +53,10 @@ def cmd_load(args: argparse.Namespace) -> int:
         sheets = result.table[result.table["sheet"] != ""].drop_duplicates("source")
         for src, sheet in zip(sheets["source"], sheets["sheet"], strict=True):
             print(_("{source}: read sheet {sheet!r}").format(source=src, sheet=sheet))
+        # how a file was read: a legacy encoding converted, a PDF's digital signature (ingest/readers)
+        read = result.table[result.table["reading"] != ""].drop_duplicates("source")
+        for src, note in zip(read["source"], read["reading"], strict=True):
+            print(f"{src}: {note}")
     for err in result.errors:
         print(_error_line(err), file=sys.stderr)
     if args.out:

@@ -51,6 +51,12 @@ MAX_XML_PART_BYTES = 8 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2_000
 #: Unpacked-to-packed ratio of a zip above which it is refused as a possible zip bomb.
 MAX_ZIP_RATIO = 200
+#: Pages of a PDF (a report with its appendix has a few dozen), counted before any page is read.
+MAX_PDF_PAGES = 500
+#: Characters of one PDF page (a dense A4 page has about 5,000).
+MAX_PDF_PAGE_CHARS = 100_000
+#: Seconds LibreOffice may take to convert one legacy .doc file to .docx.
+MAX_CONVERT_SECONDS = 60
 #: Digits of a number before and after its decimal comma. 15 digits are exact in a float; no
 #: count of an appendix comes near 10^15, and these bounds keep every ratio the checks compute finite.
 MAX_INTEGER_DIGITS = 15
@@ -94,6 +100,9 @@ ALL = {
     "MAX_XML_PART_BYTES": MAX_XML_PART_BYTES,
     "MAX_ZIP_MEMBERS": MAX_ZIP_MEMBERS,
     "MAX_ZIP_RATIO": MAX_ZIP_RATIO,
+    "MAX_PDF_PAGES": MAX_PDF_PAGES,
+    "MAX_PDF_PAGE_CHARS": MAX_PDF_PAGE_CHARS,
+    "MAX_CONVERT_SECONDS": MAX_CONVERT_SECONDS,
     "MAX_INTEGER_DIGITS": MAX_INTEGER_DIGITS,
     "MAX_DECIMAL_DIGITS": MAX_DECIMAL_DIGITS,
     "MAX_PROJECT_FILE_BYTES": MAX_PROJECT_FILE_BYTES,

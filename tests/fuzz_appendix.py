@@ -12,9 +12,11 @@ BOM, and now and then a control character, an overlong cell or a cut-off file. F
 - ``validate`` runs on the table without raising.
 
 The same is checked on Word and Excel copies (``run_office``, see "Word and Excel" below), against what
-the generator wrote on each line.
+the generator wrote on each line, and on reports printed as PDF and workbooks saved as .xls by LibreOffice
+(``run_converted``, see "PDF and .xls" below).
 
-``python -m tests.fuzz_appendix --files 10000 --office 600`` is ``make fuzz`` (``--office`` defaults to 600);
+``python -m tests.fuzz_appendix --files 10000 --office 600`` is ``make fuzz`` (``--office`` defaults to 600,
+``--pdf`` and ``--xls`` to 100 each);
 ``tests/test_fuzz.py`` runs a few hundred text files and a few dozen Office files in ``make test``.
 """
 
@@ -387,15 +389,16 @@ def _seed_table() -> tuple[list[str], list]:
     return raw.title, raw.rows
 
 
-def _mutated_rows(rng: random.Random) -> list[tuple[str, str, str, str, str, bool]]:
+def _mutated_rows(rng: random.Random, value=_office_value, label=_office_label
+                  ) -> list[tuple[str, str, str, str, str, bool]]:
     """(stt, label, uom, value, note, is_section) per row, some values and labels mutated, blank rows added."""
     _, rows = _seed_table()
     out = []
     mutate_at = set(rng.sample(range(len(rows)), k=rng.randint(1, 14)))
     for i, r in enumerate(rows):
         section = r.stt in SECTIONS and not r.uom and not r.value
-        value = _office_value(rng) if i in mutate_at and not section else str(r.value or "")
-        out.append((r.stt, _office_label(r.label, rng), r.uom, value, r.note, section))
+        text = value(rng) if i in mutate_at and not section else str(r.value or "")
+        out.append((r.stt, label(r.label, rng), r.uom, text, r.note, section))
         if rng.random() < 0.01:
             out.append(("", "", "", "", "", False))  # a blank row: every row below moves one line down
     return out
@@ -567,9 +570,13 @@ def check_office(path: Path, mutant: OfficeMutant) -> tuple[Outcome, object]:
             want = round(want, 10) if math.isfinite(want) and abs(want) < 1e15 else None
         else:
             if _squash(raw) != _squash(cell.text or ""):
+                if path.suffix == ".pdf" and oracle(cell.text or "") is None and math.isnan(value):
+                    continue  # glyphs of another script, which a font's text map may give otherwise: no number
                 out.wrong_lines.append(f"line {line}: value {raw!r} was not written on that line")
                 continue
             want = oracle((cell.text or "").strip(_LINE_ENDS))  # a cell is stripped at its ends, line ends too
+            if path.suffix == ".pdf" and "\n" in raw.strip() and "\n" not in (cell.text or "").strip(_LINE_ENDS):
+                want = None  # a figure too wide for its column wraps on the page: two lines are never one number
         got = None if math.isnan(value) else value
         if (want is None) != (got is None) or (want is not None and not math.isclose(want, got, rel_tol=1e-12)):
             out.wrong_values.append(f"line {line}: {raw!r} read as {got!r}, written as {cell.text or cell.number!r} "
@@ -603,15 +610,167 @@ def run_office(files: int, seed: int = 2022, folder: Path | None = None, limit_s
     return summary
 
 
+# --- PDF and .xls: printed and saved by LibreOffice ----------------------------------------------------------
+#
+# A PDF shows what a page shows: an invisible character or a run of spaces inside a figure is not on the page,
+# so the PDF cases write values without them (the text and Word cases have them). Each batch of mutants is
+# printed (or saved as .xls) by one run of LibreOffice; hazards are then made on the bytes of the result.
+
+_UNSHOWN = set("\u200b\u2060\ufeff\u00ad\x0b\x0c\x85\u2028\u2029")
+
+
+def _shown_value(rng: random.Random) -> str:
+    while True:
+        text = _office_value(rng)
+        if not (set(text) & _UNSHOWN) and "  " not in text and text == text.strip():
+            return text
+
+
+def _shown_label(label: str, rng: random.Random) -> str:
+    if rng.random() < 0.08 and label:  # a soft line break (Shift+Enter) inside the label
+        pos = rng.randint(0, len(label))
+        return label[:pos] + "\n" + label[pos:]
+    return label
+
+
+def mutate_report(rng: random.Random) -> OfficeMutant:
+    """A report to print as PDF: a narrative paragraph, the appendix in one ruled table (its header repeated on each
+    page, rows kept whole or broken across pages, section rows merged now and then), a signature block."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.shared import Cm
+
+    title, _ = _seed_table()
+    rows = _mutated_rows(rng, _shown_value, _shown_label)
+    document = docx.Document()
+    document.add_paragraph("Báo cáo kết quả thực hiện công tác cải cách hành chính. " * rng.randint(0, 40))
+    for line in title:
+        document.add_paragraph(line)
+    table = document.add_table(rows=1 + len(rows), cols=5)
+    table.style = document.styles["Table Grid"]
+    trs = list(table.rows)
+    for cell, h in zip(trs[0].cells, HEADER, strict=True):
+        cell.text = h
+    if rng.random() < 0.7:
+        trs[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    whole = rng.random() < 0.5
+    merge_sections = rng.random() < 0.5
+    written: dict[int, Written] = {}
+    for line, (tr, (stt, label, uom, value, note, section)) in enumerate(zip(trs[1:], rows, strict=True), start=2):
+        if whole:
+            tr._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        cells = tr.cells
+        cells[0].text = stt
+        if section and merge_sections:
+            cells[1].merge(cells[4]).text = label
+        else:
+            for cell, text in zip(cells[1:], (label, uom, value, note), strict=True):
+                cell.text = text
+        if label or value:
+            written[line] = Written(label, text=value)
+    for tr in trs:
+        for cell, w in zip(tr.cells, (1.4, 7.0, 2.6, 2.4, 3.1), strict=True):
+            cell.width = Cm(w)
+    document.add_paragraph("TM. ỦY BAN NHÂN DÂN")
+    buf = io.BytesIO()
+    document.save(buf)
+    return OfficeMutant(buf.getvalue(), ".docx", written, ["rows whole" if whole else "rows broken"])
+
+
+def _finite_only(mutant: OfficeMutant) -> OfficeMutant:
+    """An Excel mutant whose stored numbers all survive a save as .xls (not infinite, not NaN)."""
+    if mutant.written and any(w.number is not None and not math.isfinite(w.number) for w in mutant.written.values()):
+        return OfficeMutant(mutant.data, mutant.suffix, None, ["non-finite"])
+    return mutant
+
+
+def _pdf_hazard(data: bytes, rng: random.Random) -> tuple[bytes, str]:
+    kind = rng.choice(["cut", "flip", "rotate", "pages", "no-text"])
+    if kind == "cut":
+        return data[: rng.randint(0, len(data) - 1)], kind
+    if kind == "flip":
+        out = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
+        return bytes(out), kind
+    if kind == "rotate":  # every page turned (its dictionary edited: offsets then off, as in a careless edit)
+        turned = data.replace(b"/Type/Page\n", b"/Type/Page/Rotate 90\n")
+        return turned.replace(b"/Type/Page/", b"/Type/Page/Rotate 90/"), kind
+    if kind == "pages":
+        from tests.office_fixtures import pdf_of_pages
+
+        return pdf_of_pages(rng.choice([600, 5000])), kind
+    from tests.office_fixtures import pdf_of_pages
+
+    return pdf_of_pages(rng.randint(1, 5)), kind
+
+
+def _xls_hazard(data: bytes, rng: random.Random) -> tuple[bytes, str]:
+    kind = rng.choice(["cut", "flip", "junk"])
+    out = bytearray(data)
+    if kind == "cut":
+        return data[: rng.randint(0, len(data) - 1)], kind
+    if kind == "flip":
+        for _ in range(rng.randint(1, 8)):
+            out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
+    else:
+        pos = rng.randrange(len(out))
+        out[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 64)))
+    return bytes(out), kind
+
+
+def run_converted(kind: str, files: int, seed: int = 2022, folder: Path | None = None, limit_seconds: float = 5.0,
+                  hazards: float = 1 / 6) -> Summary:
+    """Fuzz ``files`` PDF (``kind="pdf"``: reports printed by LibreOffice) or .xls (saved by LibreOffice) appendices.
+    Needs LibreOffice; without it the summary counts no file."""
+    import shutil
+
+    from tests.office_fixtures import soffice_convert
+
+    rng = random.Random(seed)
+    summary = Summary()
+    start = time.perf_counter()
+    if not shutil.which("soffice"):
+        return summary
+    with tempfile.TemporaryDirectory(prefix=f"cchc-fuzz-{kind}-") as tmp:
+        base = Path(folder or tmp)
+        sources, mutants = [], []
+        for n in range(files):
+            mutant = mutate_report(rng) if kind == "pdf" else _finite_only(mutate_xlsx(rng))
+            src = base / "src" / f"fuzz-{n:05d}{mutant.suffix}"
+            src.parent.mkdir(parents=True, exist_ok=True)
+            src.write_bytes(mutant.data)
+            sources.append(src)
+            mutants.append(mutant)
+        outs = soffice_convert(sources, kind, base / kind, base / "lo-profile")
+        batch: list[tuple[str, object]] = []
+        for n, (path, mutant) in enumerate(zip(outs, mutants, strict=True)):
+            if rng.random() < hazards:
+                data, what = (_pdf_hazard if kind == "pdf" else _xls_hazard)(path.read_bytes(), rng)
+                path.write_bytes(data)
+                mutant = OfficeMutant(data, f".{kind}", None, [what])
+            out, df = check_office(path, mutant)
+            summary.add(f"{path.name} ({', '.join(mutant.notes) or 'cells'})", out, df, batch, limit_seconds)
+            if len(batch) >= 50 or n == files - 1:
+                summary.errors += validate_batch(batch)
+                batch = []
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=10_000, help="mutated text appendices")
     parser.add_argument("--office", type=int, default=600, help="mutated Word and Excel appendices (half each)")
+    parser.add_argument("--pdf", type=int, default=100, help="mutated reports printed as PDF by LibreOffice")
+    parser.add_argument("--xls", type=int, default=100, help="mutated Excel appendices saved as .xls by LibreOffice")
     parser.add_argument("--seed", type=int, default=2022)
     args = parser.parse_args(argv)
     ok = True
     for kind, summary in (("text", run(args.files, args.seed) if args.files else None),
-                          ("Word/Excel", run_office(args.office, args.seed) if args.office else None)):
+                          ("Word/Excel", run_office(args.office, args.seed) if args.office else None),
+                          ("PDF", run_converted("pdf", args.pdf, args.seed) if args.pdf else None),
+                          (".xls", run_converted("xls", args.xls, args.seed) if args.xls else None)):
         if summary is None:
             continue
         print(f"{kind}: {summary.report()}")

@@ -185,8 +185,9 @@ def test_legacy_encoding_names_the_line(seed_text, write_variant):
     assert err.line == 21 and "UTF-8" in str(err)
 
 
-@pytest.mark.parametrize(("name", "advice"), [("a.doc", ".docx"), ("a.xls", ".xlsx"), ("a.pdf", "original")])
-def test_formats_we_cannot_read(write_variant, name, advice):
+@pytest.mark.parametrize(("name", "advice"), [("a.doc", ".docx"), ("a.xls", ".xlsx"), ("a.pdf", "Word or Excel file"),
+                                              ("a.rtf", ".txt, .docx, .xlsx, .pdf")])
+def test_broken_files_of_each_format_say_what_to_send(write_variant, name, advice):
     err = _error(write_variant(b"%PDF-1.4 whatever", name))
     assert advice in str(err)
 

@@ -32,11 +32,14 @@ COLUMNS = ["source", "sheet", "line", "unit", "unit_name", "level", "year", "per
            "report_date", "synthetic", "code", "section", "stt", "label", "uom", "raw_value",
            "value", "note",
            # what the file is (cchc_tools.forms, cchc_tools.units): appended, so positions above never move
-           "form", "form_score", "unit_code", "province", "cumulative"]
+           "form", "form_score", "unit_code", "province", "cumulative",
+           # where a PDF row's value stands (0: not a PDF), and how the file was read (a legacy encoding
+           # converted, a digital signature present), in the analyst's language
+           "page", "reading"]
 
-APPENDIX_SUFFIXES = {".txt", ".tsv", ".docx", ".xlsx", ".xlsm"}
+APPENDIX_SUFFIXES = {".txt", ".tsv", ".docx", ".xlsx", ".xlsm", ".pdf", ".xls", ".ods", ".doc"}
 # Files that look like appendices but cannot be read: reported with advice, never skipped.
-REJECTED_SUFFIXES = {".doc", ".xls", ".pdf", ".odt", ".ods", ".rtf", ".csv", ".docm", ".xlsb"}
+REJECTED_SUFFIXES = {".odt", ".rtf", ".csv", ".docm", ".xlsb"}
 
 
 class LoadResult(NamedTuple):
@@ -66,6 +69,7 @@ def _types(df: pd.DataFrame) -> pd.DataFrame:
     df["synthetic"] = df["synthetic"].astype("bool")
     df["form_score"] = df["form_score"].astype("float64")
     df["cumulative"] = df["cumulative"].astype("bool")
+    df["page"] = df["page"].astype("int64")
     return df
 
 
@@ -137,7 +141,8 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list], province
                 "unit_name": meta.unit_name, "level": meta.level, "year": meta.year, "period": meta.period,
                 "report_no": meta.report_no,
                 "report_date": meta.report_date, "synthetic": meta.synthetic, "form": fitted.form,
-                "form_score": fitted.score, "unit_code": official.code, "province": official.province}
+                "form_score": fitted.score, "unit_code": official.code, "province": official.province,
+                "reading": "; ".join(raw.notes)}
     for name, value in constant.items():
         cols[name].extend([value] * n)
     cols["cumulative"].extend([meta.cumulative or is_cumulative(r.label) for r, _, _ in aligned])
@@ -155,6 +160,7 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list], province
             values.append(value)
     intern = sys.intern
     cols["line"].extend([r.line for r, _, _ in aligned])
+    cols["page"].extend([r.page for r, _, _ in aligned])
     cols["code"].extend([c for _, _, c in aligned])
     cols["section"].extend([s for _, s, _ in aligned])
     cols["stt"].extend([r.stt for r, _, _ in aligned])
@@ -172,12 +178,9 @@ def _new_columns() -> dict[str, list]:
 def _read(path: Path) -> RawTable:
     suffix = path.suffix.lower()
     if suffix in REJECTED_SUFFIXES:
-        advice = {".doc": _("the document saved as .docx: open it in Word and save as .docx"),
-                  ".xls": _("the workbook saved as .xlsx: open it in Excel and save as .xlsx"),
-                  ".pdf": _("the .docx or .xlsx original, which the unit can send"),
-                  ".csv": _("the table exported as tab-separated text (.txt) or .xlsx")}
+        advice = {".csv": _("the table exported as tab-separated text (.txt) or .xlsx")}
         raise AppendixError(path, _("{suffix} files cannot be read").format(suffix=suffix),
-                            expected=advice.get(suffix, _("a .txt, .docx or .xlsx file")))
+                            expected=advice.get(suffix, _("a .txt, .docx, .xlsx, .pdf, .doc, .xls or .ods file")))
     if not path.is_file():
         raise AppendixError(path, _("no such file"), expected=_("an existing appendix file"))
     size = path.stat().st_size

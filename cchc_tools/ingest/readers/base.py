@@ -18,7 +18,8 @@ class RawRow:
     ``line`` locates the row in its file: the text line, the Word table row
     or the Excel sheet row (1-based). ``value`` is the cell text, or a
     number when the file stored one (Excel). ``code`` is set only when the
-    file itself carries catalog codes (the kit's own Excel template).
+    file itself carries catalog codes (the kit's own Excel template). ``page`` is the page a PDF
+    row's value stands on (0 for the other formats).
     """
 
     line: int
@@ -28,6 +29,7 @@ class RawRow:
     value: str | float | None
     note: str
     code: str = ""
+    page: int = 0
 
 
 def check_short_cells(path: str, row: RawRow) -> RawRow:
@@ -48,6 +50,11 @@ class RawTable:
     header_line: int = 0
     sheet: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: What the analyst is told about how the file was read, in their language: a legacy encoding
+    #: converted, a digital signature present (cchc load prints them; the table keeps them as ``reading``).
+    notes: list[str] = field(default_factory=list)
+    #: The PDF carries a digital signature (presence only, never validated).
+    signed: bool = False
 
 
 def nearest_title(lines: list[str]) -> list[str]:
@@ -71,7 +78,13 @@ def is_header(cells: list[str]) -> bool:
     """True for the table's header row (THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng ...)."""
     folded = [_fold(c) for c in cells if c and c.strip()]
     joined = " | ".join(folded)
-    return "ten chi tieu" in joined and ("don vi tinh" in joined or "so luong" in joined)
+    if "ten chi tieu" in joined and ("don vi tinh" in joined or "so luong" in joined):
+        return True
+    if not joined.isascii():  # maybe a header in TCVN3 or VNI ("T£N CHØ TI£U"): the table is converted once read
+        from cchc_tools.ingest.readers.encoding import header_in_legacy
+
+        return header_in_legacy(cells, is_header)
+    return False
 
 
 COLUMN_KEYS = {"stt": ("thu tu", "stt", "tt"), "label": ("ten chi tieu", "chi tieu", "noi dung"),

@@ -8,6 +8,7 @@ repeats a merged cell's text across its span, so the reader walks the row's
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from cchc_tools.ingest.readers.base import (
     nearest_title,
     pick,
 )
+from cchc_tools.ingest.readers.encoding import converted_note, font_encoding, to_unicode
 from cchc_tools.ingest.readers.safety import check_container, xml_part
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_SPAN
 from cchc_tools.text import clean, clean_value, without_controls
@@ -33,12 +35,102 @@ _RUN_BREAKS = {f"{W}br": "\n", f"{W}cr": "\n", f"{W}tab": "\t"}
 _RUN = f"{W}r"
 
 
+#: Run fonts of a document written in a legacy Vietnamese encoding (None: no legacy font anywhere).
+_FONTS: list[RunFonts | None] = [None]
+
+
 def _para_text(p) -> str:
     """A paragraph's text as Word shows it: its runs' texts, a soft line break (Shift+Enter, ``<w:br/>``) as
     a line end and a tab as a tab; never glued together ("1", a break, "070" is not 1070). Tab stops
-    (``w:pPr/w:tabs/w:tab``) are not text."""
+    (``w:pPr/w:tabs/w:tab``) are not text. In a document with TCVN3 or VNI fonts, each run's text is converted
+    by its own font."""
+    fonts = _FONTS[0]
+    if fonts is not None:
+        return fonts.paragraph_text(p)
     return "".join(el.text or "" if el.tag == f"{W}t" else _RUN_BREAKS[el.tag]
                    for el in p.iter(f"{W}t", *_RUN_BREAKS) if el.tag == f"{W}t" or el.getparent().tag == _RUN)
+
+
+class RunFonts:
+    """The font of each run (its own, its character style's, its paragraph style's, the document default),
+    and the text of a paragraph with each run in a legacy font converted to Unicode by that font."""
+
+    def __init__(self, styles_el) -> None:
+        self.styles: dict[str, tuple[str, str]] = {}  # styleId -> (font, basedOn)
+        self.default_para = ""
+        self.default_font = ""
+        if styles_el is None:
+            return
+        dd = styles_el.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}rFonts")
+        self.default_font = _font_of(dd)
+        for st in styles_el.iterchildren(f"{W}style"):
+            sid = st.get(f"{W}styleId", "")
+            based = st.find(f"{W}basedOn")
+            self.styles[sid] = (_font_of(st.find(f"{W}rPr/{W}rFonts")),
+                                based.get(f"{W}val", "") if based is not None else "")
+            if st.get(f"{W}type") == "paragraph" and st.get(f"{W}default") in ("1", "true"):
+                self.default_para = sid
+        self.converted: set[str] = set()
+
+    def style_font(self, sid: str) -> str:
+        seen: set[str] = set()
+        while sid and sid not in seen:
+            seen.add(sid)
+            font, based = self.styles.get(sid, ("", ""))
+            if font:
+                return font
+            sid = based
+        return ""
+
+    def run_font(self, run, para_style: str) -> str:
+        rpr = run.find(f"{W}rPr")
+        if rpr is not None:
+            font = _font_of(rpr.find(f"{W}rFonts"))
+            if font:
+                return font
+            rs = rpr.find(f"{W}rStyle")
+            if rs is not None and (font := self.style_font(rs.get(f"{W}val", ""))):
+                return font
+        return self.style_font(para_style) or self.default_font
+
+    def paragraph_text(self, p) -> str:
+        ps = p.find(f"{W}pPr/{W}pStyle")
+        para_style = ps.get(f"{W}val", "") if ps is not None else self.default_para
+        out: list[str] = []
+        for el in p.iter(f"{W}t", *_RUN_BREAKS):
+            run = el.getparent()
+            if el.tag != f"{W}t":
+                if run.tag == _RUN:
+                    out.append(_RUN_BREAKS[el.tag])
+                continue
+            text = el.text or ""
+            if text and not text.isascii():
+                enc, upper = font_encoding(self.run_font(run, para_style))
+                if enc:
+                    text = to_unicode(text, enc, upper=upper)
+                    self.converted.add(enc)
+            out.append(text)
+        return "".join(out)
+
+
+def _font_of(rfonts) -> str:
+    if rfonts is None:
+        return ""
+    return rfonts.get(f"{W}hAnsi") or rfonts.get(f"{W}ascii") or rfonts.get(f"{W}cs") or ""
+
+
+_LEGACY_FONT = re.compile(r"""w:(?:ascii|hAnsi)=["'](?:\.[Vv][Nn]|VNI[- ])""")
+
+
+def _legacy_fonts(document) -> RunFonts | None:
+    """The run fonts of a document that names a TCVN3 or VNI font anywhere, else None (the fast path)."""
+    from lxml import etree
+
+    styles_el = document.styles.element
+    xml = etree.tostring(document.element) + etree.tostring(styles_el)
+    if not _LEGACY_FONT.search(xml.decode("utf-8", "replace")):
+        return None
+    return RunFonts(styles_el)
 
 
 def _cell_text(tc) -> str:
@@ -148,6 +240,18 @@ def read_docx(path: str | Path) -> RawTable:
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise AppendixError(path, _("not a readable Word document ({reason})").format(reason=exc),
                             expected=_("a .docx file saved by Word or LibreOffice")) from None
+    fonts = _legacy_fonts(document)
+    _FONTS[0] = fonts
+    try:
+        table = _read_document(path, document)
+    finally:
+        _FONTS[0] = None
+    if fonts is not None:
+        table.notes.extend(converted_note(enc) for enc in sorted(fonts.converted))
+    return table
+
+
+def _read_document(path: str | Path, document) -> RawTable:
     table = RawTable(path=str(path), format="docx")
     body = document.element.body
     title: list[str] = []

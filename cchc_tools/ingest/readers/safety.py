@@ -25,7 +25,8 @@ def check_container(path: str | Path, kind: str) -> None:
     with open(path, "rb") as fh:
         head = fh.read(8)
     fix = {"docx": _("open it in Word, remove the password if any, and save as .docx"),
-           "xlsx": _("open it in Excel, remove the password if any, and save as .xlsx")}[kind]
+           "xlsx": _("open it in Excel, remove the password if any, and save as .xlsx"),
+           "ods": _("open it in LibreOffice Calc, remove the password if any, and save as .ods or .xlsx")}[kind]
     if head == OLE_MAGIC:
         raise AppendixError(path, _("the file is password-protected (encrypted) or in the old binary format"),
                             expected=fix)
@@ -39,7 +40,7 @@ def check_container(path: str | Path, kind: str) -> None:
                                  MAX_ZIP_MEMBERS)
             _check_declared(path, infos)
             names = {i.filename for i in infos}
-            marker = "word/document.xml" if kind == "docx" else "xl/workbook.xml"
+            marker = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "ods": "content.xml"}[kind]
             if marker not in names:
                 raise AppendixError(path, _("the zip holds no {marker}").format(marker=marker),
                                     expected=_("a .{kind} file").format(kind=kind))

@@ -20,6 +20,7 @@ from cchc_tools.ingest.readers.base import (
     looks_like_stt,
     nearest_title,
 )
+from cchc_tools.ingest.readers.encoding import converted_note, decode_text
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_TEXT_LINES
 from cchc_tools.text import (
     clean,
@@ -70,7 +71,7 @@ def _bounded(fields: list[str], path: str | Path, line: int) -> list[str]:
 def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
     if data is None:
         data = Path(path).read_bytes()
-    text = decode(data, path)
+    text, legacy = decode_text(data, path, decode)  # a TCVN3 or VNI text converted (ingest/readers/encoding.py)
     n_lines = line_count(text)
     if n_lines > MAX_TEXT_LINES:
         raise LimitError(path, tr("{n} lines", n=n_lines), "MAX_TEXT_LINES", MAX_TEXT_LINES)
@@ -83,6 +84,8 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
     invisible = has_invisible(text)
     odd = has_odd_spaces(text)  # rare: then every cell is normalised the slow way
     table = RawTable(path=str(path), format="text")
+    if legacy:
+        table.notes.append(converted_note(legacy))
     lines = split_lines(text)
     header_at = None
     for i, line in enumerate(lines):

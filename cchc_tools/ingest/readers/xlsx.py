@@ -382,6 +382,54 @@ def read_xlsx(path: str | Path) -> RawTable:
                                    "in the first {n} rows of a sheet").format(n=HEADER_SEARCH_ROWS))
 
 
+def read_calamine_book(path: str | Path, percent: dict[str, set[tuple[int, int]]], kind: str) -> RawTable:
+    """A workbook calamine reads that is not .xlsx (.xls, .ods), by the same sheet rules as :func:`read_xlsx`.
+
+    ``percent`` gives, per sheet, the cells (row, column; 1-based) formatted as percentages, which the
+    format's own reader found (calamine does not say). Each sheet's reach is checked against the limits
+    before its grid is built.
+    """
+    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+
+    expected = _("an .{kind} file saved by Excel or LibreOffice").format(kind=kind)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, ValueError, OSError) as exc:
+        raise AppendixError(path, _("not a readable Excel workbook ({reason})").format(
+                                reason=f"{type(exc).__name__}: {exc}"), expected=expected) from None
+    try:
+        worksheets = [m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        if len(worksheets) > MAX_SHEETS:
+            raise LimitError(path, _("a workbook of {n} sheets").format(n=len(worksheets)), "MAX_SHEETS", MAX_SHEETS)
+        for name in worksheets:
+            sheet = wb.get_sheet_by_name(name)
+            rows, columns = sheet.height, sheet.width
+            if rows > MAX_SHEET_ROWS:
+                raise LimitError(path, tr("sheet {sheet!r} reaches row {n}", sheet=name, n=rows),
+                                 "MAX_SHEET_ROWS", MAX_SHEET_ROWS)
+            if columns > MAX_SHEET_COLUMNS:
+                raise LimitError(path, tr("sheet {sheet!r} reaches column {n}", sheet=name, n=columns),
+                                 "MAX_SHEET_COLUMNS", MAX_SHEET_COLUMNS)
+            if rows * columns > MAX_SHEET_CELLS * 4:
+                raise LimitError(path, tr("sheet {sheet!r} has more than {n} cells", sheet=name, n=MAX_SHEET_CELLS),
+                                 "MAX_SHEET_CELLS", MAX_SHEET_CELLS)
+            table = _read_sheet(path, wb, name, SheetScan(rows, columns, percent.get(name, set())))
+            if table is not None:
+                others = [s for s in wb.sheet_names if s != name]
+                if others:
+                    table.warnings.append(f"took sheet {name!r}; other sheets: {', '.join(others)}")
+                return table
+    except CalamineError as exc:
+        raise AppendixError(path, _("not a readable Excel workbook ({reason})").format(
+                                reason=f"{type(exc).__name__}: {exc}"), expected=expected) from None
+    finally:
+        wb.close()
+    names = ", ".join(repr(s) for s in wb.sheet_names)
+    raise AppendixError(path, _("no sheet has an appendix header row (sheets: {names})").format(names=names),
+                        expected=_("a header row THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng / Ghi chú "
+                                   "in the first {n} rows of a sheet").format(n=HEADER_SEARCH_ROWS))
+
+
 def _bounded(path: str | Path, cells: list, line: int) -> None:
     for v in cells:
         if v.__class__ is str and len(v) > MAX_CELL_CHARS:
