@@ -461,3 +461,47 @@ def _province_name(province: str, legacy: bool | None) -> str:
     except CchcError:
         return ""
     return unit.name if unit else ""
+
+
+def outside_province(code: str, province: str, year: int | None, period: str = "") -> bool:
+    """Whether the official unit ``code``, read in the era of a report of ``year`` and ``period``, lies outside
+    ``province`` (a current province also covers the legacy provinces merged into it: a Sóc Trăng district of
+    2022 is inside Cần Thơ). False whenever it cannot be told (no code, no province, an unknown one): a report
+    is never left out on a guess."""
+    if not code or not province:
+        return False
+    data = _data()
+    legacy = is_legacy(code, year, period)
+    era = data.legacy if legacy else data.current
+    unit = era.units.get(code)
+    if unit is None:
+        return False
+    codes = _provinces(era, data, clean(province), legacy)
+    if not codes:
+        return False
+    return (unit.code if unit.level == "province" else unit.province_code) not in codes
+
+
+def distinct_slugs(table):
+    """The tidy ``table`` with every unit slug naming one official unit: when two units with different official
+    codes share a slug (Cần Thơ's 2022 roster has two "huyện Châu Thành", codes 933 and 942), each of them gets
+    its code after the slug (``chau-thanh-933``, ``chau-thanh-942``), so their folders, letters and pages never
+    collide; a slug naming one unit is left as it is. A report without a code keeps its slug."""
+    if table.empty or "unit_code" not in table.columns:
+        return table
+    codes = table["unit_code"].fillna("").astype(str)
+    pairs = (table.assign(_code=codes)[["unit", "_code"]].drop_duplicates())
+    pairs = pairs[pairs["_code"] != ""]
+    shared = set(pairs["unit"][pairs["unit"].duplicated(keep=False)])
+    if not shared:
+        return table
+    room = 81  # a slug's length (ingest.header.MAX_SLUG_CHARS), kept with the code after it
+
+    def renamed(slug: str, code: str) -> str:
+        if slug not in shared or not code:
+            return slug
+        return f"{slug[:room - len(code) - 1].rstrip('-')}-{code}"
+
+    out = table.copy()
+    out["unit"] = [renamed(s, c) for s, c in zip(out["unit"], codes, strict=True)]
+    return out

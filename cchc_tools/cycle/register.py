@@ -33,7 +33,8 @@ KEY = "Mã công văn"
 KIT_COLUMNS = [KEY, "STT", "Mã ĐVHC", "Đơn vị", "Kính gửi", "Loại", "Lần", "Thay cho", "Báo cáo của đơn vị",
                "Các mục", "Số mục giải trình", "Số mục chỉnh sửa", "Tệp công văn", "Tệp phụ lục", "Tình trạng"]
 CLERK_COLUMNS = ["Số công văn", "Ngày gửi", "Hạn trả lời", "Ngày đơn vị trả lời", "Ghi chú"]
-RECEIPT_COLUMNS = ["Tệp phụ lục", "Đơn vị", "Mã ĐVHC", "Ngày Sở nhận", "Ghi chú"]
+RECEIPT_COLUMNS = ["Tệp phụ lục", "Đơn vị", "Mã ĐVHC", "Ngày Sở nhận", "Tình trạng", "Ghi chú"]
+RECEIPT_STATE = "Tình trạng"  # the kit's: a report superseded by a later one, a unit outside the province
 KIND_VI = {"explain": "Đề nghị giải trình", "correct": "Đề nghị chỉnh sửa", "reminder": "Đôn đốc báo cáo"}
 DRAFT_SUFFIX = "-du-thao-moi"
 
@@ -298,11 +299,13 @@ def register_letters(folder: str | Path) -> dict[str, dict]:
 
 
 def record_receipts(folder: str | Path, arrivals: Iterable[tuple[str, str, str, Path | None]],
-                    today: date) -> tuple[dict[str, date], list[Path]]:
+                    today: date, notes: dict[str, str] | None = None) -> tuple[dict[str, date], list[Path]]:
     """The date the Sở received each appendix of the period: ``arrivals`` are (source, unit name, code, file).
     A file seen for the first time gets its arrival date (its modification date, never after ``today``), written
     on the register's sheet "Ngày nhận báo cáo" and in ``register.json``; a date there (a person may correct it)
-    is kept and returned as it is. Returns (source -> date, files written: none when nothing was new)."""
+    is kept and returned as it is. ``notes``: source -> what the kit says of it (a report superseded by a later
+    one, a unit outside the province), kept up to date in the column "Tình trạng" (the kit's own). Returns
+    (source -> date, files written: none when nothing changed)."""
     reg = Register(folder)
     ws = reg.wb[RECEIPTS_SHEET] if RECEIPTS_SHEET in reg.wb.sheetnames else reg.wb.create_sheet(RECEIPTS_SHEET)
     cols = Register._header(ws, RECEIPT_COLUMNS)
@@ -313,7 +316,12 @@ def record_receipts(folder: str | Path, arrivals: Iterable[tuple[str, str, str, 
             rows[src] = r
     out: dict[str, date] = {}
     changed = False
+    notes = notes or {}
     for src, name, code, path in arrivals:
+        said = notes.get(src, "")
+        if src in rows and str(ws.cell(rows[src], cols[RECEIPT_STATE]).value or "") != said:
+            ws.cell(rows[src], cols[RECEIPT_STATE], said or None)
+            changed = True
         if src in rows:
             d = _cell_date(ws.cell(rows[src], cols["Ngày Sở nhận"]).value)
             if d is None and src in reg.state["received"]:
@@ -325,7 +333,8 @@ def record_receipts(folder: str | Path, arrivals: Iterable[tuple[str, str, str, 
         if path is not None and path.exists():
             seen = min(today, datetime.fromtimestamp(path.stat().st_mtime).date())
         r = ws.max_row + 1
-        for col, value in (("Tệp phụ lục", src), ("Đơn vị", name), ("Mã ĐVHC", code), ("Ngày Sở nhận", seen)):
+        for col, value in (("Tệp phụ lục", src), ("Đơn vị", name), ("Mã ĐVHC", code), ("Ngày Sở nhận", seen),
+                           (RECEIPT_STATE, said or None)):
             cell = ws.cell(r, cols[col], value)
             if isinstance(value, date):
                 cell.number_format = "DD/MM/YYYY"

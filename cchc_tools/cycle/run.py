@@ -151,6 +151,10 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     if not force and _up_to_date(folder / f"cycle-{period.lower()}.json", stamp["fingerprint"]):
         res.skipped = True
         return res
+    from cchc_tools.cycle.status import period_reports
+
+    chosen = period_reports(data.table, year, period, province)
+    full, data = data, without(data, set(chosen.outside["source"]) | set(chosen.superseded))
     synthetic = bool(data.table["synthetic"].any()) if len(data.table) else False
     # fictional demo units (no official code) have no roster to be checked against; the 2026 demo's real
     # communes and wards do: its status, coverage and reminders are the province's own
@@ -161,11 +165,12 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     if province and not fictional:
         try:
             units = roster(province, year, period, project.reporting.departments)
-            received, wrote = receipts(project, data, year, period, folder / f"letters-{period.lower()}", produced)
+            received, wrote = receipts(project, full, year, period, folder / f"letters-{period.lower()}", produced,
+                                       chosen)
             res.written += wrote
-            status = reporting_status(data.table, data.errors, data.findings, units, year, period, due,
+            status = reporting_status(full.table, data.errors, full.findings, units, year, period, due,
                                       province=province, root=project.root, today=produced, received=received,
-                                      min_coverage=project.reporting.min_coverage)
+                                      min_coverage=project.reporting.min_coverage, chosen=chosen)
         except RosterError as exc:
             res.notes.append(str(exc))
     else:
@@ -224,6 +229,16 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     return res
 
 
+def without(data, sources: set[str]):
+    """The computed data without the reports of ``sources`` (units outside the province, reports superseded by a
+    later one of the same unit): what letters, the consolidated appendix and the digest are made from."""
+    if not sources:
+        return data
+    keep = {name: frame[~frame["source"].isin(sources)] for name, frame in
+            (("table", data.table), ("ind", data.ind), ("findings", data.findings), ("assessed", data.assessed))}
+    return data._replace(**keep)
+
+
 def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, str], dict[str, str]]:
     """(source -> SHA-256 of its file, unit slug -> SHA-256 of its latest report's file) for the period."""
     from cchc_tools.analysis.selection import reports
@@ -240,9 +255,11 @@ def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, s
     return hashes, current
 
 
-def receipts(project, data, year: int, period: str, folder: Path, today: date):
+def receipts(project, data, year: int, period: str, folder: Path, today: date, chosen=None):
     """The date the Sở received each appendix of the period, from the register (recorded there the first time
-    the kit sees the file: :func:`cchc_tools.cycle.register.record_receipts`)."""
+    the kit sees the file: :func:`cchc_tools.cycle.register.record_receipts`); ``chosen``
+    (:func:`cchc_tools.cycle.status.period_reports`) names on the register's sheet the reports superseded by a
+    later one and those of units outside the province."""
     from cchc_tools.analysis.selection import reports
     from cchc_tools.batch.provenance import source_path
     from cchc_tools.cycle.register import record_receipts
@@ -252,7 +269,13 @@ def receipts(project, data, year: int, period: str, folder: Path, today: date):
     arrivals = [(src, str(name or unit), str(code or ""), source_path(src, project.root))
                 for src, name, unit, code in zip(reps["source"], reps["unit_name"], reps["unit"], reps["unit_code"],
                                                  strict=True)]
-    return record_receipts(folder, arrivals, today)
+    notes = {}
+    if chosen is not None:
+        notes = {early: f"đã được thay bằng báo cáo sau của đơn vị: {late}"
+                 for early, late in chosen.superseded.items()}
+        notes.update({src: "đơn vị ngoài địa bàn: không tổng hợp, không gửi công văn"
+                      for src in chosen.outside["source"]})
+    return record_receipts(folder, arrivals, today, notes)
 
 
 def record(project, letters: list, folder: Path, produced: date, *, unit: str = "", current: dict | None = None):

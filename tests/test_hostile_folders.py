@@ -1,0 +1,179 @@
+"""A quarter and a folder as messy as real ones (issue 30): units of another province, a unit that sent twice,
+two units of one name, files filed under another period, unreadable files, hostile folders and names.
+
+Each test reproduces a defect found by trying the kit as an attacker would; each failed on the code before it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.demo2026 import make_project
+
+PRODUCED = date(2026, 5, 20)
+
+
+def _copy_as(src: Path, dest: Path, *replace: tuple[str, str]) -> Path:
+    text = src.read_text(encoding="utf-8")
+    for old, new in replace:
+        assert old in text, old
+        text = text.replace(old, new)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(text, encoding="utf-8")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A Cần Thơ project of Q1 2026 with: a ward of Hà Nội; a second, later report of one commune (its file name
+    sorting first, a figure changed); a commune's file whose title says Q1 2025 in the 2026 folder; two
+    unreadable Q1 files (one beside a readable report, one in a folder naming no unit)."""
+    proj = make_project(tmp_path_factory.mktemp("hostile"), periods=("2026-Q1",), units=3, departments=1)
+    raw = proj.data / "2026"
+    hoa_an = next((raw / "hoa-an").glob("*.txt"))
+    _copy_as(hoa_an, raw / "ba-dinh" / "phu-luc-cchc-2026-q1-ba-dinh.txt",
+             ("xã Hòa An, thành phố Cần Thơ", "phường Ba Đình, thành phố Hà Nội"))
+    trung_hung = next((raw / "trung-hung").glob("*.txt"))
+    _copy_as(trung_hung, raw / "trung-hung" / "phu-luc-cchc-2026-q1-trung-hung-bo-sung.txt",
+             ("ngày 11 tháng 4 năm 2026", "ngày 25 tháng 4 năm 2026"),
+             ("Số nhiệm vụ đề ra trong kế hoạch\tNhiệm vụ\t29", "Số nhiệm vụ đề ra trong kế hoạch\tNhiệm vụ\t31"))
+    vinh_chau = next((raw / "vinh-chau").glob("*.txt"))
+    _copy_as(vinh_chau, vinh_chau, ("QUÝ I NĂM 2026", "QUÝ I NĂM 2025"))
+    (raw / "hoa-an" / "phu-luc-cchc-2026-q1-hoa-an-ban-scan.docx").write_bytes(b"not a zip")
+    (raw / "khong-ro").mkdir()
+    (raw / "khong-ro" / "phu-luc-q1.xlsx").write_bytes(b"PK\x03\x04 broken")
+    return proj
+
+
+@pytest.fixture(scope="module")
+def cycled(hostile):
+    from cchc_tools.cycle.run import run_cycle
+    from cchc_tools.project import load_project
+
+    project = load_project(hostile.root, env={})
+    return project, run_cycle(project, 2026, "Q1", produced=PRODUCED, formats=("html", "docx", "xlsx"))
+
+
+def _rows(status):
+    return status.rows.set_index("name")
+
+
+def test_a_ward_of_another_province_is_outside_never_summed_never_written_to(cycled):
+    project, res = cycled
+    ward = res.status.rows.set_index("code").loc["00004"]  # phường Ba Đình, Hà Nội
+    assert ward["state"] == "outside" and not ward["in_roster"]
+    assert "ngoài địa bàn Thành phố Cần Thơ" in ward["reason"] and "Hà Nội" in ward["reason"]
+    assert res.status.totals()["outside"] == 1 and res.status.totals()["extra"] == 0
+    assert all("ba-dinh" not in lt.unit and "ba-dinh" not in lt.source for lt in res.letters)
+    letters = project.outputs / "2026" / "letters-q1"
+    assert not list(letters.glob("*ba-dinh*"))
+    assert "Ba Đình" not in res.digest.text
+    assert "phường Ba Đình" not in res.appendix.units and not res.appendix.inputs.empty
+    assert not res.appendix.inputs["source"].str.contains("ba-dinh").any()
+    assert "ngoài địa bàn" in (project.outputs / "2026" / "status-q1.html").read_text(encoding="utf-8")
+
+
+def test_a_later_report_supersedes_the_earlier_never_both_summed(cycled, hostile):
+    from openpyxl import load_workbook
+
+    from cchc_tools.cycle.register import RECEIPTS_SHEET
+
+    project, res = cycled
+    rows = _rows(res.status)
+    later = "data/raw/2026/trung-hung/phu-luc-cchc-2026-q1-trung-hung-bo-sung.txt"
+    earlier = "data/raw/2026/trung-hung/phu-luc-cchc-2026-q1-trung-hung.txt"
+    assert rows.loc["Xã Trung Hưng", "source"] == later  # by report date (25/4 after 11/4), not by file name
+    assert earlier in rows.loc["Xã Trung Hưng", "replaces"] and earlier in rows.loc["Xã Trung Hưng", "reason"]
+    assert res.status.superseded == {earlier: later}
+    assert earlier in (project.outputs / "2026" / "status-q1.html").read_text(encoding="utf-8")
+    # one letter for the unit, from the later report
+    mine = [lt for lt in res.letters if lt.unit == "trung-hung"]
+    assert [lt.source for lt in mine] == [later]
+    # the consolidated appendix counts the unit once, from its later report; the ward of Hà Nội never
+    app = res.appendix
+    assert sorted(app.units) == ["xã Hòa An", "xã Trung Hưng"]
+    sources = set(app.inputs["source"])
+    assert later in sources and earlier not in sources and not any("ba-dinh" in s for s in sources)
+    ws = load_workbook(project.outputs / "2026" / "letters-q1" / "register.xlsx")[RECEIPTS_SHEET]
+    head = [c.value for c in ws[1]]
+    states = {ws.cell(r, 1).value: ws.cell(r, head.index("Tình trạng") + 1).value for r in range(2, ws.max_row + 1)}
+    assert later in states[earlier] and states[later] is None
+
+
+def test_a_file_whose_title_says_another_period_is_listed_not_silently_dropped(cycled):
+    project, res = cycled
+    src = "data/raw/2026/vinh-chau/phu-luc-cchc-2026-q1-vinh-chau.txt"  # its title says quý I năm 2025
+    row = res.status.rows.set_index("code").loc["31783"]  # phường Vĩnh Châu, on the roster
+    assert row["state"] in ("overdue", "missing") and src in row["reason"]
+    assert "quý I năm 2025" in row["reason"] and "năm 2026" in row["reason"]
+    assert res.status.misfiled and res.status.misfiled[0][0] == src and res.status.totals()["misfiled"] == 1
+    page = (project.outputs / "2026" / "status-q1.html").read_text(encoding="utf-8")
+    assert "1 tệp có tiêu đề ghi năm, kỳ khác thư mục" in page and src in page
+
+
+def test_unreadable_files_count_for_their_own_period_as_load_finds_them(cycled):
+    from cchc_tools.analysis.computed import computed
+    from cchc_tools.cycle.roster import roster
+    from cchc_tools.cycle.status import reporting_status, summary_line
+
+    project, res = cycled
+    data = computed(project)
+    assert len(data.errors) == 2  # what `cchc load` reports
+    t = res.status.totals()
+    assert t["unreadable"] == 2 and "2 tệp không đọc được" in summary_line(res.status)
+    assert sorted(res.status.unreadable) == sorted(
+        ["data/raw/2026/hoa-an/phu-luc-cchc-2026-q1-hoa-an-ban-scan.docx", "data/raw/2026/khong-ro/phu-luc-q1.xlsx"])
+    listed = res.status.rows[res.status.rows["state"] == "unreadable"]
+    assert "khong-ro/phu-luc-q1.xlsx" in " ".join(listed["reason"])  # a folder naming no unit: still listed
+    hoa_an = res.status.rows.set_index("code").loc["31393"]
+    assert hoa_an["state"] in ("received", "late") and "ban-scan.docx" in hoa_an["reason"]
+    for period in ("Q2", "annual"):  # Q1 files never count for another period
+        other = reporting_status(data.table, data.errors, data.findings,
+                                 roster(project.province, 2026, period, project.reporting.departments), 2026, period,
+                                 province=project.province, root=project.root)
+        assert other.totals()["unreadable"] == 0 and not (other.rows["state"] == "unreadable").any(), period
+
+
+@pytest.fixture(scope="module")
+def chau_thanh(tmp_path_factory, seed_text):
+    """Cần Thơ's 2022 roster has two "huyện Châu Thành" (Hậu Giang 933, Sóc Trăng 942): one appendix each."""
+    from cchc_tools.project import init_project
+
+    root = tmp_path_factory.mktemp("chau-thanh") / "can-tho"
+    init_project(root, "Cần Thơ")
+    for folder, province in (("chau-thanh-hau-giang", "tỉnh Hậu Giang"), ("chau-thanh-soc-trang", "tỉnh Sóc Trăng")):
+        d = root / "data" / "raw" / "2022" / folder
+        d.mkdir(parents=True)
+        (d / "phu-luc-2022.txt").write_text(seed_text.replace(
+            "của Ủy ban nhân dân thị xã Vĩnh Châu)", f"của Ủy ban nhân dân huyện Châu Thành, {province})"),
+            encoding="utf-8")
+    return root
+
+
+def test_two_units_of_one_name_are_kept_apart_by_their_code(chau_thanh):
+    from cchc_tools.analysis.computed import computed
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.batch.tasks import plan_all
+    from cchc_tools.cycle.run import run_cycle
+    from cchc_tools.project import load_project
+
+    project = load_project(chau_thanh, env={})
+    reps = reports(computed(project).table)
+    assert dict(zip(reps["unit_code"], reps["unit"], strict=True)) == {"933": "chau-thanh-933",
+                                                                       "942": "chau-thanh-942"}
+    plan = plan_all(project, project.data, project.outputs, "html")
+    units = [t.out_dir for t in plan.tasks if t.kind == "unit"]
+    trends = [t.stem for t in plan.tasks if t.kind == "trend"]
+    assert len(set(units)) == 2 and sorted(trends) == ["chau-thanh-933", "chau-thanh-942"]
+    res = run_cycle(project, 2022, "annual", produced=PRODUCED, formats=("html", "docx", "xlsx"))
+    assert sorted(lt.unit_code for lt in res.letters) == ["933", "942"]
+    folder = project.outputs / "2022" / "letters-annual"
+    assert sorted(p.name for p in folder.glob("cong-van-*.docx")) == ["cong-van-chau-thanh-933.docx",
+                                                                      "cong-van-chau-thanh-942.docx"]
+    rows = res.status.rows.set_index("code")
+    assert rows.loc["933", "state"] in ("received", "late") and rows.loc["942", "state"] in ("received", "late")
+    register = json.loads((folder / "register.json").read_text(encoding="utf-8"))
+    assert sorted(register["latest"]) == ["letter:chau-thanh-933", "letter:chau-thanh-942"]
