@@ -6,6 +6,7 @@ Each test reproduces a defect found by trying the kit as an attacker would; each
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -177,3 +178,130 @@ def test_two_units_of_one_name_are_kept_apart_by_their_code(chau_thanh):
     assert rows.loc["933", "state"] in ("received", "late") and rows.loc["942", "state"] in ("received", "late")
     register = json.loads((folder / "register.json").read_text(encoding="utf-8"))
     assert sorted(register["latest"]) == ["letter:chau-thanh-933", "letter:chau-thanh-942"]
+
+
+# -- folders that cannot hurt the data ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    return make_project(tmp_path_factory.mktemp("plain"), periods=("2026-Q1",), units=2, departments=0)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("where", ["equal", "inside", "symlink", "holds-data"])
+def test_outputs_in_or_into_the_data_folder_is_refused_before_anything_is_written(plain, tmp_path, capsys, where):
+    from cchc_tools.cli import main
+
+    data = plain.data
+    out = {"equal": data, "inside": data / "2026" / "ket-qua", "symlink": tmp_path / "link",
+           "holds-data": plain.root}[where]
+    if where == "symlink":
+        out.symlink_to(data / "2026", target_is_directory=True)
+    before = _files(data)
+    for command in (["cycle", "--year", "2026", "--period", "Q1"], ["brief", "--all", "--formats", "html"]):
+        code = main([*command, "--project", str(plain.root), "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == 2, (command, err)
+        assert "thư mục kết quả" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert _files(data) == before  # nothing written, nothing deleted
+
+
+def test_an_outputs_path_that_is_a_file_gives_one_clear_message(plain, tmp_path, capsys):
+    from cchc_tools.cli import main
+
+    blocker = tmp_path / "outputs"
+    blocker.write_text("một tệp của người dùng", encoding="utf-8")
+    for out in (blocker, blocker / "sub"):
+        for command in (["cycle", "--year", "2026", "--period", "Q1"], ["brief", "--all", "--formats", "html"]):
+            assert main([*command, "--project", str(plain.root), "--out", str(out)]) == 2
+            err = capsys.readouterr().err
+            assert "là một tệp" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert blocker.read_text(encoding="utf-8") == "một tệp của người dùng"
+
+
+@pytest.mark.skipif(getattr(os, "geteuid", lambda: 1)() == 0, reason="root may write into any folder")
+def test_a_read_only_outputs_folder_gives_one_clear_message(plain, tmp_path, capsys):
+    from cchc_tools.cli import main
+
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        assert main(["brief", "--all", "--project", str(plain.root), "--out", str(out / "x"), "--formats",
+                     "html"]) == 2
+        err = capsys.readouterr().err
+        assert "không ghi được" in err and len(err.strip().splitlines()) == 1
+    finally:
+        out.chmod(0o700)
+
+
+def test_the_filesystem_root_as_data_is_refused(plain, capsys):
+    from cchc_tools.cli import main
+    from cchc_tools.paths import FolderError, check_data_folder
+
+    with pytest.raises(FolderError, match="thư mục gốc"):
+        check_data_folder("/")
+    assert main(["brief", "--all", "--project", str(plain.root), "--data", "/", "--formats", "html"]) == 2
+    assert "thư mục gốc" in capsys.readouterr().err
+
+
+def test_only_the_kits_own_temporary_files_of_dead_runs_are_removed(tmp_path):
+    import subprocess
+    import sys
+
+    from cchc_tools.atomic import atomic_path, run_id
+    from cchc_tools.batch.state import remove_stale_temporaries
+
+    mine = [tmp_path / ".ghi-chu.tmp.txt", tmp_path / "2026" / ".bang.tmp", tmp_path / "2026" / ".x.abc.tmp.html"]
+    for p in mine:  # a person's files (and the old kit's names): never the kit's to delete
+        p.parent.mkdir(exist_ok=True)
+        p.write_text("của người dùng", encoding="utf-8")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    stale = tmp_path / "2026" / f".briefing.cchc-{dead}-abc123-k2j3.tmp.html"
+    stale.write_text("nửa chừng", encoding="utf-8")
+    live = tmp_path / "2026" / f".briefing.cchc-{run_id()}-q9.tmp.html"  # this run's own, in flight
+    live.write_text("đang ghi", encoding="utf-8")
+    assert remove_stale_temporaries(tmp_path) == [stale]
+    assert all(p.exists() for p in [*mine, live])
+    with atomic_path(tmp_path / "2026" / "a.html") as tmp:  # a write names its temporary file by the run
+        assert f".cchc-{run_id()}-" in tmp.name and tmp.parent == tmp_path / "2026"
+        tmp.write_text("x", encoding="utf-8")
+
+
+def test_a_second_run_on_one_outputs_folder_is_refused_naming_the_first(plain, tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from cchc_tools.cli import main
+
+    out = tmp_path / "out"
+    hold = ("import sys, time; from cchc_tools.batch.lock import outputs_lock\n"
+            f"with outputs_lock({str(out)!r}):\n    print('held', flush=True); sys.stdin.read()")
+    proc = subprocess.Popen([sys.executable, "-c", hold], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        code = main(["cycle", "--project", str(plain.root), "--year", "2026", "--period", "Q1", "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == 2 and f"PID {proc.pid}" in err and "Traceback" not in err
+        assert not (out / "2026").exists()  # nothing written beside the first run's files
+    finally:
+        proc.communicate("", timeout=30)
+    assert main(["status", "--project", str(plain.root), "--year", "2026", "--period", "Q1", "--out", str(out)]) == 0
+
+
+def test_a_path_built_from_input_is_one_plain_name(tmp_path):
+    from cchc_tools.cycle.run import CycleInputError, write_state
+    from cchc_tools.paths import FolderError, child
+
+    assert child(tmp_path, "cycle-q1.json") == tmp_path / "cycle-q1.json"
+    for bad in ("../x", "a/b", "..", "", "x\x00y", "a\\b"):
+        with pytest.raises(FolderError):
+            child(tmp_path, bad)
+    with pytest.raises(CycleInputError):
+        write_state(None, None, 2026, "../../x", tmp_path / "2026")
+    assert not list(tmp_path.parent.glob("*x.json"))

@@ -248,8 +248,9 @@ def record_letters(folder: str | Path, letters: Iterable, write: Callable[[objec
         if describe is not None and lt.kind != "reminder":
             reg.state["texts"].setdefault(lt.unit, {}).update(describe(lt))
         from cchc_tools.cycle.letters import letter_stem
+        from cchc_tools.paths import child
 
-        wanted = reg.folder / f"{letter_stem(lt, version)}.docx"
+        wanted = child(reg.folder, f"{letter_stem(lt, version)}.docx")  # a unit's slug is never joined raw
         target = reg.free_path(wanted)
         path = write(lt, target, dict(numbers))
         reg.wrote(path)

@@ -127,22 +127,41 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     ``out_root`` override its folders). With ``force=False`` nothing is written when the fingerprint recorded
     by the last run (``cycle-<period>.json``) is the same and its files are all there. ``produced``: today's date
     (the letters' date, what is overdue), given by the caller (default: the system's date). ``reminders``: the
-    letters step also drafts a reminder (công văn đôn đốc) to each unit whose report is overdue."""
+    letters step also drafts a reminder (công văn đôn đốc) to each unit whose report is overdue. A data or outputs
+    folder that cannot be used (:func:`cchc_tools.paths.check_folders`) or an outputs folder another run holds is
+    refused (:class:`CycleInputError`) before anything is written."""
+    from cchc_tools.batch.lock import outputs_lock
+    from cchc_tools.ingest.snapshot import resolve_data_dir
+    from cchc_tools.paths import FolderError, check_folders
+
+    period = check_period(period)  # refused before anything is read or written
+    out = Path(out_root or project.outputs)
+    try:
+        check_folders(resolve_data_dir(project, data_dir), out)
+        with outputs_lock(out):  # one run per outputs folder (brief --all already holds it: re-entrant)
+            return _run_cycle(project, int(year), period, data_dir, out, steps, unit, level, formats, produced,
+                              force, reminders)
+    except FolderError as exc:  # a folder that cannot be used, or in use by another run: refused, nothing written
+        raise CycleInputError(str(exc)) from exc
+
+
+def _run_cycle(project, year: int, period: str, data_dir, out: Path, steps, unit: str, level: str, formats,
+               produced: date | None, force: bool, reminders: bool) -> CycleResult:
     from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.appendix import consolidated_appendix, write_appendix
     from cchc_tools.cycle.digest import build_digest
     from cchc_tools.cycle.letters import letters_for
     from cchc_tools.cycle.roster import RosterError, deadline, roster
     from cchc_tools.cycle.status import reporting_status, write_status
+    from cchc_tools.paths import child
 
     steps, formats = set(steps), set(formats)
-    period = check_period(period)  # refused before anything is read or written
     doc, province = project.document, project.province
     data = computed(project, data_dir)
     year = check_year(year, data, produced or date.today())
     if unit:
         unit = check_unit(unit, data, year, period)
-    folder = Path(out_root or project.outputs) / str(year)
+    folder = child(out, str(year))
     res = CycleResult()
     produced = produced or date.today()
     stamp = fingerprint(project, data, year, period, {"steps": ",".join(sorted(steps)), "unit": unit, "level": level,
@@ -321,8 +340,9 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path, st
     from cchc_tools.cycle.appendix import appendix_stem
     from cchc_tools.cycle.register import register_letters
     from cchc_tools.cycle.status import NOT_RECEIVED, coverage_line
+    from cchc_tools.paths import child
 
-    path = folder / f"cycle-{period.lower()}.json"
+    path = child(folder, f"cycle-{check_period(period).lower()}.json")  # a period is one of the kit's, never a path
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
