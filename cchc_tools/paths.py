@@ -66,7 +66,7 @@ def check_outputs_folder(outputs: str | Path, data: str | Path | None = None) ->
     """The outputs folder, checked before a run writes anything: :class:`FolderError` when it is the data folder,
     inside it or holds it (symbolic links resolved: a run would read its own outputs back as appendices, or clear
     the appendices with its outputs), when it is the filesystem root, a file, or a folder the kit cannot write
-    into. The folder is created when missing."""
+    into (the nearest existing folder on its path is checked: nothing is created here)."""
     out = _real(outputs)
     if out == Path(out.anchor):
         raise FolderError(f"thư mục kết quả {outputs} là thư mục gốc của máy; đặt [project] outputs trong cchc.toml "
@@ -89,10 +89,6 @@ def check_outputs_folder(outputs: str | Path, data: str | Path | None = None) ->
     if not os.access(probe, os.W_OK | os.X_OK):
         raise FolderError(f"không ghi được vào thư mục kết quả {outputs} ({probe} không cho phép ghi); cấp quyền ghi "
                           "hoặc chọn thư mục khác ([project] outputs trong cchc.toml, hoặc --out)")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FolderError(f"không tạo được thư mục kết quả {outputs}: {exc.strerror or exc}") from exc
     return Path(outputs)
 
 

@@ -192,7 +192,10 @@ def _dead_pid() -> int:
 
 
 def _mtimes(root: Path) -> dict[str, int]:
-    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+    from cchc_tools.batch.lock import LOCK_NAME  # the run's lock names the run holding it: rewritten by each run
+
+    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*")
+            if p.is_file() and p.name != LOCK_NAME}
 
 
 @pytest.fixture(scope="module")

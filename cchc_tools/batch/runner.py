@@ -220,16 +220,17 @@ def brief_unit(project: Project, year, unit: str, data_dir: str | Path | None = 
     data = resolve_data_dir(project, data_dir)
     root = project.resolve(out_root, project.outputs)
     check_folders(data, root)  # before a kernel starts or a file is written: one clear refusal
-    with outputs_lock(root), kernel_for_one(notebooks_dir()) as kernel:  # the kernel starts while the data loads
+    with kernel_for_one(notebooks_dir()) as kernel:  # the kernel starts while the data loads
         result = load_data(project, data)
         rep = pick_report(result.table, year, unit, period)  # clear error listing what exists
-        state.remove_stale_temporaries(root)
         task = unit_task(project, year, unit, data, root, period, say_if_no_pdf(check_formats(formats)),
                          rep["unit_name"])
         task.code, task.synthetic = str(rep.get("unit_code", "") or ""), bool(rep["synthetic"])
-        outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
-        if outcome.ok:
-            write_index(root)
+        with outputs_lock(root):  # one run per outputs folder: a second one is refused, naming this one's PID
+            state.remove_stale_temporaries(root)
+            outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
+            if outcome.ok:
+                write_index(root)
     if not outcome.ok:
         raise BriefingError(outcome.error, task.failed if task.failed.exists() else None)
     return task.html

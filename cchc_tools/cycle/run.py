@@ -130,6 +130,7 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     letters step also drafts a reminder (công văn đôn đốc) to each unit whose report is overdue. A data or outputs
     folder that cannot be used (:func:`cchc_tools.paths.check_folders`) or an outputs folder another run holds is
     refused (:class:`CycleInputError`) before anything is written."""
+    from cchc_tools.analysis.computed import computed
     from cchc_tools.batch.lock import outputs_lock
     from cchc_tools.ingest.snapshot import resolve_data_dir
     from cchc_tools.paths import FolderError, check_folders
@@ -138,16 +139,19 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     out = Path(out_root or project.outputs)
     try:
         check_folders(resolve_data_dir(project, data_dir), out)
+        data = computed(project, data_dir)
+        year = check_year(year, data, produced or date.today())
+        if unit:
+            unit = check_unit(unit, data, year, period)
         with outputs_lock(out):  # one run per outputs folder (brief --all already holds it: re-entrant)
-            return _run_cycle(project, int(year), period, data_dir, out, steps, unit, level, formats, produced,
-                              force, reminders)
+            return _run_cycle(project, data, year, period, out, steps, unit, level, formats, produced, force,
+                              reminders)
     except FolderError as exc:  # a folder that cannot be used, or in use by another run: refused, nothing written
         raise CycleInputError(str(exc)) from exc
 
 
-def _run_cycle(project, year: int, period: str, data_dir, out: Path, steps, unit: str, level: str, formats,
+def _run_cycle(project, data, year: int, period: str, out: Path, steps, unit: str, level: str, formats,
                produced: date | None, force: bool, reminders: bool) -> CycleResult:
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.appendix import consolidated_appendix, write_appendix
     from cchc_tools.cycle.digest import build_digest
     from cchc_tools.cycle.letters import letters_for
@@ -157,10 +161,6 @@ def _run_cycle(project, year: int, period: str, data_dir, out: Path, steps, unit
 
     steps, formats = set(steps), set(formats)
     doc, province = project.document, project.province
-    data = computed(project, data_dir)
-    year = check_year(year, data, produced or date.today())
-    if unit:
-        unit = check_unit(unit, data, year, period)
     folder = child(out, str(year))
     res = CycleResult()
     produced = produced or date.today()
