@@ -305,3 +305,77 @@ def test_a_path_built_from_input_is_one_plain_name(tmp_path):
     with pytest.raises(CycleInputError):
         write_state(None, None, 2026, "../../x", tmp_path / "2026")
     assert not list(tmp_path.parent.glob("*x.json"))
+
+
+# -- names as hostile as real ones ------------------------------------------------------------------------------
+
+BIDI = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Sở Nội vụ" shown backwards
+LONG = "Sở Khoa học và Công nghệ " + " ".join(["(Trung tâm Ứng dụng tiến bộ khoa học và công nghệ)"] * 6)
+
+
+def test_a_name_ending_in_a_parenthesis_keeps_it():
+    from cchc_tools.ingest.header import parse_title
+    from cchc_tools.text import strip_closing
+
+    head = ["PHỤ LỤC", "THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH QUÝ I NĂM 2026"]
+    for line, name in [("(Kèm theo Báo cáo số 1/BC-UBND ngày 10 tháng 4 năm 2026 của Sở Tài chính (Văn phòng))",
+                        "Sở Tài chính (Văn phòng)"),
+                       ("Kèm theo Báo cáo số 1/BC-UBND ngày 10 tháng 4 năm 2026 của Sở Tài chính (Văn phòng)",
+                        "Sở Tài chính (Văn phòng)"),
+                       ("(Kèm theo Báo cáo số 1/BC-UBND ngày 10 tháng 4 năm 2026 của Sở Tài chính)", "Sở Tài chính")]:
+        assert parse_title([*head, line]).unit_name == name, line
+    assert strip_closing("xã A (mới)))") == "xã A (mới)" and strip_closing("a)b") == "a)b"
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory):
+    """A project whose department wrote its name with a bidi override, and another with a 300-character name."""
+    proj = make_project(tmp_path_factory.mktemp("names"), periods=("2026-Q1",), units=1, departments=1)
+    src = next((proj.data / "2026" / "noi-vu").glob("*.txt"))
+    _copy_as(src, src, ("của Sở Nội vụ)", f"của Sở Nội {BIDI}vụ\u2066 (Văn phòng Sở))"))
+    _copy_as(src, proj.data / "2026" / "khcn" / "phu-luc-q1.txt", (f"của Sở Nội {BIDI}vụ\u2066 (Văn phòng Sở))",
+                                                                   f"của {LONG})"))
+    return proj
+
+
+def test_no_bidi_control_reaches_a_letter_page_or_digest_but_the_raw_table_keeps_it(named):
+    from docx import Document
+
+    from cchc_tools.analysis.computed import computed
+    from cchc_tools.cycle.run import run_cycle
+    from cchc_tools.project import load_project
+
+    project = load_project(named.root, env={})
+    assert any(BIDI in n for n in computed(project).table["unit_name"])  # the raw table: as written
+    res = run_cycle(project, 2026, "Q1", produced=PRODUCED, formats=("html", "docx", "xlsx"))
+    year = project.outputs / "2026"
+    letters = [p for p in sorted((year / "letters-q1").glob("cong-van-*.docx")) if "vinh-chau" not in p.name]
+    assert len(letters) == 2  # the two departments'
+    texts = []
+    for path in letters:
+        doc = Document(str(path))
+        texts.append("\n".join([p.text for p in doc.paragraphs]
+                               + [p.text for t in doc.tables for c in t._cells for p in c.paragraphs]))
+        assert len(doc.core_properties.title) <= 255
+    joined = "\n".join(texts)
+    assert "Sở Nội vụ (Văn phòng Sở)" in joined  # the name whole, its parenthesis kept
+    assert LONG in joined  # the full long name in the text, only the title shortened
+    outputs = [joined, res.digest.text, (year / "status-q1.html").read_text(encoding="utf-8")]
+    for text in outputs:
+        assert BIDI not in text and "\u2066" not in text
+
+
+def test_a_300_character_title_fits_word(tmp_path):
+    from docx import Document as Docx
+
+    from cchc_tools.content.document import Document, Heading, Paragraph
+    from cchc_tools.render.word import write_docx
+    from cchc_tools.text import short_title
+
+    title = f"Báo cáo tóm tắt CCHC – {LONG} – 2026"
+    assert len(title) > 300
+    path = write_docx(Document(title, [Heading(title, 1), Paragraph.of(f"{BIDI}ghi chú")]), tmp_path / "b.docx")
+    doc = Docx(str(path))
+    assert doc.core_properties.title == short_title(title) and len(doc.core_properties.title) <= 255
+    assert doc.core_properties.title.endswith("…") and any(p.text == title for p in doc.paragraphs)  # text: whole
+    assert not any(BIDI in p.text for p in doc.paragraphs)

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from cchc_tools.ingest.snapshot import file_hash as sha256_file
+from cchc_tools.text import visible
 
 REGISTER_XLSX = "register.xlsx"
 REGISTER_JSON = "register.json"
@@ -261,7 +262,7 @@ def record_letters(folder: str | Path, letters: Iterable, write: Callable[[objec
             res.notes.append(f"công văn {wanted.name} đã được sửa sau khi bộ công cụ viết, nên được giữ nguyên; "
                              f"dự thảo mới ghi vào {target.name}")
         items = [numbers[k] for k in lt.item_keys()] if numbers else []
-        values = {"Mã ĐVHC": lt.unit_code, "Đơn vị": lt.reported_by, "Kính gửi": lt.addressee,
+        values = {"Mã ĐVHC": lt.unit_code, "Đơn vị": visible(lt.reported_by), "Kính gửi": visible(lt.addressee),
                   "Loại": KIND_VI[lt.kind], "Lần": version, "Thay cho": replaces, "Báo cáo của đơn vị": lt.report,
                   "Các mục": ", ".join(str(n) for n in items), "Số mục giải trình": len(lt.explain),
                   "Số mục chỉnh sửa": 1 if lt.correct else 0, "Tệp công văn": path.name, "Tệp phụ lục": lt.source,
@@ -334,7 +335,7 @@ def record_receipts(folder: str | Path, arrivals: Iterable[tuple[str, str, str, 
         if path is not None and path.exists():
             seen = min(today, datetime.fromtimestamp(path.stat().st_mtime).date())
         r = ws.max_row + 1
-        for col, value in (("Tệp phụ lục", src), ("Đơn vị", name), ("Mã ĐVHC", code), ("Ngày Sở nhận", seen),
+        for col, value in (("Tệp phụ lục", src), ("Đơn vị", visible(name)), ("Mã ĐVHC", code), ("Ngày Sở nhận", seen),
                            (RECEIPT_STATE, said or None)):
             cell = ws.cell(r, cols[col], value)
             if isinstance(value, date):

@@ -34,7 +34,7 @@ import pandas as pd
 from cchc_tools.analysis.selection import reports
 from cchc_tools.cycle.roster import RosterUnit, name_key
 from cchc_tools.errors import AppendixError
-from cchc_tools.text import lower_first
+from cchc_tools.text import lower_first, visible
 
 STATES = ("received", "late", "unreadable", "missing", "overdue", "not_due")
 OUT_OF_ROSTER = ("extra", "outside", "misfiled", "unreadable")  # the states of a row that is not a roster unit
@@ -459,7 +459,7 @@ def status_text(status: ReportingStatus) -> str:
         when = _date_vi(r.received_on) + ("*" if r.received_from == "file_time" else "")
         e, w = (str(r.errors), str(r.warnings)) if r.source else ("", "")
         after = f" (đơn vị nay là {r.successors})" if r.successors else ""
-        lines.append(f"{r.code:<6} {r.name[:34]:<34} {state_text(r):<22} {when:<11} {e:>3} {w:>3}  "
+        lines.append(f"{r.code:<6} {visible(r.name)[:34]:<34} {state_text(r):<22} {when:<11} {e:>3} {w:>3}  "
                      f"{file_and_reason(r)}{after}")
     lines.append(summary_line(status) + ".")
     if coverage_line(status):

@@ -10,13 +10,15 @@ from functools import lru_cache
 import jinja2
 
 from cchc_tools.content.document import Block
+from cchc_tools.text import visible
 
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("cchc_tools.render", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.StrictUndefined,
+                             finalize=lambda v: visible(v) if isinstance(v, str) else v)  # no bidi control shown
     env.globals["table_layout"] = table_layout
     return env
 
