@@ -379,3 +379,37 @@ def test_a_300_character_title_fits_word(tmp_path):
     assert doc.core_properties.title == short_title(title) and len(doc.core_properties.title) <= 255
     assert doc.core_properties.title.endswith("…") and any(p.text == title for p in doc.paragraphs)  # text: whole
     assert not any(BIDI in p.text for p in doc.paragraphs)
+
+
+# -- an incremental cycle rewrites only the letter of the unit that changed ----------------------------------
+
+def test_one_changed_unit_rewrites_only_its_own_letter(tmp_path):
+    from cchc_tools.cycle.run import run_cycle
+    from cchc_tools.project import load_project
+
+    proj = make_project(tmp_path, periods=("2026-Q1",), units=4, departments=1)
+    project = load_project(proj.root, env={})
+    letters = project.outputs / "2026" / "letters-q1"
+
+    def files() -> dict[str, tuple[int, int]]:
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in letters.glob("*.docx")}
+
+    first = run_cycle(project, 2026, "Q1", produced=PRODUCED, force=False)
+    before = files()
+    assert len(first.letters) >= 3 and len(before) == len(first.letters)
+    assert run_cycle(project, 2026, "Q1", produced=PRODUCED, force=False).skipped  # nothing changed: nothing run
+    changed = next((proj.data / "2026" / "hoa-an").glob("*.txt"))
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("Số văn bản chỉ đạo CCHC đã ban hành\tVăn bản\t3",
+                                    "Số văn bản chỉ đạo CCHC đã ban hành\tVăn bản\t4"), encoding="utf-8")
+    assert changed.read_text(encoding="utf-8") != text
+    again = run_cycle(project, 2026, "Q1", produced=PRODUCED, force=False)
+    assert not again.skipped
+    after = files()
+    rewritten = {name for name, stat in after.items() if before.get(name) != stat}
+    assert rewritten and all("hoa-an" in name for name in rewritten), rewritten  # the resubmitting unit's only
+    assert {n for n in before if "hoa-an" not in n} <= set(after)
+    run_cycle(project, 2026, "Q1", produced=PRODUCED, force=True)  # forced: every letter is written again
+    forced = files()
+    current = [n for n in after if n != "cong-van-hoa-an.docx"]  # the first letter to hoa-an is history
+    assert all(forced[n] != after[n] for n in current)

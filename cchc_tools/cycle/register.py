@@ -216,12 +216,18 @@ def _group(letter) -> str:
 
 def record_letters(folder: str | Path, letters: Iterable, write: Callable[[object, Path, dict[str, int]], Path], *,
                    unit: str = "", current: dict[str, str] | None = None, reply_by: date | None = None,
-                   describe: Callable[[object], dict[str, str]] | None = None) -> RecordResult:
+                   describe: Callable[[object], dict[str, str]] | None = None,
+                   fingerprint: Callable[[object, dict[str, int]], str] | None = None,
+                   keep_unchanged: bool = True) -> RecordResult:
     """Write each letter's file through ``write(letter, path, numbers)`` and record it in the register of
     ``folder`` (see the module's text). ``unit``: only that unit's rows are added or updated. ``current``: unit
     slug -> SHA-256 of its appendix now (a unit that resubmitted and has nothing left to explain gets that said
     on its last letter's row). ``reply_by``: the reply date the letters state (the clerk's "Hạn trả lời" of a new
-    row). ``describe(letter)``: item key -> what the item asks (for the sheet "Nội dung các mục")."""
+    row). ``describe(letter)``: item key -> what the item asks (for the sheet "Nội dung các mục").
+    ``fingerprint(letter, numbers)``: what the letter's file is made from (its own unit's report and findings, the
+    shared wording and project files, the date): a letter whose file the kit wrote from the same fingerprint, and
+    nobody edited since, is left as it is (unless ``keep_unchanged`` is False: a forced run writes every letter), so
+    a run after one unit resubmits rewrites that unit's letter only."""
     reg = Register(folder)
     res = RecordResult()
     seen: set[str] = set()
@@ -253,9 +259,19 @@ def record_letters(folder: str | Path, letters: Iterable, write: Callable[[objec
 
         wanted = child(reg.folder, f"{letter_stem(lt, version)}.docx")  # a unit's slug is never joined raw
         target = reg.free_path(wanted)
-        path = write(lt, target, dict(numbers))
-        reg.wrote(path)
-        res.written.append(path)
+        made = fingerprint(lt, dict(numbers)) if fingerprint is not None else ""
+        prints = reg.state.setdefault("fingerprints", {})
+        if (keep_unchanged and made and target.is_file() and prints.get(target.name) == made
+                and not reg.edited(target)):
+            path = target  # the same letter from the same inputs: its file is left untouched
+        else:
+            path = write(lt, target, dict(numbers))
+            reg.wrote(path)
+            res.written.append(path)
+        if made:
+            prints[path.name] = made
+        else:
+            prints.pop(path.name, None)
         state = "dự thảo"
         if target != wanted:
             state = f"tệp {wanted.name} đã được sửa, giữ nguyên; dự thảo mới: {target.name}"

@@ -207,7 +207,7 @@ def _run_cycle(project, data, year: int, period: str, out: Path, steps, unit: st
 
             res.letters += reminders_for(status, produced)
         rec = record(project, res.letters, folder / f"letters-{period.lower()}", produced, unit=unit,
-                     current=current)
+                     current=current, incremental=not force)
         res.written += rec.written
         res.notes += rec.notes
     app = None
@@ -297,7 +297,8 @@ def receipts(project, data, year: int, period: str, folder: Path, today: date, c
     return record_receipts(folder, arrivals, today, notes)
 
 
-def record(project, letters: list, folder: Path, produced: date, *, unit: str = "", current: dict | None = None):
+def record(project, letters: list, folder: Path, produced: date, *, unit: str = "", current: dict | None = None,
+           incremental: bool = False):
     """Each letter written (its layout from the project's ``[document]``, its căn cứ and reply date from
     ``[letters]``) and recorded in the period's register (:func:`cchc_tools.cycle.register.record_letters`)."""
     from cchc_tools.atomic import write_with
@@ -318,8 +319,25 @@ def record(project, letters: list, folder: Path, produced: date, *, unit: str = 
             out[FORM_KEY] = "Phụ lục chưa đúng mẫu (" + "; ".join(dict.fromkeys(p.title for p in letter.correct)) + ")"
         return out
 
+    from dataclasses import asdict
+
+    from cchc_tools.batch.provenance import kit_code, project_part
+    from cchc_tools.project import reference_files
+
+    shared = {"kit_code": kit_code(), "reference": reference_files(), "project": project_part(project),
+              "produced": produced.isoformat()}
+
+    def fingerprint(letter, numbers: dict[str, int]) -> str:
+        """The letter's own inputs (its unit's report, by content hash, and points; its item numbers) and what
+        every letter shares (the kit, its wording, the project's files, the date): never another unit's."""
+        import hashlib
+
+        own = {"letter": asdict(letter), "numbers": numbers, **shared}
+        return hashlib.sha256(json.dumps(own, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
     return record_letters(folder, letters, write, unit=unit, current=current,
-                          reply_by=reply_by(produced, lets.reply_days), describe=describe)
+                          reply_by=reply_by(produced, lets.reply_days), describe=describe,
+                          fingerprint=fingerprint, keep_unchanged=incremental)
 
 
 def _up_to_date(path: Path, fingerprint: str) -> bool:
