@@ -483,22 +483,31 @@ def outside_province(code: str, province: str, year: int | None, period: str = "
 
 
 def distinct_slugs(table):
-    """The tidy ``table`` with every unit slug naming one official unit: when two units with different official
-    codes share a slug (Cần Thơ's 2022 roster has two "huyện Châu Thành", codes 933 and 942), each of them gets
-    its code after the slug (``chau-thanh-933``, ``chau-thanh-942``), so their folders, letters and pages never
-    collide; a slug naming one unit is left as it is. A report without a code keeps its slug."""
+    """The tidy ``table`` with every unit slug naming one official unit of an era: when two units of one era with
+    different official codes share a slug (Cần Thơ's 2022 roster has two "huyện Châu Thành", codes 933 and 942),
+    each of them gets its code after the slug (``chau-thanh-933``, ``chau-thanh-942``), so their folders, letters
+    and pages never collide. A slug naming one unit per era is left as it is (thị xã Vĩnh Châu of 2022 and phường
+    Vĩnh Châu of 2026, its successor, keep ``vinh-chau``), and so is a report without a code."""
     if table.empty or "unit_code" not in table.columns:
         return table
     codes = table["unit_code"].fillna("").astype(str)
-    pairs = (table.assign(_code=codes)[["unit", "_code"]].drop_duplicates())
-    pairs = pairs[pairs["_code"] != ""]
-    shared = set(pairs["unit"][pairs["unit"].duplicated(keep=False)])
+    keys = table.assign(_code=codes)[["unit", "_code", "year", "period"]].drop_duplicates()
+    keys = keys[keys["_code"] != ""]
+    if keys.empty:
+        return table
+    import pandas as pd
+
+    legacy = [is_legacy(c, None if pd.isna(y) else int(y), str(p or ""))
+              for c, y, p in zip(keys["_code"], keys["year"], keys["period"], strict=True)]
+    pairs = keys.assign(_legacy=legacy)[["unit", "_legacy", "_code"]].drop_duplicates()
+    clash = pairs[pairs.duplicated(["unit", "_legacy"], keep=False)]
+    shared = set(zip(clash["unit"], clash["_code"], strict=True))
     if not shared:
         return table
     room = 81  # a slug's length (ingest.header.MAX_SLUG_CHARS), kept with the code after it
 
     def renamed(slug: str, code: str) -> str:
-        if slug not in shared or not code:
+        if (slug, code) not in shared:
             return slug
         return f"{slug[:room - len(code) - 1].rstrip('-')}-{code}"
 

@@ -192,10 +192,7 @@ def _dead_pid() -> int:
 
 
 def _mtimes(root: Path) -> dict[str, int]:
-    from cchc_tools.batch.lock import LOCK_NAME  # the run's lock names the run holding it: rewritten by each run
-
-    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*")
-            if p.is_file() and p.name != LOCK_NAME}
+    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
 
 
 @pytest.fixture(scope="module")

@@ -276,6 +276,7 @@ def test_a_second_run_on_one_outputs_folder_is_refused_naming_the_first(plain, t
     import subprocess
     import sys
 
+    from cchc_tools.batch.lock import LOCK_NAME
     from cchc_tools.cli import main
 
     out = tmp_path / "out"
@@ -292,6 +293,7 @@ def test_a_second_run_on_one_outputs_folder_is_refused_naming_the_first(plain, t
     finally:
         proc.communicate("", timeout=30)
     assert main(["status", "--project", str(plain.root), "--year", "2026", "--period", "Q1", "--out", str(out)]) == 0
+    assert not (out / LOCK_NAME).exists()  # a run that ended leaves no lock behind
 
 
 def test_a_path_built_from_input_is_one_plain_name(tmp_path):
