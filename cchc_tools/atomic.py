@@ -1,8 +1,16 @@
-"""Writing outputs whole or not at all: a temporary file in the same folder, then a rename."""
+"""Writing outputs whole or not at all: a temporary file in the same folder, then a rename.
+
+A temporary file is named by the run that writes it (:func:`run_id`: the process id and a random part),
+``.<stem>.cchc-<run id>-<random>.tmp<suffix>``, and removed by that run when the write fails; a run killed
+half-way leaves it, and a later run removes only such files whose process is gone (:func:`stale_temporary`),
+never a file of a person or of another program that happens to end in ``.tmp``.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -12,6 +20,32 @@ import pandas as pd
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+_RUN: dict[int, str] = {}
+TEMPORARY = re.compile(r"^\..*\.cchc-(?P<pid>[0-9]+)-[0-9a-f]+-[^/]*\.tmp[^/]*$")
+
+
+def run_id() -> str:
+    """This process's run id, ``<pid>-<6 hex digits>`` (a forked worker gets its own)."""
+    pid = os.getpid()
+    if pid not in _RUN:
+        _RUN[pid] = f"{pid}-{secrets.token_hex(3)}"
+    return _RUN[pid]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's process, or a number no process can have: left alone
+    return True
+
+
+def stale_temporary(path: str | Path) -> bool:
+    """A temporary file of this module (by its name) whose run's process is gone: safe to remove."""
+    m = TEMPORARY.match(Path(path).name)
+    return bool(m) and int(m["pid"]) != os.getpid() and not _alive(int(m["pid"]))
 
 
 @contextmanager
@@ -19,7 +53,8 @@ def atomic_path(target: str | Path):
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:100]}.cchc-{run_id()}-", suffix=f".tmp{target.suffix}",
+                               dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)

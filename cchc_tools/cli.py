@@ -141,7 +141,7 @@ def format_findings(findings) -> str:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from cchc_tools.batch.runner import BriefingError, brief_all, brief_unit
+    from cchc_tools.batch.runner import BriefingError, brief_all, brief_unit, check_run_folders
     from cchc_tools.batch.tasks import check_formats, check_year
     from cchc_tools.errors import CchcError
 
@@ -152,6 +152,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
         formats = check_formats(args.formats)
         if args.year:
             check_year(args.year)
+        check_run_folders(project, data, out)  # a folder that would hurt the data, or cannot be written: exit 2
     except CchcError as exc:
         print(_error_line(exc), file=sys.stderr)
         return 2

@@ -190,3 +190,37 @@ def lower_first(text: str) -> str:
     """A name or phrase inside a sentence: only its first letter lowered (``Quý I năm 2026`` -> ``quý I năm 2026``,
     ``Tỷ lệ TTHC`` -> ``tỷ lệ TTHC``; never ``quý i`` or ``tthc``)."""
     return text[:1].lower() + text[1:]
+
+
+def visible(text: str) -> str:
+    """``text`` as a reader may be shown it: without bidi controls (embeddings, overrides, isolates, marks) and
+    other invisible format characters (Unicode category Cf: zero-width spaces and joiners, soft hyphens, word
+    joiners, BOMs, tags), which can reorder or hide what a name or note says on a page, in a letter or a workbook.
+    Everything else is kept as written (the tidy table keeps the raw text)."""
+    if not text or text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+#: The longest title Word keeps in a document's properties (python-docx refuses a longer one).
+TITLE_CHARS = 255
+
+
+def short_title(text: str, limit: int = TITLE_CHARS) -> str:
+    """A title of at most ``limit`` characters (``visible`` and cleaned): a longer one is cut at a word boundary
+    and ends with "…"; the full name stays in the text it titles."""
+    text = " ".join(visible(text).split())
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    cut = head.rfind(" ")
+    return (head[:cut] if cut >= limit // 2 else head).rstrip(" ,;:–-") + "…"
+
+
+def strip_closing(name: str) -> str:
+    """A name without the closing parenthesis of the text around it: ``xã A (mới))`` -> ``xã A (mới)``; a name's
+    own parentheses are kept (``xã A (mới)`` stays whole)."""
+    name = name.strip()
+    while name.endswith(")") and name.count(")") > name.count("("):
+        name = name[:-1].rstrip()
+    return name

@@ -468,3 +468,56 @@ def province_names(legacy: bool | None = None) -> list[str]:
     data = _data()
     eras = [data.current, data.legacy] if legacy is None else [data.legacy if legacy else data.current]
     return sorted({u.name for era in eras for u in era.units.values() if u.level == "province"})
+
+
+def outside_province(code: str, province: str, year: int | None, period: str = "") -> bool:
+    """Whether the official unit ``code``, read in the era of a report of ``year`` and ``period``, lies outside
+    ``province`` (a current province also covers the legacy provinces merged into it: a Sóc Trăng district of
+    2022 is inside Cần Thơ). False whenever it cannot be told (no code, no province, an unknown one): a report
+    is never left out on a guess."""
+    if not code or not province:
+        return False
+    data = _data()
+    legacy = is_legacy(code, year, period)
+    era = data.legacy if legacy else data.current
+    unit = era.units.get(code)
+    if unit is None:
+        return False
+    codes = _provinces(era, data, clean(province), legacy)
+    if not codes:
+        return False
+    return (unit.code if unit.level == "province" else unit.province_code) not in codes
+
+
+def distinct_slugs(table):
+    """The tidy ``table`` with every unit slug naming one official unit of an era: when two units of one era with
+    different official codes share a slug (Cần Thơ's 2022 roster has two "huyện Châu Thành", codes 933 and 942),
+    each of them gets its code after the slug (``chau-thanh-933``, ``chau-thanh-942``), so their folders, letters
+    and pages never collide. A slug naming one unit per era is left as it is (thị xã Vĩnh Châu of 2022 and phường
+    Vĩnh Châu of 2026, its successor, keep ``vinh-chau``), and so is a report without a code."""
+    if table.empty or "unit_code" not in table.columns:
+        return table
+    codes = table["unit_code"].fillna("").astype(str)
+    keys = table.assign(_code=codes)[["unit", "_code", "year", "period"]].drop_duplicates()
+    keys = keys[keys["_code"] != ""]
+    if keys.empty:
+        return table
+    import pandas as pd
+
+    legacy = [is_legacy(c, None if pd.isna(y) else int(y), str(p or ""))
+              for c, y, p in zip(keys["_code"], keys["year"], keys["period"], strict=True)]
+    pairs = keys.assign(_legacy=legacy)[["unit", "_legacy", "_code"]].drop_duplicates()
+    clash = pairs[pairs.duplicated(["unit", "_legacy"], keep=False)]
+    shared = set(zip(clash["unit"], clash["_code"], strict=True))
+    if not shared:
+        return table
+    room = 81  # a slug's length (ingest.header.MAX_SLUG_CHARS), kept with the code after it
+
+    def renamed(slug: str, code: str) -> str:
+        if (slug, code) not in shared:
+            return slug
+        return f"{slug[:room - len(code) - 1].rstrip('-')}-{code}"
+
+    out = table.copy()
+    out["unit"] = [renamed(s, c) for s, c in zip(out["unit"], codes, strict=True)]
+    return out

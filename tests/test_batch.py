@@ -182,6 +182,15 @@ def _bump_one_value(path: Path) -> None:
     path.write_text(text[:m.start(2)] + str(int(m.group(2)) + 1) + text[m.end(2):], encoding="utf-8")
 
 
+def _dead_pid() -> int:
+    """The process id of a process that has ended (a killed run's)."""
+    import subprocess
+    import sys
+
+    return int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                              check=True).stdout)
+
+
 def _mtimes(root: Path) -> dict[str, int]:
     return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
 
@@ -192,7 +201,7 @@ def demo_batch(tmp_path_factory):
     data, out = tmp / "demo", tmp / "out"
     assert main(["demo-data", "--units", "2", "--years", "2021,2022", "--out", str(data)]) == 0
     (data / "2022" / "broken.txt").write_text("không phải phụ lục", encoding="utf-8")
-    stale = out / "2022" / "minh-hoa-01" / ".briefing.abc123.tmp.ipynb"
+    stale = out / "2022" / "minh-hoa-01" / f".briefing.cchc-{_dead_pid()}-abc123-x1.tmp.ipynb"  # a killed run's
     stale.parent.mkdir(parents=True)
     stale.write_text("{", encoding="utf-8")
     return data, out
@@ -208,7 +217,7 @@ def test_cli_brief_all_reports_unreadable_files_and_rebuilds_only_what_changed(d
     for rel in ["2021/minh-hoa-01/briefing.html", "2022/minh-hoa-02/briefing.html", "2022/compare.html",
                 "trend/minh-hoa-01.html", "index.html"]:
         assert (out / rel).exists(), rel
-    assert not list(out.rglob(".*.tmp*")), "a killed run's temporary file is removed"
+    assert not list(out.rglob(".*.tmp*")), "a killed run's temporary file is removed (and the run's own too)"
     html = (out / "2022" / "minh-hoa-01" / "briefing.html").read_text(encoding="utf-8")
     assert "DỮ LIỆU MẪU" in html and "so với năm 2021" in html
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -317,7 +326,9 @@ def test_stale_temporaries_are_removed(tmp_path):
     keep = tmp_path / "2022" / "x" / "briefing.html"
     keep.parent.mkdir(parents=True)
     keep.write_text("ok", encoding="utf-8")
-    stale = [keep.parent / ".briefing.k2j3.tmp.ipynb", tmp_path / "trend" / ".x.9f.tmp.html"]
+    dead = _dead_pid()
+    stale = [keep.parent / f".briefing.cchc-{dead}-0a1b2c-k2j3.tmp.ipynb",
+             tmp_path / "trend" / f".x.cchc-{dead}-ff-9f.tmp.html"]
     stale[1].parent.mkdir()
     for p in stale:
         p.write_text("partial", encoding="utf-8")

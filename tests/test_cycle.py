@@ -93,7 +93,7 @@ def test_status_lists_the_three_received_and_every_other_commune_as_missing(can_
     assert (t["received"], t["late"], t["missing"]) == (2, 1, communes - 3 + 1)  # + the department
     assert t["roster"] == communes + 1 and communes == 103
     extra = status.rows[~status.rows["in_roster"]]
-    assert list(extra["state"]) == ["extra"] and "Long Xuyên" in extra["name"].iloc[0]
+    assert list(extra["state"]) == ["outside"] and "Long Xuyên" in extra["name"].iloc[0]  # An Giang: ngoài địa bàn
 
 
 def test_status_outputs_and_terminal_table(can_tho_status, tmp_path):
@@ -320,7 +320,7 @@ def test_cycle_command_writes_everything_and_the_index_shows_the_period(can_tho,
     assert len((year / "digest-q1.txt").read_text(encoding="utf-8")) <= 2001
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Quý I năm 2026" in index and "3/104 đơn vị đã nộp báo cáo (1 nộp muộn), 101 chưa nộp" in index
-    assert "hạn nộp 15/04/2026" in index and "1 báo cáo của đơn vị ngoài danh sách" in index
+    assert "hạn nộp 15/04/2026" in index and "1 báo cáo của đơn vị ngoài địa bàn" in index
     assert 'href="2026/phu-luc-tong-hop-q1.docx"' in index and "Chưa nộp báo cáo (101 đơn vị)" in index
     assert 'href="2026/letters-q1/cong-van-vinh-hai.docx"' in index
 

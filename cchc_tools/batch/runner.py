@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from cchc_tools.analysis.selection import pick_report, reports
 from cchc_tools.atomic import write_text, write_with
 from cchc_tools.batch import provenance, state
+from cchc_tools.batch.lock import outputs_lock
 from cchc_tools.batch.pool import (
     KERNEL,
     STARTUP_TIMEOUT,
@@ -45,7 +46,7 @@ from cchc_tools.batch.tasks import (
 from cchc_tools.errors import CchcError
 from cchc_tools.i18n import _
 from cchc_tools.ingest.snapshot import load_data, resolve_data_dir
-from cchc_tools.paths import notebooks_dir
+from cchc_tools.paths import check_folders, notebooks_dir
 from cchc_tools.periods import from_file_suffix
 
 if TYPE_CHECKING:
@@ -204,6 +205,13 @@ def run_notebook(task: Task, timeout: int = DEFAULT_TIMEOUT) -> Path:
     return task.html
 
 
+def check_run_folders(project: Project, data_dir: str | Path | None = None,
+                      out_root: str | Path | None = None) -> None:
+    """The data and outputs folders a brief would use, checked before it starts (:func:`paths.check_folders`):
+    :class:`paths.FolderError` names the folder and why it cannot be used."""
+    check_folders(resolve_data_dir(project, data_dir), project.resolve(out_root, project.outputs))
+
+
 def brief_unit(project: Project, year, unit: str, data_dir: str | Path | None = None,
                out_root: str | Path | None = None, period: str = "annual", timeout: int = DEFAULT_TIMEOUT,
                formats: str | None = None) -> Path:
@@ -211,17 +219,20 @@ def brief_unit(project: Project, year, unit: str, data_dir: str | Path | None = 
     year = check_year(year)
     data = resolve_data_dir(project, data_dir)
     root = project.resolve(out_root, project.outputs)
+    check_folders(data, root)  # before a kernel starts or a file is written: one clear refusal
     with kernel_for_one(notebooks_dir()) as kernel:  # the kernel starts while the data loads
         result = load_data(project, data)
         rep = pick_report(result.table, year, unit, period)  # clear error listing what exists
-        state.remove_stale_temporaries(root)
         task = unit_task(project, year, unit, data, root, period, say_if_no_pdf(check_formats(formats)),
                          rep["unit_name"])
         task.code, task.synthetic = str(rep.get("unit_code", "") or ""), bool(rep["synthetic"])
-        outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
+        with outputs_lock(root):  # one run per outputs folder: a second one is refused, naming this one's PID
+            state.remove_stale_temporaries(root)
+            outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
+            if outcome.ok:
+                write_index(root)
     if not outcome.ok:
         raise BriefingError(outcome.error, task.failed if task.failed.exists() else None)
-    write_index(root)
     return task.html
 
 
@@ -347,6 +358,13 @@ def brief_all(project: Project, data_dir: str | Path | None = None, out_root: st
     data = resolve_data_dir(project, data_dir)
     root = project.resolve(out_root, project.outputs)
     formats = say_if_no_pdf(check_formats(formats))
+    check_folders(data, root)  # one clear refusal before any task, never a traceback per task
+    with outputs_lock(root):  # one run per outputs folder: a second one is refused, naming this one's PID
+        return _brief_all(project, data, root, jobs, timeout, progress, force, formats, cycle)
+
+
+def _brief_all(project: Project, data: Path, root: Path, jobs: int | None, timeout: int, progress: bool,
+               force: bool, formats: str, cycle: bool) -> BatchResult:
     state.remove_stale_temporaries(root)
     batch = BatchResult(Plan([], [], []))
     try:

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
-from cchc_tools.atomic import write_text
+from cchc_tools.atomic import TEMPORARY, stale_temporary, write_text
 from cchc_tools.batch.tasks import Task
-
-TMP_GLOB = ".*.tmp*"  # cchc_tools.atomic's temporary files: .<stem>.<random>.tmp<suffix>
 
 
 def read(task: Task) -> dict | None:
@@ -44,17 +41,21 @@ def record(task: Task, stamp: dict, outputs: list[Path]) -> Path:
     return write_text(task.state, json.dumps(payload, ensure_ascii=False, indent=1))
 
 
-def remove_stale_temporaries(out_root: Path, older_than: float = 0.0) -> list[Path]:
-    """Temporary files a killed run left behind (never complete outputs: those were renamed)."""
-    if not out_root.exists():
+def remove_stale_temporaries(out_root: Path) -> list[Path]:
+    """Temporary files that a killed run of the kit left under the outputs folder: only files named by
+    :mod:`cchc_tools.atomic` (``.<stem>.cchc-<run id>-….tmp…``) whose run's process is gone, never another file
+    (a person's ``.notes.tmp.txt`` stays), never through a symbolic link. Called holding the folder's lock
+    (:mod:`cchc_tools.batch.lock`)."""
+    if not out_root.is_dir():
         return []
     removed = []
-    now = time.time()
-    for p in out_root.rglob(TMP_GLOB):
-        try:
-            if p.is_file() and now - p.stat().st_mtime >= older_than:
-                os.unlink(p)
-                removed.append(p)
-        except OSError:
-            pass
+    for folder, _dirs, files in os.walk(out_root):  # never follows a link out of the folder
+        for name in files:
+            p = Path(folder) / name
+            if TEMPORARY.match(name) and not p.is_symlink() and stale_temporary(p):
+                try:
+                    os.unlink(p)
+                    removed.append(p)
+                except OSError:
+                    pass
     return removed

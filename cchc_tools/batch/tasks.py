@@ -175,10 +175,14 @@ def plan_all(project: Project, data_dir: Path, out_root: Path, formats: str | No
     names: dict[str, str] = {}
     codes: dict[str, str] = {}
     synthetic: dict[str, bool] = {}
+    planned: set[Path] = set()
     for r in reps.itertuples():
         who = r.unit_name or r.unit or r.source
         try:
             task = unit_task(project, r.year, r.unit, data_dir, out_root, r.period, formats, r.unit_name)
+            if task.html in planned:  # a unit's second report of a period: one briefing (of the report it selects)
+                continue
+            planned.add(task.html)
             task.code, task.synthetic = str(getattr(r, "unit_code", "") or ""), bool(r.synthetic)
             tasks.append(task)
             names.setdefault(r.unit, r.unit_name)

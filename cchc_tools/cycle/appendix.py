@@ -38,6 +38,7 @@ from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError
 from cchc_tools.forms import Form, for_level, get_form
 from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.text import visible
 
 PERIOD_TITLE = {"Q1": "QUÝ I NĂM {y}", "Q2": "QUÝ II NĂM {y}", "Q3": "QUÝ III NĂM {y}", "Q4": "QUÝ IV NĂM {y}",
                 "6-month": "6 THÁNG ĐẦU NĂM {y}", "9-month": "9 THÁNG NĂM {y}", "H2": "6 THÁNG CUỐI NĂM {y}",
@@ -295,7 +296,8 @@ def write_appendix_xlsx(app: ConsolidatedAppendix, path: str | Path) -> Path:
         ws.cell(6, c).font = bold
         ws.cell(6, c).fill = PatternFill("solid", fgColor="DDE6F0")
     for r in app.rows.itertuples(index=False):
-        ws.append([r.stt or None, r.label, r.uom or None, _cell_value(r.kind, r.value), r.note or None, r.code])
+        ws.append([r.stt or None, visible(r.label), r.uom or None, _cell_value(r.kind, r.value),
+                   visible(r.note) or None, r.code])
         row = ws.max_row
         ws.cell(row, 2).alignment = Alignment(wrap_text=True)
         ws.cell(row, 5).alignment = Alignment(wrap_text=True)

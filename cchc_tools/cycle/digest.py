@@ -23,6 +23,7 @@ from cchc_tools.cycle.appendix import ConsolidatedAppendix
 from cchc_tools.cycle.status import ReportingStatus, _date_vi
 from cchc_tools.numbers import fmt_percent
 from cchc_tools.paths import PACKAGE_DATA
+from cchc_tools.text import visible
 
 DIGEST_YAML = PACKAGE_DATA / "digest.yaml"
 LIMIT = 2000
@@ -172,4 +173,4 @@ def _fit(head: list[str], parts: list[list[str]], more: str, limit: int) -> Dige
         dropped += 1
     if len(text) > limit:  # a title alone too long: cut at the limit, never beyond
         text = text[: limit - 1] + "…"
-    return Digest(text, dropped)
+    return Digest(visible(text), dropped)  # no bidi control or invisible character of a name in the message

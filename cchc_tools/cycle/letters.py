@@ -411,8 +411,17 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
     from cchc_tools.cycle.wording import wording as load
     from cchc_tools.periods import period_in_sentence
     from cchc_tools.project import DocumentSettings as Settings
-    from cchc_tools.render.word import _fix_widths, _headers, _page_setup, _style_document, _text_width, heading_block
+    from cchc_tools.render.word import (
+        _fix_widths,
+        _headers,
+        _page_setup,
+        _style_document,
+        _text_width,
+        heading_block,
+        visible_text,
+    )
     from cchc_tools.render.word import line as _line
+    from cchc_tools.text import short_title
     from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
     w = wording or load(LETTERS_YAML, LETTER_SCHEMA)
@@ -493,9 +502,9 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
         _line(right, "", size=13)
     _line(right, signer_name.strip() or w["signer_name"], size=13, bold=True, align=center)
     props = doc.core_properties
-    props.title = w[subject].format(**values)
-    props.language, props.author = "vi-VN", issuing_body or "cchc-kit"
-    return doc
+    props.title = short_title(w[subject].format(**values))  # Word keeps 255 characters; the text has it whole
+    props.language, props.author = "vi-VN", short_title(issuing_body or "cchc-kit")
+    return visible_text(doc)  # no bidi control or invisible character of a name reaches the letter
 
 
 def letter_stem(letter: Letter, version: int = 1) -> str:

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from cchc_tools.ingest.snapshot import file_hash as sha256_file
+from cchc_tools.text import visible
 
 REGISTER_XLSX = "register.xlsx"
 REGISTER_JSON = "register.json"
@@ -33,7 +34,8 @@ KEY = "Mã công văn"
 KIT_COLUMNS = [KEY, "STT", "Mã ĐVHC", "Đơn vị", "Kính gửi", "Loại", "Lần", "Thay cho", "Báo cáo của đơn vị",
                "Các mục", "Số mục giải trình", "Số mục chỉnh sửa", "Tệp công văn", "Tệp phụ lục", "Tình trạng"]
 CLERK_COLUMNS = ["Số công văn", "Ngày gửi", "Hạn trả lời", "Ngày đơn vị trả lời", "Ghi chú"]
-RECEIPT_COLUMNS = ["Tệp phụ lục", "Đơn vị", "Mã ĐVHC", "Ngày Sở nhận", "Ghi chú"]
+RECEIPT_COLUMNS = ["Tệp phụ lục", "Đơn vị", "Mã ĐVHC", "Ngày Sở nhận", "Tình trạng", "Ghi chú"]
+RECEIPT_STATE = "Tình trạng"  # the kit's: a report superseded by a later one, a unit outside the province
 KIND_VI = {"explain": "Đề nghị giải trình", "correct": "Đề nghị chỉnh sửa", "reminder": "Đôn đốc báo cáo"}
 DRAFT_SUFFIX = "-du-thao-moi"
 
@@ -214,12 +216,18 @@ def _group(letter) -> str:
 
 def record_letters(folder: str | Path, letters: Iterable, write: Callable[[object, Path, dict[str, int]], Path], *,
                    unit: str = "", current: dict[str, str] | None = None, reply_by: date | None = None,
-                   describe: Callable[[object], dict[str, str]] | None = None) -> RecordResult:
+                   describe: Callable[[object], dict[str, str]] | None = None,
+                   fingerprint: Callable[[object, dict[str, int]], str] | None = None,
+                   keep_unchanged: bool = True) -> RecordResult:
     """Write each letter's file through ``write(letter, path, numbers)`` and record it in the register of
     ``folder`` (see the module's text). ``unit``: only that unit's rows are added or updated. ``current``: unit
     slug -> SHA-256 of its appendix now (a unit that resubmitted and has nothing left to explain gets that said
     on its last letter's row). ``reply_by``: the reply date the letters state (the clerk's "Hạn trả lời" of a new
-    row). ``describe(letter)``: item key -> what the item asks (for the sheet "Nội dung các mục")."""
+    row). ``describe(letter)``: item key -> what the item asks (for the sheet "Nội dung các mục").
+    ``fingerprint(letter, numbers)``: what the letter's file is made from (its own unit's report and findings, the
+    shared wording and project files, the date): a letter whose file the kit wrote from the same fingerprint, and
+    nobody edited since, is left as it is (unless ``keep_unchanged`` is False: a forced run writes every letter), so
+    a run after one unit resubmits rewrites that unit's letter only."""
     reg = Register(folder)
     res = RecordResult()
     seen: set[str] = set()
@@ -247,19 +255,30 @@ def record_letters(folder: str | Path, letters: Iterable, write: Callable[[objec
         if describe is not None and lt.kind != "reminder":
             reg.state["texts"].setdefault(lt.unit, {}).update(describe(lt))
         from cchc_tools.cycle.letters import letter_stem
+        from cchc_tools.paths import child
 
-        wanted = reg.folder / f"{letter_stem(lt, version)}.docx"
+        wanted = child(reg.folder, f"{letter_stem(lt, version)}.docx")  # a unit's slug is never joined raw
         target = reg.free_path(wanted)
-        path = write(lt, target, dict(numbers))
-        reg.wrote(path)
-        res.written.append(path)
+        made = fingerprint(lt, dict(numbers)) if fingerprint is not None else ""
+        prints = reg.state.setdefault("fingerprints", {})
+        if (keep_unchanged and made and target.is_file() and prints.get(target.name) == made
+                and not reg.edited(target)):
+            path = target  # the same letter from the same inputs: its file is left untouched
+        else:
+            path = write(lt, target, dict(numbers))
+            reg.wrote(path)
+            res.written.append(path)
+        if made:
+            prints[path.name] = made
+        else:
+            prints.pop(path.name, None)
         state = "dự thảo"
         if target != wanted:
             state = f"tệp {wanted.name} đã được sửa, giữ nguyên; dự thảo mới: {target.name}"
             res.notes.append(f"công văn {wanted.name} đã được sửa sau khi bộ công cụ viết, nên được giữ nguyên; "
                              f"dự thảo mới ghi vào {target.name}")
         items = [numbers[k] for k in lt.item_keys()] if numbers else []
-        values = {"Mã ĐVHC": lt.unit_code, "Đơn vị": lt.reported_by, "Kính gửi": lt.addressee,
+        values = {"Mã ĐVHC": lt.unit_code, "Đơn vị": visible(lt.reported_by), "Kính gửi": visible(lt.addressee),
                   "Loại": KIND_VI[lt.kind], "Lần": version, "Thay cho": replaces, "Báo cáo của đơn vị": lt.report,
                   "Các mục": ", ".join(str(n) for n in items), "Số mục giải trình": len(lt.explain),
                   "Số mục chỉnh sửa": 1 if lt.correct else 0, "Tệp công văn": path.name, "Tệp phụ lục": lt.source,
@@ -298,11 +317,13 @@ def register_letters(folder: str | Path) -> dict[str, dict]:
 
 
 def record_receipts(folder: str | Path, arrivals: Iterable[tuple[str, str, str, Path | None]],
-                    today: date) -> tuple[dict[str, date], list[Path]]:
+                    today: date, notes: dict[str, str] | None = None) -> tuple[dict[str, date], list[Path]]:
     """The date the Sở received each appendix of the period: ``arrivals`` are (source, unit name, code, file).
     A file seen for the first time gets its arrival date (its modification date, never after ``today``), written
     on the register's sheet "Ngày nhận báo cáo" and in ``register.json``; a date there (a person may correct it)
-    is kept and returned as it is. Returns (source -> date, files written: none when nothing was new)."""
+    is kept and returned as it is. ``notes``: source -> what the kit says of it (a report superseded by a later
+    one, a unit outside the province), kept up to date in the column "Tình trạng" (the kit's own). Returns
+    (source -> date, files written: none when nothing changed)."""
     reg = Register(folder)
     ws = reg.wb[RECEIPTS_SHEET] if RECEIPTS_SHEET in reg.wb.sheetnames else reg.wb.create_sheet(RECEIPTS_SHEET)
     cols = Register._header(ws, RECEIPT_COLUMNS)
@@ -313,7 +334,12 @@ def record_receipts(folder: str | Path, arrivals: Iterable[tuple[str, str, str, 
             rows[src] = r
     out: dict[str, date] = {}
     changed = False
+    notes = notes or {}
     for src, name, code, path in arrivals:
+        said = notes.get(src, "")
+        if src in rows and str(ws.cell(rows[src], cols[RECEIPT_STATE]).value or "") != said:
+            ws.cell(rows[src], cols[RECEIPT_STATE], said or None)
+            changed = True
         if src in rows:
             d = _cell_date(ws.cell(rows[src], cols["Ngày Sở nhận"]).value)
             if d is None and src in reg.state["received"]:
@@ -325,7 +351,8 @@ def record_receipts(folder: str | Path, arrivals: Iterable[tuple[str, str, str, 
         if path is not None and path.exists():
             seen = min(today, datetime.fromtimestamp(path.stat().st_mtime).date())
         r = ws.max_row + 1
-        for col, value in (("Tệp phụ lục", src), ("Đơn vị", name), ("Mã ĐVHC", code), ("Ngày Sở nhận", seen)):
+        for col, value in (("Tệp phụ lục", src), ("Đơn vị", visible(name)), ("Mã ĐVHC", code), ("Ngày Sở nhận", seen),
+                           (RECEIPT_STATE, said or None)):
             cell = ws.cell(r, cols[col], value)
             if isinstance(value, date):
                 cell.number_format = "DD/MM/YYYY"

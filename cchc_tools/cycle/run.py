@@ -127,22 +127,41 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     ``out_root`` override its folders). With ``force=False`` nothing is written when the fingerprint recorded
     by the last run (``cycle-<period>.json``) is the same and its files are all there. ``produced``: today's date
     (the letters' date, what is overdue), given by the caller (default: the system's date). ``reminders``: the
-    letters step also drafts a reminder (công văn đôn đốc) to each unit whose report is overdue."""
+    letters step also drafts a reminder (công văn đôn đốc) to each unit whose report is overdue. A data or outputs
+    folder that cannot be used (:func:`cchc_tools.paths.check_folders`) or an outputs folder another run holds is
+    refused (:class:`CycleInputError`) before anything is written."""
     from cchc_tools.analysis.computed import computed
+    from cchc_tools.batch.lock import outputs_lock
+    from cchc_tools.ingest.snapshot import resolve_data_dir
+    from cchc_tools.paths import FolderError, check_folders
+
+    period = check_period(period)  # refused before anything is read or written
+    out = Path(out_root or project.outputs)
+    try:
+        check_folders(resolve_data_dir(project, data_dir), out)
+        data = computed(project, data_dir)
+        year = check_year(year, data, produced or date.today())
+        if unit:
+            unit = check_unit(unit, data, year, period)
+        with outputs_lock(out):  # one run per outputs folder (brief --all already holds it: re-entrant)
+            return _run_cycle(project, data, year, period, out, steps, unit, level, formats, produced, force,
+                              reminders)
+    except FolderError as exc:  # a folder that cannot be used, or in use by another run: refused, nothing written
+        raise CycleInputError(str(exc)) from exc
+
+
+def _run_cycle(project, data, year: int, period: str, out: Path, steps, unit: str, level: str, formats,
+               produced: date | None, force: bool, reminders: bool) -> CycleResult:
     from cchc_tools.cycle.appendix import consolidated_appendix, write_appendix
     from cchc_tools.cycle.digest import build_digest
     from cchc_tools.cycle.letters import letters_for
     from cchc_tools.cycle.roster import RosterError, deadline, roster
     from cchc_tools.cycle.status import reporting_status, write_status
+    from cchc_tools.paths import child
 
     steps, formats = set(steps), set(formats)
-    period = check_period(period)  # refused before anything is read or written
     doc, province = project.document, project.province
-    data = computed(project, data_dir)
-    year = check_year(year, data, produced or date.today())
-    if unit:
-        unit = check_unit(unit, data, year, period)
-    folder = Path(out_root or project.outputs) / str(year)
+    folder = child(out, str(year))
     res = CycleResult()
     produced = produced or date.today()
     stamp = fingerprint(project, data, year, period, {"steps": ",".join(sorted(steps)), "unit": unit, "level": level,
@@ -151,6 +170,10 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     if not force and _up_to_date(folder / f"cycle-{period.lower()}.json", stamp["fingerprint"]):
         res.skipped = True
         return res
+    from cchc_tools.cycle.status import period_reports
+
+    chosen = period_reports(data.table, year, period, province)
+    full, data = data, without(data, set(chosen.outside["source"]) | set(chosen.superseded))
     synthetic = bool(data.table["synthetic"].any()) if len(data.table) else False
     # fictional demo units (no official code) have no roster to be checked against; the 2026 demo's real
     # communes and wards do: its status, coverage and reminders are the province's own
@@ -161,11 +184,12 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     if province and not fictional:
         try:
             units = roster(province, year, period, project.reporting.departments)
-            received, wrote = receipts(project, data, year, period, folder / f"letters-{period.lower()}", produced)
+            received, wrote = receipts(project, full, year, period, folder / f"letters-{period.lower()}", produced,
+                                       chosen)
             res.written += wrote
-            status = reporting_status(data.table, data.errors, data.findings, units, year, period, due,
+            status = reporting_status(full.table, data.errors, full.findings, units, year, period, due,
                                       province=province, root=project.root, today=produced, received=received,
-                                      min_coverage=project.reporting.min_coverage)
+                                      min_coverage=project.reporting.min_coverage, chosen=chosen)
         except RosterError as exc:
             res.notes.append(str(exc))
     else:
@@ -183,7 +207,7 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
 
             res.letters += reminders_for(status, produced)
         rec = record(project, res.letters, folder / f"letters-{period.lower()}", produced, unit=unit,
-                     current=current)
+                     current=current, incremental=not force)
         res.written += rec.written
         res.notes += rec.notes
     app = None
@@ -224,6 +248,16 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     return res
 
 
+def without(data, sources: set[str]):
+    """The computed data without the reports of ``sources`` (units outside the province, reports superseded by a
+    later one of the same unit): what letters, the consolidated appendix and the digest are made from."""
+    if not sources:
+        return data
+    keep = {name: frame[~frame["source"].isin(sources)] for name, frame in
+            (("table", data.table), ("ind", data.ind), ("findings", data.findings), ("assessed", data.assessed))}
+    return data._replace(**keep)
+
+
 def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, str], dict[str, str]]:
     """(source -> SHA-256 of its file, unit slug -> SHA-256 of its latest report's file) for the period."""
     from cchc_tools.analysis.selection import reports
@@ -240,9 +274,11 @@ def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, s
     return hashes, current
 
 
-def receipts(project, data, year: int, period: str, folder: Path, today: date):
+def receipts(project, data, year: int, period: str, folder: Path, today: date, chosen=None):
     """The date the Sở received each appendix of the period, from the register (recorded there the first time
-    the kit sees the file: :func:`cchc_tools.cycle.register.record_receipts`)."""
+    the kit sees the file: :func:`cchc_tools.cycle.register.record_receipts`); ``chosen``
+    (:func:`cchc_tools.cycle.status.period_reports`) names on the register's sheet the reports superseded by a
+    later one and those of units outside the province."""
     from cchc_tools.analysis.selection import reports
     from cchc_tools.batch.provenance import source_path
     from cchc_tools.cycle.register import record_receipts
@@ -252,10 +288,17 @@ def receipts(project, data, year: int, period: str, folder: Path, today: date):
     arrivals = [(src, str(name or unit), str(code or ""), source_path(src, project.root))
                 for src, name, unit, code in zip(reps["source"], reps["unit_name"], reps["unit"], reps["unit_code"],
                                                  strict=True)]
-    return record_receipts(folder, arrivals, today)
+    notes = {}
+    if chosen is not None:
+        notes = {early: f"đã được thay bằng báo cáo sau của đơn vị: {late}"
+                 for early, late in chosen.superseded.items()}
+        notes.update({src: "đơn vị ngoài địa bàn: không tổng hợp, không gửi công văn"
+                      for src in chosen.outside["source"]})
+    return record_receipts(folder, arrivals, today, notes)
 
 
-def record(project, letters: list, folder: Path, produced: date, *, unit: str = "", current: dict | None = None):
+def record(project, letters: list, folder: Path, produced: date, *, unit: str = "", current: dict | None = None,
+           incremental: bool = False):
     """Each letter written (its layout from the project's ``[document]``, its căn cứ and reply date from
     ``[letters]``) and recorded in the period's register (:func:`cchc_tools.cycle.register.record_letters`)."""
     from cchc_tools.atomic import write_with
@@ -276,8 +319,25 @@ def record(project, letters: list, folder: Path, produced: date, *, unit: str = 
             out[FORM_KEY] = "Phụ lục chưa đúng mẫu (" + "; ".join(dict.fromkeys(p.title for p in letter.correct)) + ")"
         return out
 
+    from dataclasses import asdict
+
+    from cchc_tools.batch.provenance import kit_code, project_part
+    from cchc_tools.project import reference_files
+
+    shared = {"kit_code": kit_code(), "reference": reference_files(), "project": project_part(project),
+              "produced": produced.isoformat()}
+
+    def fingerprint(letter, numbers: dict[str, int]) -> str:
+        """The letter's own inputs (its unit's report, by content hash, and points; its item numbers) and what
+        every letter shares (the kit, its wording, the project's files, the date): never another unit's."""
+        import hashlib
+
+        own = {"letter": asdict(letter), "numbers": numbers, **shared}
+        return hashlib.sha256(json.dumps(own, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
     return record_letters(folder, letters, write, unit=unit, current=current,
-                          reply_by=reply_by(produced, lets.reply_days), describe=describe)
+                          reply_by=reply_by(produced, lets.reply_days), describe=describe,
+                          fingerprint=fingerprint, keep_unchanged=incremental)
 
 
 def _up_to_date(path: Path, fingerprint: str) -> bool:
@@ -298,8 +358,9 @@ def write_state(res: CycleResult, data, year: int, period: str, folder: Path, st
     from cchc_tools.cycle.appendix import appendix_stem
     from cchc_tools.cycle.register import register_letters
     from cchc_tools.cycle.status import NOT_RECEIVED, coverage_line
+    from cchc_tools.paths import child
 
-    path = folder / f"cycle-{period.lower()}.json"
+    path = child(folder, f"cycle-{check_period(period).lower()}.json")  # a period is one of the kit's, never a path
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -1,5 +1,5 @@
 """Who has reported: each unit of the period's roster received (on time or late), overdue, not yet due,
-missing or unreadable.
+missing or unreadable, and the reports the period's outputs leave out.
 
 ``reporting_status(table, errors, findings, units, year, period, due)`` compares the roster
 (:mod:`cchc_tools.cycle.roster`) with the reports of the period in a loaded table. A report is "received on"
@@ -11,13 +11,21 @@ deadline) when ``today`` is after the deadline, not yet due before it, and "miss
 date is known. A file of the period that cannot be read makes its unit "unreadable" (when its folder names a
 unit of the roster); a unit present in the data but not in the roster is listed too. A legacy unit (before
 1/7/2025) is named with its successors ("nay là phường …, xã …").
+
+Which reports of the period count (:func:`period_reports`, the one choice status, letters, the consolidated
+appendix and the digest share): a report from a unit outside the project's province is "ngoài địa bàn" (listed,
+never summed, never written to); of two reports of one unit (one official code, or one department) the later by
+its report date supersedes the earlier, which is named beside it and never summed. A file whose own title names
+another year or period than its folder or file name says is listed (``misfiled``), never silently dropped, and an
+unreadable file counts for the period its folder or name says (every period of its year when they say none).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -26,15 +34,17 @@ import pandas as pd
 from cchc_tools.analysis.selection import reports
 from cchc_tools.cycle.roster import RosterUnit, name_key
 from cchc_tools.errors import AppendixError
-from cchc_tools.text import lower_first
+from cchc_tools.text import lower_first, visible
 
 STATES = ("received", "late", "unreadable", "missing", "overdue", "not_due")
+OUT_OF_ROSTER = ("extra", "outside", "misfiled", "unreadable")  # the states of a row that is not a roster unit
 NOT_RECEIVED = ("missing", "overdue", "not_due")  # counted together as "missing" by ``totals``
 STATE_VI = {"received": "Đã nhận đúng hạn", "late": "Nộp muộn", "unreadable": "Tệp không đọc được",
-            "missing": "Chưa nộp", "overdue": "Quá hạn", "not_due": "Chưa đến hạn", "extra": "Ngoài danh sách"}
+            "missing": "Chưa nộp", "overdue": "Quá hạn", "not_due": "Chưa đến hạn", "extra": "Ngoài danh sách",
+            "outside": "Ngoài địa bàn", "misfiled": "Ghi kỳ khác thư mục"}
 FROM_VI = {"register": "sổ nhận báo cáo", "report_date": "ngày của báo cáo", "file_time": "thời gian sửa tệp", "": ""}
 STATUS_COLUMNS = ["code", "name", "level", "state", "received_on", "received_from", "source", "errors",
-                  "warnings", "points", "in_roster", "reason", "days_late", "successors", "legacy"]
+                  "warnings", "points", "in_roster", "reason", "days_late", "successors", "legacy", "replaces"]
 
 
 @dataclass
@@ -48,16 +58,26 @@ class ReportingStatus:
     rows: pd.DataFrame
     today: date | None = None
     min_coverage: int = 0  # percent of the roster below which the period is too thin to report upward
+    unreadable: list[str] = field(default_factory=list)  # the period's files that could not be read
+    superseded: dict[str, str] = field(default_factory=dict)  # earlier report's source -> the later one's
+    misfiled: list[tuple[str, str]] = field(default_factory=list)  # (source, what its title and place say)
 
     def totals(self) -> dict[str, int]:
         """How many units of the roster are in each state (``missing``: every unit not received, overdue and
-        not yet due included; ``overdue`` and ``not_due`` also on their own), and how many reports came from
-        outside the roster."""
+        not yet due included; ``overdue`` and ``not_due`` also on their own), how many reports came from units
+        outside the roster (``extra``) and outside the province (``outside``), how many were superseded by a later
+        one and filed under another period (``misfiled``); ``unreadable`` counts the period's unreadable files (as
+        ``cchc load`` does), ``unreadable_units`` the units of the roster that sent only such files."""
         roster = self.rows[self.rows["in_roster"]]
         out = {s: int((roster["state"] == s).sum()) for s in STATES}
+        out["unreadable_units"] = out["unreadable"]
+        out["unreadable"] = max(len(self.unreadable), out["unreadable"])
         out["missing"] = int(roster["state"].isin(NOT_RECEIVED).sum())
         out["roster"] = len(roster)
-        out["extra"] = int((~self.rows["in_roster"]).sum())
+        out["extra"] = int((self.rows["state"] == "extra").sum())
+        out["outside"] = int((self.rows["state"] == "outside").sum())
+        out["superseded"] = len(self.superseded)
+        out["misfiled"] = len(self.misfiled)
         return out
 
     def coverage(self) -> float | None:
@@ -100,11 +120,112 @@ def received_on(rep: pd.Series, root: str | Path | None = None) -> tuple[date | 
     return None, ""
 
 
-def _report_key(rep: pd.Series) -> str:
+def _report_key(rep) -> str:
+    """What makes two reports one unit's: its official code, else its folded name (a department), else its slug."""
     code = str(rep.get("unit_code") or "")
     if code:
         return code
-    return name_key(str(rep.get("unit_name") or rep.get("unit") or ""))
+    name = str(rep.get("unit_name") or "")
+    return name_key(name) if name else f"slug:{rep.get('unit') or ''}"
+
+
+_YEAR_DIR = re.compile(r"^(19|20)\d\d$")
+_ROMAN = {"i": "Q1", "ii": "Q2", "iii": "Q3", "iv": "Q4", "1": "Q1", "2": "Q2", "3": "Q3", "4": "Q4"}
+
+
+def period_of_name(text: str) -> str:
+    """The period a folder or file name says (``phu-luc-cchc-2026-q1-hoa-an`` -> ``Q1``, ``bao-cao-quy-ii`` ->
+    ``Q2``, ``6-thang-dau-nam`` -> ``6-month``, ``9-thang`` -> ``9-month``, ``6-thang-cuoi-nam`` or ``h2`` -> ``H2``),
+    or "" when it says none (a year's appendix is often named without its period)."""
+    from cchc_tools.text import slugify
+
+    words = slugify(text).split("-")
+    for k, w in enumerate(words):
+        nxt = words[k + 1] if k + 1 < len(words) else ""
+        if len(w) == 2 and w[0] == "q" and w[1] in "1234":
+            return f"Q{w[1]}"
+        if w == "quy" and nxt in _ROMAN:
+            return _ROMAN[nxt]
+        if w == "h2":
+            return "H2"
+        if w in ("6", "9") and nxt in ("thang", "month"):
+            after = words[k + 2] if k + 2 < len(words) else ""
+            return "H2" if w == "6" and after == "cuoi" else f"{w}-month"
+    return ""
+
+
+def folder_period(source: str) -> tuple[int | None, str]:
+    """(year, period) the place of a file says: the year of its ``<year>/`` folder (None when it has none) and the
+    period its folders or its name say ("" when none)."""
+    parts = Path(str(source)).parts
+    year = next((int(p) for p in reversed(parts[:-1]) if _YEAR_DIR.match(p)), None)
+    period = ""
+    for part in [*parts[:-1], Path(parts[-1]).stem if parts else ""]:
+        period = period_of_name(part) or period
+    return year, period
+
+
+def _covers(period: str, asked: str) -> bool:
+    """A folder's period matches the period asked (none said: any period of its year)."""
+    return not period or period == asked
+
+
+@dataclass
+class PeriodReports:
+    """The reports of a period as the cycle uses them (:func:`period_reports`)."""
+
+    reports: pd.DataFrame  # one per unit, inside the province: what status, letters, totals and digest use
+    outside: pd.DataFrame  # reports of units outside the project's province: listed, never summed or written to
+    superseded: dict[str, str] = field(default_factory=dict)  # earlier report's source -> the later one's
+    misfiled: list[tuple[str, str]] = field(default_factory=list)  # (source, what its title and place say)
+
+    @property
+    def sources(self) -> set[str]:
+        return set(self.reports["source"])
+
+
+def _when(rep) -> str:
+    y, p = rep["year"], str(rep["period"])
+    from cchc_tools.periods import period_in_sentence
+
+    return period_in_sentence(p, int(y)) if pd.notna(y) else f"kỳ {p}"
+
+
+def period_reports(table: pd.DataFrame, year: int, period: str, province: str = "") -> PeriodReports:
+    """The reports of ``year`` and ``period`` the cycle counts: units outside ``province`` set apart; of two
+    reports of one unit, the later by its report date (then by file name) kept and the earlier named as
+    superseded; and the files whose title names another year or period than their folder (see the module)."""
+    from cchc_tools.units import outside_province
+
+    reps = reports(table)
+    mine = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
+    far = [outside_province(str(c or ""), province, int(year), period)
+           for c in (mine["unit_code"] if "unit_code" in mine else [""] * len(mine))]
+    far = pd.Series(far, index=mine.index, dtype=bool)
+    outside, inside = mine[far], mine[~far]
+    keys = [_report_key(r) for _, r in inside.iterrows()]
+    order = inside.assign(_key=keys, _date=inside["report_date"].fillna("").astype(str))
+    order = order.sort_values(["_key", "_date", "source"], kind="stable")
+    latest = order.drop_duplicates("_key", keep="last")
+    superseded = {}
+    for _, rep in order[~order.index.isin(latest.index)].iterrows():
+        superseded[rep["source"]] = str(latest[latest["_key"] == rep["_key"]]["source"].iloc[0])
+    kept = inside[inside.index.isin(latest.index)]
+    misfiled = []
+    for _, rep in reps.iterrows():
+        y, p = folder_period(rep["source"])
+        title = (rep["year"], str(rep["period"]), str(rep["coverage"]))
+        if y is None or pd.isna(title[0]):
+            continue
+        place_here = y == int(year) and _covers(p, period)
+        title_here = int(title[0]) == int(year) and period in title[1:]
+        wrong = int(title[0]) != y or (p and p not in title[1:])
+        if wrong and (place_here or title_here):
+            from cchc_tools.periods import period_in_sentence
+
+            said = f"năm {y}" if not p else period_in_sentence(p, y)
+            misfiled.append((rep["source"], f"tệp nằm ở chỗ của {said} nhưng tiêu đề ghi {_when(rep)}"))
+    return PeriodReports(kept, outside, superseded, misfiled)
 
 
 def _counts(findings: pd.DataFrame) -> dict[str, tuple[int, int, int]]:
@@ -118,22 +239,34 @@ def _counts(findings: pd.DataFrame) -> dict[str, tuple[int, int, int]]:
     return out
 
 
-def _unreadable(errors: Iterable[AppendixError], year: int, province: str, period: str) -> dict[str, str]:
-    """Roster key -> the reason, for files of the year's folder that could not be read (by their folder)."""
+def unreadable_files(errors: Iterable[AppendixError], year: int, period: str,
+                     root: str | Path | None = None) -> list[tuple[str, str]]:
+    """(file, reason) of every file of ``year``'s folder that could not be read and whose folder or name says
+    ``period`` or no period: the files ``cchc load`` reports, counted for the period they belong to."""
+    from cchc_tools.ingest.loader import source_name
+
+    out = []
+    for e in errors:
+        src = source_name(e.path, root)
+        y, p = folder_period(src)
+        if y == int(year) and _covers(p, period):
+            out.append((src, f"{src}: {e.reason}"))
+    return out
+
+
+def _unreadable_keys(files: list[tuple[str, str]], year: int, province: str, period: str) -> dict[str, str]:
+    """Roster key -> the reason, for the unreadable files (by the unit their folder names)."""
     from cchc_tools.units import CchcError, resolve_unit
 
     out: dict[str, str] = {}
-    for e in errors:
-        parts = Path(e.path).parts
-        if str(year) not in parts[:-1]:
-            continue
+    for src, reason in files:
+        parts = Path(src).parts
         folder = parts[-2] if len(parts) >= 2 else ""
         try:
-            unit = resolve_unit(folder.replace("-", " "), year, province, period=period)
-            key = unit.code
+            key = resolve_unit(folder.replace("-", " "), year, province, period=period).code
         except CchcError:
             key = name_key(folder.replace("-", " "))
-        out.setdefault(key, f"{e.path}: {e.reason}")
+        out.setdefault(key, reason)
     return out
 
 
@@ -149,18 +282,22 @@ def _successors_text(u: RosterUnit) -> str:
 def reporting_status(table: pd.DataFrame, errors: Iterable[AppendixError], findings: pd.DataFrame,
                      units: list[RosterUnit], year: int, period: str, due: date | None = None, *,
                      province: str = "", root: str | Path | None = None, today: date | None = None,
-                     received: Mapping[str, date] | None = None, min_coverage: int = 0) -> ReportingStatus:
+                     received: Mapping[str, date] | None = None, min_coverage: int = 0,
+                     chosen: PeriodReports | None = None) -> ReportingStatus:
     """Each unit of ``units`` with its state for ``year`` and ``period`` (see the module's text); ``root``:
     the project's root, which the table's ``source`` paths are relative to; ``today``: the date the status is
     taken (what is overdue); ``received``: source -> the date the Sở received it (the register's);
-    ``min_coverage``: ``[reporting] min_coverage``."""
+    ``min_coverage``: ``[reporting] min_coverage``; ``chosen``: the period's reports as the cycle counts them
+    (default: :func:`period_reports` of the table)."""
     received = received or {}
-    reps = reports(table)
-    reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
+    chosen = chosen if chosen is not None else period_reports(table, year, period, province)
     counts = _counts(findings)
     by_key: dict[str, pd.Series] = {}
-    for _, rep in reps.iterrows():  # the latest file of a unit wins (sorted by source within a period)
+    for _, rep in chosen.reports.iterrows():
         by_key[_report_key(rep)] = rep
+    replaced: dict[str, list[str]] = {}
+    for early, late in chosen.superseded.items():
+        replaced.setdefault(late, []).append(early)
     dept_keys = {u.key: u for u in units if u.level == "department"}
 
     def find(u: RosterUnit) -> pd.Series | None:
@@ -172,39 +309,76 @@ def reporting_status(table: pd.DataFrame, errors: Iterable[AppendixError], findi
                 return by_key.pop(hit)
         return None
 
-    bad = _unreadable(errors, year, province, period)
+    files = unreadable_files(errors, year, period, root)
+    bad = _unreadable_keys(files, year, province, period)
+    misfiled = dict(chosen.misfiled)
+    misfiled_by_key: dict[str, str] = {}
+    for _, rep in reports(table).iterrows():
+        if rep["source"] in misfiled and rep["source"] not in chosen.sources:
+            misfiled_by_key.setdefault(_report_key(rep), f"{rep['source']}: {misfiled[rep['source']]}")
 
     def when(rep: pd.Series) -> tuple[date | None, str]:
         if rep["source"] in received and received[rep["source"]] is not None:
             return received[rep["source"]], "register"
         return received_on(rep, root)
 
+    def notes(src: str) -> str:
+        said = [f"thay cho {e}" for e in replaced.get(src, [])]
+        return "; ".join(said + ([misfiled[src]] if src in misfiled else []))
+
     rows = []
     for u in units:
         rep = find(u)
         after = _successors_text(u)
         if rep is None:
-            reason = bad.get(u.key, "")
+            reason = bad.pop(u.key, "")
             state, days = ("unreadable" if reason else "missing"), 0
             if state == "missing" and due and today:
                 state = "overdue" if today > due else "not_due"
                 days = max(0, (today - due).days)
-            rows.append([u.code, u.name, u.level, state, None, "", "", 0, 0, 0, True, reason, days, after, u.legacy])
+            if u.key in misfiled_by_key:
+                reason = "; ".join(x for x in (reason, misfiled_by_key.pop(u.key)) if x)
+            rows.append([u.code, u.name, u.level, state, None, "", "", 0, 0, 0, True, reason, days, after, u.legacy,
+                         ""])
             continue
+        also = bad.pop(u.key, "")  # an unreadable file beside the report read: said on its row
         on, how = when(rep)
         state = "late" if due and on and on > due else "received"
         e, w, p = counts.get(rep["source"], (0, 0, 0))
         days = (on - due).days if state == "late" else 0
-        rows.append([u.code, u.name, u.level, state, on, how, rep["source"], e, w, p, True, "", days, after,
-                     u.legacy])
+        reason = "; ".join(x for x in (notes(rep["source"]), also and f"tệp không đọc được: {also}") if x)
+        rows.append([u.code, u.name, u.level, state, on, how, rep["source"], e, w, p, True, reason, days, after,
+                     u.legacy, "; ".join(replaced.get(rep["source"], []))])
     for rep in by_key.values():
         on, how = when(rep)
         e, w, p = counts.get(rep["source"], (0, 0, 0))
         name = str(rep["unit_name"] or rep["unit"])
+        reason = "; ".join(x for x in ("đơn vị không có trong danh sách phải báo cáo của kỳ", notes(rep["source"]))
+                           if x)
         rows.append([str(rep.get("unit_code") or ""), name, rep["level"], "extra", on, how, rep["source"], e, w, p,
-                     False, "đơn vị không có trong danh sách phải báo cáo của kỳ", 0, "", False])
+                     False, reason, 0, "", False, "; ".join(replaced.get(rep["source"], []))])
+    from cchc_tools.units import official_province_name
+
+    ours = official_province_name(province) or province
+    for _, rep in chosen.outside.iterrows():
+        on, how = when(rep)
+        where = str(rep.get("province") or "tỉnh khác")
+        rows.append([str(rep.get("unit_code") or ""), str(rep["unit_name"] or rep["unit"]), rep["level"], "outside",
+                     on, how, rep["source"], 0, 0, 0, False,
+                     f"đơn vị thuộc {where}, ngoài địa bàn {ours}: không tổng hợp, không gửi công văn", 0, "", False,
+                     ""])
+    for text in misfiled_by_key.values():
+        src = text.split(": ", 1)[0]
+        rep = reports(table).set_index("source").loc[src]
+        rows.append([str(rep.get("unit_code") or ""), str(rep["unit_name"] or rep["unit"]), rep["level"],
+                     "misfiled", None, "", src, 0, 0, 0, False, text.split(": ", 1)[1], 0, "", False, ""])
+    for reason in bad.values():  # unreadable files no roster unit was matched with: listed, never lost
+        rows.append(["", Path(reason.split(": ", 1)[0]).parent.name, "", "unreadable", None, "", "", 0, 0, 0, False,
+                     reason, 0, "", False, ""])
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS)
-    return ReportingStatus(int(year), period, province, due, out, today, int(min_coverage or 0))
+    return ReportingStatus(int(year), period, province, due, out, today, int(min_coverage or 0),
+                           unreadable=[s for s, _ in files], superseded=dict(chosen.superseded),
+                           misfiled=list(chosen.misfiled))
 
 
 # -- what a reader sees -----------------------------------------------------------------------------
@@ -228,6 +402,12 @@ def summary_line(status: ReportingStatus) -> str:
     text += f", {t['unreadable']} tệp không đọc được"
     if t["extra"]:
         text += f"; {t['extra']} báo cáo của đơn vị ngoài danh sách"
+    if t["outside"]:
+        text += f"; {t['outside']} báo cáo của đơn vị ngoài địa bàn (không tổng hợp)"
+    if t["superseded"]:
+        text += f"; {t['superseded']} báo cáo đã được thay bằng báo cáo sau của cùng đơn vị"
+    if t["misfiled"]:
+        text += f"; {t['misfiled']} tệp có tiêu đề ghi năm, kỳ khác thư mục"
     return text
 
 
@@ -253,6 +433,12 @@ def state_text(r) -> str:
     return text
 
 
+def file_and_reason(r) -> str:
+    """A row's file and what is said of it: ``data/raw/2026/x/b.txt (thay cho data/raw/2026/x/a.txt)``."""
+    src, why = str(r.source or ""), str(r.reason or "")
+    return f"{src} ({why})" if src and why else src or why
+
+
 def unit_text(r) -> str:
     """A unit's name, with its successors when it is a legacy unit: ``Thị xã Vĩnh Châu (nay là phường …)``."""
     after = str(getattr(r, "successors", "") or "")
@@ -273,8 +459,8 @@ def status_text(status: ReportingStatus) -> str:
         when = _date_vi(r.received_on) + ("*" if r.received_from == "file_time" else "")
         e, w = (str(r.errors), str(r.warnings)) if r.source else ("", "")
         after = f" (đơn vị nay là {r.successors})" if r.successors else ""
-        lines.append(f"{r.code:<6} {r.name[:34]:<34} {state_text(r):<22} {when:<11} {e:>3} {w:>3}  "
-                     f"{r.source or r.reason}{after}")
+        lines.append(f"{r.code:<6} {visible(r.name)[:34]:<34} {state_text(r):<22} {when:<11} {e:>3} {w:>3}  "
+                     f"{file_and_reason(r)}{after}")
     lines.append(summary_line(status) + ".")
     if coverage_line(status):
         lines.append(coverage_line(status))
@@ -299,7 +485,7 @@ def status_document(status: ReportingStatus, synthetic: bool = False):
         groups[r.state not in NOT_RECEIVED].append(
             [Cell(r.code), Cell(unit_text(r)), Cell(state_text(r)), Cell(_date_vi(r.received_on)
                                                                       + (f" ({how})" if how else "")),
-             *counts, Cell(r.source or r.reason)])
+             *counts, Cell(file_and_reason(r))])
     meta = [summary_line(status) + "."]
     if coverage_line(status):
         meta.append(coverage_line(status))

@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
-from cchc_tools.text import ascii_fold, clean, slugify
+from cchc_tools.text import ascii_fold, clean, slugify, strip_closing
 
 # Unit types, longest first, with the level they imply before the July 2025 reform.
 _UNIT_TYPES: list[tuple[str, str]] = [
@@ -169,7 +169,7 @@ def parse_title(lines: list[str]) -> ReportMeta:
     m = re.search(r".*\bcủa\s+(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)?\s*(.+?)\s*$", _attachment(text),
                   re.IGNORECASE)
     if m or written:
-        name = written or clean(m.group(1)).rstrip(")").strip()
+        name = written or strip_closing(clean(m.group(1)))  # "xã A (mới))": its own parenthesis kept
         name, meta.province = split_province(name)
         if "…" not in name and "..." not in name:  # a blank template: "……… (ghi tên đơn vị)"
             meta.unit_name = name

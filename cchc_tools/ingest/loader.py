@@ -26,7 +26,7 @@ from cchc_tools.ingest.readers.base import RawTable
 from cchc_tools.limits import MAX_ABS_VALUE, MAX_FILE_BYTES
 from cchc_tools.numbers import parse_number, stored_number
 from cchc_tools.paths import KIT_ROOT
-from cchc_tools.units import official_unit
+from cchc_tools.units import distinct_slugs, official_unit
 
 COLUMNS = ["source", "sheet", "line", "unit", "unit_name", "level", "year", "period", "report_no",
            "report_date", "synthetic", "code", "section", "stt", "label", "uom", "raw_value",
@@ -259,4 +259,4 @@ def load_appendices(paths_or_folder: str | Path | Iterable[str | Path], *, provi
             cols[name].extend(part[name])
     if not cols["source"]:
         return LoadResult(empty_table(), errors, skipped)
-    return LoadResult(_frame(cols), errors, skipped)
+    return LoadResult(distinct_slugs(_frame(cols)), errors, skipped)  # two units of one name never share a slug

@@ -157,7 +157,8 @@ def _by_code(e: IndexEntry) -> tuple:
 
 
 _STATE_VI = {"received": "đã nộp", "late": "nộp muộn", "unreadable": "tệp không đọc được", "missing": "chưa nộp",
-             "overdue": "quá hạn", "not_due": "chưa đến hạn", "extra": "ngoài danh sách"}
+             "overdue": "quá hạn", "not_due": "chưa đến hạn", "extra": "ngoài danh sách",
+             "outside": "ngoài địa bàn", "misfiled": "ghi kỳ khác thư mục"}
 
 
 def period_states(root: str | Path) -> dict[tuple[int, str], dict]:
@@ -196,7 +197,8 @@ def _period_box(state: dict) -> dict:
         summary = (f"{t['received'] + t['late']}/{t['roster']} đơn vị đã nộp báo cáo"
                    + (f" ({t['late']} nộp muộn)" if t["late"] else "") + f", {t['missing']} chưa nộp"
                    + (f", {t['unreadable']} tệp không đọc được" if t["unreadable"] else "")
-                   + (f"; {t['extra']} báo cáo của đơn vị ngoài danh sách" if t.get("extra") else ""))
+                   + (f"; {t['extra']} báo cáo của đơn vị ngoài danh sách" if t.get("extra") else "")
+                   + (f"; {t['outside']} báo cáo của đơn vị ngoài địa bàn" if t.get("outside") else ""))
         if state.get("due"):
             y, m, d = state["due"].split("-")
             summary += f"; hạn nộp {d}/{m}/{y}"

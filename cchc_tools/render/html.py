@@ -10,13 +10,20 @@ from functools import lru_cache
 import jinja2
 
 from cchc_tools.content.document import Block
+from cchc_tools.text import visible
+
+
+def _visible(value):
+    """What a template prints, without bidi controls or invisible characters (markup stays markup)."""
+    return type(value)(visible(value)) if isinstance(value, str) and not value.isascii() else value
 
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("cchc_tools.render", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.StrictUndefined,
+                             finalize=_visible)
     env.globals["table_layout"] = table_layout
     return env
 

@@ -32,6 +32,7 @@ from cchc_tools.atomic import write_with
 from cchc_tools.content.document import Block, Document, Span, Table
 from cchc_tools.project import DocumentSettings as Settings
 from cchc_tools.render.layout import header_chars, needs_landscape
+from cchc_tools.text import short_title, visible
 from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
 FONT = "Times New Roman"
@@ -552,7 +553,8 @@ def build_docx(document: Document, settings: Settings | None = None, produced: d
     elif banner:
         _banner_paragraph(section.header.add_paragraph(), banner)
     props = doc.core_properties
-    props.title, props.language, props.author = document.title, "vi-VN", settings.issuing_body or "cchc-kit"
+    props.title, props.language = short_title(document.title), "vi-VN"  # Word keeps 255 characters
+    props.author = short_title(settings.issuing_body or "cchc-kit")
 
     blocks = reading_order(document.blocks)
     titles = [i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1]
@@ -628,5 +630,20 @@ def write_docx(document: Document, path: str | Path, settings: Settings | None =
     ``settings``: the project's ``[document]`` (``Project.document``; default: no letterhead, no template);
     ``produced`` (default today) is the production date printed under the title.
     """
-    doc = build_docx(document, settings, produced)
+    doc = visible_text(build_docx(document, settings, produced))
     return write_with(path, lambda p: doc.save(str(p)))
+
+
+def visible_text(doc):
+    """Every text run of a Word document (body, tables, headers and footers) without bidi controls or other
+    invisible format characters (:func:`cchc_tools.text.visible`); returns the document."""
+    from docx.oxml.ns import qn
+
+    parts = [doc.element.body] + [h._element for s in doc.sections for h in (s.header, s.footer, s.first_page_header,
+                                                                           s.first_page_footer)
+                                  if not h.is_linked_to_previous]  # a header it does not have is never added
+    for part in parts:
+        for t in part.iter(qn("w:t")):
+            if t.text:
+                t.text = visible(t.text)
+    return doc

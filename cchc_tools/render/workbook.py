@@ -25,6 +25,7 @@ import pandas as pd
 
 from cchc_tools.atomic import write_with
 from cchc_tools.content.document import Table
+from cchc_tools.text import visible
 
 FORMATS = {"integer": "0", "count": "#,##0", "decimal": "#,##0.00", "percent": "0.00%", "text": "@"}
 DOUBT_FILL = "FFF2CC"
@@ -287,7 +288,7 @@ def fill_sheet(ws, sheet: Sheet, *, title: str = "", name: str = "") -> None:
                 cell.value = num / 100 if c.fmt == "percent" else num
                 cell.number_format = FORMATS.get(c.fmt, "General")
             else:
-                cell.value = "" if c.value is None else str(c.value)
+                cell.value = "" if c.value is None else visible(str(c.value))  # no bidi control shown
                 cell.data_type = "s"  # never a formula, whatever the text starts with
                 cell.alignment = wrap
             if c.doubt:
