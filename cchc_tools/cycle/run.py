@@ -253,9 +253,12 @@ def without(data, sources: set[str]):
     later one of the same unit): what letters, the consolidated appendix and the digest are made from."""
     if not sources:
         return data
+    from types import SimpleNamespace
+
     keep = {name: frame[~frame["source"].isin(sources)] for name, frame in
             (("table", data.table), ("ind", data.ind), ("findings", data.findings), ("assessed", data.assessed))}
-    return data._replace(**keep)
+    # only the parts a cycle reads: totals and reports of the whole folder are not carried over by mistake
+    return SimpleNamespace(**keep, errors=data.errors, skipped=data.skipped, rules=data.rules)
 
 
 def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, str], dict[str, str]]:
