@@ -140,3 +140,38 @@ def test_header_of_a_plain_text_file_says_nothing_more(seed_text, tmp_path):
     (folder / "a.txt").write_text(seed_text, encoding="utf-8")
     header = _text(UnitBriefing.load(2022, "vinh-chau", tmp_path / "data").header())
     assert "Nguồn số liệu:" in header and "PDF" not in header and "chuyển mã" not in header
+
+
+def test_cchc_load_names_the_page_of_a_pdf_error(seed_path, seed_df, tmp_path, capsys, monkeypatch):
+    """A PDF whose table stops in section V: the error line says on which page and row it stops."""
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is not installed")
+    from cchc_tools.cli import main
+    from cchc_tools.ingest.readers.pdf import read_pdf
+
+    monkeypatch.setenv("CCHC_LANG", "vi")
+    lines = seed_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = int(seed_df.loc[seed_df["section"] == "VI", "line"].min()) - 1  # sections VI and VII left out
+    seed = tmp_path / "seed.txt"
+    seed.write_text("".join(lines[:cut]), encoding="utf-8")
+    (pdf,) = soffice_convert([build_report_docx(seed, tmp_path / "cut.docx")], "pdf", tmp_path / "pdf",
+                             tmp_path / "lo-profile")
+    last = read_pdf(pdf).rows[-1]
+    assert last.page >= 3 and last.line > 100
+    assert main(["load", str(pdf), str(seed_path)]) == 1  # the good file still loads
+    err = capsys.readouterr().err
+    assert f"cut.pdf, trang {last.page}, dòng {last.line} của bảng: " in err and "VI, VII" in err
+    monkeypatch.setenv("CCHC_LANG", "en")
+    assert main(["load", str(pdf)]) == 1
+    assert f"cut.pdf: page {last.page}, table row {last.line}: " in capsys.readouterr().err
+
+
+def test_cchc_check_names_the_page_of_a_pdf_finding(planted, capsys, monkeypatch):
+    from cchc_tools.cli import main
+
+    monkeypatch.setenv("CCHC_LANG", "vi")
+    rows = load_appendix(planted).set_index("code")
+    main(["check", str(planted)])
+    out = capsys.readouterr().out
+    (p1, l1), (p2, l2) = ((int(rows.loc[c, "page"]), int(rows.loc[c, "line"])) for c in (FOUND, FIXED))
+    assert f"trang {p1}, dòng {l1} của bảng; trang {p2}, dòng {l2} của bảng" in out, out
