@@ -175,3 +175,16 @@ def test_cchc_check_names_the_page_of_a_pdf_finding(planted, capsys, monkeypatch
     out = capsys.readouterr().out
     (p1, l1), (p2, l2) = ((int(rows.loc[c, "page"]), int(rows.loc[c, "line"])) for c in (FOUND, FIXED))
     assert f"trang {p1}, dòng {l1} của bảng; trang {p2}, dòng {l2} của bảng" in out, out
+
+
+def test_a_letter_drops_the_pdf_place_as_it_drops_a_line():
+    """Letters to a unit name indicators, never file places: the PDF wording is taken out as "dòng N" is."""
+    import pandas as pd
+
+    from cchc_tools.cycle.letters import point_text
+
+    said = f"Chỉ tiêu «A» xuất hiện 2 lần ({place_vi('12; 40', '3; 5')}); chỉ dùng lần đầu."
+    assert "trang 3" in said
+    for message in (said, "Chỉ tiêu «A» xuất hiện 2 lần (dòng 12; 40); chỉ dùng lần đầu."):
+        assert point_text(message, "duplicate_code", None, pd.DataFrame(), []) == \
+            "Chỉ tiêu «A» xuất hiện 2 lần; chỉ dùng lần đầu."
