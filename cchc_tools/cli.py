@@ -121,6 +121,17 @@ def severity_label(severity: str) -> str:
     return {"error": _("error"), "warning": _("warning"), "info": _("info")}.get(severity, severity)
 
 
+def _where(lines, pages) -> str:
+    """A finding's place in the analyst's language: "line 40; 41", or for a PDF "page 3, table row 12"."""
+    if not isinstance(lines, str) or not lines:
+        return ""
+    if not isinstance(pages, str) or not pages:
+        return _("line {lines}").format(lines=lines)
+    return "; ".join(_("page {page}, table row {lines}").format(page=pg, lines=ln) if pg not in ("", "0")
+                     else _("line {lines}").format(lines=ln)
+                     for ln, pg in zip(lines.split("; "), pages.split("; "), strict=False))
+
+
 def format_findings(findings) -> str:
     """Findings as readable text, grouped by file and severity, in the analyst's language."""
     if findings.empty:
@@ -133,7 +144,7 @@ def format_findings(findings) -> str:
         for severity, group in by_file.groupby("severity", sort=False):
             out.append(f"  [{severity_label(severity)}] {len(group)}")
             for f in group.itertuples(index=False):
-                where = _("line {lines}").format(lines=f.lines) if f.lines else ""
+                where = _where(f.lines, getattr(f, "pages", ""))
                 message = f.message_en if english else f.message_vi
                 name = f.rule if english or not getattr(f, "title_vi", "") else f.title_vi
                 out.append(f"    - {name} {where}: {message}")

@@ -15,17 +15,22 @@ class AppendixError(CchcError):
     """An input file that cannot be read as an appendix.
 
     ``path`` and ``line`` (1-based, or None when the whole file is at fault)
-    locate the problem; ``expected`` says what the reader wanted to find.
+    locate the problem; ``expected`` says what the reader wanted to find. In a PDF, ``line`` is the row of
+    the appendix table and ``page`` the page it is printed on (None elsewhere).
     ``message`` and ``expected`` are already in the analyst's language (``_()`` at the raise).
     """
 
     def __init__(self, path: str | Path, message: str, *, line: int | None = None,
-                 expected: str | None = None) -> None:
+                 expected: str | None = None, page: int | None = None) -> None:
         self.path = str(path)
         self.line = line
+        self.page = page or None
         self.expected = expected
         self.reason = message
-        where = _("{path}:{line}").format(path=self.path, line=line) if line else self.path
+        if self.page and line:
+            where = _("{path}: page {page}, table row {line}").format(path=self.path, page=self.page, line=line)
+        else:
+            where = _("{path}:{line}").format(path=self.path, line=line) if line else self.path
         text = f"{where}: {message}"
         if expected:
             text += " " + _("(expected {expected})").format(expected=expected)
@@ -47,11 +52,11 @@ class LimitError(AppendixError):
     """An input beyond one of the limits of :mod:`cchc_tools.limits`, refused before any more work."""
 
     def __init__(self, path: str | Path, what: str, limit_name: str, limit: int, *,
-                 line: int | None = None) -> None:
+                 line: int | None = None, page: int | None = None) -> None:
         self.limit_name = limit_name
         super().__init__(path, tr("{what}: more than the limit {name} = {limit}",
                              what=what, name=limit_name, limit=limit),
-                         line=line, expected=_("an ordinary appendix (see Limits in the README)"))
+                         line=line, expected=_("an ordinary appendix (see Limits in the README)"), page=page)
 
 
 class UnknownUnitError(CchcError):

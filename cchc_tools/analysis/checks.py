@@ -45,6 +45,7 @@ class Finding(NamedTuple):
     codes: str  # "; "-separated catalog codes involved
     values: str  # "; "-separated values, in the order of codes
     lines: str  # "; "-separated source lines, ascending
+    pages: str = ""  # "; "-separated PDF pages of those lines, in their order ("0": not on a page); "" if no PDF
 
 
 FINDING_COLUMNS = list(Finding._fields)
@@ -121,6 +122,46 @@ def line_list(lines: Iterable) -> str:
     return "; ".join(str(int(x)) for x in sorted({float(x) for x in lines if not math.isnan(float(x))}))
 
 
+#: How a reader is told where a finding's values stand (the one place this wording is built): a line of a
+#: text, Word or Excel file, or the page of a PDF and the row of its appendix table (the row as printed,
+#: the header being row 1). ``{lines}``: ", "-joined rows of one page, or "; "-joined lines.
+PLACE_VI = {"lines": "dòng {lines}", "page": "trang {page}, dòng {lines} của bảng"}
+
+
+def page_list(source: str, lines: str, pages_by_line: dict[tuple[str, int], int]) -> str:
+    """The pages of ``lines`` (a :func:`line_list`) of ``source``, in their order: ``"3; 3; 4"``; "" when
+    none of them is on a PDF page (``pages_by_line`` holds only rows read from a PDF)."""
+    if not lines or not pages_by_line:
+        return ""
+    pages = [pages_by_line.get((source, int(x)), 0) for x in lines.split("; ")]
+    return "; ".join(map(str, pages)) if any(pages) else ""
+
+
+def place_vi(lines: str, pages: str = "") -> str:
+    """Where a finding's values stand, in Vietnamese: ``"dòng 40; 41"``, or for values read from a PDF
+    ``"trang 3, dòng 12, 14 của bảng; trang 4, dòng 20 của bảng"``; "" when it names no line."""
+    pages = pages if isinstance(pages, str) else ""  # a table read back may hold NaN for "no page"
+    if not isinstance(lines, str) or not lines:
+        return ""
+    if not pages:
+        return PLACE_VI["lines"].format(lines=lines)
+    parts: list[tuple[int, list[str]]] = []
+    for line, page in zip(lines.split("; "), pages.split("; "), strict=False):
+        p = int(page) if page.isdigit() else 0
+        if parts and parts[-1][0] == p:
+            parts[-1][1].append(line)
+        else:
+            parts.append((p, [line]))
+    return "; ".join(PLACE_VI["page"].format(page=p, lines=", ".join(ls)) if p
+                     else PLACE_VI["lines"].format(lines="; ".join(ls)) for p, ls in parts)
+
+
+def place_cell(lines: str, pages: str = "") -> str:
+    """The place of a finding in a table column headed "Dòng": its lines as they are for a text, Word or
+    Excel file, the page and table row (:func:`place_vi`) for a PDF."""
+    return place_vi(lines, pages) if isinstance(pages, str) and pages else lines
+
+
 class Context:
     """What every family needs: the prepared tidy rows, the per-report matrices, the catalog.
 
@@ -151,6 +192,11 @@ class Context:
 
         self.coded, self.has_raw, self.has_uom, self.has_note = (filled(c) for c in ("code", "raw_value", "uom",
                                                                                      "note"))
+        self.pages_by_line: dict[tuple[str, int], int] = {}  # (source, line) -> PDF page, rows read from a PDF
+        if "page" in df.columns:
+            paged = df[pd.to_numeric(df["page"], errors="coerce").fillna(0).to_numpy() > 0]
+            self.pages_by_line = {(s, int(ln)): int(p) for s, ln, p in
+                                  zip(paged["source"], paged["line"], paged["page"], strict=True)}
 
     def key(self, r: int) -> tuple:
         return tuple(self._keys[r])
@@ -449,8 +495,9 @@ def _duplicate_code(rule: Rule, ctx: Context) -> Iterator[Finding]:
     for r, code in ctx.duplicates:
         grp = ctx.df[(ctx.report == r) & (ctx.df["code"] == code).to_numpy()]
         lines = line_list(grp["line"])
+        place = place_vi(lines, page_list(ctx.key(r)[0], lines, ctx.pages_by_line))
         yield _finding(ctx, rule, r, f"Chỉ tiêu «{ctx.label(code)}» xuất hiện {len(grp)} lần "
-                       f"(dòng {lines}); chỉ dùng lần đầu.", f"{code} appears {len(grp)} times.",
+                       f"({place}); chỉ dùng lần đầu.", f"{code} appears {len(grp)} times.",
                        [code], values="; ".join(grp["raw_value"]), lines=lines)
 
 
@@ -619,6 +666,8 @@ def validate(df: pd.DataFrame, rules: Iterable[Rule | str] | None = None,
     position: list[int] = []
     for i, rule in enumerate(selected):
         found = list(rule.run(ctx))
+        if ctx.pages_by_line:
+            found = [f._replace(pages=page_list(f.source, f.lines, ctx.pages_by_line)) for f in found]
         out.extend(found)
         position.extend([i] * len(found))
     findings = pd.DataFrame.from_records(out, columns=FINDING_COLUMNS)

@@ -212,7 +212,8 @@ def where_on_form(codes: Iterable[str], rows: pd.DataFrame, form_name: str) -> s
     return "; ".join(parts)
 
 
-_LINE_REF = re.compile(r"\s*\(dòng [0-9; ,]+\)")
+# "(dòng 40; 41)", or for a PDF (analysis.checks.place_vi) "(trang 3, dòng 12, 14 của bảng; trang 4, dòng 20 của bảng)"
+_LINE_REF = re.compile(r"\s*\((?:(?:trang [0-9]+, )?dòng [0-9;, ]+(?: của bảng)?(?:; )?)+\)")
 _SHOWN_PERCENT = re.compile(r"ghi (-?[0-9.]+(?:,[0-9]+)?%)")
 
 

@@ -92,7 +92,7 @@ def _check_complete(raw: RawTable, sections: list[str]) -> None:
         missing = ", ".join(SECTION_ORDER[last + 1:])
         raise AppendixError(raw.path, _("the table stops in section {last}: sections {missing} are missing "
                                         "(truncated file?)").format(last=SECTION_ORDER[last], missing=missing),
-                            line=raw.rows[-1].line, expected=_("sections I to VII"))
+                            line=raw.rows[-1].line, expected=_("sections I to VII"), page=raw.rows[-1].page)
 
 
 def _meta(raw: RawTable, overrides: dict) -> ReportMeta:

@@ -88,7 +88,8 @@ def store_snapshot(base: Path, signature: str, result: LoadResult) -> None:
     files = [[path, sha] for path, sha in json.loads(signature)[7]]
     blocks = file_blocks([path for path, _ in files], result)
     meta = {"signature": signature, "skipped": result.skipped,
-            "errors": [{"path": e.path, "reason": e.reason, "line": e.line, "expected": e.expected}
+            "errors": [{"path": e.path, "reason": e.reason, "line": e.line, "expected": e.expected,
+                        "page": getattr(e, "page", None)}
                        for e in result.errors],
             "parts": None if blocks is None else [[p, h, n] for (p, h), n in zip(files, blocks, strict=True)]}
     write_table(result.table, base.with_suffix(".parquet"))
@@ -109,7 +110,8 @@ def file_blocks(files: list[str], result: LoadResult) -> list[int] | None:
 
 
 def _errors(meta: dict) -> list[AppendixError]:
-    return [AppendixError(e["path"], e["reason"], line=e["line"], expected=e["expected"]) for e in meta["errors"]]
+    return [AppendixError(e["path"], e["reason"], line=e["line"], expected=e["expected"], page=e.get("page"))
+            for e in meta["errors"]]
 
 
 def _reload(folder: str, signature: str, old: dict, table_path: Path, province: str, root: str) -> LoadResult | None:

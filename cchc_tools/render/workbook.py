@@ -182,9 +182,16 @@ def indicators_sheet(ind: pd.DataFrame, name: str = "Chỉ số", findings: dict
 
 def findings_sheet(findings: pd.DataFrame, name: str = "Kiểm tra số liệu") -> Sheet:
     """The findings table (``analysis.checks.validate``), severities in Vietnamese."""
+    from cchc_tools.analysis.checks import place_cell
     from cchc_tools.vocabulary import SEVERITY_VI
 
     df = _readable(findings.assign(severity=findings["severity"].map(lambda s: SEVERITY_VI.get(s, s))))
+    if "pages" in df.columns and "lines" in df.columns:  # a value read from a PDF: its page and table row
+        paged = df["pages"].fillna("").astype(str) != ""
+        if paged.any():
+            df = df.assign(lines=df["lines"].astype(object))
+            df.loc[paged, "lines"] = [place_cell(str(ln), str(pg)) for ln, pg in
+                                      zip(df.loc[paged, "lines"], df.loc[paged, "pages"], strict=True)]
     cols = {c: h for c, h in FINDING_COLUMNS.items() if c in df.columns}
     return frame_sheet(df, name, cols, {"year": "integer"})
 

@@ -542,8 +542,10 @@ class Workspace:
         refs = ["; ".join(r for r, _ in doubt.get((rep["source"], c), [])) for c in rows["code"]]
         out = rows.assign(role=rows["code"].map(roles), findings=refs, status="")
         out = out.assign(doubt=self._doubt_text(out["source"], out["findings"]))
-        out = out[["source", "line", "stt", "code", "role", "label", "uom", "raw_value", "value", "note",
-                   "findings", "doubt", "status", "unit", "unit_name", "year", "period"]]
+        # a value read from a PDF: the page it is printed on, next to its row of the table
+        paged = "page" in out.columns and bool((pd.to_numeric(out["page"], errors="coerce").fillna(0) > 0).any())
+        out = out[["source", *(["page"] if paged else []), "line", "stt", "code", "role", "label", "uom",
+                   "raw_value", "value", "note", "findings", "doubt", "status", "unit", "unit_name", "year", "period"]]
         attrs: dict[str, Any] = {"unit_name": rep["unit_name"], "year": int(rep["year"]), "period": rep["period"],
                                  "source": rep["source"]}
         if ident is not None:

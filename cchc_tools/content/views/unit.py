@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
-from cchc_tools.analysis.checks import agrees, shipped_rules
+from cchc_tools.analysis.checks import agrees, place_cell, place_vi, shipped_rules
 from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import applicable, headline_ids, pick_report, reports, weakest
 from cchc_tools.analysis.targets import short_citation
@@ -48,6 +49,7 @@ from cchc_tools.content.views.common import (
     source_line,
 )
 from cchc_tools.errors import AppendixError
+from cchc_tools.i18n import translations
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.periods import file_suffix
 from cchc_tools.render.html import register_notebook_display
@@ -123,6 +125,12 @@ class UnitBriefing(Stamped):
     @property
     def source(self) -> str:
         return source_line(self.report)
+
+    @cached_property
+    def reading(self) -> str:
+        """How the file was read, after its name in "Nguồn số liệu", when it was not a plain Unicode file:
+        " (tệp PDF có chữ ký số, chưa kiểm tra chữ ký)", " (đã chuyển mã TCVN3 sang Unicode)"; "" otherwise."""
+        return reading_vi(self.rows)
 
     @cached_property
     def refs(self) -> pd.Series:
@@ -225,7 +233,7 @@ class UnitBriefing(Stamped):
         groups = self.rows["code"].map(lambda c: c in cat and cat[c].kind == "group")
         blank = ((self.rows["raw_value"] == "") & ~groups & (self.rows["code"] != "")).sum()
         meta = [f"Đơn vị: {self.who}" + (f" ({lvl})" if lvl else "") + self.arranged_into,
-                f"Nguồn số liệu: {self.source}"]
+                f"Nguồn số liệu: {self.source}{self.reading}"]
         if self.cutoff:
             meta.append(f"Số liệu tính đến ngày {self.cutoff} (ngày của báo cáo).")
         meta.append(f"Số dòng chỉ tiêu có số liệu: {int(values)}; bỏ trống (chưa báo cáo): {int(blank)} "
@@ -368,7 +376,7 @@ class UnitBriefing(Stamped):
     def asks(self) -> list[list[Span]]:
         """Every finding that questions a figure, with its reference and lines: what the unit must explain."""
         return [[Span(f"[{ref}] {f.title_vi if 'title_vi' in self.findings else f.rule}: {f.message_vi} "
-                      f"(dòng {f.lines})." if f.lines else f"[{ref}] {f.message_vi}")]
+                      f"({place_vi(f.lines, getattr(f, 'pages', ''))})." if f.lines else f"[{ref}] {f.message_vi}")]
                 for ref, f in zip(self.refs, self.findings.itertuples(), strict=True)
                 if f.severity != "info" and f.rule not in self.label_rules]
 
@@ -501,7 +509,8 @@ class UnitBriefing(Stamped):
                                 "Mỗi dòng ghi số dòng trong tệp nguồn để đối chiếu."))
         titled = "title_vi" in self.findings
         rows = [[Cell(ref), Cell(SEVERITY_VI.get(f.severity, f.severity)),
-                 Cell(f.title_vi if titled else f.rule), Cell(f.message_vi), Cell(f.lines)]
+                 Cell(f.title_vi if titled else f.rule), Cell(f.message_vi),
+                 Cell(place_cell(f.lines, getattr(f, "pages", "")))]
                 for ref, f in zip(self.refs, self.findings.itertuples(index=False), strict=True)]
         rows += [[Cell(""), Cell("Lỗi đọc tệp"), Cell("Không đọc được tệp"), Cell(str(e)), Cell(str(e.line or ""))]
                  for e in self.load_errors]
@@ -558,7 +567,7 @@ class UnitBriefing(Stamped):
         """The leader's summary (at most two A4 pages): the verdict, the headline figures with target,
         rank and change, the points to explain; built from the same blocks as the briefing."""
         r = self.report
-        meta = [Paragraph.of(f"Nguồn số liệu: {self.source}" + (f"; số liệu tính đến ngày {self.cutoff}."
+        meta = [Paragraph.of(f"Nguồn số liệu: {self.source}{self.reading}" + (f"; số liệu tính đến ngày {self.cutoff}."
                                                                  if self.cutoff else "."), "meta")]
         blocks: list[Block] = _head(self.synthetic) + [
             Heading(f"Tóm tắt kết quả CCHC {self.when_in_sentence} – {self.who}", 1), *meta,
@@ -568,7 +577,7 @@ class UnitBriefing(Stamped):
             blocks.append(promised)
         blocks += [Heading("Các chỉ số chính", 2), self.headline_table()]
         asks = [[Span(f"[{ref}] {f.title_vi if 'title_vi' in self.findings else f.rule}"
-                      + (f" (dòng {f.lines})" if f.lines else "") + ".")]
+                      + (f" ({place_vi(f.lines, getattr(f, 'pages', ''))})" if f.lines else "") + ".")]
                 for ref, f in zip(self.refs, self.findings.itertuples(), strict=True)
                 if f.severity != "info" and f.rule not in self.label_rules]
         blocks.append(Heading("Đề nghị đơn vị giải trình", 2))
@@ -630,3 +639,30 @@ class UnitBriefing(Stamped):
                                    status_vi=STATUS_VI),
                   findings_sheet(tables["findings"])]
         return written + _formats(self.document(), out, f"briefing{suffix}", formats, sheets, self.project)
+
+
+_SIGNED = "the PDF carries a digital signature (its presence only: not validated)"  # the reader's note (msgid)
+_CONVERTED = re.compile(r"(?:converted from|đã chuyển mã) (.+?) (?:to|sang) Unicode")
+
+
+def reading_vi(rows: pd.DataFrame) -> str:
+    """How a report's file was read (the tidy table's ``reading`` and ``page``), in Vietnamese whatever the
+    language it was loaded in, as a parenthesis to follow the file's name; "" for a plain Unicode file.
+    A signature is said present, never valid: the kit does not check it."""
+    first = rows["reading"].iloc[0] if "reading" in rows and len(rows) else ""
+    notes = [n.strip() for n in (first if isinstance(first, str) else "").split(";")]
+    notes = [n for n in notes if n]
+    pdf = "page" in rows and bool((pd.to_numeric(rows["page"], errors="coerce").fillna(0) > 0).any())
+    said: list[str] = []
+    signed = any(n in (_SIGNED, translations("vi").gettext(_SIGNED)) for n in notes)
+    if signed:
+        said.append("tệp PDF có chữ ký số, chưa kiểm tra chữ ký")
+    elif pdf:
+        said.append("đọc từ tệp PDF")
+    for n in notes:
+        m = _CONVERTED.fullmatch(n)
+        if m:
+            said.append(f"đã chuyển mã {m.group(1)} sang Unicode")
+        elif n not in (_SIGNED, translations("vi").gettext(_SIGNED)):
+            said.append(n)
+    return f" ({'; '.join(said)})" if said else ""

@@ -37,7 +37,8 @@ def check_short_cells(path: str, row: RawRow) -> RawRow:
     for text in (row.stt, row.uom):
         if len(text) > MAX_SHORT_CELL_CHARS:
             raise LimitError(path, tr("a THỨ TỰ or ĐƠN VỊ TÍNH cell of {n} characters", n=len(text)),
-                             "MAX_SHORT_CELL_CHARS", MAX_SHORT_CELL_CHARS, line=row.line)
+                             "MAX_SHORT_CELL_CHARS", MAX_SHORT_CELL_CHARS, line=row.line,
+                             page=row.page)
     return row
 
 

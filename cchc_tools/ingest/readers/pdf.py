@@ -260,7 +260,7 @@ def _parse_rows(path: str | Path, fragments: list[_Fragment], cols: dict[str, in
                 continue
             if len(rows) >= MAX_ROWS:
                 raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
-                                 line=line)
+                                 line=line, page=frag.page)
             prev = RawRow(line=line, stt=cells["stt"], label=cells["label"], uom=cells["uom"], value=cells["value"],
                           note=cells["note"], code=cells["code"], page=frag.page)
             rows.append(prev)
