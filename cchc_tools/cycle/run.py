@@ -15,8 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cchc_tools.errors import CchcError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STEPS = ("status", "letters", "consolidate", "digest")
 LEVEL_VI = {"commune": "xã", "district": "huyện", "department": "sở, ban, ngành", "province": "tỉnh"}
@@ -255,7 +259,19 @@ def without(data, sources: set[str]):
         return data
     keep = {name: frame[~frame["source"].isin(sources)] for name, frame in
             (("table", data.table), ("ind", data.ind), ("findings", data.findings), ("assessed", data.assessed))}
-    return data._replace(**keep)
+    return _Chosen(errors=data.errors, rules=data.rules, **keep)
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """What the cycle reads of a computation (``Computed``), without the reports it leaves out."""
+
+    table: pd.DataFrame
+    ind: pd.DataFrame
+    findings: pd.DataFrame
+    assessed: pd.DataFrame
+    errors: list
+    rules: tuple = ()
 
 
 def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, str], dict[str, str]]:
