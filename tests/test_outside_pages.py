@@ -152,3 +152,31 @@ def test_the_briefing_and_trend_of_a_unit_that_sent_twice_use_its_later_report(m
     assert list(t.reps["source"]) == [b.report["source"]]
     for unit in ("hoa-an", "trung-hung"):
         assert "Ba Đình" not in _text(UnitTrend.load(unit, project=messy[0]).document())
+
+
+def test_a_later_report_arriving_updates_the_kept_computation_as_a_fresh_one(messy):
+    """The incremental computation (``computed.update``) marks and leaves out exactly as a fresh one: the later
+    report arrives after the earlier one was kept and ranked."""
+    from cchc_tools.analysis.computed import compute, computed, update
+
+    project, earlier = messy
+    table = computed(project).table
+    later = f"data/raw/2026/trung-hung/{LATER}"
+    before = compute(table[table["source"] != later], project)
+    assert earlier in set(before["assessed"]["source"])
+    after = update(table, project, before, {later})
+    fresh = compute(table, project)
+    assert earlier not in set(after["assessed"]["source"]) and later in set(after["assessed"]["source"])
+    for name in ("assessed", "totals", "reports"):
+        pd.testing.assert_frame_equal(after[name].reset_index(drop=True), fresh[name].reset_index(drop=True))
+
+
+def test_reports_without_a_year_or_a_code_are_kept_and_the_later_of_two_dated_ones_wins():
+    from cchc_tools.analysis.selection import reports
+
+    rows = [("a.txt", "x", "xã A", "", 2026, "Q1", "2026-04-11"), ("b.txt", "x", "xã A", "", 2026, "Q1", "2026-04-25"),
+            ("c.txt", "y", "xã B", None, None, "", ""), ("d.txt", "z", "", pd.NA, None, "", "")]
+    table = pd.DataFrame(rows, columns=["source", "unit", "unit_name", "unit_code", "year", "period", "report_date"])
+    table = table.assign(level="commune", report_no="", synthetic=False, year=table["year"].astype("Int64"))
+    reps = reports(table, "Cần Thơ").set_index("source")
+    assert list(reps["left_out"]) == ["superseded", "", "", ""] and reps.loc["a.txt", "replaced_by"] == "b.txt"

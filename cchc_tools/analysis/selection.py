@@ -80,11 +80,15 @@ def unit_key(rep) -> str:
     """What makes two reports one unit's: its official code, else its folded name (a department), else its slug."""
     from cchc_tools.cycle.roster import name_key
 
-    code = str(rep.get("unit_code") or "")
+    def text(key: str) -> str:
+        value = rep.get(key)
+        return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+    code = text("unit_code")
     if code:
         return code
-    name = str(rep.get("unit_name") or "")
-    return name_key(name) if name else f"slug:{rep.get('unit') or ''}"
+    name = text("unit_name")
+    return name_key(name) if name else f"slug:{text('unit')}"
 
 
 def _mark(reps: pd.DataFrame, province: str) -> pd.DataFrame:
@@ -98,7 +102,10 @@ def _mark(reps: pd.DataFrame, province: str) -> pd.DataFrame:
     left = pd.Series("", index=reps.index, dtype=object)
     left[far] = "outside"
     replaced = pd.Series("", index=reps.index, dtype=object)
-    inside = reps[~far]
+    # a report without a year or period (its title gives none) is never said to supersede, or be superseded by,
+    # another: it is briefed by no page anyway, and the batch names it (``batch.tasks.plan_all``)
+    dated = reps["year"].notna() & reps["period"].fillna("").astype(str).ne("")
+    inside = reps[~far & dated]
     if len(inside):
         keys = pd.Series([unit_key(r) for r in inside[["unit_code", "unit_name", "unit"]
                                                       if "unit_code" in inside else ["unit_name", "unit"]]
@@ -107,7 +114,7 @@ def _mark(reps: pd.DataFrame, province: str) -> pd.DataFrame:
         order = pd.DataFrame({"_k": keys, "_y": inside["year"].astype(str), "_p": inside["period"].astype(str),
                               "_d": when, "_s": inside["source"].astype(str)}).sort_values(
             ["_k", "_y", "_p", "_d", "_s"], kind="stable")
-        latest = order.groupby(["_k", "_y", "_p"], sort=False)["_s"].transform("last")
+        latest = order.groupby(["_k", "_y", "_p"], sort=False, dropna=False)["_s"].transform("last")
         earlier = latest.index[latest.ne(order["_s"])]
         left[earlier] = "superseded"
         replaced[earlier] = latest[earlier]
