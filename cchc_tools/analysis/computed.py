@@ -32,7 +32,7 @@ from cchc_tools.analysis.assess import Consolidated, assess, consolidate
 from cchc_tools.analysis.checks import validate
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
-from cchc_tools.analysis.selection import reports
+from cchc_tools.analysis.selection import kept_reports, reports
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.errors import AppendixError
 from cchc_tools.ingest.loader import LoadResult
@@ -104,7 +104,7 @@ class Computed:
 
 _CACHE: dict[str, Computed] = {}
 
-KEPT_FORMAT = 1  # bump when what is kept (its files or columns) changes shape
+KEPT_FORMAT = 2  # bump when what is kept (its files or columns) changes shape
 KEPT_PARTS = ("ind", "findings", "assessed", "totals", "ratios", "reports")
 KEEP_OTHERS = 2
 KEPT_META = "meta.json"
@@ -177,10 +177,21 @@ def compute(table: pd.DataFrame, project: Project) -> dict[str, pd.DataFrame]:
     tidy table, by the names they are kept under (``KEPT_PARTS``)."""
     ind = indicators(table)
     findings = validate(table, rules=project.rules, province=project.province)
-    assessed = assess(table, targets=project.targets, ind=ind, findings=findings, rules=project.rules)
-    totals = consolidate(table, ind=ind, findings=findings, rules=project.rules)
+    return _across(table, project, ind, findings, reports(table, project.province))
+
+
+def _across(table: pd.DataFrame, project: Project, ind: pd.DataFrame, findings: pd.DataFrame,
+            reps: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The parts that rank and add up across units, over the kept reports only (``selection.reports``: never a
+    unit outside the project's province, never a superseded report); ``ind``, ``findings`` and ``reports`` cover
+    every report, so that a page can still say what was left out and why."""
+    keep = set(kept_reports(reps)["source"])
+    kept_table = table[table["source"].isin(keep)] if len(keep) < len(reps) else table
+    kept_ind = ind[ind["source"].isin(keep)] if len(keep) < len(reps) else ind
+    assessed = assess(kept_table, targets=project.targets, ind=kept_ind, findings=findings, rules=project.rules)
+    totals = consolidate(kept_table, ind=kept_ind, findings=findings, rules=project.rules)
     return {"ind": ind, "findings": findings, "assessed": assessed, "totals": totals.totals,
-            "ratios": totals.ratios, "reports": reports(table)}
+            "ratios": totals.ratios, "reports": reps}
 
 
 def _by_report(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -210,7 +221,7 @@ def update(table: pd.DataFrame, project: Project, old: dict[str, pd.DataFrame], 
     """
     from cchc_tools.analysis.indicators import REPORT_ID
 
-    reps = reports(table)
+    reps = reports(table, project.province)
     again = set(changed)
     dup = _dup_keys(reps) | _dup_keys(old["reports"])
     if dup:
@@ -229,10 +240,7 @@ def update(table: pd.DataFrame, project: Project, old: dict[str, pd.DataFrame], 
     ind = _by_report(ind, REPORT_ID)
     findings = _by_report(findings, ["source", "unit", "year", "period"])
     ind["year"], findings["year"] = ind["year"].astype("Int64"), findings["year"].astype("Int64")
-    assessed = assess(table, targets=project.targets, ind=ind, findings=findings, rules=project.rules)
-    totals = consolidate(table, ind=ind, findings=findings, rules=project.rules)
-    return {"ind": ind, "findings": findings, "assessed": assessed, "totals": totals.totals,
-            "ratios": totals.ratios, "reports": reps}
+    return _across(table, project, ind, findings, reps)
 
 
 class _Parts:

@@ -38,28 +38,92 @@ def unit_from_name(text: str) -> str:
     return unit_slug(text) or text
 
 
-def reports(table: pd.DataFrame) -> pd.DataFrame:
+# why a report is left out of every page, total and rank (``left_out``), and how a reader is told so
+LEFT_OUT = ("outside", "superseded")
+LEFT_OUT_VI = {"outside": "Ngoài địa bàn", "superseded": "Đã có báo cáo sau thay thế"}
+MARKS = ["kept", "left_out", "replaced_by"]
+
+
+def reports(table: pd.DataFrame, province: str = "") -> pd.DataFrame:
     """One row per report: source, unit, unit_name, level, year, period, synthetic and report details
     (and form, unit_code, province when the table has them), sorted by unit, then in calendar order:
     year, then period (Q1 < Q2 < 6-month < Q3 < 9-month < Q4 < H2 < annual, see ``periods.PERIODS``).
 
     ``coverage`` is the stretch of the year the report's figures cover: its period, or for a report
     whose title says its figures are cumulative ("lũy kế"), January to the period's end. Reports are
-    compared only with reports of the same coverage."""
+    compared only with reports of the same coverage.
+
+    Every report is marked, once for every page: ``kept`` (True for a report the pages, totals and ranks
+    count), else ``left_out`` says why (``LEFT_OUT``; in Vietnamese ``LEFT_OUT_VI``): ``outside``, a unit
+    outside ``province`` (the project's, ``Project.province``; not told without it, see
+    ``units.outside_province``), or ``superseded``, an earlier report of the same unit, year and period
+    than another (by report date, then by file name), whose source is ``replaced_by``. Select with
+    :func:`kept_reports`."""
     from cchc_tools.periods import coverage, period_order
 
     cols = ["source", "unit", "unit_name", "level", "year", "period", "report_no", "report_date", "synthetic"]
     cols += [c for c in ("form", "unit_code", "province") if c in table.columns]
     if table.empty:
-        return pd.DataFrame(columns=cols + ["coverage"])
+        return pd.DataFrame(columns=cols + ["coverage"] + MARKS)
     reps = table.drop_duplicates("source")[cols]
     whole = (table.groupby("source", sort=False)["cumulative"].all() if "cumulative" in table.columns
              else pd.Series(False, index=reps["source"]))
     reps = reps.assign(coverage=[coverage(p, bool(whole.get(s, False)))
                                  for p, s in zip(reps["period"], reps["source"], strict=True)])
     order = reps["period"].map(period_order)
-    return (reps.assign(_p=order).sort_values(["unit", "year", "_p", "source"], kind="stable")
+    reps = (reps.assign(_p=order).sort_values(["unit", "year", "_p", "source"], kind="stable")
             .drop(columns="_p").reset_index(drop=True))
+    return _mark(reps, province)
+
+
+def unit_key(rep) -> str:
+    """What makes two reports one unit's: its official code, else its folded name (a department), else its slug."""
+    from cchc_tools.cycle.roster import name_key
+
+    def text(key: str) -> str:
+        value = rep.get(key)
+        return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+    code = text("unit_code")
+    if code:
+        return code
+    name = text("unit_name")
+    return name_key(name) if name else f"slug:{text('unit')}"
+
+
+def _mark(reps: pd.DataFrame, province: str) -> pd.DataFrame:
+    """``reps`` with ``kept``, ``left_out`` and ``replaced_by`` (see :func:`reports`)."""
+    from cchc_tools.units import outside_province
+
+    codes = reps["unit_code"] if "unit_code" in reps else pd.Series("", index=reps.index)
+    far = pd.Series([outside_province(str(c or ""), province, None if pd.isna(y) else int(y), str(p or ""))
+                     for c, y, p in zip(codes.fillna(""), reps["year"], reps["period"], strict=True)],
+                    index=reps.index, dtype=bool)
+    left = pd.Series("", index=reps.index, dtype=object)
+    left[far] = "outside"
+    replaced = pd.Series("", index=reps.index, dtype=object)
+    # a report without a year or period (its title gives none) is never said to supersede, or be superseded by,
+    # another: it is briefed by no page anyway, and the batch names it (``batch.tasks.plan_all``)
+    dated = reps["year"].notna() & reps["period"].fillna("").astype(str).ne("")
+    inside = reps[~far & dated]
+    if len(inside):
+        keys = pd.Series([unit_key(r) for r in inside[["unit_code", "unit_name", "unit"]
+                                                      if "unit_code" in inside else ["unit_name", "unit"]]
+                          .to_dict("records")], index=inside.index)
+        when = inside["report_date"].fillna("").astype(str)  # ISO dates (ingest.header): ordered as text
+        order = pd.DataFrame({"_k": keys, "_y": inside["year"].astype(str), "_p": inside["period"].astype(str),
+                              "_d": when, "_s": inside["source"].astype(str)}).sort_values(
+            ["_k", "_y", "_p", "_d", "_s"], kind="stable")
+        latest = order.groupby(["_k", "_y", "_p"], sort=False, dropna=False)["_s"].transform("last")
+        earlier = latest.index[latest.ne(order["_s"])]
+        left[earlier] = "superseded"
+        replaced[earlier] = latest[earlier]
+    return reps.assign(kept=left.eq(""), left_out=left, replaced_by=replaced)
+
+
+def kept_reports(reps: pd.DataFrame) -> pd.DataFrame:
+    """The reports of :func:`reports` that the pages, totals and ranks count (``kept``)."""
+    return reps[reps["kept"].astype(bool)] if "kept" in reps else reps
 
 
 def _listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
@@ -81,15 +145,22 @@ def _listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
     return hint + _("available: {listing}").format(listing="; ".join(parts)) + more
 
 
-def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual") -> pd.Series:
-    """The report of a unit for a year and period; a clear error listing what exists otherwise."""
+def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual",
+                reps: pd.DataFrame | None = None) -> pd.Series:
+    """The report of a unit for a year and period that the pages count (``kept``, see :func:`reports`; ``reps``:
+    the marked reports of ``table``, as ``Computed.reports`` keeps them with the project's province); a clear
+    error listing what exists otherwise, or saying why the unit's report is left out (a unit outside the
+    province gets no briefing)."""
     check_slug(unit)
-    reps = reports(table)
+    reps = reports(table) if reps is None else reps
     hit = reps[(reps["unit"] == unit) & (reps["year"] == int(year)) & (reps["period"] == period)]
-    if hit.empty:
+    kept = kept_reports(hit)
+    if kept.empty:
+        why = (f"{LEFT_OUT_VI.get(str(hit['left_out'].iloc[-1]), '')} ({hit['source'].iloc[-1]})" if len(hit)
+               else _listing(kept_reports(reps), unit))
         raise UnknownUnitError(_("no {period} appendix for unit {unit!r} in {year}; {listing}").format(
-            period=period, unit=unit, year=year, listing=_listing(reps, unit)))
-    return hit.iloc[-1]
+            period=period, unit=unit, year=year, listing=why))
+    return kept.iloc[-1]
 
 
 # --- what a level's pages show ------------------------------------------------------------------

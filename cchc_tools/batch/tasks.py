@@ -163,13 +163,16 @@ def _unbriefable_reason(report) -> str:
 def plan_all(project: Project, data_dir: Path, out_root: Path, formats: str | None = None, result=None) -> Plan:
     """Every unit briefing found in the data, a comparison per year and coverage, and a trend per unit.
 
-    A unit whose name gives no usable slug (too long, say) is reported by name, never stops the others.
+    A unit whose name gives no usable slug (too long, say) is reported by name, never stops the others. Only the
+    reports the pages count are planned (``selection.reports``, with the project's province): a unit outside the
+    province gets no briefing, comparison or trend, and a report superseded by a later one of its unit and period
+    no briefing of its own.
     """
-    from cchc_tools.analysis.selection import reports
+    from cchc_tools.analysis.selection import kept_reports, reports
     from cchc_tools.ingest.snapshot import load_data
 
     result = result if result is not None else load_data(project, data_dir)
-    reps = reports(result.table)
+    reps = kept_reports(reports(result.table, project.province))
     tasks: list[Task] = []
     unbriefable: list[tuple[str, str]] = []
     names: dict[str, str] = {}

@@ -15,8 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cchc_tools.errors import CchcError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STEPS = ("status", "letters", "consolidate", "digest")
 LEVEL_VI = {"commune": "xã", "district": "huyện", "department": "sở, ban, ngành", "province": "tỉnh"}
@@ -253,12 +257,21 @@ def without(data, sources: set[str]):
     later one of the same unit): what letters, the consolidated appendix and the digest are made from."""
     if not sources:
         return data
-    from types import SimpleNamespace
-
     keep = {name: frame[~frame["source"].isin(sources)] for name, frame in
             (("table", data.table), ("ind", data.ind), ("findings", data.findings), ("assessed", data.assessed))}
-    # only the parts a cycle reads: totals and reports of the whole folder are not carried over by mistake
-    return SimpleNamespace(**keep, errors=data.errors, skipped=data.skipped, rules=data.rules)
+    return _Chosen(errors=data.errors, rules=data.rules, **keep)
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """What the cycle reads of a computation (``Computed``), without the reports it leaves out."""
+
+    table: pd.DataFrame
+    ind: pd.DataFrame
+    findings: pd.DataFrame
+    assessed: pd.DataFrame
+    errors: list
+    rules: tuple = ()
 
 
 def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, str], dict[str, str]]:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cchc_tools.analysis.selection import reports
+from cchc_tools.analysis.selection import reports, unit_key
 from cchc_tools.cycle.roster import RosterUnit, name_key
 from cchc_tools.errors import AppendixError
 from cchc_tools.text import lower_first, visible
@@ -120,13 +120,7 @@ def received_on(rep: pd.Series, root: str | Path | None = None) -> tuple[date | 
     return None, ""
 
 
-def _report_key(rep) -> str:
-    """What makes two reports one unit's: its official code, else its folded name (a department), else its slug."""
-    code = str(rep.get("unit_code") or "")
-    if code:
-        return code
-    name = str(rep.get("unit_name") or "")
-    return name_key(name) if name else f"slug:{rep.get('unit') or ''}"
+_report_key = unit_key  # what makes two reports one unit's (``selection.unit_key``)
 
 
 _YEAR_DIR = re.compile(r"^(19|20)\d\d$")
@@ -195,22 +189,12 @@ def period_reports(table: pd.DataFrame, year: int, period: str, province: str = 
     """The reports of ``year`` and ``period`` the cycle counts: units outside ``province`` set apart; of two
     reports of one unit, the later by its report date (then by file name) kept and the earlier named as
     superseded; and the files whose title names another year or period than their folder (see the module)."""
-    from cchc_tools.units import outside_province
-
-    reps = reports(table)
+    reps = reports(table, province)  # marked once for every page: outside the province, superseded
     mine = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
-    far = [outside_province(str(c or ""), province, int(year), period)
-           for c in (mine["unit_code"] if "unit_code" in mine else [""] * len(mine))]
-    far = pd.Series(far, index=mine.index, dtype=bool)
-    outside, inside = mine[far], mine[~far]
-    keys = [_report_key(r) for _, r in inside.iterrows()]
-    order = inside.assign(_key=keys, _date=inside["report_date"].fillna("").astype(str))
-    order = order.sort_values(["_key", "_date", "source"], kind="stable")
-    latest = order.drop_duplicates("_key", keep="last")
-    superseded = {}
-    for _, rep in order[~order.index.isin(latest.index)].iterrows():
-        superseded[rep["source"]] = str(latest[latest["_key"] == rep["_key"]]["source"].iloc[0])
-    kept = inside[inside.index.isin(latest.index)]
+    outside = mine[mine["left_out"] == "outside"]
+    gone = mine[mine["left_out"] == "superseded"]
+    superseded = dict(zip(gone["source"], gone["replaced_by"], strict=True))
+    kept = mine[mine["kept"].astype(bool)]
     misfiled = []
     for _, rep in reps.iterrows():
         y, p = folder_period(rep["source"])

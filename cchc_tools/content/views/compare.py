@@ -12,7 +12,7 @@ import pandas as pd
 from cchc_tools.analysis.aggregate import ratio_basis
 from cchc_tools.analysis.assess import consolidate
 from cchc_tools.analysis.computed import computed
-from cchc_tools.analysis.selection import _listing, applicable, headline_ids, rank_by, reports, weakest
+from cchc_tools.analysis.selection import _listing, applicable, headline_ids, kept_reports, rank_by, weakest
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content import charts
 from cchc_tools.content.document import (
@@ -72,7 +72,7 @@ class YearComparison(Stamped):
         register_notebook_display()
         project = project_of(project)
         data = computed(project, data_dir)
-        reps = reports(data.table)
+        reps = kept_reports(data.reports)  # never a unit outside the province, never a superseded report
         sel = reps[(reps["year"] == int(year)) & (reps["coverage"] == period)]  # a cumulative Q3 is a 9-month
         if level:
             sel = sel[sel["level"] == level]

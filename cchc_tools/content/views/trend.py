@@ -15,8 +15,8 @@ from cchc_tools.analysis.selection import (
     check_slug,
     current_era,
     headline_ids,
+    kept_reports,
     legacy_reports,
-    reports,
 )
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content import charts
@@ -96,7 +96,7 @@ class UnitTrend(Stamped):
         register_notebook_display()
         project = project_of(project)
         data = computed(project, data_dir)
-        reps = reports(data.table)
+        reps = kept_reports(data.reports)  # never a unit outside the province, never a superseded report
         mine = reps[reps["unit"] == unit]
         if mine.empty:
             raise UnknownUnitError(tr("no appendices for unit {unit!r}; {listing}").format(

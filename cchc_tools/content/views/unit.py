@@ -13,7 +13,7 @@ import pandas as pd
 from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
 from cchc_tools.analysis.checks import agrees, place_cell, place_vi, shipped_rules
 from cchc_tools.analysis.computed import computed
-from cchc_tools.analysis.selection import applicable, headline_ids, pick_report, reports, weakest
+from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, pick_report, weakest
 from cchc_tools.analysis.targets import short_citation
 from cchc_tools.atomic import write_table
 from cchc_tools.catalog import SECTIONS, by_code
@@ -85,12 +85,13 @@ class UnitBriefing(Stamped):
         register_notebook_display()
         project = project_of(project)
         data = computed(project, data_dir)
-        rep = pick_report(data.table, year, unit, period)
+        kept = kept_reports(data.reports)  # never a unit outside the province, never a superseded report
+        rep = pick_report(data.table, year, unit, period, reps=data.reports)
         src = rep["source"]
         rows = data.table[data.table["source"] == src]
         # only the indicators a report of its level and form can have: no district row on a commune's page
         mine = applicable(data.assessed[data.assessed["source"] == src], rows)
-        prev = reports(data.table[data.table["unit"] == rep["unit"]])
+        prev = kept[kept["unit"] == rep["unit"]]
         prev = prev[(prev["period"] == period) & (prev["year"] < int(year))]
         label = period_in_sentence(period, prev.iloc[-1]["year"]) if len(prev) else ""
         errors = [e for e in data.errors if f"/{rep['unit']}/" in e.path.replace("\\", "/")]
@@ -98,7 +99,7 @@ class UnitBriefing(Stamped):
                    data.findings[data.findings["source"] == src],
                    mine, label, errors)
         view.project, view.rules = project, data.rules
-        reps = reports(data.table)
+        reps = kept
         same = reps[(reps["year"] == rep["year"]) & (reps["coverage"] == rep["coverage"])
                     & (reps["level"] == rep["level"])]
         view.peers = applicable(data.assessed[data.assessed["source"].isin(same["source"])], same)
