@@ -180,3 +180,17 @@ def test_reports_without_a_year_or_a_code_are_kept_and_the_later_of_two_dated_on
     table = table.assign(level="commune", report_no="", synthetic=False, year=table["year"].astype("Int64"))
     reps = reports(table, "Cần Thơ").set_index("source")
     assert list(reps["left_out"]) == ["superseded", "", "", ""] and reps.loc["a.txt", "replaced_by"] == "b.txt"
+
+
+def test_the_workbench_lists_neither_the_ward_of_another_province_nor_the_earlier_report(messy):
+    """The analyst's workspace counts the reports the pages count: its unit list has no Ba Đình and its one
+    report of Trung Hưng is the later one."""
+    from cchc_tools.workbench.workspace import open as open_workspace
+
+    project, earlier = messy
+    ws = open_workspace(project)
+    assert "ba-dinh" not in set(ws.reports["unit"]) and earlier not in set(ws.reports["source"])
+    listed = ws.units(2026, "Q1").reset_index().astype(str).to_string()
+    assert "Ba Đình" not in listed and "ba-dinh" not in listed
+    trung = ws.reports[ws.reports["unit"] == "trung-hung"]
+    assert len(trung) == 1 and trung["source"].iloc[0].endswith(LATER)

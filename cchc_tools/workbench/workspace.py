@@ -21,7 +21,7 @@ import pandas as pd
 
 from cchc_tools.analysis.assess import _reported_sources, consolidate, doubts, finding_refs
 from cchc_tools.analysis.computed import Computed, computed
-from cchc_tools.analysis.selection import applicable, headline_ids, unit_from_name
+from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, unit_from_name
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError, UnknownUnitError
@@ -89,8 +89,9 @@ class Workspace:
     # -- the computation, selected ------------------------------------------------------------
     @cached_property
     def reports(self) -> pd.DataFrame:
-        """One row per report (``analysis.selection.reports``): unit, name, level, year, period, coverage."""
-        return self.data.reports
+        """One row per report the pages count (``analysis.selection.kept_reports``: no unit outside the province,
+        no report superseded by a later one): unit, name, level, year, period, coverage."""
+        return kept_reports(self.data.reports)
 
     @cached_property
     def _coverage(self) -> pd.Series:
