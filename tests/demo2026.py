@@ -57,3 +57,14 @@ def make_project(tmp_path: Path, periods: tuple[str, ...] | list[str] = ("2025-Q
     return DemoProject(root, data, tuple(sample_units(PROVINCE, units, departments, seed,
                                                       DEFAULT_DEPARTMENTS[:departments])),
                        tuple(parse_periods(",".join(periods), 2026)))
+
+
+def copy_as(src: Path, dest: Path, *replace: tuple[str, str]) -> Path:
+    """Write ``src``'s text to ``dest`` with each (old, new) of ``replace`` done (each must be there)."""
+    text = src.read_text(encoding="utf-8")
+    for old, new in replace:
+        assert old in text, old
+        text = text.replace(old, new)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(text, encoding="utf-8")
+    return dest

@@ -12,19 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.demo2026 import make_project
+from tests.demo2026 import copy_as, make_project
 
 PRODUCED = date(2026, 5, 20)
-
-
-def _copy_as(src: Path, dest: Path, *replace: tuple[str, str]) -> Path:
-    text = src.read_text(encoding="utf-8")
-    for old, new in replace:
-        assert old in text, old
-        text = text.replace(old, new)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(text, encoding="utf-8")
-    return dest
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +25,14 @@ def hostile(tmp_path_factory):
     proj = make_project(tmp_path_factory.mktemp("hostile"), periods=("2026-Q1",), units=3, departments=1)
     raw = proj.data / "2026"
     hoa_an = next((raw / "hoa-an").glob("*.txt"))
-    _copy_as(hoa_an, raw / "ba-dinh" / "phu-luc-cchc-2026-q1-ba-dinh.txt",
+    copy_as(hoa_an, raw / "ba-dinh" / "phu-luc-cchc-2026-q1-ba-dinh.txt",
              ("xã Hòa An, thành phố Cần Thơ", "phường Ba Đình, thành phố Hà Nội"))
     trung_hung = next((raw / "trung-hung").glob("*.txt"))
-    _copy_as(trung_hung, raw / "trung-hung" / "phu-luc-cchc-2026-q1-trung-hung-bo-sung.txt",
+    copy_as(trung_hung, raw / "trung-hung" / "phu-luc-cchc-2026-q1-trung-hung-bo-sung.txt",
              ("ngày 11 tháng 4 năm 2026", "ngày 25 tháng 4 năm 2026"),
              ("Số nhiệm vụ đề ra trong kế hoạch\tNhiệm vụ\t29", "Số nhiệm vụ đề ra trong kế hoạch\tNhiệm vụ\t31"))
     vinh_chau = next((raw / "vinh-chau").glob("*.txt"))
-    _copy_as(vinh_chau, vinh_chau, ("QUÝ I NĂM 2026", "QUÝ I NĂM 2025"))
+    copy_as(vinh_chau, vinh_chau, ("QUÝ I NĂM 2026", "QUÝ I NĂM 2025"))
     (raw / "hoa-an" / "phu-luc-cchc-2026-q1-hoa-an-ban-scan.docx").write_bytes(b"not a zip")
     (raw / "khong-ro").mkdir()
     (raw / "khong-ro" / "phu-luc-q1.xlsx").write_bytes(b"PK\x03\x04 broken")
@@ -334,8 +324,8 @@ def named(tmp_path_factory):
     """A project whose department wrote its name with a bidi override, and another with a 300-character name."""
     proj = make_project(tmp_path_factory.mktemp("names"), periods=("2026-Q1",), units=1, departments=1)
     src = next((proj.data / "2026" / "noi-vu").glob("*.txt"))
-    _copy_as(src, src, ("của Sở Nội vụ)", f"của Sở Nội {BIDI}vụ\u2066 (Văn phòng Sở))"))
-    _copy_as(src, proj.data / "2026" / "khcn" / "phu-luc-q1.txt", (f"của Sở Nội {BIDI}vụ\u2066 (Văn phòng Sở))",
+    copy_as(src, src, ("của Sở Nội vụ)", f"của Sở Nội {BIDI}vụ\u2066 (Văn phòng Sở))"))
+    copy_as(src, proj.data / "2026" / "khcn" / "phu-luc-q1.txt", (f"của Sở Nội {BIDI}vụ\u2066 (Văn phòng Sở))",
                                                                    f"của {LONG})"))
     return proj
 

@@ -15,25 +15,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.demo2026 import make_project
+from tests.demo2026 import copy_as, make_project
 
 LATER = "phu-luc-cchc-2026-q1-trung-hung-bo-sung.txt"
 WARD = "data/raw/2026/ba-dinh/phu-luc-cchc-2026-q1-ba-dinh.txt"
 
 
-def _copy_as(src: Path, dest: Path, *replace: tuple[str, str]) -> None:
-    text = src.read_text(encoding="utf-8")
-    for old, new in replace:
-        assert old in text, old
-        text = text.replace(old, new)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(text, encoding="utf-8")
-
-
 def _later_report(raw: Path) -> None:
     """Trung Hưng's later report (25/4 after 11/4, one figure changed), under a name sorting after the first."""
     first = next((raw / "trung-hung").glob("*.txt"))
-    _copy_as(first, raw / "trung-hung" / LATER, ("ngày 11 tháng 4 năm 2026", "ngày 25 tháng 4 năm 2026"),
+    copy_as(first, raw / "trung-hung" / LATER, ("ngày 11 tháng 4 năm 2026", "ngày 25 tháng 4 năm 2026"),
              ("Số nhiệm vụ đề ra trong kế hoạch\tNhiệm vụ\t29", "Số nhiệm vụ đề ra trong kế hoạch\tNhiệm vụ\t31"))
 
 
@@ -46,7 +37,7 @@ def _project(tmp_path_factory, name: str, messy: bool):
     _later_report(raw)
     if messy:
         hoa_an = next((raw / "hoa-an").glob("*.txt"))
-        _copy_as(hoa_an, raw / "ba-dinh" / "phu-luc-cchc-2026-q1-ba-dinh.txt",
+        copy_as(hoa_an, raw / "ba-dinh" / "phu-luc-cchc-2026-q1-ba-dinh.txt",
                  ("xã Hòa An, thành phố Cần Thơ", "phường Ba Đình, thành phố Hà Nội"))
     else:
         earlier.unlink()

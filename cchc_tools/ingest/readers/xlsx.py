@@ -366,10 +366,7 @@ def read_xlsx(path: str | Path) -> RawTable:
         for name in worksheets:
             table = _read_sheet(path, wb, name, scans[name])
             if table is not None:
-                others = [s for s in wb.sheet_names if s != name]
-                if others:
-                    table.warnings.append(f"took sheet {name!r}; other sheets: {', '.join(others)}")
-                return table
+                return _noting_other_sheets(table, wb, name)
     except CalamineError as exc:
         raise AppendixError(path, _("not a readable Excel workbook ({reason})").format(
                                 reason=f"{type(exc).__name__}: {exc}"),
@@ -380,6 +377,14 @@ def read_xlsx(path: str | Path) -> RawTable:
     raise AppendixError(path, _("no sheet has an appendix header row (sheets: {names})").format(names=names),
                         expected=_("a header row THỨ TỰ / TÊN CHỈ TIÊU / ĐƠN VỊ TÍNH / Số lượng / Ghi chú "
                                    "in the first {n} rows of a sheet").format(n=HEADER_SEARCH_ROWS))
+
+
+def _noting_other_sheets(table: RawTable, wb, name: str) -> RawTable:
+    """The appendix read from sheet ``name``, with a warning naming the workbook's other sheets, if any."""
+    others = [s for s in wb.sheet_names if s != name]
+    if others:
+        table.warnings.append(f"took sheet {name!r}; other sheets: {', '.join(others)}")
+    return table
 
 
 def read_calamine_book(path: str | Path, percent: dict[str, set[tuple[int, int]]], kind: str) -> RawTable:
@@ -415,10 +420,7 @@ def read_calamine_book(path: str | Path, percent: dict[str, set[tuple[int, int]]
                                  "MAX_SHEET_CELLS", MAX_SHEET_CELLS)
             table = _read_sheet(path, wb, name, SheetScan(rows, columns, percent.get(name, set())))
             if table is not None:
-                others = [s for s in wb.sheet_names if s != name]
-                if others:
-                    table.warnings.append(f"took sheet {name!r}; other sheets: {', '.join(others)}")
-                return table
+                return _noting_other_sheets(table, wb, name)
     except CalamineError as exc:
         raise AppendixError(path, _("not a readable Excel workbook ({reason})").format(
                                 reason=f"{type(exc).__name__}: {exc}"), expected=expected) from None
