@@ -21,7 +21,7 @@ from cchc_tools.forms import candidates
 from cchc_tools.i18n import _
 from cchc_tools.ingest.align import align
 from cchc_tools.ingest.header import ReportMeta, is_cumulative, parse_title, unit_level, unit_slug
-from cchc_tools.ingest.readers import read_raw
+from cchc_tools.ingest.readers import READERS, read_raw
 from cchc_tools.ingest.readers.base import RawTable
 from cchc_tools.limits import MAX_ABS_VALUE, MAX_FILE_BYTES
 from cchc_tools.numbers import parse_number, stored_number
@@ -37,7 +37,6 @@ COLUMNS = ["source", "sheet", "line", "unit", "unit_name", "level", "year", "per
            # converted, a digital signature present), in the analyst's language
            "page", "reading"]
 
-APPENDIX_SUFFIXES = {".txt", ".tsv", ".docx", ".xlsx", ".xlsm", ".pdf", ".xls", ".ods", ".doc"}
 # Files that look like appendices but cannot be read: reported with advice, never skipped.
 REJECTED_SUFFIXES = {".odt", ".rtf", ".csv", ".docm", ".xlsb"}
 
@@ -224,7 +223,7 @@ def find_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], li
                 if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
                     continue
                 suffix = f.suffix.lower()
-                if suffix in APPENDIX_SUFFIXES or suffix in REJECTED_SUFFIXES:
+                if suffix in READERS or suffix in REJECTED_SUFFIXES:  # READERS: the formats of ingest/readers
                     if f.name.startswith("~$"):  # Office lock file
                         skipped.append(str(f))
                         continue

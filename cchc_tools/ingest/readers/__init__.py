@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from cchc_tools.ingest.readers.base import RawRow, RawTable
 from cchc_tools.ingest.readers.text import read_text
 
-__all__ = ["RawRow", "RawTable", "read_raw", "read_text"]
+__all__ = ["READERS", "RawRow", "RawTable", "read_raw", "read_text", "register"]
 
 
 def read_raw(path: str | Path) -> RawTable:
@@ -20,26 +21,57 @@ def read_raw(path: str | Path) -> RawTable:
     return table
 
 
+def _docx(path: Path) -> RawTable:
+    from cchc_tools.ingest.readers.docx import read_docx
+
+    return read_docx(path)
+
+
+def _xlsx(path: Path) -> RawTable:
+    from cchc_tools.ingest.readers.xlsx import read_xlsx
+
+    return read_xlsx(path)
+
+
+def _pdf(path: Path) -> RawTable:
+    from cchc_tools.ingest.readers.pdf import read_pdf
+
+    return read_pdf(path)
+
+
+def _sheet_legacy(path: Path) -> RawTable:
+    from cchc_tools.ingest.readers.legacy import read_sheet_legacy
+
+    return read_sheet_legacy(path)
+
+
+def _doc(path: Path) -> RawTable:
+    from cchc_tools.ingest.readers.legacy import read_doc
+
+    return read_doc(path)
+
+
+Reader = Callable[[Path], RawTable]
+
+# The registry of input formats: a file's suffix (lower case) -> the reader of that format. Each reader
+# module is imported only when a file of its format is read. A new format: a reader module in this
+# folder, and one line here (``register(".ext", reader)``); the loader takes its files from then on.
+READERS: dict[str, Reader] = {}
+
+
+def register(suffixes: str | tuple[str, ...], reader: Reader) -> None:
+    """Read files of these suffixes with ``reader`` (a function of a path giving a RawTable)."""
+    for suffix in (suffixes,) if isinstance(suffixes, str) else suffixes:
+        READERS[suffix.lower()] = reader
+
+
+register((".txt", ".tsv"), read_text)
+register(".docx", _docx)
+register((".xlsx", ".xlsm"), _xlsx)
+register(".pdf", _pdf)
+register((".xls", ".ods"), _sheet_legacy)
+register(".doc", _doc)
+
+
 def _read_format(path: Path) -> RawTable:
-    suffix = path.suffix.lower()
-    if suffix in (".docx", ".docm"):
-        from cchc_tools.ingest.readers.docx import read_docx
-
-        return read_docx(path)
-    if suffix in (".xlsx", ".xlsm"):
-        from cchc_tools.ingest.readers.xlsx import read_xlsx
-
-        return read_xlsx(path)
-    if suffix == ".pdf":
-        from cchc_tools.ingest.readers.pdf import read_pdf
-
-        return read_pdf(path)
-    if suffix in (".xls", ".ods"):
-        from cchc_tools.ingest.readers.legacy import read_sheet_legacy
-
-        return read_sheet_legacy(path)
-    if suffix == ".doc":
-        from cchc_tools.ingest.readers.legacy import read_doc
-
-        return read_doc(path)
-    return read_text(path)
+    return READERS.get(path.suffix.lower(), read_text)(path)
