@@ -84,7 +84,7 @@ def doubts(findings: pd.DataFrame, severities: tuple[str, ...] = ("error", "warn
 
 # --- the unit's own figure for an indicator -------------------------------------------------
 
-def _reported_sources(rules: Iterable[Rule]) -> dict[str, tuple[str, str]]:
+def reported_sources(rules: Iterable[Rule]) -> dict[str, tuple[str, str]]:
     """Indicator id -> (``row`` or ``note``, code): where a unit writes its own figure for it.
 
     Read off the rules that compare a reported rate with its counts (``rate_matches``: a percent row;
@@ -108,7 +108,7 @@ def _reported_sources(rules: Iterable[Rule]) -> dict[str, tuple[str, str]]:
 def reported_figures(table: pd.DataFrame, rules: Iterable[Rule] | None = None
                      ) -> dict[tuple[str, str], tuple[float, str]]:
     """``(source, indicator) -> (the rate the unit itself wrote, as written)`` (its percent row, else its note)."""
-    where = _reported_sources(shipped_rules() if rules is None else tuple(rules))
+    where = reported_sources(shipped_rules() if rules is None else tuple(rules))
     codes = {code for _, code in where.values()}
     rows = table[table["code"].isin(codes)].drop_duplicates(["source", "code"])
     by = {(s, c): (v, raw, n) for s, c, v, raw, n in
@@ -168,7 +168,7 @@ def _doubt_frame(findings: pd.DataFrame, rules: tuple[Rule, ...]) -> pd.DataFram
 def _reported_frame(table: pd.DataFrame, rules: tuple[Rule, ...]) -> pd.DataFrame:
     """:func:`reported_figures` as a frame: ``source``, ``indicator``, ``reported``, ``reported_text``."""
     cols = ["source", "indicator", "reported", "reported_text"]
-    where = _reported_sources(rules)
+    where = reported_sources(rules)
     if not where or table.empty:
         return pd.DataFrame(columns=cols)
     spots = pd.DataFrame([(ident, kind, code) for ident, (kind, code) in where.items()],
