@@ -325,6 +325,17 @@ def is_legacy(code: str, year: int | None, period: str = "") -> bool:
     return bool(era) if era is not None else False
 
 
+def official_name(code: str, year: int | None, period: str = "") -> str:
+    """The official name of the unit ``code`` in the era of a report of ``year`` and ``period`` (:func:`is_legacy`),
+    e.g. ``xã Vĩnh Hải``; "" for an unknown code."""
+    if not code:
+        return ""
+    data = _data()
+    era = data.legacy if is_legacy(code, year, period) else data.current
+    unit = era.units.get(code)
+    return unit.name if unit else ""
+
+
 def unit_sort_key(code: str, legacy: bool) -> tuple[int, int, str]:
     """Sort units by era (current first), then by official code, numerically; unknown codes last."""
     return (1 if legacy else 0, 0 if code.isdigit() else 1, code.zfill(6))
