@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cchc_tools import load_appendix, validate
+from cchc_tools.analysis.assess import consolidate
 from cchc_tools.catalog import by_code
 from cchc_tools.forms import all_forms
 from cchc_tools.ingest.derive import derive_form
@@ -62,3 +63,5 @@ def test_two_projects_in_one_process_each_read_their_own_forms(tmp_path, seed_te
                                 (a, "district-2023-a", code_a)):
         table = load_data(project).table
         assert set(table["form"]) == {form} and code in set(table["code"])
+        totals = consolidate(table, rules=project.rules, forms=project.forms).totals  # its draft row adds up too
+        assert code in set(totals["code"]) and code not in set(consolidate(table).totals["code"])

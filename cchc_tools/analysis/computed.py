@@ -189,7 +189,7 @@ def _across(table: pd.DataFrame, project: Project, ind: pd.DataFrame, findings: 
     kept_table = table[table["source"].isin(keep)] if len(keep) < len(reps) else table
     kept_ind = ind[ind["source"].isin(keep)] if len(keep) < len(reps) else ind
     assessed = assess(kept_table, targets=project.targets, ind=kept_ind, findings=findings, rules=project.rules)
-    totals = consolidate(kept_table, ind=kept_ind, findings=findings, rules=project.rules)
+    totals = consolidate(kept_table, ind=kept_ind, findings=findings, rules=project.rules, forms=project.forms)
     return {"ind": ind, "findings": findings, "assessed": assessed, "totals": totals.totals,
             "ratios": totals.ratios, "reports": reps}
 
