@@ -266,8 +266,9 @@ def _start_resource_tracker() -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, job: Job, cwd: str, env: dict[str, str]) -> None:
+    def __init__(self, ctx, job: Job, cwd: str, env: Mapping[str, str] | None = None) -> None:
         self.conn, child = ctx.Pipe()
+        env = dict(os.environ if env is None else env)  # the kernel's, passed (never the worker's own, later)
         self.proc = ctx.Process(target=_worker, args=(child, job, cwd, os.getpid(), env), daemon=True,
                                 name="cchc-briefing-worker")
         # Started with SIGINT and SIGTERM blocked (the mask is inherited): a Ctrl-C of the whole terminal
