@@ -41,7 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from cchc_tools.errors import CchcError
-from cchc_tools.paths import CATALOG_CSV, KIT_ROOT
+from cchc_tools.paths import CATALOG_CSV
 from cchc_tools.text import clean, label_key
 
 SECTIONS: dict[str, tuple[str, str]] = {
@@ -156,29 +156,18 @@ def read_catalog(path: str | Path = CATALOG_CSV) -> tuple[Entry, ...]:
         return tuple(_catalog_entry(row, n, path) for n, row in enumerate(csv.DictReader(fh), start=2))
 
 
-def entries() -> tuple[Entry, ...]:
-    """All catalog entries in template order, then the new codes of the project's draft forms."""
-    return _entries(_draft_forms())
+def entries(drafts: str | Path | None = None) -> tuple[Entry, ...]:
+    """All catalog entries in template order, then the new codes the draft forms in the folder ``drafts`` propose
+    (a project's forms folder, passed by its caller; None: the catalog alone, as the kit ships it)."""
+    return _entries(_draft_forms(drafts))
 
 
-_PROJECT_FORMS = [KIT_ROOT / "forms"]
-
-
-def use_project_forms(folder: str | Path) -> None:
-    """The forms folder of the project in use (its own forms, added to or replacing the kit's); set
-    explicitly when a project is put to use (``Project.activate``), never looked up."""
-    _PROJECT_FORMS[0] = Path(folder)
-
-
-def project_forms_dir() -> Path:
-    return _PROJECT_FORMS[0]
-
-
-def _draft_forms() -> tuple[str, int]:
-    """The project's form folder and its modification time (changed when a form file is written)."""
-    folder = project_forms_dir()
+def _draft_forms(folder: str | Path | None) -> tuple[str, int]:
+    """A forms folder and its modification time (changed when a form file is written); ("", 0) for none."""
+    if folder is None:
+        return "", 0
     try:
-        return str(folder), folder.stat().st_mtime_ns
+        return str(folder), Path(folder).stat().st_mtime_ns
     except OSError:
         return str(folder), 0
 
@@ -216,8 +205,9 @@ def _entries(drafts: tuple[str, int]) -> tuple[Entry, ...]:
 _DRAFT_AGGREGATE = {"count": "sum", "flag": "count_yes"}  # a draft row, until an analyst says more in catalog.csv
 
 
-def by_code() -> dict[str, Entry]:
-    return _by_code(_draft_forms())
+def by_code(drafts: str | Path | None = None) -> dict[str, Entry]:
+    """The entries of :func:`entries` by code (``drafts``: a project's forms folder, or None)."""
+    return _by_code(_draft_forms(drafts))
 
 
 @lru_cache(maxsize=4)
@@ -225,13 +215,13 @@ def _by_code(drafts: tuple[str, int]) -> dict[str, Entry]:
     return {e.code: e for e in _entries(drafts)}
 
 
-def entry(code: str) -> Entry:
-    return by_code()[code]
+def entry(code: str, drafts: str | Path | None = None) -> Entry:
+    return by_code(drafts)[code]
 
 
-def load_catalog() -> pd.DataFrame:
-    """The catalog as a DataFrame, in template order."""
-    df = pd.DataFrame([e.__dict__ for e in entries()])
+def load_catalog(drafts: str | Path | None = None) -> pd.DataFrame:
+    """The catalog as a DataFrame, in template order (with the draft rows of the forms folder ``drafts``)."""
+    df = pd.DataFrame([e.__dict__ for e in entries(drafts)])
     df["order"] = range(len(df))
     return df
 

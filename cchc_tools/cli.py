@@ -16,7 +16,7 @@ def _project(args: argparse.Namespace):
     (a project rule or target replacing a shipped one) are said once."""
     from cchc_tools.project import load_project
 
-    project = load_project(getattr(args, "project", None) or None).activate()
+    project = load_project(getattr(args, "project", None) or None)
     for notice in project.notices:
         print(_("notice: {text}").format(text=notice), file=sys.stderr)
     return project
@@ -45,7 +45,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     project = _project(args)
     paths = [project.resolve(p) for p in args.paths] if args.paths else [project.data]
-    result = load_appendices(paths, province=project.province, root=project.root)
+    result = load_appendices(paths, province=project.province, root=project.root, forms=project.forms)
     print(_summary(result))
     for path in result.skipped:
         print(_("passed over (not an appendix file): {path}").format(path=path))
@@ -98,8 +98,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         for notice in notices:
             print(_("notice: {text}").format(text=notice.message), file=sys.stderr)
     paths = [project.resolve(p) for p in args.paths] if args.paths else [project.data]
-    result = load_appendices(paths, province=project.province, root=project.root)
-    findings = validate(result.table, rules=rules, province=project.province)
+    result = load_appendices(paths, province=project.province, root=project.root, forms=project.forms)
+    findings = validate(result.table, rules=rules, province=project.province, forms=project.forms)
     if args.format == "csv":
         neutralize_csv(findings).to_csv(sys.stdout, index=False)
     elif args.format == "json":
@@ -240,14 +240,14 @@ def cmd_template(args: argparse.Namespace) -> int:
     if not args.form and not args.level:  # no districts since 1 July 2025: communes fill the templates
         args.level = "district" if args.year < 2025 else "commune"
     try:
-        form = template_form(args.year, args.level, args.form)
+        form = template_form(args.year, args.level, args.form, project.forms)
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
     level = args.level or (form.levels[0] if form.levels and args.form else "district")
     year = args.year or max(form.first_year or 0, datetime.date.today().year if form.last_year is None
                             else form.last_year)
-    out = write_workbook(project.resolve(args.out, None), year=year, level=level, form=form)
+    out = write_workbook(project.resolve(args.out, None), year=year, level=level, form=form, forms=project.forms)
     print(f"wrote the fill-in template {out} (form {form.name}, {level}, {year})")
     return 0
 
@@ -256,9 +256,9 @@ def cmd_form(args: argparse.Namespace) -> int:
     from cchc_tools.errors import CchcError
     from cchc_tools.ingest.derive import derive_form
 
-    _project(args)  # its forms folder is where the draft goes
+    project = _project(args)  # its forms folder is where the draft goes
     try:
-        draft = derive_form(args.blank_form, args.name, out=args.out)
+        draft = derive_form(args.blank_form, args.name, out=args.out, forms=project.forms)
     except (CchcError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

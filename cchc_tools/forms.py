@@ -33,7 +33,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cchc_tools import catalog
-from cchc_tools.catalog import SECTION_ORDER, by_code, read_catalog
+from cchc_tools.catalog import SECTION_ORDER, Entry, read_catalog
 from cchc_tools.errors import FormFileError
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_PROJECT_FILE_BYTES, MAX_ROWS, shorten
 from cchc_tools.paths import CATALOG_CSV, PACKAGE_DATA
@@ -42,11 +42,6 @@ from cchc_tools.text import clean, label_key
 PACKAGE_FORMS = PACKAGE_DATA / "forms"
 FORM_COLUMNS = ["stt", "label", "uom", "code"]
 LEVELS = ("province", "department", "district", "commune")
-
-
-def project_forms_dir() -> Path:
-    """Forms of the project in use (added or replacing the kit's): ``<project>/forms`` by default."""
-    return catalog.project_forms_dir()
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,16 +277,11 @@ def form_text(form: Form, extra_columns: dict[str, list] | None = None) -> str:
     return buf.getvalue()
 
 
-def _folders() -> tuple[tuple[str, int], ...]:
-    """The form folders and their modification times: a form file added, removed or replaced
-    (written whole, as ``cchc form derive`` and editors do) changes them."""
-    out = []
-    for folder in (PACKAGE_FORMS, project_forms_dir()):
-        try:
-            out.append((str(folder), folder.stat().st_mtime_ns))
-        except OSError:
-            out.append((str(folder), 0))
-    return tuple(out)
+def _stamp(folder: Path) -> tuple[str, int]:
+    try:
+        return str(folder), folder.stat().st_mtime_ns
+    except OSError:
+        return str(folder), 0
 
 
 @lru_cache(maxsize=8)
@@ -308,80 +298,137 @@ def _load(folders: tuple[tuple[str, int], ...]) -> dict[str, Form]:
     return out
 
 
-def all_forms() -> dict[str, Form]:
-    """Every known form by name: the kit's, then the project's (re-read when a form file is added,
-    removed or replaced)."""
-    return _load(_folders())
+@dataclass(frozen=True)
+class Forms:
+    """The forms appendices are read against: the kit's (``cchc_tools/data/forms``) and, adding to them or
+    replacing those of the same name, the files of a project's forms folder (``folder``; None: the kit's alone).
+    Also the catalog as those forms extend it (the ``status = new`` rows of a draft, :func:`catalog.entries`).
+
+    A value, not a setting: a project holds its own (``Project.forms``) and passes it to what loads, aligns and
+    checks its files, so two projects in one process each read their own forms. Files are re-read when a form
+    file is added, removed or replaced (written whole, as ``cchc form derive`` and editors do)."""
+
+    folder: Path | None = None
+
+    def _folders(self) -> tuple[tuple[str, int], ...]:
+        return (_stamp(PACKAGE_FORMS),) + ((_stamp(Path(self.folder)),) if self.folder is not None else ())
+
+    def all(self) -> dict[str, Form]:
+        """Every form by name: the kit's, then the project's."""
+        return _load(self._folders())
+
+    def get(self, name: str) -> Form:
+        forms = self.all()
+        if name not in forms:
+            raise KeyError(f"no form named {name!r}; known forms: {', '.join(sorted(forms))}")
+        return forms[name]
+
+    def entries(self) -> tuple[Entry, ...]:
+        """The catalog's entries, then the new codes this folder's drafts propose."""
+        return catalog.entries(self.folder)
+
+    def by_code(self) -> dict[str, Entry]:
+        return catalog.by_code(self.folder)
+
+    def candidates(self, year: int | None, level: str) -> list[Form]:
+        """The forms a file of this year and level may be written in, most specific first.
+
+        Forms valid for the year and the level; else for the year (a level with no form
+        of its own, e.g. a commune before 2025, is read against the form of its time);
+        else for the level; else every form.
+        """
+        forms = list(self.all().values())
+        for keep in (lambda f: f.valid_for(year, level), lambda f: f.valid_in(year),
+                     lambda f: f.valid_for(None, level), lambda f: True):
+            hit = [f for f in forms if keep(f)]
+            if hit:
+                return [self.for_level(f, level) for f in hit]
+        return []
+
+    def pick(self, year: int | None, level: str) -> Form:
+        """The form a fill-in template of this year and level uses: the latest valid one."""
+        hit = self.candidates(year, level)
+        if not hit:
+            raise KeyError("no forms are installed")
+        return max(hit, key=lambda f: (f.valid_for(year, level), f.first_year or 0, f.name))
+
+    def rows_for_level(self, form: Form, level: str) -> list[FormRow]:
+        """The rows of a form that a report of ``level`` has (rows of a district-only entry left out)."""
+        cat = self.by_code()
+        return [r for r in form.rows if r.is_heading or r.code not in cat or cat[r.code].applies_to(level)]
+
+    def for_level(self, form: Form, level: str) -> Form:
+        """The form as a report of ``level`` fills it: without the rows of entries other levels have
+        (a commune reading the district form of its year is not asked for the district's rows)."""
+        if not level or not form.levels or level in form.levels:
+            return form
+        key = (id(form), level, self.folder)
+        hit = _level_views.get(key)
+        if hit is None or hit[0] is not form:
+            rows = tuple(self.rows_for_level(form, level))
+            hit = (form, Form(name=form.name, title=form.title, levels=form.levels, first_year=form.first_year,
+                              last_year=form.last_year, source=form.source, derived_from=form.derived_from,
+                              rows=rows, path=form.path, extra=form.extra))
+            _level_views[key] = hit
+        return hit[1]
+
+    def codes(self, name: str) -> frozenset[str] | None:
+        """The codes a form asks for, or None for an unknown (or empty) form name."""
+        form = self.all().get(name) if name else None
+        return frozenset(form.codes) if form else None
+
+    def signature(self) -> str:
+        """A digest of every form file in use: a table read against other forms is another table."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for name, form in sorted(self.all().items()):
+            digest.update(name.encode())
+            digest.update(Path(form.path).read_bytes() if form.path else b"")
+        return digest.hexdigest()
 
 
-def get_form(name: str) -> Form:
-    forms = all_forms()
-    if name not in forms:
-        raise KeyError(f"no form named {name!r}; known forms: {', '.join(sorted(forms))}")
-    return forms[name]
+#: The kit's own forms and catalog, what every function below reads when it is given no project's forms.
+KIT_FORMS = Forms()
+
+# A level's view of a form, kept while the form object lives: (id of the form, level, forms folder) -> views.
+_level_views: dict[tuple[int, str, Path | None], tuple[Form, Form]] = {}
 
 
-def candidates(year: int | None, level: str) -> list[Form]:
-    """The forms a file of this year and level may be written in, most specific first.
-
-    Forms valid for the year and the level; else for the year (a level with no form
-    of its own, e.g. a commune before 2025, is read against the form of its time);
-    else for the level; else every form.
-    """
-    forms = list(all_forms().values())
-    for keep in (lambda f: f.valid_for(year, level), lambda f: f.valid_in(year),
-                 lambda f: f.valid_for(None, level), lambda f: True):
-        hit = [f for f in forms if keep(f)]
-        if hit:
-            return [for_level(f, level) for f in hit]
-    return []
+def all_forms(forms: Forms | None = None) -> dict[str, Form]:
+    """Every known form by name: the kit's, then those of ``forms`` (a project's; default: the kit's alone)."""
+    return (forms or KIT_FORMS).all()
 
 
-_level_views: dict[tuple[int, str], tuple[Form, Form]] = {}
+def get_form(name: str, forms: Forms | None = None) -> Form:
+    return (forms or KIT_FORMS).get(name)
 
 
-def for_level(form: Form, level: str) -> Form:
-    """The form as a report of ``level`` fills it: without the rows of entries other levels have
-    (a commune reading the district form of its year is not asked for the district's rows)."""
-    if not level or not form.levels or level in form.levels:
-        return form
-    key = (id(form), level)
-    hit = _level_views.get(key)
-    if hit is None or hit[0] is not form:
-        rows = tuple(form_rows_for_level(form, level))
-        hit = (form, Form(name=form.name, title=form.title, levels=form.levels, first_year=form.first_year,
-                          last_year=form.last_year, source=form.source, derived_from=form.derived_from,
-                          rows=rows, path=form.path, extra=form.extra))
-        _level_views[key] = hit
-    return hit[1]
+def candidates(year: int | None, level: str, forms: Forms | None = None) -> list[Form]:
+    """:meth:`Forms.candidates` of ``forms`` (default: the kit's)."""
+    return (forms or KIT_FORMS).candidates(year, level)
 
 
-def pick_form(year: int | None, level: str) -> Form:
-    """The form a fill-in template of this year and level uses: the latest valid one."""
-    hit = candidates(year, level)
-    if not hit:
-        raise KeyError("no forms are installed")
-    return max(hit, key=lambda f: (f.valid_for(year, level), f.first_year or 0, f.name))
+def for_level(form: Form, level: str, forms: Forms | None = None) -> Form:
+    """:meth:`Forms.for_level` of ``forms`` (default: the kit's)."""
+    return (forms or KIT_FORMS).for_level(form, level)
 
 
-def form_rows_for_level(form: Form, level: str) -> list[FormRow]:
-    """The rows of a form that a report of ``level`` has (rows of a district-only entry left out)."""
-    cat = by_code()
-    return [r for r in form.rows if r.is_heading or r.code not in cat or cat[r.code].applies_to(level)]
+def pick_form(year: int | None, level: str, forms: Forms | None = None) -> Form:
+    """:meth:`Forms.pick` of ``forms`` (default: the kit's)."""
+    return (forms or KIT_FORMS).pick(year, level)
 
 
-def form_codes(name: str) -> frozenset[str] | None:
+def form_rows_for_level(form: Form, level: str, forms: Forms | None = None) -> list[FormRow]:
+    """:meth:`Forms.rows_for_level` of ``forms`` (default: the kit's)."""
+    return (forms or KIT_FORMS).rows_for_level(form, level)
+
+
+def form_codes(name: str, forms: Forms | None = None) -> frozenset[str] | None:
     """The codes a form asks for, or None for an unknown (or empty) form name."""
-    form = all_forms().get(name) if name else None
-    return frozenset(form.codes) if form else None
+    return (forms or KIT_FORMS).codes(name)
 
 
-def signature() -> str:
+def signature(forms: Forms | None = None) -> str:
     """A digest of every form file in use: a table read against other forms is another table."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for name, form in sorted(all_forms().items()):
-        digest.update(name.encode())
-        digest.update(Path(form.path).read_bytes() if form.path else b"")
-    return digest.hexdigest()
+    return (forms or KIT_FORMS).signature()

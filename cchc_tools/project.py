@@ -42,6 +42,7 @@ from cchc_tools.analysis.specs import (
     optional,
 )
 from cchc_tools.analysis.targets import TargetOverride, load_targets
+from cchc_tools.forms import Forms
 from cchc_tools.limits import (
     MAX_BASIS_CHARS,
     MAX_DOCUMENT_TEXT_CHARS,
@@ -51,6 +52,7 @@ from cchc_tools.limits import (
     shorten,
 )
 from cchc_tools.paths import KIT_ROOT, PACKAGE_DATA
+from cchc_tools.units import load_index
 
 PROJECT_FILE = "cchc.toml"
 ENV_OVERRIDES = ("CCHC_PROJECT", "CCHC_PROVINCE", "CCHC_TARGETS", "CCHC_CACHE_DIR")
@@ -226,15 +228,11 @@ class Project:
     overrides: Mapping[str, str] = field(default_factory=dict)  # environment overrides in force
     notices: tuple[str, ...] = ()  # e.g. a project rule replacing a shipped one
 
-    def activate(self) -> Project:
-        """Put the project to use in this process: its forms folder is the one forms are read from,
-        its cache the one the index of official units is kept in. Idempotent; returns the project."""
-        from cchc_tools.catalog import use_project_forms
-        from cchc_tools.units import use_cache
-
-        use_project_forms(self.forms_dir)
-        use_cache(self.cache)
-        return self
+    @property
+    def forms(self) -> Forms:
+        """The forms this project's files are read against (the kit's and its own ``forms_dir``), and the catalog
+        as its draft forms extend it: pass it to ``load_appendix``, ``validate``, ``template_form``..."""
+        return Forms(self.forms_dir)
 
     @property
     def is_kit(self) -> bool:
@@ -515,6 +513,9 @@ def _load(root: Path, file: Path | None, overrides: dict[str, str]) -> Project:
     if doc["word_template"]:
         template = _existing(ref, root, [doc["word_template"]], "word_template", lines)[0]
         check_word_template(template, ref, lines.get(("document", "word_template")))
+    cache = Path(overrides["CCHC_CACHE_DIR"]) if "CCHC_CACHE_DIR" in overrides else root / "data/processed/cache"
+    if overrides.get("CCHC_PROVINCE", proj["province"]).strip():  # its province is checked against the official units:
+        load_index(cache)  # read once per process, their JSON copy kept in the cache of the first project that asks
     if "CCHC_PROVINCE" in overrides:
         province = overrides["CCHC_PROVINCE"].strip()
         check_province(province, "CCHC_PROVINCE", None, DocumentText(MAX_PROVINCE_CHARS).check(province))
@@ -531,7 +532,6 @@ def _load(root: Path, file: Path | None, overrides: dict[str, str]) -> Project:
     check_sentences()
     forms_dir = root / proj["forms"]
     check_forms(forms_dir, ref, lines.get(("project", "forms")))
-    cache = Path(overrides["CCHC_CACHE_DIR"]) if "CCHC_CACHE_DIR" in overrides else root / "data/processed/cache"
     return Project(
         root=root, file=file,
         province=province,

@@ -29,7 +29,7 @@ import re
 import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from cchc_tools.errors import CchcError
@@ -158,22 +158,42 @@ def _package_data() -> Path:
 _INDEX_SCHEMA = 1
 
 
-_CACHE = [KIT_ROOT / "data" / "processed" / "cache"]
+#: Where the index's JSON copy is kept when no cache folder is given (the kit's own, outside git).
+DEFAULT_INDEX_CACHE = KIT_ROOT / "data" / "processed" / "cache"
+
+# The index of units by the package data it was made from (its folder and version): read once per process and
+# never changed, the same for every project (a project's cache folder only says where its JSON copy is kept).
+_INDEXES: dict[tuple[str, str], _Data] = {}
 
 
-def use_cache(folder: str | Path) -> None:
-    """Keep the index of units in ``folder`` (a project's cache; set when the project is put to use)."""
-    _CACHE[0] = Path(folder)
+def load_index(cache: str | Path | None = None) -> None:
+    """Read the index of official units into memory, once per process: from its JSON copy in the folder
+    ``cache`` (a project's cache; default :data:`DEFAULT_INDEX_CACHE`), else built from the package's data and
+    saved there (reading it back is ten times faster than building it). Calling it again, with any folder, reads
+    nothing: the index is the package's data, the same whatever project asks."""
+    _data(cache)
 
 
-@lru_cache(maxsize=1)
-def _data() -> _Data:
-    """The index of units, built from the package's data once and kept as JSON in the cache folder
-    (reading it back is ten times faster than building it)."""
+@cache
+def _index_key() -> tuple[str, str]:
+    """The package data the index is made from: its folder and the package's version."""
     from importlib.metadata import version
 
+    return str(_package_data()), version("vietnamadminunits")
+
+
+def _data(cache: str | Path | None = None) -> _Data:
+    key = _index_key()
+    data = _INDEXES.get(key)
+    if data is None:
+        data = _INDEXES.setdefault(key, _read_or_build(Path(cache) if cache else DEFAULT_INDEX_CACHE, key[1]))
+    return data
+
+
+def _read_or_build(folder: Path, package_version: str) -> _Data:
     from cchc_tools.atomic import write_text
-    cached = _CACHE[0] / f"units-{version('vietnamadminunits')}-{_INDEX_SCHEMA}.json"
+
+    cached = folder / f"units-{package_version}-{_INDEX_SCHEMA}.json"
     try:
         raw = json.loads(cached.read_text(encoding="utf-8"))
         return _Data(_Era.of(raw["legacy"]), _Era.of(raw["current"]),
@@ -303,6 +323,17 @@ def is_legacy(code: str, year: int | None, period: str = "") -> bool:
         return code in data.legacy.units
     era = era_is_legacy(year, period)
     return bool(era) if era is not None else False
+
+
+def official_name(code: str, year: int | None, period: str = "") -> str:
+    """The official name of the unit ``code`` in the era of a report of ``year`` and ``period`` (:func:`is_legacy`),
+    e.g. ``xã Vĩnh Hải``; "" for an unknown code."""
+    if not code:
+        return ""
+    data = _data()
+    era = data.legacy if is_legacy(code, year, period) else data.current
+    unit = era.units.get(code)
+    return unit.name if unit else ""
 
 
 def unit_sort_key(code: str, legacy: bool) -> tuple[int, int, str]:
@@ -461,6 +492,27 @@ def _province_name(province: str, legacy: bool | None) -> str:
     except CchcError:
         return ""
     return unit.name if unit else ""
+
+
+def province_units(province: str, level: str, legacy: bool) -> list[tuple[str, str]] | None:
+    """The official units (code, name) of ``level`` (``commune``, ``district``) in ``province`` in one era
+    (``legacy``: before 1/7/2025; a current province also covers the legacy provinces merged into it), sorted by
+    official code; None when no province has that name (an empty one included)."""
+    if not province:
+        return None
+    data = _data()
+    era = data.legacy if legacy else data.current
+    codes = _provinces(era, data, clean(province), legacy)
+    if not codes:
+        return None
+    units = [(u.code, u.name) for u in era.units.values() if u.level == level and u.province_code in codes]
+    return sorted(units, key=lambda u: unit_sort_key(u[0], legacy))
+
+
+def name_key(name: str) -> str:
+    """A department's name folded for matching (it has no official code): ``Sở Tài chính`` and ``SỞ TÀI CHÍNH``
+    are one, ``dept:so tai chinh``."""
+    return "dept:" + " ".join(ascii_fold(clean(name)).lower().split())
 
 
 def province_names(legacy: bool | None = None) -> list[str]:

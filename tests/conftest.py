@@ -55,14 +55,3 @@ def kit():
     from cchc_tools.project import load_project
 
     return load_project(paths.KIT_ROOT)
-
-
-@pytest.fixture(autouse=True)
-def _kit_forms_and_cache():
-    """A test that puts another project to use (its forms folder, its cache) leaves the kit's in use after it."""
-    from cchc_tools import catalog, units
-
-    forms, cache = catalog.project_forms_dir(), units._CACHE[0]
-    yield
-    catalog.use_project_forms(forms)
-    units.use_cache(cache)

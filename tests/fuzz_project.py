@@ -337,13 +337,11 @@ def check_case(folder: Path, names: list[str], summary: Summary, run_commands: b
 def run(cases: int, seed: int = 2026, commands_every: int = 10) -> Summary:
     """``cases`` hostile projects from ``seed``; ``cchc letters`` and ``consolidate`` on every
     ``commands_every``-th project that loads."""
-    from cchc_tools import catalog, units
     from cchc_tools.project import _LOADED
 
     rng = random.Random(seed)
     summary = Summary()
     start = time.perf_counter()
-    forms, cache = catalog.project_forms_dir(), units._CACHE[0]
     with tempfile.TemporaryDirectory(prefix="cchc-fuzz-project-") as tmp:
         for i in range(cases):
             folder = Path(tmp) / f"case-{i:05d}"
@@ -352,8 +350,6 @@ def run(cases: int, seed: int = 2026, commands_every: int = 10) -> Summary:
             check_case(folder, names, summary, run_commands=summary.loaded % commands_every == 0)
             _LOADED.clear()
             shutil.rmtree(folder, ignore_errors=True)
-    catalog.use_project_forms(forms)  # the kit's forms and cache in use again
-    units.use_cache(cache)
     summary.seconds = time.perf_counter() - start
     return summary
 

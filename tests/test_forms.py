@@ -213,17 +213,21 @@ def test_derive_proposes_exactly_the_added_rows(tmp_path, seed_text, seed_df):
 
 
 def test_a_reviewed_draft_is_used_by_the_next_load(tmp_path, seed_text, seed_df):
-    load_project(tmp_path, env={}).activate()  # a project without cchc.toml: its forms/ folder
+    forms = load_project(tmp_path, env={}).forms  # a project without cchc.toml: its forms/ folder
     text = seed_variant(seed_text, seed_df, add_after={"I.directive_docs": ADDED[:1]},
                         title=TITLE_2023, attach=ATTACH_2023)
     p = write(tmp_path / "data/raw/2023/vinh-chau/a.txt", text)
-    draft = derive_form(p, "district-2023-local")  # written to <project>/forms/
+    draft = derive_form(p, "district-2023-local", forms=forms)  # written to <project>/forms/
     assert draft.path == tmp_path / "forms" / "district-2023-local.csv"
     (code,) = draft.new_codes
-    assert by_code()[code].kind == "count" and "district-2023-local" in by_code()[code].forms
-    df = load_appendix(p)
+    assert forms.by_code()[code].kind == "count" and "district-2023-local" in forms.by_code()[code].forms
+    assert code not in by_code()  # the kit's catalog, as another project sees it, is untouched
+    df = load_appendix(p, forms=forms)
     assert set(df["form"]) == {"district-2023-local"} and code in set(df["code"])
-    assert not set(validate(df)["rule"]) & {"unmatched_row", "missing_rows"}
+    assert not set(validate(df, forms=forms)["rule"]) & {"unmatched_row", "missing_rows"}
+    kit = load_appendix(p)  # without the project's forms: a kit's form, the new row unmatched
+    assert set(kit["form"]) <= {"district-2022", "district-2023"} and code not in set(kit["code"])
+    assert "unmatched_row" in set(validate(kit)["rule"])
 
 
 def test_infer_kind_from_the_unit_column():
@@ -273,12 +277,13 @@ def test_batch_records_each_files_form(fixtures):
 def test_a_new_project_form_changes_the_snapshot_signature(tmp_path):
     from cchc_tools.forms import form_text, signature
 
-    load_project(tmp_path, env={}).activate()
-    before = signature()
+    forms = load_project(tmp_path, env={}).forms
+    before = signature(forms)
     (tmp_path / "forms").mkdir()
     (tmp_path / "forms" / "mine.csv").write_text(form_text(get_form("commune-2025")).replace(
         "# form: commune-2025", "# form: mine"), encoding="utf-8")
-    assert "mine" in all_forms() and signature() != before
+    assert "mine" in all_forms(forms) and signature(forms) != before
+    assert "mine" not in all_forms() and signature() == before  # the kit's forms alone: unchanged
 
 
 def test_a_commune_before_the_reform_is_read_against_the_district_form_of_its_time(tmp_path, seed_text, seed_df,
@@ -334,7 +339,7 @@ def test_files_of_one_template_are_aligned_once_whatever_they_leave_blank(monkey
     al._file_cache.clear()
     calls = []
     real = al._align_uncached
-    monkeypatch.setattr(al, "_align_uncached", lambda rs, f: calls.append(f.name) or real(rs, f))
+    monkeypatch.setattr(al, "_align_uncached", lambda rs, f, known: calls.append(f.name) or real(rs, f, known))
 
     def plan(a):
         return [(r.line, s, c, sim) for r, s, c, sim in a.rows]

@@ -244,8 +244,8 @@ def test_a_form_with_a_bom_loads_as_excel_writes_it(tmp_path):
     from cchc_tools.forms import all_forms
 
     root = project(tmp_path, **{"forms__mine.csv": b"\xef\xbb\xbf" + FORM.replace("commune-2025", "mine").encode()})
-    load_project(root, env={}).activate()
-    assert all_forms()["mine"].codes == all_forms()["commune-2025"].codes
+    forms = load_project(root, env={}).forms
+    assert all_forms(forms)["mine"].codes == all_forms(forms)["commune-2025"].codes
 
 
 def test_a_folder_named_csv_and_forms_naming_a_file_are_refused(tmp_path):

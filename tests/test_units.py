@@ -89,3 +89,18 @@ def test_a_title_without_the_units_name_is_resolved_from_its_folder(tmp_path, se
     p.write_text(seed_text.replace("của Ủy ban nhân dân thị xã Vĩnh Châu)", ")"), encoding="utf-8")
     first = cc.load_appendix(p, province="Cần Thơ").iloc[0]
     assert (first["unit_name"], first["unit_code"], first["province"]) == ("", "950", "Tỉnh Sóc Trăng")
+
+
+def test_the_public_names_other_modules_use_for_official_units():
+    from cchc_tools.units import name_key, official_name, province_units
+
+    communes = province_units("Cần Thơ", "commune", legacy=False)
+    assert ("31795", "Xã Vĩnh Hải") in communes and communes == sorted(communes, key=lambda u: int(u[0]))
+    assert len({c for c, _ in communes}) == len(communes) > 50
+    districts = province_units("Cần Thơ", "district", legacy=True)  # Sóc Trăng's districts are Cần Thơ's history
+    assert ("950", "Thị xã Vĩnh Châu") in districts and not {c for c, _ in districts} & {c for c, _ in communes}
+    assert province_units("Sóc Trăng", "district", legacy=True) != districts  # one legacy province of three
+    assert province_units("Atlantis", "commune", legacy=False) is None and province_units("", "commune", False) is None
+    assert official_name("31795", 2026) == "Xã Vĩnh Hải" and official_name("950", 2022) == "Thị xã Vĩnh Châu"
+    assert official_name("99999", 2026) == "" and official_name("", 2026) == ""
+    assert name_key("  SỞ TÀI CHÍNH ") == name_key("Sở Tài chính") == "dept:so tai chinh"

@@ -36,7 +36,7 @@ from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
 from cchc_tools.analysis.specs import indicator_inputs, indicator_specs
 from cchc_tools.analysis.targets import applies, load_targets, target_text
-from cchc_tools.catalog import by_code
+from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.numbers import parse_number
 
 STATUSES = ("met", "below_target", "doubtful", "not_reported", "no_target")
@@ -84,7 +84,7 @@ def doubts(findings: pd.DataFrame, severities: tuple[str, ...] = ("error", "warn
 
 # --- the unit's own figure for an indicator -------------------------------------------------
 
-def _reported_sources(rules: Iterable[Rule]) -> dict[str, tuple[str, str]]:
+def reported_sources(rules: Iterable[Rule]) -> dict[str, tuple[str, str]]:
     """Indicator id -> (``row`` or ``note``, code): where a unit writes its own figure for it.
 
     Read off the rules that compare a reported rate with its counts (``rate_matches``: a percent row;
@@ -108,7 +108,7 @@ def _reported_sources(rules: Iterable[Rule]) -> dict[str, tuple[str, str]]:
 def reported_figures(table: pd.DataFrame, rules: Iterable[Rule] | None = None
                      ) -> dict[tuple[str, str], tuple[float, str]]:
     """``(source, indicator) -> (the rate the unit itself wrote, as written)`` (its percent row, else its note)."""
-    where = _reported_sources(shipped_rules() if rules is None else tuple(rules))
+    where = reported_sources(shipped_rules() if rules is None else tuple(rules))
     codes = {code for _, code in where.values()}
     rows = table[table["code"].isin(codes)].drop_duplicates(["source", "code"])
     by = {(s, c): (v, raw, n) for s, c, v, raw, n in
@@ -168,7 +168,7 @@ def _doubt_frame(findings: pd.DataFrame, rules: tuple[Rule, ...]) -> pd.DataFram
 def _reported_frame(table: pd.DataFrame, rules: tuple[Rule, ...]) -> pd.DataFrame:
     """:func:`reported_figures` as a frame: ``source``, ``indicator``, ``reported``, ``reported_text``."""
     cols = ["source", "indicator", "reported", "reported_text"]
-    where = _reported_sources(rules)
+    where = reported_sources(rules)
     if not where or table.empty:
         return pd.DataFrame(columns=cols)
     spots = pd.DataFrame([(ident, kind, code) for ident, (kind, code) in where.items()],
@@ -228,12 +228,13 @@ def _refs_of(ind: pd.DataFrame, doubt: pd.DataFrame, codes_of: dict[str, list[st
 
 def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = None, *,
            ind: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
-           rules: Iterable[Rule] | None = None) -> pd.DataFrame:
+           rules: Iterable[Rule] | None = None, forms: Forms | None = None) -> pd.DataFrame:
     """One row per report and indicator: value, the unit's own figure, target, status, rank, change, findings.
 
     ``targets``: the targets to judge against, as loaded target records (a project's ``targets``), or
     targets files added to the shipped ones (default: the shipped targets only). ``rules``: the rules
-    the findings come from (a project's ``rules``; default: the shipped ones).
+    the findings come from (a project's ``rules``; default: the shipped ones). ``forms``: the forms the table was
+    read against (a project's; default: the kit's), for ``ind`` and ``findings`` when they are not given.
 
     ``ind`` and ``findings`` may be passed when already computed (``indicators(table)``,
     ``validate(table)``), so that a briefing computes each once. ``rank`` is among the reports of
@@ -246,11 +247,11 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
     Whole columns at a time: the targets are chosen once per indicator, year and level, the findings on
     each indicator's inputs joined by source and code.
     """
-    ind = indicators(table) if ind is None else ind
+    ind = indicators(table, forms) if ind is None else ind
     if ind.empty:
         return pd.DataFrame(columns=ASSESS_COLUMNS)
     rules = shipped_rules() if rules is None else tuple(rules)
-    findings = validate(table, rules=rules) if findings is None else findings
+    findings = validate(table, rules=rules, forms=forms) if findings is None else findings
     ind = ind.reset_index(drop=True)
     specs = {s["id"]: s for s in indicator_specs()}
     given = list(targets or ())
@@ -345,7 +346,7 @@ def _names(frame: pd.DataFrame) -> str:
 
 
 def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
-                rules: Iterable[Rule] | None = None) -> Consolidated:
+                rules: Iterable[Rule] | None = None, forms: Forms | None = None) -> Consolidated:
     """Totals per year, period and level over the units of ``table``, leaving out what cannot be trusted.
 
     Each count or yes/no row adds up as the catalog declares for the level (``aggregate``, see
@@ -362,14 +363,16 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     figures cannot all be true) is left out of that total and named in ``excluded`` ("; "-joined
     unit names), counted in ``units_excluded``: a page says "không tính 1 đơn vị có số liệu cần xem
     lại: ...". ``findings``: ``validate(table)`` when already computed; ``rules``: the rules they
-    come from (default: the shipped ones).
+    come from (default: the shipped ones); ``forms``: the forms the table was read against, whose draft rows add
+    up as counts and yes/no rows too (a project's; default: the kit's).
     """
-    ind = indicators(table) if ind is None else ind
+    forms = forms or KIT_FORMS
+    ind = indicators(table, forms) if ind is None else ind
     rules = shipped_rules() if rules is None else tuple(rules)
-    findings = validate(table, rules=rules) if findings is None else findings
+    findings = validate(table, rules=rules, forms=forms) if findings is None else findings
     doubt = _doubt_frame(findings, rules)
     questioned = pd.MultiIndex.from_frame(doubt.loc[doubt["severity"] == "error", ["source", "code"]])
-    cat = by_code()
+    cat = forms.by_code()
     rows = table[table["code"].isin({c for c, e in cat.items() if e.kind in ("count", "flag")})]
     rows = rows.drop_duplicates(["source", "code"])
     bad = pd.Series(pd.MultiIndex.from_arrays([rows["source"], rows["code"]]).isin(questioned),

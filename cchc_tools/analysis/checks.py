@@ -23,8 +23,8 @@ import pandas as pd
 from cchc_tools.analysis.indicators import wide
 from cchc_tools.analysis.rules import SEVERITIES, Family, Rule, family, merge_rules, read_rules, registry
 from cchc_tools.analysis.specs import Code, Codes, Number, TextGroups, optional
-from cchc_tools.catalog import by_code, entries, parse_codelist
-from cchc_tools.forms import form_codes
+from cchc_tools.catalog import parse_codelist
+from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.numbers import fmt_number, fmt_percent, parse_number
 from cchc_tools.paths import RULES_YAML
 from cchc_tools.text import clean
@@ -165,13 +165,16 @@ def place_cell(lines: str, pages: str = "") -> str:
 class Context:
     """What every family needs: the prepared tidy rows, the per-report matrices, the catalog.
 
-    Reports are numbered 0..n-1 (``keys`` row ``r``); families name a report by that number.
+    Reports are numbered 0..n-1 (``keys`` row ``r``); families name a report by that number. ``forms``: the forms
+    the table was read against and the catalog as they extend it (a project's; default: the kit's).
     """
 
-    def __init__(self, df: pd.DataFrame, province: str = "") -> None:
+    def __init__(self, df: pd.DataFrame, province: str = "", forms: Forms | None = None) -> None:
         self.province = province  # the project's: close official names of an unresolved unit are sought there
-        self.catalog = by_code()
-        w = wide(df)
+        self.forms = forms or KIT_FORMS
+        self.catalog = self.forms.by_code()
+        self.entries = self.forms.entries()
+        w = wide(df, self.entries)
         df = w.table
         known = df["code"].isin(self.catalog)
         if not (known | (df["code"] == "")).all():  # codes of another catalog version: unmatched here
@@ -184,7 +187,7 @@ class Context:
         self._index = {tuple(k): r for r, k in enumerate(self._keys)}
         self.code_idx = w.code_idx
         kinds = ["count", "percent", "flag", "category", "text", "group", ""]
-        of_entry = np.array([kinds.index(e.kind) for e in entries()] + [len(kinds) - 1])
+        of_entry = np.array([kinds.index(e.kind) for e in self.entries] + [len(kinds) - 1])
         self.kind = pd.Series(pd.Categorical.from_codes(of_entry[w.code_idx], kinds), index=df.index)
 
         def filled(column: str) -> pd.Series:
@@ -405,7 +408,7 @@ def _flag_pairs(ctx: Context, mask: pd.Series, column: str, bad) -> np.ndarray:
 
 @family("codelist_value")
 def _codelist(rule: Rule, ctx: Context) -> Iterator[Finding]:
-    allowed = {e.code: e.allowed_codes() for e in entries() if e.kind in ("flag", "category")}
+    allowed = {e.code: e.allowed_codes() for e in ctx.entries if e.kind in ("flag", "category")}
     mask = ctx.kind.isin(["flag", "category"]) & ctx.df["value"].notna()
     for row in _rows(ctx, _flag_pairs(ctx, mask, "value", lambda c, v: v not in allowed[c])):
         listing = ", ".join(f"{name} = {int(k)}" for k, name in allowed[row.code].items())
@@ -441,7 +444,7 @@ def _uom_mismatch(rule: Rule, ctx: Context, synonyms: list[list[str]]) -> Iterat
 
 @family("uom_missing")
 def _uom_missing(rule: Rule, ctx: Context) -> Iterator[Finding]:
-    wants = {e.code for e in entries() if e.uom and e.kind != "group"}
+    wants = {e.code for e in ctx.entries if e.uom and e.kind != "group"}
     mask = ~ctx.has_uom & ctx.has_raw & ctx.df["code"].isin(wants)
     for row in _rows(ctx, mask):
         want = ctx.catalog[row.code].uom
@@ -452,7 +455,7 @@ def _uom_missing(rule: Rule, ctx: Context) -> Iterator[Finding]:
 def _form_codes(ctx: Context) -> list[frozenset[str] | None]:
     """Per report, the codes of the form it was read against (None: not known, every code applies)."""
     names = ctx.w.column("form", "")
-    known = {name: form_codes(name) for name in set(names)}
+    known = {name: ctx.forms.codes(name) for name in set(names)}
     return [known[name] for name in names]
 
 
@@ -464,7 +467,7 @@ def _in_form(forms: list[frozenset[str] | None], code: str) -> np.ndarray:
 def _required(rule: Rule, ctx: Context) -> Iterator[Finding]:
     levels = ctx.levels()
     forms = _form_codes(ctx)
-    for e in [e for e in entries() if e.required]:
+    for e in [e for e in ctx.entries if e.required]:
         applies = np.array([e.applies_to(lv) for lv in levels], dtype=bool) & _in_form(forms, e.code)
         for r in firing(np.isnan(ctx.col_of(e.code)) & applies):
             yield _finding(ctx, rule, r, f"Chỉ tiêu bắt buộc «{ctx.label(e.code)}» bị bỏ trống hoặc thiếu.",
@@ -473,7 +476,7 @@ def _required(rule: Rule, ctx: Context) -> Iterator[Finding]:
 
 @family("missing_rows")
 def _missing_rows(rule: Rule, ctx: Context) -> Iterator[Finding]:
-    wanted_entries = [e for e in entries() if e.kind != "group"]
+    wanted_entries = [e for e in ctx.entries if e.kind != "group"]
     wanted = [e.code for e in wanted_entries]
     absent = np.isnan(ctx.L[:, [ctx.col[c] for c in wanted]])
     levels = ctx.levels()
@@ -643,13 +646,16 @@ def select_rules(rules: Iterable[Rule | str] | None = None,
 # --- entry point -----------------------------------------------------------------------------
 
 def validate(df: pd.DataFrame, rules: Iterable[Rule | str] | None = None,
-             extra_rules: str | Path | Iterable[str | Path] | None = None, *, province: str = "") -> pd.DataFrame:
+             extra_rules: str | Path | Iterable[str | Path] | None = None, *, province: str = "",
+             forms: Forms | None = None) -> pd.DataFrame:
     """All findings on a tidy table (one or many reports), one row per :class:`Finding`.
 
     ``rules``: the rules to run, as records from :func:`~cchc_tools.analysis.rules.load_rules`
     or as ids of shipped rules (default: every shipped rule). ``extra_rules``: rule files added
     to them, such as a province's own (a duplicate id overrides, with a ``RuleOverride`` warning).
-    A project passes its own: ``validate(table, rules=project.rules, province=project.province)``.
+    A project passes its own: ``validate(table, rules=project.rules, province=project.province,
+    forms=project.forms)`` (``forms``: the forms the table was read against, and the catalog's new rows their
+    drafts propose; default: the kit's).
 
     Rows are sorted by report (``source``, then ``unit``, ``year``, ``period``), then severity
     (error, warning, info), then the line the finding is about (:meth:`Context.anchor`: the line
@@ -661,7 +667,7 @@ def validate(df: pd.DataFrame, rules: Iterable[Rule | str] | None = None,
     selected = select_rules(rules, extra_rules)
     if df.empty:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    ctx = Context(df, province)
+    ctx = Context(df, province, forms)
     out: list[Finding] = []
     position: list[int] = []
     for i, rule in enumerate(selected):

@@ -175,8 +175,8 @@ def _keep(folder: Path, key: str, parts: dict[str, pd.DataFrame], about: dict | 
 def compute(table: pd.DataFrame, project: Project) -> dict[str, pd.DataFrame]:
     """Indicators, findings (the project's rules), assessment (its targets), totals and the reports of a
     tidy table, by the names they are kept under (``KEPT_PARTS``)."""
-    ind = indicators(table)
-    findings = validate(table, rules=project.rules, province=project.province)
+    ind = indicators(table, project.forms)
+    findings = validate(table, rules=project.rules, province=project.province, forms=project.forms)
     return _across(table, project, ind, findings, reports(table, project.province))
 
 
@@ -189,7 +189,7 @@ def _across(table: pd.DataFrame, project: Project, ind: pd.DataFrame, findings: 
     kept_table = table[table["source"].isin(keep)] if len(keep) < len(reps) else table
     kept_ind = ind[ind["source"].isin(keep)] if len(keep) < len(reps) else ind
     assessed = assess(kept_table, targets=project.targets, ind=kept_ind, findings=findings, rules=project.rules)
-    totals = consolidate(kept_table, ind=kept_ind, findings=findings, rules=project.rules)
+    totals = consolidate(kept_table, ind=kept_ind, findings=findings, rules=project.rules, forms=project.forms)
     return {"ind": ind, "findings": findings, "assessed": assessed, "totals": totals.totals,
             "ratios": totals.ratios, "reports": reps}
 
@@ -231,9 +231,9 @@ def update(table: pd.DataFrame, project: Project, old: dict[str, pd.DataFrame], 
                         strict=True)
         again |= {src for src, k in zip(old["reports"]["source"], old_keyed, strict=True) if k in dup}
     rows = table[table["source"].isin(again)]
-    fresh_ind = indicators(rows) if len(rows) else old["ind"].iloc[:0]
-    fresh_findings = validate(rows, rules=project.rules, province=project.province) if len(rows) else \
-        old["findings"].iloc[:0]
+    fresh_ind = indicators(rows, project.forms) if len(rows) else old["ind"].iloc[:0]
+    fresh_findings = (validate(rows, rules=project.rules, province=project.province, forms=project.forms)
+                      if len(rows) else old["findings"].iloc[:0])
     ind = pd.concat([old["ind"][~old["ind"]["source"].isin(again)], fresh_ind], ignore_index=True)
     findings = pd.concat([old["findings"][~old["findings"]["source"].isin(again)], fresh_findings],
                          ignore_index=True)

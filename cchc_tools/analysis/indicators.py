@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from cchc_tools.analysis.specs import indicator_specs, level_specs
-from cchc_tools.catalog import by_code, entries
+from cchc_tools.catalog import Entry, by_code, entries
+from cchc_tools.forms import KIT_FORMS, Forms
 
 REPORT_KEYS = ["source", "unit", "unit_name", "level", "year", "period"]
 REPORT_ID = ["source", "unit", "year", "period"]  # what tells two reports in one table apart
@@ -98,10 +100,11 @@ class Wide:
         return list(self.table[name].to_numpy(dtype=object)[first])
 
 
-def wide(df: pd.DataFrame) -> Wide:
-    """The per-report matrices of any tidy table (see :func:`prepare`)."""
+def wide(df: pd.DataFrame, catalog: Sequence[Entry] | None = None) -> Wide:
+    """The per-report matrices of any tidy table (see :func:`prepare`), one column per entry of ``catalog`` (a
+    project's, :meth:`Forms.entries <cchc_tools.forms.Forms.entries>`; default: the kit's catalog)."""
     df, report = _prepared(df)
-    codes = [e.code for e in entries()]
+    codes = [e.code for e in (entries() if catalog is None else catalog)]
     col = {c: i for i, c in enumerate(codes)}
     n = int(report.max()) + 1 if len(report) else 0
     codes_f, uniques = pd.factorize(df["code"], sort=False)
@@ -127,30 +130,29 @@ def _inputs(spec: dict) -> list[str]:
     return [spec["reported"]] if "reported" in spec else list(spec["numerator"]) + list(spec["denominator"])
 
 
-def _report_forms(w: Wide) -> list[frozenset[str] | None]:
+def _report_forms(w: Wide, forms: Forms) -> list[frozenset[str] | None]:
     """Per report, the codes its form asks for (None when the form is not known)."""
-    from cchc_tools.forms import form_codes
-
     names = w.column("form", "")
-    known = {name: form_codes(name) for name in set(names)}
+    known = {name: forms.codes(name) for name in set(names)}
     return [known[name] for name in names]
 
 
-def indicators(df: pd.DataFrame) -> pd.DataFrame:
+def indicators(df: pd.DataFrame, forms: Forms | None = None) -> pd.DataFrame:
     """One row per report and derived indicator, with the inputs and lines it came from.
 
     Any tidy table (any index, any row order, several reports) gives the same rows, ordered
     by report (``source``, ``unit``, ``year``, ``period``) and then as ``indicators.yaml``
     declares them. ``value`` is NaN when an input is blank or the denominator is zero;
     ``reason`` (English) and ``reason_vi`` say which. ``inputs`` and ``lines`` give the
-    inputs' codes, values and source lines, numerator first.
+    inputs' codes, values and source lines, numerator first. ``forms``: the forms the table was read against (a
+    project's; default: the kit's): a report whose form asks none of an indicator's inputs has no row for it.
     """
     if df.empty:
         return pd.DataFrame(columns=OUT_COLUMNS)
     w = wide(df)
     keys = w.keys[REPORT_KEYS].to_numpy(dtype=object)
     records = []
-    forms = _report_forms(w)
+    forms = _report_forms(w, forms or KIT_FORMS)
     for r in range(len(keys)):
         for spec in indicator_specs():
             if forms[r] is not None and forms[r].isdisjoint(_inputs(spec)):  # its form asks none of the inputs

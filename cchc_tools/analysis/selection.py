@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _
+
+if TYPE_CHECKING:
+    from cchc_tools.forms import Forms
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 
@@ -78,7 +82,7 @@ def reports(table: pd.DataFrame, province: str = "") -> pd.DataFrame:
 
 def unit_key(rep) -> str:
     """What makes two reports one unit's: its official code, else its folded name (a department), else its slug."""
-    from cchc_tools.cycle.roster import name_key
+    from cchc_tools.units import name_key
 
     def text(key: str) -> str:
         value = rep.get(key)
@@ -126,7 +130,7 @@ def kept_reports(reps: pd.DataFrame) -> pd.DataFrame:
     return reps[reps["kept"].astype(bool)] if "kept" in reps else reps
 
 
-def _listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
+def report_listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
     """What exists, for an error message: close matches first, at most ``limit`` units."""
     import difflib
 
@@ -157,7 +161,7 @@ def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual",
     kept = kept_reports(hit)
     if kept.empty:
         why = (f"{LEFT_OUT_VI.get(str(hit['left_out'].iloc[-1]), '')} ({hit['source'].iloc[-1]})" if len(hit)
-               else _listing(kept_reports(reps), unit))
+               else report_listing(kept_reports(reps), unit))
         raise UnknownUnitError(_("no {period} appendix for unit {unit!r} in {year}; {listing}").format(
             period=period, unit=unit, year=year, listing=why))
     return kept.iloc[-1]
@@ -165,22 +169,23 @@ def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual",
 
 # --- what a level's pages show ------------------------------------------------------------------
 
-def _form_codes(name: str) -> frozenset[str] | None:
+def _form_codes(name: str, known: Forms | None) -> frozenset[str] | None:
     from cchc_tools.forms import form_codes
 
     try:
-        return form_codes(name) if name else None
+        return form_codes(name, known) if name else None
     except Exception:  # noqa: BLE001 - a form the kit no longer knows: judge by the level alone
         return None
 
 
-def applicable(frame: pd.DataFrame, forms: pd.DataFrame | None = None) -> pd.DataFrame:
+def applicable(frame: pd.DataFrame, forms: pd.DataFrame | None = None, known: Forms | None = None) -> pd.DataFrame:
     """The rows of an indicator frame (``indicators``, ``assess``: ``source``, ``level``, ``indicator``) that
     their report can have: the indicator declares the report's level (``levels`` in ``indicators.yaml``) and,
     where the report's form is known, the form asks every one of its inputs.
 
     ``forms``: any frame with ``source`` and ``form`` columns (the tidy table, or :func:`reports`); without
-    it only the level decides. Every view selects its indicators through this, so that a commune's page
+    it only the level decides; ``known``: the set of forms those names are looked up in (a project's,
+    ``Project.forms``; default: the kit's). Every view selects its indicators through this, so that a commune's page
     never shows a district's indicator as "chưa đủ số liệu". A report of an unknown level keeps them all.
     """
     from cchc_tools.analysis.specs import indicator_applies, indicator_inputs, indicator_specs
@@ -198,7 +203,7 @@ def applicable(frame: pd.DataFrame, forms: pd.DataFrame | None = None) -> pd.Dat
         key = (str(level or ""), form_of.get(source, ""), ident)
         if key not in seen:
             ok = ident in specs and indicator_applies(ident, key[0])
-            codes = _form_codes(key[1]) if ok else None
+            codes = _form_codes(key[1], known) if ok else None
             if ok and codes is not None:
                 ok = set(indicator_inputs(specs[ident])) <= codes
             seen[key] = ok

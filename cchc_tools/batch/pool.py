@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -50,10 +50,15 @@ class Interrupted(Exception):
 
 
 class WarmKernel:
-    """One kernel kept across briefings (started lazily; ``ensure`` replaces a dead one)."""
+    """One kernel kept across briefings (started lazily; ``ensure`` replaces a dead one).
 
-    def __init__(self, cwd: str | Path) -> None:
+    ``env``: the environment every kernel it starts is given (default: this process's, as it is when the kernel
+    object is made): a kernel started again after one was lost starts as the first did, whatever this process's
+    own environment became meanwhile."""
+
+    def __init__(self, cwd: str | Path, env: Mapping[str, str] | None = None) -> None:
         self.cwd = str(cwd)
+        self.env = dict(os.environ if env is None else env)
         self.km = self.kc = self.control = None
         self._preparing: str | None = None
 
@@ -69,7 +74,7 @@ class WarmKernel:
 
         km = AsyncKernelManager(kernel_name=KERNEL)
         try:
-            self._sync(km.start_kernel)(extra_arguments=KERNEL_ARGS, cwd=self.cwd)
+            self._sync(km.start_kernel)(extra_arguments=KERNEL_ARGS, cwd=self.cwd, env=dict(self.env))
         except Exception as exc:
             raise KernelLost(f"the kernel did not start: {type(exc).__name__}: {exc}") from None
         self.km = km
@@ -178,10 +183,10 @@ def run_with_retry(job: Job, task: Task, kernel: WarmKernel) -> Outcome:
 
 
 @contextmanager
-def kernel_for_one(cwd: str | Path):
+def kernel_for_one(cwd: str | Path, env: Mapping[str, str] | None = None):
     """A kernel in this process for one briefing (``cchc brief --unit``), launched at once so that it
-    starts while the caller loads the data; stopped at the end."""
-    kernel = WarmKernel(cwd)
+    starts while the caller loads the data (with ``env``, as :class:`WarmKernel`); stopped at the end."""
+    kernel = WarmKernel(cwd, env)
     try:
         with contextlib.suppress(KernelLost):  # run_with_retry starts it again
             kernel.start()
@@ -213,11 +218,11 @@ def _die_with_parent(parent_pid: int, kernel: WarmKernel) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def _worker(conn, job: Job, cwd: str, parent_pid: int) -> None:
+def _worker(conn, job: Job, cwd: str, parent_pid: int, env: dict[str, str]) -> None:
     from cchc_tools.render import pdf
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C reaches the whole group
-    kernel = WarmKernel(cwd)
+    kernel = WarmKernel(cwd, env)
 
     def on_term(signum, frame):
         # At once and quietly: the kernel's group killed, no unwinding through nbclient's event loop.
@@ -261,9 +266,10 @@ def _start_resource_tracker() -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, job: Job, cwd: str) -> None:
+    def __init__(self, ctx, job: Job, cwd: str, env: Mapping[str, str] | None = None) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(child, job, cwd, os.getpid()), daemon=True,
+        env = dict(os.environ if env is None else env)  # the kernel's, passed (never the worker's own, later)
+        self.proc = ctx.Process(target=_worker, args=(child, job, cwd, os.getpid(), env), daemon=True,
                                 name="cchc-briefing-worker")
         # Started with SIGINT and SIGTERM blocked (the mask is inherited): a Ctrl-C of the whole terminal
         # group while a worker is still importing never prints a traceback; the worker unblocks them
@@ -298,10 +304,13 @@ class _Worker:
 
 
 class KernelPool:
-    """``jobs`` workers with one warm kernel each; ``run`` hands them tasks until none is left."""
+    """``jobs`` workers with one warm kernel each; ``run`` hands them tasks until none is left. ``env``: the
+    environment each kernel starts with (default: this process's when the pool is made), passed down to every
+    worker, the first and any that replaces a lost one."""
 
-    def __init__(self, jobs: int, job: Job, cwd: str | Path) -> None:
+    def __init__(self, jobs: int, job: Job, cwd: str | Path, env: Mapping[str, str] | None = None) -> None:
         self.jobs, self.job, self.cwd = max(1, jobs), job, str(cwd)
+        self.env = dict(os.environ if env is None else env)
         self._ctx = mp.get_context("spawn")
         self._stop: int | None = None
 
@@ -317,7 +326,7 @@ class KernelPool:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 handlers[sig] = signal.signal(sig, self._on_signal)
-        workers = [_Worker(self._ctx, self.job, self.cwd) for _ in range(min(self.jobs, len(queue)))]
+        workers = [_Worker(self._ctx, self.job, self.cwd, self.env) for _ in range(min(self.jobs, len(queue)))]
 
         def finish(o: Outcome) -> None:
             outcomes.append(o)
@@ -348,7 +357,7 @@ class KernelPool:
                         task, retried = w.task, w.retried
                         w.task = None
                         w.stop(0)
-                        workers[i] = _Worker(self._ctx, self.job, self.cwd)
+                        workers[i] = _Worker(self._ctx, self.job, self.cwd, self.env)
                         if retried:
                             finish(Outcome(task, False, time.perf_counter() - w.since,
                                            f"worker process died twice (exit code {w.proc.exitcode})"))

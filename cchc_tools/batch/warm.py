@@ -6,6 +6,10 @@ every briefing: a new IPython session (empty user namespace, execution count bac
 previous briefing's garbage collected), no open figure, matplotlib's rcParams, warning filters
 (and their "shown once" registries), working directory and environment as they were after
 ``prepare()``.
+
+The kernel's environment is the one the pool passed when it started it (``WarmKernel(env=...)``), never the
+parent's as it is later. A briefing may still change this process's ``os.environ`` (a notebook setting a
+variable): ``reset`` undoes exactly the variables it added, removed or changed, and touches no other.
 """
 
 from __future__ import annotations
@@ -50,9 +54,7 @@ def reset(stamp: dict | None = None) -> None:
     warnings.resetwarnings()  # also forgets which warnings were already shown
     warnings.filters[:] = _SAVED["filters"]
     os.chdir(_SAVED["cwd"])
-    for k in set(os.environ) - set(_SAVED["env"]):
-        del os.environ[k]
-    os.environ.update(_SAVED["env"])
+    _restore_environment(_SAVED["env"])
     set_current(stamp)
     shell = get_ipython()
     if shell is not None:
@@ -60,3 +62,12 @@ def reset(stamp: dict | None = None) -> None:
     # IPython's reset collects before it clears the namespace; collect after, so that nothing the previous
     # briefing made (a figure, a frame in a cycle) is still alive, or finalised, during the next one.
     gc.collect()
+
+
+def _restore_environment(saved: dict[str, str]) -> None:
+    """This process's environment as ``saved``: only the variables a briefing added, removed or changed."""
+    for k in [k for k in os.environ if k not in saved]:
+        del os.environ[k]
+    for k, v in saved.items():
+        if os.environ.get(k) != v:
+            os.environ[k] = v

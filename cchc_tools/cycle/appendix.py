@@ -36,7 +36,7 @@ from cchc_tools.analysis.selection import reports
 from cchc_tools.analysis.specs import indicator_inputs, indicator_specs, level_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError
-from cchc_tools.forms import Form, for_level, get_form
+from cchc_tools.forms import Form, Forms, for_level, get_form
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.text import visible
 
@@ -94,10 +94,11 @@ def _left_out_text(out: list[tuple[str, str]]) -> str:
 
 def consolidated_appendix(table: pd.DataFrame, findings: pd.DataFrame, year: int, period: str, level: str = "",
                           *, province: str = "", roster_size: int | None = None, missing: Iterable[str] = (),
-                          rules: Iterable | None = None) -> ConsolidatedAppendix:
+                          rules: Iterable | None = None, forms: Forms | None = None) -> ConsolidatedAppendix:
     """The consolidated appendix of the reports of ``year`` and ``period`` (of ``level``; default the
     level most reports have). ``roster_size``: how many units must report (the note says "n/N đơn vị");
-    ``missing``: the names of those that did not (named in the heading note)."""
+    ``missing``: the names of those that did not (named in the heading note); ``forms``: the project's forms
+    (``Project.forms``; default: the kit's)."""
     rules = tuple(shipped_rules() if rules is None else rules)
     reps = reports(table)
     reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
@@ -108,7 +109,7 @@ def consolidated_appendix(table: pd.DataFrame, findings: pd.DataFrame, year: int
     if reps.empty:
         raise CchcError(f"no {period} appendices of level {level!r} for {year} to consolidate")
     form_name = Counter(reps["form"]).most_common(1)[0][0] if "form" in reps else ""
-    form = for_level(get_form(form_name), level)
+    form = for_level(get_form(form_name, forms), level, forms)
     rows_of = table[table["source"].isin(reps["source"]) & (table["code"] != "")].drop_duplicates(["source", "code"])
     names = dict(zip(reps["source"], reps["unit_name"].where(reps["unit_name"] != "", reps["unit"]), strict=True))
     codes_of = dict(zip(reps["source"], reps["unit_code"] if "unit_code" in reps else [""] * len(reps), strict=True))
@@ -232,9 +233,9 @@ def province_title(app: ConsolidatedAppendix) -> str:
         kind, _ = split_type(app.province)
         if kind:
             return app.province[:1].lower() + app.province[1:]
-        from cchc_tools.units import _province_name
+        from cchc_tools.units import official_province_name
 
-        official = _province_name(app.province, False)
+        official = official_province_name(app.province, False)
         return official[:1].lower() + official[1:] if official else f"tỉnh {app.province}"
     return "tỉnh Minh Họa" if app.synthetic else "tỉnh ……"
 

@@ -139,14 +139,9 @@ def successors_addressee(names: list[str]) -> str:
 
 def official_name(code: str, year: int, period: str, fallback: str) -> str:
     """The official name of a unit's code in the era of the report, else ``fallback``."""
-    if not code:
-        return fallback
-    from cchc_tools.units import _data, is_legacy
+    from cchc_tools.units import official_name as name
 
-    data = _data()
-    era = data.legacy if is_legacy(code, year, period) else data.current
-    unit = era.units.get(code)
-    return unit.name if unit else fallback
+    return name(code, year, period) or fallback
 
 
 def successor_names(code: str, year: int, period: str, on: date) -> list[str]:

@@ -18,8 +18,10 @@ from datetime import date
 
 from cchc_tools.errors import CchcError
 from cchc_tools.periods import PERIODS
-from cchc_tools.text import ascii_fold, clean
-from cchc_tools.units import _data, _provinces, era_is_legacy, unit_sort_key
+from cchc_tools.text import clean
+from cchc_tools.units import era_is_legacy, name_key, province_units
+
+__all__ = ["RosterError", "RosterUnit", "deadline", "name_key", "period_end", "period_kind", "roster"]
 
 
 class RosterError(CchcError):
@@ -40,11 +42,6 @@ class RosterUnit:
     def key(self) -> str:
         """What identifies it in a table of reports: its code, or its folded name for a department."""
         return self.code or name_key(self.name)
-
-
-def name_key(name: str) -> str:
-    """A department's name folded for matching: ``Sở Tài chính`` and ``SỞ TÀI CHÍNH`` are one."""
-    return "dept:" + " ".join(ascii_fold(clean(name)).lower().split())
 
 
 def period_kind(period: str) -> str:
@@ -77,15 +74,11 @@ def roster(province: str, year: int, period: str, departments: Iterable[str] = (
         raise RosterError("cần tỉnh, thành phố của dự án để lập danh sách đơn vị phải báo cáo ([project] province "
                           "trong cchc.toml, hoặc biến môi trường CCHC_PROVINCE)")
     legacy = bool(era_is_legacy(year, period, period_end(year, period).isoformat()))
-    data = _data()
-    era = data.legacy if legacy else data.current
-    codes = _provinces(era, data, province, legacy)
-    if not codes:
-        raise RosterError(f"không có tỉnh, thành phố nào tên {province!r}")
     level = "district" if legacy else "commune"
-    units = [RosterUnit(u.code, u.name, level, legacy) for u in era.units.values()
-             if u.level == level and u.province_code in codes]
-    units.sort(key=lambda u: unit_sort_key(u.code, legacy))
+    official = province_units(province, level, legacy)
+    if official is None:
+        raise RosterError(f"không có tỉnh, thành phố nào tên {province!r}")
+    units = [RosterUnit(code, name, level, legacy) for code, name in official]
     seen: set[str] = set()
     for d in departments:
         d = clean(d)

@@ -224,7 +224,7 @@ def _run_cycle(project, data, year: int, period: str, out: Path, steps, unit: st
         try:
             app = consolidated_appendix(data.table, data.findings, year, period, level, province=province,
                                         roster_size=status.totals()["roster"] if status is not None else None,
-                                        missing=missing, rules=project.rules or None)
+                                        missing=missing, rules=project.rules or None, forms=project.forms)
         except CchcError:
             from cchc_tools.periods import period_in_sentence
 

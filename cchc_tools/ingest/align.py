@@ -33,7 +33,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from cchc_tools.catalog import SECTION_ORDER, SECTIONS
-from cchc_tools.forms import Form, FormRow, all_forms
+from cchc_tools.forms import KIT_FORMS, Form, FormRow, Forms
 from cchc_tools.ingest.readers.base import RawRow, roman_section
 from cchc_tools.text import label_key
 
@@ -156,9 +156,10 @@ def match_rows(rows: Sequence[RawRow], pool: Sequence[FormRow], pool_id: str = "
 _file_cache: dict[tuple, tuple[str, float, list[tuple[int, str, str, float]]]] = {}
 
 
-def align(rows: Sequence[RawRow], forms: Form | Sequence[Form]) -> Alignment:
+def align(rows: Sequence[RawRow], forms: Form | Sequence[Form], known: Forms | None = None) -> Alignment:
     """The rows aligned to the best of ``forms``: (row, section, code, similarity) for every
-    indicator row (section heading rows are dropped), with the form's name and score.
+    indicator row (section heading rows are dropped), with the form's name and score. ``known``: the set of forms
+    those come from (a project's; default: the kit's), whose whole form of a name gives the codes a row may carry.
 
     Rows that carry a code of their own (the kit's Excel template) keep it. The
     result depends only on each row's number, label, unit, code and whether it
@@ -172,13 +173,13 @@ def align(rows: Sequence[RawRow], forms: Form | Sequence[Form]) -> Alignment:
     # share a plan whatever they left blank.
     key = (tuple([r.stt for r in rows]), tuple([r.label for r in rows]), tuple([r.uom for r in rows]),
            tuple([r.code for r in rows]), tuple([not (r.uom or r.value) for r in rows]),
-           tuple(f.identity for f in forms))
+           tuple(f.identity for f in forms), known.folder if known is not None else None)
     plan = _file_cache.get(key)
     if plan is None:
         position = {id(r): i for i, r in enumerate(rows)}
         best: tuple[float, int, Form, list[Aligned]] | None = None
         for order, form in enumerate(forms):
-            aligned = _align_uncached(rows, form)
+            aligned = _align_uncached(rows, form, known or KIT_FORMS)
             score = form_score(aligned, form)
             if best is None or score > best[0]:
                 best = (score, order, form, aligned)
@@ -200,11 +201,11 @@ def form_score(aligned: Sequence[Aligned], form: Form) -> float:
     return round(sum(sim for _, _, code, sim in aligned if code) / n, 2)
 
 
-def _align_uncached(rows: Sequence[RawRow], form: Form) -> list[Aligned]:
+def _align_uncached(rows: Sequence[RawRow], form: Form, forms: Forms) -> list[Aligned]:
     pool_all = list(form.indicator_rows)
     # A code written in the file (the hidden column of the kit's workbooks) names its row whatever the level:
     # a province's consolidated appendix carries the rows of its districts' form.
-    whole = all_forms().get(form.name)
+    whole = forms.all().get(form.name)
     known = {r.code for r in pool_all} | (set(whole.codes) if whole is not None else set())
     by_section = form.by_section()
     groups: list[tuple[str | None, list[RawRow]]] = []

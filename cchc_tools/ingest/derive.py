@@ -19,10 +19,11 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from cchc_tools.atomic import atomic_path
-from cchc_tools.catalog import by_code, parse_codelist
-from cchc_tools.forms import Form, FormRow, all_forms, form_text, project_forms_dir
+from cchc_tools.catalog import parse_codelist
+from cchc_tools.forms import KIT_FORMS, Form, FormRow, Forms, form_text
 from cchc_tools.ingest.align import MIN_SCORE, align, scale_of, section_of
 from cchc_tools.ingest.header import parse_title
+from cchc_tools.paths import KIT_ROOT
 from cchc_tools.text import ascii_fold, clean, label_key
 
 RESCUE_SCORE = 85.0  # a row the form lacks takes a code of another form only when this close
@@ -85,14 +86,14 @@ def propose_code(section: str, label: str, taken: set[str]) -> str:
     return code
 
 
-def _rescue(label: str, uom: str, section: str, used: set[str]) -> tuple[str, float]:
+def _rescue(label: str, uom: str, section: str, used: set[str], forms: Forms) -> tuple[str, float]:
     """A code of the catalog or another form for a row the chosen form lacks, when one is very close."""
     key = label_key(label)
     choices: dict[tuple[str, str], str] = {}
-    for e in by_code().values():
+    for e in forms.by_code().values():
         if e.section == section and e.code not in used and e.kind != "group" and scale_of(e.key) * scale_of(key) != 2:
             choices[(e.code, "catalog")] = e.key
-    for f in all_forms().values():
+    for f in forms.all().values():
         for r in f.indicator_rows:
             if r.section == section and r.code not in used and scale_of(r.key) * scale_of(key) != 2:
                 choices[(r.code, f.name)] = r.key
@@ -102,19 +103,23 @@ def _rescue(label: str, uom: str, section: str, used: set[str]) -> tuple[str, fl
     return hit[2][0], float(hit[1])
 
 
-def derive_form(path: str | Path, name: str, out: str | Path | None = None, *, write: bool = True) -> DraftForm:
-    """Read a blank or filled form and write (unless ``write=False``) its draft form file."""
-    from cchc_tools.ingest.loader import _read
+def derive_form(path: str | Path, name: str, out: str | Path | None = None, *, write: bool = True,
+                forms: Forms | None = None) -> DraftForm:
+    """Read a blank or filled form and write (unless ``write=False``) its draft form file: to ``out``, else into
+    the folder of ``forms`` (a project's forms, ``Project.forms``; default: the kit's, its repository's ``forms``).
+    Its rows are aligned to those forms and the catalog as they extend it."""
+    from cchc_tools.ingest.loader import read_appendix_file
 
     if not _NAME.match(name):
         raise ValueError(f"form name {name!r}: use lower-case letters, digits and '-' (e.g. commune-2026-can-tho)")
-    raw = _read(Path(path))
+    raw = read_appendix_file(Path(path))
     meta = parse_title(raw.title)
-    known = list(all_forms().values())
-    fitted = align(raw.rows, known)
+    forms = forms or KIT_FORMS
+    known = list(forms.all().values())
+    fitted = align(raw.rows, known, forms)
     base = next(f for f in known if f.name == fitted.form)
     by_row = {id(a[0]): a for a in fitted.rows}
-    catalog = by_code()
+    catalog = forms.by_code()
     taken = set(catalog) | {c for f in known for c in f.codes}
     used = {code for _, _, code, _ in fitted.rows if code}
     rows: list[FormRow] = []
@@ -134,7 +139,7 @@ def derive_form(path: str | Path, name: str, out: str | Path | None = None, *, w
         _, sec, code, sim = a
         section = sec or section
         if not code:
-            code, sim = _rescue(label, uom, section, used)
+            code, sim = _rescue(label, uom, section, used, forms)
             used.add(code)
         if code:
             e = catalog.get(code)
@@ -158,7 +163,8 @@ def derive_form(path: str | Path, name: str, out: str | Path | None = None, *, w
                 rows=tuple(rows))
     draft = DraftForm(form, sims, status, kinds, codelists, base=base.name, base_score=fitted.score)
     if write:
-        target = Path(out) if out else project_forms_dir() / f"{name}.csv"
+        folder = Path(forms.folder) if forms.folder is not None else KIT_ROOT / "forms"
+        target = Path(out) if out else folder / f"{name}.csv"
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
             Path(tmp).write_text(draft.text(), encoding="utf-8")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from cchc_tools.catalog import SECTION_ORDER
 from cchc_tools.errors import AppendixError, CchcError, LimitError
-from cchc_tools.forms import candidates
+from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.i18n import _
 from cchc_tools.ingest.align import align
 from cchc_tools.ingest.header import ReportMeta, is_cumulative, parse_title, unit_level, unit_slug
@@ -123,14 +123,14 @@ def _stored_value(raw_value: float | None) -> tuple[str, float]:
 
 
 def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list], province: str = "",
-                 root: str | Path | None = None) -> None:
+                 root: str | Path | None = None, forms: Forms = KIT_FORMS) -> None:
     """Append one file's rows to the column lists ``cols`` (one list per name in COLUMNS).
 
     Column-wise, so that a batch of thousands of files never holds a tuple per row; labels and
     units are interned, so that files made from one template share those strings.
     """
     meta = _meta(raw, overrides)
-    fitted = align(raw.rows, candidates(meta.year, meta.level))
+    fitted = align(raw.rows, forms.candidates(meta.year, meta.level), forms)
     aligned = [(r, s, c) for r, s, c, _ in fitted.rows]
     sections = sorted({s for _, s, _ in aligned if s}, key=SECTION_ORDER.index)
     _check_complete(raw, sections)
@@ -174,7 +174,9 @@ def _new_columns() -> dict[str, list]:
     return {name: [] for name in COLUMNS}
 
 
-def _read(path: Path) -> RawTable:
+def read_appendix_file(path: Path) -> RawTable:
+    """The raw rows of one appendix file, or :class:`AppendixError` naming the file and what was expected (a kind
+    of file that cannot be read, a missing or too large file, a library's error on a corrupt one)."""
     suffix = path.suffix.lower()
     if suffix in REJECTED_SUFFIXES:
         advice = {".csv": _("the table exported as tab-separated text (.txt) or .xlsx")}
@@ -197,17 +199,19 @@ def _read(path: Path) -> RawTable:
 
 def load_appendix(path: str | Path, *, unit: str | None = None, unit_name: str | None = None,
                   level: str | None = None, year: int | None = None,
-                  period: str | None = None, province: str = "", root: str | Path | None = None) -> pd.DataFrame:
+                  period: str | None = None, province: str = "", root: str | Path | None = None,
+                  forms: Forms | None = None) -> pd.DataFrame:
     """One appendix as a tidy DataFrame, one row per indicator row of the file.
 
     Unit, level, year and period come from the file's title lines; the keyword arguments override
     them. ``province``: the project's, for official units whose title does not name theirs;
-    ``root``: the project folder ``source`` is relative to. Raises :class:`AppendixError` when the
+    ``root``: the project folder ``source`` is relative to; ``forms``: the forms the file may be written in
+    (the project's, ``Project.forms``; default: the kit's). Raises :class:`AppendixError` when the
     file cannot be read as an appendix.
     """
     overrides = dict(unit=unit, unit_name=unit_name, level=level, year=year, period=period)
     cols = _new_columns()
-    _add_columns(_read(Path(path)), overrides, cols, province, root)
+    _add_columns(read_appendix_file(Path(path)), overrides, cols, province, root, forms or KIT_FORMS)
     return _frame(cols)
 
 
@@ -236,8 +240,8 @@ def find_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], li
 
 
 def load_appendices(paths_or_folder: str | Path | Iterable[str | Path], *, province: str = "",
-                    root: str | Path | None = None, **overrides) -> LoadResult:
-    """Every appendix under the given files or folders, as one table (``province`` and ``root`` as
+                    root: str | Path | None = None, forms: Forms | None = None, **overrides) -> LoadResult:
+    """Every appendix under the given files or folders, as one table (``province``, ``root`` and ``forms`` as
     for :func:`load_appendix`: a project's).
 
     Returns ``(table, errors, skipped)``: the rows of every file that loaded,
@@ -250,7 +254,7 @@ def load_appendices(paths_or_folder: str | Path | Iterable[str | Path], *, provi
     for f in files:
         part = _new_columns()  # a file that fails half-way adds nothing
         try:
-            _add_columns(_read(f), overrides, part, province, root)
+            _add_columns(read_appendix_file(f), overrides, part, province, root, forms or KIT_FORMS)
         except AppendixError as exc:
             errors.append(exc)
             continue

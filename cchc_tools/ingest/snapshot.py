@@ -19,6 +19,7 @@ import pandas as pd
 
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.errors import AppendixError, UnknownUnitError
+from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.i18n import _, language
 from cchc_tools.ingest.loader import LoadResult, empty_table, find_files, load_appendices
 from cchc_tools.paths import CATALOG_CSV
@@ -52,7 +53,7 @@ def _reader_code() -> str:
                           ).hexdigest()
 
 
-def _signature(folder: Path, province: str, root: Path) -> list:
+def _signature(folder: Path, province: str, root: Path, forms: Forms) -> list:
     """What the loaded table depends on: every file's path and content (SHA-256), the catalog, the forms
     and the project's province (official units are resolved with it).
 
@@ -60,8 +61,6 @@ def _signature(folder: Path, province: str, root: Path) -> list:
     ``touch -r``) and the same size must give the new figures. Hashing is cheap next to parsing
     (a data folder of 200 appendices is a few megabytes).
     """
-    from cchc_tools.forms import signature as forms_signature
-
     files, skipped = find_files(folder) if folder.exists() else ([], [])
     contents = []
     for f in files:
@@ -71,7 +70,7 @@ def _signature(folder: Path, province: str, root: Path) -> list:
             contents.append([str(f), None])  # unreadable: the load reports it
     catalog = file_hash(CATALOG_CSV)
     # errors are stored in the language of the run
-    return [__version__, _reader_code(), catalog, forms_signature(), province, str(root), language(), contents,
+    return [__version__, _reader_code(), catalog, forms.signature(), province, str(root), language(), contents,
             sorted(skipped)]
 
 
@@ -114,7 +113,8 @@ def _errors(meta: dict) -> list[AppendixError]:
             for e in meta["errors"]]
 
 
-def _reload(folder: str, signature: str, old: dict, table_path: Path, province: str, root: str) -> LoadResult | None:
+def _reload(folder: str, signature: str, old: dict, table_path: Path, province: str, root: str,
+            forms: Forms) -> LoadResult | None:
     """The folder loaded again, parsing only the files whose content changed since the snapshot ``old`` (the
     rows and errors of the others are taken from it); None when the snapshot cannot serve (the kit, catalog,
     forms, province or language changed, or it does not say which rows are whose)."""
@@ -134,7 +134,8 @@ def _reload(folder: str, signature: str, old: dict, table_path: Path, province: 
     old_table = pd.read_parquet(table_path)
     if len(old_table) != offsets[-1]:
         return None
-    fresh = load_appendices([Path(p) for p in changed], province=province, root=root) if changed else None
+    fresh = load_appendices([Path(p) for p in changed], province=province, root=root, forms=forms) if changed \
+        else None
     fresh_blocks = file_blocks(changed, fresh) if fresh is not None else []
     if fresh_blocks is None:
         return None
@@ -160,7 +161,7 @@ def _reload(folder: str, signature: str, old: dict, table_path: Path, province: 
 
 
 @lru_cache(maxsize=8)
-def _load_cached(folder: str, signature: str, cache: str, province: str, root: str) -> LoadResult:
+def _load_cached(folder: str, signature: str, cache: str, province: str, root: str, forms: Forms) -> LoadResult:
     """Load a folder once per process, and once across processes through a Parquet snapshot.
 
     Every notebook of ``cchc brief --all`` needs the table of the whole folder (its unit, the
@@ -175,11 +176,11 @@ def _load_cached(folder: str, signature: str, cache: str, province: str, root: s
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta["signature"] == signature:
             return LoadResult(pd.read_parquet(table_path), _errors(meta), meta["skipped"])
-        result = _reload(folder, signature, meta, table_path, province, root)
+        result = _reload(folder, signature, meta, table_path, province, root, forms)
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         pass  # no snapshot yet, or a damaged one: rebuild it
     if result is None:
-        result = load_appendices(folder, province=province, root=root)
+        result = load_appendices(folder, province=province, root=root, forms=forms)
     with suppress(OSError):  # a read-only checkout still works, just without the snapshot
         store_snapshot(base, signature, result)
     return result
@@ -196,10 +197,11 @@ class Snapshot(NamedTuple):
     cache: str
     province: str
     root: str
+    forms: Forms = KIT_FORMS  # the project's: what its files are read against
 
     @property
     def result(self) -> LoadResult:
-        return _load_cached(str(self.folder), self.signature, self.cache, self.province, self.root)
+        return _load_cached(str(self.folder), self.signature, self.cache, self.province, self.root, self.forms)
 
     def columns(self, names: list[str]) -> pd.DataFrame:
         """Only the columns ``names`` of the table (pyarrow reads nothing else), from the snapshot when it is the
@@ -215,13 +217,12 @@ class Snapshot(NamedTuple):
 
 def find_snapshot(project: Project, data_dir: str | Path | None = None) -> Snapshot:
     """The project's data folder (or ``data_dir``) and its signature, hashed now; nothing is parsed or read."""
-    project.activate()
     folder = resolve_data_dir(project, data_dir)
     if not folder.exists():
         raise UnknownUnitError(_("data folder {folder} does not exist").format(folder=folder))
-    signature = json.dumps(_signature(folder, project.province, project.root))
+    signature = json.dumps(_signature(folder, project.province, project.root, project.forms))
     return Snapshot(folder, signature, snapshot_base(project.cache, folder), str(project.cache), project.province,
-                    str(project.root))
+                    str(project.root), project.forms)
 
 
 def load_data(project: Project, data_dir: str | Path | None = None) -> LoadResult:

@@ -17,25 +17,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from cchc_tools.atomic import atomic_path
-from cchc_tools.catalog import by_code
-from cchc_tools.forms import Form, form_rows_for_level, get_form, pick_form
+from cchc_tools.forms import KIT_FORMS, Form, Forms
 from cchc_tools.vocabulary import LEVEL_VI, SYNTHETIC_BANNER
 
 HEADER = ["THỨ TỰ", "TÊN CHỈ TIÊU", "ĐƠN VỊ TÍNH", "Số lượng/ tỷ lệ", "Ghi chú", "MÃ CHỈ TIÊU"]
 UNIT_PROMPT = "Tên đơn vị báo cáo:"
 
 
-def template_form(year: int | None, level: str, form: str | Form | None = None) -> Form:
-    """The form a template uses: the one named, else the latest valid for the year and level."""
+def template_form(year: int | None, level: str, form: str | Form | None = None, forms: Forms | None = None) -> Form:
+    """The form a template uses: the one named, else the latest valid for the year and level, among ``forms``
+    (a project's, ``Project.forms``; default: the kit's)."""
     if isinstance(form, Form):
         return form
-    return get_form(form) if form else pick_form(year, level)
+    forms = forms or KIT_FORMS
+    return forms.get(form) if form else forms.pick(year, level)
 
 
 def write_workbook(path: str | Path, *, year: int, level: str = "district", unit_name: str = "",
                    values: dict[str, float | None] | None = None, notes: dict[str, str] | None = None,
-                   synthetic: bool = False, form: str | Form | None = None) -> Path:
-    """Write the template of ``form`` (blank, or filled with ``values``) to ``path``, whole or not at all."""
+                   synthetic: bool = False, form: str | Form | None = None, forms: Forms | None = None) -> Path:
+    """Write the template of ``form`` (blank, or filled with ``values``) to ``path``, whole or not at all;
+    ``forms``: where a named form and the catalog's entries are looked up (a project's; default: the kit's)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -81,10 +83,11 @@ def write_workbook(path: str | Path, *, year: int, level: str = "district", unit
     lists: dict[str, DataValidation] = {}
     ws.add_data_validation(dv_count)
     ws.add_data_validation(dv_pct)
-    codes = by_code()
+    forms = forms or KIT_FORMS
+    codes = forms.by_code()
     values = values or {}
     notes = notes or {}
-    for fr in form_rows_for_level(template_form(year, level, form), level):
+    for fr in forms.rows_for_level(template_form(year, level, form, forms), level):
         if fr.is_heading:
             ws.append([fr.stt, fr.label, None, None, None, None])
             ws.cell(ws.max_row, 1).font = bold

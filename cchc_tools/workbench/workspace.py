@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from cchc_tools.analysis.assess import _reported_sources, consolidate, doubts, finding_refs
+from cchc_tools.analysis.assess import consolidate, doubts, finding_refs, reported_sources
 from cchc_tools.analysis.computed import Computed, computed
 from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, unit_from_name
 from cchc_tools.analysis.specs import indicator_specs
@@ -112,7 +112,7 @@ class Workspace:
     @cached_property
     def _own_rates(self) -> dict[str, tuple[str, str]]:
         """Indicator -> where a unit writes its own rate (assess's reading of the project's rules)."""
-        return _reported_sources(self.data.rules)
+        return reported_sources(self.data.rules)
 
     @cached_property
     def _messages(self) -> dict[tuple[str, str], str]:

@@ -12,7 +12,7 @@ import pandas as pd
 from cchc_tools.analysis.aggregate import ratio_basis
 from cchc_tools.analysis.assess import consolidate
 from cchc_tools.analysis.computed import computed
-from cchc_tools.analysis.selection import _listing, applicable, headline_ids, kept_reports, rank_by, weakest
+from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, rank_by, report_listing, weakest
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content import charts
 from cchc_tools.content.document import (
@@ -78,7 +78,7 @@ class YearComparison(Stamped):
             sel = sel[sel["level"] == level]
         if sel.empty:
             raise UnknownUnitError(tr("no {period} appendices for {year} {level}; {listing}").format(
-                period=period, year=year, level=level, listing=_listing(reps)))
+                period=period, year=year, level=level, listing=report_listing(reps)))
         pick = data.ind["source"].isin(sel["source"])
         prev = data.assessed[(data.assessed["year"] == int(year) - 1) & (data.assessed["period"] == period)]
         # only the indicators each report's level and form can have (a commune is never shown a district's)

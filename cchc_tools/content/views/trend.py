@@ -10,13 +10,13 @@ import pandas as pd
 
 from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import (
-    _listing,
     applicable,
     check_slug,
     current_era,
     headline_ids,
     kept_reports,
     legacy_reports,
+    report_listing,
 )
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content import charts
@@ -100,7 +100,7 @@ class UnitTrend(Stamped):
         mine = reps[reps["unit"] == unit]
         if mine.empty:
             raise UnknownUnitError(tr("no appendices for unit {unit!r}; {listing}").format(
-                unit=unit, listing=_listing(reps, unit)))
+                unit=unit, listing=report_listing(reps, unit)))
         mine = current_era(mine)
         before = legacy_reports(reps, mine)
         view = cls(unit, mine, data.ind[data.ind["source"].isin(mine["source"])],
