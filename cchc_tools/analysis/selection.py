@@ -126,7 +126,7 @@ def kept_reports(reps: pd.DataFrame) -> pd.DataFrame:
     return reps[reps["kept"].astype(bool)] if "kept" in reps else reps
 
 
-def _listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
+def unit_listing(reps: pd.DataFrame, asked: str = "", limit: int = 12) -> str:
     """What exists, for an error message: close matches first, at most ``limit`` units."""
     import difflib
 
@@ -157,7 +157,7 @@ def pick_report(table: pd.DataFrame, year, unit: str, period: str = "annual",
     kept = kept_reports(hit)
     if kept.empty:
         why = (f"{LEFT_OUT_VI.get(str(hit['left_out'].iloc[-1]), '')} ({hit['source'].iloc[-1]})" if len(hit)
-               else _listing(kept_reports(reps), unit))
+               else unit_listing(kept_reports(reps), unit))
         raise UnknownUnitError(_("no {period} appendix for unit {unit!r} in {year}; {listing}").format(
             period=period, unit=unit, year=year, listing=why))
     return kept.iloc[-1]

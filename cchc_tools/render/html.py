@@ -25,6 +25,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined,
                              finalize=_visible)
     env.globals["table_layout"] = table_layout
+    env.globals["stylesheet"] = stylesheet  # an empty ``Style`` block: the kit's own stylesheet
     return env
 
 
@@ -51,7 +52,8 @@ def render_block(block: Block) -> str:
 def register_notebook_display() -> None:
     """Show every block as its HTML in the running IPython (a notebook, JupyterLab, a kernel of a batch).
 
-    IPython's own registry of formatters, filled explicitly: the content layer never imports a renderer.
+    IPython's own registry of formatters, filled explicitly by the notebook's first cell
+    (``from cchc_tools.render import register_notebook_display``): the content layer never imports a renderer.
     Outside IPython this does nothing and blocks print as plain text.
     """
     try:

@@ -316,9 +316,6 @@ def fill_sheet(ws, sheet: Sheet, *, title: str = "", name: str = "") -> None:
     print_setup(ws, title=title or sheet.name, name=name, subtitle=subtitle, columns=len(sheet.headers))
 
 
-_fill_sheet = fill_sheet  # the former name, until every caller uses fill_sheet
-
-
 def write_workbook(sheets: Iterable[Sheet], path: str | Path, title: str = "", name: str = "") -> Path:
     """Write the sheets as one .xlsx workbook, whole or not at all; returns the path. Every sheet prints with
     ``title`` (default: the sheet's name) and ``name`` (the unit or province) in its page header."""
