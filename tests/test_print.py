@@ -169,7 +169,9 @@ def test_the_workbooks_of_a_briefing_and_of_the_letters_print_with_their_titles(
     from cchc_tools.cycle.letters import Letter
     from cchc_tools.cycle.register import record_letters
 
-    written = UnitBriefing.load(2022, "vinh-chau").save(tmp_path, "xlsx")
+    from cchc_tools.render import save
+
+    written = save(UnitBriefing.load(2022, "vinh-chau"), tmp_path, "xlsx")
     books = [p for p in written if p.suffix == ".xlsx"]
     assert books
     for path in books:

@@ -435,5 +435,7 @@ def test_the_comparison_names_its_office_files_by_period(quarter, tmp_path):
     from cchc_tools.project import load_project
 
     view = YearComparison.load(2026, period="Q1", project=load_project(quarter, env={}))
-    written = view.save(tmp_path, "docx,xlsx")
+    from cchc_tools.render import save
+
+    written = save(view, tmp_path, "docx,xlsx")
     assert sorted(p.name for p in written) == ["compare-q1.docx", "compare-q1.xlsx"]

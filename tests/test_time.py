@@ -249,9 +249,10 @@ def _xlsx_text(path: Path) -> str:
 
 def _rendered(view, out: Path, stem: str) -> dict[str, str]:
     """A view's page (HTML text), Word text and Excel cells."""
+    from cchc_tools.render import save
     from cchc_tools.render.export import document_html
 
-    written = view.save(out, "docx,xlsx") if stem != "trend" else view.save(out, "docx,xlsx", stem)
+    written = save(view, out, "docx,xlsx", stem=stem if stem == "trend" else "")
     texts = {"html": _html_text(document_html(view.document()))}
     for p in written:
         if p.suffix == ".docx":
