@@ -707,3 +707,19 @@ def test_a_stamp_lists_only_the_formats_written(tmp_path, monkeypatch, capsys):
     assert stamp["parameters"]["formats"] == "html" and not html.with_name("briefing.pdf").exists()
     page = html.read_text(encoding="utf-8")
     assert "; tệp HTML<" in page and "html,pdf" not in page  # the page's own stamp, in words
+
+
+def test_the_renderers_and_the_views_import_one_way():
+    """Importing the Word renderer imports no check engine (no project, no analysis); importing the views imports
+    no renderer: a view builds blocks, ``render`` writes them."""
+    import sys
+
+    code = ("import sys; import cchc_tools.{mod}; "
+            "print(sorted(m for m in sys.modules if m.startswith(({banned}))))")
+    for mod, banned in (("render.word", "'cchc_tools.project', 'cchc_tools.analysis'"),
+                        ("render.formats", "'cchc_tools.project', 'cchc_tools.analysis'"),
+                        ("content.views", "'cchc_tools.render',")):
+        run = subprocess.run([sys.executable, "-c", code.format(mod=mod, banned=banned)], capture_output=True,
+                             text=True, cwd=paths.KIT_ROOT, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "[]", (mod, run.stdout)

@@ -168,7 +168,6 @@ def test_the_workbooks_of_a_briefing_and_of_the_letters_print_with_their_titles(
     from cchc_tools.content.views import UnitBriefing
     from cchc_tools.cycle.letters import Letter
     from cchc_tools.cycle.register import record_letters
-
     from cchc_tools.render import save
 
     written = save(UnitBriefing.load(2022, "vinh-chau"), tmp_path, "xlsx")
