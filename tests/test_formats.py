@@ -37,13 +37,11 @@ from cchc_tools.project import DocumentSettings as Settings
 from cchc_tools.project import ProjectError, load_project
 from cchc_tools.render.export import (
     IndexEntry,
-    document_html,
     entry_files,
     notebook_to_html,
-    page_html,
     render_index,
 )
-from cchc_tools.render.html import render_block, stylesheet
+from cchc_tools.render.html import document_html, page_html, render_block, stylesheet
 from cchc_tools.render.pdf import PdfError, chromium_available, pdf_skipped_message, print_pdf
 from cchc_tools.render.word import build_docx, write_docx
 from cchc_tools.render.workbook import (
@@ -556,8 +554,8 @@ def test_bundled_appendix_reader_page_is_small(tmp_path):
 
 def test_formats_option_and_document_formats(tmp_path):
     from cchc_tools.errors import CchcError
-    from cchc_tools.render.export import document_sheets
     from cchc_tools.render.formats import names, parse_formats, write_document
+    from cchc_tools.render.workbook import document_sheets
 
     assert names() == ("html", "docx", "pdf", "xlsx")
     assert parse_formats("xlsx, PDF,html") == ["html", "pdf", "xlsx"] and parse_formats(["docx"]) == ["docx"]

@@ -20,7 +20,7 @@ from docx import Document as open_docx
 from cchc_tools.content.document import Cell, Document, Heading, Paragraph, Table
 from cchc_tools.project import DocumentSettings as Settings
 from cchc_tools.render import pdf
-from cchc_tools.render.export import document_html
+from cchc_tools.render.html import document_html
 from cchc_tools.render.layout import LANDSCAPE_TEXT_MM, PORTRAIT_TEXT_MM, least_width_mm, needs_landscape
 from cchc_tools.render.word import build_docx, has_rule, heading_block, write_docx
 from cchc_tools.render.workbook import Sheet, XCell, fill_sheet, write_workbook

@@ -259,7 +259,7 @@ def _xlsx_text(path: Path) -> str:
 def _rendered(view, out: Path, stem: str) -> dict[str, str]:
     """A view's page (HTML text), Word text and Excel cells."""
     from cchc_tools.render import save
-    from cchc_tools.render.export import document_html
+    from cchc_tools.render.html import document_html
 
     written = save(view, out, "docx,xlsx", stem=stem if stem == "trend" else "")
     texts = {"html": _html_text(document_html(view.document()))}

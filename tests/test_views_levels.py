@@ -65,7 +65,7 @@ def communes(tmp_path_factory, seed_text):
 
 
 def page_text(document) -> str:
-    from cchc_tools.render.export import document_html
+    from cchc_tools.render.html import document_html
 
     t = re.sub(r"<style.*?</style>|<img[^>]*>", "", document_html(document), flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", t)))

@@ -1,4 +1,5 @@
-"""Pages for readers: an executed notebook as a self-contained HTML page, a document as a page, the index.
+"""Pages for readers: an executed notebook as a self-contained HTML page, the index (a document as a page:
+``html.document_html``, imported here too).
 
 The notebook goes through the kit's own nbconvert template (``templates/nbconvert/cchc-reader``,
 based on nbconvert's ``base`` template): only what the cells show, no code, no prompts, no scripts,
@@ -16,12 +17,9 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from markupsafe import Markup
-
-from cchc_tools.content.document import Document, Table
 from cchc_tools.periods import date_vi, newest_first
 from cchc_tools.render.formats import names as format_names
-from cchc_tools.render.html import environment, render, render_block, stylesheet
+from cchc_tools.render.html import page_html, render, stylesheet
 from cchc_tools.vocabulary import SYNTHETIC_BANNER, SYNTHETIC_NOTE
 
 NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
@@ -30,35 +28,6 @@ HIDE_TAG = "hide-in-html"
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
 _REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
 _ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
-
-
-def _css_string(text: str) -> Markup:
-    """A CSS string literal (for ``content:``), safe inside a <style> element."""
-    body = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ")
-    return Markup(f'"{body}"')
-
-
-def page_css(produced: date, synthetic: bool, landscape: bool = False) -> str:
-    """The kit's block styles and the page styles (screen and print), for one page."""
-    page = environment().get_template("page.css").render(
-        produced_label=_css_string(f"Ngày lập: {date_vi(produced)}"),
-        banner_label=_css_string(SYNTHETIC_BANNER), synthetic=synthetic, landscape=landscape)
-    return stylesheet() + "\n" + page
-
-
-def page_html(body: str, title: str, produced: date | None = None, synthetic: bool = False,
-              landscape: bool = False) -> str:
-    """A whole page around ``body`` (HTML the kit made): lang vi, ``title`` in the tab, print styles
-    (A4, portrait or ``landscape``)."""
-    produced = produced or date.today()
-    return render("page.html.j2", body=Markup(body), title=title, produced=produced, synthetic=synthetic,
-                  css=Markup(page_css(produced, synthetic, landscape)))
-
-
-def document_html(document: Document, produced: date | None = None) -> str:
-    """A Document as a whole page (the same blocks the notebook shows)."""
-    body = "".join(render_block(b) for b in document.blocks if b is not None and b.kind != "style")
-    return page_html(body, document.title, produced, document.synthetic, document.landscape)
 
 
 @lru_cache(maxsize=1)
@@ -220,17 +189,3 @@ def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, st
                   not_briefed=list(not_briefed), synthetic=synthetic, banner=SYNTHETIC_BANNER,
                   banner_note=SYNTHETIC_NOTE, produced_text=date_vi(produced), order=format_names())
     return page_html(body, "Báo cáo tóm tắt cải cách hành chính", produced, synthetic)
-
-
-def document_sheets(document: Document) -> list:
-    """Every table of a document as a workbook sheet, named by its caption or the heading above it."""
-    from cchc_tools.render.word import reading_order
-    from cchc_tools.render.workbook import table_sheet
-
-    sheets, heading = [], document.title
-    for b in reading_order(document.blocks):
-        if b.kind == "heading":
-            heading = b.text
-        elif isinstance(b, Table) and b.rows:
-            sheets.append(table_sheet(b, b.caption or heading))
-    return sheets

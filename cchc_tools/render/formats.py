@@ -113,9 +113,9 @@ def write_document(document: Document, out_dir: str | Path, stem: str, formats: 
 # -- the kit's writers -------------------------------------------------------------------------------
 
 def write_html(document: Document, path: Path, options: WriteOptions) -> Path:
-    """The document as a whole page (``export.document_html``)."""
+    """The document as a whole page (``html.document_html``)."""
     from cchc_tools.atomic import write_text
-    from cchc_tools.render.export import document_html
+    from cchc_tools.render.html import document_html
 
     return write_text(path, document_html(document, options.produced))
 
@@ -131,7 +131,7 @@ def write_pdf(document: Document, path: Path, options: WriteOptions) -> Path | N
     """The page printed by headless Chromium (``pdf.print_pdf``); None when no browser is installed (the kit says
     so once). The page is printed from a file beside the PDF, removed after."""
     from cchc_tools.atomic import write_text
-    from cchc_tools.render.export import document_html
+    from cchc_tools.render.html import document_html
     from cchc_tools.render.pdf import print_pdf
 
     page = path.with_name(f".{path.stem}.print.html")
@@ -145,8 +145,7 @@ def write_pdf(document: Document, path: Path, options: WriteOptions) -> Path | N
 def write_excel(document: Document, path: Path, options: WriteOptions) -> Path | None:
     """The workbook: ``options.sheets``, else every table of the document as a sheet; printed with the document's
     title and the project's parent or issuing body in the page header. None: no table, no workbook."""
-    from cchc_tools.render.export import document_sheets
-    from cchc_tools.render.workbook import write_workbook
+    from cchc_tools.render.workbook import document_sheets, write_workbook
 
     sheets = list(options.sheets) if options.sheets is not None else document_sheets(document)
     if not sheets:

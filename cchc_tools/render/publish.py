@@ -81,8 +81,7 @@ def write_summary(view, out_dir: str | Path, formats: str | Iterable[str] = SUMM
 
 def _sheets(view, document, tables: dict | None) -> list | None:
     """The workbook's sheets of a view (None: every table of its document)."""
-    from cchc_tools.render.export import document_sheets
-    from cchc_tools.render.workbook import finding_messages, findings_sheet, indicators_sheet
+    from cchc_tools.render.workbook import document_sheets, finding_messages, findings_sheet, indicators_sheet
 
     if view.KIND == "unit":
         from cchc_tools.content.views.common import STATUS_VI
