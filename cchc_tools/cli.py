@@ -302,7 +302,7 @@ def _cycle(args: argparse.Namespace, steps: tuple[str, ...]) -> int:
     from cchc_tools.cycle.run import CycleInputError, run_cycle
     from cchc_tools.cycle.status import status_text
     from cchc_tools.errors import CchcError, UnknownUnitError
-    from cchc_tools.render.export import parse_formats
+    from cchc_tools.render.formats import parse_formats
 
     project = _project(args)  # a bad project is refused by main(), exit 2, like every command's
     try:

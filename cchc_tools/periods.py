@@ -103,6 +103,22 @@ def from_file_suffix(stem: str) -> str:
     return tail or "annual"
 
 
+def date_vi(when) -> str:
+    """A date as a Vietnamese page writes it: ``16/12/2022`` (day and month on two digits).
+
+    ``when`` is a ``date``/``datetime`` (a pandas ``Timestamp`` too) or an ISO text (``2022-12-16``, as the tidy
+    table keeps a report's date); nothing (None, "", NaN, NaT) is "": a date not known is never made up.
+    The one formatter of the kit's pages, Word files, letters, status and digest."""
+    if when is None or isinstance(when, str) and not when.strip():
+        return ""
+    if isinstance(when, str):
+        y, m, d = when.strip()[:10].split("-")
+        return f"{int(d):02d}/{int(m):02d}/{y}"
+    if when != when:  # NaN, NaT
+        return ""
+    return f"{when.day:02d}/{when.month:02d}/{when.year}"
+
+
 def newest_first(period: str) -> int:
     """Sort key for a list of pages of one year, newest stretch first: the year, 9 months, H2, Q4, ..."""
     order = ["annual", "H2", "Q4", "9-month", "Q3", "6-month", "Q2", "Q1"]

@@ -128,6 +128,7 @@ def test_a_briefing_computes_indicators_and_findings_once(tmp_path, seed_text, m
     """The page, the cards, the narrative and the CSVs all read one computation (issue: one way through)."""
     from cchc_tools.analysis import computed as computed_mod
     from cchc_tools.content.views import UnitBriefing
+    from cchc_tools.render import save
 
     folder = tmp_path / "data" / "2022" / "vinh-chau"
     folder.mkdir(parents=True)
@@ -148,7 +149,7 @@ def test_a_briefing_computes_indicators_and_findings_once(tmp_path, seed_text, m
     computed_mod._CACHE.clear()
     b = UnitBriefing.load(2022, "vinh-chau", tmp_path / "data")
     b.document()
-    written = b.save(tmp_path / "out")
+    written = save(b, tmp_path / "out")
     again = UnitBriefing.load(2022, "vinh-chau", tmp_path / "data")  # a second view of the same folder
     again.header()
     assert calls == {"indicators": 1, "validate": 1}

@@ -37,13 +37,11 @@ from cchc_tools.project import DocumentSettings as Settings
 from cchc_tools.project import ProjectError, load_project
 from cchc_tools.render.export import (
     IndexEntry,
-    document_html,
     entry_files,
     notebook_to_html,
-    page_html,
     render_index,
 )
-from cchc_tools.render.html import render_block, stylesheet
+from cchc_tools.render.html import document_html, page_html, render_block, stylesheet
 from cchc_tools.render.pdf import PdfError, chromium_available, pdf_skipped_message, print_pdf
 from cchc_tools.render.word import build_docx, write_docx
 from cchc_tools.render.workbook import (
@@ -516,12 +514,13 @@ def test_html_only_builds_no_document_and_the_office_files_reuse_what_the_notebo
     Word and Excel: the document holds the very section blocks (and rendered charts) the notebook displayed."""
     from cchc_tools.content.charts import Chart
     from cchc_tools.content.views import UnitBriefing
+    from cchc_tools.render import save
 
     b = UnitBriefing.load(2022, "vinh-chau")
     shown = {s: b.section(s) for s in ("III", "IV", "VII")}
     with monkeypatch.context() as m:
         m.setattr(UnitBriefing, "document", lambda self: pytest.fail("a document was built for HTML only"))
-        written = b.save(tmp_path / "html", "html")
+        written = save(b, tmp_path / "html", "html")
     assert sorted(p.name for p in written) == ["findings.csv", "indicators.csv", "summary.html"]
     assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["findings.csv", "indicators.csv", "summary.html"]
     document = b.document()
@@ -529,7 +528,7 @@ def test_html_only_builds_no_document_and_the_office_files_reuse_what_the_notebo
     charts = [c for g in shown.values() for c in g.blocks if isinstance(c, Chart)]
     assert len(charts) == 3  # the Word file gets the charts already drawn for the page, not new ones
     assert [c for c in document.flat() if isinstance(c, Chart)] == charts
-    written = b.save(tmp_path / "office", "docx,xlsx")
+    written = save(b, tmp_path / "office", "docx,xlsx")
     assert {p.name for p in written} >= {"briefing.docx", "briefing.xlsx", "indicators.csv", "summary.docx"}
     fresh = UnitBriefing.load(2022, "vinh-chau").document()  # the same content as a view built afresh
     assert [type(x).__name__ for x in fresh.flat()] == [type(x).__name__ for x in document.flat()]
@@ -555,18 +554,71 @@ def test_bundled_appendix_reader_page_is_small(tmp_path):
 
 def test_formats_option_and_document_formats(tmp_path):
     from cchc_tools.errors import CchcError
-    from cchc_tools.render.export import document_sheets, parse_formats, write_document_formats
+    from cchc_tools.render.formats import names, parse_formats, write_document
+    from cchc_tools.render.workbook import document_sheets
 
+    assert names() == ("html", "docx", "pdf", "xlsx")
     assert parse_formats("xlsx, PDF,html") == ["html", "pdf", "xlsx"] and parse_formats(["docx"]) == ["docx"]
     with pytest.raises(CchcError, match="'odt'"):
         parse_formats("html,odt")
     doc = make_document()
     sheets = document_sheets(doc)
     assert [s.name for s in sheets] == ["Bảng 1. Hồ sơ TTHC", "So sánh", "Chất lượng số liệu"]
-    written = write_document_formats(doc, tmp_path, "briefing", "html,docx,xlsx", settings=NO_SETTINGS)
+    written = write_document(doc, tmp_path, "briefing", "html,docx,xlsx", pages=False, settings=NO_SETTINGS)
     assert [p.name for p in written] == ["briefing.docx", "briefing.xlsx"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["briefing.docx", "briefing.xlsx"]
-    assert write_document_formats(doc, tmp_path / "none", "briefing", "html,pdf") == []
+    assert write_document(doc, tmp_path / "none", "briefing", "html,pdf", pages=False) == []
+    assert [p.name for p in write_document(doc, tmp_path / "page", "summary", "html")] == ["summary.html"]
+    assert (tmp_path / "page" / "summary.html").read_text(encoding="utf-8") == document_html(doc)
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """The registry of output formats, as a copy this test may add to."""
+    from cchc_tools.render import formats
+
+    monkeypatch.setattr(formats, "_REGISTRY", dict(formats._REGISTRY))
+    return formats
+
+
+def test_a_new_format_is_a_writer_registered_once_and_every_view_writes_it(tmp_path, registry):
+    """Adding a format: write its writer, register it. The formats option, every view's files and the index
+    then know it; no other edit."""
+    from cchc_tools.batch.tasks import check_formats
+    from cchc_tools.content.document import plain_text
+    from cchc_tools.content.views import UnitBriefing, UnitTrend
+    from cchc_tools.errors import CchcError
+    from cchc_tools.render import save
+
+    def write_txt(document, path, options):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(plain_text(b) for b in document.blocks if b is not None), encoding="utf-8")
+        return path
+
+    with pytest.raises(CchcError, match="'txt'"):
+        check_formats("html,txt")
+    registry.register_format("txt", write_txt)
+    assert check_formats("txt,html") == "html,txt"
+    with pytest.raises(CchcError, match="already registered"):
+        registry.register_format("docx", write_txt)
+    trend = save(UnitTrend.load("vinh-chau"), tmp_path / "trend", "txt")
+    assert [p.name for p in trend] == ["vinh-chau.txt"] and "Vĩnh Châu" in trend[0].read_text(encoding="utf-8")
+    unit = save(UnitBriefing.load(2022, "vinh-chau"), tmp_path / "unit", "txt")
+    assert sorted(p.name for p in unit) == ["briefing.txt", "findings.csv", "indicators.csv"]
+    assert "99,87%" in (tmp_path / "unit" / "briefing.txt").read_text(encoding="utf-8")
+    assert entry_files(tmp_path / "unit", "briefing", tmp_path) == {"txt": "unit/briefing.txt"}
+
+
+def test_an_unknown_format_is_an_error_and_nothing_is_written(tmp_path):
+    from cchc_tools.content.views import YearComparison
+    from cchc_tools.errors import CchcError
+    from cchc_tools.render import save
+
+    view = YearComparison.load(2022)
+    with pytest.raises(CchcError, match="unknown format.*'odt'.*html,docx,pdf,xlsx"):
+        save(view, tmp_path, "docx,odt")
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+    assert save(view, "", "docx") == []  # no folder (a notebook run by hand): nothing written
 
 
 def test_tall_figure_fits_its_page(tmp_path):
@@ -653,3 +705,19 @@ def test_a_stamp_lists_only_the_formats_written(tmp_path, monkeypatch, capsys):
     assert stamp["parameters"]["formats"] == "html" and not html.with_name("briefing.pdf").exists()
     page = html.read_text(encoding="utf-8")
     assert "; tệp HTML<" in page and "html,pdf" not in page  # the page's own stamp, in words
+
+
+def test_the_renderers_and_the_views_import_one_way():
+    """Importing the Word renderer imports no check engine (no project, no analysis); importing the views imports
+    no renderer: a view builds blocks, ``render`` writes them."""
+    import sys
+
+    code = ("import sys; import cchc_tools.{mod}; "
+            "print(sorted(m for m in sys.modules if m.startswith(({banned}))))")
+    for mod, banned in (("render.word", "'cchc_tools.project', 'cchc_tools.analysis'"),
+                        ("render.formats", "'cchc_tools.project', 'cchc_tools.analysis'"),
+                        ("content.views", "'cchc_tools.render',")):
+        run = subprocess.run([sys.executable, "-c", code.format(mod=mod, banned=banned)], capture_output=True,
+                             text=True, cwd=paths.KIT_ROOT, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "[]", (mod, run.stdout)

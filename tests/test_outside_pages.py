@@ -55,7 +55,7 @@ def clean(tmp_path_factory):
 
 
 def _text(document) -> str:
-    from cchc_tools.render.export import document_html
+    from cchc_tools.render.html import document_html
 
     t = re.sub(r"<style.*?</style>|<img[^>]*>", "", document_html(document), flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", t)))

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from cchc_tools.render import pdf
-from cchc_tools.render.export import page_html
+from cchc_tools.render.html import page_html
 
 needs_chromium = pytest.mark.skipif(not pdf.chromium_available(), reason="Chromium is not installed")
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")

@@ -58,8 +58,7 @@ def _expected_place(rows) -> str:
 def _text(block) -> str:
     """A briefing's document or block as the reader sees it: its HTML without tags."""
     from cchc_tools.content.document import Document
-    from cchc_tools.render.export import document_html
-    from cchc_tools.render.html import render_block
+    from cchc_tools.render.html import document_html, render_block
 
     html = document_html(block) if isinstance(block, Document) else render_block(block)
     return html_lib.unescape(re.sub(r"<style.*?</style>|<[^>]+>", "", html, flags=re.S))

@@ -20,7 +20,7 @@ from docx import Document as open_docx
 from cchc_tools.content.document import Cell, Document, Heading, Paragraph, Table
 from cchc_tools.project import DocumentSettings as Settings
 from cchc_tools.render import pdf
-from cchc_tools.render.export import document_html
+from cchc_tools.render.html import document_html
 from cchc_tools.render.layout import LANDSCAPE_TEXT_MM, PORTRAIT_TEXT_MM, least_width_mm, needs_landscape
 from cchc_tools.render.word import build_docx, has_rule, heading_block, write_docx
 from cchc_tools.render.workbook import Sheet, XCell, fill_sheet, write_workbook
@@ -168,8 +168,9 @@ def test_the_workbooks_of_a_briefing_and_of_the_letters_print_with_their_titles(
     from cchc_tools.content.views import UnitBriefing
     from cchc_tools.cycle.letters import Letter
     from cchc_tools.cycle.register import record_letters
+    from cchc_tools.render import save
 
-    written = UnitBriefing.load(2022, "vinh-chau").save(tmp_path, "xlsx")
+    written = save(UnitBriefing.load(2022, "vinh-chau"), tmp_path, "xlsx")
     books = [p for p in written if p.suffix == ".xlsx"]
     assert books
     for path in books:

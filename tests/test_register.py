@@ -373,7 +373,7 @@ def test_a_legacy_units_status_row_names_its_successors(kit):
     assert row["state"] == "received" and row["successors"].startswith("phường Vĩnh Châu, phường Khánh Hòa")
     assert "(đơn vị nay là phường Vĩnh Châu, phường Khánh Hòa" in status_text(st)
     from cchc_tools.cycle.status import status_document
-    from cchc_tools.render.export import document_html
+    from cchc_tools.render.html import document_html
 
     assert "Thị xã Vĩnh Châu (nay là phường Vĩnh Châu" in document_html(status_document(st))
 
@@ -435,5 +435,7 @@ def test_the_comparison_names_its_office_files_by_period(quarter, tmp_path):
     from cchc_tools.project import load_project
 
     view = YearComparison.load(2026, period="Q1", project=load_project(quarter, env={}))
-    written = view.save(tmp_path, "docx,xlsx")
+    from cchc_tools.render import save
+
+    written = save(view, tmp_path, "docx,xlsx")
     assert sorted(p.name for p in written) == ["compare-q1.docx", "compare-q1.xlsx"]

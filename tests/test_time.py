@@ -16,7 +16,7 @@ import pytest
 
 from cchc_tools import paths
 from cchc_tools.content.narrative import change_phrase, commitments, report_end
-from cchc_tools.periods import period_end, period_in_sentence, previous_period, year_earlier
+from cchc_tools.periods import date_vi, period_end, period_in_sentence, previous_period, year_earlier
 from tests.form_fixtures import seed_variant, write
 
 COMMUNE = "của Ủy ban nhân dân xã Vĩnh Hải, thành phố Cần Thơ)"
@@ -79,6 +79,15 @@ def test_period_names_keep_their_roman_numerals_upper_case():
         "quý I năm 2026", "quý II năm 2026", "quý III năm 2026", "quý IV năm 2026"]
     assert period_in_sentence("annual", 2022) == "năm 2022"
     assert change_phrase(99.87, 98.67, "năm 2021") == "tăng 1,20 điểm phần trăm so với năm 2021"
+
+
+def test_one_date_formatter_for_every_page_letter_and_message():
+    """``dd/mm/yyyy`` from a date, a time, a pandas timestamp or the tidy table's ISO text; nothing known: ""."""
+    import pandas as pd
+
+    assert date_vi(dt.date(2026, 3, 5)) == "05/03/2026" == date_vi(dt.datetime(2026, 3, 5, 23, 59))
+    assert date_vi(pd.Timestamp("2022-12-16")) == "16/12/2022" == date_vi("2022-12-16")
+    assert [date_vi(x) for x in (None, "", " ", float("nan"), pd.NaT)] == [""] * 5
 
 
 # --- commitments --------------------------------------------------------------------------------------
@@ -249,9 +258,10 @@ def _xlsx_text(path: Path) -> str:
 
 def _rendered(view, out: Path, stem: str) -> dict[str, str]:
     """A view's page (HTML text), Word text and Excel cells."""
-    from cchc_tools.render.export import document_html
+    from cchc_tools.render import save
+    from cchc_tools.render.html import document_html
 
-    written = view.save(out, "docx,xlsx") if stem != "trend" else view.save(out, "docx,xlsx", stem)
+    written = save(view, out, "docx,xlsx", stem=stem if stem == "trend" else "")
     texts = {"html": _html_text(document_html(view.document()))}
     for p in written:
         if p.suffix == ".docx":

@@ -41,11 +41,12 @@ def check_year(year) -> str:
 
 def check_formats(formats: str | None) -> str:
     """``html,docx`` -> ``html,docx`` in the kit's order (default: every format); unknown names are a clear error."""
-    from cchc_tools.render.export import FORMATS, parse_formats
+    from cchc_tools.render.formats import names as format_names
+    from cchc_tools.render.formats import parse_formats
 
-    names = parse_formats(formats or ",".join(FORMATS))
+    names = parse_formats(formats or ",".join(format_names()))
     if not names:
-        raise UnknownUnitError(f"no output format given: use a comma-separated list of {', '.join(FORMATS)}")
+        raise UnknownUnitError(f"no output format given: use a comma-separated list of {', '.join(format_names())}")
     return ",".join(names)
 
 

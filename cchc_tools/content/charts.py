@@ -30,7 +30,9 @@ matplotlib.rcParams["font.family"] = "DejaVu Sans"  # covers Vietnamese
 COLORS = ["#1f4e79", "#4f9bd9", "#9cc3e6", "#f4a259", "#6a994e"]
 
 
-def _vn_axis(ax, axis: str = "y", percent: bool = False) -> None:
+def vn_axis(ax, axis: str = "y", percent: bool = False) -> None:
+    """Tick labels of an axis (``"y"`` or ``"x"``) in Vietnamese number format: ``1.000``, ``80%`` with ``percent``
+    (whole numbers: a tick needs no decimals)."""
     fmt = FuncFormatter(lambda v, _: (fmt_number(v, 0) + "%") if percent else fmt_number(v, 0))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
@@ -166,7 +168,7 @@ def _by_level(f: Facts, pattern: str, kinds: list[tuple[str, str]], ylabel: str,
     ax.set_xticks(x, [name for _, name in levels])
     ax.set_ylabel(ylabel)
     ax.set_xlabel(xlabel)
-    _vn_axis(ax)
+    vn_axis(ax)
     ax.legend(frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     note = doubt_note(marked)
@@ -215,7 +217,7 @@ def staff_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Ch
         _bar_labels(ax, bars, marks=marks)
         ax.set_title(name, fontsize=10)
         ax.set_ylabel("Số người")
-        _vn_axis(ax)
+        vn_axis(ax)
         ax.spines[["top", "right"]].set_visible(False)
     note = doubt_note(marked)
     return finish(fig, f"Biên chế được giao và có mặt – {when}", source + (". " + note if note else ""), synthetic)
@@ -254,7 +256,7 @@ def rates_chart(names: list[str], values: list[float], title: str, source: str,
                     va="center", fontsize=8, xytext=(3, 0), textcoords="offset points")
     ax.set_xlabel("Tỷ lệ (%)")
     ax.set_xlim(0, max(100.0, max(v for _, v, _ in triples)) * 1.2)
-    _vn_axis(ax, "x", percent=True)
+    vn_axis(ax, "x", percent=True)
     ax.tick_params(axis="y", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     note = doubt_note({n: d for n, _, d in reversed(triples) if d})
@@ -291,7 +293,7 @@ def small_trends(series: dict[str, list[tuple[str, float, str]]], title: str, so
                 ax.annotate(fmt_percent(y), (x, y), xytext=(0, -11), textcoords="offset points", fontsize=7,
                             ha="center")
         ax.set_title(literal(name), fontsize=8.5, wrap=True)
-        _vn_axis(ax, percent=True)
+        vn_axis(ax, percent=True)
         ax.tick_params(labelsize=7.5)
         lo, hi = min(y for y in ys if not math.isnan(y)), max(y for y in ys if not math.isnan(y))
         pad = max(2.0, (hi - lo) * 0.3)
@@ -316,7 +318,7 @@ def trend_chart(series: dict[str, list[tuple[str, float]]], title: str, source: 
                 color=palette[i % len(palette)])
     ax.set_ylabel("Tỷ lệ (%)")
     ax.set_xlabel("Kỳ báo cáo")
-    _vn_axis(ax, percent=True)
+    vn_axis(ax, percent=True)
     ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     ax.spines[["top", "right"]].set_visible(False)
     return finish(fig, title, source, synthetic)

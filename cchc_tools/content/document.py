@@ -3,8 +3,9 @@
 Views (``content.views``) build these blocks from the computed tables; the page (HTML from
 jinja2 templates, shown by the notebook), the Word file and the workbook are renderings of the
 same blocks, never conversions of one another. In a notebook the blocks show as HTML once the
-renderer is registered with IPython (``render.html.register_notebook_display``, called by every
-view's ``load``); elsewhere they print as plain text. Text in a block is plain text: renderers escape it.
+renderer is registered with IPython (``cchc_tools.render.register_notebook_display()``, the notebook's first
+cell); elsewhere they print as plain text. Text in a block is plain text: renderers escape it. Blocks know
+nothing of their renderers: ``cchc_tools.render`` reads them, never the other way round.
 
 A figure that a data-quality finding puts in doubt carries that finding's reference
 (``doubt``, e.g. ``"L1"``), so every rendering marks it and points to the finding.
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+
+from cchc_tools.vocabulary import SYNTHETIC_BANNER, SYNTHETIC_NOTE
 
 
 @dataclass(frozen=True)
@@ -153,9 +156,10 @@ class Banner(Block):
 
 @dataclass(repr=False)
 class Style(Block):
-    """The kit's stylesheet, for a notebook's display (exported pages carry it in their head)."""
+    """The kit's stylesheet, for a notebook's display (exported pages carry it in their head); ``css`` empty:
+    the kit's own stylesheet, which the HTML renderer supplies (``render.html.stylesheet``)."""
 
-    css: str
+    css: str = ""
     kind = "style"
 
 
@@ -188,6 +192,12 @@ class Document:
         for b in self.blocks:
             out.extend(b.blocks if isinstance(b, Group) else [b])
         return out
+
+
+def page_head(synthetic: bool) -> list[Block]:
+    """The blocks every page of the kit starts with: the stylesheet (for a notebook's display) and, for synthetic
+    data, the banner that says so."""
+    return [Style()] + ([Banner(SYNTHETIC_BANNER, SYNTHETIC_NOTE)] if synthetic else [])
 
 
 def plain_text(block) -> str:

@@ -32,7 +32,7 @@ from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.content.document import Span
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.paths import SENTENCES_YAML
-from cchc_tools.periods import PERIODS, period_end
+from cchc_tools.periods import PERIODS, date_vi, period_end
 from cchc_tools.periods import period_in_sentence as period_in_sentence  # re-exported for the views
 from cchc_tools.periods import period_phrase as period_phrase  # re-exported for the views
 
@@ -303,7 +303,7 @@ class Commitment:
         """The quote, with its deadline said to be past when it is (never quoted as still to come)."""
         quote = f"«{self.note}» (dòng {self.line})"
         if self.past and self.due is not None:
-            quote += f": hạn {self.due.day:02d}/{self.due.month:02d}/{self.due.year} đã qua"
+            quote += f": hạn {date_vi(self.due)} đã qua"
         return [Span(quote)]
 
 

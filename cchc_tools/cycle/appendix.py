@@ -339,8 +339,7 @@ def write_appendix_xlsx(app: ConsolidatedAppendix, path: str | Path) -> Path:
 
 def appendix_document(app: ConsolidatedAppendix):
     """The appendix as a document (its Word file): the form's table, then the indicators recomputed."""
-    from cchc_tools.content.document import Cell, Document, Heading, Paragraph, Span, Table
-    from cchc_tools.content.views.common import _head
+    from cchc_tools.content.document import Cell, Document, Heading, Paragraph, Span, Table, page_head
 
     body = []
     for r in app.rows.itertuples(index=False):
@@ -358,7 +357,7 @@ def appendix_document(app: ConsolidatedAppendix):
                    ["Tỷ lệ tính từ tổng tử số trên tổng mẫu số của các đơn vị báo cáo đủ số liệu và không có lỗi ở "
                     "các số liệu đầu vào."], caption="Chỉ số tổng hợp")
     who = province_title(app)
-    blocks = _head(app.synthetic) + [
+    blocks = page_head(app.synthetic) + [
         Heading("Phụ lục tổng hợp", 1), Paragraph([Span(app.title, strong=True)]),
         Paragraph.of(f"(Kèm theo Báo cáo số ……/BC-UBND ngày …… tháng …… năm …… của Ủy ban nhân dân {who})", "meta")]
     blocks += [Paragraph.of(t, "note") for t in _intro(app)]

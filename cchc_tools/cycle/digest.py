@@ -20,9 +20,10 @@ import pandas as pd
 from cchc_tools.analysis.aggregate import ratio_basis
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.cycle.appendix import ConsolidatedAppendix
-from cchc_tools.cycle.status import ReportingStatus, _date_vi
+from cchc_tools.cycle.status import ReportingStatus
 from cchc_tools.numbers import fmt_percent
 from cchc_tools.paths import PACKAGE_DATA
+from cchc_tools.periods import date_vi
 from cchc_tools.text import visible
 
 DIGEST_YAML = PACKAGE_DATA / "digest.yaml"
@@ -100,7 +101,7 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
         rep = [w["reporting"].format(received=t["received"] + t["late"], roster=t["roster"], late=t["late"],
                                      missing=t["missing"], unreadable=t["unreadable"])]
         if status.due:
-            rep.append(w["due"].format(due=_date_vi(status.due)))
+            rep.append(w["due"].format(due=date_vi(status.due)))
         if status.coverage_low():  # too few units to report upward: said before any total
             rep.append(w["coverage_low"].format(received=t["received"] + t["late"], roster=t["roster"],
                                                 share=fmt_percent(status.coverage()), threshold=status.min_coverage))

@@ -30,6 +30,7 @@ from cchc_tools.analysis.assess import LABEL_FAMILIES, finding_refs
 from cchc_tools.analysis.checks import note_percent_text, shipped_rules
 from cchc_tools.analysis.selection import reports
 from cchc_tools.paths import PACKAGE_DATA
+from cchc_tools.periods import date_vi
 from cchc_tools.text import lower_first
 
 LETTERS_YAML = PACKAGE_DATA / "letters.yaml"
@@ -155,16 +156,10 @@ def successor_names(code: str, year: int, period: str, on: date) -> list[str]:
 
 
 def _report_text(rep: pd.Series) -> str:
-    from cchc_tools.content.views.common import _date
-
     no = str(rep.get("report_no") or "")
     d = str(rep.get("report_date") or "")
     text = f"Báo cáo số {no}" if any(ch.isdigit() for ch in no.split("/")[0]) else "báo cáo"
-    return text + (f" ngày {_date(d)}" if d else "")
-
-
-def date_vi(d: date | None) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""
+    return text + (f" ngày {date_vi(d)}" if d else "")
 
 
 # -- points in an official's words ------------------------------------------------------------------
@@ -408,12 +403,12 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
     from cchc_tools.periods import period_in_sentence
     from cchc_tools.project import DocumentSettings as Settings
     from cchc_tools.render.word import (
-        _fix_widths,
-        _headers,
-        _page_setup,
-        _style_document,
-        _text_width,
+        fix_widths,
         heading_block,
+        page_headers,
+        page_setup,
+        style_document,
+        text_width,
         visible_text,
     )
     from cchc_tools.render.word import line as _line
@@ -436,11 +431,11 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
         numbers.setdefault(k, max(numbers.values(), default=0) + 1)
     subject = {"explain": "subject", "correct": "subject_correct", "reminder": "subject_reminder"}[letter.kind]
     doc = new_docx()
-    _style_document(doc)
+    style_document(doc)
     section = doc.sections[-1]
-    _page_setup(section, False)
-    _headers(section, SYNTHETIC_BANNER if letter.synthetic else "")
-    width = _text_width(section)
+    page_setup(section, False)
+    page_headers(section, SYNTHETIC_BANNER if letter.synthetic else "")
+    width = text_width(section)
     date_text = w["date_line"].format(**values)
     date_text = f"{place}, {date_text}" if place else date_text[:1].upper() + date_text[1:]
     center = WD_ALIGN_PARAGRAPH.CENTER
@@ -485,7 +480,7 @@ def build_letter(letter: Letter, *, parent_body: str = "", issuing_body: str = "
     body(w["closing"].format(**values))
 
     sign = doc.add_table(rows=1, cols=2)
-    _fix_widths(sign, [int(width * 0.5), width - int(width * 0.5)])
+    fix_widths(sign, [int(width * 0.5), width - int(width * 0.5)])
     left, right = sign.rows[0].cells
     _line(left, w["recipients_title"], size=12, bold=True, italic=True, first=True)
     for item in w["recipients"]:

@@ -22,7 +22,6 @@ unreadable file counts for the period its folder or name says (every period of i
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ import pandas as pd
 from cchc_tools.analysis.selection import reports, unit_key
 from cchc_tools.cycle.roster import RosterUnit, name_key
 from cchc_tools.errors import AppendixError
+from cchc_tools.periods import date_vi
 from cchc_tools.text import lower_first, visible
 
 STATES = ("received", "late", "unreadable", "missing", "overdue", "not_due")
@@ -368,12 +368,6 @@ def reporting_status(table: pd.DataFrame, errors: Iterable[AppendixError], findi
 # -- what a reader sees -----------------------------------------------------------------------------
 
 
-def _date_vi(d) -> str:
-    if d is None or (isinstance(d, float) and math.isnan(d)) or d is pd.NaT:
-        return ""
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
-
-
 def summary_line(status: ReportingStatus) -> str:
     """``103 đơn vị phải báo cáo: 3 đã nhận (1 nộp muộn), 100 chưa nộp (100 quá hạn), 0 tệp không đọc được``."""
     t = status.totals()
@@ -435,12 +429,12 @@ def status_text(status: ReportingStatus) -> str:
 
     head = f"Tình hình nộp báo cáo {lower_first(period_phrase(status.period, status.year))}"
     if status.due:
-        head += f" (hạn nộp {_date_vi(status.due)})"
+        head += f" (hạn nộp {date_vi(status.due)})"
     if status.today:
-        head += f", tính đến ngày {_date_vi(status.today)}"
+        head += f", tính đến ngày {date_vi(status.today)}"
     lines = [head, f"{'Mã':<6} {'Đơn vị':<34} {'Tình trạng':<22} {'Ngày nhận':<11} {'Lỗi':>3} {'CB':>3}  Tệp / lý do"]
     for r in status.rows.itertuples(index=False):
-        when = _date_vi(r.received_on) + ("*" if r.received_from == "file_time" else "")
+        when = date_vi(r.received_on) + ("*" if r.received_from == "file_time" else "")
         e, w = (str(r.errors), str(r.warnings)) if r.source else ("", "")
         after = f" (đơn vị nay là {r.successors})" if r.successors else ""
         lines.append(f"{r.code:<6} {visible(r.name)[:34]:<34} {state_text(r):<22} {when:<11} {e:>3} {w:>3}  "
@@ -455,8 +449,7 @@ def status_text(status: ReportingStatus) -> str:
 
 def status_document(status: ReportingStatus, synthetic: bool = False):
     """The status as a document (a page, a workbook sheet)."""
-    from cchc_tools.content.document import Cell, Document, Heading, Paragraph, Table
-    from cchc_tools.content.views.common import _head
+    from cchc_tools.content.document import Cell, Document, Heading, Paragraph, Table, page_head
     from cchc_tools.periods import period_phrase
 
     when = period_phrase(status.period, status.year)
@@ -467,15 +460,15 @@ def status_document(status: ReportingStatus, synthetic: bool = False):
         counts = ([Cell(str(n), n, "count") for n in (r.errors, r.warnings, r.points)] if r.source
                   else [Cell(""), Cell(""), Cell("")])  # no report: nothing checked, not zero
         groups[r.state not in NOT_RECEIVED].append(
-            [Cell(r.code), Cell(unit_text(r)), Cell(state_text(r)), Cell(_date_vi(r.received_on)
+            [Cell(r.code), Cell(unit_text(r)), Cell(state_text(r)), Cell(date_vi(r.received_on)
                                                                       + (f" ({how})" if how else "")),
              *counts, Cell(file_and_reason(r))])
     meta = [summary_line(status) + "."]
     if coverage_line(status):
         meta.append(coverage_line(status))
     if status.due:
-        meta.append(f"Hạn nộp báo cáo: {_date_vi(status.due)}; báo cáo Sở nhận sau hạn là nộp muộn"
-                    + (f"; tình hình tính đến ngày {_date_vi(status.today)}." if status.today else "."))
+        meta.append(f"Hạn nộp báo cáo: {date_vi(status.due)}; báo cáo Sở nhận sau hạn là nộp muộn"
+                    + (f"; tình hình tính đến ngày {date_vi(status.today)}." if status.today else "."))
     else:
         meta.append("Dự án chưa đặt hạn nộp cho loại kỳ này ([reporting.deadlines] trong cchc.toml).")
     if (status.rows["received_from"] == "register").any():
@@ -488,22 +481,42 @@ def status_document(status: ReportingStatus, synthetic: bool = False):
                 "chưa gửi.")
     table = Table.of(heads, groups[True] + groups[False])
     title = f"Tình hình nộp báo cáo cải cách hành chính {lower_first(when)}"
-    blocks = _head(synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta] + [table]
+    blocks = page_head(synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta] + [table]
     return Document(title, blocks, synthetic, landscape=True)
 
 
 def write_status(status: ReportingStatus, out_dir: str | Path, formats: Iterable[str] = ("html", "xlsx"),
                  synthetic: bool = False) -> list[Path]:
-    """``<out_dir>/status-<period>.html`` and ``.xlsx`` (those ``formats`` asks for), each whole or not at all."""
-    from cchc_tools.atomic import write_text
-    from cchc_tools.render.export import document_html, document_sheets
-    from cchc_tools.render.workbook import write_workbook
+    """``<out_dir>/status-<period>.html`` and ``.xlsx`` (those ``formats`` asks for: the page and the workbook
+    are what the status is kept as), each whole or not at all."""
+    from cchc_tools.render.formats import write_document
 
-    doc = status_document(status, synthetic)
-    out, written = Path(out_dir), []
-    stem = f"status-{status.period.lower()}"
-    if "html" in formats:
-        written.append(write_text(out / f"{stem}.html", document_html(doc)))
-    if "xlsx" in formats:
-        written.append(write_workbook(document_sheets(doc), out / f"{stem}.xlsx", doc.title))
-    return written
+    wanted = [f for f in ("html", "xlsx") if f in formats]
+    return write_document(status_document(status, synthetic), out_dir, f"status-{status.period.lower()}", wanted)
+
+
+def period_states(root: str | Path) -> dict[tuple[int, str], dict]:
+    """What the reporting cycle recorded of each period (``<root>/<year>/cycle-<period>.json``, written by
+    ``cchc cycle`` and its steps), keyed by (year, period), with its files' paths made relative to ``root``:
+    what the index page shows of each period (``render.export.render_index(periods=...)``)."""
+    import json
+
+    from cchc_tools.periods import PERIODS
+
+    root = Path(root)
+    out = {}
+    for path in sorted(root.glob("[0-9][0-9][0-9][0-9]/cycle-*.json")):
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+            key = (int(state["year"]), str(state["period"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if key[1] not in PERIODS:  # a file no valid run writes (an unknown period): never a "Kỳ X" on the index
+            continue
+        base = path.parent.relative_to(root).as_posix()
+        state["files"] = {k: f"{base}/{v}" for k, v in state.get("files", {}).items()
+                          if (path.parent / v).exists()}
+        for info in state.get("letters", {}).values():
+            info["file"] = f"{base}/{info['file']}" if (path.parent / info["file"]).exists() else ""
+        out[key] = state
+    return out

@@ -1,4 +1,5 @@
-"""Pages for readers: an executed notebook as a self-contained HTML page, a document as a page, the index.
+"""Pages for readers: an executed notebook as a self-contained HTML page, the index (a document as a page:
+``html.document_html``, imported here too).
 
 The notebook goes through the kit's own nbconvert template (``templates/nbconvert/cchc-reader``,
 based on nbconvert's ``base`` template): only what the cells show, no code, no prompts, no scripts,
@@ -16,64 +17,17 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from markupsafe import Markup
-
-from cchc_tools.content.document import Document, Table
-from cchc_tools.errors import CchcError
-from cchc_tools.periods import newest_first
-from cchc_tools.render.html import environment, render, render_block, stylesheet
+from cchc_tools.periods import date_vi, newest_first
+from cchc_tools.render.formats import names as format_names
+from cchc_tools.render.html import page_html, render, stylesheet
 from cchc_tools.vocabulary import SYNTHETIC_BANNER, SYNTHETIC_NOTE
 
 NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
 READER_TEMPLATE = "cchc-reader"
 HIDE_TAG = "hide-in-html"
-FORMATS = ("html", "docx", "pdf", "xlsx")
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
 _REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
 _ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
-
-
-def parse_formats(text: str | Iterable[str]) -> list[str]:
-    """``"html,docx,pdf,xlsx"`` (any order, spaces allowed) in the kit's order; an unknown name is an error."""
-    names = [t.strip().lower().lstrip(".") for t in (text.split(",") if isinstance(text, str) else text)]
-    names = [n for n in names if n]
-    bad = [n for n in names if n not in FORMATS]
-    if bad:
-        raise CchcError(f"unknown format(s) {', '.join(map(repr, bad))}; choose among {','.join(FORMATS)}")
-    return [f for f in FORMATS if f in names]
-
-
-def _css_string(text: str) -> Markup:
-    """A CSS string literal (for ``content:``), safe inside a <style> element."""
-    body = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ")
-    return Markup(f'"{body}"')
-
-
-def date_text(d: date) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
-
-
-def page_css(produced: date, synthetic: bool, landscape: bool = False) -> str:
-    """The kit's block styles and the page styles (screen and print), for one page."""
-    page = environment().get_template("page.css").render(
-        produced_label=_css_string(f"Ngày lập: {date_text(produced)}"),
-        banner_label=_css_string(SYNTHETIC_BANNER), synthetic=synthetic, landscape=landscape)
-    return stylesheet() + "\n" + page
-
-
-def page_html(body: str, title: str, produced: date | None = None, synthetic: bool = False,
-              landscape: bool = False) -> str:
-    """A whole page around ``body`` (HTML the kit made): lang vi, ``title`` in the tab, print styles
-    (A4, portrait or ``landscape``)."""
-    produced = produced or date.today()
-    return render("page.html.j2", body=Markup(body), title=title, produced=produced, synthetic=synthetic,
-                  css=Markup(page_css(produced, synthetic, landscape)))
-
-
-def document_html(document: Document, produced: date | None = None) -> str:
-    """A Document as a whole page (the same blocks the notebook shows)."""
-    body = "".join(render_block(b) for b in document.blocks if b is not None and b.kind != "style")
-    return page_html(body, document.title, produced, document.synthetic, document.landscape)
 
 
 @lru_cache(maxsize=1)
@@ -136,7 +90,7 @@ class IndexEntry:
 def entry_files(out_dir: Path, stem: str, index_dir: Path) -> dict[str, str]:
     """The formats of ``out_dir/stem.*`` present on disk, as paths relative to ``index_dir``."""
     found = {}
-    for fmt in FORMATS:
+    for fmt in format_names():
         p = out_dir / f"{stem}.{fmt}"
         if p.exists():
             found[fmt] = p.relative_to(index_dir).as_posix()
@@ -161,34 +115,10 @@ _STATE_VI = {"received": "đã nộp", "late": "nộp muộn", "unreadable": "t�
              "outside": "ngoài địa bàn", "misfiled": "ghi kỳ khác thư mục"}
 
 
-def period_states(root: str | Path) -> dict[tuple[int, str], dict]:
-    """What the reporting cycle recorded of each period (``<root>/<year>/cycle-<period>.json``, written by
-    ``cchc cycle`` and its steps), keyed by (year, period), with its files' paths made relative to ``root``."""
-    import json
-
-    root = Path(root)
-    out = {}
-    for path in sorted(root.glob("[0-9][0-9][0-9][0-9]/cycle-*.json")):
-        try:
-            state = json.loads(path.read_text(encoding="utf-8"))
-            key = (int(state["year"]), str(state["period"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        from cchc_tools.periods import PERIODS
-
-        if key[1] not in PERIODS:  # a file no valid run writes (an unknown period): never a "Kỳ X" on the index
-            continue
-        base = path.parent.relative_to(root).as_posix()
-        state["files"] = {k: f"{base}/{v}" for k, v in state.get("files", {}).items()
-                          if (path.parent / v).exists()}
-        for info in state.get("letters", {}).values():
-            info["file"] = f"{base}/{info['file']}" if (path.parent / info["file"]).exists() else ""
-        out[key] = state
-    return out
-
-
 def _period_box(state: dict) -> dict:
-    """The reporting state of a period as the index shows it: one summary line, the headline totals, links."""
+    """The reporting state of a period as the index shows it: one summary line, the headline totals, links.
+    ``state`` is what the cycle recorded of the period (``cycle.status.period_states``), its files' paths
+    relative to the index."""
     from cchc_tools.numbers import fmt_percent
 
     t = state.get("totals")
@@ -200,8 +130,7 @@ def _period_box(state: dict) -> dict:
                    + (f"; {t['extra']} báo cáo của đơn vị ngoài danh sách" if t.get("extra") else "")
                    + (f"; {t['outside']} báo cáo của đơn vị ngoài địa bàn" if t.get("outside") else ""))
         if state.get("due"):
-            y, m, d = state["due"].split("-")
-            summary += f"; hạn nộp {d}/{m}/{y}"
+            summary += f"; hạn nộp {date_vi(state['due'])}"
         summary += "."
     headline = [f"{h['name']}: {fmt_percent(h['value'])} ({h['units']} đơn vị)" for h in state.get("headline", [])
                 if h.get("value") is not None]
@@ -236,7 +165,7 @@ def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, st
     last; then the files
     that failed (``(path, reason)``) and the units not briefed (``(name, reason)``).
 
-    ``periods`` (:func:`period_states`) makes each period's group its front page: the reporting state, the
+    ``periods`` (``cycle.status.period_states``) makes each period's group its front page: the reporting state, the
     headline totals, links to the status, the consolidated appendix, the letters and the digest, and beside
     each unit its state, its number of points to explain and its letter."""
     produced = produced or date.today()
@@ -258,41 +187,5 @@ def render_index(entries: Iterable[IndexEntry], failures: Iterable[tuple[str, st
     trends = sorted((e for e in entries if e.kind == "trend"), key=_by_code)
     body = render("site_index.html.j2", groups=groups, trends=trends, failures=list(failures),
                   not_briefed=list(not_briefed), synthetic=synthetic, banner=SYNTHETIC_BANNER,
-                  banner_note=SYNTHETIC_NOTE, produced_text=date_text(produced), order=FORMATS)
+                  banner_note=SYNTHETIC_NOTE, produced_text=date_vi(produced), order=format_names())
     return page_html(body, "Báo cáo tóm tắt cải cách hành chính", produced, synthetic)
-
-
-def document_sheets(document: Document) -> list:
-    """Every table of a document as a workbook sheet, named by its caption or the heading above it."""
-    from cchc_tools.render.word import reading_order
-    from cchc_tools.render.workbook import table_sheet
-
-    sheets, heading = [], document.title
-    for b in reading_order(document.blocks):
-        if b.kind == "heading":
-            heading = b.text
-        elif isinstance(b, Table) and b.rows:
-            sheets.append(table_sheet(b, b.caption or heading))
-    return sheets
-
-
-def write_document_formats(document: Document, out_dir: str | Path, stem: str, formats: str | Iterable[str],
-                           sheets: Iterable | None = None, settings=None, produced: date | None = None) -> list[Path]:
-    """The Word and Excel files of a document (``stem.docx``, ``stem.xlsx``) that ``formats`` asks for.
-
-    ``sheets`` (``workbook.Sheet``; default: the document's tables) fill the workbook, printed with the
-    document's title and the project's letterhead (``settings``: its parent or issuing body) in the page header.
-    The HTML and the PDF are made from the executed notebook by the runner (``notebook_to_html``, ``pdf.print_pdf``).
-    """
-    from cchc_tools.render.word import write_docx
-    from cchc_tools.render.workbook import write_workbook
-
-    wanted, out, written = parse_formats(formats), Path(out_dir), []
-    if "docx" in wanted:
-        written.append(write_docx(document, out / f"{stem}.docx", settings, produced))
-    if "xlsx" in wanted:
-        sheets = list(sheets) if sheets is not None else document_sheets(document)
-        if sheets:
-            name = (settings.parent_body or settings.issuing_body) if settings is not None else ""
-            written.append(write_workbook(sheets, out / f"{stem}.xlsx", document.title, name=name))
-    return written

@@ -5,12 +5,16 @@ Every template lives in ``render/templates``; nothing in the kit assembles HTML 
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 import jinja2
+from markupsafe import Markup
 
-from cchc_tools.content.document import Block
+from cchc_tools.content.document import Block, Document
+from cchc_tools.periods import date_vi
 from cchc_tools.text import visible
+from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
 
 def _visible(value):
@@ -25,6 +29,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined,
                              finalize=_visible)
     env.globals["table_layout"] = table_layout
+    env.globals["stylesheet"] = stylesheet  # an empty ``Style`` block: the kit's own stylesheet
     return env
 
 
@@ -51,7 +56,8 @@ def render_block(block: Block) -> str:
 def register_notebook_display() -> None:
     """Show every block as its HTML in the running IPython (a notebook, JupyterLab, a kernel of a batch).
 
-    IPython's own registry of formatters, filled explicitly: the content layer never imports a renderer.
+    IPython's own registry of formatters, filled explicitly by the notebook's first cell
+    (``from cchc_tools.render import register_notebook_display``): the content layer never imports a renderer.
     Outside IPython this does nothing and blocks print as plain text.
     """
     try:
@@ -71,3 +77,32 @@ def render(template: str, **context) -> str:
 def stylesheet() -> str:
     """The kit's CSS, one source for the notebook display, the exported pages and the index."""
     return environment().get_template("style.css").render()
+
+
+def _css_string(text: str) -> Markup:
+    """A CSS string literal (for ``content:``), safe inside a <style> element."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ")
+    return Markup(f'"{body}"')
+
+
+def page_css(produced: date, synthetic: bool, landscape: bool = False) -> str:
+    """The kit's block styles and the page styles (screen and print), for one page."""
+    page = environment().get_template("page.css").render(
+        produced_label=_css_string(f"Ngày lập: {date_vi(produced)}"),
+        banner_label=_css_string(SYNTHETIC_BANNER), synthetic=synthetic, landscape=landscape)
+    return stylesheet() + "\n" + page
+
+
+def page_html(body: str, title: str, produced: date | None = None, synthetic: bool = False,
+              landscape: bool = False) -> str:
+    """A whole page around ``body`` (HTML the kit made): lang vi, ``title`` in the tab, print styles
+    (A4, portrait or ``landscape``)."""
+    produced = produced or date.today()
+    return render("page.html.j2", body=Markup(body), title=title, produced=produced, synthetic=synthetic,
+                  css=Markup(page_css(produced, synthetic, landscape)))
+
+
+def document_html(document: Document, produced: date | None = None) -> str:
+    """A Document as a whole page (the same blocks the notebook shows)."""
+    body = "".join(render_block(b) for b in document.blocks if b is not None and b.kind != "style")
+    return page_html(body, document.title, produced, document.synthetic, document.landscape)

@@ -9,6 +9,10 @@ source line drawn in the chart), and the synthetic-data banner in the header of 
 
 A province's own template (``cchc.toml``: ``[document] word_template``) gives the styles, the
 letterhead and the page setup; the briefing is appended after the template's body.
+
+Other Word files of the kit (the letters to units) are built with the same pieces: :func:`style_document`,
+:func:`page_setup`, :func:`page_headers`, :func:`text_width`, :func:`fix_widths`, :func:`line` and the NĐ 30/2020
+heading block (:func:`heading_block`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 import io
 import math
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -30,10 +36,13 @@ from docx.shared import Mm, Pt, RGBColor, Twips
 
 from cchc_tools.atomic import write_with
 from cchc_tools.content.document import Block, Document, Span, Table
-from cchc_tools.project import DocumentSettings as Settings
+from cchc_tools.periods import date_vi
 from cchc_tools.render.layout import header_chars, needs_landscape
 from cchc_tools.text import short_title, visible
 from cchc_tools.vocabulary import SYNTHETIC_BANNER
+
+if TYPE_CHECKING:  # the project's [document]; importing the Word renderer never imports the check engine
+    from cchc_tools.project import DocumentSettings as Settings
 
 FONT = "Times New Roman"
 BODY_PT = 13
@@ -46,6 +55,19 @@ RED = RGBColor(0xB0, 0x00, 0x20)
 PAGE = {"width": 210, "height": 297, "top": 20, "bottom": 20, "left": 30, "right": 15, "header": 10}
 HEADING_PT = {1: 14, 2: 13, 3: 13, 4: 13}
 HEADER_FILL = "E7ECF2"
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """No ``[document]``: no Word template, no letterhead (the fields of ``project.DocumentSettings`` read here)."""
+
+    word_template: None = None
+    parent_body: str = ""
+    issuing_body: str = ""
+    place: str = ""
+
+
+NO_LETTERHEAD = _Plain()
 # what follows w:szCs in a run's properties (ECMA-376 CT_RPr); w:sz comes just before w:szCs
 _AFTER_SZ = ("w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl",
              "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
@@ -74,8 +96,10 @@ def _set_fonts(rpr_owner, size: float | None = None) -> None:
             el.set(qn("w:val"), str(int(size * 2)))
 
 
-def _style_document(doc) -> None:
-    """Normal: TNR 13 pt, Vietnamese, 6 pt after, single spacing; headings black TNR, kept with the next line."""
+def style_document(doc) -> None:
+    """The kit's styles on a python-docx Document (every Word file of the kit: briefings, letters, appendices):
+    Normal in Times New Roman 13 pt for every script, Vietnamese, 6 pt after, single spacing; headings black
+    Times New Roman, kept with the next line, the title centred in capitals."""
     normal = doc.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(BODY_PT)
@@ -115,7 +139,9 @@ def _mm(mm: float) -> Twips:
     return Twips(math.ceil(mm * 1440 / 25.4))
 
 
-def _page_setup(section, landscape: bool) -> None:
+def page_setup(section, landscape: bool) -> None:
+    """A section's page as Nghị định 30/2020, Phụ lục I asks (``PAGE``): A4 portrait or ``landscape``, margins
+    20/20/30/15 mm (top/bottom/left/right), header and footer 10 mm from the edge."""
     w, h = _mm(PAGE["width"]), _mm(PAGE["height"])
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (h, w) if landscape else (w, h)
@@ -124,7 +150,9 @@ def _page_setup(section, landscape: bool) -> None:
     section.header_distance = section.footer_distance = _mm(PAGE["header"])
 
 
-def _text_width(section):
+def text_width(section):
+    """The width of a section's text (the page less its left and right margins), in EMU: what tables and
+    figures are fitted to."""
     return section.page_width - section.left_margin - section.right_margin
 
 
@@ -156,8 +184,9 @@ def _banner_paragraph(paragraph, text: str) -> None:
     run.font.color.rgb = RED
 
 
-def _headers(section, banner: str) -> None:
-    """Page number centred in the top margin from page 2 (none on page 1); the banner on every page."""
+def page_headers(section, banner: str) -> None:
+    """A section's headers as NĐ 30/2020 asks: the page number centred in the top margin from page 2 (none on
+    page 1); ``banner`` (the synthetic-data warning; "" for none) on every page."""
     section.different_first_page_header_footer = True
     header = section.header
     header.is_linked_to_previous = False
@@ -304,12 +333,13 @@ def _grid(doc, nrows: int, widths: list[int]):
     table = doc.add_table(rows=nrows, cols=len(widths))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _borders(table)
-    _fix_widths(table, widths)
+    fix_widths(table, widths)
     return table
 
 
-def _fix_widths(table, widths: list[int]) -> None:
-    """Column widths in the grid (LibreOffice reads these) and in every cell (Word reads these)."""
+def fix_widths(table, widths: list[int]) -> None:
+    """A table's column widths (EMU), fixed: in the grid (LibreOffice reads these) and in every cell (Word reads
+    these), autofit off."""
     table.autofit = False
     for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
         col.set(qn("w:w"), str(int(w / 635)))  # EMU -> twentieths of a point
@@ -456,13 +486,13 @@ def heading_block(doc, settings: Settings, *, produced: date | None = None, date
     The one home of this block: the briefing, summary, comparison, appendix and letters all draw it here.
     """
     section = doc.sections[-1]
-    width = _text_width(section) if width is None else width
+    width = text_width(section) if width is None else width
     text_mm = width / 36000  # EMU -> mm
     left_w = int(width * left_share)
     left_mm = text_mm * left_share
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _fix_widths(table, [left_w, width - left_w])
+    fix_widths(table, [left_w, width - left_w])
     left, right = table.rows[0].cells
     center = WD_ALIGN_PARAGRAPH.CENTER
     first = True
@@ -538,16 +568,16 @@ def _banner_text(document: Document) -> str:
 
 def build_docx(document: Document, settings: Settings | None = None, produced: date | None = None):
     """The python-docx Document of ``document`` (see ``write_docx``)."""
-    settings = settings if settings is not None else Settings()
+    settings = settings if settings is not None else NO_LETTERHEAD
     produced = produced or date.today()
     templated = settings.word_template is not None
     doc = new_docx(str(settings.word_template)) if templated else new_docx()
-    _style_document(doc)
+    style_document(doc)
     banner = _banner_text(document) if document.synthetic else ""
     section = doc.sections[-1]
     if not templated:
-        _page_setup(section, document.landscape)
-        _headers(section, banner)
+        page_setup(section, document.landscape)
+        page_headers(section, banner)
         if settings.issuing_body:
             heading_block(doc, settings, produced=produced if settings.place else None)
     elif banner:
@@ -559,14 +589,14 @@ def build_docx(document: Document, settings: Settings | None = None, produced: d
     blocks = reading_order(document.blocks)
     titles = [i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1]
     if titles:  # the title first (a banner before it is on every page already), then what it names
-        _block(doc, blocks.pop(titles[0]), _text_width(section))
+        _block(doc, blocks.pop(titles[0]), text_width(section))
     else:
         doc.add_heading(document.title, level=1)
     if document.subtitle:
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.add_run(document.subtitle).italic = True
-    _note(doc, f"Ngày lập: {produced.day:02d}/{produced.month:02d}/{produced.year}").alignment = (
+    _note(doc, f"Ngày lập: {date_vi(produced)}").alignment = (
         WD_ALIGN_PARAGRAPH.CENTER)
     wants = [document.landscape or (isinstance(b, Table) and needs_landscape(b, WIDE_TABLE_PT)) for b in blocks]
     for i in range(len(blocks) - 2, -1, -1):  # a heading goes to the page of what it introduces
@@ -581,7 +611,7 @@ def build_docx(document: Document, settings: Settings | None = None, produced: d
             landscape = want
         if id(block) in first:  # new blocks go before the body's closing sectPr
             keep_from, keep_until = len(body) - (body[-1].tag == qn("w:sectPr")), first[id(block)]
-        _block(doc, block, _text_width(doc.sections[-1]))
+        _block(doc, block, text_width(doc.sections[-1]))
         if keep_from is not None and id(block) == keep_until:
             _keep_on_one_page([el for el in list(body)[keep_from:] if el.tag in (qn("w:p"), qn("w:tbl"))])
             keep_from = keep_until = None

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from cchc_tools.atomic import write_with
-from cchc_tools.content.document import Table
+from cchc_tools.content.document import Document, Table
 from cchc_tools.text import visible
 
 FORMATS = {"integer": "0", "count": "#,##0", "decimal": "#,##0.00", "percent": "0.00%", "text": "@"}
@@ -316,9 +316,6 @@ def fill_sheet(ws, sheet: Sheet, *, title: str = "", name: str = "") -> None:
     print_setup(ws, title=title or sheet.name, name=name, subtitle=subtitle, columns=len(sheet.headers))
 
 
-_fill_sheet = fill_sheet  # the former name, until every caller uses fill_sheet
-
-
 def write_workbook(sheets: Iterable[Sheet], path: str | Path, title: str = "", name: str = "") -> Path:
     """Write the sheets as one .xlsx workbook, whole or not at all; returns the path. Every sheet prints with
     ``title`` (default: the sheet's name) and ``name`` (the unit or province) in its page header."""
@@ -336,3 +333,16 @@ def write_workbook(sheets: Iterable[Sheet], path: str | Path, title: str = "", n
     wb.properties.language = "vi-VN"
     wb.properties.creator = "cchc-kit"
     return write_with(path, lambda p: wb.save(str(p)))
+
+
+def document_sheets(document: Document) -> list:
+    """Every table of a document as a workbook sheet, named by its caption or the heading above it."""
+    from cchc_tools.render.word import reading_order
+
+    sheets, heading = [], document.title
+    for b in reading_order(document.blocks):
+        if b.kind == "heading":
+            heading = b.text
+        elif isinstance(b, Table) and b.rows:
+            sheets.append(table_sheet(b, b.caption or heading))
+    return sheets

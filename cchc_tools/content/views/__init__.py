@@ -2,8 +2,10 @@
 
 Each view selects its reports from the loaded data folder, whose indicators, findings and
 assessment are computed once per data folder and process (``analysis.computed``), and builds
-``content.document`` blocks: notebooks display them, the Word file and the workbook render the
-same blocks (``save``). No arithmetic is done here that the analysis modules already do.
+``content.document`` blocks and tables: notebooks display them, and ``cchc_tools.render.save(view, out_dir,
+formats)`` writes the Word file, the workbook and the unit's tables from the same blocks (a view writes nothing
+and imports no renderer; it names its files: ``stem``). No arithmetic is done here that the analysis modules
+already do.
 
 ``unit`` (UnitBriefing), ``compare`` (YearComparison) and ``trend`` (UnitTrend) each hold one view;
 ``common`` holds what they share.

@@ -1,9 +1,8 @@
-"""What the three views share: statuses and labels, the source line, definitions, the provenance
-stamp and the office renderings."""
+"""What the three views share: statuses and labels, the source line, definitions, citations and the
+provenance stamp. A view builds blocks and tables; ``cchc_tools.render`` writes them (``render.save``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -13,18 +12,13 @@ from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.content import charts
 from cchc_tools.content.document import (
-    Banner,
-    Block,
     Cell,
-    Document,
     Group,
     Heading,
-    Style,
     Table,
 )
 from cchc_tools.numbers import fmt_percent
-from cchc_tools.render.html import stylesheet
-from cchc_tools.vocabulary import SYNTHETIC_BANNER, SYNTHETIC_NOTE
+from cchc_tools.periods import date_vi
 
 if TYPE_CHECKING:
     from cchc_tools.project import Project
@@ -45,22 +39,15 @@ def source_line(rep: pd.Series) -> str:
     if rep.get("report_no"):
         bits.append(f"kèm theo Báo cáo số {rep['report_no']}")
     if rep.get("report_date"):
-        bits.append(f"ngày {_date(rep['report_date'])}")
+        bits.append(f"ngày {date_vi(rep['report_date'])}")
     if rep.get("unit_name"):
         bits.append(f"của UBND {rep['unit_name']}")
     return " ".join(bits) + f" (tệp {rep['source']})"
 
 
-def _date(iso: str) -> str:
-    y, m, d = iso.split("-")
-    return f"{int(d):02d}/{int(m):02d}/{y}"
-
-
-def _head(synthetic: bool) -> list[Block]:
-    return [Style(stylesheet())] + ([Banner(SYNTHETIC_BANNER, SYNTHETIC_NOTE)] if synthetic else [])
-
-
-def _value_text(v: float, reason: str = "") -> str:
+def value_text(v: float, reason: str = "") -> str:
+    """A rate as a cell or a sentence shows it: ``99,87%``; no value: ``không phát sinh`` when nothing was to be
+    counted (the denominator is 0), else ``chưa đủ số liệu``."""
     if v is None or pd.isna(v):
         return "không phát sinh" if reason == "denominator is 0" else "chưa đủ số liệu"
     return fmt_percent(v)
@@ -79,7 +66,7 @@ def definition(ident: str) -> str:
     return f"{num} trên {den}"
 
 
-def _cite(source: str, verified: bool) -> str:
+def short_cite(source: str, verified: bool) -> str:
     """A target's short citation for a card: ``theo Quyết định số 766/QĐ-TTg*`` (* = not read in the original)."""
     return source.split(" ngày")[0] + ("" if verified else "*")
 
@@ -126,21 +113,6 @@ class Stamped:
         return blocks + ([self._stamp] if self._stamp is not None else [])
 
 
-def _refs(text: str) -> list[str]:
+def split_refs(text: str) -> list[str]:
+    """The findings' references of an assessment's ``findings`` cell: ``"L1; C2"`` -> ``["L1", "C2"]``."""
     return [r for r in str(text or "").split("; ") if r]
-
-
-def _office(formats: str) -> bool:
-    """Whether ``formats`` asks for a Word or Excel file (else no document needs building)."""
-    from cchc_tools.render.export import parse_formats
-
-    return bool({"docx", "xlsx"} & set(parse_formats(formats)))
-
-
-def _formats(document: Document, out: Path, stem: str, formats: str, sheets=None,
-             project: Project | None = None) -> list[Path]:
-    """The Word and Excel renderings of a document, as ``formats`` asks."""
-    from cchc_tools.render.export import write_document_formats
-
-    return write_document_formats(document, out, stem, formats, sheets=sheets,
-                                  settings=project.document if project else None)

@@ -15,7 +15,6 @@ from cchc_tools.analysis.checks import agrees, place_cell, place_vi, shipped_rul
 from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, pick_report, weakest
 from cchc_tools.analysis.targets import short_citation
-from cchc_tools.atomic import write_table
 from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.content.document import (
     Block,
@@ -29,6 +28,7 @@ from cchc_tools.content.document import (
     Paragraph,
     Span,
     Table,
+    page_head,
 )
 from cchc_tools.content.narrative import Facts, change_phrase, period_in_sentence, period_phrase, section_sentences
 from cchc_tools.content.views.common import (
@@ -36,23 +36,18 @@ from cchc_tools.content.views.common import (
     SPECS,
     STATUS_VI,
     Stamped,
-    _cite,
-    _date,
-    _formats,
-    _head,
-    _office,
-    _refs,
-    _value_text,
     cited,
     definition,
     project_of,
+    short_cite,
     source_line,
+    split_refs,
+    value_text,
 )
 from cchc_tools.errors import AppendixError
 from cchc_tools.i18n import translations
 from cchc_tools.numbers import fmt_number, fmt_percent
-from cchc_tools.periods import file_suffix
-from cchc_tools.render.html import register_notebook_display
+from cchc_tools.periods import date_vi, file_suffix
 from cchc_tools.vocabulary import SEVERITY_VI, level_phrase
 
 if TYPE_CHECKING:
@@ -82,7 +77,6 @@ class UnitBriefing(Stamped):
     def load(cls, year, unit: str, data_dir: str | Path | None = None, period: str = "annual", *,
              project: Project | str | Path | None = None) -> UnitBriefing:
         """The briefing of ``unit`` for ``year`` and ``period`` from the project's data (or ``data_dir``)."""
-        register_notebook_display()
         project = project_of(project)
         data = computed(project, data_dir)
         kept = kept_reports(data.reports)  # never a unit outside the province, never a superseded report
@@ -116,6 +110,16 @@ class UnitBriefing(Stamped):
         return period_in_sentence(self.report["period"], self.report["year"])
 
     @property
+    def suffix(self) -> str:
+        """The end of the view's file names, its period's: ``""`` for the year, ``-q1`` (``periods.file_suffix``)."""
+        return file_suffix(self.report["period"])
+
+    @property
+    def stem(self) -> str:
+        """The briefing's file name without its format: ``briefing``, ``briefing-q1``."""
+        return f"briefing{self.suffix}"
+
+    @property
     def who(self) -> str:
         return self.report["unit_name"] or self.report["unit"]
 
@@ -141,7 +145,7 @@ class UnitBriefing(Stamped):
     def facts(self) -> Facts:
         hits_by_code = doubts(self.findings, rules=self.rules or None)
         by_code_doubt = {code: [r for r, _ in hits] for (_, code), hits in hits_by_code.items()}
-        ind_doubt = {r.indicator: _refs(r.findings) for r in self.assessed.itertuples() if r.findings}
+        ind_doubt = {r.indicator: split_refs(r.findings) for r in self.assessed.itertuples() if r.findings}
         quoted = {r.indicator: r.reported_text for r in self.assessed.itertuples()
                   if r.reported_text and pd.notna(r.value) and agrees(r.reported, r.value)}
         return Facts(self.rows, self.ind, by_code_doubt, ind_doubt, quoted)
@@ -173,7 +177,7 @@ class UnitBriefing(Stamped):
         value, reported = a["value"], a["reported"]
         if pd.isna(value):
             ind = self.ind[self.ind["indicator"] == ident]
-            return _value_text(value, ind["reason"].iloc[0] if len(ind) else ""), ""
+            return value_text(value, ind["reason"].iloc[0] if len(ind) else ""), ""
         if pd.isna(reported):
             return fmt_percent(value), ""
         if agrees(reported, value):
@@ -191,7 +195,7 @@ class UnitBriefing(Stamped):
         if a["status"] in ("met", "below_target"):
             status += f" {a['target_op'].replace('>=', '≥').replace('<=', '≤')} {fmt_percent(a['target'])}"
             if cite:
-                status += " " + _cite(a["target_source"], bool(a["target_verified"]))
+                status += " " + short_cite(a["target_source"], bool(a["target_verified"]))
         if a["status"] == "doubtful":
             status += f" [{a['findings']}]"
         elif a["warnings"]:
@@ -223,7 +227,7 @@ class UnitBriefing(Stamped):
     @cached_property
     def cutoff(self) -> str:
         d = self.report.get("report_date")
-        return _date(d) if d else ""
+        return date_vi(d) if d else ""
 
     # -- blocks -----------------------------------------------------------------------------
     def header(self) -> Group:
@@ -240,7 +244,7 @@ class UnitBriefing(Stamped):
         meta.append(f"Số dòng chỉ tiêu có số liệu: {int(values)}; bỏ trống (chưa báo cáo): {int(blank)} "
                     "(không tính các dòng tiêu đề nhóm).")
         title = f"Kết quả cải cách hành chính {self.when_in_sentence} – {self.who}"
-        return Group(_head(self.synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta])
+        return Group(page_head(self.synthetic) + [Heading(title, 1)] + [Paragraph.of(m, "meta") for m in meta])
 
     def _judged(self) -> pd.DataFrame:
         """The assessment without levels such as staffing (``direction: neither``): what may be judged."""
@@ -570,7 +574,7 @@ class UnitBriefing(Stamped):
         r = self.report
         meta = [Paragraph.of(f"Nguồn số liệu: {self.source}{self.reading}" + (f"; số liệu tính đến ngày {self.cutoff}."
                                                                  if self.cutoff else "."), "meta")]
-        blocks: list[Block] = _head(self.synthetic) + [
+        blocks: list[Block] = page_head(self.synthetic) + [
             Heading(f"Tóm tắt kết quả CCHC {self.when_in_sentence} – {self.who}", 1), *meta,
             Heading("Đánh giá chung", 2), self.verdict()]
         promised = self.commitments()
@@ -587,59 +591,6 @@ class UnitBriefing(Stamped):
                                    f"cáo chi tiết kèm theo về {r['unit_name'] or r['unit']} "
                                    f"{self.when_in_sentence}.", "note"))
         return Document(f"Tóm tắt CCHC {self.when_in_sentence} – {self.who}", blocks, self.synthetic)
-
-    def save_summary(self, out_dir: str | Path, formats: str = "html,docx,pdf", suffix: str = "",
-                     pdf: bool = True) -> list[Path]:
-        """``summary.html``, ``summary.docx`` and ``summary.pdf`` (when Chromium is installed) as ``formats`` asks.
-
-        ``pdf=False``: the page is written for the PDF, which is printed elsewhere (a batch's runner prints
-        it with the briefing's PDF, in the browser it keeps)."""
-        from cchc_tools.atomic import write_text
-        from cchc_tools.render.export import document_html, parse_formats
-        from cchc_tools.render.word import write_docx
-
-        wanted, out, written = set(parse_formats(formats)), Path(out_dir), []
-        doc = self.summary_document()
-        html = out / f"summary{suffix}.html"
-        if {"html", "pdf"} & wanted:
-            written.append(write_text(html, document_html(doc)))
-        if "docx" in wanted:
-            settings = self.project.document if self.project else None
-            written.append(write_docx(doc, out / f"summary{suffix}.docx", settings))
-        if "pdf" in wanted and pdf:
-            from cchc_tools.render.pdf import PdfError, print_pdf
-
-            try:
-                if print_pdf(html, out / f"summary{suffix}.pdf"):
-                    written.append(out / f"summary{suffix}.pdf")
-            except PdfError:  # the briefing itself still stands; its own PDF reports a broken browser
-                pass
-            if "html" not in wanted:
-                html.unlink(missing_ok=True)
-        return written
-
-    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", suffix: str | None = None) -> list[Path]:
-        """Write the unit's tables (CSV for machines), the Word and Excel files asked for, and the
-        leader's summary (``summary.html`` and ``.docx``; the runner prints its PDF); file names end with the
-        period's suffix (``briefing-q1.docx``, ``summary-q1.html``; none for the year) unless ``suffix`` is given.
-
-        Nothing when ``out_dir`` is empty (a notebook run by hand or by nbval). The briefing's HTML page
-        and PDF are made from the executed notebook by the runner.
-        """
-        if not out_dir:
-            return []
-        from cchc_tools.render.workbook import finding_messages, findings_sheet, indicators_sheet
-
-        suffix = file_suffix(self.report["period"]) if suffix is None else suffix
-        out, tables = Path(out_dir), self.tables()
-        written = [write_table(df, out / f"{name}{suffix}.csv") for name, df in tables.items()]
-        written += self.save_summary(out, formats, suffix, pdf=False)  # its PDF: printed by the runner
-        if not _office(formats):  # the document is only for Word and Excel
-            return written
-        sheets = [indicators_sheet(tables["indicators"], findings=finding_messages(tables["findings"]),
-                                   status_vi=STATUS_VI),
-                  findings_sheet(tables["findings"])]
-        return written + _formats(self.document(), out, f"briefing{suffix}", formats, sheets, self.project)
 
 
 _SIGNED = "the PDF carries a digital signature (its presence only: not validated)"  # the reader's note (msgid)
