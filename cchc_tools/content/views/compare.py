@@ -25,23 +25,20 @@ from cchc_tools.content.document import (
     Paragraph,
     Span,
     Table,
+    page_head,
 )
 from cchc_tools.content.narrative import period_phrase
 from cchc_tools.content.views.common import (
     SPECS,
     Stamped,
-    _formats,
-    _head,
-    _office,
-    _value_text,
     definition,
     project_of,
+    value_text,
 )
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
 from cchc_tools.numbers import fmt_percent
-from cchc_tools.periods import period_in_sentence
-from cchc_tools.render.html import register_notebook_display
+from cchc_tools.periods import file_suffix, period_in_sentence
 from cchc_tools.text import lower_first
 from cchc_tools.vocabulary import level_phrase
 
@@ -69,7 +66,6 @@ class YearComparison(Stamped):
     def load(cls, year, data_dir: str | Path | None = None, level: str = "", period: str = "annual", *,
              project: Project | str | Path | None = None):
         """The comparison of the units of ``year`` and ``period`` (one ``level`` or all) in the project's data."""
-        register_notebook_display()
         project = project_of(project)
         data = computed(project, data_dir)
         reps = kept_reports(data.reports)  # never a unit outside the province, never a superseded report
@@ -98,6 +94,16 @@ class YearComparison(Stamped):
         return period_phrase(self.period, self.year)
 
     @property
+    def stem(self) -> str:
+        """The comparison's file name without its format, named by period as its page is (``compare``,
+        ``compare-q1``): one period never overwrites another."""
+        return "compare" + file_suffix(self.period)
+
+    def named_findings(self) -> pd.DataFrame:
+        """Every compared unit's findings with the unit's name (``unit_name``): its workbook's findings sheet."""
+        return self.findings.assign(unit_name=self.findings["unit"].map(self.reps.set_index("unit")["unit_name"]))
+
+    @property
     def in_sentence(self) -> str:
         return period_in_sentence(self.period, self.year)
 
@@ -124,7 +130,7 @@ class YearComparison(Stamped):
 
     def header(self) -> Group:
         title = f"So sánh kết quả cải cách hành chính giữa các đơn vị – {self.when}"
-        return Group(_head(self.synthetic) + [Heading(title, 1),
+        return Group(page_head(self.synthetic) + [Heading(title, 1),
                                               Paragraph.of(f"{len(self.reps)} đơn vị có phụ lục "
                                                            f"{self.in_sentence}.", "meta")])
 
@@ -199,7 +205,7 @@ class YearComparison(Stamped):
                 move = "không đổi" if d == 0 else (f"tăng {d} bậc" if d > 0 else f"giảm {-d} bậc")
             name = r["unit_name"] + (" (không xếp hạng)" if r["doubtful"] else "")
             rows.append([Cell(rank, None if pd.isna(r["rank"]) else int(r["rank"]), "integer"), Cell(name), Cell(move)]
-                        + [Cell(_value_text(r[i]), r[i], "percent", self.doubt.get((unit, i), "")) for i in cols]
+                        + [Cell(value_text(r[i]), r[i], "percent", self.doubt.get((unit, i), "")) for i in cols]
                         + [Cell(str(r["error"]), r["error"], "count"), Cell(str(r["warning"]), r["warning"], "count")])
         return rows
 
@@ -221,7 +227,7 @@ class YearComparison(Stamped):
                 counted = f"{r.units}" + (f" (không tính {r.units_excluded})" if r.units_excluded else "")
                 name = self._named(names[r.indicator], level)
                 basis = ratio_basis(spec, r.numerator, r.denominator)
-                rows.append([Cell(name), Cell("—" if own else _value_text(r.value), r.value, "percent"),
+                rows.append([Cell(name), Cell("—" if own else value_text(r.value), r.value, "percent"),
                              Cell(basis),
                              Cell(fmt_percent(r.q1), r.q1, "percent"), Cell(fmt_percent(r.median), r.median, "percent"),
                              Cell(fmt_percent(r.q3), r.q3, "percent"), Cell(counted, r.units, "count")])
@@ -348,19 +354,3 @@ class YearComparison(Stamped):
         blocks = [self.header(), self.summary(), self.totals(), self.league_html(), self.ranking_chart(),
                   self.lowest(), self.quality()]
         return Document(f"So sánh các đơn vị – {self.when}", self._with_stamp(blocks), self.synthetic, landscape=True)
-
-    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "") -> list[Path]:
-        """``compare.docx`` and ``compare.xlsx`` (the page's tables and each unit's findings) when asked, named by
-        period as the page is (``compare-q1.docx``), so that one period never overwrites another."""
-        if not out_dir or not _office(formats):
-            return []
-        from cchc_tools.periods import file_suffix
-
-        stem = stem or "compare" + file_suffix(self.period)
-        from cchc_tools.render.export import document_sheets
-        from cchc_tools.render.workbook import findings_sheet
-
-        doc = self.document()
-        named = self.findings.assign(unit_name=self.findings["unit"].map(self.reps.set_index("unit")["unit_name"]))
-        sheets = document_sheets(doc) + ([findings_sheet(named)] if len(self.findings) else [])
-        return _formats(doc, Path(out_dir), stem, formats, sheets, self.project)

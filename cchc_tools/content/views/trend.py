@@ -29,22 +29,19 @@ from cchc_tools.content.document import (
     Paragraph,
     Span,
     Table,
+    page_head,
 )
 from cchc_tools.content.narrative import change_phrase, period_in_sentence, period_phrase
 from cchc_tools.content.views.common import (
     Stamped,
-    _formats,
-    _head,
-    _office,
-    _value_text,
     definition,
     project_of,
+    value_text,
 )
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
 from cchc_tools.numbers import fmt_percent
 from cchc_tools.periods import period_order, previous_period, year_earlier
-from cchc_tools.render.html import register_notebook_display
 from cchc_tools.text import lower_first
 
 CUMULATIVE = {s["id"]: bool(s.get("cumulative")) for s in indicator_specs()}
@@ -93,7 +90,6 @@ class UnitTrend(Stamped):
     def load(cls, unit: str, data_dir: str | Path | None = None, *, project: Project | str | Path | None = None):
         """The trend of ``unit`` over every period of the project's data (or ``data_dir``)."""
         check_slug(unit)
-        register_notebook_display()
         project = project_of(project)
         data = computed(project, data_dir)
         reps = kept_reports(data.reports)  # never a unit outside the province, never a superseded report
@@ -112,6 +108,11 @@ class UnitTrend(Stamped):
     @property
     def name(self) -> str:
         return self.reps["unit_name"].iloc[0] or self.unit
+
+    @property
+    def stem(self) -> str:
+        """The trend's file name without its format: the unit's slug (``vinh-chau``)."""
+        return self.unit
 
     @property
     def synthetic(self) -> bool:
@@ -152,7 +153,7 @@ class UnitTrend(Stamped):
         arranged = self.arranged_into()
         if arranged:
             blocks.append(Paragraph.of(arranged, "meta"))
-        return Group(_head(self.synthetic) + blocks)
+        return Group(page_head(self.synthetic) + blocks)
 
     def arranged_into(self) -> str:
         """For a legacy unit: every unit it was arranged into (``units.successors``), in one sentence; empty for
@@ -266,7 +267,7 @@ class UnitTrend(Stamped):
             cells = [Cell(names[ident])]
             for k, v in r.items():
                 d = marks.loc[ident, k] if isinstance(marks.loc[ident, k], str) else ""
-                cells.append(Cell(_value_text(v), v, "percent", d) if asked.loc[ident, k] else Cell("—"))
+                cells.append(Cell(value_text(v), v, "percent", d) if asked.loc[ident, k] else Cell("—"))
             if compared:
                 now = self._point(head, ident, key)
                 cells += [self._change_cell(now, self._point(head, ident, bases["previous"])),
@@ -347,7 +348,7 @@ class UnitTrend(Stamped):
                 zip(self.assessed["source"], self.assessed["indicator"], self.assessed["findings"], strict=True)}
         # a predecessor's figure carries the references of the findings on it, as on its own pages
         rows = [[Cell(f"{r.unit_name} (trước sắp xếp)"), Cell(r.kỳ), Cell(r.name_vi),
-                 Cell(_value_text(r.value), r.value, "percent", refs.get((r.source, r.indicator), ""))]
+                 Cell(value_text(r.value), r.value, "percent", refs.get((r.source, r.indicator), ""))]
                 for r in head.itertuples(index=False)]
         note = ("Số liệu của các đơn vị hành chính trước ngày 01/7/2025 có toàn bộ hoặc một phần địa bàn nay thuộc "
                 "đơn vị này" +
@@ -375,7 +376,7 @@ class UnitTrend(Stamped):
         """Headline indicators per period as plain text (the golden output nbval checks)."""
         lines = [f"{self.name}: {len(self.reps)} kỳ báo cáo"]
         for name, g in self._head_ind().groupby("name_vi", sort=False):
-            pts = "; ".join(f"{self._label(y, c)} {_value_text(v)}" + (f" [{d}]" if d else "")
+            pts = "; ".join(f"{self._label(y, c)} {value_text(v)}" + (f" [{d}]" if d else "")
                             for y, c, v, d in zip(g["year"], g["coverage"], g["value"], g["doubt"], strict=True))
             lines.append(f"{name}: {pts}")
         return "\n".join(lines)
@@ -398,9 +399,3 @@ class UnitTrend(Stamped):
         blocks = [self.header(), self.sentences(), self.table(), self.chart(), self.predecessors_table()]
         return Document(f"Diễn biến CCHC – {self.name}", self._with_stamp([b for b in blocks if b is not None]),
                         self.synthetic)
-
-    def save(self, out_dir: str | Path, formats: str = "html,docx,xlsx,pdf", stem: str = "") -> list[Path]:
-        """The trend's Word and Excel files (``<unit>.docx``, ``<unit>.xlsx``) when asked."""
-        if not out_dir or not _office(formats):
-            return []
-        return _formats(self.document(), Path(out_dir), stem or self.unit, formats, project=self.project)
