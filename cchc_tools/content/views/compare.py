@@ -11,7 +11,7 @@ import pandas as pd
 
 from cchc_tools.analysis.aggregate import ratio_basis
 from cchc_tools.analysis.assess import consolidate
-from cchc_tools.analysis.computed import computed
+from cchc_tools.pipeline import computed
 from cchc_tools.analysis.selection import _listing, applicable, headline_ids, kept_reports, rank_by, weakest
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content import charts

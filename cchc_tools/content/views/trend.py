@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cchc_tools.analysis.computed import computed
+from cchc_tools.pipeline import computed
 from cchc_tools.analysis.selection import (
     _listing,
     applicable,

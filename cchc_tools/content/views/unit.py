@@ -12,7 +12,7 @@ import pandas as pd
 
 from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
 from cchc_tools.analysis.checks import agrees, place_cell, place_vi, shipped_rules
-from cchc_tools.analysis.computed import computed
+from cchc_tools.pipeline import computed
 from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, pick_report, weakest
 from cchc_tools.analysis.targets import short_citation
 from cchc_tools.atomic import write_table
