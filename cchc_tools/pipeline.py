@@ -141,6 +141,7 @@ KEEP_OTHERS = 2
 KEPT_META = "meta.json"
 HEAD_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "report_no", "report_date", "synthetic",
                 "form", "unit_code", "province", "cumulative"]  # what ``selection.reports`` reads of a table
+ACROSS_COLUMNS = HEAD_COLUMNS + ["code", "value", "raw_value", "note"]  # what ``assess`` and ``consolidate`` read
 
 
 def _sha(obj) -> str:
@@ -332,15 +333,15 @@ def plan(old_heads: pd.DataFrame, old_reports: pd.DataFrame, changed: set[str], 
     return Plan(new_heads, reps, again, ranked, context, groups, totalled)
 
 
-def apply(p: Plan, rows_of: Callable[[set[str]], pd.DataFrame], project: Project, old: dict[str, pd.DataFrame]
-          ) -> dict[str, pd.DataFrame]:
+def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame], project: Project,
+          old: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The computation after a change (:func:`plan`), from ``old``: the earlier one, whose per-report parts
     (``ind``, ``findings``, ``assessed``) may hold only some reports as long as every report ``p.touched`` is
-    among them (the result then holds the same reports, changed ones put right); ``rows_of(sources)`` gives the
-    tidy table's rows of some reports, in the table's order."""
+    among them (the result then holds the same reports, changed ones put right); ``rows_of(sources, columns)`` gives
+    the tidy table's rows of some reports, in the table's order, only ``columns`` (all: None; those the table has)."""
     current = set(p.heads["source"])
-    rows = rows_of(p.touched & current)
-    fresh = rows[rows["source"].isin(p.again)]
+    fresh = rows_of(p.again & current, None)
+    rows = rows_of((p.ranked | p.context | p.totalled) & current, ACROSS_COLUMNS)
     fresh_ind = indicators(fresh) if len(fresh) else old["ind"].iloc[:0]
     fresh_findings = validate(fresh, rules=project.rules, province=project.province) if len(fresh) else \
         old["findings"].iloc[:0]
@@ -387,7 +388,12 @@ def update(table: pd.DataFrame, project: Project, old: dict[str, pd.DataFrame], 
     over a table in memory. Equal to :func:`compute` of ``table``."""
     p = plan(old["heads"], old["reports"], changed, heads(table[table["source"].isin(changed)]),
              project.province)
-    return apply(p, lambda sources: table[table["source"].isin(sources)].reset_index(drop=True), project, old)
+
+    def rows_of(sources: set[str], columns: list[str] | None) -> pd.DataFrame:
+        rows = table[table["source"].isin(sources)].reset_index(drop=True)
+        return rows if columns is None else rows[[c for c in columns if c in rows.columns]]
+
+    return apply(p, rows_of, project, old)
 
 
 # --- keeping --------------------------------------------------------------------------------------
@@ -504,10 +510,11 @@ class _Parts:
         fresh_sources = set(fresh_rows["source"])
         order = self.snapshot.positions()  # the table's order: a total names its units in it
 
-        def rows_of(wanted: set[str]) -> pd.DataFrame:
+        def rows_of(wanted: set[str], columns: list[str] | None) -> pd.DataFrame:
+            cols = list(fresh_rows.columns) if columns is None else [c for c in columns if c in fresh_rows.columns]
             rest = wanted - fresh_sources
-            more = self.snapshot.rows(rest) if rest else fresh_rows.iloc[:0]
-            both = pd.concat([fresh_rows[fresh_rows["source"].isin(wanted)], more], ignore_index=True)
+            more = self.snapshot.rows(rest, cols) if rest else fresh_rows.iloc[:0][cols]
+            both = pd.concat([fresh_rows.loc[fresh_rows["source"].isin(wanted), cols], more], ignore_index=True)
             return both.iloc[both["source"].map(order).argsort(kind="stable")].reset_index(drop=True)
 
         frames = apply(p, rows_of, self.project, old)
