@@ -121,6 +121,8 @@ def _write(base: Path, meta: dict, fresh: dict[str, pd.DataFrame], old_names: se
     for name, frame in fresh.items():
         write_table(frame.reset_index(drop=True), _chunk_path(base, name))
     write_text(base.with_suffix(".json"), json.dumps(meta, ensure_ascii=False))
+    with suppress(OSError):
+        base.with_suffix(".parquet").unlink(missing_ok=True)  # a snapshot of the kit before chunks: one file
     named = {f[3] for f in meta["files"] if f[3]}
     for name in old_names - named:
         with suppress(OSError):
