@@ -513,7 +513,7 @@ class _Parts:
         def rows_of(wanted: set[str], columns: list[str] | None) -> pd.DataFrame:
             cols = list(fresh_rows.columns) if columns is None else [c for c in columns if c in fresh_rows.columns]
             rest = wanted - fresh_sources
-            more = self.snapshot.rows(rest, cols) if rest else fresh_rows.iloc[:0][cols]
+            more = self.snapshot.rows(rest, cols, ordered=False) if rest else fresh_rows.iloc[:0][cols]
             both = pd.concat([fresh_rows.loc[fresh_rows["source"].isin(wanted), cols], more], ignore_index=True)
             return both.iloc[both["source"].map(order).argsort(kind="stable")].reset_index(drop=True)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
@@ -192,10 +193,11 @@ def file_blocks(files: list[str], result: LoadResult) -> list[int] | None:
     return [0 if f in failed else next(sizes) for f in files]
 
 
-def read_rows(base: Path, meta: dict, want: list[int] | None = None, columns: list[str] | None = None
-              ) -> pd.DataFrame:
-    """The rows of the files at positions ``want`` of the manifest ``meta`` (all: None), in file order, only
-    ``columns`` (all: None): only the chunks holding them are read."""
+def read_rows(base: Path, meta: dict, want: list[int] | None = None, columns: list[str] | None = None,
+              ordered: bool = True) -> pd.DataFrame:
+    """The rows of the files at positions ``want`` of the manifest ``meta`` (all: None), in file order (with
+    ``ordered`` false: each file's rows together, the files in any order), only ``columns`` (all: None): only the
+    chunks holding them are read."""
     files = meta["files"]
     idx = range(len(files)) if want is None else sorted(want)
     if any(f[2] is None for f in files):  # one chunk, rows not by file
@@ -216,6 +218,11 @@ def read_rows(base: Path, meta: dict, want: list[int] | None = None, columns: li
     if not need:
         return empty_table() if columns is None else empty_table()[columns]
     frames = [pd.read_parquet(_chunk_path(base, name), columns=columns) for name in need]
+    if not ordered:  # a chunk wanted whole is taken as it is
+        per = Counter(name for name, _ in where.values())
+        got = Counter(where[i][0] for i in idx if i in where)
+        if all(per[name] == got[name] for name in need):
+            return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     start = dict(zip(need, np.r_[0, np.cumsum([len(f) for f in frames])].tolist(), strict=False))
     take = np.concatenate([np.arange(start[where[i][0]] + where[i][1], start[where[i][0]] + where[i][1] + files[i][2])
                            for i in idx if i in where])
@@ -293,8 +300,9 @@ def _update(base: Path, old: dict, signature: str, province: str, root: str, fol
     errors = []
     for p, h in contents:
         errors += old_errors.get(p, []) if (p, h) in kept else fresh_errors.get(p, [])
-    meta = {"format": SNAPSHOT_FORMAT, "signature": signature,
-            "skipped": [str(f) for f in find_files(Path(folder))[1]], "errors": errors, "files": entries}
+    # the files passed over, in the order ``find_files`` gives them (the signature holds them sorted as text)
+    meta = {"format": SNAPSHOT_FORMAT, "signature": signature, "skipped": sorted(new_sig[8], key=Path),
+            "errors": errors, "files": entries}
     _write(base, meta, written, old_names)
     return meta
 
@@ -367,14 +375,15 @@ class Snapshot(NamedTuple):
                 return read_rows(self.base, meta, columns=names)
         return self.result.table[names]
 
-    def rows(self, sources: set[str], columns: list[str] | None = None) -> pd.DataFrame:
-        """The rows of the reports ``sources`` (as the table names them), in the table's order, only ``columns``:
-        only the chunks that hold them are read."""
+    def rows(self, sources: set[str], columns: list[str] | None = None, ordered: bool = True) -> pd.DataFrame:
+        """The rows of the reports ``sources`` (as the table names them), in the table's order (``ordered`` false:
+        each report's rows together, the reports in any order), only ``columns``: only the chunks that hold them
+        are read."""
         meta, result = self._synced()
         if result is None and meta is not None and not any(f[2] is None for f in meta["files"]):
             with suppress(OSError, ValueError, KeyError):
                 want = [i for i, f in enumerate(meta["files"]) if f[4] in sources]
-                return read_rows(self.base, meta, want, columns)
+                return read_rows(self.base, meta, want, columns, ordered)
         table = self.result.table
         picked = table[table["source"].isin(sources)].reset_index(drop=True)
         return picked if columns is None else picked[columns]
