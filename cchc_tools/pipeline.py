@@ -333,6 +333,12 @@ def plan(old_heads: pd.DataFrame, old_reports: pd.DataFrame, changed: set[str], 
     return Plan(new_heads, reps, again, ranked, context, groups, totalled)
 
 
+def _only(frame: pd.DataFrame, sources: set[str]) -> pd.DataFrame:
+    """The rows of ``frame`` of the reports ``sources`` (the frame itself when it holds no other)."""
+    keep = frame["source"].isin(sources)
+    return frame if keep.all() else frame[keep]
+
+
 def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame], project: Project,
           old: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The computation after a change (:func:`plan`), from ``old``: the earlier one, whose per-report parts
@@ -355,7 +361,7 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
     ind["year"], findings["year"] = ind["year"].astype("Int64"), findings["year"].astype("Int64")
     scope = p.ranked | p.context
     if p.ranked:
-        assessed_now = assess(rows[rows["source"].isin(scope)], targets=project.targets,
+        assessed_now = assess(_only(rows, scope), targets=project.targets,
                               ind=ind[ind["source"].isin(scope)], findings=findings[findings["source"].isin(scope)],
                               rules=project.rules)
         assessed_now = assessed_now[assessed_now["source"].isin(p.ranked)]
@@ -370,7 +376,7 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
                          dtype=bool)
 
     if p.totalled:
-        t = rows[rows["source"].isin(p.totalled)]
+        t = _only(rows, p.totalled)
         tot = consolidate(t, ind=ind[ind["source"].isin(p.totalled)], findings=findings, rules=project.rules)
         new_totals, new_ratios = tot.totals, tot.ratios
     else:
@@ -515,7 +521,8 @@ class _Parts:
             rest = wanted - fresh_sources
             more = self.snapshot.rows(rest, cols, ordered=False) if rest else fresh_rows.iloc[:0][cols]
             both = pd.concat([fresh_rows.loc[fresh_rows["source"].isin(wanted), cols], more], ignore_index=True)
-            return both.iloc[both["source"].map(order).argsort(kind="stable")].reset_index(drop=True)
+            at = both["source"].map(order)
+            return both if at.is_monotonic_increasing else both.iloc[at.argsort(kind="stable")].reset_index(drop=True)
 
         frames = apply(p, rows_of, self.project, old)
         all_ids = set(new_where.values())

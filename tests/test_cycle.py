@@ -48,8 +48,8 @@ def can_tho(tmp_path_factory, seed_text):
 
 @pytest.fixture(scope="module")
 def can_tho_status(can_tho):
-    from cchc_tools.pipeline import computed
     from cchc_tools.cycle.status import reporting_status
+    from cchc_tools.pipeline import computed
     from cchc_tools.project import load_project
 
     project = load_project(can_tho, env={})
@@ -197,8 +197,8 @@ def test_letter_wording_is_checked(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, kit):
-    from cchc_tools.pipeline import computed
     from cchc_tools.demo import generate
+    from cchc_tools.pipeline import computed
 
     root = tmp_path_factory.mktemp("demo")
     generate(root, units=12, years=[2023])

@@ -62,8 +62,8 @@ def _text(document) -> str:
 
 
 def test_each_report_is_marked_once_kept_or_left_out_with_the_reason(messy):
-    from cchc_tools.pipeline import computed
     from cchc_tools.analysis.selection import LEFT_OUT_VI, kept_reports
+    from cchc_tools.pipeline import computed
 
     project, earlier = messy
     reps = computed(project).reports.set_index("source")
@@ -80,8 +80,8 @@ def test_each_report_is_marked_once_kept_or_left_out_with_the_reason(messy):
 
 
 def test_without_a_province_only_superseded_reports_are_left_out(messy):
-    from cchc_tools.pipeline import computed
     from cchc_tools.analysis.selection import reports
+    from cchc_tools.pipeline import computed
 
     project, earlier = messy
     reps = reports(computed(project).table).set_index("source")  # no province given: nobody is outside

@@ -211,9 +211,9 @@ def test_a_legacy_units_trend_names_every_unit_it_was_arranged_into(kit, quarter
 @pytest.mark.parametrize(("province", "said"), [("Cần Thơ", "Tổng hợp toàn thành phố:"),
                                                  ("Sóc Trăng", "Tổng hợp toàn tỉnh:")])
 def test_the_digest_says_the_whole_city_or_the_whole_province(kit, province, said):
-    from cchc_tools.pipeline import computed
     from cchc_tools.cycle.appendix import consolidated_appendix
     from cchc_tools.cycle.digest import build_digest
+    from cchc_tools.pipeline import computed
 
     data = computed(kit)
     app = consolidated_appendix(data.table, data.findings, 2022, "annual")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cchc_tools.pipeline import computed
 from cchc_tools.analysis.selection import (
     _listing,
     applicable,
@@ -44,6 +43,7 @@ from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
 from cchc_tools.numbers import fmt_percent
 from cchc_tools.periods import period_order, previous_period, year_earlier
+from cchc_tools.pipeline import computed
 from cchc_tools.render.html import register_notebook_display
 from cchc_tools.text import lower_first
 
