@@ -385,7 +385,7 @@ def _unit_batch(data: Path, out: Path, n: int, jobs: int, formats: str) -> dict:
     from cchc_tools.batch.runner import run_tasks
     from cchc_tools.batch.tasks import plan_all
     from cchc_tools.demo import generate
-    from cchc_tools.ingest.snapshot import load_data
+    from cchc_tools.pipeline import load_data
     from cchc_tools.project import load_project
 
     generate(data, units=n, years=[2023])
@@ -572,7 +572,8 @@ def _synthetic_workspace(data: str, cache: str, units: int, year: int, templates
 
     from cchc_tools.demo import unit_names
     from cchc_tools.ingest.loader import LoadResult, load_appendices
-    from cchc_tools.ingest.snapshot import find_snapshot, store_snapshot
+    from cchc_tools.ingest.snapshot import store_snapshot
+    from cchc_tools.pipeline import find_snapshot
     from cchc_tools.project import load_project
 
     folder = Path(data)

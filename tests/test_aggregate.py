@@ -14,7 +14,7 @@ from tests.demo2026 import make_project
 
 @pytest.fixture(scope="module")
 def five(tmp_path_factory):
-    from cchc_tools.analysis.computed import computed
+    from cchc_tools.pipeline import computed
     from cchc_tools.project import load_project
 
     proj = make_project(tmp_path_factory.mktemp("aggregate"), periods=("2026-Q1",), units=5, departments=0)

@@ -126,7 +126,7 @@ def test_consolidate_sums_counts_and_recomputes_ratios(seed_text, tmp_path):
 
 def test_a_briefing_computes_indicators_and_findings_once(tmp_path, seed_text, monkeypatch):
     """The page, the cards, the narrative and the CSVs all read one computation (issue: one way through)."""
-    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools import pipeline as computed_mod
     from cchc_tools.content.views import UnitBriefing
     from cchc_tools.render import save
 
@@ -166,7 +166,7 @@ def _period_copy(seed_text: str, folder, name: str, title_tail: str, unit: str =
 
 
 def test_periods_trend_in_order_and_compare_within_their_coverage(tmp_path, seed_text):
-    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools import pipeline as computed_mod
     from cchc_tools.content.views import UnitTrend, YearComparison
 
     data = tmp_path / "data"
@@ -188,7 +188,7 @@ def test_periods_trend_in_order_and_compare_within_their_coverage(tmp_path, seed
 
 
 def test_comparison_marks_doubtful_figures_and_ranks_on_the_measure_only(tmp_path, seed_text):
-    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools import pipeline as computed_mod
     from cchc_tools.content.views import RANK_BY, YearComparison
 
     data = tmp_path / "data"

@@ -106,7 +106,7 @@ def _same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
 
 
 def test_vectorised_equals_the_reference_on_the_2026_demo(tmp_path):
-    from cchc_tools.analysis.computed import computed
+    from cchc_tools.pipeline import computed
     from cchc_tools.project import load_project
 
     proj = make_project(tmp_path, periods=("2025-Q4", "2026-Q1"), units=6, departments=2, with_2022=True)

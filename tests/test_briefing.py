@@ -131,25 +131,26 @@ def test_pick_report_year_as_string(seed_df):
 
 def test_loaded_folder_is_reused_across_processes_and_rebuilt_on_change(tmp_path, seed_text, monkeypatch):
     from cchc_tools.ingest import snapshot as report
+    from cchc_tools.pipeline import load_data
 
     folder = tmp_path / "data" / "2022" / "x"
     folder.mkdir(parents=True)
     f = folder / "a.txt"
     f.write_text(seed_text, encoding="utf-8")
-    first = report.load_data(KIT, tmp_path / "data")
+    first = load_data(KIT, tmp_path / "data")
     report._load_cached.cache_clear()  # as a new process would start
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("parsed again although nothing changed")
 
     monkeypatch.setattr(report, "load_appendices", no_parsing)
-    again = report.load_data(KIT, tmp_path / "data")
+    again = load_data(KIT, tmp_path / "data")
     assert again.table["value"].fillna(-1).tolist() == first.table["value"].fillna(-1).tolist()
     assert again.table["line"].tolist() == first.table["line"].tolist()
     monkeypatch.undo()
     f.write_text(seed_text.replace("\t24.407\t", "\t24.408\t"), encoding="utf-8")
     report._load_cached.cache_clear()
-    changed = report.load_data(KIT, tmp_path / "data").table
+    changed = load_data(KIT, tmp_path / "data").table
     assert changed.loc[changed["line"] == 85, "value"].item() == 24408
 
 

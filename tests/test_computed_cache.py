@@ -9,8 +9,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from cchc_tools.analysis import computed as computed_mod
-from cchc_tools.analysis.computed import compute as fresh_compute  # the real one, before a test counts calls
+from cchc_tools import pipeline as computed_mod
+from cchc_tools.pipeline import compute as fresh_compute  # the real one, before a test counts calls
 from cchc_tools.project import load_project
 from tests.demo2026 import make_project
 
@@ -31,18 +31,18 @@ def counting(monkeypatch):
     """How many times the computation ran (not read from what was kept): whole (the root) or updated (the
     sources it recomputed per report)."""
     calls = []
-    real, real_update = computed_mod.compute, computed_mod.update
+    real, real_plan = computed_mod.compute, computed_mod.plan
 
     def compute(table, project):
         calls.append(project.root)
         return real(table, project)
 
-    def update(table, project, old, changed):
+    def plan(old_heads, old_reports, changed, fresh_heads, province):
         calls.append(sorted(changed))
-        return real_update(table, project, old, changed)
+        return real_plan(old_heads, old_reports, changed, fresh_heads, province)
 
     monkeypatch.setattr(computed_mod, "compute", compute)
-    monkeypatch.setattr(computed_mod, "update", update)
+    monkeypatch.setattr(computed_mod, "plan", plan)
     return calls
 
 
@@ -188,7 +188,7 @@ def test_a_damaged_or_unfinished_kept_result_is_recomputed(project_root, countin
     first = _open(project_root)
     assert len(first.assessed)
     (kept,) = (project_root / "data/processed/cache").glob("*.computed/*")
-    (kept / "assessed.parquet").write_bytes(b"not parquet")
+    next((kept / "assessed").glob("*.parquet")).write_bytes(b"not parquet")
     again = _open(project_root)
     pd.testing.assert_frame_equal(again.assessed, first.assessed)
     assert len(counting) == 2
@@ -200,12 +200,13 @@ def test_a_damaged_or_unfinished_kept_result_is_recomputed(project_root, countin
 def test_a_snapshot_parses_again_only_the_files_that_changed(project_root, monkeypatch):
     from cchc_tools.ingest import snapshot
     from cchc_tools.ingest.loader import load_appendices
+    from cchc_tools.pipeline import find_snapshot
 
     project = load_project(project_root, env={})
     raw = project_root / "data/raw"
     files = sorted(raw.rglob("*.txt"))
     assert len(files) >= 4
-    snapshot.find_snapshot(project).result  # noqa: B018 - the first load writes the snapshot
+    find_snapshot(project).result  # noqa: B018 - the first load writes the snapshot
     parsed = []
 
     def counted(paths, **kw):
@@ -220,7 +221,7 @@ def test_a_snapshot_parses_again_only_the_files_that_changed(project_root, monke
     new = files[3].parent.parent / "zz-new" / "q1.txt"  # new, loads
     new.parent.mkdir()
     new.write_text(files[3].read_text(encoding="utf-8"), encoding="utf-8")
-    again = snapshot.find_snapshot(project).result
+    again = find_snapshot(project).result
     assert len(parsed) == 1 and sorted(map(str, parsed[0])) == sorted(
         map(str, [files[0], files[2].parent / "z-broken.txt", new]))
     fresh = load_appendices(raw, province=project.province, root=project.root)
@@ -229,6 +230,7 @@ def test_a_snapshot_parses_again_only_the_files_that_changed(project_root, monke
     assert len(again.errors) >= 1 and again.skipped == fresh.skipped
     # read back in a new process: the snapshot written after the partial load is the folder's as it is
     snapshot._load_cached.cache_clear()
-    back = snapshot.find_snapshot(project).result
+    snapshot._synced.cache_clear()
+    back = find_snapshot(project).result
     assert len(parsed) == 1
     pd.testing.assert_frame_equal(_strings(back.table), _strings(fresh.table))

@@ -48,8 +48,8 @@ def can_tho(tmp_path_factory, seed_text):
 
 @pytest.fixture(scope="module")
 def can_tho_status(can_tho):
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.status import reporting_status
+    from cchc_tools.pipeline import computed
     from cchc_tools.project import load_project
 
     project = load_project(can_tho, env={})
@@ -129,7 +129,7 @@ def test_received_on_falls_back_to_the_files_time(tmp_path):
 
 @pytest.fixture(scope="module")
 def bundled(kit):
-    from cchc_tools.analysis.computed import computed
+    from cchc_tools.pipeline import computed
 
     return computed(kit)
 
@@ -197,8 +197,8 @@ def test_letter_wording_is_checked(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, kit):
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.demo import generate
+    from cchc_tools.pipeline import computed
 
     root = tmp_path_factory.mktemp("demo")
     generate(root, units=12, years=[2023])

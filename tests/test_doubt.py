@@ -56,7 +56,7 @@ def planted_batch(tmp_path_factory):
     assert main(["demo-data", "--units", "3", "--years", "2021,2022", "--out", str(data)]) == 0
     _plant(data)
     assert main(["brief", "--all", "--data", str(data), "--out", str(out), "--jobs", "2", "--quiet"]) == 0
-    from cchc_tools.ingest.snapshot import load_data
+    from cchc_tools.pipeline import load_data
     from cchc_tools.project import load_project
 
     table = load_data(load_project(), data).table

@@ -131,7 +131,7 @@ def test_peer_context_changes_only_with_what_the_page_shows(monkeypatch):
 
 def test_a_trends_inputs_are_the_reports_it_shows_its_legacy_predecessors_included(tmp_path, seed_text, seed_df):
     from cchc_tools.content.views import UnitTrend
-    from cchc_tools.ingest.snapshot import load_data
+    from cchc_tools.pipeline import load_data
     from tests.form_fixtures import seed_variant, write
 
     root = tmp_path / "data"

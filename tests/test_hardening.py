@@ -299,7 +299,7 @@ def test_xlsx_formula_with_an_empty_cached_value_is_reported(tmp_path, seed_path
 # --- 5. the snapshot follows the content ------------------------------------------------------------
 
 def test_snapshot_sees_a_corrected_file_with_the_same_size_and_time(tmp_path, seed_text):
-    from cchc_tools.ingest.snapshot import load_data
+    from cchc_tools.pipeline import load_data
 
     folder = tmp_path / "data"
     path = folder / "2022" / "vinh-chau" / "a.txt"

@@ -106,9 +106,9 @@ def test_a_file_whose_title_says_another_period_is_listed_not_silently_dropped(c
 
 
 def test_unreadable_files_count_for_their_own_period_as_load_finds_them(cycled):
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.roster import roster
     from cchc_tools.cycle.status import reporting_status, summary_line
+    from cchc_tools.pipeline import computed
 
     project, res = cycled
     data = computed(project)
@@ -145,10 +145,10 @@ def chau_thanh(tmp_path_factory, seed_text):
 
 
 def test_two_units_of_one_name_are_kept_apart_by_their_code(chau_thanh):
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.analysis.selection import reports
     from cchc_tools.batch.tasks import plan_all
     from cchc_tools.cycle.run import run_cycle
+    from cchc_tools.pipeline import computed
     from cchc_tools.project import load_project
 
     project = load_project(chau_thanh, env={})
@@ -333,8 +333,8 @@ def named(tmp_path_factory):
 def test_no_bidi_control_reaches_a_letter_page_or_digest_but_the_raw_table_keeps_it(named):
     from docx import Document
 
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.run import run_cycle
+    from cchc_tools.pipeline import computed
     from cchc_tools.project import load_project
 
     project = load_project(named.root, env={})

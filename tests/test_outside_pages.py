@@ -62,8 +62,8 @@ def _text(document) -> str:
 
 
 def test_each_report_is_marked_once_kept_or_left_out_with_the_reason(messy):
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.analysis.selection import LEFT_OUT_VI, kept_reports
+    from cchc_tools.pipeline import computed
 
     project, earlier = messy
     reps = computed(project).reports.set_index("source")
@@ -80,8 +80,8 @@ def test_each_report_is_marked_once_kept_or_left_out_with_the_reason(messy):
 
 
 def test_without_a_province_only_superseded_reports_are_left_out(messy):
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.analysis.selection import reports
+    from cchc_tools.pipeline import computed
 
     project, earlier = messy
     reps = reports(computed(project).table).set_index("source")  # no province given: nobody is outside
@@ -100,7 +100,7 @@ def test_the_comparison_equals_the_one_without_the_ward_and_the_earlier_report(m
     league = ["unit", "rank"]
     pd.testing.assert_frame_equal(a.league().reset_index()[league], b.league().reset_index()[league])
     # the computation's own totals (the digest's and the workbench's) too
-    from cchc_tools.analysis.computed import computed
+    from cchc_tools.pipeline import computed
 
     pd.testing.assert_frame_equal(computed(messy[0]).totals.totals.reset_index(drop=True),
                                   computed(clean).totals.totals.reset_index(drop=True))
@@ -148,7 +148,7 @@ def test_the_briefing_and_trend_of_a_unit_that_sent_twice_use_its_later_report(m
 def test_a_later_report_arriving_updates_the_kept_computation_as_a_fresh_one(messy):
     """The incremental computation (``computed.update``) marks and leaves out exactly as a fresh one: the later
     report arrives after the earlier one was kept and ranked."""
-    from cchc_tools.analysis.computed import compute, computed, update
+    from cchc_tools.pipeline import compute, computed, update
 
     project, earlier = messy
     table = computed(project).table

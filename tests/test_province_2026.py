@@ -146,8 +146,8 @@ def test_no_machine_words_on_any_page_letter_workbook_or_digest(briefed):
 def test_a_unit_s_own_figure_is_the_one_every_page_prints(briefed):
     """Issue 26, one figure one value: where a unit's own rate agrees with its counts only after rounding or
     truncation (95,42% written, 95,43% computed), the comparison, its summary and the digest print the unit's."""
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.numbers import fmt_percent
+    from cchc_tools.pipeline import computed
     from cchc_tools.project import load_project
 
     proj, out = briefed

@@ -361,9 +361,9 @@ def test_digest_says_when_too_few_units_reported(project, capsys):
 
 
 def test_a_legacy_units_status_row_names_its_successors(kit):
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.roster import roster
     from cchc_tools.cycle.status import reporting_status, status_text
+    from cchc_tools.pipeline import computed
 
     data = computed(kit)
     units = roster("Sóc Trăng", 2022, "annual")

@@ -44,7 +44,7 @@ def _appendix(seed_text, seed_df, period: str, date: tuple[int, int, int], done:
 @pytest.fixture
 def quarters(tmp_path, seed_text, seed_df):
     """xã Vĩnh Hải: quý I năm 2025 (26/27 tasks), quý IV năm 2025 (24/27) and quý I năm 2026 (25/27)."""
-    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools import pipeline as computed_mod
 
     data = tmp_path / "data"
     write(data / "2025/vinh-hai/q1.txt", _appendix(seed_text, seed_df, "QUÝ I NĂM 2025", (10, 4, 2025), 26))
@@ -120,7 +120,7 @@ def test_a_2026_briefing_quotes_the_2022_commitment_as_past_and_the_2022_one_as_
 
 def test_a_quoted_commitment_whose_note_a_finding_questions_keeps_its_mark(tmp_path, seed_text, seed_df):
     """The note "25/27" beside a count of 29 tasks done: the verdict quotes it with the finding's reference."""
-    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools import pipeline as computed_mod
     from cchc_tools.content.document import plain_text
     from cchc_tools.content.views import UnitBriefing
 
@@ -165,7 +165,7 @@ def test_a_quarter_is_compared_with_the_quarter_before_and_the_same_quarter_a_ye
 
 def test_a_cumulative_report_is_compared_with_the_cumulative_one_before_never_with_a_quarter(tmp_path, seed_text,
                                                                                            seed_df):
-    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools import pipeline as computed_mod
 
     data = tmp_path / "data"
     write(data / "2026/vinh-hai/q2.txt", _appendix(seed_text, seed_df, "QUÝ II NĂM 2026", (10, 7, 2026), 20))
@@ -204,7 +204,7 @@ def test_a_legacy_units_trend_names_every_unit_it_was_arranged_into(kit, quarter
     assert ("Thị xã Vĩnh Châu đã sắp xếp thành phường Vĩnh Châu, phường Khánh Hòa, xã Vĩnh Hải, phường Vĩnh "
             "Phước, xã Lai Hòa") in header
     write(quarters / "2022/vinh-chau/a.txt", seed_text)
-    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools import pipeline as computed_mod
 
     computed_mod._CACHE.clear()
     current = _trend(quarters, "vinh-hai")
@@ -220,9 +220,9 @@ def test_a_legacy_units_trend_names_every_unit_it_was_arranged_into(kit, quarter
 @pytest.mark.parametrize(("province", "said"), [("Cần Thơ", "Tổng hợp toàn thành phố:"),
                                                  ("Sóc Trăng", "Tổng hợp toàn tỉnh:")])
 def test_the_digest_says_the_whole_city_or_the_whole_province(kit, province, said):
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.appendix import consolidated_appendix
     from cchc_tools.cycle.digest import build_digest
+    from cchc_tools.pipeline import computed
 
     data = computed(kit)
     app = consolidated_appendix(data.table, data.findings, 2022, "annual")
@@ -294,7 +294,7 @@ def test_no_page_writes_a_lowered_numeral_or_diem_percent(kit, quarters, tmp_pat
 
 
 def test_a_figure_an_error_questions_is_no_base_for_a_change(tmp_path, seed_text):
-    from cchc_tools.analysis import computed as computed_mod
+    from cchc_tools import pipeline as computed_mod
     from cchc_tools.content.document import plain_text
 
     data = tmp_path / "data"

@@ -9,7 +9,7 @@ from cchc_tools.analysis.assess import consolidate
 from cchc_tools.catalog import by_code
 from cchc_tools.forms import all_forms
 from cchc_tools.ingest.derive import derive_form
-from cchc_tools.ingest.snapshot import load_data
+from cchc_tools.pipeline import load_data
 from cchc_tools.project import load_project
 from tests.form_fixtures import seed_variant, write
 

@@ -173,9 +173,9 @@ def test_lowest_names_only_units_below_the_target_or_the_median(communes):
 
 def test_the_digest_names_the_weak_e_documents_unit_and_never_the_top(communes):
     from cchc_tools.analysis.assess import consolidate
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.cycle.appendix import consolidated_appendix
     from cchc_tools.cycle.digest import build_digest
+    from cchc_tools.pipeline import computed
 
     data = computed(communes)
     app = consolidated_appendix(data.table, data.findings, 2026, "Q1", "commune", province="Cần Thơ")

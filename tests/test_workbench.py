@@ -406,9 +406,9 @@ def test_status_on_the_roster_names_units_that_sent_nothing(can_tho):
 def test_a_folder_outside_the_project_keeps_its_snapshot_beside_it(tmp_path):
     import dataclasses
 
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.demo import generate
     from cchc_tools.paths import KIT_ROOT
+    from cchc_tools.pipeline import computed
     from cchc_tools.project import load_project
     from cchc_tools.workbench.workspace import _own_cache
 

@@ -97,7 +97,7 @@ def batch_context(project: Project, data_dir: str | Path | None = None) -> Conte
     """The peer context of every page of a data folder, computed once (``analysis.computed``: the same tables
     the pages are made from)."""
     from cchc_tools.analysis.assess import consolidate
-    from cchc_tools.analysis.computed import computed
+    from cchc_tools.pipeline import computed
 
     data = computed(project, data_dir)
     grouped = any("group" in parts for parts in SHOWN.values())
@@ -319,7 +319,7 @@ def compute(kind: str, parameters: dict, notebook: str | Path | None = None, res
     """The stamp of a briefing (without its time); ``result`` (the loaded data folder), ``reps`` (its reports)
     and ``context`` (``batch_context``: a batch computes it once) if at hand; ``project`` (default: loaded from
     the ``project`` parameter)."""
-    from cchc_tools.ingest.snapshot import load_data
+    from cchc_tools.pipeline import load_data
     from cchc_tools.project import load_project
 
     params = {k: str(v) for k, v in sorted(parameters.items()) if k not in NOT_IDENTITY}

@@ -45,9 +45,9 @@ from cchc_tools.batch.tasks import (
 )
 from cchc_tools.errors import CchcError
 from cchc_tools.i18n import _
-from cchc_tools.ingest.snapshot import load_data, resolve_data_dir
 from cchc_tools.paths import check_folders, notebooks_dir
 from cchc_tools.periods import from_file_suffix
+from cchc_tools.pipeline import load_data, resolve_data_dir
 
 if TYPE_CHECKING:
     from cchc_tools.project import Project

@@ -170,7 +170,7 @@ def plan_all(project: Project, data_dir: Path, out_root: Path, formats: str | No
     no briefing of its own.
     """
     from cchc_tools.analysis.selection import kept_reports, reports
-    from cchc_tools.ingest.snapshot import load_data
+    from cchc_tools.pipeline import load_data
 
     result = result if result is not None else load_data(project, data_dir)
     reps = kept_reports(reports(result.table, project.province))

@@ -26,9 +26,9 @@ def prepare() -> None:
     import matplotlib
     import matplotlib.pyplot as plt  # noqa: F401  (the inline backend, as a notebook's first chart does)
 
-    import cchc_tools.analysis.computed  # noqa: F401
     import cchc_tools.batch.provenance  # noqa: F401
     import cchc_tools.content.views  # noqa: F401
+    import cchc_tools.pipeline  # noqa: F401
     import cchc_tools.project  # noqa: F401
 
     _SAVED.update(rc=copy.deepcopy(dict(matplotlib.rcParams)), filters=list(warnings.filters), cwd=os.getcwd(),

@@ -134,10 +134,9 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     letters step also drafts a reminder (công văn đôn đốc) to each unit whose report is overdue. A data or outputs
     folder that cannot be used (:func:`cchc_tools.paths.check_folders`) or an outputs folder another run holds is
     refused (:class:`CycleInputError`) before anything is written."""
-    from cchc_tools.analysis.computed import computed
     from cchc_tools.batch.lock import outputs_lock
-    from cchc_tools.ingest.snapshot import resolve_data_dir
     from cchc_tools.paths import FolderError, check_folders
+    from cchc_tools.pipeline import computed, resolve_data_dir
 
     period = check_period(period)  # refused before anything is read or written
     out = Path(out_root or project.outputs)

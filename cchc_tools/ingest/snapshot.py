@@ -1,37 +1,42 @@
-"""A loaded data folder kept between processes: a Parquet snapshot rebuilt when a file changes.
+"""A loaded data folder kept between processes: a Parquet snapshot, in chunks, updated where a file changes.
 
 Every notebook of ``cchc brief --all`` needs the table of the whole folder (its unit, the
 previous years, the other units); reading the snapshot is much cheaper than parsing every
 appendix again.
+
+The snapshot is a manifest (``<base>.json``: the folder's signature, each file's SHA-256, how many rows it gave,
+its chunk, its ``source``, the errors and skipped files) and chunks (``<base>.chunks/<name>.parquet``), each holding
+the rows of some files of one year, period and level (a bucket of them by path). When a file changes, only it is
+parsed again and only the chunks it leaves or joins are written again; a reader asks for the whole table, some of
+its columns, or the rows of some reports (:meth:`Snapshot.rows`), and reads only the chunks that hold them.
+
+Nothing here knows a project: the folder, the province, the project's root and the cache folder are given
+(``cchc_tools.pipeline.find_snapshot`` gives a project's).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from cchc_tools.atomic import write_table, write_text
-from cchc_tools.errors import AppendixError, UnknownUnitError
+from cchc_tools.errors import AppendixError
 from cchc_tools.forms import KIT_FORMS, Forms
-from cchc_tools.i18n import _, language
+from cchc_tools.i18n import language
 from cchc_tools.ingest.loader import LoadResult, empty_table, find_files, load_appendices
 from cchc_tools.paths import CATALOG_CSV
 from cchc_tools.version import __version__
 
-if TYPE_CHECKING:
-    from cchc_tools.project import Project
-
-
-def resolve_data_dir(project: Project, data_dir: str | Path | None = None) -> Path:
-    """``None`` or ``""`` is the project's data folder; a relative path is relative to the project."""
-    return project.resolve(data_dir, project.data)
+SNAPSHOT_FORMAT = 2  # bump when the manifest or the chunks change shape
+BUCKETS = 16  # chunks per year, period and level: a changed file rewrites about 1/16 of its period's rows
 
 
 def file_hash(path: str | Path) -> str:
@@ -75,24 +80,103 @@ def _signature(folder: Path, province: str, root: Path, forms: Forms) -> list:
 
 
 def snapshot_base(cache: str | Path, folder: str | Path) -> Path:
-    """Where a data folder's snapshot is kept: ``<base>.parquet`` (the tidy table), ``<base>.json`` (its
-    signature, errors and skipped files); the kept computation (``analysis.computed``) sits beside it."""
+    """Where a data folder's snapshot is kept: ``<base>.json`` (its manifest) and ``<base>.chunks/`` (the tidy
+    table, in chunks); the kept computation (``cchc_tools.pipeline``) sits beside it."""
     return Path(cache) / hashlib.sha256(str(folder).encode()).hexdigest()[:20]
 
 
-def store_snapshot(base: Path, signature: str, result: LoadResult) -> None:
-    """Write a loaded folder's snapshot (each file whole or not at all; the signature last, so a crash
-    between the two leaves a snapshot that is rebuilt). Beside the errors it keeps how many rows each file gave
-    (``parts``), so that a later load parses only the files that changed."""
+def _chunk_path(base: Path, name: str) -> Path:
+    return base.parent / f"{base.name}.chunks" / f"{name}.parquet"
+
+
+def _chunk_key(path: str, rows: pd.DataFrame) -> str:
+    """The chunk a file's rows go to: its year, period and level, and a bucket of its path."""
+    first = rows.iloc[0]
+
+    def plain(v):
+        return None if v is None or (not isinstance(v, str) and pd.isna(v)) else (str(v) if isinstance(v, str)
+                                                                                   else int(v))
+    bucket = int(hashlib.sha256(path.encode()).hexdigest()[:8], 16) % BUCKETS
+    return json.dumps([plain(first.get("year")), plain(first.get("period")), plain(first.get("level")), bucket],
+                      ensure_ascii=False)
+
+
+def _chunk_name(key: str, members: list[tuple[str, str]]) -> str:
+    return hashlib.sha256(json.dumps([key, members], ensure_ascii=False).encode()).hexdigest()[:24]
+
+
+def _error_dicts(errors: list[AppendixError]) -> list[dict]:
+    return [{"path": e.path, "reason": e.reason, "line": e.line, "expected": e.expected,
+             "page": getattr(e, "page", None)} for e in errors]
+
+
+def _errors(meta: dict) -> list[AppendixError]:
+    return [AppendixError(e["path"], e["reason"], line=e["line"], expected=e["expected"], page=e.get("page"))
+            for e in meta["errors"]]
+
+
+def _write(base: Path, meta: dict, fresh: dict[str, pd.DataFrame], old_names: set[str]) -> None:
+    """Write the chunks ``fresh`` (each whole), then the manifest ``meta`` (the signature last: a crash before it
+    leaves the old manifest, whose chunks are still there), then remove the chunks no longer named."""
+    for name, frame in fresh.items():
+        write_table(frame.reset_index(drop=True), _chunk_path(base, name))
+    write_text(base.with_suffix(".json"), json.dumps(meta, ensure_ascii=False))
+    with suppress(OSError):
+        base.with_suffix(".parquet").unlink(missing_ok=True)  # a snapshot of the kit before chunks: one file
+    named = {f[3] for f in meta["files"] if f[3]}
+    for name in old_names - named:
+        with suppress(OSError):
+            _chunk_path(base, name).unlink()
+
+
+def _chunked(files: list[list], blocks: list[int], rows_of) -> tuple[list[list], dict[str, list[int]]]:
+    """Each file's manifest entry ``[path, sha, rows, chunk, source, key]`` and each chunk's files (their
+    positions), in file order; ``rows_of(i)`` gives the rows of file ``i`` (for its chunk key and source)."""
+    keys: list[str | None] = []
+    sources: list[str | None] = []
+    for i, (path, _sha) in enumerate(files):
+        if blocks[i]:
+            rows = rows_of(i)
+            keys.append(_chunk_key(path, rows))
+            sources.append(str(rows["source"].iloc[0]))
+        else:
+            keys.append(None)
+            sources.append(None)
+    members: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if k is not None:
+            members.setdefault(k, []).append(i)
+    names = {k: _chunk_name(k, [[files[i][0], files[i][1]] for i in idx]) for k, idx in members.items()}
+    entries = [[p, h, blocks[i], names[keys[i]] if keys[i] else None, sources[i], keys[i]]
+               for i, (p, h) in enumerate(files)]
+    return entries, {names[k]: idx for k, idx in members.items()}
+
+
+def store_snapshot(base: Path, signature: str, result: LoadResult) -> dict:
+    """Write a loaded folder's snapshot whole (each file whole or not at all; the manifest last, so a crash
+    before it leaves a snapshot that is rebuilt) and return its manifest. Beside the errors it keeps how many rows
+    each file gave and where they are, so that a later load parses only the files that changed."""
     files = [[path, sha] for path, sha in json.loads(signature)[7]]
     blocks = file_blocks([path for path, _ in files], result)
-    meta = {"signature": signature, "skipped": result.skipped,
-            "errors": [{"path": e.path, "reason": e.reason, "line": e.line, "expected": e.expected,
-                        "page": getattr(e, "page", None)}
-                       for e in result.errors],
-            "parts": None if blocks is None else [[p, h, n] for (p, h), n in zip(files, blocks, strict=True)]}
-    write_table(result.table, base.with_suffix(".parquet"))
-    write_text(base.with_suffix(".json"), json.dumps(meta, ensure_ascii=False))
+    meta = {"format": SNAPSHOT_FORMAT, "signature": signature, "skipped": result.skipped,
+            "errors": _error_dicts(result.errors)}
+    table = result.table
+    if blocks is None:  # rows not in file order: one chunk, never updated in place
+        meta["files"] = [[p, h, None, "all" if len(table) else None, None, None] for p, h in files]
+        _write(base, meta, {"all": table} if len(table) else {}, _old_chunks(base))
+        return meta
+    starts = np.r_[0, np.cumsum(blocks)].astype(int)
+    entries, chunks = _chunked(files, blocks, lambda i: table.iloc[starts[i]:starts[i] + 1])
+    meta["files"] = entries
+    fresh = {name: table.take(np.concatenate([np.arange(starts[i], starts[i + 1]) for i in idx]))
+             for name, idx in chunks.items()}
+    _write(base, meta, fresh, _old_chunks(base))
+    return meta
+
+
+def _old_chunks(base: Path) -> set[str]:
+    folder = base.parent / f"{base.name}.chunks"
+    return {p.stem for p in folder.glob("*.parquet")} if folder.is_dir() else set()
 
 
 def file_blocks(files: list[str], result: LoadResult) -> list[int] | None:
@@ -108,88 +192,166 @@ def file_blocks(files: list[str], result: LoadResult) -> list[int] | None:
     return [0 if f in failed else next(sizes) for f in files]
 
 
-def _errors(meta: dict) -> list[AppendixError]:
-    return [AppendixError(e["path"], e["reason"], line=e["line"], expected=e["expected"], page=e.get("page"))
-            for e in meta["errors"]]
+def read_rows(base: Path, meta: dict, want: list[int] | None = None, columns: list[str] | None = None,
+              ordered: bool = True) -> pd.DataFrame:
+    """The rows of the files at positions ``want`` of the manifest ``meta`` (all: None), in file order (with
+    ``ordered`` false: each file's rows together, the files in any order), only ``columns`` (all: None): only the
+    chunks holding them are read."""
+    files = meta["files"]
+    idx = range(len(files)) if want is None else sorted(want)
+    if any(f[2] is None for f in files):  # one chunk, rows not by file
+        if not any(f[3] for f in files):
+            return empty_table() if columns is None else empty_table()[columns]
+        table = pd.read_parquet(_chunk_path(base, "all"), columns=columns)
+        if want is None:
+            return table
+        keep = {files[i][0] for i in idx}
+        return table[table["source"].isin({s for s in keep})].reset_index(drop=True)
+    at: dict[str, int] = {}
+    where = {}
+    for i, f in enumerate(files):
+        if f[3]:
+            where[i] = (f[3], at.get(f[3], 0))
+            at[f[3]] = at.get(f[3], 0) + f[2]
+    need = list(dict.fromkeys(where[i][0] for i in idx if i in where))
+    if not need:
+        return empty_table() if columns is None else empty_table()[columns]
+    frames = [pd.read_parquet(_chunk_path(base, name), columns=columns) for name in need]
+    if not ordered:  # a chunk wanted whole is taken as it is
+        per = Counter(name for name, _ in where.values())
+        got = Counter(where[i][0] for i in idx if i in where)
+        if all(per[name] == got[name] for name in need):
+            return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    start = dict(zip(need, np.r_[0, np.cumsum([len(f) for f in frames])].tolist(), strict=False))
+    take = np.concatenate([np.arange(start[where[i][0]] + where[i][1], start[where[i][0]] + where[i][1] + files[i][2])
+                           for i in idx if i in where])
+    both = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if len(take) == len(both) and (take == np.arange(len(take))).all():
+        return both
+    return both.take(take).reset_index(drop=True)
 
 
-def _reload(folder: str, signature: str, old: dict, table_path: Path, province: str, root: str,
-            forms: Forms) -> LoadResult | None:
-    """The folder loaded again, parsing only the files whose content changed since the snapshot ``old`` (the
-    rows and errors of the others are taken from it); None when the snapshot cannot serve (the kit, catalog,
-    forms, province or language changed, or it does not say which rows are whose)."""
+def _update(base: Path, old: dict, signature: str, province: str, root: str, folder: str,
+            forms: Forms) -> dict | None:
+    """The snapshot brought up to the folder's ``signature`` from the manifest ``old``, parsing only the files
+    whose content changed (the rows and errors of the others are taken from it) and writing only the chunks they
+    leave or join; None when the snapshot cannot serve (the kit, catalog, forms, province or language changed, or
+    it does not say which rows are whose)."""
     new_sig, old_sig = json.loads(signature), json.loads(old["signature"])
-    parts = old.get("parts")
-    if parts is None or new_sig[:7] != old_sig[:7]:
+    if old.get("format") != SNAPSHOT_FORMAT or new_sig[:7] != old_sig[:7] or any(f[2] is None for f in old["files"]):
         return None
-    offsets = np.r_[0, np.cumsum([n for _, _, n in parts])].tolist()
-    kept = {(p, h): (offsets[i], n) for i, (p, h, n) in enumerate(parts) if h is not None}
-    old_errors: dict[str, list[AppendixError]] = {}
-    for e in _errors(old):
-        old_errors.setdefault(e.path, []).append(e)
-    contents = [(p, h) for p, h in new_sig[7]]
+    kept = {(f[0], f[1]): f for f in old["files"] if f[1] is not None}
+    contents = [[p, h] for p, h in new_sig[7]]
     changed = [p for p, h in contents if (p, h) not in kept]
-    if len(changed) == len(contents):
+    if contents and len(changed) == len(contents):
         return None  # nothing to keep
-    old_table = pd.read_parquet(table_path)
-    if len(old_table) != offsets[-1]:
-        return None
-    fresh = load_appendices([Path(p) for p in changed], province=province, root=root, forms=forms) if changed \
-        else None
+    fresh = (load_appendices([Path(p) for p in changed], province=province, root=root, forms=forms) if changed
+             else None)
     fresh_blocks = file_blocks(changed, fresh) if fresh is not None else []
     if fresh_blocks is None:
         return None
-    fresh_at = dict(zip(changed, np.r_[0, np.cumsum(fresh_blocks)].tolist(), strict=False))
+    fresh_at = dict(zip(changed, np.r_[0, np.cumsum(fresh_blocks)].astype(int).tolist(), strict=False))
     fresh_n = dict(zip(changed, fresh_blocks, strict=True))
-    fresh_errors: dict[str, list[AppendixError]] = {}
-    for e in fresh.errors if fresh is not None else []:
-        fresh_errors.setdefault(e.path, []).append(e)
-    shift = len(old_table)
-    rows, errors = [], []
-    for p, h in contents:
-        if (p, h) in kept:
-            at, n = kept[(p, h)]
-            errors += old_errors.get(p, [])
+    old_errors: dict[str, list[dict]] = {}
+    for e in old["errors"]:
+        old_errors.setdefault(e["path"], []).append(e)
+    fresh_errors: dict[str, list[dict]] = {}
+    for e in _error_dicts(fresh.errors if fresh is not None else []):
+        fresh_errors.setdefault(e["path"], []).append(e)
+    blocks = [kept[(p, h)][2] if (p, h) in kept else fresh_n[p] for p, h in contents]
+
+    entries = []
+    keys: list[str | None] = []
+    for i, (p, h) in enumerate(contents):
+        if not blocks[i]:
+            keys.append(None)
+        elif (p, h) in kept:
+            keys.append(kept[(p, h)][5])
         else:
-            at, n = shift + fresh_at[p], fresh_n[p]
-            errors += fresh_errors.get(p, [])
-        rows.append(np.arange(at, at + n))
-    both = pd.concat([old_table, fresh.table], ignore_index=True) if fresh is not None else old_table
-    take = np.concatenate(rows) if rows else np.array([], dtype=int)
-    table = both.take(take).reset_index(drop=True) if len(take) else empty_table()
-    return LoadResult(table, errors, [str(f) for f in find_files(Path(folder))[1]])
+            keys.append(_chunk_key(p, fresh.table.iloc[fresh_at[p]:fresh_at[p] + 1]))
+    members: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if k is not None:
+            members.setdefault(k, []).append(i)
+    names = {k: _chunk_name(k, [contents[i] for i in idx]) for k, idx in members.items()}
+    for i, (p, h) in enumerate(contents):
+        source = kept[(p, h)][4] if (p, h) in kept else (
+            str(fresh.table["source"].iloc[fresh_at[p]]) if blocks[i] else None)
+        entries.append([p, h, blocks[i], names[keys[i]] if keys[i] else None, source, keys[i]])
+    chunks = {names[k]: idx for k, idx in members.items()}
+    old_names = {f[3] for f in old["files"] if f[3]}
+    old_pos = {(f[0], f[1]): j for j, f in enumerate(old["files"])}
+    written: dict[str, pd.DataFrame] = {}
+    for name, idx in chunks.items():
+        if name in old_names:
+            continue  # the same files, the same content: the chunk as it is
+        pieces = []
+        from_old = [old_pos[tuple(contents[i])] for i in idx if tuple(contents[i]) in old_pos]
+        old_rows = read_rows(base, old, from_old) if from_old else None
+        o = 0
+        for i in idx:
+            p, h = contents[i]
+            if (p, h) in kept:
+                n = kept[(p, h)][2]
+                pieces.append(old_rows.iloc[o:o + n])
+                o += n
+            else:
+                pieces.append(fresh.table.iloc[fresh_at[p]:fresh_at[p] + fresh_n[p]])
+        written[name] = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    errors = []
+    for p, h in contents:
+        errors += old_errors.get(p, []) if (p, h) in kept else fresh_errors.get(p, [])
+    # the files passed over, in the order ``find_files`` gives them (the signature holds them sorted as text)
+    meta = {"format": SNAPSHOT_FORMAT, "signature": signature, "skipped": sorted(new_sig[8], key=Path),
+            "errors": errors, "files": entries}
+    _write(base, meta, written, old_names)
+    return meta
+
+
+@lru_cache(maxsize=8)
+def _synced(folder: str, signature: str, cache: str, province: str, root: str, forms: Forms) -> tuple[dict | None,
+                                                                                        LoadResult | None]:
+    """The folder's snapshot as it is now: its manifest (None when it cannot be written), and the loaded folder
+    when it had to be parsed whole (then it is not read again). Once per process and signature."""
+    base = snapshot_base(cache, folder)
+    try:
+        meta = json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))
+        if meta.get("format") == SNAPSHOT_FORMAT and meta["signature"] == signature:
+            return meta, None
+        updated = _update(base, meta, signature, province, root, folder, forms)
+        if updated is not None:
+            return updated, None
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        pass  # no snapshot yet, or a damaged one: rebuild it
+    result = load_appendices(folder, province=province, root=root, forms=forms)
+    try:
+        return store_snapshot(base, signature, result), result
+    except OSError:
+        return None, result  # a read-only checkout still works, just without the snapshot
 
 
 @lru_cache(maxsize=8)
 def _load_cached(folder: str, signature: str, cache: str, province: str, root: str, forms: Forms) -> LoadResult:
-    """Load a folder once per process, and once across processes through a Parquet snapshot.
+    """Load a folder once per process, and once across processes through the snapshot.
 
-    Every notebook of ``cchc brief --all`` needs the table of the whole folder (its unit, the
-    previous years, the other units); reading the snapshot is much cheaper than parsing every
-    appendix again. When files changed, only they are parsed again (:func:`_reload`); the snapshot is
-    rebuilt whole when the catalog, the forms or the kit changes.
+    When files changed, only they are parsed again (:func:`_update`); the snapshot is rebuilt whole when the
+    catalog, the forms or the kit changes.
     """
-    base = snapshot_base(cache, folder)
-    table_path, meta_path = base.with_suffix(".parquet"), base.with_suffix(".json")
-    result = None
+    meta, result = _synced(folder, signature, cache, province, root, forms)
+    if result is not None:
+        return result
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta["signature"] == signature:
-            return LoadResult(pd.read_parquet(table_path), _errors(meta), meta["skipped"])
-        result = _reload(folder, signature, meta, table_path, province, root, forms)
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        pass  # no snapshot yet, or a damaged one: rebuild it
-    if result is None:
-        result = load_appendices(folder, province=province, root=root, forms=forms)
-    with suppress(OSError):  # a read-only checkout still works, just without the snapshot
-        store_snapshot(base, signature, result)
-    return result
+        return LoadResult(read_rows(snapshot_base(cache, folder), meta), _errors(meta), meta["skipped"])
+    except (OSError, ValueError, KeyError):  # removed or damaged meanwhile: parsed again
+        _synced.cache_clear()
+        return load_appendices(folder, province=province, root=root, forms=forms)
 
 
 class Snapshot(NamedTuple):
     """A data folder's snapshot, found but not yet read: ``signature`` (the JSON of everything the table depends
     on: every file's content, the catalog, the forms, the kit's code, the province) and ``base``, the path stem
-    of its files in the project's cache. ``result`` loads it (once per process), ``columns`` reads some columns."""
+    of its files in the cache. ``result`` loads it (once per process), ``columns`` reads some columns, ``rows``
+    the rows of some reports."""
 
     folder: Path
     signature: str
@@ -199,6 +361,9 @@ class Snapshot(NamedTuple):
     root: str
     forms: Forms = KIT_FORMS  # the project's: what its files are read against
 
+    def _synced(self) -> tuple[dict | None, LoadResult | None]:
+        return _synced(str(self.folder), self.signature, self.cache, self.province, self.root, self.forms)
+
     @property
     def result(self) -> LoadResult:
         return _load_cached(str(self.folder), self.signature, self.cache, self.province, self.root, self.forms)
@@ -206,25 +371,50 @@ class Snapshot(NamedTuple):
     def columns(self, names: list[str]) -> pd.DataFrame:
         """Only the columns ``names`` of the table (pyarrow reads nothing else), from the snapshot when it is the
         folder's as it is now, else from the loaded table."""
-        try:
-            meta = json.loads(self.base.with_suffix(".json").read_text(encoding="utf-8"))
-            if meta["signature"] == self.signature:
-                return pd.read_parquet(self.base.with_suffix(".parquet"), columns=names)
-        except (OSError, ValueError, KeyError):
-            pass
+        meta, result = self._synced()
+        if result is None and meta is not None:
+            with suppress(OSError, ValueError, KeyError):
+                return read_rows(self.base, meta, columns=names)
         return self.result.table[names]
 
+    def rows(self, sources: set[str], columns: list[str] | None = None, ordered: bool = True) -> pd.DataFrame:
+        """The rows of the reports ``sources`` (as the table names them), in the table's order (``ordered`` false:
+        each report's rows together, the reports in any order), only ``columns``: only the chunks that hold them
+        are read."""
+        meta, result = self._synced()
+        if result is None and meta is not None and not any(f[2] is None for f in meta["files"]):
+            with suppress(OSError, ValueError, KeyError):
+                want = [i for i, f in enumerate(meta["files"]) if f[4] in sources]
+                return read_rows(self.base, meta, want, columns, ordered)
+        table = self.result.table
+        picked = table[table["source"].isin(sources)].reset_index(drop=True)
+        return picked if columns is None else picked[columns]
 
-def find_snapshot(project: Project, data_dir: str | Path | None = None) -> Snapshot:
-    """The project's data folder (or ``data_dir``) and its signature, hashed now; nothing is parsed or read."""
-    folder = resolve_data_dir(project, data_dir)
-    if not folder.exists():
-        raise UnknownUnitError(_("data folder {folder} does not exist").format(folder=folder))
-    signature = json.dumps(_signature(folder, project.province, project.root, project.forms))
-    return Snapshot(folder, signature, snapshot_base(project.cache, folder), str(project.cache), project.province,
-                    str(project.root), project.forms)
+    def positions(self) -> dict[str, int]:
+        """Each report's place in the table (its file's in the folder's order), by source."""
+        meta, result = self._synced()
+        if result is None and meta is not None and not any(f[2] is None for f in meta["files"]):
+            return {f[4]: i for i, f in enumerate(meta["files"]) if f[4] is not None}
+        return {s: i for i, s in enumerate(self.result.table["source"].drop_duplicates())}
+
+    def sources(self) -> dict[str, str | None]:
+        """Each loaded file's ``source`` (as the table names it) and its SHA-256 (files that failed: none)."""
+        meta, result = self._synced()
+        if meta is not None and not any(f[2] is None for f in meta["files"]):
+            return {f[4]: f[1] for f in meta["files"] if f[4] is not None}
+        return {}
 
 
-def load_data(project: Project, data_dir: str | Path | None = None) -> LoadResult:
-    """Every appendix under the project's data folder, or ``data_dir`` (cached while the files do not change)."""
-    return find_snapshot(project, data_dir).result
+def open_snapshot(folder: Path, *, province: str, root: str | Path, cache: str | Path,
+                  forms: Forms = KIT_FORMS) -> Snapshot:
+    """A data folder's snapshot, its signature hashed now; nothing is parsed or read. ``province`` and ``root``:
+    the project's (official units are resolved with its province, sources named relative to its root), ``cache``:
+    where the snapshot is kept."""
+    signature = json.dumps(_signature(folder, province, Path(root), forms))
+    return Snapshot(folder, signature, snapshot_base(cache, folder), str(cache), province, str(root), forms)
+
+
+def load_folder(folder: Path, *, province: str, root: str | Path, cache: str | Path,
+                forms: Forms = KIT_FORMS) -> LoadResult:
+    """Every appendix under ``folder`` (cached while the files do not change)."""
+    return open_snapshot(folder, province=province, root=root, cache=cache, forms=forms).result

@@ -20,13 +20,12 @@ from typing import Any
 import pandas as pd
 
 from cchc_tools.analysis.assess import consolidate, doubts, finding_refs, reported_sources
-from cchc_tools.analysis.computed import Computed, computed
 from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, unit_from_name
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError, UnknownUnitError
-from cchc_tools.ingest.snapshot import resolve_data_dir
 from cchc_tools.periods import PERIODS, period_in_sentence, period_name, period_order, period_phrase, previous_period
+from cchc_tools.pipeline import Computed, computed, resolve_data_dir
 from cchc_tools.project import PROJECT_FILE, Project, load_project
 from cchc_tools.vocabulary import LEVEL_VI
 from cchc_tools.workbench.accessor import KitFrame, kit_frame

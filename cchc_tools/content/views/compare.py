@@ -11,7 +11,6 @@ import pandas as pd
 
 from cchc_tools.analysis.aggregate import ratio_basis
 from cchc_tools.analysis.assess import consolidate
-from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, rank_by, report_listing, weakest
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.content import charts
@@ -39,6 +38,7 @@ from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
 from cchc_tools.numbers import fmt_percent
 from cchc_tools.periods import file_suffix, period_in_sentence
+from cchc_tools.pipeline import computed
 from cchc_tools.text import lower_first
 from cchc_tools.vocabulary import level_phrase
 

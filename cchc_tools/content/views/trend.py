@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import (
     applicable,
     check_slug,
@@ -42,6 +41,7 @@ from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
 from cchc_tools.numbers import fmt_percent
 from cchc_tools.periods import period_order, previous_period, year_earlier
+from cchc_tools.pipeline import computed
 from cchc_tools.text import lower_first
 
 CUMULATIVE = {s["id"]: bool(s.get("cumulative")) for s in indicator_specs()}

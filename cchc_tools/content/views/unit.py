@@ -12,7 +12,6 @@ import pandas as pd
 
 from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
 from cchc_tools.analysis.checks import agrees, place_cell, place_vi, shipped_rules
-from cchc_tools.analysis.computed import computed
 from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, pick_report, weakest
 from cchc_tools.analysis.targets import short_citation
 from cchc_tools.catalog import SECTIONS, by_code
@@ -48,6 +47,7 @@ from cchc_tools.errors import AppendixError
 from cchc_tools.i18n import translations
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.periods import date_vi, file_suffix
+from cchc_tools.pipeline import computed
 from cchc_tools.vocabulary import SEVERITY_VI, level_phrase
 
 if TYPE_CHECKING:
