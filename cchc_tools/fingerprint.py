@@ -1,10 +1,12 @@
 """Content hashes of the kit itself: what a snapshot of a data folder and a page's stamp both depend on.
 
 One list of the kit's files makes both: its Python code (every ``.py`` of the package), its reference data (every
-file under ``cchc_tools/data``: catalog, forms, indicators, rules, targets, sentences, the project templates) and
-its compiled messages (the ``.mo`` translations under ``cchc_tools/locale``). A module fixed, a sentence reworded
-or a translation recompiled without a version bump changes :func:`kit_code`: the data folder's snapshot is rebuilt
-(its errors are said in new words) and every page and cycle is made again on the next incremental run.
+file under ``cchc_tools/data``: catalog, forms, indicators, rules, targets, sentences, the project templates), its
+page templates (``render/templates``) and its compiled messages (the ``.mo`` translations under
+``cchc_tools/locale``): every file of the package but byte-code caches and the translations' sources (``.po``,
+``.pot``, compiled into the ``.mo``). A module fixed, a sentence reworded, a template restyled or a translation
+recompiled without a version bump changes :func:`kit_code`: the data folder's snapshot is rebuilt (its errors are
+said in new words) and every page and cycle is made again on the next incremental run.
 
 The hashes are of content, never of times or sizes, and are computed once per process (the kit does not change
 under a running process; a test that edits the kit calls ``kit_files.cache_clear()``).
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from cchc_tools.paths import PACKAGE_DIR
 
-CODE_SUFFIXES = (".py", ".mo")  # anywhere in the package; the data folder's files are hashed whatever their suffix
+SOURCE_ONLY = frozenset({".po", ".pot", ".pyc"})  # sources of what is hashed, or caches of it: never read by the kit
 # The reference data a stamp lists one by one (what a page's figures and words are made from); the project
 # templates (``cchc.toml``, ``README.md``, ``*.j2``) are in :func:`kit_files` but not listed here.
 REFERENCE_SUFFIXES = frozenset({".csv", ".yaml", ".yml", ".json", ".xlsx", ".docx", ".txt"})
@@ -39,23 +41,19 @@ def sha_of(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _kit_paths(package: Path) -> list[Path]:
-    data = package / "data"  # PACKAGE_DATA
-    out = []
-    for p in package.rglob("*"):
-        if "__pycache__" in p.parts or not p.is_file():
-            continue
-        if p.suffix in CODE_SUFFIXES or data in p.parents:
-            out.append(p)
-    return sorted(out)
+def package_files(package: Path) -> dict[str, str]:
+    """The files of a package a page or a snapshot depends on: every file but ``__pycache__`` and ``SOURCE_ONLY``
+    ones, by path relative to ``package`` -> SHA-256 of its content, sorted by path."""
+    files = sorted(p for p in package.rglob("*") if "__pycache__" not in p.parts and p.is_file()
+                   and p.suffix.lower() not in SOURCE_ONLY)
+    return {p.relative_to(package).as_posix(): file_sha256(p) for p in files}
 
 
 @lru_cache(maxsize=1)
 def kit_files() -> dict[str, str]:
-    """Every file of the kit a page or a snapshot depends on (code, reference data, compiled messages): its path
-    relative to the package (``analysis/rules.py``, ``data/catalog.csv``, ``locale/vi/LC_MESSAGES/cchc.mo``) ->
-    the SHA-256 of its content."""
-    return {p.relative_to(PACKAGE_DIR).as_posix(): file_sha256(p) for p in _kit_paths(PACKAGE_DIR)}
+    """:func:`package_files` of the kit (``analysis/rules.py``, ``data/catalog.csv``, ``render/templates/style.css``,
+    ``locale/vi/LC_MESSAGES/cchc.mo``...): its code, reference data, templates and compiled messages."""
+    return package_files(PACKAGE_DIR)
 
 
 def kit_code() -> str:
