@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 NOTEBOOKS = {"unit": "briefing_unit.ipynb", "compare": "compare_units.ipynb", "trend": "trend_unit.ipynb"}
 SHORT = 12  # hex digits shown on a page
 NOT_IDENTITY = {"out_dir"}  # where a briefing is written is not what it is
-LANGUAGE_NAMES = {"vi": "tiếng Việt", "en": "tiếng Anh"}
 
 
 def settings(lang: str | None = None) -> dict[str, str]:
@@ -278,9 +277,6 @@ class Stamp:
         lines += [("Tệp của dự án", f"{name} (SHA-256 {sha[:SHORT]})")
                   for name, sha in self.project.get("files", {}).items()]
         lines += [("Ghi đè từ biến môi trường", f"{k} = {v}") for k, v in self.project.get("overrides", {}).items()]
-        lang = self.settings.get("language", "vi")
-        if lang != "vi":  # the kit's own language is said by the page itself
-            lines.append(("Ngôn ngữ thông báo", f"{LANGUAGE_NAMES.get(lang, lang)} (CCHC_LANG)"))
         lines.append(("Tham số", parameters_text(self.parameters)))
         lines += [("Tệp đầu vào", f"{src} (SHA-256 {sha[:SHORT]})") for src, sha in self.inputs.items()]
         lines += [("Số liệu so sánh với đơn vị khác", f"{CONTEXT_LABELS.get(part, part)} (SHA-256 {sha[:SHORT]})")
