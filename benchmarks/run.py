@@ -439,9 +439,9 @@ def _incremental(data: Path, out: Path, n: int, jobs: int, cycle: bool = False) 
     """``brief --all`` in full (``--force``), then again after one value changed in one file; with ``cycle``, each
     period's reporting cycle (status, letters, consolidated appendix, digest) runs after the briefings, as it does
     by default."""
-    from cchc_tools.batch.runner import brief_all
     from cchc_tools.demo import generate
     from cchc_tools.project import load_project
+    from cchc_tools.site import brief_all
 
     files = generate(data, units=n, years=[2023])
     t = time.perf_counter()

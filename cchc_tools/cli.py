@@ -152,9 +152,10 @@ def format_findings(findings) -> str:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from cchc_tools.batch.runner import BriefingError, brief_all, brief_unit, check_run_folders
+    from cchc_tools.batch.runner import BriefingError
     from cchc_tools.batch.tasks import check_formats, check_year
     from cchc_tools.errors import CchcError
+    from cchc_tools.site import brief_all, brief_unit, check_run_folders
 
     project = _project(args)
     data = Path(args.data).resolve() if args.data else None
@@ -353,7 +354,7 @@ def cmd_cycle(args: argparse.Namespace) -> int:
 
     code = _cycle(args, STEPS)
     if code == 0:
-        from cchc_tools.batch.runner import write_index
+        from cchc_tools.site import write_index
 
         root = Path(args.out).resolve() if args.out else _project(args).outputs
         print(_("wrote {path}").format(path=write_index(root)))

@@ -17,13 +17,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from cchc_tools import paths
-from cchc_tools.batch import provenance, state
-from cchc_tools.batch.runner import brief_unit, run_tasks, trend_task, unit_task
+from cchc_tools import paths, provenance
+from cchc_tools.batch import state
+from cchc_tools.batch.runner import run_tasks, trend_task, unit_task
 from cchc_tools.batch.tasks import Task, plan_all
 from cchc_tools.cli import main
 from cchc_tools.content.charts import literal as plain_text
 from cchc_tools.project import load_project
+from cchc_tools.site import brief_unit
 
 # --- helpers ----------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from cchc_tools import UnknownUnitError, paths
 from cchc_tools.analysis.selection import pick_report
 from cchc_tools.batch.runner import (
     BriefingError,
-    brief_unit,
     run_notebook,
     run_tasks,
     trend_task,
@@ -23,6 +22,7 @@ from cchc_tools.content.views import UnitBriefing
 from cchc_tools.goldens import MARK
 from cchc_tools.project import load_project
 from cchc_tools.render.html import render_block
+from cchc_tools.site import brief_unit
 
 KIT = load_project(paths.KIT_ROOT)  # the kit's own repository as a project
 

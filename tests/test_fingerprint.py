@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from cchc_tools import paths
-from cchc_tools.batch import provenance
-from cchc_tools.batch.runner import brief_all
+from cchc_tools import paths, provenance
 from cchc_tools.cli import main
 from cchc_tools.project import load_project
+from cchc_tools.site import brief_all
 
 KIT = load_project(paths.KIT_ROOT)
 PLAN_RATE = "Tỷ lệ hoàn thành Kế hoạch CCHC năm"
@@ -146,3 +145,85 @@ def test_a_trends_inputs_are_the_reports_it_shows_its_legacy_predecessors_includ
         shown = {*view.reps["source"], *(view.predecessors["source"] if len(view.predecessors) else ())}
         assert set(provenance.input_sources("trend", {"unit": unit}, result, root=KIT.root)) == shown
     assert len(provenance.input_sources("trend", {"unit": "vinh-hai"}, result, root=KIT.root)) == 2
+
+
+# --- one hash of the kit, every setting that changes a page's words (issue 29) ------------------------------
+
+
+def test_the_kit_hash_covers_code_data_templates_and_translations_never_their_sources(tmp_path):
+    from cchc_tools.fingerprint import package_files, sha_of
+
+    pkg = tmp_path / "pkg"
+    files = {"a.py": "x = 1\n", "data/rules.yaml": "rules: []\n", "data/project/cchc.toml": "[project]\n",
+             "render/templates/page.html.j2": "<p>{{ x }}</p>\n", "locale/vi/LC_MESSAGES/cchc.mo": "mo",
+             "locale/vi/LC_MESSAGES/cchc.po": "po", "locale/cchc.pot": "pot", "__pycache__/a.cpython-311.pyc": "pyc"}
+    for name, text in files.items():
+        (pkg / name).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / name).write_text(text, encoding="utf-8")
+    hashed = package_files(pkg)
+    assert set(hashed) == {"a.py", "data/rules.yaml", "data/project/cchc.toml", "render/templates/page.html.j2",
+                           "locale/vi/LC_MESSAGES/cchc.mo"}
+    before = sha_of(hashed)
+    for name in ("locale/vi/LC_MESSAGES/cchc.po", "locale/cchc.pot", "__pycache__/a.cpython-311.pyc"):
+        (pkg / name).write_text("changed", encoding="utf-8")
+    assert sha_of(package_files(pkg)) == before  # a source or a cache is not what runs
+    for name in ("locale/vi/LC_MESSAGES/cchc.mo", "data/project/cchc.toml", "render/templates/page.html.j2"):
+        (pkg / name).write_text("changed", encoding="utf-8")
+        assert sha_of(package_files(pkg)) != before, name
+        before = sha_of(package_files(pkg))
+
+
+def test_the_snapshot_and_the_pages_hash_the_same_kit(tmp_path, seed_text):
+    """The data folder's snapshot and a page's stamp are both made again when the kit changes: the same hash."""
+    from cchc_tools.fingerprint import kit_code, kit_files, reference_files
+    from cchc_tools.ingest.snapshot import find_snapshot
+    from tests.form_fixtures import write
+
+    write(tmp_path / "data/2022/vinh-chau/a.txt", seed_text)
+    signature = json.loads(find_snapshot(KIT, tmp_path / "data").signature)
+    stamp = provenance.compute("unit", {"year": "2022", "unit": "vinh-chau", "data_dir": str(tmp_path / "data")},
+                               project=KIT)
+    assert signature[1] == stamp.kit_code == kit_code()
+    kit = kit_files()
+    assert {"locale/vi/LC_MESSAGES/cchc.mo", "data/catalog.csv", "render/templates/style.css",
+            "provenance.py"} <= set(kit)
+    from cchc_tools.project import reference_files as project_reference
+
+    assert stamp.reference == reference_files() == project_reference()
+
+
+def test_the_message_language_is_in_every_fingerprint(monkeypatch, tmp_path, seed_text):
+    from tests.form_fixtures import write
+
+    write(tmp_path / "data/2022/vinh-chau/a.txt", seed_text)
+    params = {"year": "2022", "unit": "vinh-chau", "data_dir": str(tmp_path / "data")}
+    monkeypatch.delenv("CCHC_LANG", raising=False)
+    vi = provenance.compute("unit", params, project=KIT)
+    monkeypatch.setenv("CCHC_LANG", "en_US.UTF-8")
+    en = provenance.compute("unit", params, project=KIT)
+    assert (vi.settings, en.settings) == ({"language": "vi"}, {"language": "en"})
+    assert vi.fingerprint() != en.fingerprint()
+    assert provenance.compute("unit", params, project=KIT, lang="vi").fingerprint() == vi.fingerprint()
+    # a reporting cycle's fingerprint and each letter's shared part too
+    assert provenance.kit_part(KIT, "en") != provenance.kit_part(KIT, "vi")
+    assert provenance.kit_part(KIT)["settings"] == {"language": "en"}
+
+
+def test_changing_the_message_language_rerenders_every_page_on_the_next_incremental_run(five_units, monkeypatch,
+                                                                                          tmp_path):
+    import shutil
+
+    data, done = five_units  # made in the tests' language (conftest: CCHC_LANG=en)
+    out = shutil.copytree(done, tmp_path / "out")  # the fixture's outputs stay as its other tests left them
+    same = brief_all(KIT, data, out, jobs=2, progress=False, formats="html", cycle=False)
+    assert len(same.skipped) == 11, same.summary()  # up to date in that language
+    mtimes = _mtimes(out)
+    monkeypatch.setenv("CCHC_LANG", "vi")
+    vietnamese = brief_all(KIT, data, out, jobs=2, progress=False, formats="html", cycle=False)
+    assert not vietnamese.failed and not vietnamese.skipped and len(vietnamese.outcomes) == 11, vietnamese.summary()
+    changed = {k for k, v in _mtimes(out).items() if mtimes.get(k) != v and k.endswith(".html") and k != "index.html"}
+    assert len(changed) == 16  # 5 briefings and their 5 summaries, 1 comparison, 5 trends
+    for state in out.rglob("*.provenance.json"):
+        assert json.loads(state.read_text(encoding="utf-8"))["settings"] == {"language": "vi"}, state
+    again = brief_all(KIT, data, out, jobs=2, progress=False, formats="html", cycle=False)
+    assert len(again.skipped) == 11, again.summary()  # and the next run in the same language keeps them

@@ -539,7 +539,7 @@ def test_html_only_builds_no_document_and_the_office_files_reuse_what_the_notebo
 
 def test_bundled_appendix_reader_page_is_small(tmp_path):
     """The executed notebook of the bundled appendix through the kit's template: under 150 KB without images."""
-    from cchc_tools.batch.runner import brief_unit
+    from cchc_tools.site import brief_unit
 
     brief_unit(KIT, 2022, "vinh-chau", out_root=tmp_path)
     nb = tmp_path / "2022" / "vinh-chau" / "briefing.ipynb"
@@ -696,7 +696,7 @@ def test_the_provenance_stamp_stays_on_one_page_in_word(tmp_path):
 def test_a_stamp_lists_only_the_formats_written(tmp_path, monkeypatch, capsys):
     import json
 
-    from cchc_tools.batch.runner import brief_unit
+    from cchc_tools.site import brief_unit
 
     monkeypatch.setenv("CCHC_CHROMIUM", "")  # no browser: no PDF, and no stamp that claims one
     html = brief_unit(KIT, 2022, "vinh-chau", out_root=tmp_path, formats="html,pdf")

@@ -672,12 +672,13 @@ def test_ctrl_c_before_the_pool_takes_the_signals_stops_the_batch_with_its_usual
     """Loading the folder and stamping the tasks come before the pool's own signal handlers: a Ctrl-C there
     ends the batch like one during the run, never with a traceback."""
     import cchc_tools.batch.runner as runner
+    from cchc_tools.site import brief_all
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(runner, where, interrupted)
-    batch = runner.brief_all(kit, kit.data, tmp_path / "out", progress=False, formats="html")
+    batch = brief_all(kit, kit.data, tmp_path / "out", progress=False, formats="html")
     assert batch.interrupted == "SIGINT" and batch.outcomes == []
     assert batch.summary().startswith("interrupted (SIGINT): 0 of ")
     assert (tmp_path / "out" / "index.html").exists()

@@ -266,11 +266,11 @@ def test_a_second_run_on_one_outputs_folder_is_refused_naming_the_first(plain, t
     import subprocess
     import sys
 
-    from cchc_tools.batch.lock import LOCK_NAME
     from cchc_tools.cli import main
+    from cchc_tools.lock import LOCK_NAME
 
     out = tmp_path / "out"
-    hold = ("import sys, time; from cchc_tools.batch.lock import outputs_lock\n"
+    hold = ("import sys, time; from cchc_tools.lock import outputs_lock\n"
             f"with outputs_lock({str(out)!r}):\n    print('held', flush=True); sys.stdin.read()")
     proc = subprocess.Popen([sys.executable, "-c", hold], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                             cwd=Path(__file__).resolve().parents[1])

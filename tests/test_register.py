@@ -85,8 +85,8 @@ def _items(root) -> dict[str, int]:
 def test_a_quarter_keeps_every_clerk_entry_and_every_edited_letter(quarter, seed_text):
     from docx import Document
 
-    from cchc_tools.batch.runner import run_cycles
     from cchc_tools.project import load_project
+    from cchc_tools.site import run_cycles
 
     root = quarter
     folder = root / "outputs" / "2026" / "letters-q1"
@@ -161,8 +161,8 @@ def _batch_result(project):
 
 
 def test_unit_option_adds_only_that_units_rows_and_the_index_links_every_letter(quarter, tmp_path):
-    from cchc_tools.batch.runner import write_index
     from cchc_tools.cli import main
+    from cchc_tools.site import write_index
 
     assert _letters(quarter, "--unit", "cai-khe") == 0
     folder = quarter / "outputs" / "2026" / "letters-q1"
@@ -412,7 +412,7 @@ def test_a_period_with_no_report_is_said_in_vietnamese(project, capsys):
 
 
 def test_the_index_links_summaries_letters_and_each_periods_comparison_files(project, tmp_path):
-    from cchc_tools.batch.runner import write_index
+    from cchc_tools.site import write_index
 
     out = project / "outputs"
     assert _run(project, "letters", "--date", "07/12/2026") == 0

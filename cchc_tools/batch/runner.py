@@ -1,26 +1,28 @@
-"""Run the notebooks on warm kernels and export them for readers: one unit, or everything.
+"""Run the briefings' notebooks on warm kernels and export them for readers: one unit, or a whole plan.
 
 A briefing is a papermill-parameterized notebook (the ``parameters`` cell and papermill's
 injected-parameters cell, exactly as ``papermill`` makes them) executed with nbclient on a
 kernel that already has the kit imported (``pool.WarmKernel``), then exported once
-(``export_formats``). ``brief_all`` re-renders only briefings whose inputs changed
-(``state``, ``provenance``); a failed run keeps its notebook (``*.failed.ipynb``) and is
-reported without stopping the others.
+(``export_formats``). ``run_batch`` re-renders only briefings whose inputs changed
+(``state``, :mod:`cchc_tools.provenance`); a failed run keeps its notebook (``*.failed.ipynb``) and is
+reported without stopping the others. What a whole ``brief`` makes around the briefings (each period's
+reporting cycle, the index) is :mod:`cchc_tools.site`'s.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cchc_tools import provenance
 from cchc_tools.analysis.selection import pick_report, reports
 from cchc_tools.atomic import write_text, write_with
-from cchc_tools.batch import provenance, state
-from cchc_tools.batch.lock import outputs_lock
+from cchc_tools.batch import state
 from cchc_tools.batch.pool import (
     KERNEL,
     STARTUP_TIMEOUT,
@@ -45,15 +47,15 @@ from cchc_tools.batch.tasks import (
 )
 from cchc_tools.errors import CchcError
 from cchc_tools.i18n import _
-from cchc_tools.paths import check_folders, notebooks_dir
-from cchc_tools.periods import from_file_suffix
-from cchc_tools.pipeline import load_data, resolve_data_dir
+from cchc_tools.lock import outputs_lock
+from cchc_tools.paths import notebooks_dir
+from cchc_tools.pipeline import load_data
 
 if TYPE_CHECKING:
     from cchc_tools.project import Project
 
-__all__ = ["BatchResult", "BriefingError", "Outcome", "Task", "brief_all", "brief_unit", "compare_task",
-           "export_formats", "run_notebook", "run_tasks", "trend_task", "unit_task", "write_index"]
+__all__ = ["BatchResult", "BriefingError", "Outcome", "Task", "brief_one", "compare_task", "export_formats",
+           "run_batch", "run_notebook", "run_tasks", "trend_task", "unit_task"]
 
 DEFAULT_TIMEOUT = 600
 
@@ -205,21 +207,13 @@ def run_notebook(task: Task, timeout: int = DEFAULT_TIMEOUT) -> Path:
     return task.html
 
 
-def check_run_folders(project: Project, data_dir: str | Path | None = None,
-                      out_root: str | Path | None = None) -> None:
-    """The data and outputs folders a brief would use, checked before it starts (:func:`paths.check_folders`):
-    :class:`paths.FolderError` names the folder and why it cannot be used."""
-    check_folders(resolve_data_dir(project, data_dir), project.resolve(out_root, project.outputs))
-
-
-def brief_unit(project: Project, year, unit: str, data_dir: str | Path | None = None,
-               out_root: str | Path | None = None, period: str = "annual", timeout: int = DEFAULT_TIMEOUT,
-               formats: str | None = None) -> Path:
-    """Run one unit's briefing of the project; returns the HTML path. Raises on unknown units and failures."""
+def brief_one(project: Project, year, unit: str, data: Path, root: Path, period: str = "annual",
+              timeout: int = DEFAULT_TIMEOUT, formats: str | None = None,
+              then: Callable[[Path], object] | None = None) -> Path:
+    """Run one unit's briefing of the project (``data`` and ``root``: its data and outputs folders, checked by
+    the caller); returns the HTML path. Raises on unknown units and failures. ``then(root)`` is called once the
+    briefing is written, still holding the outputs folder's lock (the site writes its index)."""
     year = check_year(year)
-    data = resolve_data_dir(project, data_dir)
-    root = project.resolve(out_root, project.outputs)
-    check_folders(data, root)  # before a kernel starts or a file is written: one clear refusal
     with kernel_for_one(notebooks_dir()) as kernel:  # the kernel starts while the data loads
         result = load_data(project, data)
         rep = pick_report(result.table, year, unit, period)  # clear error listing what exists
@@ -229,8 +223,8 @@ def brief_unit(project: Project, year, unit: str, data_dir: str | Path | None = 
         with outputs_lock(root):  # one run per outputs folder: a second one is refused, naming this one's PID
             state.remove_stale_temporaries(root)
             outcome = run_with_retry(partial(execute, timeout=timeout), task, kernel)
-            if outcome.ok:
-                write_index(root)
+            if outcome.ok and then is not None:
+                then(root)
     if not outcome.ok:
         raise BriefingError(outcome.error, task.failed if task.failed.exists() else None)
     return task.html
@@ -271,10 +265,11 @@ class Progress:
 
 @dataclass
 class BatchResult:
+    """What a batch of briefings did: its plan, each task's outcome, and the signal that stopped it, if any."""
+
     plan: Plan
     outcomes: list[Outcome] = field(default_factory=list)  # run or skipped (unchanged)
     interrupted: str = ""  # the signal's name when a batch was stopped
-    cycles: list[tuple[str, bool, str]] = field(default_factory=list)  # (period, made, error) of each period's cycle
 
     @property
     def failed(self) -> list[Outcome]:
@@ -286,10 +281,17 @@ class BatchResult:
 
     @property
     def problems(self) -> int:
-        return (len(self.failed) + len(self.plan.load_errors) + len(self.plan.unbriefable)
-                + sum(bool(error) for _, _, error in self.cycles))
+        return len(self.failed) + len(self.plan.load_errors) + len(self.plan.unbriefable)
 
     def summary(self) -> str:
+        text = self.done_text()
+        if self.interrupted:
+            text = _("interrupted ({signal}): {summary}; {left} not run, run the same command again to finish").format(
+                signal=self.interrupted, summary=text, left=len(self.plan.tasks) - len(self.outcomes))
+        return text
+
+    def done_text(self) -> str:
+        """What was made, unchanged, failed and unreadable, in the analyst's language."""
         made = [o for o in self.outcomes if o.ok and not o.skipped]
         c = Counter(o.task.kind for o in made)
         text = _("{made} of {planned} briefings made ({units} units, {compares} comparisons, {trends} trends), "
@@ -298,20 +300,12 @@ class BatchResult:
                                       compares=c["compare"], trends=c["trend"], unchanged=len(self.skipped),
                                       failed=len(self.failed), unreadable=len(self.plan.load_errors),
                                       unbriefed=len(self.plan.unbriefable))
-        if self.cycles:
-            text += "; " + _("reporting cycles: {made} made, {unchanged} unchanged, {failed} failed").format(
-                made=sum(m for _, m, _ in self.cycles), failed=sum(bool(e) for _, _, e in self.cycles),
-                unchanged=sum(not m and not e for _, m, e in self.cycles))
-        if self.interrupted:
-            text = _("interrupted ({signal}): {summary}; {left} not run, run the same command again to finish").format(
-                signal=self.interrupted, summary=text, left=len(self.plan.tasks) - len(self.outcomes))
         return text
 
     def failure_lines(self) -> list[str]:
         lines = [_("could not read: {error}").format(error=e) for e in self.plan.load_errors]
         lines += [_("no briefing: {who}: {why}").format(who=who, why=why) for who, why in self.plan.unbriefable]
         lines += [_("failed: {what}: {why}").format(what=o.task.label, why=o.error) for o in self.failed]
-        lines += [_("failed: {what}: {why}").format(what=what, why=error) for what, _ok, error in self.cycles if error]
         return lines
 
 
@@ -349,105 +343,19 @@ def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, pr
         bar.close()
 
 
-def brief_all(project: Project, data_dir: str | Path | None = None, out_root: str | Path | None = None,
-              jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, progress: bool = True, force: bool = False,
-              formats: str | None = None, cycle: bool = True) -> BatchResult:
-    """Every briefing of the project's data whose inputs changed, then (``cycle``) each period's reporting
-    cycle whose inputs changed (status, letters, consolidated appendix, digest), then the index; never raises
-    for one briefing or one period."""
-    data = resolve_data_dir(project, data_dir)
-    root = project.resolve(out_root, project.outputs)
-    formats = say_if_no_pdf(check_formats(formats))
-    check_folders(data, root)  # one clear refusal before any task, never a traceback per task
-    with outputs_lock(root):  # one run per outputs folder: a second one is refused, naming this one's PID
-        return _brief_all(project, data, root, jobs, timeout, progress, force, formats, cycle)
-
-
-def _brief_all(project: Project, data: Path, root: Path, jobs: int | None, timeout: int, progress: bool,
-               force: bool, formats: str, cycle: bool) -> BatchResult:
-    state.remove_stale_temporaries(root)
+def run_batch(project: Project, data: Path, root: Path, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT,
+              progress: bool = True, force: bool = False, formats: str | None = None) -> BatchResult:
+    """Every briefing of the data folder ``data`` whose inputs changed (``force``: every one), written under
+    ``root`` (both checked by the caller; ``formats`` as :func:`say_if_no_pdf` leaves them); never raises for one
+    briefing, and a Ctrl-C or SIGTERM ends it with what was finished (``interrupted``)."""
     batch = BatchResult(Plan([], [], []))
-    try:
-        batch.plan = plan_all(project, data, root, formats)
-        batch.outcomes = run_tasks(batch.plan.tasks, jobs, timeout, progress, force, batch.plan.result, project)
-    except Interrupted as exc:
-        batch.outcomes, batch.interrupted = exc.outcomes, str(exc)
-    except KeyboardInterrupt:  # Ctrl-C while loading or stamping, before the pool took the signals over
-        batch.outcomes, batch.interrupted = [], "SIGINT"
-    if cycle and not batch.interrupted and batch.plan.result is not None:
-        batch.cycles = run_cycles(project, data, root, formats, force, batch.plan.result)
-    write_index(root, batch)
-    return batch
-
-
-def run_cycles(project: Project, data: Path, root: Path, formats: str, force: bool, result) -> list:
-    """The reporting cycle of every (year, period) in the data whose inputs changed; one failing period is said
-    and never stops the others. Returns (what, made, error) per period."""
-    from cchc_tools.cycle.run import run_cycle
-    from cchc_tools.periods import period_phrase
-
-    reps = reports(result.table).dropna(subset=["year"])
-    out = []
-    wanted = [f for f in formats.split(",") if f in ("html", "docx", "xlsx")]
-    for (year, period), _grp in reps.groupby(["year", "period"], sort=True):
-        what = _("reporting cycle {period}").format(period=period_phrase(period, year))
+    with outputs_lock(root):  # one run per outputs folder (``brief --all`` already holds it: re-entrant)
+        state.remove_stale_temporaries(root)
         try:
-            res = run_cycle(project, int(year), str(period), data_dir=data, out_root=root, formats=wanted,
-                            force=force)
-            out.append((what, not res.skipped, ""))
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a period's failure is reported, never the batch's
-            out.append((what, False, f"{type(exc).__name__}: {exc}"))
-    return out
-
-
-def _state(path: Path) -> dict:
-    """What a briefing recorded beside its outputs (name, official code, kind), or nothing."""
-    import json
-
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _entries(root: Path) -> list:
-    """Every briefing, comparison and trend under the outputs folder, as the index lists them."""
-    from cchc_tools.render.export import IndexEntry, entry_files
-
-    out = []
-    pages = [("compare", p) for p in sorted(root.glob("[0-9][0-9][0-9][0-9]/compare*.html"))]
-    pages += [("unit", p) for p in sorted(root.glob("[0-9][0-9][0-9][0-9]/*/briefing*.html"))]
-    pages += [("trend", p) for p in sorted(root.glob("trend/*.html"))]
-    for kind, html in pages:
-        rec = _state(html.with_name(html.stem + ".provenance.json"))
-        params = rec.get("parameters", {})
-        name = {"compare": "So sánh các đơn vị", "unit": rec.get("name") or html.parent.name,
-                "trend": rec.get("name") or html.stem}[kind]
-        year = None if kind == "trend" else int((html.parent if kind == "compare" else html.parent.parent).name)
-        summary = entry_files(html.parent, "summary" + html.stem.removeprefix("briefing"), root) if kind == "unit" \
-            else {}  # the leader's summary beside a unit's briefing
-        out.append(IndexEntry(kind, name, entry_files(html.parent, html.stem, root),
-                              slug="" if kind == "compare" else html.parent.name if kind == "unit" else html.stem,
-                              code=rec.get("code", ""), year=year,
-                              period=params.get("period") or from_file_suffix(html.stem), summary=summary))
-    return out
-
-
-def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
-    """``index.html`` linking every briefing, comparison and trend under the outputs folder (each format
-    present), and after a batch every file that could not be read and every briefing not made."""
-    from cchc_tools.cycle.status import period_states
-    from cchc_tools.render.export import render_index
-
-    root = Path(out_root)
-    entries = _entries(root)
-    failures = [(e.path, str(e)) for e in batch.plan.load_errors] if batch else []
-    missing = list(batch.plan.unbriefable) if batch else []
-    missing += [(o.task.name or o.task.label, o.error.splitlines()[0] if o.error else "")
-                for o in (batch.failed if batch else [])]
-    synthetic = any(_state(p).get("synthetic") for p in root.rglob("*.provenance.json")) if entries else False
-    periods = period_states(root)
-    return write_text(root / "index.html", render_index(entries, failures, synthetic, not_briefed=missing,
-                                                        periods=periods))
+            batch.plan = plan_all(project, data, root, formats)
+            batch.outcomes = run_tasks(batch.plan.tasks, jobs, timeout, progress, force, batch.plan.result, project)
+        except Interrupted as exc:
+            batch.outcomes, batch.interrupted = exc.outcomes, str(exc)
+        except KeyboardInterrupt:  # Ctrl-C while loading or stamping, before the pool took the signals over
+            batch.outcomes, batch.interrupted = [], "SIGINT"
+    return batch

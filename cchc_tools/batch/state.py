@@ -45,7 +45,7 @@ def remove_stale_temporaries(out_root: Path) -> list[Path]:
     """Temporary files that a killed run of the kit left under the outputs folder: only files named by
     :mod:`cchc_tools.atomic` (``.<stem>.cchc-<run id>-….tmp…``) whose run's process is gone, never another file
     (a person's ``.notes.tmp.txt`` stays), never through a symbolic link. Called holding the folder's lock
-    (:mod:`cchc_tools.batch.lock`)."""
+    (:mod:`cchc_tools.lock`)."""
     if not out_root.is_dir():
         return []
     removed = []

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 from cchc_tools.analysis.selection import check_slug
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.periods import PERIODS, file_suffix, period_phrase
+from cchc_tools.provenance import NOTEBOOKS
 
 if TYPE_CHECKING:
     from cchc_tools.project import Project
 
-KINDS = ("unit", "compare", "trend")
-# The kit's notebooks, one per kind of briefing: the one list every other module reads.
-NOTEBOOKS = {"unit": "briefing_unit.ipynb", "compare": "compare_units.ipynb", "trend": "trend_unit.ipynb"}
+KINDS = ("unit", "compare", "trend")  # the kinds of briefing, one notebook each (``provenance.NOTEBOOKS``)
 
 
 def kind_label(kind: str) -> str:

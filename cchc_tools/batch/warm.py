@@ -26,10 +26,10 @@ def prepare() -> None:
     import matplotlib
     import matplotlib.pyplot as plt  # noqa: F401  (the inline backend, as a notebook's first chart does)
 
-    import cchc_tools.batch.provenance  # noqa: F401
     import cchc_tools.content.views  # noqa: F401
     import cchc_tools.pipeline  # noqa: F401
     import cchc_tools.project  # noqa: F401
+    import cchc_tools.provenance  # noqa: F401
 
     _SAVED.update(rc=copy.deepcopy(dict(matplotlib.rcParams)), filters=list(warnings.filters), cwd=os.getcwd(),
                   env=dict(os.environ))
@@ -45,7 +45,7 @@ def reset(stamp: dict | None = None) -> None:
     import matplotlib.pyplot as plt
     from IPython import get_ipython
 
-    from cchc_tools.batch.provenance import set_current
+    from cchc_tools.provenance import set_current
 
     plt.close("all")
     with warnings.catch_warnings():

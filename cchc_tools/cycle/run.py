@@ -96,30 +96,13 @@ class CycleResult:
 
 
 def fingerprint(project, data, year: int, period: str, params: dict) -> dict:
-    """The cycle's provenance without its time: the kit's code and reference data, the project's files, the
-    content of every report of the period and every unreadable file, and the parameters. Equal fingerprints
-    mean the same outputs would be written."""
-    import hashlib
+    """The cycle's provenance without its time (:func:`cchc_tools.provenance.cycle_stamp`): the kit's code,
+    reference data and translations, the project's files, the message language, the content of every report of
+    the period and every unreadable file, and the parameters. Equal fingerprints mean the same outputs would be
+    written."""
+    from cchc_tools.provenance import cycle_stamp
 
-    from cchc_tools.analysis.selection import reports
-    from cchc_tools.batch.provenance import kit_code, project_part, source_path
-    from cchc_tools.ingest.loader import source_name
-    from cchc_tools.ingest.snapshot import file_hash
-    from cchc_tools.project import reference_files
-    from cchc_tools.version import __version__
-
-    reps = reports(data.table)
-    mine = reps[(reps["year"] == year) & (reps["period"] == period)]["source"].tolist()
-    sources = sorted({*mine, *(source_name(e.path, project.root) for e in data.errors)})
-    inputs = {}
-    for src in sources:
-        path = source_path(src, project.root)
-        inputs[src] = file_hash(path) if path.is_file() else ""
-    stamp = {"kind": "cycle", "kit_version": __version__, "kit_code": kit_code(),
-             "reference": reference_files(), "project": project_part(project), "inputs": inputs,
-             "parameters": {k: str(v) for k, v in sorted(params.items())}}
-    stamp["fingerprint"] = hashlib.sha256(json.dumps(stamp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    return stamp
+    return cycle_stamp(project, data, year, period, params)
 
 
 def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = None,
@@ -134,7 +117,7 @@ def run_cycle(project, year: int, period: str, *, data_dir: str | Path | None = 
     letters step also drafts a reminder (công văn đôn đốc) to each unit whose report is overdue. A data or outputs
     folder that cannot be used (:func:`cchc_tools.paths.check_folders`) or an outputs folder another run holds is
     refused (:class:`CycleInputError`) before anything is written."""
-    from cchc_tools.batch.lock import outputs_lock
+    from cchc_tools.lock import outputs_lock
     from cchc_tools.paths import FolderError, check_folders
     from cchc_tools.pipeline import computed, resolve_data_dir
 
@@ -276,8 +259,8 @@ class _Chosen:
 def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, str], dict[str, str]]:
     """(source -> SHA-256 of its file, unit slug -> SHA-256 of its latest report's file) for the period."""
     from cchc_tools.analysis.selection import reports
-    from cchc_tools.batch.provenance import source_path
     from cchc_tools.ingest.snapshot import file_hash
+    from cchc_tools.provenance import source_path
 
     reps = reports(data.table)
     reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
@@ -295,8 +278,8 @@ def receipts(project, data, year: int, period: str, folder: Path, today: date, c
     (:func:`cchc_tools.cycle.status.period_reports`) names on the register's sheet the reports superseded by a
     later one and those of units outside the province."""
     from cchc_tools.analysis.selection import reports
-    from cchc_tools.batch.provenance import source_path
     from cchc_tools.cycle.register import record_receipts
+    from cchc_tools.provenance import source_path
 
     reps = reports(data.table)
     reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
@@ -336,11 +319,9 @@ def record(project, letters: list, folder: Path, produced: date, *, unit: str = 
 
     from dataclasses import asdict
 
-    from cchc_tools.batch.provenance import kit_code, project_part
-    from cchc_tools.project import reference_files
+    from cchc_tools.provenance import kit_part
 
-    shared = {"kit_code": kit_code(), "reference": reference_files(), "project": project_part(project),
-              "produced": produced.isoformat()}
+    shared = {**kit_part(project), "produced": produced.isoformat()}
 
     def fingerprint(letter, numbers: dict[str, int]) -> str:
         """The letter's own inputs (its unit's report, by content hash, and points; its item numbers) and what

@@ -29,6 +29,7 @@ import pandas as pd
 
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.errors import AppendixError
+from cchc_tools.fingerprint import kit_code
 from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.i18n import language
 from cchc_tools.ingest.loader import LoadResult, empty_table, find_files, load_appendices
@@ -48,16 +49,6 @@ def file_hash(path: str | Path) -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=1)
-def _reader_code() -> str:
-    """Hash of the kit's Python code and compiled messages: a reader fixed without a version bump (a slug
-    made differently, an error said in new words) rebuilds the snapshot."""
-    package = Path(__file__).resolve().parents[1]
-    files = sorted(p for p in package.rglob("*") if p.suffix in (".py", ".mo") and "__pycache__" not in p.parts)
-    return hashlib.sha256(json.dumps([[p.relative_to(package).as_posix(), file_hash(p)] for p in files]).encode()
-                          ).hexdigest()
-
-
 def _signature(folder: Path, province: str, root: Path, forms: Forms) -> list:
     """What the loaded table depends on: every file's path and content (SHA-256), the catalog, the forms
     and the project's province (official units are resolved with it).
@@ -75,7 +66,7 @@ def _signature(folder: Path, province: str, root: Path, forms: Forms) -> list:
             contents.append([str(f), None])  # unreadable: the load reports it
     catalog = file_hash(CATALOG_CSV)
     # errors are stored in the language of the run
-    return [__version__, _reader_code(), catalog, forms.signature(), province, str(root), language(), contents,
+    return [__version__, kit_code(), catalog, forms.signature(), province, str(root), language(), contents,
             sorted(skipped)]
 
 

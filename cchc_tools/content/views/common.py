@@ -76,16 +76,21 @@ def cited(source: str, verified: bool) -> str:
     return source + ("" if verified else " (chưa đối chiếu văn bản gốc)")
 
 
-def provenance_block(kind: str, parameters: dict, project: Project | None = None) -> Group:
-    """The stamp at the foot of every page: kit, time, project files, reference data and input files with
-    their hashes."""
-    from cchc_tools.batch.provenance import for_notebook
-
-    stamp = for_notebook(kind, parameters, project_of(project or parameters.get("project")))
+def stamp_block(stamp) -> Group:
+    """The stamp at the foot of every page, from the provenance record passed in (a
+    :class:`cchc_tools.provenance.Stamp`, or anything with its ``page_lines()``): kit, time, project files,
+    reference data and input files with their hashes."""
     rows = [[Cell(label), Cell(text)] for label, text in stamp.page_lines()]
     return Group([Heading("Thông tin lập báo cáo", 2), Table.of(["Mục", "Nội dung"], rows,
                   notes=["Mã SHA-256 (12 ký tự đầu) cho biết chính xác tệp và phiên bản bộ công cụ đã dùng; "
                          "mã đầy đủ ở tệp .provenance.json bên cạnh báo cáo."])], keep=True)
+
+
+def provenance_block(kind: str, parameters: dict, project: Project | None = None) -> Group:
+    """The stamp of the briefing running in this kernel (:func:`cchc_tools.provenance.for_notebook`) as a block."""
+    from cchc_tools.provenance import for_notebook
+
+    return stamp_block(for_notebook(kind, parameters, project_of(project or parameters.get("project"))))
 
 
 def project_of(project) -> Project:

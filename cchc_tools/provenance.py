@@ -1,12 +1,14 @@
-"""Where a briefing comes from: kit, input files, reference data and parameters, as one stamp.
+"""Where a page or a cycle comes from: kit, input files, reference data, settings and parameters, as one stamp.
 
-A stamp names the kit (version and a hash of its code), the production date and time,
-the SHA-256 of every input file the briefing reads, the hash of the reference data
-(catalog, indicators, rules, targets, forms, sentences: everything under ``cchc_tools/data``),
-the project's own files (``cchc.toml`` and every rules, targets, forms and Word template file
-it names, with the environment overrides in force), the notebook and the parameters. The
-runner stores it in the executed notebook (``metadata.cchc.provenance``) and as JSON beside
-the outputs, and uses everything but the time (the *fingerprint*) to skip briefings whose inputs did not change.
+A stamp names the kit (version and :func:`cchc_tools.fingerprint.kit_code`, the hash of its code, reference data
+and translations, the same hash the data folder's snapshot depends on), the production date and time, the SHA-256
+of every input file the briefing reads, the hash of the reference data (catalog, indicators, rules, targets,
+forms, sentences: everything under ``cchc_tools/data``), the project's own files (``cchc.toml`` and every rules,
+targets, forms and Word template file it names, with the environment overrides in force), the settings that
+change a page's words (``SETTINGS``: the message language, ``CCHC_LANG``), the notebook and the parameters. The
+runner stores it in the executed notebook (``metadata.cchc.provenance``) and as JSON beside the outputs, and uses
+everything but the time (the *fingerprint*) to skip briefings whose inputs did not change. A reporting cycle's
+fingerprint (:func:`cycle_stamp`) is made of the same parts.
 
 A page also shows what its peers' figures make of its own: a unit's rank and peer count per indicator, the
 comparison's "so với năm trước" (last year's ranks), a trend's ranks over the periods. That *peer context* is
@@ -21,18 +23,16 @@ briefing (the runner's own when run by ``cchc brief``, computed the same way oth
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from cchc_tools.batch.tasks import NOTEBOOKS
-from cchc_tools.ingest.snapshot import file_hash as sha256_file
-from cchc_tools.paths import PACKAGE_DIR, notebooks_dir
-from cchc_tools.project import reference_files
+from cchc_tools.fingerprint import file_sha256 as sha256_file
+from cchc_tools.fingerprint import kit_code, reference_files, sha_of
+from cchc_tools.i18n import language
+from cchc_tools.paths import notebooks_dir
 from cchc_tools.version import __version__
 
 if TYPE_CHECKING:
@@ -41,19 +41,17 @@ if TYPE_CHECKING:
     from cchc_tools.analysis.assess import Consolidated
     from cchc_tools.project import Project
 
+# The kit's notebooks, one per kind of briefing: the one list every other module reads.
+NOTEBOOKS = {"unit": "briefing_unit.ipynb", "compare": "compare_units.ipynb", "trend": "trend_unit.ipynb"}
 SHORT = 12  # hex digits shown on a page
 NOT_IDENTITY = {"out_dir"}  # where a briefing is written is not what it is
 
 
-def _sha_of(obj) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-@lru_cache(maxsize=1)
-def kit_code() -> str:
-    """Hash of the kit's Python code: a changed module re-renders, even without a version bump."""
-    files = sorted(p for p in PACKAGE_DIR.rglob("*.py") if "__pycache__" not in p.parts)
-    return _sha_of([[p.relative_to(PACKAGE_DIR).as_posix(), sha256_file(p)] for p in files])
+def settings(lang: str | None = None) -> dict[str, str]:
+    """The settings that change a page's or a cycle's words without being a file or a parameter: the message
+    language (``lang``, default :func:`cchc_tools.i18n.language`, which ``CCHC_LANG`` sets). Part of every
+    fingerprint: a run in another language makes every page again."""
+    return {"language": lang or language()}
 
 
 def source_path(source: str, root: Path) -> Path:
@@ -94,7 +92,7 @@ class Context(NamedTuple):
 
 
 def batch_context(project: Project, data_dir: str | Path | None = None) -> Context:
-    """The peer context of every page of a data folder, computed once (``analysis.computed``: the same tables
+    """The peer context of every page of a data folder, computed once (``pipeline.computed``: the same tables
     the pages are made from)."""
     from cchc_tools.analysis.assess import consolidate
     from cchc_tools.pipeline import computed
@@ -172,7 +170,7 @@ def peer_context(assessed: pd.DataFrame, consolidated: Consolidated | None, kind
             content = _weak(a, mine)
         else:
             raise ValueError(f"unknown part of a peer context {part!r}")
-        parts[part] = _sha_of(content)
+        parts[part] = sha_of(content)
     return parts
 
 
@@ -245,13 +243,14 @@ class Stamp:
     inputs: dict = field(default_factory=dict)  # source -> SHA-256 (full)
     parameters: dict = field(default_factory=dict)
     context: dict = field(default_factory=dict)  # part of the peer context shown -> SHA-256 (``peer_context``)
+    settings: dict = field(default_factory=dict)  # what changes the words without a file: ``settings()``
     produced: str = ""  # local date and time with offset, ISO 8601
 
     def fingerprint(self) -> str:
         """Everything but the time: equal fingerprints mean the same briefing would be produced."""
         d = asdict(self)
         d.pop("produced")
-        return _sha_of(d)
+        return sha_of(d)
 
     def at(self, when: datetime | None = None) -> Stamp:
         when = when or datetime.now().astimezone()
@@ -315,10 +314,10 @@ def project_part(project: Project) -> dict:
 
 
 def compute(kind: str, parameters: dict, notebook: str | Path | None = None, result=None, reps=None,
-            project: Project | None = None, context: Context | None = None) -> Stamp:
+            project: Project | None = None, context: Context | None = None, lang: str | None = None) -> Stamp:
     """The stamp of a briefing (without its time); ``result`` (the loaded data folder), ``reps`` (its reports)
     and ``context`` (``batch_context``: a batch computes it once) if at hand; ``project`` (default: loaded from
-    the ``project`` parameter)."""
+    the ``project`` parameter); ``lang``: the message language of the run (default: :func:`settings`'s)."""
     from cchc_tools.pipeline import load_data
     from cchc_tools.project import load_project
 
@@ -335,9 +334,36 @@ def compute(kind: str, parameters: dict, notebook: str | Path | None = None, res
     shown = peer_context(context.assessed, context.consolidated, kind, params)
     reference = reference_files()
     return Stamp(kind=kind, notebook=nb_path.name, notebook_sha256=sha256_file(nb_path),
-                 kit_version=__version__, kit_code=kit_code(), reference_sha256=_sha_of(reference),
+                 kit_version=__version__, kit_code=kit_code(), reference_sha256=sha_of(reference),
                  reference=reference, project=project_part(project), inputs=inputs, parameters=params,
-                 context=shown)
+                 context=shown, settings=settings(lang))
+
+
+def kit_part(project: Project, lang: str | None = None) -> dict:
+    """What every page, cycle and letter of a project depends on beside its own inputs: the kit (version, code,
+    reference data, translations), the project's files and overrides, and the settings (the message language)."""
+    return {"kit_version": __version__, "kit_code": kit_code(), "reference": reference_files(),
+            "project": project_part(project), "settings": settings(lang)}
+
+
+def cycle_stamp(project: Project, data, year: int, period: str, params: dict, lang: str | None = None) -> dict:
+    """A reporting cycle's provenance without its time: :func:`kit_part`, the content of every report of the
+    period and of every unreadable file of the data folder (``data``: a computation, ``pipeline.computed``), and
+    the parameters; ``fingerprint`` is its hash. Equal fingerprints mean the same outputs would be written."""
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.ingest.loader import source_name
+
+    reps = reports(data.table)
+    mine = reps[(reps["year"] == year) & (reps["period"] == period)]["source"].tolist()
+    sources = sorted({*mine, *(source_name(e.path, project.root) for e in data.errors)})
+    inputs = {}
+    for src in sources:
+        path = source_path(src, project.root)
+        inputs[src] = sha256_file(path) if path.is_file() else ""
+    stamp = {"kind": "cycle", **kit_part(project, lang), "inputs": inputs,
+             "parameters": {k: str(v) for k, v in sorted(params.items())}}
+    stamp["fingerprint"] = sha_of(stamp)
+    return stamp
 
 
 _CURRENT: dict | None = None

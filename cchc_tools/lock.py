@@ -9,7 +9,7 @@ lock is re-entrant (``brief --all`` holds it and runs each period's cycle, which
 
 The run's identity (:func:`cchc_tools.atomic.run_id`, the process id and a random part) names its temporary files
 (:mod:`cchc_tools.atomic`); holding the lock, a run removes the temporary files of earlier runs of the kit whose
-process is gone (:func:`cchc_tools.batch.state.remove_stale_temporaries`), and never anything else.
+process is gone (``batch.state.remove_stale_temporaries``), and never anything else.
 """
 
 from __future__ import annotations
