@@ -548,7 +548,7 @@ def _load(root: Path, file: Path | None, overrides: dict[str, str]) -> Project:
 
 def check_sentences() -> None:
     """The shipped narrative (``data/sentences.yaml``) against its schema: a misspelled key or code is an error."""
-    from cchc_tools.content.narrative import sentence_specs
+    from cchc_tools.analysis.specs import sentence_specs
 
     sentence_specs()
 

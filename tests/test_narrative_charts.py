@@ -5,6 +5,7 @@ import json
 import pytest
 
 from cchc_tools import paths
+from cchc_tools.analysis.specs import placeholders
 from cchc_tools.catalog import by_code
 from cchc_tools.content import charts
 from cchc_tools.content.document import Paragraph, Span, Table
@@ -12,7 +13,6 @@ from cchc_tools.content.narrative import (
     Facts,
     change_phrase,
     period_phrase,
-    placeholders,
     plain,
     section_sentences,
 )

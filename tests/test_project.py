@@ -15,9 +15,9 @@ import pytest
 from cchc_tools import paths
 from cchc_tools.analysis.checks import FAMILIES, load_rules
 from cchc_tools.analysis.rules import RuleError
+from cchc_tools.analysis.specs import SentenceError, load_sentences
 from cchc_tools.analysis.targets import TargetError, load_targets
 from cchc_tools.cli import main
-from cchc_tools.content.narrative import SentenceError, load_sentences
 from cchc_tools.project import SCHEMA, ProjectError, find_project_file, init_project, load_project
 
 SEED = paths.raw_dir() / "2022" / "vinh-chau" / "phu-luc-cchc-2022-vinh-chau.txt"

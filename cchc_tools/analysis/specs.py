@@ -23,7 +23,7 @@ from cchc_tools.catalog import LEVELS as CATALOG_LEVELS
 from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.errors import CchcError
 from cchc_tools.limits import MAX_MESSAGE_CHARS, MAX_PROJECT_FILE_BYTES, shorten
-from cchc_tools.paths import INDICATORS_YAML, LEVELS_YAML
+from cchc_tools.paths import INDICATORS_YAML, LEVELS_YAML, SENTENCES_YAML
 
 # The C loader when PyYAML was built with libyaml (about ten times faster), else the Python one.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -467,3 +467,80 @@ def indicator_applies(ident: str, level: str) -> bool:
     """Whether a report of ``level`` has the indicator (an unknown level: every indicator)."""
     spec = next((s for s in indicator_specs() if s["id"] == ident), None)
     return spec is not None and (not level or level not in CATALOG_LEVELS or level in spec["levels"])
+
+
+# --- the narrative's sentences (data/sentences.yaml): checked here, with every other declared file, when a
+# project loads; said by content/narrative.py ---------------------------------------------------------------
+
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")  # {CODE}, {CODE+CODE}, {=indicator}, {who}, {when} in a sentence
+
+
+class SentenceError(SpecError):
+    """A sentence entry that does not fit the schema (file, line, key, and the nearest valid name)."""
+
+    what = "sentence"
+
+
+@dataclass(frozen=True)
+class Sayings(ParamType):
+    """The ``say`` list: texts, or ``{text, zero: [CODES]}``; every placeholder a catalog code or ``=indicator``."""
+
+    expected = "a list of texts or {text: ..., zero: [CODES]}"
+
+    def check(self, value) -> str | None:
+        if not isinstance(value, list) or not value:
+            return f"{value!r} is not {self.expected}"
+        indicators = {s["id"] for s in indicator_specs()}
+        for alt in value:
+            if isinstance(alt, dict):
+                unknown = set(alt) - {"text", "zero"}
+                if unknown or not isinstance(alt.get("text"), str):
+                    bad = sorted(unknown)[0] if unknown else "text"
+                    return f"alternative key {bad!r}{did_you_mean(bad, ('text', 'zero'))} (expected text and zero)"
+                problem = Codes().check(alt.get("zero", []) or ["?"]) if "zero" in alt else None
+                if problem:
+                    return f"zero: {problem}"
+                text = alt["text"]
+            elif isinstance(alt, str):
+                text = alt
+            else:
+                return f"{alt!r} is not {self.expected}"
+            for name in PLACEHOLDER.findall(text):
+                if name in ("who", "when"):
+                    continue
+                if name.startswith("="):
+                    if name[1:] not in indicators:
+                        return f"{{{name}}}: no indicator {name[1:]!r}{did_you_mean(name[1:], indicators)}"
+                    continue
+                for code in name.split("+"):
+                    problem = Code().check(code)
+                    if problem:
+                        return f"{{{name}}}: {problem}"
+        return None
+
+
+SENTENCE_KEYS = {"section": Text(choices=tuple(SECTIONS)), "say": Sayings()}
+
+
+def load_sentences(path: str | Path = SENTENCES_YAML) -> tuple[dict, ...]:
+    """The declared sentences of ``path``, each checked: a misspelled key, code or indicator is refused
+    naming the file, the line and the nearest valid name (never a sentence silently dropped)."""
+    return tuple(check_keys(e, SENTENCE_KEYS, path, SentenceError) for e in read_entries(path, SentenceError))
+
+
+@lru_cache(maxsize=1)
+def sentence_specs() -> tuple[dict, ...]:
+    """The shipped sentences (``data/sentences.yaml``), checked."""
+    return load_sentences(SENTENCES_YAML)
+
+
+def placeholders() -> set[str]:
+    """Every code and indicator (``=id``) the declared sentences name."""
+    names: set[str] = set()
+    for spec in sentence_specs():
+        for alt in spec["say"]:
+            text = alt["text"] if isinstance(alt, dict) else alt
+            for name in PLACEHOLDER.findall(text):
+                names.update(name.split("+") if not name.startswith("=") else [name])
+            names.update(alt.get("zero", []) if isinstance(alt, dict) else [])
+    return names - {"who", "when"}

@@ -12,32 +12,18 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
-from cchc_tools.analysis.specs import (
-    Code,
-    Codes,
-    ParamType,
-    SpecError,
-    Text,
-    check_keys,
-    did_you_mean,
-    indicator_specs,
-    read_entries,
-)
-from cchc_tools.catalog import SECTIONS, by_code
+from cchc_tools.analysis.specs import PLACEHOLDER, sentence_specs
+from cchc_tools.catalog import by_code
 from cchc_tools.content.document import Span
 from cchc_tools.numbers import fmt_number, fmt_percent
-from cchc_tools.paths import SENTENCES_YAML
 from cchc_tools.periods import PERIODS, date_vi, period_end
 from cchc_tools.periods import period_in_sentence as period_in_sentence  # re-exported for the views
 from cchc_tools.periods import period_phrase as period_phrase  # re-exported for the views
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _PART = re.compile(r"\[([^\[\]]*)\]")
 ATTRIBUTION = "Theo số liệu đơn vị báo cáo, "
 
@@ -102,7 +88,7 @@ def _fill(text: str, f: Facts, who: str, when: str) -> list[Span] | None:
     """Spans of a text with no optional parts; None when a placeholder is not reported."""
     spans: list[Span] = []
     pos = 0
-    for m in _PLACEHOLDER.finditer(text):
+    for m in PLACEHOLDER.finditer(text):
         v = _resolve(m.group(1), f, who, when)
         if v is None:
             return None
@@ -117,7 +103,7 @@ def _optional(part: str, f: Facts, who: str, when: str) -> list[Span]:
     """An optional part (or a list of them, ``a|b|c``): the items that have non-zero values, joined."""
     out: list[Span] = []
     for item in part.split("|"):
-        names = _PLACEHOLDER.findall(item)
+        names = PLACEHOLDER.findall(item)
         values = [_resolve(n, f, who, when) for n in names]
         if any(v is None or v.value == 0 for v in values):
             continue
@@ -138,7 +124,7 @@ def _say(alt, f: Facts, who: str, when: str) -> list[Span] | None:
         return None
     spans: list[Span] = []
     pos, any_optional = 0, False
-    required = _PLACEHOLDER.findall(_PART.sub("", text))
+    required = PLACEHOLDER.findall(_PART.sub("", text))
     for m in _PART.finditer(text):
         head = _fill(text[pos:m.start()], f, who, when)
         if head is None:
@@ -176,77 +162,6 @@ def _sentence(spans: list[Span]) -> list[Span]:
     if not last.text.rstrip().endswith("."):
         spans = spans + [Span(".")]
     return spans
-
-
-class SentenceError(SpecError):
-    """A sentence entry that does not fit the schema (file, line, key, and the nearest valid name)."""
-
-    what = "sentence"
-
-
-@dataclass(frozen=True)
-class Sayings(ParamType):
-    """The ``say`` list: texts, or ``{text, zero: [CODES]}``; every placeholder a catalog code or ``=indicator``."""
-
-    expected = "a list of texts or {text: ..., zero: [CODES]}"
-
-    def check(self, value) -> str | None:
-        if not isinstance(value, list) or not value:
-            return f"{value!r} is not {self.expected}"
-        indicators = {s["id"] for s in indicator_specs()}
-        for alt in value:
-            if isinstance(alt, dict):
-                unknown = set(alt) - {"text", "zero"}
-                if unknown or not isinstance(alt.get("text"), str):
-                    bad = sorted(unknown)[0] if unknown else "text"
-                    return f"alternative key {bad!r}{did_you_mean(bad, ('text', 'zero'))} (expected text and zero)"
-                problem = Codes().check(alt.get("zero", []) or ["?"]) if "zero" in alt else None
-                if problem:
-                    return f"zero: {problem}"
-                text = alt["text"]
-            elif isinstance(alt, str):
-                text = alt
-            else:
-                return f"{alt!r} is not {self.expected}"
-            for name in _PLACEHOLDER.findall(text):
-                if name in ("who", "when"):
-                    continue
-                if name.startswith("="):
-                    if name[1:] not in indicators:
-                        return f"{{{name}}}: no indicator {name[1:]!r}{did_you_mean(name[1:], indicators)}"
-                    continue
-                for code in name.split("+"):
-                    problem = Code().check(code)
-                    if problem:
-                        return f"{{{name}}}: {problem}"
-        return None
-
-
-SENTENCE_KEYS = {"section": Text(choices=tuple(SECTIONS)), "say": Sayings()}
-
-
-def load_sentences(path: str | Path = SENTENCES_YAML) -> tuple[dict, ...]:
-    """The declared sentences of ``path``, each checked: a misspelled key, code or indicator is refused
-    naming the file, the line and the nearest valid name (never a sentence silently dropped)."""
-    return tuple(check_keys(e, SENTENCE_KEYS, path, SentenceError) for e in read_entries(path, SentenceError))
-
-
-@lru_cache(maxsize=1)
-def sentence_specs() -> tuple[dict, ...]:
-    """The shipped sentences (``data/sentences.yaml``), checked."""
-    return load_sentences(SENTENCES_YAML)
-
-
-def placeholders() -> set[str]:
-    """Every code and indicator (``=id``) the declared sentences name."""
-    names: set[str] = set()
-    for spec in sentence_specs():
-        for alt in spec["say"]:
-            text = alt["text"] if isinstance(alt, dict) else alt
-            for name in _PLACEHOLDER.findall(text):
-                names.update(name.split("+") if not name.startswith("=") else [name])
-            names.update(alt.get("zero", []) if isinstance(alt, dict) else [])
-    return names - {"who", "when"}
 
 
 def section_sentences(section: str, f: Facts, who: str, when: str) -> list[list[Span]]:
