@@ -157,7 +157,6 @@ def test_a_misspelled_key_stops_a_command_before_any_kernel(tmp_path, capsys):
     assert not (tmp_path / "outputs").exists() and not (tmp_path / "out").exists()
 
 
-# --- the layout ------------------------------------------------------------------------------------
 
 class _Imports(ast.NodeVisitor):
     """The modules a module imports, at its top or inside a function (never those for type checkers only)."""
@@ -209,14 +208,6 @@ def test_no_import_circle_and_no_module_imports_the_package_front():
         if m not in seen:
             visit(m, [m])
     assert len(graph) > 40 and FAMILIES  # the walk saw the package
-
-
-def test_the_readme_layout_lists_every_module():
-    readme = (paths.KIT_ROOT / "README.md").read_text(encoding="utf-8")
-    layout = readme[readme.index("## How the code is laid out"):readme.index("### Where to add")]
-    missing = [p.relative_to(paths.PACKAGE_DIR).as_posix() for p in sorted(paths.PACKAGE_DIR.rglob("*.py"))
-               if p.name != "__init__.py" and p.stem not in layout]
-    assert not missing, f"modules missing from the README's layout: {missing}"
 
 
 # --- a province project, end to end ----------------------------------------------------------------
