@@ -1,9 +1,9 @@
 """The period's cycle in one call: status, letters, consolidated appendix, digest, and the state the index shows.
 
-``run_cycle`` computes the data folder once (``analysis.computed``) and writes, under
+``run_cycle`` computes the data folder once (``pipeline.computed``) and writes, under
 ``<outputs>/<year>/``: ``status-<period>.{html,xlsx}``, ``letters-<period>/`` (one ``.docx`` per unit and
 ``register.xlsx``), ``phu-luc-tong-hop-<period>.{xlsx,docx}``, ``digest-<period>.txt`` and
-``cycle-<period>.json`` (what the index page shows of the period: :func:`cchc_tools.render.export.period_states`).
+``cycle-<period>.json`` (what the index page shows of the period: :func:`cchc_tools.cycle.status.period_states`).
 The steps below take their settings as arguments (province, departments, deadlines, letterhead); this
 module wires them from the project (``project.province``, ``project.reporting``, ``project.document``).
 """

@@ -8,7 +8,7 @@ names and its numbers for code; only the display is Vietnamese.
 
 The accessor validates its frame: a table of the workbench (``attrs["cchc"]`` names its kind) must
 still hold the columns its figures and their doubts need; an assessment or findings table of
-:func:`~cchc_tools.analysis.computed.computed` is recognised by its columns; anything else is refused
+:func:`~cchc_tools.pipeline.computed` is recognised by its columns; anything else is refused
 with a message saying what the accessor takes (:class:`NotAKitTable`).
 """
 

@@ -1,7 +1,7 @@
 """The analyst's workspace: one object over a data folder that answers the quarterly questions in one line.
 
 ``cchc_tools.open()`` loads the folder once (from its snapshot) through the same computation the
-briefings use (:func:`cchc_tools.analysis.computed.computed`: indicators, findings, assessment with
+briefings use (:func:`cchc_tools.pipeline.computed`: indicators, findings, assessment with
 targets and ranks), and every method selects from it: nothing here computes an indicator, a rank or a
 total of its own. Each method returns a :class:`~cchc_tools.workbench.accessor.KitFrame`, a DataFrame
 whose columns keep the kit's English names (for code) and whose display is a Vietnamese table (the

@@ -1,7 +1,7 @@
 """What readers get: one unit's briefing, a year's comparison, a unit's trend, as document blocks.
 
 Each view selects its reports from the loaded data folder, whose indicators, findings and
-assessment are computed once per data folder and process (``analysis.computed``), and builds
+assessment are computed once per data folder and process (``pipeline.computed``), and builds
 ``content.document`` blocks and tables: notebooks display them, and ``cchc_tools.render.save(view, out_dir,
 formats)`` writes the Word file, the workbook and the unit's tables from the same blocks (a view writes nothing
 and imports no renderer; it names its files: ``stem``). No arithmetic is done here that the analysis modules
