@@ -34,7 +34,7 @@ PERIODS: dict[str, Period] = {p.id: p for p in (
     Period("H2", 12, 6, "6 tháng cuối năm", "6-month"),
     Period("annual", 12, 12, "Năm", "annual"),
 )}
-DEADLINE_KINDS = ("quarter", "6-month", "9-month", "annual")
+DEADLINE_KINDS = tuple(dict.fromkeys(p.deadline_kind for p in PERIODS.values()))  # quarter, 6-month, 9-month, annual
 _FROM_JANUARY = {3: "Q1", 6: "6-month", 9: "9-month", 12: "annual"}
 
 

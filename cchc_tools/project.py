@@ -52,6 +52,7 @@ from cchc_tools.limits import (
     shorten,
 )
 from cchc_tools.paths import KIT_ROOT, PACKAGE_DATA
+from cchc_tools.periods import DEADLINE_KINDS
 from cchc_tools.units import load_index
 
 PROJECT_FILE = "cchc.toml"
@@ -172,8 +173,7 @@ SCHEMA: dict[str, dict[str, ParamType | Param]] = {
     },
 }
 # [reporting.deadlines]: the day of the month after a period's end by which its report is due.
-DEADLINE_KEYS: dict[str, ParamType | Param] = {kind: optional(Integer(1, 31)) for kind in
-                                                ("quarter", "6-month", "9-month", "annual")}
+DEADLINE_KEYS: dict[str, ParamType | Param] = {kind: optional(Integer(1, 31)) for kind in DEADLINE_KINDS}
 
 
 @dataclass(frozen=True)
@@ -270,15 +270,6 @@ class Project:
         """One hash of everything the project contributes to a page: its files and the overrides in force."""
         body = repr((sorted(self.files.items()), sorted(self.overrides.items()), self.province))
         return hashlib.sha256(body.encode()).hexdigest()
-
-    def stamp_lines(self) -> list[tuple[str, str]]:
-        """The project's part of a page's stamp ("Thông tin lập báo cáo"), hashes cut to 12 hex digits."""
-        lines = [("Dự án", f"{self.relative(self.file) if self.file else self.root.name}"
-                           + (f" (tỉnh/thành phố {self.province})" if self.province else ""))]
-        lines += [("Tệp của dự án", f"{name} (SHA-256 {sha[:12]})") for name, sha in self.files.items()]
-        lines += [("Ghi đè từ biến môi trường", f"{k} = {v}") for k, v in sorted(self.overrides.items())
-                  if k != "CCHC_CACHE_DIR"]
-        return lines
 
 
 def _sha256(path: Path) -> str:

@@ -148,7 +148,8 @@ def _entries(root: Path) -> list:
 def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
     """``index.html`` linking every briefing, comparison and trend under the outputs folder (each format
     present), and after a batch every file that could not be read and every briefing not made."""
-    from cchc_tools.render.export import period_states, render_index
+    from cchc_tools.cycle.status import period_states
+    from cchc_tools.render.export import render_index
 
     root = Path(out_root)
     entries = _entries(root)

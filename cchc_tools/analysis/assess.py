@@ -39,7 +39,6 @@ from cchc_tools.analysis.targets import applies, load_targets, target_text
 from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.numbers import parse_number
 
-STATUSES = ("met", "below_target", "doubtful", "not_reported", "no_target")
 REF_PREFIX = {"error": "L", "warning": "C", "info": "LY"}  # Lỗi, Cảnh báo, Lưu ý
 ASSESS_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "indicator", "section", "name_vi",
                   "value", "reported", "reported_text", "numerator", "denominator", "target", "target_op",

@@ -53,17 +53,6 @@ def _prepared(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return out.reset_index(drop=True), report
 
 
-def prepare(df: pd.DataFrame) -> pd.DataFrame:
-    """Any tidy table as the analysis reads it: reports in order, rows by line, a fresh index.
-
-    Whatever the index (repeated, e.g. ``pd.concat([a, b])``) and the row order, rows come
-    out ordered by report (``source``, ``unit``, ``year``, ``period``) and line; text columns
-    hold strings ("" when missing), ``value`` and ``line`` are numbers (NaN when not), ``year``
-    is Int64. The input is never modified.
-    """
-    return _prepared(df)[0]
-
-
 @dataclass
 class Wide:
     """Per report and catalog code: values ``V`` and source lines ``L`` (one row per report).

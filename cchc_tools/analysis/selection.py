@@ -43,7 +43,6 @@ def unit_from_name(text: str) -> str:
 
 
 # why a report is left out of every page, total and rank (``left_out``), and how a reader is told so
-LEFT_OUT = ("outside", "superseded")
 LEFT_OUT_VI = {"outside": "Ngoài địa bàn", "superseded": "Đã có báo cáo sau thay thế"}
 MARKS = ["kept", "left_out", "replaced_by"]
 

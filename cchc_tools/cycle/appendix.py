@@ -38,11 +38,9 @@ from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError
 from cchc_tools.forms import Form, Forms, for_level, get_form
 from cchc_tools.numbers import fmt_number, fmt_percent
+from cchc_tools.periods import period_phrase
 from cchc_tools.text import visible
 
-PERIOD_TITLE = {"Q1": "QUÝ I NĂM {y}", "Q2": "QUÝ II NĂM {y}", "Q3": "QUÝ III NĂM {y}", "Q4": "QUÝ IV NĂM {y}",
-                "6-month": "6 THÁNG ĐẦU NĂM {y}", "9-month": "9 THÁNG NĂM {y}", "H2": "6 THÁNG CUỐI NĂM {y}",
-                "annual": "NĂM {y}"}
 COLUMNS = ["stt", "label", "uom", "code", "kind", "value", "note", "units_in", "units_out"]
 INPUT_COLUMNS = ["code", "label", "unit_code", "unit_name", "value", "included", "reason", "source", "line"]
 
@@ -80,7 +78,7 @@ class ConsolidatedAppendix:
     @property
     def title(self) -> str:
         return ("THỐNG KÊ SỐ LIỆU VÀ KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH "
-                + PERIOD_TITLE.get(self.period, "NĂM {y}").format(y=self.year))
+                + period_phrase(self.period, self.year).upper())  # QUÝ I NĂM 2026
 
 
 def _rate_rules(rules) -> dict[str, tuple[list[str], list[str]]]:

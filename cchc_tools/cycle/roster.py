@@ -21,7 +21,7 @@ from cchc_tools.periods import PERIODS
 from cchc_tools.text import clean
 from cchc_tools.units import era_is_legacy, name_key, province_units
 
-__all__ = ["RosterError", "RosterUnit", "deadline", "name_key", "period_end", "period_kind", "roster"]
+__all__ = ["RosterError", "RosterUnit", "deadline", "name_key", "period_end", "roster"]
 
 
 class RosterError(CchcError):
@@ -42,11 +42,6 @@ class RosterUnit:
     def key(self) -> str:
         """What identifies it in a table of reports: its code, or its folded name for a department."""
         return self.code or name_key(self.name)
-
-
-def period_kind(period: str) -> str:
-    """The kind of period a deadline is set for (``quarter``, ``6-month``, ``9-month``, ``annual``)."""
-    return PERIODS[period].deadline_kind if period in PERIODS else period
 
 
 def period_end(year: int, period: str) -> date:

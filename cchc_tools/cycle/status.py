@@ -37,7 +37,6 @@ from cchc_tools.periods import date_vi
 from cchc_tools.text import lower_first, visible
 
 STATES = ("received", "late", "unreadable", "missing", "overdue", "not_due")
-OUT_OF_ROSTER = ("extra", "outside", "misfiled", "unreadable")  # the states of a row that is not a roster unit
 NOT_RECEIVED = ("missing", "overdue", "not_due")  # counted together as "missing" by ``totals``
 STATE_VI = {"received": "Đã nhận đúng hạn", "late": "Nộp muộn", "unreadable": "Tệp không đọc được",
             "missing": "Chưa nộp", "overdue": "Quá hạn", "not_due": "Chưa đến hạn", "extra": "Ngoài danh sách",
@@ -89,10 +88,6 @@ class ReportingStatus:
         """Fewer units received than ``min_coverage`` percent of the roster: too few to report upward."""
         c = self.coverage()
         return bool(self.min_coverage) and c is not None and c < self.min_coverage
-
-    def state_of(self) -> dict[str, str]:
-        """Source file -> state, for the reports received."""
-        return {s: st for s, st in zip(self.rows["source"], self.rows["state"], strict=True) if s}
 
 
 def _file_path(source: str, roots: list[Path]) -> Path | None:

@@ -403,9 +403,3 @@ def open_snapshot(folder: Path, *, province: str, root: str | Path, cache: str |
     where the snapshot is kept."""
     signature = json.dumps(_signature(folder, province, Path(root), forms))
     return Snapshot(folder, signature, snapshot_base(cache, folder), str(cache), province, str(root), forms)
-
-
-def load_folder(folder: Path, *, province: str, root: str | Path, cache: str | Path,
-                forms: Forms = KIT_FORMS) -> LoadResult:
-    """Every appendix under ``folder`` (cached while the files do not change)."""
-    return open_snapshot(folder, province=province, root=root, cache=cache, forms=forms).result
