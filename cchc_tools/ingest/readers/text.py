@@ -21,7 +21,7 @@ from cchc_tools.ingest.readers.base import (
     nearest_title,
 )
 from cchc_tools.ingest.readers.encoding import converted_note, decode_text
-from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_TEXT_LINES
+from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_SHORT_CELL_CHARS, MAX_TEXT_LINES
 from cchc_tools.text import (
     clean,
     decode,
@@ -69,6 +69,31 @@ def _bounded(fields: list[str], path: str | Path, line: int) -> list[str]:
 
 
 def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
+    """The appendix table of a text file: title lines, header line and raw rows.
+
+    Rows are cut in bulk (:func:`_rows_bulk`: the limits checked once for the whole table, not on every
+    row); when a limit may be reached, row by row (:func:`_rows_strict`, the reference the bulk cut is
+    tested against), so that every error names the same line either way.
+    """
+    table, lines, header_at, odd, invisible = _table_head(path, data)
+    rows = _rows_bulk(table.path, lines, header_at, odd, invisible)
+    if rows is None:
+        _rows_strict(table, lines, header_at, path, odd, invisible)
+    else:
+        table.rows = rows
+    return table
+
+
+def read_text_strict(path: str | Path, data: bytes | None = None) -> RawTable:
+    """:func:`read_text` with every row cut one by one: the reference the bulk cut is tested against."""
+    table, lines, header_at, odd, invisible = _table_head(path, data)
+    _rows_strict(table, lines, header_at, path, odd, invisible)
+    return table
+
+
+def _table_head(path: str | Path, data: bytes | None) -> tuple[RawTable, list[str], int, bool, bool]:
+    """The table with its title and header line but no rows yet, the file's lines, the index of the
+    header line, and whether the text holds odd spaces or invisible characters."""
     if data is None:
         data = Path(path).read_bytes()
     text, legacy = decode_text(data, path, decode)  # a TCVN3 or VNI text converted (ingest/readers/encoding.py)
@@ -104,6 +129,52 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
                                                "Số lượng/ tỷ lệ / Ghi chú, separated by tabs"))
     table.header_line = header_at + 1
     table.title = nearest_title(table.title)
+    return table, lines, header_at, odd, invisible
+
+
+def _rows_bulk(path: str, lines: list[str], header_at: int, odd: bool = False,
+               invisible: bool = False) -> list[RawRow] | None:
+    """The rows below the header, or None when a limit may be reached (then :func:`_rows_strict` finds
+    the first line at fault). ``odd`` and ``invisible``: the text holds odd spaces or invisible characters.
+
+    The limits are checked once for the whole table (the longest line, the most cells, the number of
+    lines) instead of on every row; the cells are cut as :func:`_rows_strict` cuts them.
+    """
+    body = lines[header_at + 1:]
+    if not body:
+        return []
+    if len(body) > MAX_ROWS or max(map(len, body)) > MAX_CELL_CHARS:
+        return None
+    cut = [line.split("\t") for line in body]
+    if max(map(len, cut)) > MAX_CELLS_PER_ROW:
+        return None
+    rows: list[RawRow] = []
+    append_row = rows.append
+    short = MAX_SHORT_CELL_CHARS
+    for n, fields in enumerate(cut, header_at + 2):
+        if len(fields) == 5:
+            stt, label, uom, value, note = fields
+        elif not body[n - header_at - 2].strip():
+            continue
+        else:
+            stt, label, uom, value, note = split_fields(fields)
+        if odd:  # the value is only stripped: "1\x0b070" is not 1070
+            stt, label, uom, note = (" ".join(f.split()) for f in (stt, label, uom, note))
+        if invisible:
+            stt, label, uom, note = (drop_invisible(f) for f in (stt, label, uom, note))
+        label, value = label.strip(), value.strip()
+        if not label and not value:
+            continue
+        stt, uom = stt.strip(), uom.strip()
+        if len(stt) > short or len(uom) > short:
+            return None
+        append_row(RawRow(n, stt, label, uom, value, note.strip()))
+    return rows
+
+
+def _rows_strict(table: RawTable, lines: list[str], header_at: int, path: str | Path, odd: bool,
+                 invisible: bool) -> None:
+    """The rows below the header, cut and checked one by one (the reference reading)."""
     rows = table.rows
     for i in range(header_at + 1, len(lines)):
         line = lines[i]
@@ -127,4 +198,3 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
             raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
                              line=i + 1)
         rows.append(check_short_cells(table.path, RawRow(i + 1, stt.strip(), label, uom.strip(), value, note.strip())))
-    return table
