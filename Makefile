@@ -40,6 +40,10 @@ test: $(STAMP) ## lint, unit tests and the notebooks under nbval
 	$(PY) -m pytest tests
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
 
+test-fast: $(STAMP) ## lint and the tests not marked slow (while working; `make test` runs everything)
+	$(VENV)/bin/ruff check cchc_tools tests $(wildcard benchmarks)
+	$(PY) -m pytest tests -m "not slow"
+
 goldens: $(STAMP) ## re-run the notebooks, keep only the golden (NBVAL_CHECK_OUTPUT) outputs
 	$(PY) -m cchc_tools.goldens
 
@@ -75,4 +79,4 @@ clean: ## remove generated outputs (not the venv, never data/raw)
 	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +
 	find data/processed -mindepth 1 ! -name README.md -exec rm -rf {} +
 
-.PHONY: help venv brief brief-all demo demo-2022 test fuzz fuzz-project goldens bench lab explore clean
+.PHONY: help venv brief brief-all demo demo-2022 test test-fast fuzz fuzz-project goldens bench lab explore clean

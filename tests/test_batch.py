@@ -117,6 +117,7 @@ def test_nothing_of_one_briefing_is_visible_in_the_next(tmp_path):
     assert [c.execution_count for c in b.cells] == [1, 2, 3], "execution counts start again at 1"
 
 
+@pytest.mark.slow
 def test_batch_briefings_equal_papermill_alone(tmp_path):
     """Two briefings run one after the other on one warm kernel are the notebooks papermill makes alone."""
     import papermill as pm
@@ -208,6 +209,7 @@ def demo_batch(tmp_path_factory):
     return data, out
 
 
+@pytest.mark.slow
 def test_cli_brief_all_reports_unreadable_files_and_rebuilds_only_what_changed(demo_batch, capsys):
     data, out = demo_batch
     args = ["brief", "--all", "--data", str(data), "--out", str(out), "--jobs", "2", "--quiet", "--formats", "html"]

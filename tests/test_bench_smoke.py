@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from benchmarks.run import main
 
 
+@pytest.mark.slow
 def test_benchmark_suite_runs_and_reports(tmp_path, capsys):
     out = tmp_path / "latest.json"
     assert main(["--smoke", "--out", str(out)]) == 0

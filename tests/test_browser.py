@@ -34,6 +34,7 @@ CAP = 3
 CHOICES = ("Năm", "Kỳ", "Cấp", "Chỉ số", "Đơn vị")
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium); "
                                                 "the real-browser test of the explorer is skipped"),
 ]

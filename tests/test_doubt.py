@@ -24,6 +24,9 @@ from cchc_tools.analysis.indicators import indicators
 from cchc_tools.content.document import Cell, Span
 from cchc_tools.numbers import fmt_number, fmt_percent
 
+pytestmark = pytest.mark.slow  # a batch of briefings built once for the module
+
+
 PLANTED = {"minh-hoa-01": "commune_on_time", "minh-hoa-02": "edocs"}
 # a reference right after the figure (a space, a line break or a closing parenthesis between at most), or
 # after the ratio it is the first term of ("136.768/142.886 [L1]": the mark is the ratio's)

@@ -63,6 +63,7 @@ def five_units(tmp_path_factory):
     return data, out
 
 
+@pytest.mark.slow
 def test_a_peers_resubmission_rerenders_exactly_the_pages_whose_ranks_changed(five_units, tmp_path):
     data, out = five_units
     before, mtimes = _ranks(out), _mtimes(out)
@@ -209,6 +210,7 @@ def test_the_message_language_is_in_every_fingerprint(monkeypatch, tmp_path, see
     assert provenance.kit_part(KIT)["settings"] == {"language": "en"}
 
 
+@pytest.mark.slow
 def test_changing_the_message_language_rerenders_every_page_on_the_next_incremental_run(five_units, monkeypatch,
                                                                                           tmp_path):
     import shutil

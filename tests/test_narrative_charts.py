@@ -180,6 +180,7 @@ def test_charts_render_in_one_pass_to_the_same_pixels(facts, monkeypatch, synthe
         assert [c.png() for c in now] == [c.png() for c in before]
 
 
+@pytest.mark.slow
 def test_source_lines_wrap_as_matplotlib_wraps_them(facts):
     """The source line's widths, measured once per process, wrap it where matplotlib wraps it: same PNG bytes,
     first and second time (kept measures), short and long lines, literal dollars, other resolutions."""

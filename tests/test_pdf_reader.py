@@ -173,6 +173,7 @@ def test_a_capitalised_rest_after_a_label_that_cannot_end():
     assert not _is_continuation(prev, True, {**rest, "value": "5"})
 
 
+@pytest.mark.slow
 def test_pdf_fuzz_run(tmp_path):
     """Mutated reports printed as PDF by LibreOffice, with byte hazards (``make fuzz``: 100)."""
     import shutil

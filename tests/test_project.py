@@ -223,6 +223,7 @@ def _mtimes(folder: Path) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_a_province_project_brings_its_rules_targets_and_letterhead_to_every_page(tmp_path):
     root = tmp_path / "P"
     init_project(root, "Cần Thơ")

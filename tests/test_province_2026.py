@@ -15,6 +15,8 @@ from cchc_tools.cli import main
 from cchc_tools.demo2026 import LOW_EDOCS, PAST_COMMITMENT
 from tests.demo2026 import make_project
 
+pytestmark = pytest.mark.slow  # a batch of briefings built once for the module
+
 
 def _text(path) -> str:
     t = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S)
