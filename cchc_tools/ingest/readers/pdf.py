@@ -256,14 +256,14 @@ def _form_says(above: str, rest: str) -> bool | None:
     ``rest`` alone are ("... liên thông với UBN" / "D huyện."). A row of its own: ``rest`` alone is a form's label
     and the two read as one are not closer to one ("Dịch vụ công trực tuyến mức độ 3, 4" / "Dịch vụ công trực
     tuyến mức độ 3", a sub-heading without unit or value). Labels are compared with all their spaces removed."""
-    if not above.strip():
-        return None
+    if not _squashed(above):
+        return None  # a list mark alone above: the two read as one are ``rest``, and the forms cannot tell
     keys = _form_keys()
     joined = _form_score(_join(above, rest), keys)
     alone = _form_score(rest, keys)
     if joined >= FORM_LABEL_SCORE and joined > _form_score(above, keys) and joined > alone:
         return True
-    if alone >= FORM_LABEL_SCORE and alone >= joined:
+    if alone >= FORM_LABEL_SCORE and alone > joined:
         return False
     return None
 
