@@ -3,6 +3,7 @@ row at the top of a page stays a row of its own. Each value keeps its place (pag
 
 from __future__ import annotations
 
+import math
 import shutil
 from itertools import pairwise
 
@@ -176,6 +177,7 @@ def test_label_broken_before_a_capitalised_word_is_one_row(pdfs, seed_path, seed
     df = load_appendix(pdfs["broken"])
     _same_as_word(df, load_appendix(pdfs["broken_docx"]), seed_path, seed_df)
     assert df["raw_value"].tolist() == seed_df["raw_value"].tolist()
+    assert df["value"].equals(seed_df["value"])  # NaN where blank: blanks stay blank, never 0
     assert df["value"].notna().sum() == 150
     row = df[df["code"] == "VII.dvc_on_national_portal"].iloc[0]
     assert row["label"] == BROKEN and row["raw_value"] == "221" and row["value"] == 221
@@ -194,7 +196,7 @@ def test_sub_heading_rows_at_the_top_of_a_page_stay_rows(pdfs, seed_path, seed_d
     df = load_appendix(pdfs["headings"])
     _same_as_word(df, load_appendix(pdfs["headings_docx"]), seed_path, seed_df)
     blank = df[df["code"] == "VII.edocs_district_connected"].iloc[0]
-    assert blank["label"] == BLANKED and blank["raw_value"] == "" and blank["value"] != blank["value"]  # NaN
+    assert blank["label"] == BLANKED and blank["raw_value"] == "" and math.isnan(blank["value"])
     assert blank["page"] == tops[BLANKED]
     assert df["value"].notna().sum() == 149  # the one left blank is not reported, never 0
     raw = read_pdf(pdfs["headings"])
