@@ -33,7 +33,7 @@ from cchc_tools.ingest.readers.base import (
     pick,
 )
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_PDF_PAGE_CHARS, MAX_PDF_PAGES, MAX_ROWS
-from cchc_tools.text import clean, clean_value, without_controls
+from cchc_tools.text import clean, clean_value, label_key, without_controls
 
 #: Points two column boundaries may differ by and still be the same column on another page.
 COLUMN_TOLERANCE = 3.0
@@ -193,14 +193,14 @@ def _is_continuation(prev: RawRow | None, prev_full: bool, cells: dict[str, str]
 
     Only when that page was filled to its foot and this row has no THỨ TỰ; then when it has no label but some
     other text (the rest of a note, a unit or a figure), a label that cannot begin one (a small letter, a
-    bracket), or, with no value, a label beginning with an acronym ("UBND") or following a label that cannot end
-    there ("... khác như:", "... thuộc"). A label begins with a capitalised word or a list mark. A figure broken
-    across the pages keeps its two parts on two lines of its cell, which no number is: it is reported, never
-    joined into one number. An empty row is a row.
-
-    A label broken before a capitalised word ("... của" / "Ủy ban nhân dân tỉnh") with no unit and no value is
-    taken as a row of its own: the PDF does not say otherwise, and its rows below are then one line further
-    down (their values are never touched)."""
+    bracket). A label begins with a capitalised word or a list mark: such a first line with no value is the
+    rest of the label above when the forms say so (:func:`_form_says`: the two read as one are a form's
+    label, "... liên thông với UBN" / "D huyện."), a row of its own when the forms say that (it is a form's
+    label alone: the sub-heading "Dịch vụ công trực tuyến mức độ 3" under "... mức độ 3, 4"); where they say
+    neither, the rest when it begins with an acronym ("UBND") or follows a label that cannot end there ("...
+    khác như:", "... thuộc"), else a row of its own. A figure broken across the pages keeps its two parts on
+    two lines of its cell, which no number is: it is reported, never joined into one number. An empty row is
+    a row."""
     if prev is None or not prev_full or cells["stt"]:
         return False
     label = cells["label"]
@@ -210,7 +210,62 @@ def _is_continuation(prev: RawRow | None, prev_full: bool, cells: dict[str, str]
         return True
     if cells["value"]:
         return False
+    said = _form_says(prev.label, label)
+    if said is not None:
+        return said
     return _ACRONYM.match(label) is not None or _open_ended(prev.label)
+
+
+#: Similarity (0-100, of labels without their spaces) from which a label is taken as a form's label.
+FORM_LABEL_SCORE = 90.0
+_form_keys_cache: list = [None, ()]
+
+
+def _squashed(label: str) -> str:
+    """A label as compared with the forms' labels: its matching key without any space (a word the page wrapped
+    inside, "UBN" / "D huyện", reads as the same word)."""
+    return "".join(label_key(label).split())
+
+
+def _form_keys() -> tuple[str, ...]:
+    """The labels of every known form's rows (the kit's and the project's), squashed."""
+    from cchc_tools.forms import all_forms
+
+    forms = all_forms()
+    if _form_keys_cache[0] is not forms:
+        keys = {_squashed(r.label) for f in forms.values() for r in f.rows}
+        _form_keys_cache[:] = [forms, tuple(sorted(k for k in keys if k))]
+    return _form_keys_cache[1]
+
+
+def _form_score(label: str, keys: tuple[str, ...]) -> float:
+    from rapidfuzz import fuzz, process
+
+    key = _squashed(label)
+    if not key or not keys:
+        return 0.0
+    hit = process.extractOne(key, keys, scorer=fuzz.ratio)
+    return float(hit[1]) if hit else 0.0
+
+
+def _form_says(above: str, rest: str) -> bool | None:
+    """Whether the forms tell a capitalised first line of a page ``rest`` (no THỨ TỰ, no value) as the end of the
+    label ``above`` broken at the page (True) or as a row of its own (False); None when they do not tell.
+
+    The end of a label: the two read as one are a form's label, and closer to one than ``above`` alone and
+    ``rest`` alone are ("... liên thông với UBN" / "D huyện."). A row of its own: ``rest`` alone is a form's label
+    and the two read as one are not closer to one ("Dịch vụ công trực tuyến mức độ 3, 4" / "Dịch vụ công trực
+    tuyến mức độ 3", a sub-heading without unit or value). Labels are compared with all their spaces removed."""
+    if not _squashed(above):
+        return None  # a list mark alone above: the two read as one are ``rest``, and the forms cannot tell
+    keys = _form_keys()
+    joined = _form_score(_join(above, rest), keys)
+    alone = _form_score(rest, keys)
+    if joined >= FORM_LABEL_SCORE and joined > _form_score(above, keys) and joined > alone:
+        return True
+    if alone >= FORM_LABEL_SCORE and alone > joined:
+        return False
+    return None
 
 
 #: Words a label never ends with: a label broken after one goes on ("... thuộc" / "UBND cấp huyện").
