@@ -65,3 +65,15 @@ def test_two_projects_in_one_process_each_read_their_own_forms(tmp_path, seed_te
         assert set(table["form"]) == {form} and code in set(table["code"])
         totals = consolidate(table, rules=project.rules, forms=project.forms).totals  # its draft row adds up too
         assert code in set(totals["code"]) and code not in set(consolidate(table).totals["code"])
+
+
+def test_a_letter_about_a_report_on_a_projects_own_form_names_that_form(tmp_path, seed_text, seed_df):
+    from cchc_tools.cycle.letters import form_title, letters_for
+
+    a, file_a, _ = _project(tmp_path / "a", seed_text, seed_df, ROW_A, "I.directive_docs", "district-2023-a")
+    own = form_title("district-2023-a", a.forms)
+    assert own != "district-2023-a" and form_title("district-2023-a") == "district-2023-a"  # the kit has no such form
+    table = load_appendix(file_a, province=a.province, root=a.root, forms=a.forms)
+    findings = validate(table, rules=a.rules, province=a.province, forms=a.forms)
+    letters = letters_for(table, findings, 2023, "annual", forms=a.forms)
+    assert letters and {x.form_name for x in letters} == {"district-2023-a"} and {x.form_title for x in letters} == {own}

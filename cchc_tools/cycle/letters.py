@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -32,6 +33,9 @@ from cchc_tools.analysis.selection import reports
 from cchc_tools.paths import PACKAGE_DATA
 from cchc_tools.periods import date_vi
 from cchc_tools.text import lower_first
+
+if TYPE_CHECKING:
+    from cchc_tools.forms import Forms
 
 LETTERS_YAML = PACKAGE_DATA / "letters.yaml"
 _COMMON = frozenset({"issuing_body", "unit", "reported_by", "when", "report", "year", "basis", "deadline", "due",
@@ -93,7 +97,8 @@ class Letter:
     correct: list[Point] = field(default_factory=list)
     reported_by: str = ""  # the unit as it was when it reported ("Ủy ban nhân dân thị xã Vĩnh Châu")
     successors: list[str] = field(default_factory=list)  # names of the 2025 units of a legacy unit
-    form_name: str = ""  # the form the report was read against (its title in the letter)
+    form_name: str = ""  # the form the report was read against
+    form_title: str = ""  # its title, as the letter names it (from the project's forms when it is theirs)
     kind: str = "explain"
     source_hash: str = ""
     due: date | None = None  # a reminder: when the report was due
@@ -170,25 +175,26 @@ def _join_vi(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " và " + items[-1] if items else ""
 
 
-def _form_stt(form_name: str) -> dict[str, str]:
-    """Code -> the THỨ TỰ the form prints for it."""
+def _form_stt(form_name: str, forms: Forms | None = None) -> dict[str, str]:
+    """Code -> the THỨ TỰ the form prints for it (``forms``: the project's; default: the kit's)."""
     from cchc_tools.forms import all_forms
 
-    form = all_forms().get(form_name)
+    form = all_forms(forms).get(form_name)
     return {r.code: r.stt for r in form.rows} if form else {}
 
 
-def form_title(form_name: str) -> str:
+def form_title(form_name: str, forms: Forms | None = None) -> str:
+    """The form's title as a letter names it (``forms``: the project's; default: the kit's)."""
     from cchc_tools.forms import all_forms
 
-    form = all_forms().get(form_name)
+    form = all_forms(forms).get(form_name)
     return (form.title.split(" (")[0] if form and form.title else form_name) or "phụ lục quy định"
 
 
-def where_on_form(codes: Iterable[str], rows: pd.DataFrame, form_name: str) -> str:
+def where_on_form(codes: Iterable[str], rows: pd.DataFrame, form_name: str, forms: Forms | None = None) -> str:
     """``Mục VII, STT 2, 2.1 và 2.2``: the sections and THỨ TỰ of ``codes`` on the form (the form's own
     numbering, else the one the unit wrote), never a line of the file."""
-    stt = _form_stt(form_name)
+    stt = _form_stt(form_name, forms)
     order = {c: i for i, c in enumerate(stt)}
     by_code = rows.drop_duplicates("code").set_index("code") if len(rows) else rows
     sections: dict[str, list[str]] = {}
@@ -239,7 +245,7 @@ def point_key(rule: str, codes: list[str], label: str = "") -> str:
 
 
 def letter_points(findings: pd.DataFrame, rules: Iterable | None = None, rows: pd.DataFrame | None = None,
-                  form_name: str = "") -> tuple[list[Point], list[Point]]:
+                  form_name: str = "", forms: Forms | None = None) -> tuple[list[Point], list[Point]]:
     """The points of one report's findings: (to explain, form problems to correct). Info-level findings are
     left out, except rows missing from the form (a correction). ``rows``: the report's rows of the tidy table
     (for the form's STT, the labels and the figures as written)."""
@@ -267,7 +273,8 @@ def letter_points(findings: pd.DataFrame, rules: Iterable | None = None, rows: p
             m = re.search(r"ghi đơn vị tính («[^»]*»), trong khi mẫu quy định («[^»]*»)", str(f.message_vi))
             detail = f"ghi {m.group(1)}, mẫu: {m.group(2)}" if m else ""
         p = Point(point_key(f.rule, codes, label), f.severity, f.rule, family, title,
-                  where_on_form(codes, rows, form_name), point_text(str(f.message_vi), family, rule, rows, codes),
+                  where_on_form(codes, rows, form_name, forms),
+                  point_text(str(f.message_vi), family, rule, rows, codes),
                   ref, tuple(codes), label, detail)
         (correct if family in FORM_FAMILIES else explain).append(p)
     order = {"error": 0, "warning": 1}
@@ -277,10 +284,11 @@ def letter_points(findings: pd.DataFrame, rules: Iterable | None = None, rows: p
 
 def letters_for(table: pd.DataFrame, findings: pd.DataFrame, year: int, period: str, unit: str = "",
                 rules: Iterable | None = None, on: date | None = None,
-                hashes: dict[str, str] | None = None) -> list[Letter]:
+                hashes: dict[str, str] | None = None, forms: Forms | None = None) -> list[Letter]:
     """A letter for each report of ``year`` and ``period`` (of ``unit``, a slug, when given) with points;
     ``on``: the letter's date (a legacy unit reorganised by then is addressed through its successors);
-    ``hashes``: source -> SHA-256 of its file (what tells a resubmission)."""
+    ``hashes``: source -> SHA-256 of its file (what tells a resubmission); ``forms``: the project's forms
+    (a project's own form gives its numbering and title; default: the kit's)."""
     reps = reports(table)
     reps = reps[(reps["year"] == int(year)) & ((reps["coverage"] == period) | (reps["period"] == period))]
     if unit:
@@ -291,7 +299,8 @@ def letters_for(table: pd.DataFrame, findings: pd.DataFrame, year: int, period: 
     for _, rep in reps.iterrows():
         rows = table[table["source"] == rep["source"]]
         form_name = str(rows["form"].iloc[0]) if "form" in rows and len(rows) else ""
-        explain, correct = letter_points(findings[findings["source"] == rep["source"]], rules, rows, form_name)
+        explain, correct = letter_points(findings[findings["source"] == rep["source"]], rules, rows, form_name,
+                                         forms)
         if not (explain or correct):
             continue
         code = str(rep.get("unit_code") or "")
@@ -301,6 +310,7 @@ def letters_for(table: pd.DataFrame, findings: pd.DataFrame, year: int, period: 
         out.append(Letter(rep["source"], rep["unit"], code, successors_addressee(after) or then, rep["level"],
                           int(year), period, _report_text(rep), bool(rep["synthetic"]), explain, correct,
                           reported_by=then, successors=after, form_name=form_name,
+                          form_title=form_title(form_name, forms) if form_name else "",
                           source_hash=(hashes or {}).get(rep["source"], "")))
     return out
 
@@ -374,7 +384,8 @@ def form_paragraph(letter: Letter, number: int, wording: dict) -> str:
     problems += [lower_first(p.text.rstrip(".")) for p in letter.correct if p.family == "metadata_missing"]
     if not problems:
         problems = [lower_first(p.text.rstrip(".")) for p in letter.correct if p.family == "form_poor_fit"][:1]
-    name = form_title(letter.form_name).replace("Phụ lục thống kê CCHC", "phụ lục thống kê cải cách hành chính")
+    name = (letter.form_title or form_title(letter.form_name)).replace(
+        "Phụ lục thống kê CCHC", "phụ lục thống kê cải cách hành chính")
     return w["form_point"].format(number=number, form=name, problems="; ".join(problems),
                                   actions=_join_vi(actions or [w["form_action_other"]]))
 

@@ -187,7 +187,7 @@ def _run_cycle(project, data, year: int, period: str, out: Path, steps, unit: st
     if "letters" in steps:
         hashes, current = _appendix_hashes(project, data, year, period)
         res.letters = letters_for(data.table, data.findings, year, period, unit, rules=project.rules or None,
-                                  on=produced, hashes=hashes)
+                                  on=produced, hashes=hashes, forms=project.forms)
         if reminders and status is not None:
             from cchc_tools.cycle.letters import reminders_for
 
