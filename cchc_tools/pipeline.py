@@ -47,10 +47,11 @@ from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import AppendixError, UnknownUnitError
+from cchc_tools.fingerprint import reference_files
 from cchc_tools.i18n import _
 from cchc_tools.ingest.loader import LoadResult
 from cchc_tools.ingest.snapshot import Snapshot, open_snapshot
-from cchc_tools.project import Project, reference_files
+from cchc_tools.project import Project
 
 
 def resolve_data_dir(project: Project, data_dir: str | Path | None = None) -> Path:

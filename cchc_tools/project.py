@@ -631,13 +631,6 @@ def check_province(province: str, file: Path | str = PROJECT_FILE, line: int | N
     raise ProjectError(file, problem, key="province", line=line)
 
 
-def reference_files() -> dict[str, str]:
-    """SHA-256 of each file of the package's data (catalog, forms, indicators, rules, targets, sentences)."""
-    suffixes = {".csv", ".yaml", ".yml", ".json", ".xlsx", ".docx", ".txt"}
-    files = sorted(p for p in PACKAGE_DATA.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
-    return {p.relative_to(PACKAGE_DATA).as_posix(): _sha256(p) for p in files}
-
-
 # --- a new project ------------------------------------------------------------------------------
 
 INIT_FILES = ("cchc.toml", "rules.yaml", "targets.yaml", "README.md")
