@@ -26,6 +26,7 @@ from pandas.io.formats.style import Styler
 
 from cchc_tools.errors import CchcError
 from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent
+from cchc_tools.periods import date_vi
 from cchc_tools.vocabulary import LEVEL_VI, SEVERITY_VI
 
 STATUS_VI = {"met": "Đạt mục tiêu", "below_target": "Chưa đạt mục tiêu", "doubtful": "Số liệu cần xem lại",
@@ -100,7 +101,7 @@ def day(v: Any) -> str:
     """A date as a Vietnamese page writes it: ``16/12/2022``."""
     if _blank(v) or v == "":
         return ""
-    return v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else text(v)
+    return date_vi(v) if hasattr(v, "strftime") else text(v)  # the kit's one date formatter
 
 
 def reported(v: Any) -> str:
@@ -400,7 +401,7 @@ def write_excel(df: pd.DataFrame, path, kind: str | None = None, today=None):
     ws.title = SHEET_TITLES.get(kind, "Bảng")
     ws.append([caption(df, kind) or SHEET_TITLES.get(kind, "")])
     ws.append([_source_line(df)])
-    ws.append([f"Ngày lập: {today:%d/%m/%Y}"])
+    ws.append([f"Ngày lập: {date_vi(today)}"])
     ws.append([])
     ws["A1"].font = Font(bold=True)
     headers = titles + (["Tệp nguồn"] if with_file else []) + [DOUBT_COLUMN]

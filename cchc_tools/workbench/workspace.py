@@ -24,7 +24,15 @@ from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.catalog import by_code
 from cchc_tools.errors import CchcError, UnknownUnitError
-from cchc_tools.periods import PERIODS, period_in_sentence, period_name, period_order, period_phrase, previous_period
+from cchc_tools.periods import (
+    PERIODS,
+    date_vi,
+    period_in_sentence,
+    period_name,
+    period_order,
+    period_phrase,
+    previous_period,
+)
 from cchc_tools.pipeline import Computed, computed, resolve_data_dir
 from cchc_tools.project import PROJECT_FILE, Project, load_project
 from cchc_tools.vocabulary import LEVEL_VI
@@ -264,7 +272,7 @@ class Workspace:
         order = {s: k for k, s in enumerate(("missing", "unreadable", "late", "extra", "received"))}
         rows = rows.assign(state_vi=rows["state"].map(STATE_VI), _o=rows["state"].map(order))
         rows = rows.sort_values(["_o", "level", "name"], kind="stable").drop(columns="_o")
-        due_vi = due.strftime("%d/%m/%Y") if hasattr(due, "strftime") else str(due or "")  # 15/07/2026
+        due_vi = date_vi(due) if hasattr(due, "strftime") else str(due or "")  # 15/07/2026
         return self._frame(rows, "status", year=int(year), period=period, due=due_vi)
 
     def league(self, indicator: str, year=None, period: str | None = None, level: str | None = None) -> KitFrame:
