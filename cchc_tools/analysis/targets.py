@@ -124,10 +124,17 @@ def applies(t: dict, year, level: str) -> bool:
     return not t.get("levels") or level in t["levels"]
 
 
-def short_citation(t: dict) -> str:
-    """A target's source as a short line of text cites it: ``theo Quyết định số 766/QĐ-TTg`` and, when its
-    wording was not read in the document itself, ``(chưa đối chiếu văn bản gốc)``."""
-    return f"theo {str(t['source']).split(' ngày')[0]}" + ("" if t.get("verified") else " (chưa đối chiếu văn bản gốc)")
+UNVERIFIED_NOTE = " (chưa đối chiếu văn bản gốc)"  # a target whose wording was not read in the document itself
+
+
+def cite_target(source: str, verified: bool, *, short: bool = False, star: bool = False) -> str:
+    """How every page, letter and digest cites a target's source (``theo Quyết định số 766/QĐ-TTg ngày ...``):
+    whole, or ``short`` (without its date: a card, a line of text); a target not read in the original document
+    says so, in words (``(chưa đối chiếu văn bản gốc)``) or, where a note below explains it, with ``star`` (``*``)."""
+    text = str(source).split(" ngày")[0] if short else str(source)
+    if verified:
+        return text
+    return text + ("*" if star else UNVERIFIED_NOTE)
 
 
 def target_text(t: dict) -> str:

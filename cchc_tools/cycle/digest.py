@@ -123,11 +123,12 @@ def build_digest(status: ReportingStatus | None, app: ConsolidatedAppendix, asse
         if tg is None:
             totals.append(w["total_plain"].format(target="", **values))
         else:  # a target is never stated without its source
-            from cchc_tools.analysis.targets import short_citation
+            from cchc_tools.analysis.targets import cite_target
 
             op = tg["op"].replace(">=", "≥").replace("<=", "≤")
             ok = r["value"] >= tg["value"] if tg["op"] == ">=" else r["value"] <= tg["value"]
-            target = f"{op} {fmt_percent(tg['value'])} {short_citation(tg)}"
+            cite = cite_target("theo " + str(tg["source"]), bool(tg.get("verified")), short=True)
+            target = f"{op} {fmt_percent(tg['value'])} {cite}"
             totals.append(w["total_met" if ok else "total_below"].format(target=target, **values))
     if len(totals) > 1:
         parts.append(totals)

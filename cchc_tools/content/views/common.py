@@ -66,16 +66,6 @@ def definition(ident: str) -> str:
     return f"{num} trên {den}"
 
 
-def short_cite(source: str, verified: bool) -> str:
-    """A target's short citation for a card: ``theo Quyết định số 766/QĐ-TTg*`` (* = not read in the original)."""
-    return source.split(" ngày")[0] + ("" if verified else "*")
-
-
-def cited(source: str, verified: bool) -> str:
-    """A target's full citation: ``theo Quyết định ... (chưa đối chiếu văn bản gốc)`` when not verified."""
-    return source + ("" if verified else " (chưa đối chiếu văn bản gốc)")
-
-
 def stamp_block(stamp) -> Group:
     """The stamp at the foot of every page, from the provenance record passed in (a
     :class:`cchc_tools.provenance.Stamp`, or anything with its ``page_lines()``): kit, time, project files,

@@ -13,7 +13,7 @@ import pandas as pd
 from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
 from cchc_tools.analysis.checks import agrees, place_cell, place_vi, shipped_rules
 from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, pick_report, weakest
-from cchc_tools.analysis.targets import short_citation
+from cchc_tools.analysis.targets import cite_target
 from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.content.document import (
     Block,
@@ -35,10 +35,8 @@ from cchc_tools.content.views.common import (
     SPECS,
     STATUS_VI,
     Stamped,
-    cited,
     definition,
     project_of,
-    short_cite,
     source_line,
     split_refs,
     value_text,
@@ -195,7 +193,7 @@ class UnitBriefing(Stamped):
         if a["status"] in ("met", "below_target"):
             status += f" {a['target_op'].replace('>=', '≥').replace('<=', '≤')} {fmt_percent(a['target'])}"
             if cite:
-                status += " " + short_cite(a["target_source"], bool(a["target_verified"]))
+                status += " " + cite_target(a["target_source"], bool(a["target_verified"]), short=True, star=True)
         if a["status"] == "doubtful":
             status += f" [{a['findings']}]"
         elif a["warnings"]:
@@ -262,7 +260,7 @@ class UnitBriefing(Stamped):
             spans.append(Span(f"đạt {len(met)}/{len(judged)} chỉ số chính có mục tiêu"))
             for k, r in enumerate(below.itertuples()):
                 gap = abs(r.target - r.value)
-                cite = short_citation({"source": r.target_source.removeprefix("theo "), "verified": r.target_verified})
+                cite = cite_target(r.target_source, bool(r.target_verified), short=True)
                 spans += [Span(("; chưa đạt: " if k == 0 else "; ") + f"{r.name_vi[:1].lower()}{r.name_vi[1:]} "),
                           Span.of(self.book.indicator(r.source, r.indicator, self.figure(r.indicator)[0])),
                           Span(f" so với mục tiêu {fmt_percent(r.target)} {cite}"  # never a target without its source
@@ -361,7 +359,7 @@ class UnitBriefing(Stamped):
         below = [[Span(f"{r.name_vi}: "),
                   Span.of(self.book.indicator(src, r.indicator, self.figure_text(r.indicator))),
                   Span(f", chưa đạt mục tiêu {r.target_op.replace('>=', '≥').replace('<=', '≤')} "
-                       f"{fmt_percent(r.target)} ({cited(r.target_source, r.target_verified)}).")]
+                       f"{fmt_percent(r.target)} ({cite_target(r.target_source, r.target_verified)}).")]
                  for r in a.itertuples() if r.status == "below_target"]
         if below:
             out.append(Bullets(below, "Chưa đạt mục tiêu:"))
@@ -440,8 +438,8 @@ class UnitBriefing(Stamped):
                 cells.append(Cell(change_phrase(a.value, before, "") or "—"))
             rows.append(cells)
             notes.append(f"{a.name_vi}: {definition(a.indicator)}.")
-            if a.target_source and cited(a.target_source, a.target_verified) not in targets:
-                targets.append(cited(a.target_source, a.target_verified))
+            if a.target_source and cite_target(a.target_source, a.target_verified) not in targets:
+                targets.append(cite_target(a.target_source, a.target_verified))
         notes = ["Cách tính: " + " ".join(notes)] + [f"Mục tiêu {t}." for t in targets]
         return Table(headers, rows, notes)
 
@@ -548,7 +546,7 @@ class UnitBriefing(Stamped):
             fig = self.book.indicator(src, ident, self.figure(ident)[0])
             target = "—"
             if pd.notna(a["target"]):  # a target is never shown without its source
-                cite = cited(a["target_source"], bool(a["target_verified"]))
+                cite = cite_target(a["target_source"], bool(a["target_verified"]))
                 if cite not in sources:
                     sources.append(cite)
                 target = (f"{a['target_op'].replace('>=', '≥').replace('<=', '≤')} {fmt_percent(a['target'])} "
