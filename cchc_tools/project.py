@@ -42,6 +42,7 @@ from cchc_tools.analysis.specs import (
     optional,
 )
 from cchc_tools.analysis.targets import TargetOverride, load_targets
+from cchc_tools.fingerprint import file_sha256
 from cchc_tools.forms import Forms
 from cchc_tools.limits import (
     MAX_BASIS_CHARS,
@@ -263,7 +264,7 @@ class Project:
             paths += sorted(self.forms_dir.glob("*.csv"))
         if self.document.word_template:
             paths.append(self.document.word_template)
-        return {self.relative(p): _sha256(p) for p in paths}
+        return {self.relative(p): file_sha256(p) for p in paths}
 
     @cached_property
     def fingerprint(self) -> str:
@@ -272,12 +273,6 @@ class Project:
         return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # --- finding and reading the project file ------------------------------------------------------

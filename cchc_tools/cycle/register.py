@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from cchc_tools.ingest.snapshot import file_hash as sha256_file
+from cchc_tools.fingerprint import file_sha256 as sha256_file
 from cchc_tools.text import visible
 
 REGISTER_XLSX = "register.xlsx"

@@ -259,7 +259,7 @@ class _Chosen:
 def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, str], dict[str, str]]:
     """(source -> SHA-256 of its file, unit slug -> SHA-256 of its latest report's file) for the period."""
     from cchc_tools.analysis.selection import reports
-    from cchc_tools.ingest.snapshot import file_hash
+    from cchc_tools.fingerprint import file_sha256
     from cchc_tools.provenance import source_path
 
     reps = reports(data.table)
@@ -267,7 +267,7 @@ def _appendix_hashes(project, data, year: int, period: str) -> tuple[dict[str, s
     hashes, current = {}, {}
     for src, slug in zip(reps["source"], reps["unit"], strict=True):
         path = source_path(src, project.root)
-        hashes[src] = file_hash(path) if path.is_file() else src
+        hashes[src] = file_sha256(path) if path.is_file() else src
         current[slug] = hashes[src]
     return hashes, current
 

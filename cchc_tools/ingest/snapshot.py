@@ -29,7 +29,7 @@ import pandas as pd
 
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.errors import AppendixError
-from cchc_tools.fingerprint import kit_code
+from cchc_tools.fingerprint import file_sha256, kit_code
 from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.i18n import language
 from cchc_tools.ingest.loader import LoadResult, empty_table, find_files, load_appendices
@@ -38,15 +38,6 @@ from cchc_tools.version import __version__
 
 SNAPSHOT_FORMAT = 2  # bump when the manifest or the chunks change shape
 BUCKETS = 16  # chunks per year, period and level: a changed file rewrites about 1/16 of its period's rows
-
-
-def file_hash(path: str | Path) -> str:
-    """SHA-256 of a file's content, read in blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _signature(folder: Path, province: str, root: Path, forms: Forms) -> list:
@@ -61,10 +52,10 @@ def _signature(folder: Path, province: str, root: Path, forms: Forms) -> list:
     contents = []
     for f in files:
         try:
-            contents.append([str(f), file_hash(f)])
+            contents.append([str(f), file_sha256(f)])
         except OSError:
             contents.append([str(f), None])  # unreadable: the load reports it
-    catalog = file_hash(CATALOG_CSV)
+    catalog = file_sha256(CATALOG_CSV)
     # errors are stored in the language of the run
     return [__version__, kit_code(), catalog, forms.signature(), province, str(root), language(), contents,
             sorted(skipped)]
