@@ -10,9 +10,13 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Iterable
+from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from cchc_tools.catalog import SECTION_ORDER
@@ -73,11 +77,21 @@ def _types(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _frame(cols: dict[str, list]) -> pd.DataFrame:
-    """The tidy table from column lists. Text columns hold plain Python strings (object dtype):
-    building Arrow strings costs three times as much for a batch and buys nothing here."""
-    data = {name: pd.Series(cols[name], dtype=object) for name in COLUMNS}
+    """The tidy table from column chunks (one list or array per file, :func:`_add_columns`), joined once per
+    column. Text columns hold plain Python strings (object dtype): building Arrow strings costs three times as
+    much for a batch and buys nothing here."""
+    data = {}
+    for name in COLUMNS:
+        chunks = cols[name]
+        if name in _NUMERIC:
+            data[name] = np.concatenate(chunks) if chunks else np.empty(0, dtype=_NUMERIC[name])
+        else:
+            whole = list(chain.from_iterable(chunks))
+            arr = np.empty(len(whole), dtype=object)
+            arr[:] = whole
+            data[name] = pd.Series(arr, dtype=object, copy=False)  # object, not the inferred string dtype
     cols.clear()
-    return _types(pd.DataFrame(data))
+    return _types(pd.DataFrame(data, copy=False))
 
 
 def _check_complete(raw: RawTable, sections: list[str]) -> None:
@@ -124,17 +138,19 @@ def _stored_value(raw_value: float | None) -> tuple[str, float]:
 
 def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list], province: str = "",
                  root: str | Path | None = None, forms: Forms = KIT_FORMS) -> None:
-    """Append one file's rows to the column lists ``cols`` (one list per name in COLUMNS).
+    """Append one file's rows to ``cols`` (per name in COLUMNS, a list of chunks: one list or array per file,
+    joined once by :func:`_frame`).
 
-    Column-wise, so that a batch of thousands of files never holds a tuple per row; labels and
-    units are interned, so that files made from one template share those strings.
+    Column-wise and in bulk (the rows' fields taken by ``attrgetter``, numbers parsed through a cache), so that a
+    batch of thousands of files never holds a tuple per row nor runs Python per cell; labels and units are
+    interned, so that files made from one template share those strings.
     """
     meta = _meta(raw, overrides)
     fitted = align(raw.rows, forms.candidates(meta.year, meta.level), forms)
-    aligned = [(r, s, c) for r, s, c, _ in fitted.rows]
-    sections = sorted({s for _, s, _ in aligned if s}, key=SECTION_ORDER.index)
+    rows, secs, codes, _scores = map(list, zip(*fitted.rows, strict=True)) if fitted.rows else ([], [], [], [])
+    sections = sorted(set(secs) - {"", None}, key=SECTION_ORDER.index)
     _check_complete(raw, sections)
-    n = len(aligned)
+    n = len(rows)
     official = official_unit(meta, folder=Path(raw.path).parent.name, setting=province)
     constant = {"source": source_name(raw.path, root), "sheet": raw.sheet, "unit": meta.unit,
                 "unit_name": meta.unit_name, "level": meta.level, "year": meta.year, "period": meta.period,
@@ -143,31 +159,48 @@ def _add_columns(raw: RawTable, overrides: dict, cols: dict[str, list], province
                 "form_score": fitted.score, "unit_code": official.code, "province": official.province,
                 "reading": "; ".join(raw.notes)}
     for name, value in constant.items():
-        cols[name].extend([value] * n)
-    cols["cumulative"].extend([meta.cumulative or is_cumulative(r.label) for r, _, _ in aligned])
-    texts, values = [], []
-    nan = math.nan
-    for row, _sec, _code in aligned:
-        v = row.value
-        if isinstance(v, str):  # text cells: the common case
-            num = parse_number(v) if v else None
-            texts.append(v)
-            values.append(nan if num is None else num)
-        else:
-            text, value = _stored_value(v)
-            texts.append(text)
-            values.append(value)
-    intern = sys.intern
-    cols["line"].extend([r.line for r, _, _ in aligned])
-    cols["page"].extend([r.page for r, _, _ in aligned])
-    cols["code"].extend([c for _, _, c in aligned])
-    cols["section"].extend([s for _, s, _ in aligned])
-    cols["stt"].extend([r.stt for r, _, _ in aligned])
-    cols["label"].extend([intern(r.label) for r, _, _ in aligned])
-    cols["uom"].extend([intern(r.uom) for r, _, _ in aligned])
-    cols["raw_value"].extend(texts)
-    cols["value"].extend(values)
-    cols["note"].extend([r.note for r, _, _ in aligned])
+        cols[name].append([value] * n)
+    lines, pages, stts, labels, uoms, notes, cells = (zip(*map(_ROW_FIELDS, rows), strict=True) if rows
+                                                      else ((),) * 7)
+    labels = list(map(sys.intern, labels))
+    cols["cumulative"].append([True] * n if meta.cumulative else list(map(_cached(is_cumulative), labels)))
+    if all(type(v) is str for v in cells):  # text cells: the common case
+        texts = list(cells)
+        values = np.array(list(map(_cached(parse_number), texts)), dtype="float64")  # None (blank, not a number): NaN
+    else:
+        texts, values = [], []
+        for v in cells:
+            if isinstance(v, str):
+                num = parse_number(v) if v else None
+                texts.append(v)
+                values.append(math.nan if num is None else num)
+            else:
+                text, value = _stored_value(v)
+                texts.append(text)
+                values.append(value)
+        values = np.array(values, dtype="float64")
+    cols["line"].append(np.array(lines, dtype="int64"))
+    cols["page"].append(np.array(pages, dtype="int64"))
+    cols["code"].append(codes)
+    cols["section"].append(secs)
+    cols["stt"].append(list(stts))
+    cols["label"].append(labels)
+    cols["uom"].append(list(map(sys.intern, uoms)))
+    cols["raw_value"].append(texts)
+    cols["value"].append(values)
+    cols["note"].append(list(notes))
+
+
+#: Columns built as NumPy arrays per file (concatenated, not gathered into lists), and their dtypes.
+_NUMERIC = {"line": "int64", "page": "int64", "value": "float64"}
+_ROW_FIELDS = attrgetter("line", "page", "stt", "label", "uom", "note", "value")
+
+
+@lru_cache(maxsize=4)
+def _cached(fn):
+    """``fn`` (a pure function of one text) asked once per distinct text: files made from one template repeat their
+    labels and many cells. Looked up by the function, so a reader put in place of ``parse_number`` is used."""
+    return lru_cache(maxsize=65536)(fn)
 
 
 def _new_columns() -> dict[str, list]:
@@ -259,7 +292,7 @@ def load_appendices(paths_or_folder: str | Path | Iterable[str | Path], *, provi
             errors.append(exc)
             continue
         for name in COLUMNS:
-            cols[name].extend(part[name])
-    if not cols["source"]:
+            cols[name] += part[name]
+    if not any(cols["source"]):
         return LoadResult(empty_table(), errors, skipped)
     return LoadResult(distinct_slugs(_frame(cols)), errors, skipped)  # two units of one name never share a slug

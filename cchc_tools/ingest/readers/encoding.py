@@ -159,27 +159,40 @@ def decode_text(data: bytes, path: str | Path, decode) -> tuple[str, str | None]
     three-byte sequences of Unicode Vietnamese letters are tried as a legacy one-byte encoding; anything
     else, and a legacy text that cannot be told, is left to ``decode``'s error or refused.
     """
-    legacy_bytes = not data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) and b"\x00" not in data[:4096]
-    if legacy_bytes:
-        try:
-            data.decode("utf-8")
-            legacy_bytes = False
-        except UnicodeDecodeError:
-            legacy_bytes = re.search(rb"\xe1[\xba\xbb][\x80-\xbf]", data) is None
-    if legacy_bytes:
-        text = data.decode("cp1252", errors="replace")
-        found = detect(text)
+    try:
+        text = decode(data, path)  # the common case, UTF-8 or UTF-16, decoded once
+    except AppendixError:
+        legacy = _legacy_text(data)
+        if legacy is None:
+            raise
+        text, found = legacy
         if found.encoding and not found.mixed:
             return to_unicode(text, found.encoding), found.encoding
         if found.mixed or found.unknown:
-            raise refusal(path, found)
-    text = decode(data, path)
+            raise refusal(path, found) from None
+        raise  # nothing tells a legacy encoding: the decoder's error stands
     found = detect(text)
     if found.encoding and not found.mixed:
         return to_unicode(text, found.encoding), found.encoding
     if found.mixed or found.unknown:
         raise refusal(path, found)
     return text, None
+
+
+def _legacy_text(data: bytes) -> tuple[str, Detection] | None:
+    """Bytes the strict decoder refused, read as a legacy one-byte text (Windows-1252) and what they hold; None
+    for bytes that are not one: a BOM or NUL bytes (UTF-16), valid UTF-8 (refused for another reason), or the
+    three-byte sequences of Unicode Vietnamese letters (broken UTF-8, left to the decoder's error)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) or b"\x00" in data[:4096]:
+        return None
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        if re.search(rb"\xe1[\xba\xbb][\x80-\xbf]", data) is not None:
+            return None
+    text = data.decode("cp1252", errors="replace")
+    return text, detect(text)
 
 
 def header_in_legacy(cells: list[str], is_header) -> bool:
