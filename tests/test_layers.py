@@ -166,6 +166,13 @@ def test_every_import_runs_down_the_floors(layout):
     assert not wrong, "imports against the README's order:\n" + "\n".join(wrong)
 
 
+def test_no_two_rooms_import_each_other():
+    """Not even on the ground floors, where modules may use each other: one direction per pair."""
+    pairs = {(_room(i.source), _room(i.target)) for i in imports(_modules())}
+    both = sorted((a, b) for a, b in pairs if a < b and (b, a) in pairs)
+    assert not both, f"rooms that import each other: {both}"
+
+
 def test_no_private_name_crosses_a_module_border():
     wrong = private_crossings(imports(_modules()))
     assert not wrong, "private names imported from another module:\n" + "\n".join(wrong)
