@@ -4,6 +4,7 @@ never a traceback, never a huge message; ``cchc init`` never overwrites; Ctrl-C 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -359,8 +360,10 @@ def test_a_real_ctrl_c_while_a_file_is_written_leaves_nothing_half_written(tmp_p
         f"sys.exit(main(['digest', '--project', {str(paths.KIT_ROOT)!r}, '--year', '2022', '--out', {str(out)!r}]))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CCHC_")}
+    # Ctrl-C as a terminal delivers it: a child inherits an ignored SIGINT (Python then installs no handler),
+    # so the child starts with the default disposition whatever the test runner's own is
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=paths.KIT_ROOT,
-                         timeout=600)
+                         timeout=600, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert run.returncode == 130, run.stderr
     assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
     assert out.is_dir() and [p for p in out.rglob("*") if p.is_file()] == []  # the folder was made, no file
