@@ -6,8 +6,7 @@ command start at once; ``cchc_tools.open()`` opens the analyst's workspace.
 
 from __future__ import annotations
 
-import importlib
-
+from cchc_tools.lazy import lazy_exports
 from cchc_tools.version import __version__ as __version__
 
 _EXPORTS = {
@@ -33,13 +32,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'cchc_tools' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -8,7 +8,7 @@ are imported when first used (PEP 562): importing a renderer does not import the
 
 from __future__ import annotations
 
-import importlib
+from cchc_tools.lazy import lazy_exports
 
 _EXPORTS = {
     "save": "cchc_tools.render.publish",
@@ -22,13 +22,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'cchc_tools.render' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
