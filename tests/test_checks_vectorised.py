@@ -194,3 +194,21 @@ def test_wide_is_the_reference_wide(seed_df, clean):
         assert (new.report == old.report).all() and (new.code_idx == old.code_idx).all()
         assert new.duplicates == old.duplicates and len(new.duplicates) > 0
         assert new.column("form", "") == old.column("form", "")
+
+
+@pytest.mark.parametrize("sort_below", [0, 10**9])
+def test_distinct_rows_are_equal_bit_for_bit(monkeypatch, sort_below):
+    """Both ways of finding distinct rows (hashing columns for many rows, sorting rows for few) group exactly the
+    rows that are equal bit for bit: NaNs alike, -0.0 apart from 0.0."""
+    from cchc_tools.analysis import checks
+
+    monkeypatch.setattr(checks, "_SORT_BELOW", sort_below)
+    rng = np.random.default_rng(28)
+    pool = np.array([0.0, -0.0, 1.0, 2.5, np.nan, 1e15, -3.0])
+    a, b = pool[rng.integers(0, len(pool), 5000)], pool[rng.integers(0, len(pool), (5000, 3))]
+    first, inverse = checks._distinct(a, b)
+    rows = np.column_stack([a, b]).view(np.int64)  # the bits
+    assert len(inverse) == 5000 and 50 < len(first) < 5000
+    assert (inverse[first] == np.arange(len(first))).all()  # each distinct row's first position is its own
+    assert (rows == rows[first][inverse]).all()  # every row is bit for bit its distinct row
+    assert len({tuple(r) for r in rows}) == len(first)  # and distinct rows differ

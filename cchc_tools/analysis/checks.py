@@ -349,14 +349,24 @@ class Found:
 def _distinct(*columns) -> tuple[np.ndarray, np.ndarray]:
     """For rows made of ``columns`` (numeric arrays of one length, or matrices with that many rows): the first
     position of each distinct row, and each position's distinct row. Rows are compared bit for bit (two NaNs
-    of the same bits are alike; a value never matches another), so what depends only on them is computed once."""
+    of the same bits are alike, ``-0.0`` is not ``0.0``), so what depends only on them is computed once."""
     n = len(columns[0])
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     m = np.ascontiguousarray(np.column_stack([np.asarray(c, dtype=float).reshape(n, -1) for c in columns]))
+    if n > _SORT_BELOW:  # many rows, few columns: hash each column's bits, then the pairs of codes
+        codes = np.zeros(n, dtype=np.int64)
+        for bits in m.view(np.int64).T:
+            column, uniques = pd.factorize(bits)
+            codes, _ = pd.factorize(codes * len(uniques) + column)
+        _, first = np.unique(codes, return_index=True)  # codes are 0..k-1, numbered as they first appear
+        return first, codes
     rows = m.view(np.dtype((np.void, m.dtype.itemsize * m.shape[1]))).ravel()
     _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
     return first, inverse.ravel()
+
+
+_SORT_BELOW = 4096  # rows up to which _distinct sorts whole rows (few findings, maybe many columns)
 
 
 def _each(keys: list, make: Callable[[int], tuple], width: int) -> list[np.ndarray]:
@@ -400,6 +410,8 @@ def _report_found(ctx: Context, rule: Rule, r: np.ndarray, codes: list[str], vi,
                   named: np.ndarray | None = None, values: str | None = None, lines: str | None = None) -> Found:
     """Findings on reports ``r`` about ``codes``: by default their values and lines as the reports give them
     (formatted once per distinct row); ``named`` (one flag a code and finding) keeps only some codes per finding."""
+    if not len(r):
+        return _none(ctx, rule)
     cols = ctx.cols(codes)
     vb, lb = ctx.V[np.ix_(r, cols)], ctx.L[np.ix_(r, cols)]
     if named is None:
@@ -630,6 +642,7 @@ def _codelist(rule: Rule, ctx: Context) -> Found:
                       _memo(lambda v: f"Value {v:g} is not in the code list.", value))
 
 
+@lru_cache(maxsize=4096)
 def _uom_key(text: str) -> str:
     return re.sub(r"[\s.,;:]+", " ", clean(text).lower()).strip()
 
@@ -649,6 +662,8 @@ def _uom_mismatch(rule: Rule, ctx: Context, synonyms: list[list[str]]) -> Found:
         return not (a == b or (a in groups and groups.get(a) == groups.get(b)))
 
     rows = np.flatnonzero(ctx.coded & ctx.has_uom & ~ctx.is_kind("group"))
+    as_catalog = np.array([ctx.catalog[c].uom for c in ctx.w.codes] + [""], dtype=object)
+    rows = rows[ctx.text("uom")[rows] != as_catalog[ctx.code_idx[rows]]]  # written as the catalog has it: agrees
     codes, uoms = ctx.text("code")[rows], ctx.text("uom")[rows]
     written, _ = pd.factorize(uoms)
     rows = _failing(rows, np.column_stack([ctx.code_idx[rows], written]), lambda i: bad(codes[i], uoms[i]))

@@ -76,7 +76,8 @@ def _report_numbers(df: pd.DataFrame) -> np.ndarray:
             a = column.to_numpy(dtype=object)
             starts[1:] |= (a[1:] != a[:-1]).astype(bool)
     first = np.flatnonzero(starts)
-    runs = df[REPORT_ID].iloc[first].groupby(REPORT_ID, sort=True, dropna=False).ngroup().to_numpy()
+    runs = df.iloc[first, [df.columns.get_loc(c) for c in REPORT_ID]]
+    runs = runs.groupby(REPORT_ID, sort=True, dropna=False).ngroup().to_numpy()
     return np.repeat(runs.astype(np.int64), np.diff(np.append(first, n)))
 
 
@@ -127,7 +128,7 @@ class Wide:
         """Per report, a column of the tidy table (its first row's value), or ``default`` without it."""
         if name not in self.table.columns:
             return [default] * len(self.keys)
-        return list(self.table[name].to_numpy(dtype=object)[self.first_rows])
+        return list(self.table[name].take(self.first_rows).to_numpy(dtype=object))
 
 
 def wide(df: pd.DataFrame, catalog: Sequence[Entry] | None = None) -> Wide:
@@ -148,7 +149,7 @@ def wide(df: pd.DataFrame, catalog: Sequence[Entry] | None = None) -> Wide:
     V.flat[flat[~again]] = df["value"].to_numpy(dtype=float)[first]
     L.flat[flat[~again]] = df["line"].to_numpy(dtype=float)[first]
     first_rows = np.flatnonzero(np.r_[True, report[1:] != report[:-1]]) if n else np.zeros(0, dtype=np.int64)
-    keys = df[REPORT_KEYS].iloc[first_rows].reset_index(drop=True)
+    keys = df.iloc[first_rows, [df.columns.get_loc(c) for c in REPORT_KEYS]].reset_index(drop=True)
     dups = [(int(f // len(codes)), codes[f % len(codes)]) for f in np.unique(flat[again])]
     return Wide(df, codes, V, L, keys, report, code_idx, dups, first_rows)
 
