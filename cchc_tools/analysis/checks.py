@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -185,15 +185,14 @@ class Context:
         self.catalog = self.forms.by_code()
         self.entries = self.forms.entries()
         w = wide(df, self.entries)
-        df = w.table
         known = w.code_idx >= 0  # the catalog's codes are its entries' codes
         self._arrays: dict[str, np.ndarray] = {}
+        self._blanked = False
         if not known.all():
-            codes = df["code"].to_numpy(dtype=object)
+            codes = w.array("code", object)
             if (codes[~known] != "").any():  # codes of another catalog version: unmatched here
                 self._arrays["code"] = np.where(known, codes, "").astype(object)
-                df = df.assign(code=self._arrays["code"])
-        self.df = df
+                self._blanked = True
         self.w = w
         self.keys, self.report, self.col, self.V, self.L = w.keys, w.report, w.col, w.V, w.L
         self.duplicates = w.duplicates
@@ -204,22 +203,32 @@ class Context:
         self.kind_code = of_entry[w.code_idx]  # each row's KINDS index
         self.coded = known
         self.has_raw, self.has_uom, self.has_note = (self.text(c) != "" for c in ("raw_value", "uom", "note"))
-        self.value = df["value"].to_numpy(dtype=float)
-        self.line = df["line"].to_numpy(dtype=float)
+        self.value = w.array("value", float)
+        self.line = w.array("line", float)
         self.pages_by_line: dict[tuple[str, int], int] = {}  # (source, line) -> PDF page, rows read from a PDF
-        if "page" in df.columns:
-            paged = df[pd.to_numeric(df["page"], errors="coerce").fillna(0).to_numpy() > 0]
-            self.pages_by_line = {(s, int(ln)): int(p) for s, ln, p in
-                                  zip(paged["source"], paged["line"], paged["page"], strict=True)}
+        if "page" in w.prepared.columns:
+            page = pd.to_numeric(w.prepared["page"], errors="coerce").fillna(0).to_numpy()
+            paged = np.flatnonzero((page if w.order is None else page[w.order]) > 0)
+            if len(paged):
+                pages = w.array("page")[paged]
+                self.pages_by_line = {(s, int(ln)): int(p) for s, ln, p in
+                                      zip(self.text("source")[paged], self.line[paged], pages, strict=True)}
         self._levels: tuple[np.ndarray, list] | None = None
         self._forms: tuple[np.ndarray, list[frozenset[str] | None]] | None = None
+
+    @cached_property
+    def df(self) -> pd.DataFrame:
+        """The prepared tidy rows (``wide``'s table), report by report and by line; codes not in the catalog
+        blanked."""
+        table = self.w.table
+        return table.assign(code=self._arrays["code"]) if self._blanked else table
 
     # --- columns and masks over every row
 
     def text(self, column: str) -> np.ndarray:
         """A text column of the rows as an array ("" where a cell is empty)."""
         if column not in self._arrays:
-            self._arrays[column] = self.df[column].to_numpy(dtype=object)
+            self._arrays[column] = self.w.array(column, object)
         return self._arrays[column]
 
     def is_kind(self, *kinds: str) -> np.ndarray:
@@ -231,7 +240,7 @@ class Context:
     @property
     def kind(self) -> pd.Series:
         """Each row's kind of catalog entry ("" without a code), as a categorical column."""
-        return pd.Series(pd.Categorical.from_codes(self.kind_code, list(KINDS)), index=self.df.index)
+        return pd.Series(pd.Categorical.from_codes(self.kind_code, list(KINDS)))
 
     # --- per report
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,9 @@ def _year(column: pd.Series) -> pd.Series:
     return y.where(y == y.round()).astype("Int64")
 
 
-def _prepared(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def _prepared(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
+    """The table with its text, number and year columns cleaned (rows as given), each row's report in report and
+    line order, and that order (positions in the table; None when the rows are in it already)."""
     fixed = {c: _text(df[c]) for c in TEXT_COLUMNS if c in df}
     fixed = {c: col for c, col in fixed.items() if col is not df[c]}
     for c in ("value", "line"):
@@ -50,12 +53,10 @@ def _prepared(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     out = df.assign(**fixed) if fixed else df
     report = _report_numbers(out)
     line = out["line"].to_numpy(dtype=float)
-    if not _in_order(report, line):
-        order = np.lexsort((line, report))
-        out, report = out.iloc[order], report[order]
-    if isinstance(out.index, pd.RangeIndex) and out.index.start == 0 and out.index.step == 1:
-        return out, report
-    return out.reset_index(drop=True), report
+    if _in_order(report, line):
+        return out, report, None
+    order = np.lexsort((line, report))
+    return out, report[order], order
 
 
 def _report_numbers(df: pd.DataFrame) -> np.ndarray:
@@ -100,11 +101,13 @@ class Wide:
     cell was blank. A code reported twice in one report keeps its first line (``validate``
     reports the duplicate). ``keys`` holds each report's source, unit, name, level, year and
     period (index 0..n-1); ``report`` and ``code_idx`` give each row of ``table`` (the
-    prepared tidy table) its report and its column in ``V`` (-1 when it has no catalog code).
-    ``first_rows``: the row of ``table`` where each report starts (its rows follow one another).
+    prepared tidy table: its rows report by report, by line) its report and its column in ``V``
+    (-1 when it has no catalog code). ``first_rows``: the row of ``table`` where each report starts.
+    ``table`` is put in that order only when asked for; :meth:`array` gives one column of it.
     """
 
-    table: pd.DataFrame
+    prepared: pd.DataFrame  # the cleaned table, rows as given
+    order: np.ndarray | None  # the rows of ``prepared`` in the order of ``table`` (None: the same)
     codes: list[str]
     V: np.ndarray
     L: np.ndarray
@@ -120,38 +123,56 @@ class Wide:
         if self.first_rows is None:
             _, self.first_rows = np.unique(self.report, return_index=True)
 
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The prepared tidy table, report by report and by line, indexed 0..n-1."""
+        out = self.prepared if self.order is None else self.prepared.iloc[self.order]
+        if isinstance(out.index, pd.RangeIndex) and out.index.start == 0 and out.index.step == 1:
+            return out
+        return out.reset_index(drop=True)
+
+    def array(self, name: str, dtype=None) -> np.ndarray:
+        """One column of :attr:`table` as an array."""
+        values = self.prepared[name].to_numpy(dtype=dtype)
+        return values if self.order is None else values[self.order]
+
     def sum(self, codes: list[str]) -> np.ndarray:
         """Per report, the sum of the codes; NaN where any of them is blank."""
         return self.V[:, [self.col[c] for c in codes]].sum(axis=1)
 
     def column(self, name: str, default) -> list:
         """Per report, a column of the tidy table (its first row's value), or ``default`` without it."""
-        if name not in self.table.columns:
+        if name not in self.prepared.columns:
             return [default] * len(self.keys)
-        return list(self.table[name].take(self.first_rows).to_numpy(dtype=object))
+        rows = self.first_rows if self.order is None else self.order[self.first_rows]
+        return list(self.prepared[name].take(rows).to_numpy(dtype=object))
 
 
 def wide(df: pd.DataFrame, catalog: Sequence[Entry] | None = None) -> Wide:
     """The per-report matrices of any tidy table (see :func:`prepare`), one column per entry of ``catalog`` (a
     project's, :meth:`Forms.entries <cchc_tools.forms.Forms.entries>`; default: the kit's catalog)."""
-    df, report = _prepared(df)
+    prepared, report, order = _prepared(df)
     codes = [e.code for e in (entries() if catalog is None else catalog)]
     col = {c: i for i, c in enumerate(codes)}
     n = int(report.max()) + 1 if len(report) else 0
-    codes_f, uniques = pd.factorize(df["code"], sort=False)
+    codes_f, uniques = pd.factorize(prepared["code"], sort=False)
+    if order is not None:
+        codes_f = codes_f[order]
     code_idx = np.array([col.get(c, -1) for c in uniques] + [-1], dtype=np.int64)[codes_f]
     known = np.flatnonzero(code_idx >= 0)
     flat = report[known] * len(codes) + code_idx[known]
     again = pd.Series(flat, copy=False).duplicated().to_numpy()  # a (report, code) pair after its first row
     first = known[~again]
+    first_in = first if order is None else order[first]  # the same rows, as positions in ``prepared``
     V = np.full((n, len(codes)), np.nan)
     L = np.full((n, len(codes)), np.nan)
-    V.flat[flat[~again]] = df["value"].to_numpy(dtype=float)[first]
-    L.flat[flat[~again]] = df["line"].to_numpy(dtype=float)[first]
+    V.flat[flat[~again]] = prepared["value"].to_numpy(dtype=float)[first_in]
+    L.flat[flat[~again]] = prepared["line"].to_numpy(dtype=float)[first_in]
     first_rows = np.flatnonzero(np.r_[True, report[1:] != report[:-1]]) if n else np.zeros(0, dtype=np.int64)
-    keys = df.iloc[first_rows, [df.columns.get_loc(c) for c in REPORT_KEYS]].reset_index(drop=True)
+    rows = first_rows if order is None else order[first_rows]
+    keys = prepared.iloc[rows, [prepared.columns.get_loc(c) for c in REPORT_KEYS]].reset_index(drop=True)
     dups = [(int(f // len(codes)), codes[f % len(codes)]) for f in np.unique(flat[again])]
-    return Wide(df, codes, V, L, keys, report, code_idx, dups, first_rows)
+    return Wide(prepared, order, codes, V, L, keys, report, code_idx, dups, first_rows)
 
 
 def _fmt(v: float) -> str:
