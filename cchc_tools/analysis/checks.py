@@ -470,6 +470,8 @@ def _part_le_whole(rule: Rule, ctx: Context, part: list[str], whole: list[str]) 
     p, w = ctx.sum(part), ctx.sum(whole)
     with np.errstate(invalid="ignore"):
         r = np.flatnonzero(p > w)
+    if not len(r):
+        return _none(ctx, rule)
     block, pr, wr = ctx.V[np.ix_(r, ctx.cols(part + whole))], p[r], w[r]
     part_vi, whole_vi = _name(ctx, part), _name(ctx, whole)
     part_en, whole_en = " + ".join(part), " + ".join(whole)
@@ -496,6 +498,8 @@ def _sum_equals(rule: Rule, ctx: Context, total: str, parts: list[str]) -> Found
     with np.errstate(invalid="ignore"):
         fire = ~np.isnan(t) & ~np.isnan(s) & ((complete & (np.abs(s - t) > 1e-9)) | (~complete & (s > t + 1e-9)))
     r = np.flatnonzero(fire)
+    if not len(r):
+        return _none(ctx, rule)
     block, given, tr, sr, whole = block[r], reported[r], t[r], s[r], complete[r]
     label = ctx.label(total)
 

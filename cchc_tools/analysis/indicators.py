@@ -145,7 +145,7 @@ class Wide:
         if name not in self.prepared.columns:
             return [default] * len(self.keys)
         rows = self.first_rows if self.order is None else self.order[self.first_rows]
-        return list(self.prepared[name].take(rows).to_numpy(dtype=object))
+        return list(self.prepared[name].array.take(rows).to_numpy(dtype=object))
 
 
 def wide(df: pd.DataFrame, catalog: Sequence[Entry] | None = None) -> Wide:
