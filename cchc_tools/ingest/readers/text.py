@@ -8,7 +8,12 @@ Word's soft line break (``\x0b``), a form feed, NEL, U+2028 or U+2029.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import chain, compress, repeat
 from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
 
 from cchc_tools.errors import AppendixError, LimitError
 from cchc_tools.i18n import _, tr
@@ -66,6 +71,34 @@ def _bounded(fields: list[str], path: str | Path, line: int) -> list[str]:
         raise LimitError(path, tr("a cell of {n} characters", n=len(longest)), "MAX_CELL_CHARS",
                          MAX_CELL_CHARS, line=line)
     return fields
+
+
+class TextHead(NamedTuple):
+    """A text file read down to its header line: the table with its title and header line but no rows yet, the
+    file's lines, the index of the header line, and whether the text holds odd spaces or invisible characters."""
+
+    table: RawTable
+    lines: list[str]
+    header_at: int
+    odd: bool
+    invisible: bool
+
+
+def read_head(path: str | Path, data: bytes | None = None) -> TextHead:
+    """The file read down to its header line (:class:`TextHead`); its rows are cut by :func:`rows_alone`, or with
+    other files' by :func:`cut_together`."""
+    return TextHead(*_table_head(path, data))
+
+
+def rows_alone(head: TextHead) -> RawTable:
+    """The table of ``head`` with its rows, cut as :func:`read_text` cuts them."""
+    table, lines, header_at, odd, invisible = head
+    rows = _rows_bulk(table.path, lines, header_at, odd, invisible)
+    if rows is None:
+        _rows_strict(table, lines, header_at, table.path, odd, invisible)
+    else:
+        table.rows = rows
+    return table
 
 
 def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
@@ -198,3 +231,102 @@ def _rows_strict(table: RawTable, lines: list[str], header_at: int, path: str | 
             raise LimitError(path, tr("a table of more than {n} rows", n=MAX_ROWS), "MAX_ROWS", MAX_ROWS,
                              line=i + 1)
         rows.append(check_short_cells(table.path, RawRow(i + 1, stt.strip(), label, uom.strip(), value, note.strip())))
+
+
+class BodyCut(NamedTuple):
+    """The rows of many files cut together, column by column (:func:`cut_together`). The rows of the ``k``-th file
+    are ``[start[k]:stop[k]]`` of every column; ``alone`` lists the files left to :func:`rows_alone`."""
+
+    line: list[int]
+    stt: list[str]
+    label: list[str]
+    uom: list[str]
+    value: list[str]
+    note: list[str]
+    start: list[int]
+    stop: list[int]
+    alone: list[int]
+
+
+def cut_together(heads: Sequence[TextHead]) -> BodyCut:
+    """The rows below the header of every file of ``heads``, cut in one pass over all their lines, as
+    :func:`_rows_bulk` cuts one file's: the same line, cells and blanks for every row.
+
+    A file the pass cannot prove regular is left to :func:`rows_alone` (listed in ``alone``, no rows here): one with
+    more lines than rows allowed, a line or a row beyond the limits of cells, or a THỨ TỰ or ĐƠN VỊ TÍNH cell longer
+    than allowed, so that its reading, or its error, is the reference's. The cells of a file with odd spaces or
+    invisible characters are cleaned row by row, as :func:`_rows_bulk` cleans them.
+    """
+    alone: list[int] = []
+    bodies: list[list[str]] = []
+    special: list[int] = []  # files with odd spaces or invisible characters
+    for k, (_table, lines, header_at, odd, invisible) in enumerate(heads):
+        body = lines[header_at + 1:]
+        if len(body) > MAX_ROWS:
+            alone.append(k)
+            body = []
+        elif odd or invisible:
+            special.append(k)
+        bodies.append(body)
+    files = len(heads)
+    counts = np.fromiter(map(len, bodies), np.int64, files)
+    bounds = np.zeros(files + 1, np.int64)
+    np.cumsum(counts, out=bounds[1:])
+    lines = list(chain.from_iterable(bodies))
+    n = len(lines)
+    width = np.fromiter(map(str.count, lines, repeat("\t")), np.int64, n) + 1
+    at_limit = (np.fromiter(map(len, lines), np.int64, n) > MAX_CELL_CHARS) | (width > MAX_CELLS_PER_ROW)
+    # A line of other than five cells (one lost at a page break, a note cut by a tab, a blank line) is written again
+    # with the five cells it stands for; then every cell of every line comes from one split (a list per line would
+    # cost more than the cutting), and each column is every fifth cell.
+    for i in np.flatnonzero(width != 5).tolist():
+        line = lines[i]
+        lines[i] = "\t".join(split_fields(line.split("\t"))) if line.strip() else "\t\t\t\t"
+    cells = "\t".join(lines).split("\t") if n else []
+    stt, label, uom, value, note = (cells[j::5] for j in range(5))
+    del cells
+    for k in special:
+        _clean_cells((stt, label, uom, note), int(bounds[k]), int(bounds[k + 1]), heads[k].odd, heads[k].invisible)
+    label, value = list(map(str.strip, label)), list(map(str.strip, value))
+    keep = np.fromiter(map(bool, label), bool, n) | np.fromiter(map(bool, value), bool, n)
+    of_file = np.repeat(np.arange(files), counts)
+    if at_limit.any():  # a line or a row beyond the limits: the file is read alone, to name the line
+        for k in np.unique(of_file[at_limit]).tolist():
+            keep[bounds[k]:bounds[k + 1]] = False
+            alone.append(k)
+    # line of a row: the header's line + 1 + its place below the header
+    first = np.array([h.header_at + 2 for h in heads], np.int64) - bounds[:-1]
+    line = np.repeat(first, counts) + np.arange(n, dtype=np.int64)
+    if not keep.all():
+        mask = keep.tolist()
+        stt, label, uom, value, note = (list(compress(c, mask)) for c in (stt, label, uom, value, note))
+        line, of_file = line[keep], of_file[keep]
+    stt, uom = list(map(str.strip, stt)), list(map(str.strip, uom))
+    m = len(stt)
+    too_long = ((np.fromiter(map(len, stt), np.int64, m) > MAX_SHORT_CELL_CHARS)
+                | (np.fromiter(map(len, uom), np.int64, m) > MAX_SHORT_CELL_CHARS))
+    if too_long.any():  # a THỨ TỰ or ĐƠN VỊ TÍNH cell beyond the limit: read alone, as above
+        long = np.unique(of_file[too_long])
+        alone += long.tolist()
+        keep = ~np.isin(of_file, long)
+        mask = keep.tolist()
+        stt, label, uom, value, note = (list(compress(c, mask)) for c in (stt, label, uom, value, note))
+        line, of_file = line[keep], of_file[keep]
+    per_file = np.bincount(of_file, minlength=files)
+    kept = np.zeros(files + 1, np.int64)
+    np.cumsum(per_file, out=kept[1:])
+    return BodyCut(line.tolist(), stt, label, uom, value, list(map(str.strip, note)), kept[:-1].tolist(),
+                   kept[1:].tolist(), sorted(alone))
+
+
+def _clean_cells(columns: tuple[list[str], ...], start: int, stop: int, odd: bool, invisible: bool) -> None:
+    """The cells of rows ``start:stop`` of ``columns`` (THỨ TỰ, label, unit, note: the value is only stripped,
+    "1\x0b070" is not 1070) cleaned as :func:`_rows_bulk` cleans a file's with odd spaces (every run of spaces one
+    space) or invisible characters (dropped)."""
+    for column in columns:
+        part = column[start:stop]
+        if odd:
+            part = [" ".join(f.split()) for f in part]
+        if invisible:
+            part = list(map(drop_invisible, part))
+        column[start:stop] = part
