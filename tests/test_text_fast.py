@@ -21,7 +21,7 @@ from cchc_tools.errors import CchcError
 from cchc_tools.ingest.readers.encoding import legacy_letters
 from cchc_tools.ingest.readers.text import _plain_utf8, cut_together, read_head, read_text, read_text_strict
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_ROWS, MAX_SHORT_CELL_CHARS
-from cchc_tools.text import INVISIBLE, ODD_SPACES, decode, has_invisible, has_odd_spaces, line_count
+from cchc_tools.text import INVISIBLE, ODD_SPACES, decode, has_invisible, has_odd_spaces, line_count, split_lines
 from tests import fuzz_appendix as fuzz
 
 
@@ -300,9 +300,9 @@ SPECIAL = sorted({ch for space in ODD_SPACES if space != "  " for ch in space} |
                  | {"\u0301", "\u0323"})  # and combining marks (a text that may not be NFC)
 
 
-def _plain_by_characters(data: bytes) -> int | None:
+def _plain_by_characters(data: bytes) -> tuple[int, int] | None:
     """What ``_plain_utf8`` stands for, by the character tests: the line count of a UTF-8 text with none of the
-    special characters, else None."""
+    special characters and the characters of its longest line, else None."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         return None
     try:
@@ -311,19 +311,21 @@ def _plain_by_characters(data: bytes) -> int | None:
         return None
     if has_odd_spaces(text) or has_invisible(text) or any(ch in text for ch in SPECIAL):
         return None
-    return line_count(text)
+    return line_count(text), max(map(len, split_lines(text)))
 
 
 def test_the_byte_scan_finds_every_special_character_wherever_it_stands(seed_text):
     base = seed_text.encode("utf-8")
-    assert _plain_utf8(base) == line_count(seed_text)  # the bundled appendix is plain: the fast path is taken
-    assert _plain_utf8(b"\xef\xbb\xbf" + base) == line_count(seed_text)
+    plain = _plain_utf8(base)  # the bundled appendix is plain: the fast path is taken
+    assert plain.lines == line_count(seed_text) and plain.longest == max(len(line.encode()) for line in
+                                                                          seed_text.split("\n"))
+    assert _plain_utf8(b"\xef\xbb\xbf" + base) == plain
     cut = base.index("Số".encode()) - 1
     for ch in [*SPECIAL, "  "]:
         for data in (ch.encode() + base, base[:cut] + ch.encode() + base[cut:], base + ch.encode(),
                      b"\xef\xbb\xbf" + ch.encode() + base):
             if data.startswith(b"\xef\xbb\xbf" + base[:5]):  # U+FEFF first is the BOM, dropped: plain
-                assert _plain_utf8(data) == line_count(seed_text)
+                assert _plain_utf8(data) == plain
                 continue
             assert _plain_utf8(data) is None, repr(ch)
 
@@ -346,7 +348,8 @@ def test_the_byte_scan_agrees_with_the_character_tests(corpus, mixed_batch, seed
         got = _plain_utf8(data)
         if got is not None:
             plain += 1
-            assert got == _plain_by_characters(data), data[:80]
+            lines, longest = _plain_by_characters(data)
+            assert got.lines == lines and got.longest >= longest, data[:80]
         elif _plain_by_characters(data) is not None:  # declined a plain text: allowed, not often
             assert b"\xc2" in data or b"\xe3" in data or b"\xef" in data, data[:80]
     assert plain > 1000

@@ -133,14 +133,17 @@ def _stored_value(raw_value: float | None) -> tuple[str, float]:
 
 
 class _Store:
-    """The raw rows of a batch, field by field (one list each), the files' rows side by side: the rows of many text
-    files cut together (:func:`~cchc_tools.ingest.readers.text.cut_together`), then those of files read alone.
-    ``text`` is a cell's text, ``number`` the number a file stored (Excel; NaN: none) or None for a text cell,
-    ``blank`` whether a row has neither a unit nor a value (what alignment asks)."""
+    """The raw rows of a batch, field by field, the files' rows side by side: the rows of many text files cut
+    together (:func:`~cchc_tools.ingest.readers.text.cut_together`), then those of files read alone. ``text`` is a
+    cell's text, ``number`` the number a file stored (Excel; NaN: none) or None for a text cell, ``blank`` whether a
+    row has neither a unit nor a value (what alignment asks). ``line`` and ``page`` are NumPy arrays once
+    :meth:`finish` has joined their parts."""
 
     def __init__(self) -> None:
-        self.line: list[int] = []
-        self.page: list[int] = []
+        self.line: np.ndarray = np.empty(0, np.int64)
+        self.page: np.ndarray = np.empty(0, np.int64)
+        self._lines: list[np.ndarray] = []
+        self._pages: list[np.ndarray] = []
         self.stt: list[str] = []
         self.label: list[str] = []
         self.uom: list[str] = []
@@ -152,13 +155,13 @@ class _Store:
         self.stored = False  # some file stored numbers (``number`` is not all None)
 
     def __len__(self) -> int:
-        return len(self.line)
+        return len(self.text)
 
     def add_cut(self, cut: BodyCut) -> int:
         """Add the rows of a cut of text files; returns where they start."""
-        at, n = len(self), len(cut.line)
-        self.line += cut.line
-        self.page += [0] * n
+        at, n = len(self), len(cut.value)
+        self._lines.append(np.asarray(cut.line, dtype=np.int64))
+        self._pages.append(np.zeros(n, np.int64))
         self.stt += cut.stt
         self.label += cut.label
         self.uom += cut.uom
@@ -166,8 +169,11 @@ class _Store:
         self.text += cut.value
         self.number += [None] * n
         self.code += [""] * n
-        self.blank += (np.fromiter(map(operator.not_, cut.uom), bool, n)
-                       & np.fromiter(map(operator.not_, cut.value), bool, n)).tolist()
+        if "" in cut.uom:
+            self.blank += (np.fromiter(map(operator.not_, cut.uom), bool, n)
+                           & np.fromiter(map(operator.not_, cut.value), bool, n)).tolist()
+        else:  # every row has a unit: none is blank
+            self.blank += [False] * n
         return at
 
     def add_rows(self, rows: list[RawRow]) -> tuple[int, int]:
@@ -176,8 +182,8 @@ class _Store:
         if not rows:
             return at, at
         lines, pages, stts, labels, uoms, notes, cells, codes = zip(*map(_ROW_FIELDS, rows), strict=True)
-        self.line += lines
-        self.page += pages
+        self._lines.append(np.array(lines, dtype=np.int64))
+        self._pages.append(np.array(pages, dtype=np.int64))
         self.stt += stts
         self.label += labels
         self.uom += uoms
@@ -199,11 +205,17 @@ class _Store:
                 self.number.append(value)
         return at, len(self)
 
+    def finish(self) -> None:
+        """Join the parts of ``line`` and ``page`` (after the last file is added)."""
+        if self._lines:
+            self.line, self.page = np.concatenate(self._lines), np.concatenate(self._pages)
+            self._lines, self._pages = [], []
+
     def rows(self, start: int, stop: int) -> list[RawRow]:
         """Rows ``start:stop`` as :class:`RawRow` (for a file whose alignment is not known yet)."""
-        return [RawRow(self.line[i], self.stt[i], self.label[i], self.uom[i],
+        return [RawRow(int(self.line[i]), self.stt[i], self.label[i], self.uom[i],
                        self.text[i] if self.number[i] is None else self.number[i], self.note[i], self.code[i],
-                       self.page[i]) for i in range(start, stop)]
+                       int(self.page[i])) for i in range(start, stop)]
 
 
 _ROW_FIELDS = attrgetter("line", "page", "stt", "label", "uom", "note", "value", "code")
@@ -268,8 +280,8 @@ def _assemble(store: _Store, parts: list[_Part], overrides: dict, province: str,
                 forms_of = candidates[(meta.year, meta.level)] = forms.candidates(meta.year, meta.level)
             plan = plan_of(store.stt[a:b], store.label[a:b], store.uom[a:b], store.code[a:b], store.blank[a:b],
                            forms_of, forms, partial(store.rows, a, b) if part.rows is None else part.rows.copy)
-            _check_complete(raw, b - a, plan.last_section, store.line[b - 1] if b > a else 0,
-                            store.page[b - 1] if b > a else 0)
+            _check_complete(raw, b - a, plan.last_section, int(store.line[b - 1]) if b > a else 0,
+                            int(store.page[b - 1]) if b > a else 0)
             official = official_unit(meta, folder=Path(raw.path).parent.name, setting=province)
         except AppendixError as exc:
             errors.append((part.index, exc))
@@ -348,7 +360,7 @@ def _frame(store: _Store, per_file: dict[str, list], counts: np.ndarray, pick: n
     else:
         values = np.array(list(map(_cached(parse_number), texts.tolist())), dtype="float64")  # None: NaN
     columns = {
-        "line": np.array(store.line, dtype=np.int64)[pick],
+        "line": store.line[pick],
         "code": _objects(list(chain.from_iterable(p.plan.codes for p in plans))),
         "section": _objects(list(chain.from_iterable(p.plan.sections for p in plans))),
         "stt": _objects(list(chain.from_iterable(p.stt for p in plans))),
@@ -359,7 +371,7 @@ def _frame(store: _Store, per_file: dict[str, list], counts: np.ndarray, pick: n
         "note": _objects(store.note)[pick],
         "cumulative": np.repeat(np.array(cumulative, dtype=bool), counts) | np.concatenate([p.cumulative
                                                                                            for p in plans]),
-        "page": np.array(store.page, dtype=np.int64)[pick],
+        "page": store.page[pick],
     }
     data.update(columns)
     frame = pd.DataFrame({name: (pd.Series(data[name], dtype=object, copy=False)
@@ -460,6 +472,7 @@ def _load(files: list[Path], overrides: dict, province: str, root: str | Path | 
         start, stop = store.add_rows(table.rows)
         parts.append(_Part(i, table, start, stop, table.rows))
     parts.sort(key=attrgetter("index"))
+    store.finish()
     table = _assemble(store, parts, overrides, province, root, forms, errors, slugs)
     errors.sort(key=lambda e: e[0])
     return table, [exc for _, exc in errors]

@@ -85,6 +85,8 @@ class TextHead(NamedTuple):
     header_at: int
     odd: bool
     invisible: bool
+    #: At least the characters of the longest line (its bytes in UTF-8), or -1 when not known.
+    longest: int = -1
 
 
 def read_head(path: str | Path, data: bytes | None = None) -> TextHead:
@@ -95,7 +97,7 @@ def read_head(path: str | Path, data: bytes | None = None) -> TextHead:
 
 def rows_alone(head: TextHead) -> RawTable:
     """The table of ``head`` with its rows, cut as :func:`read_text` cuts them."""
-    table, lines, header_at, odd, invisible = head
+    table, lines, header_at, odd, invisible, _ = head
     rows = _rows_bulk(table.path, lines, header_at, odd, invisible)
     if rows is None:
         _rows_strict(table, lines, header_at, table.path, odd, invisible)
@@ -111,7 +113,7 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
     row); when a limit may be reached, row by row (:func:`_rows_strict`, the reference the bulk cut is
     tested against), so that every error names the same line either way.
     """
-    table, lines, header_at, odd, invisible = _table_head(path, data)
+    table, lines, header_at, odd, invisible, _ = _table_head(path, data)
     rows = _rows_bulk(table.path, lines, header_at, odd, invisible)
     if rows is None:
         _rows_strict(table, lines, header_at, path, odd, invisible)
@@ -122,14 +124,15 @@ def read_text(path: str | Path, data: bytes | None = None) -> RawTable:
 
 def read_text_strict(path: str | Path, data: bytes | None = None) -> RawTable:
     """:func:`read_text` with every row cut one by one: the reference the bulk cut is tested against."""
-    table, lines, header_at, odd, invisible = _table_head(path, data)
+    table, lines, header_at, odd, invisible, _ = _table_head(path, data)
     _rows_strict(table, lines, header_at, path, odd, invisible)
     return table
 
 
-def _table_head(path: str | Path, data: bytes | None) -> tuple[RawTable, list[str], int, bool, bool]:
+def _table_head(path: str | Path, data: bytes | None) -> tuple[RawTable, list[str], int, bool, bool, int]:
     """The table with its title and header line but no rows yet, the file's lines, the index of the
-    header line, and whether the text holds odd spaces or invisible characters."""
+    header line, whether the text holds odd spaces or invisible characters, and at least the length of its
+    longest line (-1: not known)."""
     if data is None:
         data = Path(path).read_bytes()
     plain = _plain_utf8(data)  # UTF-8 with no special character: decoded, and that is all
@@ -140,7 +143,7 @@ def _table_head(path: str | Path, data: bytes | None) -> tuple[RawTable, list[st
             plain = None
     if plain is None:
         text, legacy = decode_text(data, path, decode)  # a TCVN3 or VNI text converted (ingest/readers/encoding.py)
-    n_lines = line_count(text) if plain is None else plain
+    n_lines = line_count(text) if plain is None else plain.lines
     if n_lines > MAX_TEXT_LINES:
         raise LimitError(path, tr("{n} lines", n=n_lines), "MAX_TEXT_LINES", MAX_TEXT_LINES)
     if plain is not None:
@@ -176,7 +179,7 @@ def _table_head(path: str | Path, data: bytes | None) -> tuple[RawTable, list[st
                                                "Số lượng/ tỷ lệ / Ghi chú, separated by tabs"))
     table.header_line = header_at + 1
     table.title = nearest_title(table.title)
-    return table, lines, header_at, odd, invisible
+    return table, lines, header_at, odd, invisible, -1 if plain is None else plain.longest
 
 
 #: First bytes of UTF-8 characters a Vietnamese text commonly holds (its letters, dashes, quotes and ellipses) that also
@@ -185,33 +188,37 @@ _COMMON_LEADS = frozenset({0xC3, 0xE1, 0xE2})
 
 
 @lru_cache(maxsize=1)
-def _special_utf8() -> tuple[bytes, tuple[tuple[int, int, np.ndarray], ...]]:
+def _special_utf8() -> tuple[bytes, np.ndarray, np.ndarray]:
     """The UTF-8 of the characters that make a text special (odd spaces, invisible characters, letters of a legacy
     encoding, combining marks): the bytes to delete to keep only the bytes any of which is enough (single-byte
-    characters, and first bytes a Vietnamese text seldom holds), and for each common first byte the number of bytes
-    that follow it and their values (big-endian) that make a special character."""
+    characters, and first bytes a Vietnamese text seldom holds); the common first bytes; and, sorted, the special
+    characters that begin with one of those, each as its first three bytes big-endian (a two-byte character with a
+    zero third byte)."""
     chars = {ch for space in ODD_SPACES if space != "  " for ch in space} | set(INVISIBLE) | set(legacy_letters())
     enough = {0xCC, 0xCD}  # a combining mark U+0300-U+037F: the text may not be NFC
-    rest: dict[int, set[bytes]] = {}
+    codes = set()
     for ch in chars:
         b = ch.encode("utf-8")
         if len(b) == 1 or b[0] not in _COMMON_LEADS:
             enough.add(b[0])
+        elif len(b) > 3:
+            raise ValueError(f"{ch!r}: a special character of four bytes")
         else:
-            rest.setdefault(b[0], set()).add(b[1:])
-    checks = []
-    for lead, tails in sorted(rest.items()):
-        widths = {len(t) for t in tails}
-        if len(widths) != 1:
-            raise ValueError(f"special characters of different lengths after the byte {lead:#x}")
-        checks.append((lead, widths.pop(), np.array(sorted(int.from_bytes(t, "big") for t in tails), np.uint32)))
-    return bytes(b for b in range(256) if b not in enough), tuple(checks)
+            codes.add(int.from_bytes(b.ljust(3, b"\0"), "big"))
+    return (bytes(b for b in range(256) if b not in enough), np.array(sorted(_COMMON_LEADS), dtype=np.uint8),
+            np.array(sorted(codes), dtype=np.uint32))
 
 
-def _plain_utf8(data: bytes) -> int | None:
-    """The number of lines of ``data`` (as :func:`~cchc_tools.text.line_count` counts them) when it is UTF-8 (with or
-    without a BOM) holding none of the characters that make a text special (odd spaces, invisible characters, letters
-    of a legacy encoding, combining marks); else None, and the text is examined character by character.
+class _Plain(NamedTuple):
+    lines: int  # as line_count counts them
+    longest: int  # bytes of the longest line: at least its characters
+
+
+def _plain_utf8(data: bytes) -> _Plain | None:
+    """The number of lines of ``data`` (as :func:`~cchc_tools.text.line_count` counts them) and the length in bytes
+    of its longest line, when it is UTF-8 (with or without a BOM) holding none of the characters that make a text
+    special (odd spaces, invisible characters, letters of a legacy encoding, combining marks); else None, and the
+    text is examined character by character.
 
     Looked for in the bytes (a first byte a Vietnamese text seldom holds is enough; after a common one, the bytes
     that follow): the same answer as the character tests, several times faster. Bytes that are not valid UTF-8 are
@@ -219,26 +226,29 @@ def _plain_utf8(data: bytes) -> int | None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         return None
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    delete, checks = _special_utf8()
+    delete, leads, codes = _special_utf8()
     if body.translate(None, delete):
         return None
-    arr = np.frombuffer(body, dtype=np.uint8)
-    n = len(arr)
+    arr = np.frombuffer(body + b"\n\n", dtype=np.uint8)  # two bytes more: every character's next two bytes exist
     space = arr == 32
     if (space[1:] & space[:-1]).any():  # two spaces
         return None
-    for lead, width, tails in checks:
-        at = np.flatnonzero(arr[:n - width] == lead) + 1
-        if at.size:
-            code = arr[at].astype(np.uint32)
-            for k in range(1, width):
-                code = (code << 8) | arr[at + k]
-            if (tails[np.minimum(np.searchsorted(tails, code), len(tails) - 1)] == code).any():
-                return None
-    lines = int(np.count_nonzero(arr == 10)) + 1
+    lead = arr == leads[0]
+    for other in leads[1:]:
+        lead |= arr == other
+    at = np.flatnonzero(lead)
+    if at.size:
+        code = (arr[at].astype(np.uint32) << 16) | (arr[at + 1].astype(np.uint32) << 8) | arr[at + 2]
+        two = arr[at] < 0xE0  # a character of two bytes: its third is the next character's
+        code[two] &= 0xFFFF00
+        if (codes[np.minimum(np.searchsorted(codes, code), len(codes) - 1)] == code).any():
+            return None
+    ends = np.flatnonzero(arr[:-2] == 10)
+    lines = len(ends) + 1
+    longest = int(np.diff(ends, prepend=-1, append=len(arr) - 2).max()) - 1  # "\r" counted: at least the longest
     if b"\r" in body:
         lines += int(np.count_nonzero(arr == 13)) - body.count(b"\r\n")
-    return lines
+    return _Plain(lines, longest)
 
 
 def _rows_bulk(path: str, lines: list[str], header_at: int, odd: bool = False,
@@ -313,7 +323,7 @@ class BodyCut(NamedTuple):
     """The rows of many files cut together, column by column (:func:`cut_together`). The rows of the ``k``-th file
     are ``[start[k]:stop[k]]`` of every column; ``alone`` lists the files left to :func:`rows_alone`."""
 
-    line: list[int]
+    line: np.ndarray  # int64
     stt: list[str]
     label: list[str]
     uom: list[str]
@@ -333,16 +343,19 @@ def cut_together(heads: Sequence[TextHead]) -> BodyCut:
     than allowed, so that its reading, or its error, is the reference's. The cells of a file with odd spaces or
     invisible characters are cleaned row by row, as :func:`_rows_bulk` cleans them.
     """
-    alone: list[int] = []
+    alone: set[int] = set()
     bodies: list[list[str]] = []
     special: list[int] = []  # files with odd spaces or invisible characters
-    for k, (_table, lines, header_at, odd, invisible) in enumerate(heads):
+    unknown: list[int] = []  # files whose longest line is not known to be within the limit of a cell
+    for k, (_table, lines, header_at, odd, invisible, longest) in enumerate(heads):
         body = lines[header_at + 1:]
         if len(body) > MAX_ROWS:
-            alone.append(k)
+            alone.add(k)
             body = []
         elif odd or invisible:
             special.append(k)
+        if not 0 <= longest <= MAX_CELL_CHARS:
+            unknown.append(k)
         bodies.append(body)
     files = len(heads)
     counts = np.fromiter(map(len, bodies), np.int64, files)
@@ -350,49 +363,60 @@ def cut_together(heads: Sequence[TextHead]) -> BodyCut:
     np.cumsum(counts, out=bounds[1:])
     lines = list(chain.from_iterable(bodies))
     n = len(lines)
+    of_file = np.repeat(np.arange(files), counts)
+    # the line of a row: the header's line + 1 + its place below the header
+    line = np.repeat(np.array([h.header_at + 2 for h in heads], np.int64) - bounds[:-1], counts) + np.arange(n)
     width = np.fromiter(map(str.count, lines, repeat("\t")), np.int64, n) + 1
-    at_limit = (np.fromiter(map(len, lines), np.int64, n) > MAX_CELL_CHARS) | (width > MAX_CELLS_PER_ROW)
-    # A line of other than five cells (one lost at a page break, a note cut by a tab, a blank line) is written again
-    # with the five cells it stands for; then every cell of every line comes from one split (a list per line would
-    # cost more than the cutting), and each column is every fifth cell.
+    alone.update(of_file[width > MAX_CELLS_PER_ROW].tolist())
+    for k in unknown:
+        if bounds[k + 1] > bounds[k] and max(map(len, lines[bounds[k]:bounds[k + 1]])) > MAX_CELL_CHARS:
+            alone.add(k)
+    # A line of other than five cells (one lost at a page break, a note cut by a tab) is written again with the five
+    # cells it stands for, a blank line is dropped; then every cell of every line comes from one split (a list per
+    # line would cost more than the cutting), and each column is every fifth cell.
+    blank = []
     for i in np.flatnonzero(width != 5).tolist():
-        line = lines[i]
-        lines[i] = "\t".join(split_fields(line.split("\t"))) if line.strip() else "\t\t\t\t"
-    cells = "\t".join(lines).split("\t") if n else []
+        text = lines[i]
+        if text.strip():
+            lines[i] = "\t".join(split_fields(text.split("\t")))
+        else:
+            blank.append(i)
+    if blank:
+        keep = np.ones(n, bool)
+        keep[blank] = False
+        lines = list(compress(lines, keep.tolist()))
+        line, of_file = line[keep], of_file[keep]
+    cells = "\t".join(lines).split("\t") if lines else []
+    del lines
     stt, label, uom, value, note = (cells[j::5] for j in range(5))
     del cells
-    for k in special:
-        _clean_cells((stt, label, uom, note), int(bounds[k]), int(bounds[k + 1]), heads[k].odd, heads[k].invisible)
+    if special:
+        starts = np.searchsorted(of_file, np.arange(files + 1))
+        for k in special:
+            _clean_cells((stt, label, uom, note), int(starts[k]), int(starts[k + 1]), heads[k].odd,
+                         heads[k].invisible)
     label, value = list(map(str.strip, label)), list(map(str.strip, value))
-    keep = np.fromiter(map(bool, label), bool, n) | np.fromiter(map(bool, value), bool, n)
-    of_file = np.repeat(np.arange(files), counts)
-    if at_limit.any():  # a line or a row beyond the limits: the file is read alone, to name the line
-        for k in np.unique(of_file[at_limit]).tolist():
-            keep[bounds[k]:bounds[k + 1]] = False
-            alone.append(k)
-    # line of a row: the header's line + 1 + its place below the header
-    first = np.array([h.header_at + 2 for h in heads], np.int64) - bounds[:-1]
-    line = np.repeat(first, counts) + np.arange(n, dtype=np.int64)
-    if not keep.all():
-        mask = keep.tolist()
-        stt, label, uom, value, note = (list(compress(c, mask)) for c in (stt, label, uom, value, note))
-        line, of_file = line[keep], of_file[keep]
+    if "" in label:  # a row with neither a label nor a value is no row
+        keep = np.fromiter(map(bool, label), bool, len(label)) | np.fromiter(map(bool, value), bool, len(value))
+        if not keep.all():
+            mask = keep.tolist()
+            stt, label, uom, value, note = (list(compress(c, mask)) for c in (stt, label, uom, value, note))
+            line, of_file = line[keep], of_file[keep]
     stt, uom = list(map(str.strip, stt)), list(map(str.strip, uom))
-    m = len(stt)
-    too_long = ((np.fromiter(map(len, stt), np.int64, m) > MAX_SHORT_CELL_CHARS)
-                | (np.fromiter(map(len, uom), np.int64, m) > MAX_SHORT_CELL_CHARS))
-    if too_long.any():  # a THỨ TỰ or ĐƠN VỊ TÍNH cell beyond the limit: read alone, as above
-        long = np.unique(of_file[too_long])
-        alone += long.tolist()
-        keep = ~np.isin(of_file, long)
-        mask = keep.tolist()
-        stt, label, uom, value, note = (list(compress(c, mask)) for c in (stt, label, uom, value, note))
-        line, of_file = line[keep], of_file[keep]
-    per_file = np.bincount(of_file, minlength=files)
+    if stt and max(max(map(len, stt)), max(map(len, uom))) > MAX_SHORT_CELL_CHARS:
+        long = (np.fromiter(map(len, stt), np.int64, len(stt)) > MAX_SHORT_CELL_CHARS) | (
+            np.fromiter(map(len, uom), np.int64, len(uom)) > MAX_SHORT_CELL_CHARS)
+        alone.update(of_file[long].tolist())
+    if alone:  # a limit reached: the file is read alone, so that its error names the line
+        keep = ~np.isin(of_file, sorted(alone))
+        if not keep.all():
+            mask = keep.tolist()
+            stt, label, uom, value, note = (list(compress(c, mask)) for c in (stt, label, uom, value, note))
+            line, of_file = line[keep], of_file[keep]
     kept = np.zeros(files + 1, np.int64)
-    np.cumsum(per_file, out=kept[1:])
-    return BodyCut(line.tolist(), stt, label, uom, value, list(map(str.strip, note)), kept[:-1].tolist(),
-                   kept[1:].tolist(), sorted(alone))
+    np.cumsum(np.bincount(of_file, minlength=files), out=kept[1:])
+    return BodyCut(line, stt, label, uom, value, list(map(str.strip, note)), kept[:-1].tolist(), kept[1:].tolist(),
+                   sorted(alone))
 
 
 def _clean_cells(columns: tuple[list[str], ...], start: int, stop: int, odd: bool, invisible: bool) -> None:
