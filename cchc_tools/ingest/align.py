@@ -182,24 +182,30 @@ def align(rows: Sequence[RawRow], forms: Form | Sequence[Form], known: Forms | N
     # A value matters only where it decides whether a row may be a section heading: the same test
     # as ``_align_uncached`` makes (rows with a unit of measure never are), so files of one template
     # share a plan whatever they left blank.
-    plan = plan_of([r.stt for r in rows], [r.label for r in rows], [r.uom for r in rows], [r.code for r in rows],
-                   [not (r.uom or r.value) for r in rows], forms, known, lambda: rows)
+    plan = plan_of(rows_key([r.stt for r in rows], [r.label for r in rows], [r.uom for r in rows],
+                            [r.code for r in rows], [not (r.uom or r.value) for r in rows]), forms, known, lambda: rows)
     return Alignment(plan.form, plan.score, [(rows[i], sec, code, sim) for i, sec, code, sim
                                              in zip(plan.positions.tolist(), plan.sections, plan.codes, plan.sims,
                                                     strict=True)])
 
 
-def plan_of(stts: Sequence[str], labels: Sequence[str], uoms: Sequence[str], codes: Sequence[str],
-            blanks: Sequence[bool], forms: Form | Sequence[Form], known: Forms | None,
+def rows_key(stts: Sequence[str], labels: Sequence[str], uoms: Sequence[str], codes: Sequence[str],
+             blanks: Sequence[bool]) -> tuple:
+    """What a file's plan depends on in its rows (``blanks``: neither a unit nor a value), for :func:`plan_of`."""
+    return tuple(stts), tuple(labels), tuple(uoms), tuple(codes), tuple(blanks)
+
+
+def plan_of(key: tuple, forms: Form | Sequence[Form], known: Forms | None,
             rows: Callable[[], Sequence[RawRow]]) -> Plan:
-    """The :class:`Plan` of a file's rows given column by column (``blanks``: neither a unit nor a value), as
-    :func:`align` aligns them; ``rows`` gives the file's rows, asked only when no file of the same plan was aligned
-    before (a batch of files made from one template builds no row of its own)."""
+    """The :class:`Plan` of a file's rows, as :func:`align` aligns them. ``key`` names what the plan depends on in the
+    rows: :func:`rows_key` of them, or any key that two lists of rows differing in those share only when
+    :func:`rows_key` of them is the same (the loader joins the cells of a text file with tabs, which no cell holds);
+    ``rows`` gives the file's rows, asked only when no file of the same key was aligned before (a batch of files made
+    from one template builds no row of its own)."""
     forms = [forms] if isinstance(forms, Form) else list(forms)
     if not forms:
         raise ValueError("no form to align the rows to")
-    key = (tuple(stts), tuple(labels), tuple(uoms), tuple(codes), tuple(blanks), tuple(f.identity for f in forms),
-           known.folder if known is not None else None)
+    key = (key, tuple(f.identity for f in forms), known.folder if known is not None else None)
     plan = _file_cache.get(key)
     if plan is None:
         raw = rows()

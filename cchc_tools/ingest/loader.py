@@ -27,7 +27,7 @@ from cchc_tools.catalog import SECTION_ORDER
 from cchc_tools.errors import AppendixError, CchcError, LimitError
 from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.i18n import _
-from cchc_tools.ingest.align import Plan, plan_of
+from cchc_tools.ingest.align import Plan, plan_of, rows_key
 from cchc_tools.ingest.header import ReportMeta, is_cumulative, parse_title, unit_level, unit_slug
 from cchc_tools.ingest.readers import READERS, read_raw
 from cchc_tools.ingest.readers.base import RawRow, RawTable
@@ -211,6 +211,16 @@ class _Store:
             self.line, self.page = np.concatenate(self._lines), np.concatenate(self._pages)
             self._lines, self._pages = [], []
 
+    def key(self, start: int, stop: int, cut: bool) -> tuple:
+        """What the plan of rows ``start:stop`` depends on (:func:`~cchc_tools.ingest.align.rows_key`); of rows cut
+        from a text file (``cut``: no cell holds a tab, none a code), their cells joined with tabs, cheaper to make,
+        hash and compare than a tuple a cell."""
+        if not cut:
+            return rows_key(self.stt[start:stop], self.label[start:stop], self.uom[start:stop],
+                            self.code[start:stop], self.blank[start:stop])
+        return ("\t", stop - start, "\t".join(self.stt[start:stop]), "\t".join(self.label[start:stop]),
+                "\t".join(self.uom[start:stop]), bytes(self.blank[start:stop]))
+
     def rows(self, start: int, stop: int) -> list[RawRow]:
         """Rows ``start:stop`` as :class:`RawRow` (for a file whose alignment is not known yet)."""
         return [RawRow(int(self.line[i]), self.stt[i], self.label[i], self.uom[i],
@@ -233,8 +243,8 @@ class _Part(NamedTuple):
 
 
 class _Sources:
-    """:func:`source_name` of the files of a batch, each folder resolved once (a file that is a symbolic link, or
-    a system whose paths are not POSIX, the long way)."""
+    """:func:`source_name` of the files of a batch, each folder resolved once (its parent's resolution and one
+    ``lstat``); a file that is a symbolic link, or a system whose paths are not POSIX, the long way."""
 
     def __init__(self, root: str | Path | None) -> None:
         self.root = root
@@ -246,11 +256,20 @@ class _Sources:
         head, name = os.path.split(path)
         if os.sep != "/" or name in ("", ".", "..") or os.path.islink(path):
             return source_name(path, self.root)
-        folder = self.folders.get(head)
-        if folder is None:
-            folder = self.folders[head] = os.path.realpath(head or ".")
-        full = folder.rstrip("/") + "/" + name
+        full = self._folder(head or ".").rstrip("/") + "/" + name
         return full[len(self.prefix):] if full.startswith(self.prefix) else full
+
+    def _folder(self, folder: str) -> str:
+        """``os.path.realpath(folder)``, from the parent folder's when ``folder`` is not a symbolic link."""
+        real = self.folders.get(folder)
+        if real is None:
+            parent, name = os.path.split(folder)
+            if name in ("", ".", "..") or not parent or os.path.islink(folder):
+                real = os.path.realpath(folder)
+            else:
+                real = os.path.join(self._folder(parent), name)
+            self.folders[folder] = real
+        return real
 
 
 #: Columns of the tidy table constant within a file, and their dtypes when not text.
@@ -278,8 +297,8 @@ def _assemble(store: _Store, parts: list[_Part], overrides: dict, province: str,
             forms_of = candidates.get((meta.year, meta.level))
             if forms_of is None:
                 forms_of = candidates[(meta.year, meta.level)] = forms.candidates(meta.year, meta.level)
-            plan = plan_of(store.stt[a:b], store.label[a:b], store.uom[a:b], store.code[a:b], store.blank[a:b],
-                           forms_of, forms, partial(store.rows, a, b) if part.rows is None else part.rows.copy)
+            plan = plan_of(store.key(a, b, part.rows is None), forms_of, forms,
+                           partial(store.rows, a, b) if part.rows is None else part.rows.copy)
             _check_complete(raw, b - a, plan.last_section, int(store.line[b - 1]) if b > a else 0,
                             int(store.page[b - 1]) if b > a else 0)
             official = official_unit(meta, folder=Path(raw.path).parent.name, setting=province)
