@@ -164,13 +164,14 @@ def _table_head(path: str | Path, data: bytes | None) -> tuple[RawTable, list[st
     lines = split_lines(text)
     header_at = None
     for i, line in enumerate(lines):
-        if "\t" in line and is_header(_bounded(line.split("\t"), path, i + 1)):
+        if "\t" in line and _header_cells(tuple(_bounded(line.split("\t"), path, i + 1))):
             header_at = i
             break
         if len(line) > MAX_CELL_CHARS:
             _bounded([line], path, i + 1)
-        if clean(line):
-            table.title.append(clean(line))
+        title = clean(line)
+        if title:
+            table.title.append(title)
         if i > 60:
             break
     if header_at is None:
@@ -182,31 +183,45 @@ def _table_head(path: str | Path, data: bytes | None) -> tuple[RawTable, list[st
     return table, lines, header_at, odd, invisible, -1 if plain is None else plain.longest
 
 
+@lru_cache(maxsize=1024)
+def _header_cells(cells: tuple[str, ...]) -> bool:
+    """:func:`~cchc_tools.ingest.readers.base.is_header` of a line's cells, asked once per distinct line (files of one
+    template share their header line)."""
+    return is_header(list(cells))
+
+
 #: First bytes of UTF-8 characters a Vietnamese text commonly holds (its letters, dashes, quotes and ellipses) that also
-#: begin special characters (:func:`_plain_utf8`): for these the bytes that follow are looked at.
+#: begin special characters (:func:`_plain_utf8`): after these the next byte is looked at, and the one after it where
+#: a special character and a common one share their first two bytes.
 _COMMON_LEADS = frozenset({0xC3, 0xE1, 0xE2})
 
 
+class _Special(NamedTuple):
+    """The UTF-8 of the characters that make a text special, as :func:`_plain_utf8` looks for them."""
+
+    delete: bytes  # the bytes to delete to keep those any of which is enough
+    pairs: tuple[tuple[int, np.ndarray], ...]  # a common first byte, and the second bytes after which to look on
+    tails: frozenset[bytes]  # the second and third bytes of the special characters of three bytes
+
+
 @lru_cache(maxsize=1)
-def _special_utf8() -> tuple[bytes, np.ndarray, np.ndarray]:
-    """The UTF-8 of the characters that make a text special (odd spaces, invisible characters, letters of a legacy
-    encoding, combining marks): the bytes to delete to keep only the bytes any of which is enough (single-byte
-    characters, and first bytes a Vietnamese text seldom holds); the common first bytes; and, sorted, the special
-    characters that begin with one of those, each as its first three bytes big-endian (a two-byte character with a
-    zero third byte)."""
+def _special_utf8() -> _Special:
+    """The special characters (odd spaces, invisible characters, letters of a legacy encoding, combining marks) by
+    their bytes in UTF-8: a single byte, or a first byte a Vietnamese text seldom holds, is enough; after a common
+    first byte, the next byte (a LUT of the 256 values) and, for characters of three bytes, the third."""
     chars = {ch for space in ODD_SPACES if space != "  " for ch in space} | set(INVISIBLE) | set(legacy_letters())
     enough = {0xCC, 0xCD}  # a combining mark U+0300-U+037F: the text may not be NFC
-    codes = set()
+    second: dict[int, np.ndarray] = {}
+    tails = set()
     for ch in chars:
         b = ch.encode("utf-8")
         if len(b) == 1 or b[0] not in _COMMON_LEADS:
             enough.add(b[0])
-        elif len(b) > 3:
-            raise ValueError(f"{ch!r}: a special character of four bytes")
-        else:
-            codes.add(int.from_bytes(b.ljust(3, b"\0"), "big"))
-    return (bytes(b for b in range(256) if b not in enough), np.array(sorted(_COMMON_LEADS), dtype=np.uint8),
-            np.array(sorted(codes), dtype=np.uint32))
+            continue
+        second.setdefault(b[0], np.zeros(256, dtype=bool))[b[1]] = True
+        if len(b) == 3:
+            tails.add(b[1:])
+    return _Special(bytes(b for b in range(256) if b not in enough), tuple(sorted(second.items())), frozenset(tails))
 
 
 class _Plain(NamedTuple):
@@ -218,34 +233,39 @@ def _plain_utf8(data: bytes) -> _Plain | None:
     """The number of lines of ``data`` (as :func:`~cchc_tools.text.line_count` counts them) and the length in bytes
     of its longest line, when it is UTF-8 (with or without a BOM) holding none of the characters that make a text
     special (odd spaces, invisible characters, letters of a legacy encoding, combining marks); else None, and the
-    text is examined character by character.
+    text is examined character by character (as it is when the bytes only may hold one: a rare first byte).
 
-    Looked for in the bytes (a first byte a Vietnamese text seldom holds is enough; after a common one, the bytes
-    that follow): the same answer as the character tests, several times faster. Bytes that are not valid UTF-8 are
+    Looked for in the bytes, several times faster than the character tests. Bytes that are not valid UTF-8 are
     left to the decoder's error."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         return None
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    delete, leads, codes = _special_utf8()
-    if body.translate(None, delete):
+    special = _special_utf8()
+    if body.translate(None, special.delete):
         return None
     arr = np.frombuffer(body + b"\n\n", dtype=np.uint8)  # two bytes more: every character's next two bytes exist
     space = arr == 32
     if (space[1:] & space[:-1]).any():  # two spaces
         return None
-    lead = arr == leads[0]
-    for other in leads[1:]:
-        lead |= arr == other
-    at = np.flatnonzero(lead)
-    if at.size:
-        code = (arr[at].astype(np.uint32) << 16) | (arr[at + 1].astype(np.uint32) << 8) | arr[at + 2]
-        two = arr[at] < 0xE0  # a character of two bytes: its third is the next character's
-        code[two] &= 0xFFFF00
-        if (codes[np.minimum(np.searchsorted(codes, code), len(codes) - 1)] == code).any():
+    for lead, second in special.pairs:
+        follow = np.flatnonzero(second)
+        if len(follow) <= 2:  # one or two second bytes: looked for beside the first, without listing the first
+            near = arr[1:-1] == follow[0]
+            if len(follow) == 2:
+                near |= arr[1:-1] == follow[1]
+            near &= arr[:-2] == lead
+            at = np.flatnonzero(near) if near.any() else ()
+        else:
+            at = np.flatnonzero(arr[:-2] == lead)
+            at = at[second[arr[at + 1]]].tolist()  # a special character may begin here
+        for i in at:
+            if arr[i] >= 0xE0 and body[i + 1:i + 3] not in special.tails:  # a common character of three bytes
+                continue
             return None
     ends = np.flatnonzero(arr[:-2] == 10)
     lines = len(ends) + 1
-    longest = int(np.diff(ends, prepend=-1, append=len(arr) - 2).max()) - 1  # "\r" counted: at least the longest
+    edges = np.concatenate(((-1,), ends, (len(arr) - 2,)))
+    longest = int((edges[1:] - edges[:-1]).max()) - 1  # "\r" counted: at least the longest line
     if b"\r" in body:
         lines += int(np.count_nonzero(arr == 13)) - body.count(b"\r\n")
     return _Plain(lines, longest)
