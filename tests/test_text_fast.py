@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import cchc_tools.ingest.loader as loader
 import cchc_tools.ingest.readers as readers
 import cchc_tools.ingest.readers.text as text_reader
 from cchc_tools import load_appendices, validate
@@ -242,13 +243,23 @@ def test_a_batch_cut_together_loads_as_its_files_read_one_by_one(mixed_batch, mo
     together = load_appendices(mixed_batch)
     monkeypatch.undo()
     alone = _load_one_by_one(mixed_batch, monkeypatch)
-    heads, left = cut[0]
+    heads, left = (sum(c) for c in zip(*cut, strict=True))
     assert heads > 250 and 0 < left < 10  # most files cut together, those at a limit left to the reference
+    assert len(cut) == -(-len(mixed_batch) // loader.CHUNK_FILES)  # a chunk of files at a time
     assert [str(e) for e in together.errors] == [str(e) for e in alone.errors]
     assert len(together.errors) > 5 and len(together.table) > 200 * 150
     assert together.table["source"].nunique() > 200
     pd.testing.assert_frame_equal(together.table, alone.table, check_exact=True)
     pd.testing.assert_frame_equal(validate(together.table), validate(alone.table))
+
+
+def test_the_table_does_not_depend_on_the_chunks(mixed_batch, monkeypatch):
+    files = mixed_batch[:60]
+    whole = load_appendices(files)
+    monkeypatch.setattr(loader, "CHUNK_FILES", 7)
+    chunked = load_appendices(files)
+    assert [str(e) for e in chunked.errors] == [str(e) for e in whole.errors]
+    pd.testing.assert_frame_equal(chunked.table, whole.table, check_exact=True)
 
 
 def test_the_batch_comparison_catches_a_cut_that_drifts_or_guesses(mixed_batch, monkeypatch):

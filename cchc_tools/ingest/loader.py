@@ -277,57 +277,83 @@ _PER_FILE = ("source", "sheet", "unit", "unit_name", "level", "year", "period", 
              "synthetic", "form", "form_score", "unit_code", "province", "reading")
 
 
-def _assemble(store: _Store, parts: list[_Part], overrides: dict, province: str, root: str | Path | None,
-              forms: Forms, errors: list[tuple[int, AppendixError]], slugs: bool) -> pd.DataFrame | None:
-    """The tidy table of the files of ``parts`` (in their order), built column by column once for the batch; a file
-    whose rows cannot be an appendix adds its error to ``errors`` and nothing to the table. None when no file gave
-    a row. ``slugs``: two units of one name get distinct slugs (:func:`distinct_slugs`)."""
-    per_file: dict[str, list] = {name: [] for name in _PER_FILE}
-    counts: list[int] = []
-    cumulative: list[bool] = []
-    picks: list[np.ndarray] = []
-    plans: list[_PlanColumns] = []
-    candidates: dict[tuple, list] = {}
-    kept: dict[int, _PlanColumns] = {}
-    sources = _Sources(root)
-    for part in parts:
-        raw, a, b = part.table, part.start, part.stop
-        try:
-            meta = _meta(raw, overrides)
-            forms_of = candidates.get((meta.year, meta.level))
-            if forms_of is None:
-                forms_of = candidates[(meta.year, meta.level)] = forms.candidates(meta.year, meta.level)
-            plan = plan_of(store.key(a, b, part.rows is None), forms_of, forms,
-                           partial(store.rows, a, b) if part.rows is None else part.rows.copy)
-            _check_complete(raw, b - a, plan.last_section, int(store.line[b - 1]) if b > a else 0,
-                            int(store.page[b - 1]) if b > a else 0)
-            official = official_unit(meta, folder=Path(raw.path).parent.name, setting=province)
-        except AppendixError as exc:
-            errors.append((part.index, exc))
-            continue
-        columns = kept.get(id(plan))
-        if columns is None or columns.plan is not plan:
-            columns = kept[id(plan)] = _PlanColumns.of(plan, store, a)
-        if not len(plan.positions):
-            continue
-        counts.append(len(plan.positions))
-        picks.append(plan.positions + a)
-        plans.append(columns)
-        cumulative.append(meta.cumulative)
-        for name, value in (("source", sources(raw.path)), ("sheet", raw.sheet), ("unit", meta.unit),
-                            ("unit_name", meta.unit_name), ("level", meta.level), ("year", meta.year),
-                            ("period", meta.period), ("report_no", meta.report_no),
-                            ("report_date", meta.report_date), ("synthetic", meta.synthetic),
-                            ("form", plan.form), ("form_score", plan.score), ("unit_code", official.code),
-                            ("province", official.province), ("reading", "; ".join(raw.notes))):
-            per_file[name].append(value)
-    if not counts:
-        return None
-    if slugs:  # per file, not per row: the same renaming, on a table of one row a file
-        per_file["unit"] = distinct_slugs(pd.DataFrame({
-            "unit": per_file["unit"], "unit_code": per_file["unit_code"], "period": per_file["period"],
-            "year": pd.array(per_file["year"], dtype="Int64")}))["unit"].tolist()
-    return _frame(store, per_file, np.array(counts, dtype=np.int64), np.concatenate(picks), plans, cumulative)
+class _Batch:
+    """The tidy table of a batch as it is built, a chunk of files at a time (:meth:`add`): of each file its constant
+    columns and its plan's columns, of each chunk the rows its files keep (line, page, cell text and value, note).
+    What only served to cut and align a chunk's files (their lines, their other cells) is let go with the chunk."""
+
+    def __init__(self, overrides: dict, province: str, root: str | Path | None, forms: Forms) -> None:
+        self.overrides, self.province, self.forms = overrides, province, forms
+        self.per_file: dict[str, list] = {name: [] for name in _PER_FILE}
+        self.counts: list[int] = []
+        self.cumulative: list[bool] = []
+        self.plans: list[_PlanColumns] = []
+        self.rows: dict[str, list[np.ndarray]] = {"line": [], "page": [], "raw_value": [], "value": [], "note": []}
+        self.candidates: dict[tuple, list] = {}
+        self.kept: dict[int, _PlanColumns] = {}
+        self.sources = _Sources(root)
+
+    def add(self, store: _Store, parts: list[_Part], errors: list[tuple[int, AppendixError]]) -> None:
+        """Add the files of ``parts`` (in their order), whose rows are in ``store``; a file whose rows cannot be an
+        appendix adds its error to ``errors`` and nothing to the table."""
+        picks = []
+        for part in parts:
+            raw, a, b = part.table, part.start, part.stop
+            try:
+                meta = _meta(raw, self.overrides)
+                forms_of = self.candidates.get((meta.year, meta.level))
+                if forms_of is None:
+                    forms_of = self.candidates[(meta.year, meta.level)] = self.forms.candidates(meta.year, meta.level)
+                plan = plan_of(store.key(a, b, part.rows is None), forms_of, self.forms,
+                               partial(store.rows, a, b) if part.rows is None else part.rows.copy)
+                _check_complete(raw, b - a, plan.last_section, int(store.line[b - 1]) if b > a else 0,
+                                int(store.page[b - 1]) if b > a else 0)
+                official = official_unit(meta, folder=Path(raw.path).parent.name, setting=self.province)
+            except AppendixError as exc:
+                errors.append((part.index, exc))
+                continue
+            columns = self.kept.get(id(plan))
+            if columns is None or columns.plan is not plan:
+                columns = self.kept[id(plan)] = _PlanColumns.of(plan, store, a)
+            if not len(plan.positions):
+                continue
+            self.counts.append(len(plan.positions))
+            picks.append(plan.positions + a)
+            self.plans.append(columns)
+            self.cumulative.append(meta.cumulative)
+            for name, value in (("source", self.sources(raw.path)), ("sheet", raw.sheet), ("unit", meta.unit),
+                                ("unit_name", meta.unit_name), ("level", meta.level), ("year", meta.year),
+                                ("period", meta.period), ("report_no", meta.report_no),
+                                ("report_date", meta.report_date), ("synthetic", meta.synthetic),
+                                ("form", plan.form), ("form_score", plan.score), ("unit_code", official.code),
+                                ("province", official.province), ("reading", "; ".join(raw.notes))):
+                self.per_file[name].append(value)
+        if not picks:
+            return
+        pick = np.concatenate(picks)
+        texts = _objects(store.text)[pick]
+        if store.stored:
+            parse = parse_number  # as read row by row before: a text cell of a workbook is not cached
+            values = np.array([(parse(t) if t else None) if n is None else n
+                               for t, n in zip(texts.tolist(), _objects(store.number)[pick].tolist(), strict=True)],
+                              dtype="float64")
+        else:
+            values = np.array(list(map(_cached(parse_number), texts.tolist())), dtype="float64")  # None: NaN
+        for name, column in (("line", store.line[pick]), ("page", store.page[pick]), ("raw_value", texts),
+                             ("value", values), ("note", _objects(store.note)[pick])):
+            self.rows[name].append(column)
+
+    def frame(self, slugs: bool) -> pd.DataFrame | None:
+        """The tidy table (None when no file gave a row). ``slugs``: two units of one name get distinct slugs
+        (:func:`distinct_slugs`)."""
+        if not self.counts:
+            return None
+        per_file = self.per_file
+        if slugs:  # per file, not per row: the same renaming, on a table of one row a file
+            per_file["unit"] = distinct_slugs(pd.DataFrame({
+                "unit": per_file["unit"], "unit_code": per_file["unit_code"], "period": per_file["period"],
+                "year": pd.array(per_file["year"], dtype="Int64")}))["unit"].tolist()
+        return _frame(per_file, np.array(self.counts, dtype=np.int64), self.rows, self.plans, self.cumulative)
 
 
 class _PlanColumns(NamedTuple):
@@ -354,10 +380,10 @@ def _objects(values: list) -> np.ndarray:
     return arr
 
 
-def _frame(store: _Store, per_file: dict[str, list], counts: np.ndarray, pick: np.ndarray,
+def _frame(per_file: dict[str, list], counts: np.ndarray, rows: dict[str, list[np.ndarray]],
            plans: list[_PlanColumns], cumulative: list[bool]) -> pd.DataFrame:
-    """The tidy table: the rows ``pick`` of ``store``, with each file's constant columns repeated over its rows
-    (``counts``) and the columns its plan fixes. Text columns hold plain Python strings (object dtype): building
+    """The tidy table: each file's constant columns repeated over its rows (``counts``), the columns its plan fixes,
+    and the columns of the rows (chunks of arrays). Text columns hold plain Python strings (object dtype): building
     Arrow strings costs three times as much for a batch and buys nothing here."""
     data: dict[str, object] = {}
     for name in _PER_FILE:
@@ -370,29 +396,17 @@ def _frame(store: _Store, per_file: dict[str, list], counts: np.ndarray, pick: n
             data[name] = pd.arrays.IntegerArray(np.repeat(years, counts), ~np.repeat(known, counts))
         else:
             data[name] = np.repeat(_objects(values), counts)
-    texts = _objects(store.text)[pick]
-    if store.stored:
-        parse = parse_number  # as read row by row before: a text cell of a workbook is not cached
-        values = np.array([(parse(t) if t else None) if n is None else n
-                           for t, n in zip(texts.tolist(), _objects(store.number)[pick].tolist(), strict=True)],
-                          dtype="float64")
-    else:
-        values = np.array(list(map(_cached(parse_number), texts.tolist())), dtype="float64")  # None: NaN
-    columns = {
-        "line": store.line[pick],
+    for name, chunks in rows.items():
+        data[name] = np.concatenate(chunks)
+    data.update({
         "code": _objects(list(chain.from_iterable(p.plan.codes for p in plans))),
         "section": _objects(list(chain.from_iterable(p.plan.sections for p in plans))),
         "stt": _objects(list(chain.from_iterable(p.stt for p in plans))),
         "label": _objects(list(chain.from_iterable(p.label for p in plans))),
         "uom": _objects(list(chain.from_iterable(p.uom for p in plans))),
-        "raw_value": texts,
-        "value": values,
-        "note": _objects(store.note)[pick],
-        "cumulative": np.repeat(np.array(cumulative, dtype=bool), counts) | np.concatenate([p.cumulative
-                                                                                           for p in plans]),
-        "page": store.page[pick],
-    }
-    data.update(columns)
+        "cumulative": (np.repeat(np.array(cumulative, dtype=bool), counts)
+                       | np.concatenate([p.cumulative for p in plans])),
+    })
     frame = pd.DataFrame({name: (pd.Series(data[name], dtype=object, copy=False)
                                  if isinstance(data[name], np.ndarray) and data[name].dtype == object
                                  else data[name]) for name in COLUMNS}, copy=False)
@@ -455,19 +469,36 @@ def _cut_with_others(path: Path) -> bool:
     return READERS.get(path.suffix.lower(), text_reader.read_text) is text_reader.read_text
 
 
+#: Files read, cut and aligned together before their lines are let go: the work of a batch is done in one pass over
+#: each chunk's lines, and a batch of thousands of files never holds all their lines at once.
+CHUNK_FILES = 256
+
+
 def _load(files: list[Path], overrides: dict, province: str, root: str | Path | None, forms: Forms,
           slugs: bool) -> tuple[pd.DataFrame | None, list[AppendixError]]:
     """The tidy table of ``files`` (None when none gave a row) and the errors of those that could not be read, in
     the order of the files.
 
-    Text files are read down to their header line one by one, then the rows of all of them are cut together in one
-    pass (a file that pass cannot prove regular is cut alone, as the reference reader cuts it); files of other
-    formats are read by their reader. The tidy table is then built once for the batch, column by column.
+    A chunk of files at a time (:data:`CHUNK_FILES`): text files are read down to their header line one by one, then
+    the rows of all of them are cut together in one pass (a file that pass cannot prove regular is cut alone, as the
+    reference reader cuts it); files of other formats are read by their reader. Each file is then aligned and its
+    rows kept column by column; the tidy table is built once for the batch.
     """
     errors: list[tuple[int, AppendixError]] = []
+    batch = _Batch(overrides, province, root, forms)
+    for first in range(0, len(files), CHUNK_FILES):
+        store, parts = _read_chunk(files[first:first + CHUNK_FILES], first, errors)
+        batch.add(store, parts, errors)
+    errors.sort(key=lambda e: e[0])
+    return batch.frame(slugs), [exc for _, exc in errors]
+
+
+def _read_chunk(files: list[Path], first: int, errors: list[tuple[int, AppendixError]]) -> tuple[_Store, list[_Part]]:
+    """The rows of ``files`` (the ``first``-th of the batch and those after it) in one store, and each file's part
+    of it in the files' order; a file that cannot be read adds its error to ``errors``."""
     heads: list[tuple[int, text_reader.TextHead]] = []
     alone: list[tuple[int, RawTable]] = []
-    for i, f in enumerate(files):
+    for i, f in enumerate(files, first):
         try:
             if _cut_with_others(f):
                 heads.append((i, _read_head(f)))
@@ -479,8 +510,9 @@ def _load(files: list[Path], overrides: dict, province: str, root: str | Path | 
     parts: list[_Part] = []
     cut = text_reader.cut_together([h for _, h in heads])
     at = store.add_cut(cut)
+    left = set(cut.alone)
     for k, (i, head) in enumerate(heads):
-        if k in cut.alone:  # a file the pass could not prove regular (a limit, ...): cut alone
+        if k in left:  # a file the pass could not prove regular (a limit, ...): cut alone
             try:
                 alone.append((i, text_reader.rows_alone(head)))
             except AppendixError as exc:
@@ -492,9 +524,7 @@ def _load(files: list[Path], overrides: dict, province: str, root: str | Path | 
         parts.append(_Part(i, table, start, stop, table.rows))
     parts.sort(key=attrgetter("index"))
     store.finish()
-    table = _assemble(store, parts, overrides, province, root, forms, errors, slugs)
-    errors.sort(key=lambda e: e[0])
-    return table, [exc for _, exc in errors]
+    return store, parts
 
 
 def load_appendix(path: str | Path, *, unit: str | None = None, unit_name: str | None = None,
