@@ -398,7 +398,7 @@ def cut_together(heads: Sequence[TextHead]) -> BodyCut:
     for i in np.flatnonzero(width != 5).tolist():
         text = lines[i]
         if text.strip():
-            lines[i] = "\t".join(split_fields(text.split("\t")))
+            lines[i] = _five_cells(text)
         else:
             blank.append(i)
     if blank:
@@ -437,6 +437,13 @@ def cut_together(heads: Sequence[TextHead]) -> BodyCut:
     np.cumsum(np.bincount(of_file, minlength=files), out=kept[1:])
     return BodyCut(line, stt, label, uom, value, list(map(str.strip, note)), kept[:-1].tolist(), kept[1:].tolist(),
                    sorted(alone))
+
+
+@lru_cache(maxsize=4096)
+def _five_cells(line: str) -> str:
+    """A line of other than five cells written again with the five it stands for (:func:`split_fields`), joined by
+    tabs (no cell holds one); asked once per distinct line (copies of a file, files of one template)."""
+    return "\t".join(split_fields(line.split("\t")))
 
 
 def _clean_cells(columns: tuple[list[str], ...], start: int, stop: int, odd: bool, invisible: bool) -> None:
