@@ -441,12 +441,13 @@ def _unreadable(path: Path, exc: Exception) -> AppendixError:
                          expected=_("an intact appendix file"))
 
 
-def read_appendix_file(path: Path) -> RawTable:
+def read_appendix_file(path: Path, forms: Forms | None = None) -> RawTable:
     """The raw rows of one appendix file, or :class:`AppendixError` naming the file and what was expected (a kind
-    of file that cannot be read, a missing or too large file, a library's error on a corrupt one)."""
+    of file that cannot be read, a missing or too large file, a library's error on a corrupt one). ``forms``: the
+    forms it may be written in (a project's; default: the kit's), for a reader that asks them (:func:`read_raw`)."""
     _check_file(path)
     try:
-        return read_raw(path)
+        return read_raw(path, forms)
     except CchcError:
         raise
     except Exception as exc:  # a library's own error on a corrupt file
@@ -487,15 +488,16 @@ def _load(files: list[Path], overrides: dict, province: str, root: str | Path | 
     errors: list[tuple[int, AppendixError]] = []
     batch = _Batch(overrides, province, root, forms)
     for first in range(0, len(files), CHUNK_FILES):
-        store, parts = _read_chunk(files[first:first + CHUNK_FILES], first, errors)
+        store, parts = _read_chunk(files[first:first + CHUNK_FILES], first, errors, forms)
         batch.add(store, parts, errors)
     errors.sort(key=lambda e: e[0])
     return batch.frame(slugs), [exc for _, exc in errors]
 
 
-def _read_chunk(files: list[Path], first: int, errors: list[tuple[int, AppendixError]]) -> tuple[_Store, list[_Part]]:
+def _read_chunk(files: list[Path], first: int, errors: list[tuple[int, AppendixError]],
+                forms: Forms) -> tuple[_Store, list[_Part]]:
     """The rows of ``files`` (the ``first``-th of the batch and those after it) in one store, and each file's part
-    of it in the files' order; a file that cannot be read adds its error to ``errors``."""
+    of it in the files' order; a file that cannot be read adds its error to ``errors``. ``forms``: the project's."""
     heads: list[tuple[int, text_reader.TextHead]] = []
     alone: list[tuple[int, RawTable]] = []
     for i, f in enumerate(files, first):
@@ -503,7 +505,7 @@ def _read_chunk(files: list[Path], first: int, errors: list[tuple[int, AppendixE
             if _cut_with_others(f):
                 heads.append((i, _read_head(f)))
             else:
-                alone.append((i, read_appendix_file(f)))
+                alone.append((i, read_appendix_file(f, forms)))
         except AppendixError as exc:
             errors.append((i, exc))
     store = _Store()
