@@ -113,7 +113,8 @@ def decode(data: bytes, path: str | Path) -> str:
     return text
 
 
-_INVISIBLE = ("\u200b", "\ufeff", "\u00ad")
+#: Zero-width spaces, BOMs and soft hyphens.
+INVISIBLE = ("\u200b", "\ufeff", "\u00ad")
 
 
 def normalize_nfc(text: str) -> str:
@@ -129,7 +130,7 @@ def nfc(text: str) -> str:
 
 
 def has_invisible(text: str) -> bool:
-    return any(ch in text for ch in _INVISIBLE)
+    return any(ch in text for ch in INVISIBLE)
 
 
 def clean_value(text: str | None) -> str:
@@ -148,7 +149,7 @@ def without_controls(text: str) -> str:
 
 def drop_invisible(text: str) -> str:
     """Text without zero-width spaces, BOMs or soft hyphens."""
-    for ch in _INVISIBLE:
+    for ch in INVISIBLE:
         if ch in text:
             text = text.replace(ch, "")
     return text

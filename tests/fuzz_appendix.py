@@ -9,7 +9,9 @@ BOM, and now and then a control character, an overlong cell or a cut-off file. F
 - the kit either loads it or raises its own :class:`~cchc_tools.errors.CchcError`, never anything else;
 - every row's ``line`` holds, in the file, that row's label and value cell;
 - every row's ``value`` is what the oracle reads in that cell (NaN where the oracle reads no number);
-- ``validate`` runs on the table without raising.
+- ``validate`` runs on the table without raising;
+- the files loaded together in batches (``load_appendices``, which cuts text files together) give the same
+  errors and the same table as each file loaded alone.
 
 The same is checked on Word and Excel copies (``run_office``, see "Word and Excel" below), against what
 the generator wrote on each line, and on reports printed as PDF and workbooks saved as .xls by LibreOffice
@@ -188,6 +190,7 @@ def _squash(text: str) -> str:
 class Outcome:
     error: str = ""  # an exception that is not the kit's own
     refused: str = ""  # the kit's own error: a refusal, fine
+    message: str = ""  # the refusal's words
     seconds: float = 0.0
     rows: int = 0
     wrong_values: list[str] = field(default_factory=list)
@@ -205,7 +208,7 @@ def check_file(path: Path, data: bytes) -> tuple[Outcome, object]:
     try:
         df = load_appendix(path)
     except CchcError as exc:
-        out.refused = type(exc).__name__
+        out.refused, out.message = type(exc).__name__, str(exc)
         out.seconds = time.perf_counter() - start
         return out, None
     except Exception as exc:  # noqa: BLE001 - anything else is a finding of the fuzz run
@@ -232,6 +235,34 @@ def check_file(path: Path, data: bytes) -> tuple[Outcome, object]:
         if want != got:
             out.wrong_values.append(f"line {line}: {raw!r} read as {got!r}, the oracle reads {want!r}")
     return out, df
+
+
+def batch_differences(files: list[tuple[Path, object]]) -> list[str]:
+    """The files of a batch loaded together (``load_appendices``, whose text files are cut together) against each
+    file loaded alone (``files``: each path with its table, or its refusal's words): the same errors in the same
+    order, and the same table. Returns one line per difference."""
+    import pandas as pd
+
+    from cchc_tools import load_appendices
+
+    try:
+        result = load_appendices([path for path, _ in files])
+    except Exception as exc:  # noqa: BLE001 - a finding of the fuzz run
+        return [f"batch of {files[0][0].name}...: {type(exc).__name__}: {exc}"[:300]]
+    out = []
+    want = [o for _, o in files if isinstance(o, str)]
+    got = [str(e) for e in result.errors]
+    if got != want:
+        wrong = next((g, w) for g, w in zip([*got, ""], [*want, ""], strict=False) if g != w)
+        out.append(f"batch of {files[0][0].name}...: error {wrong[0][:150]!r}, alone {wrong[1][:150]!r}")
+    tables = [o for _, o in files if not isinstance(o, str)]
+    if tables:
+        alone = pd.concat(tables, ignore_index=True).drop(columns="unit")  # slugs are made distinct per batch
+        try:
+            pd.testing.assert_frame_equal(result.table.drop(columns="unit"), alone, check_exact=True)
+        except AssertionError as exc:
+            out.append(f"batch of {files[0][0].name}...: table differs: {str(exc)[:300]}")
+    return out
 
 
 def validate_batch(tables: list[tuple[str, object]]) -> list[str]:
@@ -309,17 +340,24 @@ def run(files: int, seed: int = 2022, folder: Path | None = None, limit_seconds:
     with tempfile.TemporaryDirectory(prefix="cchc-fuzz-") as tmp:
         base = Path(folder or tmp)
         batch: list[tuple[str, object]] = []
+        together: list[tuple[Path, object]] = []  # the files since the last batch, loaded together after
         for n in range(files):
             mutant = mutate(lines, header_at, rng)
             path = base / f"fuzz-{n:05d}.txt"
             path.write_bytes(mutant.data)
             out, df = check_file(path, mutant.data)
             summary.add(f"{path.name} ({', '.join(mutant.notes) or 'values'})", out, df, batch, limit_seconds)
-            if not folder:
-                path.unlink()
+            if not out.error:
+                together.append((path, df if df is not None else out.message))
             if len(batch) >= batch_size or n == files - 1:
                 summary.errors += validate_batch(batch)
                 batch = []
+            if len(together) >= batch_size or n == files - 1:
+                summary.errors += batch_differences(together) if together else []
+                if not folder:
+                    for p, _ in together:
+                        p.unlink()
+                together = []
     summary.seconds = time.perf_counter() - start
     return summary
 

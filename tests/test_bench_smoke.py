@@ -27,6 +27,7 @@ def test_benchmark_suite_runs_and_reports(tmp_path, capsys):
     for name in ("ingest_txt", "ingest_txt_real"):  # CPU seconds beside the wall time (a loaded machine)
         r = by_name[name]
         assert r["kit_cpu_s"] > 0 and r["cpu_ratio"] == r["kit_cpu_s"] / r["baseline_cpu_s"]
+        assert 0 < r["load_cpu_s"] < r["kit_cpu_s"]  # loading alone: the kit's CPU less validate's
     assert by_name["batch_html"]["runs"][0]["peak_total_mb"] > 0
     # one changed file of two units: its briefing, the year's comparison, its trend and the index
     assert len(by_name["incremental"]["outputs_rewritten"]) == 4, by_name["incremental"]["rewritten"]

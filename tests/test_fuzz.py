@@ -41,6 +41,23 @@ def test_the_fuzz_run_catches_drifting_lines_and_guessed_numbers(monkeypatch):
     assert summary.wrong_lines and summary.wrong_values
 
 
+def test_the_fuzz_run_catches_a_batch_that_differs_from_its_files_alone(monkeypatch):
+    """Files cut together (a batch) that shift a row against the same files read one by one: found."""
+    import cchc_tools.ingest.readers.text as text_reader
+
+    original = text_reader.cut_together
+
+    def drifting(heads):
+        result = original(heads)
+        if len(heads) > 1 and len(result.line):
+            result.line[-1] += 1
+        return result
+
+    monkeypatch.setattr(text_reader, "cut_together", drifting)
+    summary = fuzz.run(12, seed=5, batch_size=6)
+    assert summary.wrong_lines == [] and any("batch of" in e for e in summary.errors), summary.report()
+
+
 def test_office_fuzz_run():
     """Word and Excel copies with mutated cells, and one in six with a structural hazard (``make fuzz``: 600)."""
     summary = fuzz.run_office(24, seed=11)

@@ -76,3 +76,25 @@ def test_fast_number_formatting_equals_the_decimal_path():
                 with decimal.localcontext() as ctx:
                     ctx.prec = 400
                     assert fmt_number(v, d, trim) == _format_vi(round(v, d), d, trim), (v, d, trim)
+
+
+def test_source_names_of_a_batch_equal_source_name(tmp_path, monkeypatch):
+    """Each folder resolved once, from its parent's: the same names as ``source_name``, through symbolic links to
+    folders and files, ``..`` and relative paths, inside and outside the root."""
+    import os
+
+    from cchc_tools.ingest.loader import _Sources, source_name
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "f.txt").write_text("x")
+    (tmp_path / "a" / "b" / "g.txt").write_text("x")
+    os.symlink(tmp_path / "real", tmp_path / "a" / "link")
+    os.symlink(tmp_path / "real" / "f.txt", tmp_path / "a" / "b" / "lf.txt")
+    monkeypatch.chdir(tmp_path / "a")
+    paths = [str(tmp_path / "a" / "b" / "g.txt"), str(tmp_path / "a" / "link" / "f.txt"), "b/g.txt", "link/f.txt",
+             "b/lf.txt", str(tmp_path / "a" / "b" / ".." / "b" / "g.txt"), "../real/f.txt", "b/../link/f.txt"]
+    for root in (None, tmp_path, tmp_path / "a", tmp_path / "real", tmp_path / "a" / "link"):
+        names = _Sources(root)
+        assert [names(p) for p in paths] == [source_name(p, root) for p in paths], root
+    assert _Sources(tmp_path)("link/f.txt") == "real/f.txt"

@@ -26,7 +26,7 @@ result too: a batch of files made from one template pays for it once.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -153,7 +153,21 @@ def match_rows(rows: Sequence[RawRow], pool: Sequence[FormRow], pool_id: str = "
     return idx, sims
 
 
-_file_cache: dict[tuple, tuple[str, float, list[tuple[int, str, str, float]]]] = {}
+class Plan(NamedTuple):
+    """How a file's rows align, whatever their values: the form and score, and for each indicator row (section
+    heading rows are dropped) its position among the file's rows, its section, its code and its similarity."""
+
+    form: str
+    score: float
+    positions: np.ndarray  # int64
+    sections: tuple[str, ...]
+    codes: tuple[str, ...]
+    sims: tuple[float, ...]
+    #: The last section of the catalog's order (its index in SECTION_ORDER) an indicator row is in; -1 for none.
+    last_section: int
+
+
+_file_cache: dict[tuple, Plan] = {}
 
 
 def align(rows: Sequence[RawRow], forms: Form | Sequence[Form], known: Forms | None = None) -> Alignment:
@@ -165,32 +179,53 @@ def align(rows: Sequence[RawRow], forms: Form | Sequence[Form], known: Forms | N
     result depends only on each row's number, label, unit, code and whether it
     has a value, so files made from one template are aligned once.
     """
-    forms = [forms] if isinstance(forms, Form) else list(forms)
-    if not forms:
-        raise ValueError("no form to align the rows to")
     # A value matters only where it decides whether a row may be a section heading: the same test
     # as ``_align_uncached`` makes (rows with a unit of measure never are), so files of one template
     # share a plan whatever they left blank.
-    key = (tuple([r.stt for r in rows]), tuple([r.label for r in rows]), tuple([r.uom for r in rows]),
-           tuple([r.code for r in rows]), tuple([not (r.uom or r.value) for r in rows]),
-           tuple(f.identity for f in forms), known.folder if known is not None else None)
+    plan = plan_of(rows_key([r.stt for r in rows], [r.label for r in rows], [r.uom for r in rows],
+                            [r.code for r in rows], [not (r.uom or r.value) for r in rows]), forms, known, lambda: rows)
+    return Alignment(plan.form, plan.score, [(rows[i], sec, code, sim) for i, sec, code, sim
+                                             in zip(plan.positions.tolist(), plan.sections, plan.codes, plan.sims,
+                                                    strict=True)])
+
+
+def rows_key(stts: Sequence[str], labels: Sequence[str], uoms: Sequence[str], codes: Sequence[str],
+             blanks: Sequence[bool]) -> tuple:
+    """What a file's plan depends on in its rows (``blanks``: neither a unit nor a value), for :func:`plan_of`."""
+    return tuple(stts), tuple(labels), tuple(uoms), tuple(codes), tuple(blanks)
+
+
+def plan_of(key: tuple, forms: Form | Sequence[Form], known: Forms | None,
+            rows: Callable[[], Sequence[RawRow]]) -> Plan:
+    """The :class:`Plan` of a file's rows, as :func:`align` aligns them. ``key`` names what the plan depends on in the
+    rows: :func:`rows_key` of them, or any key that two lists of rows differing in those share only when
+    :func:`rows_key` of them is the same (the loader joins the cells of a text file with tabs, which no cell holds);
+    ``rows`` gives the file's rows, asked only when no file of the same key was aligned before (a batch of files made
+    from one template builds no row of its own)."""
+    forms = [forms] if isinstance(forms, Form) else list(forms)
+    if not forms:
+        raise ValueError("no form to align the rows to")
+    key = (key, tuple(f.identity for f in forms), known.folder if known is not None else None)
     plan = _file_cache.get(key)
     if plan is None:
-        position = {id(r): i for i, r in enumerate(rows)}
+        raw = rows()
+        position = {id(r): i for i, r in enumerate(raw)}
         best: tuple[float, int, Form, list[Aligned]] | None = None
         for order, form in enumerate(forms):
-            aligned = _align_uncached(rows, form, known or KIT_FORMS)
+            aligned = _align_uncached(raw, form, known or KIT_FORMS)
             score = form_score(aligned, form)
             if best is None or score > best[0]:
                 best = (score, order, form, aligned)
         assert best is not None
         score, _, form, aligned = best
-        plan = (form.name, score, [(position[id(row)], sec, code, sim) for row, sec, code, sim in aligned])
+        secs = tuple(sec for _, sec, _, _ in aligned)
+        plan = Plan(form.name, score, np.array([position[id(row)] for row, *_ in aligned], dtype=np.int64), secs,
+                    tuple(code for *_, code, _ in aligned), tuple(sim for *_, sim in aligned),
+                    max((SECTION_ORDER.index(s) for s in set(secs) if s), default=-1))
         if len(_file_cache) >= _CACHE_MAX:
             _file_cache.clear()
         _file_cache[key] = plan
-    name, score, steps = plan
-    return Alignment(name, score, [(rows[i], sec, code, sim) for i, sec, code, sim in steps])
+    return plan
 
 
 def form_score(aligned: Sequence[Aligned], form: Form) -> float:

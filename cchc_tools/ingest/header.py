@@ -54,17 +54,30 @@ class ReportMeta:
         return asdict(self)
 
 
+# The patterns of a title, compiled once (a batch parses thousands of titles).
+_QUARTER = re.compile(r"quy\s+(iv|iii|ii|i|[1-4])\s*(?:nam\s+|[/-]\s*)?(\d{4})")
+_LAST_HALF = re.compile(r"(6|sau)\s+thang\s+cuoi\s+(?:nam\s+)?(\d{4})")
+_MONTHS = re.compile(r"(6|sau|9|chin)\s+thang(?:\s+dau)?\s+(?:nam\s+|[/-]\s*)?(\d{4})")
+_YEAR = re.compile(r"\bnam\s+(\d{4})\b")
+_ATTACHED = re.compile(r"kèm theo", re.IGNORECASE)
+_REPORT_NO = re.compile(r"b[áa]o c[áa]o s[ốo]\s*:?\s*([0-9]*\s*/\s*[\wĐđ-]+)", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_DATE_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_DATE_DIGITS = re.compile(r"ngày\s+(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", re.IGNORECASE)
+_OF_UNIT = re.compile(r".*\bcủa\s+(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)?\s*(.+?)\s*$", re.IGNORECASE)
+
+
 def _period(folded: str) -> tuple[str, int | None]:
-    m = re.search(r"quy\s+(iv|iii|ii|i|[1-4])\s*(?:nam\s+|[/-]\s*)?(\d{4})", folded)
+    m = _QUARTER.search(folded)
     if m:
         return f"Q{_ROMAN_Q[m.group(1)]}", int(m.group(2))
-    m = re.search(r"(6|sau)\s+thang\s+cuoi\s+(?:nam\s+)?(\d{4})", folded)
+    m = _LAST_HALF.search(folded)
     if m:
         return "H2", int(m.group(2))
-    m = re.search(r"(6|sau|9|chin)\s+thang(?:\s+dau)?\s+(?:nam\s+|[/-]\s*)?(\d{4})", folded)
+    m = _MONTHS.search(folded)
     if m:
         return ("6-month" if m.group(1) in ("6", "sau") else "9-month"), int(m.group(2))
-    m = re.search(r"\bnam\s+(\d{4})\b", folded)
+    m = _YEAR.search(folded)
     if m:
         return "annual", int(m.group(1))
     return "", None
@@ -156,18 +169,16 @@ def parse_title(lines: list[str]) -> ReportMeta:
     if meta.year is None:
         meta.period, meta.year = _period(folded)
     meta.synthetic = "du lieu mau" in folded
-    meta.cumulative = is_cumulative(re.split(r"kèm theo", text, flags=re.IGNORECASE)[0])
-    m = re.search(r"b[áa]o c[áa]o s[ốo]\s*:?\s*([0-9]*\s*/\s*[\wĐđ-]+)", text, re.IGNORECASE)
+    meta.cumulative = is_cumulative(_ATTACHED.split(text)[0])
+    m = _REPORT_NO.search(text)
     if m:
-        meta.report_no = re.sub(r"\s+", "", m.group(1))
-    m = (re.search(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", text, re.IGNORECASE)
-         or re.search(r"ngày\s+(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", text, re.IGNORECASE))
+        meta.report_no = _SPACES.sub("", m.group(1))
+    m = _DATE_WORDS.search(text) or _DATE_DIGITS.search(text)
     if m:
         d, mo, y = (int(g) for g in m.groups())
         meta.report_date = f"{y:04d}-{mo:02d}-{d:02d}"
     written = _name_field(lines)
-    m = re.search(r".*\bcủa\s+(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)?\s*(.+?)\s*$", _attachment(text),
-                  re.IGNORECASE)
+    m = _OF_UNIT.search(_attachment(text))
     if m or written:
         name = written or strip_closing(clean(m.group(1)))  # "xã A (mới))": its own parenthesis kept
         name, meta.province = split_province(name)

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cchc_tools.ingest.readers.base import RawRow, RawTable
 from cchc_tools.ingest.readers.text import read_text
 
+if TYPE_CHECKING:
+    from cchc_tools.forms import Forms
+
 __all__ = ["READERS", "RawRow", "RawTable", "read_raw", "read_text", "register"]
 
 
-def read_raw(path: str | Path) -> RawTable:
+def read_raw(path: str | Path, forms: Forms | None = None) -> RawTable:
     """Dispatch on the file's suffix (and its first bytes) to the right reader; a table whose texts are in
-    a legacy Vietnamese encoding (TCVN3, VNI) is converted to Unicode, or refused when that is not certain."""
+    a legacy Vietnamese encoding (TCVN3, VNI) is converted to Unicode, or refused when that is not certain.
+    ``forms``: the forms the file may be written in (a project's, ``Project.forms``; default: the kit's), for a
+    reader that asks them (the PDF reader, whether a line at the top of a page ends the label above)."""
     from cchc_tools.ingest.readers.encoding import convert_table
 
-    table = _read_format(Path(path))
+    table = _read_format(Path(path), forms)
     convert_table(table)
     return table
 
@@ -33,10 +39,10 @@ def _xlsx(path: Path) -> RawTable:
     return read_xlsx(path)
 
 
-def _pdf(path: Path) -> RawTable:
+def _pdf(path: Path, forms: Forms | None = None) -> RawTable:
     from cchc_tools.ingest.readers.pdf import read_pdf
 
-    return read_pdf(path)
+    return read_pdf(path, forms)
 
 
 def _sheet_legacy(path: Path) -> RawTable:
@@ -73,5 +79,12 @@ register((".xls", ".ods"), _sheet_legacy)
 register(".doc", _doc)
 
 
-def _read_format(path: Path) -> RawTable:
-    return READERS.get(path.suffix.lower(), read_text)(path)
+#: Readers that are given the forms (``forms=``) when the caller has them.
+WITH_FORMS: set[Reader] = {_pdf}
+
+
+def _read_format(path: Path, forms: Forms | None = None) -> RawTable:
+    reader = READERS.get(path.suffix.lower(), read_text)
+    if forms is not None and reader in WITH_FORMS:
+        return reader(path, forms=forms)
+    return reader(path)

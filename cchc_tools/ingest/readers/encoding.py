@@ -65,6 +65,12 @@ def _tcvn_marks() -> frozenset[str]:
     return frozenset(k for k in mapping(TCVN3) if "\u00a1" <= k <= "\u00be")
 
 
+def legacy_letters() -> frozenset[str]:
+    """The characters of the legacy encodings' tables (as Windows-1252 text) that are not letters of Unicode
+    Vietnamese: a text with none of them is not in a legacy encoding."""
+    return _legacy_letters()
+
+
 @lru_cache(maxsize=1)
 def _legacy_letters() -> frozenset[str]:
     """Characters of either table that are not letters of Unicode Vietnamese."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cchc_tools.errors import AppendixError, LimitError
 from cchc_tools.i18n import _, tr
@@ -34,6 +35,9 @@ from cchc_tools.ingest.readers.base import (
 )
 from cchc_tools.limits import MAX_CELL_CHARS, MAX_CELLS_PER_ROW, MAX_PDF_PAGE_CHARS, MAX_PDF_PAGES, MAX_ROWS
 from cchc_tools.text import clean, clean_value, label_key, without_controls
+
+if TYPE_CHECKING:
+    from cchc_tools.forms import Forms
 
 #: Points two column boundaries may differ by and still be the same column on another page.
 COLUMN_TOLERANCE = 3.0
@@ -188,7 +192,7 @@ _ACRONYM = re.compile(r"^[A-ZĐ]{2,}\b")
 _ITEM_MARKS = "-–—+•*"  # a label may begin with a list mark
 
 
-def _is_continuation(prev: RawRow | None, prev_full: bool, cells: dict[str, str]) -> bool:
+def _is_continuation(prev: RawRow | None, prev_full: bool, cells: dict[str, str], forms: Forms | None = None) -> bool:
     """The first row of a page continues the last row of the page before (a row broken across pages).
 
     Only when that page was filled to its foot and this row has no THỨ TỰ; then when it has no label but some
@@ -200,7 +204,7 @@ def _is_continuation(prev: RawRow | None, prev_full: bool, cells: dict[str, str]
     neither, the rest when it begins with an acronym ("UBND") or follows a label that cannot end there ("...
     khác như:", "... thuộc"), else a row of its own. A figure broken across the pages keeps its two parts on
     two lines of its cell, which no number is: it is reported, never joined into one number. An empty row is
-    a row."""
+    a row. ``forms``: the forms asked (a project's; default: the kit's)."""
     if prev is None or not prev_full or cells["stt"]:
         return False
     label = cells["label"]
@@ -210,7 +214,7 @@ def _is_continuation(prev: RawRow | None, prev_full: bool, cells: dict[str, str]
         return True
     if cells["value"]:
         return False
-    said = _form_says(prev.label, label)
+    said = _form_says(prev.label, label, forms)
     if said is not None:
         return said
     return _ACRONYM.match(label) is not None or _open_ended(prev.label)
@@ -227,14 +231,14 @@ def _squashed(label: str) -> str:
     return "".join(label_key(label).split())
 
 
-def _form_keys() -> tuple[str, ...]:
-    """The labels of every known form's rows (the kit's and the project's), squashed."""
+def _form_keys(forms: Forms | None = None) -> tuple[str, ...]:
+    """The labels of every known form's rows (the kit's and those of ``forms``, a project's), squashed."""
     from cchc_tools.forms import all_forms
 
-    forms = all_forms()
-    if _form_keys_cache[0] is not forms:
-        keys = {_squashed(r.label) for f in forms.values() for r in f.rows}
-        _form_keys_cache[:] = [forms, tuple(sorted(k for k in keys if k))]
+    known = all_forms(forms)
+    if _form_keys_cache[0] is not known:
+        keys = {_squashed(r.label) for f in known.values() for r in f.rows}
+        _form_keys_cache[:] = [known, tuple(sorted(k for k in keys if k))]
     return _form_keys_cache[1]
 
 
@@ -248,17 +252,18 @@ def _form_score(label: str, keys: tuple[str, ...]) -> float:
     return float(hit[1]) if hit else 0.0
 
 
-def _form_says(above: str, rest: str) -> bool | None:
+def _form_says(above: str, rest: str, forms: Forms | None = None) -> bool | None:
     """Whether the forms tell a capitalised first line of a page ``rest`` (no THỨ TỰ, no value) as the end of the
     label ``above`` broken at the page (True) or as a row of its own (False); None when they do not tell.
 
     The end of a label: the two read as one are a form's label, and closer to one than ``above`` alone and
     ``rest`` alone are ("... liên thông với UBN" / "D huyện."). A row of its own: ``rest`` alone is a form's label
     and the two read as one are not closer to one ("Dịch vụ công trực tuyến mức độ 3, 4" / "Dịch vụ công trực
-    tuyến mức độ 3", a sub-heading without unit or value). Labels are compared with all their spaces removed."""
+    tuyến mức độ 3", a sub-heading without unit or value). Labels are compared with all their spaces removed.
+    ``forms``: the forms asked (a project's; default: the kit's)."""
     if not _squashed(above):
         return None  # a list mark alone above: the two read as one are ``rest``, and the forms cannot tell
-    keys = _form_keys()
+    keys = _form_keys(forms)
     joined = _form_score(_join(above, rest), keys)
     alone = _form_score(rest, keys)
     if joined >= FORM_LABEL_SCORE and joined > _form_score(above, keys) and joined > alone:
@@ -284,7 +289,8 @@ def _open_ended(label: str) -> bool:
     return text.rsplit(None, 1)[-1].lower() in _OPEN_WORDS
 
 
-def _parse_rows(path: str | Path, fragments: list[_Fragment], cols: dict[str, int], table: RawTable) -> None:
+def _parse_rows(path: str | Path, fragments: list[_Fragment], cols: dict[str, int], table: RawTable,
+                forms: Forms | None = None) -> None:
     bottoms = [f.bottom for f in fragments]
     foot = max(bottoms) if bottoms else 0.0
     line = 1  # the header is row 1 of the table
@@ -299,7 +305,7 @@ def _parse_rows(path: str | Path, fragments: list[_Fragment], cols: dict[str, in
                 continue  # the header repeated on a new page
             cells = {key: _join_lines(pick(texts, cols, key)) for key in ("stt", "label", "uom", "note", "code")}
             cells["value"] = clean_value(without_controls(pick(texts, cols, "value") or ""))
-            if first and k and _is_continuation(prev, prev_full, cells):
+            if first and k and _is_continuation(prev, prev_full, cells, forms):
                 prev.label = _join(prev.label, cells["label"])
                 prev.uom = _join(prev.uom, cells["uom"])
                 prev.note = _join(prev.note, cells["note"])
@@ -325,7 +331,9 @@ def _parse_rows(path: str | Path, fragments: list[_Fragment], cols: dict[str, in
         check_short_cells(table.path, row)
 
 
-def read_pdf(path: str | Path) -> RawTable:
+def read_pdf(path: str | Path, forms: Forms | None = None) -> RawTable:
+    """The appendix table of a PDF; ``forms`` (a project's; default: the kit's) tell a row broken across two pages
+    from two rows (:func:`_is_continuation`)."""
     path = Path(path)
     data = path.read_bytes()
     if b"%PDF-" not in data[:1024]:
@@ -353,6 +361,6 @@ def read_pdf(path: str | Path) -> RawTable:
     table.signed = signed
     if signed:
         table.notes.append(_("the PDF carries a digital signature (its presence only: not validated)"))
-    _parse_rows(path, fragments, cols, table)
+    _parse_rows(path, fragments, cols, table, forms)
     return table
 
