@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cchc_tools.analysis.assess import GROUP, Consolidated, assess, consolidate
+from cchc_tools.analysis.assess import GROUP, Consolidated, assess, assess_reports, consolidate, rank_and_change
 from cchc_tools.analysis.checks import validate
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
@@ -142,7 +142,8 @@ KEEP_OTHERS = 2
 KEPT_META = "meta.json"
 HEAD_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "report_no", "report_date", "synthetic",
                 "form", "unit_code", "province", "cumulative"]  # what ``selection.reports`` reads of a table
-ACROSS_COLUMNS = HEAD_COLUMNS + ["code", "value", "raw_value", "note"]  # what ``assess`` and ``consolidate`` read
+ACROSS_COLUMNS = HEAD_COLUMNS + ["code", "value", "raw_value", "note"]  # what ``assess_reports`` reads
+TOTAL_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "code", "value"]  # ``consolidate``'s
 
 
 def _sha(obj) -> str:
@@ -349,7 +350,6 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
     the tidy table's rows of some reports, in the table's order, only ``columns`` (all: None; those the table has)."""
     current = set(p.heads["source"])
     fresh = rows_of(p.again & current, None)
-    rows = rows_of((p.ranked | p.context | p.totalled) & current, ACROSS_COLUMNS)
     fresh_ind = indicators(fresh, project.forms) if len(fresh) else old["ind"].iloc[:0]
     fresh_findings = (validate(fresh, rules=project.rules, province=project.province, forms=project.forms)
                       if len(fresh) else old["findings"].iloc[:0])
@@ -361,11 +361,20 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
     ind = replaced(old["ind"], p.again, fresh_ind)
     findings = replaced(old["findings"], p.again, fresh_findings)
     ind["year"], findings["year"] = ind["year"].astype("Int64"), findings["year"].astype("Int64")
-    scope = p.ranked | p.context
+    scope = (p.ranked | p.context) & current
     if p.ranked:
-        assessed_now = assess(_only(rows, scope), targets=project.targets,
-                              ind=ind[ind["source"].isin(scope)], findings=findings[findings["source"].isin(scope)],
-                              rules=project.rules)
+        # each report's own rows as kept, but the changed reports' (and those not assessed before: newly kept)
+        kept = _only(old["assessed"], scope - p.again)
+        need = scope - set(kept["source"])
+        own = kept.iloc[:0]
+        if need:
+            rows = pd.concat([fresh.loc[fresh["source"].isin(need), [c for c in ACROSS_COLUMNS if c in fresh]],
+                              rows_of(need - p.again, ACROSS_COLUMNS)], ignore_index=True)
+            own = assess_reports(rows, targets=project.targets, ind=ind[ind["source"].isin(need)],
+                                 findings=findings[findings["source"].isin(need)], rules=project.rules,
+                                 forms=project.forms)
+        # then what is across reports, over the peer groups (and the earlier years a change is against)
+        assessed_now = rank_and_change(_by_source(pd.concat([kept, own], ignore_index=True)), p.reports)
         assessed_now = assessed_now[assessed_now["source"].isin(p.ranked)]
     else:
         assessed_now = old["assessed"].iloc[:0]
@@ -378,7 +387,7 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
                          dtype=bool)
 
     if p.totalled:
-        t = _only(rows, p.totalled)
+        t = rows_of(p.totalled & current, TOTAL_COLUMNS)
         tot = consolidate(t, ind=ind[ind["source"].isin(p.totalled)], findings=findings, rules=project.rules,
                           forms=project.forms)
         new_totals, new_ratios = tot.totals, tot.ratios

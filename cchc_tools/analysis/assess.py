@@ -243,6 +243,28 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
     with no peer are not ranked), ``peers`` how many were ranked. ``direction`` comes from the
     indicator's declaration; a ``neither`` indicator is never judged against a target.
 
+    Two parts, each public: :func:`assess_reports`, what each report's rows are on their own (its findings, its
+    target, its status), and :func:`rank_and_change`, what they are among the other reports (rank, peers, change
+    against the year before). A computation kept between runs (``cchc_tools.pipeline``) recomputes the first for
+    the changed reports only and the second over their peer groups.
+    """
+    from cchc_tools.analysis.selection import reports
+
+    ind = indicators(table, forms) if ind is None else ind
+    if ind.empty:
+        return pd.DataFrame(columns=ASSESS_COLUMNS)
+    own = assess_reports(table, targets, ind=ind, findings=findings, rules=rules, forms=forms)
+    return rank_and_change(own, reports(table))
+
+
+def assess_reports(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = None, *,
+                   ind: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
+                   rules: Iterable[Rule] | None = None, forms: Forms | None = None) -> pd.DataFrame:
+    """The part of :func:`assess` each report's rows owe to that report alone (its figures, findings and target):
+    every column of ``ASSESS_COLUMNS``, ``rank`` and ``peers`` blank and ``change`` NaN (:func:`rank_and_change`
+    fills them). The rows of a report are the same whichever other reports ``table`` holds. Arguments as
+    :func:`assess`'s.
+
     Whole columns at a time: the targets are chosen once per indicator, year and level, the findings on
     each indicator's inputs joined by source and code.
     """
@@ -270,29 +292,41 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
         ok = np.where(target["target_op"].to_numpy() == ">=", value >= tv, value <= tv)
     status = np.select([errors, np.isnan(value), ~has_target, ok],
                        ["doubtful", "not_reported", "no_target", "met"], default="below_target")
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "source": ind["source"], "unit": ind["unit"], "unit_name": ind["unit_name"], "level": ind["level"],
-        "year": ind["year"], "period": ind["period"], "indicator": ind["indicator"], "section": ind["section"],
-        "name_vi": ind["name_vi"], "value": value, "reported": reported,
+        "year": ind["year"].astype("Int64"), "period": ind["period"], "indicator": ind["indicator"],
+        "section": ind["section"], "name_vi": ind["name_vi"], "value": value, "reported": reported,
         "reported_text": own["reported_text"].fillna("").to_numpy(dtype=object),
         "numerator": ind["numerator"], "denominator": ind["denominator"], "target": tv,
         "target_op": target["target_op"], "target_source": target["target_source"],
-        "target_verified": target["target_verified"].astype(bool), "status": status, "rank": None, "peers": None,
+        "target_verified": target["target_verified"].astype(bool), "status": status,
+        "rank": pd.array([pd.NA] * len(ind), dtype="Int64"), "peers": pd.array([pd.NA] * len(ind), dtype="Int64"),
         "change": math.nan, "findings": refs, "warnings": warned, "lines": ind["lines"], "reason": ind["reason"],
         "direction": direction, "shown": np.where(agrees_array(reported, value), reported, value)})
-    from cchc_tools.analysis.selection import reports
 
-    cover = reports(table).set_index("source")["coverage"]
-    out["coverage"] = out["source"].map(cover).fillna(out["period"])
+
+def rank_and_change(assessed: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """The part of :func:`assess` that is across reports, over the rows ``assessed`` (of :func:`assess_reports`,
+    or of :func:`assess`: their ``rank``, ``peers`` and ``change`` are replaced): each row's ``rank`` among the
+    rows of the same year, coverage, level and indicator, ``peers`` how many were ranked, and ``change``, its value
+    minus the same unit's for the same coverage of the latest earlier year. ``reports``: ``source`` and
+    ``coverage`` of the reports (``selection.reports``); a report not there is compared in its period.
+
+    Ranks and changes are those of the reports ``assessed`` holds: all of a peer group's for its ranks, the
+    earlier years of a unit for its change."""
+    if assessed.empty:
+        return pd.DataFrame(columns=ASSESS_COLUMNS)
+    out = assessed.reset_index(drop=True)
+    cover = reports.drop_duplicates("source").set_index("source")["coverage"]
+    coverage = out["source"].map(cover).fillna(out["period"])
     rankable = out["value"].notna() & (out["status"] != "doubtful") & (out["direction"] != "neither")
     keyed = out["value"].where(out["direction"] != "lower", -out["value"])  # rank 1 = best either way
-    grp = keyed[rankable].groupby([out["year"], out["coverage"], out["level"], out["indicator"]], dropna=False)
-    out["rank"] = grp.rank(ascending=False, method="min").reindex(out.index).astype("Int64")
-    out["peers"] = grp.transform("size").reindex(out.index).astype("Int64")
-    out.loc[out["peers"] < 2, "rank"] = pd.NA  # a unit with no peer has no rank
-    out["change"] = _change(out)
-    out["year"] = out["year"].astype("Int64")
-    return out.drop(columns="coverage")
+    grp = keyed[rankable].groupby([out["year"], coverage, out["level"], out["indicator"]], dropna=False)
+    rank = grp.rank(ascending=False, method="min").reindex(out.index).astype("Int64")
+    peers = grp.transform("size").reindex(out.index).astype("Int64")
+    rank[peers < 2] = pd.NA  # a unit with no peer has no rank
+    change = _change(out.assign(coverage=coverage))
+    return out.assign(rank=rank, peers=peers, change=change, year=out["year"].astype("Int64"))[ASSESS_COLUMNS]
 
 
 # --- consolidation --------------------------------------------------------------------------
