@@ -372,10 +372,9 @@ class Consolidated(NamedTuple):
 GROUP = ["year", "period", "level"]
 
 
-def _names(frame: pd.DataFrame) -> str:
-    """``huyện Minh Họa 03; huyện Minh Họa 07``: the units of some rows, each once, in order."""
-    names = [n or u for n, u in zip(frame["unit_name"], frame["unit"], strict=True)]
-    return "; ".join(dict.fromkeys(names))
+def _unit_names(frame: pd.DataFrame) -> list:
+    """Each row's unit as a total names it: its name, else its slug."""
+    return [n or u for n, u in zip(frame["unit_name"], frame["unit"], strict=True)]
 
 
 def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
@@ -416,12 +415,17 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     g = good.groupby(GROUP + ["code"], dropna=False, sort=False)
     totals = pd.DataFrame({"sum": g["value"].sum(min_count=1), "units_reported": g["value"].count(),
                            "low": g["value"].min(), "high": g["value"].max(), "yes": g["yes"].sum()})
-    left = {k: grp for k, grp in rows.loc[bad, GROUP + ["code", "unit", "unit_name"]].astype(
-        {c: object for c in ["period", "level", "code", "unit", "unit_name"]}).groupby(
-        GROUP + ["code"], dropna=False, sort=False)}
+    # the left-out units of each row: counted and named per (year, period, level, code), whole columns at a time
+    out_rows = rows.loc[bad, GROUP + ["code", "unit", "unit_name"]].astype(
+        {c: object for c in ["period", "level", "code", "unit", "unit_name"]})
+    out_rows = out_rows.assign(_name=_unit_names(out_rows))
+    left_n = out_rows.groupby(GROUP + ["code"], dropna=False, sort=False).size().to_dict()
+    left_names = (out_rows.drop_duplicates(GROUP + ["code", "_name"])
+                  .groupby(GROUP + ["code"], dropna=False, sort=False)["_name"].agg("; ".join).to_dict())
     totals = totals.reset_index()
     keys = list(zip(*(totals[c] for c in GROUP + ["code"]), strict=True))
-    missing = [k for k in left if k not in set(keys)]  # a row every unit's figure of is questioned
+    known = set(keys)
+    missing = [k for k in left_n if k not in known]  # a row every unit's figure of is questioned
     if missing:
         totals = pd.concat([totals, pd.DataFrame([[*k, math.nan, 0, math.nan, math.nan, 0] for k in missing],
                                                  columns=GROUP + ["code", "sum", "units_reported", "low", "high",
@@ -435,8 +439,8 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
         [totals["aggregate"] == "sum", totals["aggregate"] == "count_yes",
          (totals["aggregate"] == "same") & (totals["low"] == totals["high"])],
         [totals["sum"], totals["yes"].where(totals["units_reported"] > 0), totals["low"]], default=math.nan)
-    totals["units_excluded"] = [len(left[k]) if k in left else 0 for k in keys]
-    totals["excluded"] = [_names(left[k]) if k in left else "" for k in keys]
+    totals["units_excluded"] = [left_n.get(k, 0) for k in keys]
+    totals["excluded"] = [left_names.get(k, "") for k in keys]
     totals["units_reported"] = totals["units_reported"].fillna(0).astype(int)
     totals = totals.join(n_units, on=GROUP)
     order = {c: i for i, c in enumerate(cat)}
@@ -471,24 +475,41 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     # only what the totals below read, as plain objects: each group is sliced from these
     have = have[GROUP + ["indicator", "name_vi", "value", "numerator", "denominator", "unit", "unit_name"]]
     have = have.astype({c: object for c in ["period", "level", "indicator", "name_vi", "unit", "unit_name"]})
+    # an indicator a level does not have (the district's dossiers on a commune's form): no row for that level
+    pairs = have[["level", "indicator"]].drop_duplicates()
+    absent = {(lv, i) for lv, i in zip(pairs["level"], pairs["indicator"], strict=True)
+              if isinstance(lv, str) and lv and lv not in specs[i]["levels"]}
+    if absent:
+        keep = ~pd.MultiIndex.from_arrays([have["level"], have["indicator"]]).isin(list(absent))
+        have, doubtful = have[keep], doubtful[keep]
+    # each group's rows as positions into whole columns (each group's in their order), sliced, never a frame
+    g = have.groupby(GROUP + ["indicator"], dropna=False, sort=False)
+    number = g.ngroup().to_numpy()
+    at = np.argsort(number, kind="stable")
+    bounds = np.searchsorted(number[at], np.arange(g.ngroups + 1))
+    value_a, num_a, den_a = (have[c].to_numpy(dtype=float) for c in ("value", "numerator", "denominator"))
+    name_vi = have["name_vi"].to_numpy(dtype=object)
+    unit_names = np.asarray(_unit_names(have), dtype=object)
+    doubt_a = doubtful.to_numpy(dtype=bool)
     rows = []
-    for (year, period, level, ident), grp in have.groupby(GROUP + ["indicator"], dropna=False, sort=False):
-        if isinstance(level, str) and level and level not in specs[ident]["levels"]:
-            continue  # an indicator the level does not have (the district's dossiers on a commune's form)
-        out, grp = grp[doubtful.loc[grp.index]], grp[~doubtful.loc[grp.index]]
-        if grp.empty:
-            rows.append([year, period, level, ident, out["name_vi"].iloc[0], math.nan, math.nan, math.nan, 0,
-                         math.nan, math.nan, math.nan, len(out), _names(out)])
+    for n, (year, period, level, ident) in enumerate(g.size().index):
+        idx = at[bounds[n]:bounds[n + 1]]
+        out_idx, idx = idx[doubt_a[idx]], idx[~doubt_a[idx]]
+        excluded = "; ".join(dict.fromkeys(unit_names[out_idx]))
+        if not len(idx):
+            rows.append([year, period, level, ident, name_vi[out_idx[0]], math.nan, math.nan, math.nan, 0,
+                         math.nan, math.nan, math.nan, len(out_idx), excluded])
             continue
         value = num = den = math.nan
         if specs[ident]["aggregate"] == "rate":  # recomputed from the summed counts, never an average of rates
-            both = grp[grp["numerator"].notna() & grp["denominator"].notna()]
-            num, den = both["numerator"].sum(min_count=1), both["denominator"].sum(min_count=1)
+            both = idx[~np.isnan(num_a[idx]) & ~np.isnan(den_a[idx])]
+            if len(both):
+                num, den = float(num_a[both].sum()), float(den_a[both].sum())
             scale = specs[ident].get("scale", 100)
             value = num / den * scale if pd.notna(num) and pd.notna(den) and den > 0 else math.nan
-        q1, med, q3 = np.percentile(grp["value"].to_numpy(dtype=float), [25, 50, 75])
-        rows.append([year, period, level, ident, grp["name_vi"].iloc[0], value, num, den, len(grp), med, q1, q3,
-                     len(out), _names(out)])
+        q1, med, q3 = np.percentile(value_a[idx], [25, 50, 75])
+        rows.append([year, period, level, ident, name_vi[idx[0]], value, num, den, len(idx), med, q1, q3,
+                     len(out_idx), excluded])
     ratios = pd.DataFrame(rows, columns=GROUP + ["indicator", "name_vi", "value", "numerator", "denominator",
                                                  "units", "median", "q1", "q3", "units_excluded", "excluded"])
     return Consolidated(totals, ratios)
