@@ -365,7 +365,7 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
     if p.ranked:
         # each report's own rows as kept, but the changed reports' (and those not assessed before: newly kept)
         kept = _only(old["assessed"], scope - p.again)
-        need = scope - set(kept["source"])
+        need = scope - set(kept["source"].unique())
         own = kept.iloc[:0]
         if need:
             rows = pd.concat([fresh.loc[fresh["source"].isin(need), [c for c in ACROSS_COLUMNS if c in fresh]],
@@ -378,7 +378,7 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
         assessed_now = assessed_now[assessed_now["source"].isin(p.ranked)]
     else:
         assessed_now = old["assessed"].iloc[:0]
-    gone = p.ranked | p.again | (set(old["assessed"]["source"]) - set(kept_reports(p.reports)["source"]))
+    gone = p.ranked | p.again | (set(old["assessed"]["source"].unique()) - set(kept_reports(p.reports)["source"]))
     assessed = replaced(old["assessed"], gone, assessed_now)
 
     def in_groups(frame: pd.DataFrame) -> pd.Series:
@@ -525,16 +525,16 @@ class _Parts:
             there = [g for g in meta["partitions"][name] if g in ids or g == "empty"]
             old[name] = read_part(folder, name, there) if there else read_part(folder, name,
                                                                               meta["partitions"][name][:1]).iloc[:0]
-        fresh_sources = set(fresh_rows["source"])
-        order = self.snapshot.positions()  # the table's order: a total names its units in it
+        fresh_sources = set(fresh_rows["source"].unique())
 
         def rows_of(wanted: set[str], columns: list[str] | None) -> pd.DataFrame:
-            cols = list(fresh_rows.columns) if columns is None else [c for c in columns if c in fresh_rows.columns]
-            rest = wanted - fresh_sources
-            more = self.snapshot.rows(rest, cols, ordered=False) if rest else fresh_rows.iloc[:0][cols]
-            both = pd.concat([fresh_rows.loc[fresh_rows["source"].isin(wanted), cols], more], ignore_index=True)
-            at = both["source"].map(order)
-            return both if at.is_monotonic_increasing else both.iloc[at.argsort(kind="stable")].reset_index(drop=True)
+            cols = None if columns is None else [c for c in columns if c in fresh_rows.columns]
+            if wanted <= fresh_sources:
+                rows = _only(fresh_rows, wanted).reset_index(drop=True)
+                return rows if cols is None else rows[cols]
+            # the snapshot holds the changed files' rows too: one read, in the table's order (a total names its
+            # units in it)
+            return self.snapshot.rows(wanted, cols)
 
         frames = apply(p, rows_of, self.project, old)
         all_ids = set(new_where.values())

@@ -459,15 +459,16 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     have = ind[ind["value"].notna()].copy()
     # a rate the unit reports adds up weighted by the count it is a share of (satisfaction by survey forms)
     weights = {s["weight"]: s["id"] for s in specs.values() if s.get("weight")}
-    if weights:
+    weighted = have["indicator"].isin(list(weights.values()))
+    if weights and weighted.any():
         w = table[table["code"].isin(list(weights))].drop_duplicates(["source", "code"])
-        weight_of = {(weights[c], src): v for src, c, v in zip(w["source"], w["code"], w["value"], strict=True)}
-        weighted = have["indicator"].isin(list(weights.values()))
-        wv = pd.Series([weight_of.get((i, s), math.nan) for i, s in
-                        zip(have["indicator"], have["source"], strict=True)], index=have.index, dtype=float)
-        scale = pd.Series([specs[i].get("scale", 100) for i in have["indicator"]], index=have.index, dtype=float)
-        have.loc[weighted, "numerator"] = (have["value"] * wv / scale)[weighted]
-        have.loc[weighted, "denominator"] = wv[weighted]
+        weight_of = pd.DataFrame({"indicator": w["code"].map(weights), "source": w["source"], "_w": w["value"]})
+        sub = have.loc[weighted, ["indicator", "source", "value"]]
+        wv = sub[["indicator", "source"]].merge(weight_of, on=["indicator", "source"], how="left")["_w"]
+        wv = wv.to_numpy(dtype=float)
+        scale = sub["indicator"].map({i: float(s.get("scale", 100)) for i, s in specs.items()}).to_numpy(dtype=float)
+        have.loc[weighted, "numerator"] = sub["value"].to_numpy(dtype=float) * wv / scale
+        have.loc[weighted, "denominator"] = wv
     pairs = pd.DataFrame([(i, c) for i in specs for c in inputs(i)], columns=["indicator", "code"])
     asked = have[["source", "indicator"]].assign(_row=np.arange(len(have))).merge(pairs, on="indicator")
     hit = asked.loc[pd.MultiIndex.from_arrays([asked["source"], asked["code"]]).isin(questioned), "_row"]
