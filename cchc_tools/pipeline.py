@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cchc_tools.analysis.assess import GROUP, Consolidated, assess, assess_reports, consolidate, rank_and_change
@@ -422,8 +423,11 @@ def _partition_of(frame: pd.DataFrame, where: dict[str, str]) -> pd.Series:
 
 def _where(reps: pd.DataFrame) -> dict[str, str]:
     """Each report's partition (the id of its year, period and level)."""
-    return {s: _gid(_gkey(y, p, lv)) for s, y, p, lv in
-            zip(reps["source"], reps["year"], reps["period"], reps["level"], strict=True)}
+    if reps.empty:
+        return {}
+    g = reps.groupby(["year", "period", "level"], dropna=False, sort=False)
+    ids = np.array([_gid(_gkey(*k)) for k in g.size().index], dtype=object)  # once per partition, not per report
+    return dict(zip(reps["source"].to_numpy(dtype=object), ids[g.ngroup().to_numpy()], strict=True))
 
 
 def _link(src: Path, dst: Path) -> None:

@@ -270,15 +270,18 @@ def _update(base: Path, old: dict, signature: str, province: str, root: str, fol
         pieces = []
         from_old = [old_pos[tuple(contents[i])] for i in idx if tuple(contents[i]) in old_pos]
         old_rows = read_rows(base, old, from_old) if from_old else None
-        o = 0
+        o = run = 0  # the kept files' rows follow each other in ``old_rows``: one slice per run of them
         for i in idx:
             p, h = contents[i]
             if (p, h) in kept:
-                n = kept[(p, h)][2]
-                pieces.append(old_rows.iloc[o:o + n])
-                o += n
+                o += kept[(p, h)][2]
             else:
+                if o > run:
+                    pieces.append(old_rows.iloc[run:o])
+                run = o
                 pieces.append(fresh.table.iloc[fresh_at[p]:fresh_at[p] + fresh_n[p]])
+        if o > run:
+            pieces.append(old_rows.iloc[run:o])
         written[name] = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
     errors = []
     for p, h in contents:
