@@ -43,7 +43,7 @@ from cchc_tools.analysis.assess import GROUP, Consolidated, assess, assess_repor
 from cchc_tools.analysis.checks import validate
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
-from cchc_tools.analysis.selection import kept_reports, reports
+from cchc_tools.analysis.selection import kept_reports, reports, unit_key
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.catalog import by_code
@@ -270,6 +270,35 @@ def _dup_keys(reps: pd.DataFrame) -> set:
     return {k for k, n in seen.items() if n > 1}
 
 
+def _reports_after(old_heads: pd.DataFrame, old_reports: pd.DataFrame, new_heads: pd.DataFrame, changed: set[str],
+                   province: str) -> pd.DataFrame:
+    """``reports(new_heads, province)``, computed again only for the reports of the units (``selection.unit_key``)
+    of the reports ``changed`` as they were and as they are: a report's coverage is its own, and whether it is
+    superseded depends only on the reports of its unit, year and period; the others are as in ``old_reports``."""
+    from cchc_tools.periods import period_order
+
+    if old_reports.empty or "kept" not in old_reports:
+        return reports(new_heads, province)
+    cols = [c for c in ("unit_code", "unit_name", "unit") if c in new_heads.columns]
+
+    def keys(frame: pd.DataFrame) -> list[str]:
+        return [unit_key(r) for r in frame[cols].astype(object).to_dict("records")]
+
+    before, now = old_heads[old_heads["source"].isin(changed)], new_heads[new_heads["source"].isin(changed)]
+    touched = set(keys(before)) | set(keys(now))
+    ident = new_heads[cols].astype(object)
+    units = ident.drop_duplicates()  # each unit's key once, not once per report
+    hit = units[[k in touched for k in keys(units)]]
+    redo = set(ident.assign(source=new_heads["source"].to_numpy(dtype=object)).merge(hit, on=cols)["source"])
+    redo |= changed & set(new_heads["source"].unique())
+    fresh = reports(new_heads[new_heads["source"].isin(redo)], province)
+    rest = old_reports[~old_reports["source"].isin(redo | changed)]
+    both = pd.concat([rest, fresh], ignore_index=True) if len(fresh) else rest
+    both = both.assign(_p=both["period"].map(period_order))
+    return (both.sort_values(["unit", "year", "_p", "source"], kind="stable").drop(columns="_p")
+            .reset_index(drop=True)[list(fresh.columns) if len(fresh) else list(old_reports.columns)])
+
+
 @dataclass
 class Plan:
     """What a change of some input files touches (:func:`plan`): the new ``heads`` and ``reports``; ``again``, the
@@ -300,7 +329,7 @@ def plan(old_heads: pd.DataFrame, old_reports: pd.DataFrame, changed: set[str], 
     new_heads = _by_source(pd.concat([old_heads[~old_heads["source"].isin(changed)], fresh_heads],
                                      ignore_index=True)) if len(fresh_heads) else \
         old_heads[~old_heads["source"].isin(changed)].reset_index(drop=True)
-    reps = reports(new_heads, province)
+    reps = _reports_after(old_heads, old_reports, new_heads, changed, province)
     again = set(changed)
     dup = _dup_keys(reps) | _dup_keys(old_reports)
     for frame in (reps, old_reports) if dup else ():
