@@ -178,3 +178,21 @@ def test_the_reports_after_a_change_are_those_of_the_whole_folder(root):
     back = pipeline._reports_after(moved, want, old_heads, {a["source"]}, project.province)
     pd.testing.assert_frame_equal(_strings(back), _strings(old))
     assert back["kept"].all()
+
+
+def test_a_snapshot_whose_rows_are_not_in_the_files_order_is_not_updated_under_the_wrong_file(root):
+    """A snapshot stored from a table whose files' rows come in another order than the files (as a benchmark's
+    made-up table might) keeps no file's rows under another file's name: a changed file then gives the folder's
+    rows as a fresh load does, never another file's rows replaced."""
+    from cchc_tools.ingest.loader import LoadResult, load_appendices
+
+    project = load_project(root, env={})
+    table = load_appendices(project.data, province=project.province, root=project.root).table
+    order = list(dict.fromkeys(table["source"]))[::-1]  # each file's rows together, the files backwards
+    backwards = pd.concat([table[table["source"] == s] for s in order], ignore_index=True)
+    snap = pipeline.find_snapshot(project)
+    snapshot.store_snapshot(snap.base, snap.signature, LoadResult(backwards, [], []))
+    _bump(sorted((root / "data/raw").rglob("*.txt"))[0])
+    again = _reopen(root)
+    assert again.table["source"].nunique() == table["source"].nunique()
+    _equal_to_cold(again, root)
