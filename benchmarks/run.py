@@ -648,12 +648,16 @@ def _synthetic_workspace(data: str, cache: str, units: int, year: int, templates
                 out.write_bytes(src.read_bytes().replace(t_name.encode(), name.encode()))
                 rows = rows.assign(source=str(out), unit=slug, unit_name=name)
             parts.append(rows)
+    # the snapshot keeps each file's rows in the folder's order of files: the table is in it, as a load gives it
+    # (in the units' order, a changed file's update would replace another file's rows)
+    snap = find_snapshot(project, folder)
+    at = {path: i for i, (path, _sha) in enumerate(json.loads(snap.signature)[7])}
+    parts.sort(key=lambda rows: at[str(rows["source"].iloc[0])])
     table = pd.concat(parts, ignore_index=True)
     # another unit's copy of a template differs from it a little, as real units do
     rng = np.random.default_rng(28)
     counts = (table["value"] > 10) & (table["uom"] != "%")
     table.loc[counts, "value"] = np.floor(table.loc[counts, "value"] * rng.uniform(0.9, 1.0, int(counts.sum())))
-    snap = find_snapshot(project, folder)
     store_snapshot(snap.base, snap.signature, LoadResult(table, [], []))
     return {"files": 4 * units, "rows": len(table), "write_s": time.perf_counter() - t}
 

@@ -36,13 +36,14 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from cchc_tools.analysis.assess import GROUP, Consolidated, assess, consolidate
+from cchc_tools.analysis.assess import GROUP, Consolidated, assess, assess_reports, consolidate, rank_and_change
 from cchc_tools.analysis.checks import validate
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
-from cchc_tools.analysis.selection import kept_reports, reports
+from cchc_tools.analysis.selection import kept_reports, reports, unit_key
 from cchc_tools.analysis.specs import indicator_specs
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.catalog import by_code
@@ -142,7 +143,8 @@ KEEP_OTHERS = 2
 KEPT_META = "meta.json"
 HEAD_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "report_no", "report_date", "synthetic",
                 "form", "unit_code", "province", "cumulative"]  # what ``selection.reports`` reads of a table
-ACROSS_COLUMNS = HEAD_COLUMNS + ["code", "value", "raw_value", "note"]  # what ``assess`` and ``consolidate`` read
+ACROSS_COLUMNS = HEAD_COLUMNS + ["code", "value", "raw_value", "note"]  # what ``assess_reports`` reads
+TOTAL_COLUMNS = ["source", "unit", "unit_name", "level", "year", "period", "code", "value"]  # ``consolidate``'s
 
 
 def _sha(obj) -> str:
@@ -268,6 +270,35 @@ def _dup_keys(reps: pd.DataFrame) -> set:
     return {k for k, n in seen.items() if n > 1}
 
 
+def _reports_after(old_heads: pd.DataFrame, old_reports: pd.DataFrame, new_heads: pd.DataFrame, changed: set[str],
+                   province: str) -> pd.DataFrame:
+    """``reports(new_heads, province)``, computed again only for the reports of the units (``selection.unit_key``)
+    of the reports ``changed`` as they were and as they are: a report's coverage is its own, and whether it is
+    superseded depends only on the reports of its unit, year and period; the others are as in ``old_reports``."""
+    from cchc_tools.periods import period_order
+
+    if old_reports.empty or "kept" not in old_reports:
+        return reports(new_heads, province)
+    cols = [c for c in ("unit_code", "unit_name", "unit") if c in new_heads.columns]
+
+    def keys(frame: pd.DataFrame) -> list[str]:
+        return [unit_key(r) for r in frame[cols].astype(object).to_dict("records")]
+
+    before, now = old_heads[old_heads["source"].isin(changed)], new_heads[new_heads["source"].isin(changed)]
+    touched = set(keys(before)) | set(keys(now))
+    ident = new_heads[cols].astype(object)
+    units = ident.drop_duplicates()  # each unit's key once, not once per report
+    hit = units[[k in touched for k in keys(units)]]
+    redo = set(ident.assign(source=new_heads["source"].to_numpy(dtype=object)).merge(hit, on=cols)["source"])
+    redo |= changed & set(new_heads["source"].unique())
+    fresh = reports(new_heads[new_heads["source"].isin(redo)], province)
+    rest = old_reports[~old_reports["source"].isin(redo | changed)]
+    both = pd.concat([rest, fresh], ignore_index=True) if len(fresh) else rest
+    both = both.assign(_p=both["period"].map(period_order))
+    return (both.sort_values(["unit", "year", "_p", "source"], kind="stable").drop(columns="_p")
+            .reset_index(drop=True)[list(fresh.columns) if len(fresh) else list(old_reports.columns)])
+
+
 @dataclass
 class Plan:
     """What a change of some input files touches (:func:`plan`): the new ``heads`` and ``reports``; ``again``, the
@@ -298,7 +329,7 @@ def plan(old_heads: pd.DataFrame, old_reports: pd.DataFrame, changed: set[str], 
     new_heads = _by_source(pd.concat([old_heads[~old_heads["source"].isin(changed)], fresh_heads],
                                      ignore_index=True)) if len(fresh_heads) else \
         old_heads[~old_heads["source"].isin(changed)].reset_index(drop=True)
-    reps = reports(new_heads, province)
+    reps = _reports_after(old_heads, old_reports, new_heads, changed, province)
     again = set(changed)
     dup = _dup_keys(reps) | _dup_keys(old_reports)
     for frame in (reps, old_reports) if dup else ():
@@ -349,7 +380,6 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
     the tidy table's rows of some reports, in the table's order, only ``columns`` (all: None; those the table has)."""
     current = set(p.heads["source"])
     fresh = rows_of(p.again & current, None)
-    rows = rows_of((p.ranked | p.context | p.totalled) & current, ACROSS_COLUMNS)
     fresh_ind = indicators(fresh, project.forms) if len(fresh) else old["ind"].iloc[:0]
     fresh_findings = (validate(fresh, rules=project.rules, province=project.province, forms=project.forms)
                       if len(fresh) else old["findings"].iloc[:0])
@@ -361,15 +391,24 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
     ind = replaced(old["ind"], p.again, fresh_ind)
     findings = replaced(old["findings"], p.again, fresh_findings)
     ind["year"], findings["year"] = ind["year"].astype("Int64"), findings["year"].astype("Int64")
-    scope = p.ranked | p.context
+    scope = (p.ranked | p.context) & current
     if p.ranked:
-        assessed_now = assess(_only(rows, scope), targets=project.targets,
-                              ind=ind[ind["source"].isin(scope)], findings=findings[findings["source"].isin(scope)],
-                              rules=project.rules)
+        # each report's own rows as kept, but the changed reports' (and those not assessed before: newly kept)
+        kept = _only(old["assessed"], scope - p.again)
+        need = scope - set(kept["source"].unique())
+        own = kept.iloc[:0]
+        if need:
+            rows = pd.concat([fresh.loc[fresh["source"].isin(need), [c for c in ACROSS_COLUMNS if c in fresh]],
+                              rows_of(need - p.again, ACROSS_COLUMNS)], ignore_index=True)
+            own = assess_reports(rows, targets=project.targets, ind=ind[ind["source"].isin(need)],
+                                 findings=findings[findings["source"].isin(need)], rules=project.rules,
+                                 forms=project.forms)
+        # then what is across reports, over the peer groups (and the earlier years a change is against)
+        assessed_now = rank_and_change(_by_source(pd.concat([kept, own], ignore_index=True)), p.reports)
         assessed_now = assessed_now[assessed_now["source"].isin(p.ranked)]
     else:
         assessed_now = old["assessed"].iloc[:0]
-    gone = p.ranked | p.again | (set(old["assessed"]["source"]) - set(kept_reports(p.reports)["source"]))
+    gone = p.ranked | p.again | (set(old["assessed"]["source"].unique()) - set(kept_reports(p.reports)["source"]))
     assessed = replaced(old["assessed"], gone, assessed_now)
 
     def in_groups(frame: pd.DataFrame) -> pd.Series:
@@ -378,7 +417,7 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
                          dtype=bool)
 
     if p.totalled:
-        t = _only(rows, p.totalled)
+        t = rows_of(p.totalled & current, TOTAL_COLUMNS)
         tot = consolidate(t, ind=ind[ind["source"].isin(p.totalled)], findings=findings, rules=project.rules,
                           forms=project.forms)
         new_totals, new_ratios = tot.totals, tot.ratios
@@ -413,8 +452,11 @@ def _partition_of(frame: pd.DataFrame, where: dict[str, str]) -> pd.Series:
 
 def _where(reps: pd.DataFrame) -> dict[str, str]:
     """Each report's partition (the id of its year, period and level)."""
-    return {s: _gid(_gkey(y, p, lv)) for s, y, p, lv in
-            zip(reps["source"], reps["year"], reps["period"], reps["level"], strict=True)}
+    if reps.empty:
+        return {}
+    g = reps.groupby(["year", "period", "level"], dropna=False, sort=False)
+    ids = np.array([_gid(_gkey(*k)) for k in g.size().index], dtype=object)  # once per partition, not per report
+    return dict(zip(reps["source"].to_numpy(dtype=object), ids[g.ngroup().to_numpy()], strict=True))
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -516,16 +558,16 @@ class _Parts:
             there = [g for g in meta["partitions"][name] if g in ids or g == "empty"]
             old[name] = read_part(folder, name, there) if there else read_part(folder, name,
                                                                               meta["partitions"][name][:1]).iloc[:0]
-        fresh_sources = set(fresh_rows["source"])
-        order = self.snapshot.positions()  # the table's order: a total names its units in it
+        fresh_sources = set(fresh_rows["source"].unique())
 
         def rows_of(wanted: set[str], columns: list[str] | None) -> pd.DataFrame:
-            cols = list(fresh_rows.columns) if columns is None else [c for c in columns if c in fresh_rows.columns]
-            rest = wanted - fresh_sources
-            more = self.snapshot.rows(rest, cols, ordered=False) if rest else fresh_rows.iloc[:0][cols]
-            both = pd.concat([fresh_rows.loc[fresh_rows["source"].isin(wanted), cols], more], ignore_index=True)
-            at = both["source"].map(order)
-            return both if at.is_monotonic_increasing else both.iloc[at.argsort(kind="stable")].reset_index(drop=True)
+            cols = None if columns is None else [c for c in columns if c in fresh_rows.columns]
+            if wanted <= fresh_sources:
+                rows = _only(fresh_rows, wanted).reset_index(drop=True)
+                return rows if cols is None else rows[cols]
+            # the snapshot holds the changed files' rows too: one read, in the table's order (a total names its
+            # units in it)
+            return self.snapshot.rows(wanted, cols)
 
         frames = apply(p, rows_of, self.project, old)
         all_ids = set(new_where.values())

@@ -150,3 +150,49 @@ def test_a_snapshot_change_rewrites_only_the_chunks_it_touches(root):
     after = {p.name: p.stat().st_mtime_ns for p in chunks.glob("*.parquet")}
     kept = {n for n in after if before.get(n) == after[n]}
     assert len(after) == len(before) and len(kept) == len(before) - 1  # one chunk replaced, the others as they were
+
+
+def test_the_reports_after_a_change_are_those_of_the_whole_folder(root):
+    """``plan`` marks again only the reports of the changed reports' units (as they were and as they are): a report
+    that becomes another unit's second report of a period supersedes it or is superseded, as in a full
+    ``reports``; a report that leaves a unit frees the one it superseded."""
+    from cchc_tools.analysis.selection import reports
+    from cchc_tools.ingest.loader import load_appendices
+
+    project = load_project(root, env={})
+    table = load_appendices(project.data, province=project.province, root=project.root).table
+    old_heads = pipeline.heads(table)
+    old = reports(old_heads, project.province)
+    same = old[old["year"] == 2026].drop_duplicates("unit")
+    a, b = same.iloc[0], same.iloc[1]
+    moved = old_heads.copy()
+    at = moved["source"] == a["source"]
+    for col in ("unit", "unit_name", "unit_code"):
+        moved.loc[at, col] = b[col]
+    moved.loc[at, "report_date"] = "2099-01-01"  # the later report of b's unit for that period
+    new = pipeline._reports_after(old_heads, old, moved, {a["source"]}, project.province)
+    want = reports(moved, project.province)
+    assert (want["left_out"] == "superseded").sum() == 1
+    pd.testing.assert_frame_equal(_strings(new), _strings(want))
+    # and back: the superseded report is kept again
+    back = pipeline._reports_after(moved, want, old_heads, {a["source"]}, project.province)
+    pd.testing.assert_frame_equal(_strings(back), _strings(old))
+    assert back["kept"].all()
+
+
+def test_a_snapshot_whose_rows_are_not_in_the_files_order_is_not_updated_under_the_wrong_file(root):
+    """A snapshot stored from a table whose files' rows come in another order than the files (as a benchmark's
+    made-up table might) keeps no file's rows under another file's name: a changed file then gives the folder's
+    rows as a fresh load does, never another file's rows replaced."""
+    from cchc_tools.ingest.loader import LoadResult, load_appendices
+
+    project = load_project(root, env={})
+    table = load_appendices(project.data, province=project.province, root=project.root).table
+    order = list(dict.fromkeys(table["source"]))[::-1]  # each file's rows together, the files backwards
+    backwards = pd.concat([table[table["source"] == s] for s in order], ignore_index=True)
+    snap = pipeline.find_snapshot(project)
+    snapshot.store_snapshot(snap.base, snap.signature, LoadResult(backwards, [], []))
+    _bump(sorted((root / "data/raw").rglob("*.txt"))[0])
+    again = _reopen(root)
+    assert again.table["source"].nunique() == table["source"].nunique()
+    _equal_to_cold(again, root)

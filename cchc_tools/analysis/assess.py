@@ -243,6 +243,28 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
     with no peer are not ranked), ``peers`` how many were ranked. ``direction`` comes from the
     indicator's declaration; a ``neither`` indicator is never judged against a target.
 
+    Two parts, each public: :func:`assess_reports`, what each report's rows are on their own (its findings, its
+    target, its status), and :func:`rank_and_change`, what they are among the other reports (rank, peers, change
+    against the year before). A computation kept between runs (``cchc_tools.pipeline``) recomputes the first for
+    the changed reports only and the second over their peer groups.
+    """
+    from cchc_tools.analysis.selection import reports
+
+    ind = indicators(table, forms) if ind is None else ind
+    if ind.empty:
+        return pd.DataFrame(columns=ASSESS_COLUMNS)
+    own = assess_reports(table, targets, ind=ind, findings=findings, rules=rules, forms=forms)
+    return rank_and_change(own, reports(table))
+
+
+def assess_reports(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = None, *,
+                   ind: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
+                   rules: Iterable[Rule] | None = None, forms: Forms | None = None) -> pd.DataFrame:
+    """The part of :func:`assess` each report's rows owe to that report alone (its figures, findings and target):
+    every column of ``ASSESS_COLUMNS``, ``rank`` and ``peers`` blank and ``change`` NaN (:func:`rank_and_change`
+    fills them). The rows of a report are the same whichever other reports ``table`` holds. Arguments as
+    :func:`assess`'s.
+
     Whole columns at a time: the targets are chosen once per indicator, year and level, the findings on
     each indicator's inputs joined by source and code.
     """
@@ -270,29 +292,41 @@ def assess(table: pd.DataFrame, targets: Iterable[dict | str | Path] | None = No
         ok = np.where(target["target_op"].to_numpy() == ">=", value >= tv, value <= tv)
     status = np.select([errors, np.isnan(value), ~has_target, ok],
                        ["doubtful", "not_reported", "no_target", "met"], default="below_target")
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "source": ind["source"], "unit": ind["unit"], "unit_name": ind["unit_name"], "level": ind["level"],
-        "year": ind["year"], "period": ind["period"], "indicator": ind["indicator"], "section": ind["section"],
-        "name_vi": ind["name_vi"], "value": value, "reported": reported,
+        "year": ind["year"].astype("Int64"), "period": ind["period"], "indicator": ind["indicator"],
+        "section": ind["section"], "name_vi": ind["name_vi"], "value": value, "reported": reported,
         "reported_text": own["reported_text"].fillna("").to_numpy(dtype=object),
         "numerator": ind["numerator"], "denominator": ind["denominator"], "target": tv,
         "target_op": target["target_op"], "target_source": target["target_source"],
-        "target_verified": target["target_verified"].astype(bool), "status": status, "rank": None, "peers": None,
+        "target_verified": target["target_verified"].astype(bool), "status": status,
+        "rank": pd.array([pd.NA] * len(ind), dtype="Int64"), "peers": pd.array([pd.NA] * len(ind), dtype="Int64"),
         "change": math.nan, "findings": refs, "warnings": warned, "lines": ind["lines"], "reason": ind["reason"],
         "direction": direction, "shown": np.where(agrees_array(reported, value), reported, value)})
-    from cchc_tools.analysis.selection import reports
 
-    cover = reports(table).set_index("source")["coverage"]
-    out["coverage"] = out["source"].map(cover).fillna(out["period"])
+
+def rank_and_change(assessed: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """The part of :func:`assess` that is across reports, over the rows ``assessed`` (of :func:`assess_reports`,
+    or of :func:`assess`: their ``rank``, ``peers`` and ``change`` are replaced): each row's ``rank`` among the
+    rows of the same year, coverage, level and indicator, ``peers`` how many were ranked, and ``change``, its value
+    minus the same unit's for the same coverage of the latest earlier year. ``reports``: ``source`` and
+    ``coverage`` of the reports (``selection.reports``); a report not there is compared in its period.
+
+    Ranks and changes are those of the reports ``assessed`` holds: all of a peer group's for its ranks, the
+    earlier years of a unit for its change."""
+    if assessed.empty:
+        return pd.DataFrame(columns=ASSESS_COLUMNS)
+    out = assessed.reset_index(drop=True)
+    cover = reports.drop_duplicates("source").set_index("source")["coverage"]
+    coverage = out["source"].map(cover).fillna(out["period"])
     rankable = out["value"].notna() & (out["status"] != "doubtful") & (out["direction"] != "neither")
     keyed = out["value"].where(out["direction"] != "lower", -out["value"])  # rank 1 = best either way
-    grp = keyed[rankable].groupby([out["year"], out["coverage"], out["level"], out["indicator"]], dropna=False)
-    out["rank"] = grp.rank(ascending=False, method="min").reindex(out.index).astype("Int64")
-    out["peers"] = grp.transform("size").reindex(out.index).astype("Int64")
-    out.loc[out["peers"] < 2, "rank"] = pd.NA  # a unit with no peer has no rank
-    out["change"] = _change(out)
-    out["year"] = out["year"].astype("Int64")
-    return out.drop(columns="coverage")
+    grp = keyed[rankable].groupby([out["year"], coverage, out["level"], out["indicator"]], dropna=False)
+    rank = grp.rank(ascending=False, method="min").reindex(out.index).astype("Int64")
+    peers = grp.transform("size").reindex(out.index).astype("Int64")
+    rank[peers < 2] = pd.NA  # a unit with no peer has no rank
+    change = _change(out.assign(coverage=coverage))
+    return out.assign(rank=rank, peers=peers, change=change, year=out["year"].astype("Int64"))[ASSESS_COLUMNS]
 
 
 # --- consolidation --------------------------------------------------------------------------
@@ -338,10 +372,9 @@ class Consolidated(NamedTuple):
 GROUP = ["year", "period", "level"]
 
 
-def _names(frame: pd.DataFrame) -> str:
-    """``huyện Minh Họa 03; huyện Minh Họa 07``: the units of some rows, each once, in order."""
-    names = [n or u for n, u in zip(frame["unit_name"], frame["unit"], strict=True)]
-    return "; ".join(dict.fromkeys(names))
+def _unit_names(frame: pd.DataFrame) -> list:
+    """Each row's unit as a total names it: its name, else its slug."""
+    return [n or u for n, u in zip(frame["unit_name"], frame["unit"], strict=True)]
 
 
 def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
@@ -382,12 +415,17 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     g = good.groupby(GROUP + ["code"], dropna=False, sort=False)
     totals = pd.DataFrame({"sum": g["value"].sum(min_count=1), "units_reported": g["value"].count(),
                            "low": g["value"].min(), "high": g["value"].max(), "yes": g["yes"].sum()})
-    left = {k: grp for k, grp in rows.loc[bad, GROUP + ["code", "unit", "unit_name"]].astype(
-        {c: object for c in ["period", "level", "code", "unit", "unit_name"]}).groupby(
-        GROUP + ["code"], dropna=False, sort=False)}
+    # the left-out units of each row: counted and named per (year, period, level, code), whole columns at a time
+    out_rows = rows.loc[bad, GROUP + ["code", "unit", "unit_name"]].astype(
+        {c: object for c in ["period", "level", "code", "unit", "unit_name"]})
+    out_rows = out_rows.assign(_name=_unit_names(out_rows))
+    left_n = out_rows.groupby(GROUP + ["code"], dropna=False, sort=False).size().to_dict()
+    left_names = (out_rows.drop_duplicates(GROUP + ["code", "_name"])
+                  .groupby(GROUP + ["code"], dropna=False, sort=False)["_name"].agg("; ".join).to_dict())
     totals = totals.reset_index()
     keys = list(zip(*(totals[c] for c in GROUP + ["code"]), strict=True))
-    missing = [k for k in left if k not in set(keys)]  # a row every unit's figure of is questioned
+    known = set(keys)
+    missing = [k for k in left_n if k not in known]  # a row every unit's figure of is questioned
     if missing:
         totals = pd.concat([totals, pd.DataFrame([[*k, math.nan, 0, math.nan, math.nan, 0] for k in missing],
                                                  columns=GROUP + ["code", "sum", "units_reported", "low", "high",
@@ -401,8 +439,8 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
         [totals["aggregate"] == "sum", totals["aggregate"] == "count_yes",
          (totals["aggregate"] == "same") & (totals["low"] == totals["high"])],
         [totals["sum"], totals["yes"].where(totals["units_reported"] > 0), totals["low"]], default=math.nan)
-    totals["units_excluded"] = [len(left[k]) if k in left else 0 for k in keys]
-    totals["excluded"] = [_names(left[k]) if k in left else "" for k in keys]
+    totals["units_excluded"] = [left_n.get(k, 0) for k in keys]
+    totals["excluded"] = [left_names.get(k, "") for k in keys]
     totals["units_reported"] = totals["units_reported"].fillna(0).astype(int)
     totals = totals.join(n_units, on=GROUP)
     order = {c: i for i, c in enumerate(cat)}
@@ -421,15 +459,16 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     have = ind[ind["value"].notna()].copy()
     # a rate the unit reports adds up weighted by the count it is a share of (satisfaction by survey forms)
     weights = {s["weight"]: s["id"] for s in specs.values() if s.get("weight")}
-    if weights:
+    weighted = have["indicator"].isin(list(weights.values()))
+    if weights and weighted.any():
         w = table[table["code"].isin(list(weights))].drop_duplicates(["source", "code"])
-        weight_of = {(weights[c], src): v for src, c, v in zip(w["source"], w["code"], w["value"], strict=True)}
-        weighted = have["indicator"].isin(list(weights.values()))
-        wv = pd.Series([weight_of.get((i, s), math.nan) for i, s in
-                        zip(have["indicator"], have["source"], strict=True)], index=have.index, dtype=float)
-        scale = pd.Series([specs[i].get("scale", 100) for i in have["indicator"]], index=have.index, dtype=float)
-        have.loc[weighted, "numerator"] = (have["value"] * wv / scale)[weighted]
-        have.loc[weighted, "denominator"] = wv[weighted]
+        weight_of = pd.DataFrame({"indicator": w["code"].map(weights), "source": w["source"], "_w": w["value"]})
+        sub = have.loc[weighted, ["indicator", "source", "value"]]
+        wv = sub[["indicator", "source"]].merge(weight_of, on=["indicator", "source"], how="left")["_w"]
+        wv = wv.to_numpy(dtype=float)
+        scale = sub["indicator"].map({i: float(s.get("scale", 100)) for i, s in specs.items()}).to_numpy(dtype=float)
+        have.loc[weighted, "numerator"] = sub["value"].to_numpy(dtype=float) * wv / scale
+        have.loc[weighted, "denominator"] = wv
     pairs = pd.DataFrame([(i, c) for i in specs for c in inputs(i)], columns=["indicator", "code"])
     asked = have[["source", "indicator"]].assign(_row=np.arange(len(have))).merge(pairs, on="indicator")
     hit = asked.loc[pd.MultiIndex.from_arrays([asked["source"], asked["code"]]).isin(questioned), "_row"]
@@ -437,24 +476,41 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     # only what the totals below read, as plain objects: each group is sliced from these
     have = have[GROUP + ["indicator", "name_vi", "value", "numerator", "denominator", "unit", "unit_name"]]
     have = have.astype({c: object for c in ["period", "level", "indicator", "name_vi", "unit", "unit_name"]})
+    # an indicator a level does not have (the district's dossiers on a commune's form): no row for that level
+    pairs = have[["level", "indicator"]].drop_duplicates()
+    absent = {(lv, i) for lv, i in zip(pairs["level"], pairs["indicator"], strict=True)
+              if isinstance(lv, str) and lv and lv not in specs[i]["levels"]}
+    if absent:
+        keep = ~pd.MultiIndex.from_arrays([have["level"], have["indicator"]]).isin(list(absent))
+        have, doubtful = have[keep], doubtful[keep]
+    # each group's rows as positions into whole columns (each group's in their order), sliced, never a frame
+    g = have.groupby(GROUP + ["indicator"], dropna=False, sort=False)
+    number = g.ngroup().to_numpy()
+    at = np.argsort(number, kind="stable")
+    bounds = np.searchsorted(number[at], np.arange(g.ngroups + 1))
+    value_a, num_a, den_a = (have[c].to_numpy(dtype=float) for c in ("value", "numerator", "denominator"))
+    name_vi = have["name_vi"].to_numpy(dtype=object)
+    unit_names = np.asarray(_unit_names(have), dtype=object)
+    doubt_a = doubtful.to_numpy(dtype=bool)
     rows = []
-    for (year, period, level, ident), grp in have.groupby(GROUP + ["indicator"], dropna=False, sort=False):
-        if isinstance(level, str) and level and level not in specs[ident]["levels"]:
-            continue  # an indicator the level does not have (the district's dossiers on a commune's form)
-        out, grp = grp[doubtful.loc[grp.index]], grp[~doubtful.loc[grp.index]]
-        if grp.empty:
-            rows.append([year, period, level, ident, out["name_vi"].iloc[0], math.nan, math.nan, math.nan, 0,
-                         math.nan, math.nan, math.nan, len(out), _names(out)])
+    for n, (year, period, level, ident) in enumerate(g.size().index):
+        idx = at[bounds[n]:bounds[n + 1]]
+        out_idx, idx = idx[doubt_a[idx]], idx[~doubt_a[idx]]
+        excluded = "; ".join(dict.fromkeys(unit_names[out_idx]))
+        if not len(idx):
+            rows.append([year, period, level, ident, name_vi[out_idx[0]], math.nan, math.nan, math.nan, 0,
+                         math.nan, math.nan, math.nan, len(out_idx), excluded])
             continue
         value = num = den = math.nan
         if specs[ident]["aggregate"] == "rate":  # recomputed from the summed counts, never an average of rates
-            both = grp[grp["numerator"].notna() & grp["denominator"].notna()]
-            num, den = both["numerator"].sum(min_count=1), both["denominator"].sum(min_count=1)
+            both = idx[~np.isnan(num_a[idx]) & ~np.isnan(den_a[idx])]
+            if len(both):
+                num, den = float(num_a[both].sum()), float(den_a[both].sum())
             scale = specs[ident].get("scale", 100)
             value = num / den * scale if pd.notna(num) and pd.notna(den) and den > 0 else math.nan
-        q1, med, q3 = np.percentile(grp["value"].to_numpy(dtype=float), [25, 50, 75])
-        rows.append([year, period, level, ident, grp["name_vi"].iloc[0], value, num, den, len(grp), med, q1, q3,
-                     len(out), _names(out)])
+        q1, med, q3 = np.percentile(value_a[idx], [25, 50, 75])
+        rows.append([year, period, level, ident, name_vi[idx[0]], value, num, den, len(idx), med, q1, q3,
+                     len(out_idx), excluded])
     ratios = pd.DataFrame(rows, columns=GROUP + ["indicator", "name_vi", "value", "numerator", "denominator",
                                                  "units", "median", "q1", "q3", "units_excluded", "excluded"])
     return Consolidated(totals, ratios)

@@ -32,7 +32,7 @@ from cchc_tools.errors import AppendixError
 from cchc_tools.fingerprint import file_sha256, kit_code
 from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.i18n import language
-from cchc_tools.ingest.loader import LoadResult, empty_table, find_files, load_appendices
+from cchc_tools.ingest.loader import LoadResult, empty_table, find_files, load_appendices, source_name
 from cchc_tools.paths import CATALOG_CSV
 from cchc_tools.version import __version__
 
@@ -139,7 +139,7 @@ def store_snapshot(base: Path, signature: str, result: LoadResult) -> dict:
     before it leaves a snapshot that is rebuilt) and return its manifest. Beside the errors it keeps how many rows
     each file gave and where they are, so that a later load parses only the files that changed."""
     files = [[path, sha] for path, sha in json.loads(signature)[7]]
-    blocks = file_blocks([path for path, _ in files], result)
+    blocks = file_blocks([path for path, _ in files], result, root=json.loads(signature)[5])
     meta = {"format": SNAPSHOT_FORMAT, "signature": signature, "skipped": result.skipped,
             "errors": _error_dicts(result.errors)}
     table = result.table
@@ -161,14 +161,19 @@ def _old_chunks(base: Path) -> set[str]:
     return {p.stem for p in folder.glob("*.parquet")} if folder.is_dir() else set()
 
 
-def file_blocks(files: list[str], result: LoadResult) -> list[int] | None:
+def file_blocks(files: list[str], result: LoadResult, root: str | None = None) -> list[int] | None:
     """How many rows of ``result.table`` each of ``files`` gave, in order (the table holds each file's rows
-    together, in the order of the files; a file that failed gave none), or None when that cannot be told."""
+    together, in the order of the files; a file that failed gave none), or None when that cannot be told.
+    ``root``: the project's root, by which the loader names each file's ``source``; when given, each block's
+    source must be its file's (rows in another order than the files' would otherwise be kept under the wrong
+    file, and replaced when another file changes)."""
     failed = {e.path for e in result.errors}
     loaded = [f for f in files if f not in failed]
     source = result.table["source"].to_numpy(dtype=object)
     starts = np.flatnonzero(np.r_[True, source[1:] != source[:-1]]) if len(source) else np.array([], dtype=int)
     if len(starts) != len(loaded) or len(set(source[starts])) != len(starts):
+        return None
+    if root is not None and any(s != source_name(f, root) for s, f in zip(source[starts], loaded, strict=True)):
         return None
     sizes = iter(np.diff(np.r_[starts, len(source)]).tolist())
     return [0 if f in failed else next(sizes) for f in files]
@@ -229,7 +234,7 @@ def _update(base: Path, old: dict, signature: str, province: str, root: str, fol
         return None  # nothing to keep
     fresh = (load_appendices([Path(p) for p in changed], province=province, root=root, forms=forms) if changed
              else None)
-    fresh_blocks = file_blocks(changed, fresh) if fresh is not None else []
+    fresh_blocks = file_blocks(changed, fresh, root=root) if fresh is not None else []
     if fresh_blocks is None:
         return None
     fresh_at = dict(zip(changed, np.r_[0, np.cumsum(fresh_blocks)].astype(int).tolist(), strict=False))
@@ -270,15 +275,18 @@ def _update(base: Path, old: dict, signature: str, province: str, root: str, fol
         pieces = []
         from_old = [old_pos[tuple(contents[i])] for i in idx if tuple(contents[i]) in old_pos]
         old_rows = read_rows(base, old, from_old) if from_old else None
-        o = 0
+        o = run = 0  # the kept files' rows follow each other in ``old_rows``: one slice per run of them
         for i in idx:
             p, h = contents[i]
             if (p, h) in kept:
-                n = kept[(p, h)][2]
-                pieces.append(old_rows.iloc[o:o + n])
-                o += n
+                o += kept[(p, h)][2]
             else:
+                if o > run:
+                    pieces.append(old_rows.iloc[run:o])
+                run = o
                 pieces.append(fresh.table.iloc[fresh_at[p]:fresh_at[p] + fresh_n[p]])
+        if o > run:
+            pieces.append(old_rows.iloc[run:o])
         written[name] = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
     errors = []
     for p, h in contents:
