@@ -29,11 +29,8 @@ REFERENCE_SUFFIXES = frozenset({".csv", ".yaml", ".yml", ".json", ".xlsx", ".doc
 
 def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file's content, read in blocks."""
-    h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def sha_of(obj) -> str:
