@@ -89,6 +89,7 @@ class Context(NamedTuple):
 
     assessed: pd.DataFrame
     consolidated: Consolidated | None = None
+    memo: dict | None = None  # what every page of a peer group shares, computed for the first (``_weak``)
 
 
 def batch_context(project: Project, data_dir: str | Path | None = None) -> Context:
@@ -100,7 +101,7 @@ def batch_context(project: Project, data_dir: str | Path | None = None) -> Conte
     data = computed(project, data_dir)
     grouped = any("group" in parts for parts in SHOWN.values())
     return Context(data.assessed, consolidate(data.table, ind=data.ind, findings=data.findings, rules=data.rules)
-                   if grouped else None)
+                   if grouped else None, {})
 
 
 def _plain(v):
@@ -138,14 +139,16 @@ def _group(assessed: pd.DataFrame, consolidated: Consolidated | None, mine: pd.D
     return out
 
 
-def peer_context(assessed: pd.DataFrame, consolidated: Consolidated | None, kind: str, parameters: dict) -> dict:
+def peer_context(assessed: pd.DataFrame, consolidated: Consolidated | None, kind: str, parameters: dict,
+                 memo: dict | None = None) -> dict:
     """Part name -> SHA-256 of what a page of ``kind`` shows of its peers (``SHOWN``), from the assessed table.
 
     ``ranks``: the rank and peer count of every indicator of the page's own reports (a unit's report of the
     year and period; a trend's every report); ``previous_ranks``: the ranks of the reports of the year before
     of the same period (a comparison's "so với năm trước"); ``group``: the median, quartiles, lowest list and
     totals of the page's (year, period, level) groups (``consolidated`` needed). The page's own figures are not
-    here: they come from its input files.
+    here: they come from its input files. ``memo``: a dict kept with ``assessed`` (``Context.memo``) where what
+    every page of a peer group shares is kept from the first page to the next.
     """
     unit, period = parameters.get("unit", ""), parameters.get("period", "annual")
     a = assessed
@@ -167,30 +170,38 @@ def peer_context(assessed: pd.DataFrame, consolidated: Consolidated | None, kind
         elif part == "group":
             content = _group(a, consolidated, mine)
         elif part == "weak":
-            content = _weak(a, mine)
+            content = _weak(a, mine, memo)
         else:
             raise ValueError(f"unknown part of a peer context {part!r}")
         parts[part] = sha_of(content)
     return parts
 
 
-def _weak(assessed: pd.DataFrame, mine: pd.DataFrame) -> list:
+def _weak(assessed: pd.DataFrame, mine: pd.DataFrame, memo: dict | None = None) -> list:
     """The indicators on which the page's own reports are among the lowest of their peers (``selection.weakest``:
     below target or the peers' median), which the verdict and the summary say: a peer's change can add or take
-    away one without changing the unit's own figures or rank."""
+    away one without changing the unit's own figures or rank. ``memo`` (kept with ``assessed``): each peer group's
+    headline indicators and lowest reports, found once for all the group's pages of a batch."""
     from cchc_tools.analysis.selection import headline_ids, weakest
 
     out = []
     keys = [k for k in ("year", "period", "level") if k in mine]
     for _, own in mine.groupby(keys, dropna=False, sort=True) if len(mine) else []:
         first = own.iloc[0]
-        peers = assessed
-        for k in keys:
-            peers = peers[peers[k] == first[k]]
-        for ident in sorted(set(own["indicator"]) & set(headline_ids(str(first.get("level") or ""), peers))):
-            low = weakest(peers, ident)
+        group = ("weak", *(str(first[k]) for k in keys))
+        if memo is None or group not in memo:
+            peers = assessed
+            for k in keys:
+                peers = peers[peers[k] == first[k]]
+            lows = {ident: set(weakest(peers, ident)["source"])
+                    for ident in headline_ids(str(first.get("level") or ""), peers)}
+            if memo is None:
+                memo = {}
+            memo[group] = lows
+        lows = memo[group]
+        for ident in sorted(set(own["indicator"]) & set(lows)):
             out.append([str(first.get("year")), str(first.get("period")), ident,
-                        sorted(set(low["source"]) & set(own["source"]))])
+                        sorted(lows[ident] & set(own["source"]))])
     return out
 
 
@@ -331,7 +342,7 @@ def compute(kind: str, parameters: dict, notebook: str | Path | None = None, res
     inputs = {s: sha256_file(p) for s, p in paths.items() if p.is_file()}
     if context is None:
         context = batch_context(project, params.get("data_dir") or None)
-    shown = peer_context(context.assessed, context.consolidated, kind, params)
+    shown = peer_context(context.assessed, context.consolidated, kind, params, context.memo)
     reference = reference_files()
     return Stamp(kind=kind, notebook=nb_path.name, notebook_sha256=sha256_file(nb_path),
                  kit_version=__version__, kit_code=kit_code(), reference_sha256=sha_of(reference),

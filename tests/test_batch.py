@@ -136,6 +136,11 @@ def test_batch_briefings_equal_papermill_alone(tmp_path):
             assert a == b, (t.kind, "".join(a.get("source", "")), json.dumps(a.get("outputs"))[:3000],
                             json.dumps(b.get("outputs"))[:3000])
         assert batch_nb == alone_nb, t.kind
+        # the page is exported from the notebook as executed, not read back: the same page as from the file
+        from cchc_tools.render.export import notebook_to_html
+
+        assert t.html.read_text(encoding="utf-8") == notebook_to_html(t.executed, t.title,
+                                                                      landscape=t.kind == "compare")
     # the stamp is in the notebook and beside it, and equals the single-unit run's except the time
     stamp = nbformat.read(tasks[0].executed, as_version=4).metadata["cchc"]["provenance"]
     beside = json.loads(tasks[0].state.read_text(encoding="utf-8"))

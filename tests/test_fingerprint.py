@@ -129,6 +129,26 @@ def test_peer_context_changes_only_with_what_the_page_shows(monkeypatch):
     assert shown["ranks"] == moved["ranks"] and shown["group"] != moved["group"]
 
 
+def test_a_batchs_pages_share_their_groups_lowest_and_each_context_is_its_pages_own(tmp_path):
+    """The lowest reports of a peer group are found once per batch (``Context.memo``), and every page's context
+    is the one computed for it alone."""
+    from cchc_tools.demo import generate
+
+    data = tmp_path / "data"
+    generate(data, units=8, years=[2022, 2023])
+    ctx = provenance.batch_context(KIT, data)
+    assert ctx.memo == {}
+    units = sorted(set(ctx.assessed["unit"]))
+    for unit in units:
+        p = {"unit": unit, "year": "2023", "period": "annual"}
+        shared = provenance.peer_context(ctx.assessed, ctx.consolidated, "unit", p, ctx.memo)
+        assert shared == provenance.peer_context(ctx.assessed, ctx.consolidated, "unit", p)
+    groups = ctx.assessed[ctx.assessed["year"] == 2023].drop_duplicates(["period", "level"])
+    assert sorted(ctx.memo) == sorted(("weak", "2023", p, lv) for p, lv in zip(groups["period"], groups["level"],
+                                                                               strict=True))
+    assert any(lows for lows in ctx.memo.values() for lows in lows.values())  # someone is lowest somewhere
+
+
 def test_a_trends_inputs_are_the_reports_it_shows_its_legacy_predecessors_included(tmp_path, seed_text, seed_df):
     from cchc_tools.content.views import UnitTrend
     from cchc_tools.pipeline import load_data

@@ -182,8 +182,34 @@ def test_explorer_follows_unit_and_indicator(demo):
     ex.choose(unit="minh-hoa-03", indicator="dossiers_district_on_time")
     assert "không được xếp hạng" in ex.chart.value and ">L1<" in ex.findings.value and "[L1]" in ex.trace.value
     table_id = re.search(r"#T_(cchc\d+)", ex.table.value).group(1)  # one id per table: styles never cross
-    assert table_id not in ex.trace.value and table_id not in ex.findings.value
+    mine = re.compile(rf"\bT_{table_id}\b")  # cchc1 is not cchc12
+    assert not mine.search(ex.trace.value) and not mine.search(ex.findings.value)
     assert ex.last_ms > 0 and not LONG_FLOAT.search(ex.table.value)
+
+
+def test_explorer_times_each_real_change_whole_and_no_change_is_counted(demo):
+    ex = demo.explorer(year=2022, indicator="dossiers_district_on_time", unit="minh-hoa-01")
+    drawn, table = ex.redraws, ex.table.value
+    assert ex.choose(unit="minh-hoa-01") == 0.0 and ex.redraws == drawn  # the unit shown: nothing to redraw
+    took = ex.choose(indicator="plan_completion")
+    assert ex.redraws == drawn + 1 and ex.table.value != table and "Tỷ lệ hoàn thành" in ex.table.value
+    # the whole change is timed: the lists' refill, the league, then every pane
+    assert list(ex.timings)[:3] == ["lists", "league", "table"] and {"trace", "tabs"} <= set(ex.timings)
+    assert took == ex.last_ms / 1000 and ex.last_ms >= sum(ex.timings.values()) - 1e-6
+    took = ex.choose(unit="minh-hoa-06", indicator="dossiers_district_on_time")  # two changes, two redraws
+    assert ex.redraws == drawn + 3 and took > ex.last_ms / 1000 > 0
+
+
+def test_the_explorer_draws_without_matplotlib(demo):
+    """Its bars are SVG written directly: importing matplotlib would cost its first draw half a second."""
+    import subprocess
+    import sys
+
+    code = ("import sys, cchc_tools as cc; ex = cc.open(sys.argv[1]).explorer(); ex.choose(level='district'); "
+            "assert ex.chart.value.count('<figure') == 1; print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(demo.data_dir)], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_open_refuses_what_is_not_a_project_or_folder(tmp_path):

@@ -83,8 +83,9 @@ def say_if_no_pdf(formats: str) -> str:
     return formats
 
 
-def export_formats(task: Task, executed_nb: Path, formats: list[str]) -> list[Path]:
+def export_formats(task: Task, executed_nb, formats: list[str]) -> list[Path]:
     """Every export of a finished briefing, in this process, once: the one place pages are produced.
+    ``executed_nb``: the executed notebook, as a path or as the node just written there (not read back).
 
     The reader's HTML comes from the executed notebook (the kit's nbconvert template); the PDF is that
     page printed by headless Chromium, when Chromium is installed (else said once, in words). The
@@ -171,7 +172,7 @@ def execute(task: Task, kernel: WarmKernel, timeout: int = DEFAULT_TIMEOUT) -> O
                        f"(failed notebook kept at {task.failed})")
     try:
         write_with(task.executed, lambda p: nbformat.write(nb, str(p)))
-        written = [task.executed, *export_formats(task, task.executed, task.formats)]
+        written = [task.executed, *export_formats(task, nb, task.formats)]  # the node written, not read back
         state.record(task, {**stamp.to_dict(), "name": task.name, "title": task.title, "code": task.code,
                             "synthetic": task.synthetic}, written)
     except Exception as exc:  # an export that fails is this briefing's failure, never the batch's

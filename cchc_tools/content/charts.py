@@ -23,11 +23,11 @@ from matplotlib.ticker import FuncFormatter
 
 from cchc_tools.content.document import Block
 from cchc_tools.content.narrative import Facts
+from cchc_tools.content.palette import COLORS
 from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.vocabulary import SYNTHETIC_BANNER
 
 matplotlib.rcParams["font.family"] = "DejaVu Sans"  # covers Vietnamese
-COLORS = ["#1f4e79", "#4f9bd9", "#9cc3e6", "#f4a259", "#6a994e"]
 
 
 def vn_axis(ax, axis: str = "y", percent: bool = False) -> None:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from cchc_tools.analysis.selection import rank_by
 from cchc_tools.analysis.specs import indicator_specs
-from cchc_tools.content.charts import COLORS
+from cchc_tools.content.palette import COLORS
 from cchc_tools.errors import CchcError
 from cchc_tools.periods import period_name, period_order, period_phrase
 from cchc_tools.vocabulary import LEVEL_VI, SYNTHETIC_BANNER
@@ -279,13 +279,24 @@ class Explorer:
         if self._busy:
             return
         name = next(n for n in self.CHOICES if getattr(self, n) is change["owner"])
-        self.wish[name] = change["new"]
+        self._change(name, change["new"])
+
+    def _change(self, name: str, value: Any) -> None:
+        """One choice changed: the lists refilled, then the view redrawn; ``last_ms`` and ``timings`` are the
+        whole change's (the lists' refill included), what the analyst waits for."""
+        t = time.perf_counter()
+        self.wish[name] = value
         self._fill(name)
+        lists = time.perf_counter() - t
         self.redraw()
+        self.last_ms = (time.perf_counter() - t) * 1000
+        self.timings = {"lists": lists * 1000, **self.timings}
 
     def choose(self, **values: Any) -> float:
         """Set choices (``year``, ``period``, ``level``, ``indicator``, ``unit``) as a user would, one after the
-        other; the redraw time in seconds of the last change."""
+        other; the seconds the view took to follow (every change's refill and redraw), 0.0 when every value
+        given was already chosen (nothing is redrawn: ``redraws`` counts the draws)."""
+        took = 0.0
         for name in self.CHOICES:
             if name in values:
                 value = values[name]
@@ -294,13 +305,14 @@ class Explorer:
                 dd = getattr(self, name)
                 if dd.value == value:
                     continue
+                drawn = self.redraws
                 if value not in [o[1] if isinstance(o, tuple) else o for o in dd.options]:
-                    self.wish[name] = value  # as if typed: the notice says it cannot be kept
-                    self._fill(name)
-                    self.redraw()
+                    self._change(name, value)  # as if typed: the notice says it cannot be kept
                 else:
                     dd.value = value
-        return self.last_ms / 1000
+                if self.redraws > drawn:
+                    took += self.last_ms / 1000
+        return took
 
     # -- drawing -----------------------------------------------------------------------------------
     def _league(self, ident: str, year: int, period: str, level: str):
@@ -329,13 +341,14 @@ class Explorer:
         else:
             league, text = self._league(ident, year, period, level)
         mark = time.perf_counter()
+        times = {"league": mark - t}
         if league is None:
             for pane in (self.table, self.chart, self.over_time, self.trace, self.findings, self.grid, self.doubts):
                 pane.value = _message(text)
             self.status.value = self._drawn()
             self.export_button.disabled = self.copy_button.disabled = True
             self.last_ms = (time.perf_counter() - t) * 1000
-            self.timings = {"table": self.last_ms}
+            self.timings = {"league": times["league"] * 1000, "table": (time.perf_counter() - mark) * 1000}
             return self.last_ms / 1000
         self.export_button.disabled = self.copy_button.disabled = False
         name = ws._name(unit) if unit else ""
@@ -347,7 +360,7 @@ class Explorer:
                 style = (f"<style>#T_{uid.group(1)} tbody tr:nth-child({units.index(unit) + 1}) td "
                          f"{{{PICKED}}}</style>")
         self.table.value = f'{style}<div style="{SCROLL}">{text}</div>'
-        times = {"table": time.perf_counter() - mark}
+        times["table"] = time.perf_counter() - mark
         mark = time.perf_counter()
         self.chart.value = self._chart(league, unit, name)
         times["chart"], mark = time.perf_counter() - mark, time.perf_counter()
