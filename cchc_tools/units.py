@@ -104,7 +104,7 @@ def era_is_legacy(year: int | None, period: str = "", report_date: str = "") -> 
 
 # --- the data ---------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class _Unit:
     code: str
     name: str
@@ -122,8 +122,11 @@ class _Era:
     @classmethod
     def of(cls, rows: list[list[str]]) -> _Era:
         era = cls()
+        units, by_short = era.units, era.by_short  # add() inlined: 14,000 units read at each process's start
         for r in rows:
-            era.add(_Unit(*r))
+            if r[0] not in units:
+                units[r[0]] = _Unit(*r)
+                by_short.setdefault(r[4], []).append(r[0])
         return era
 
     def rows(self) -> list[list[str]]:

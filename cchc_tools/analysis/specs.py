@@ -240,10 +240,14 @@ def read_entries(path: str | Path, error: type[SpecError] = SpecError) -> list[E
     path = Path(path)
     try:
         text = _yaml_text(path, error)
-        root = yaml.compose(text, Loader=_Loader)
-        if root is not None:
-            _refuse_aliases(root, path, error)
-        data = yaml.load(text, Loader=_Loader)
+        loader = _Loader(text)
+        try:  # composed once: the nodes are checked for aliases, then made into the data
+            root = loader.get_single_node()
+            if root is not None:
+                _refuse_aliases(root, path, error)
+            data = None if root is None else loader.construct_document(root)
+        finally:
+            loader.dispose()
     except (OSError, UnicodeDecodeError) as exc:
         raise error(path, f"cannot be read ({exc})") from exc
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow: one line, with the file's line
