@@ -24,12 +24,22 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from cchc_tools.analysis.checks import select_rules
+# The scalar helpers (agreement, notes, places) did not change with issue 28: the reference uses the kit's own.
+from cchc_tools.analysis.checks import (
+    _decimals,
+    agrees,
+    line_list,
+    note_percent,
+    note_ratio,
+    page_list,
+    place_vi,
+    select_rules,
+)
 from cchc_tools.analysis.rules import SEVERITIES, Family, Rule, family, registry
 from cchc_tools.analysis.specs import Code, Codes, Number, TextGroups, optional
 from cchc_tools.catalog import parse_codelist
 from cchc_tools.forms import KIT_FORMS, Forms
-from cchc_tools.numbers import fmt_number, fmt_percent, parse_number
+from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.text import clean
 
 
@@ -125,116 +135,6 @@ def wide(df: pd.DataFrame, catalog) -> Wide:
     return Wide(df, codes, V, L, keys, report, code_idx, dups)
 
 
-_PERCENT = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*%")
-_RATIO = re.compile(r"(?<![\d/.,])(\d{1,3}(?:\.\d{3})+|\d+)\s*/\s*(\d{1,3}(?:\.\d{3})+|\d+)(?![\d/])")
-
-
-def _decimals(x: float) -> int:
-    for d in range(5):
-        if abs(round(x, d) - x) < 1e-9:
-            return d
-    return 4
-
-
-def agrees(reported: float, computed: float) -> bool:
-    """True when ``reported`` is ``computed`` rounded or truncated to the reported decimals."""
-    if not (math.isfinite(reported) and math.isfinite(computed)):
-        return False
-    d = _decimals(reported)
-    scale = 10**d
-    if abs(round(computed, d) - reported) < 1e-9:
-        return True
-    if abs(math.floor(computed * scale + 1e-9) / scale - reported) < 1e-9:
-        return True
-    return abs(computed - reported) <= 0.5 / scale + 1e-9
-
-
-def agrees_array(reported: np.ndarray, computed: np.ndarray) -> np.ndarray:
-    """:func:`agrees` of each pair, whole arrays at once (False where either is NaN or infinite)."""
-    reported, computed = np.asarray(reported, dtype=float), np.asarray(computed, dtype=float)
-    finite = np.isfinite(reported) & np.isfinite(computed)
-    r = np.where(finite, reported, 0.0)
-    c = np.where(finite, computed, 0.0)
-    d = np.full(r.shape, 4)
-    for k in range(4, -1, -1):  # the fewest decimals that write ``reported`` (as _decimals)
-        d = np.where(np.abs(np.round(r, k) - r) < 1e-9, k, d)
-    scale = 10.0 ** d
-    rounded = np.zeros(r.shape, dtype=bool)
-    for k in range(5):
-        rounded |= (d == k) & (np.abs(np.round(c, k) - r) < 1e-9)
-    truncated = np.abs(np.floor(c * scale + 1e-9) / scale - r) < 1e-9
-    near = np.abs(c - r) <= 0.5 / scale + 1e-9
-    return finite & (rounded | truncated | near)
-
-
-def note_percent(note: str) -> float | None:
-    m = _PERCENT.search(note or "")
-    return parse_number(m.group(1)) if m else None
-
-
-def note_percent_text(note: str) -> str:
-    """The percentage of a note as written (``99,60``), or empty."""
-    m = _PERCENT.search(note or "")
-    return m.group(1) if m else ""
-
-
-def note_percent_texts(notes: pd.Series) -> pd.Series:
-    """:func:`note_percent_text` of each note of a column ("" where none)."""
-    text = pd.Series(notes.to_numpy(dtype=object), index=notes.index, dtype=object).fillna("").astype(object)
-    return text.str.extract(_PERCENT, expand=False).fillna("").astype(object)
-
-
-def note_ratio(note: str) -> tuple[float, float] | None:
-    m = _RATIO.search(note or "")
-    if not m:
-        return None
-    a, b = parse_number(m.group(1)), parse_number(m.group(2))
-    return (a, b) if a is not None and b is not None else None
-
-
-def line_list(lines: Iterable) -> str:
-    """Source lines as text, ascending and once each: ``[184, 182, nan, 183]`` -> ``"182; 183; 184"``."""
-    return "; ".join(str(int(x)) for x in sorted({float(x) for x in lines if not math.isnan(float(x))}))
-
-
-#: How a reader is told where a finding's values stand (the one place this wording is built): a line of a
-#: text, Word or Excel file, or the page of a PDF and the row of its appendix table (the row as printed,
-#: the header being row 1). ``{lines}``: ", "-joined rows of one page, or "; "-joined lines.
-PLACE_VI = {"lines": "dòng {lines}", "page": "trang {page}, dòng {lines} của bảng"}
-
-
-def page_list(source: str, lines: str, pages_by_line: dict[tuple[str, int], int]) -> str:
-    """The pages of ``lines`` (a :func:`line_list`) of ``source``, in their order: ``"3; 3; 4"``; "" when
-    none of them is on a PDF page (``pages_by_line`` holds only rows read from a PDF)."""
-    if not lines or not pages_by_line:
-        return ""
-    pages = [pages_by_line.get((source, int(x)), 0) for x in lines.split("; ")]
-    return "; ".join(map(str, pages)) if any(pages) else ""
-
-
-def place_vi(lines: str, pages: str = "") -> str:
-    """Where a finding's values stand, in Vietnamese: ``"dòng 40; 41"``, or for values read from a PDF
-    ``"trang 3, dòng 12, 14 của bảng; trang 4, dòng 20 của bảng"``; "" when it names no line."""
-    pages = pages if isinstance(pages, str) else ""  # a table read back may hold NaN for "no page"
-    if not isinstance(lines, str) or not lines:
-        return ""
-    if not pages:
-        return PLACE_VI["lines"].format(lines=lines)
-    parts: list[tuple[int, list[str]]] = []
-    for line, page in zip(lines.split("; "), pages.split("; "), strict=False):
-        p = int(page) if page.isdigit() else 0
-        if parts and parts[-1][0] == p:
-            parts[-1][1].append(line)
-        else:
-            parts.append((p, [line]))
-    return "; ".join(PLACE_VI["page"].format(page=p, lines=", ".join(ls)) if p
-                     else PLACE_VI["lines"].format(lines="; ".join(ls)) for p, ls in parts)
-
-
-def place_cell(lines: str, pages: str = "") -> str:
-    """The place of a finding in a table column headed "Dòng": its lines as they are for a text, Word or
-    Excel file, the page and table row (:func:`place_vi`) for a PDF."""
-    return place_vi(lines, pages) if isinstance(pages, str) and pages else lines
 
 
 class Context:
