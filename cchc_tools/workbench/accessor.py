@@ -19,15 +19,17 @@ import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from pandas.io.formats.style import Styler
 
 from cchc_tools.errors import CchcError
 from cchc_tools.numbers import fmt_count, fmt_number, fmt_percent
 from cchc_tools.periods import date_vi
 from cchc_tools.vocabulary import LEVEL_VI, SEVERITY_VI
+
+if TYPE_CHECKING:  # imported when a table is styled: pandas' Styler costs a tenth of a second at import
+    from pandas.io.formats.style import Styler
 
 STATUS_VI = {"met": "Đạt mục tiêu", "below_target": "Chưa đạt mục tiêu", "doubtful": "Số liệu cần xem lại",
              "not_reported": "Chưa đủ số liệu", "no_target": ""}  # the briefings' words (content.views.common)
@@ -463,6 +465,8 @@ class CchcAccessor:
 
     def style(self) -> Styler:
         """A Styler: Vietnamese titles and numbers, questioned figures marked with a tooltip, highlights."""
+        from pandas.io.formats.style import Styler
+
         shown, css = display_frame(self._df, self.kind, as_html=True)  # cells escaped there, markers added
         # an id of its own per table: the cell styles of one table never reach another on the same page
         styler = Styler(shown, uuid=f"cchc{next(_TABLES)}", cell_ids=False).hide(axis="index")
