@@ -23,11 +23,13 @@ province's whole history.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import json
+import os
 import re
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -114,40 +116,71 @@ class _Unit:
     district: str = ""  # a legacy commune's district, to tell apart "Phường 1" of two towns
 
 
-@dataclass
+class _Units(Mapping[str, _Unit]):
+    """The units of an era by code, kept as one text a unit (``name<TAB>level<TAB>province code<TAB>key<TAB>district``)
+    and made into a :class:`_Unit` when asked for: a process that resolves a few names makes a few units, not 14,000
+    (whose making, and the garbage collector's passes over them, cost more than reading the file)."""
+
+    __slots__ = ("_records", "_made")
+
+    def __init__(self, records: dict[str, str]) -> None:
+        self._records = records
+        self._made: dict[str, _Unit] = {}
+
+    def __getitem__(self, code: str) -> _Unit:
+        unit = self._made.get(code)
+        if unit is None:
+            unit = self._made[code] = _Unit(code, *self._records[code].split("\t"))
+        return unit
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._records
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+
 class _Era:
-    units: dict[str, _Unit] = field(default_factory=dict)  # code -> unit
-    by_short: dict[str, list[str]] = field(default_factory=dict)  # folded short name -> codes
+    """The official units of one era: by code, by folded short name, and the codes of its provinces."""
 
-    @classmethod
-    def of(cls, rows: list[list[str]]) -> _Era:
-        era = cls()
-        units, by_short = era.units, era.by_short  # add() inlined: 14,000 units read at each process's start
-        for r in rows:
-            if r[0] not in units:
-                units[r[0]] = _Unit(*r)
-                by_short.setdefault(r[4], []).append(r[0])
-        return era
+    __slots__ = ("units", "_by_short", "provinces")
 
-    def rows(self) -> list[list[str]]:
-        return [[u.code, u.name, u.level, u.province_code, u.key, u.district] for u in self.units.values()]
+    def __init__(self, units: dict[str, str], by_short: dict[str, str], provinces: list[str]) -> None:
+        self.units = _Units(units)
+        self._by_short = by_short  # folded short name -> codes separated by spaces
+        self.provinces = frozenset(provinces)
 
-    def add(self, u: _Unit) -> None:
-        if u.code not in self.units:
-            self.units[u.code] = u
-            self.by_short.setdefault(u.key, []).append(u.code)
+    def codes(self, key: str) -> list[str]:
+        """The codes of the units whose folded short name is ``key``, in the package's order."""
+        codes = self._by_short.get(key)
+        return codes.split(" ") if codes else []
 
 
-@dataclass
 class _Data:
-    legacy: _Era
-    current: _Era
-    # legacy ward code -> current ward codes, and back: sets when built, sorted lists when read back
-    # from the cache (each distinct already; a set per entry would cost a third of the loading)
-    successors: dict[str, Collection[str]]
-    predecessors: dict[str, Collection[str]]
-    district_of: dict[str, str]  # legacy ward code -> legacy district code
-    province_successor: dict[str, str]  # legacy province code -> current province code
+    """The index of official units, read from its JSON copy (:func:`_flat` writes it): every table a mapping of
+    texts, which the garbage collector never looks into."""
+
+    __slots__ = ("legacy", "current", "_successors", "_predecessors", "district_of", "province_successor")
+
+    def __init__(self, flat: dict) -> None:
+        self.legacy = _Era(**flat["legacy"])
+        self.current = _Era(**flat["current"])
+        # legacy ward code -> current ward codes, and back, separated by spaces
+        self._successors: dict[str, str] = flat["successors"]
+        self._predecessors: dict[str, str] = flat["predecessors"]
+        self.district_of: dict[str, str] = flat["district_of"]  # legacy ward code -> legacy district code
+        self.province_successor: dict[str, str] = flat["province_successor"]  # legacy -> current province code
+
+    def successors(self, ward: str) -> list[str]:
+        codes = self._successors.get(ward)
+        return codes.split(" ") if codes else []
+
+    def predecessors(self, ward: str) -> list[str]:
+        codes = self._predecessors.get(ward)
+        return codes.split(" ") if codes else []
 
 
 def _package_data() -> Path:
@@ -158,14 +191,17 @@ def _package_data() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "data"
 
 
-_INDEX_SCHEMA = 1
+#: The layout of the index's JSON copy (2: one text a unit, codes joined by spaces; 1: a list a unit).
+_INDEX_SCHEMA = 2
+#: The package's files the index is made from.
+_SOURCES = ("dataset.db", "converter_2025.json")
 
 
 #: Where the index's JSON copy is kept when no cache folder is given (the kit's own, outside git).
 DEFAULT_INDEX_CACHE = KIT_ROOT / "data" / "processed" / "cache"
 
-# The index of units by the package data it was made from (its folder and version): read once per process and
-# never changed, the same for every project (a project's cache folder only says where its JSON copy is kept).
+# The index of units by the package data it was made from: read once per process and never changed, the same for
+# every project (a project's cache folder only says where its JSON copy is kept).
 _INDEXES: dict[tuple[str, str], _Data] = {}
 
 
@@ -177,12 +213,37 @@ def load_index(cache: str | Path | None = None) -> None:
     _data(cache)
 
 
-@cache
-def _index_key() -> tuple[str, str]:
-    """The package data the index is made from: its folder and the package's version."""
+def _package_version(folder: Path) -> str:
+    """The installed version of ``vietnamadminunits`` (whose package folder is ``folder``): the name of its one
+    ``.dist-info`` folder beside it, as :func:`importlib.metadata.version` finds it (without importing that module,
+    tens of milliseconds at a process's start), or from :mod:`importlib.metadata` when there is not exactly one."""
+    prefix = folder.name + "-"
+    with contextlib.suppress(OSError), os.scandir(folder.parent) as entries:
+        found = [e.name[len(prefix):-len(".dist-info")] for e in entries
+                 if e.name.startswith(prefix) and e.name.endswith(".dist-info")]
+        if len(found) == 1 and found[0]:
+            return found[0]
     from importlib.metadata import version
 
-    return str(_package_data()), version("vietnamadminunits")
+    return version("vietnamadminunits")
+
+
+@cache
+def _index_key() -> tuple[str, str]:
+    """The package data the index is made from: its folder, and a name of its JSON copy that changes with the
+    package's version, the size and time of change of each file it is made from, and the layout of the copy."""
+    folder = _package_data()
+    version = _package_version(folder.parent)
+    stamp = hashlib.sha256(repr([(name, *_stat(folder / name)) for name in _SOURCES]).encode()).hexdigest()[:12]
+    return str(folder), f"units-{version}-{_INDEX_SCHEMA}-{stamp}.json"
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:  # built from nothing: _build says which file is missing
+        return -1, -1
+    return st.st_size, st.st_mtime_ns
 
 
 def _data(cache: str | Path | None = None) -> _Data:
@@ -193,30 +254,42 @@ def _data(cache: str | Path | None = None) -> _Data:
     return data
 
 
-def _read_or_build(folder: Path, package_version: str) -> _Data:
-    from cchc_tools.atomic import write_text
-
-    cached = folder / f"units-{package_version}-{_INDEX_SCHEMA}.json"
+def _read_or_build(folder: Path, name: str) -> _Data:
+    """The index from its JSON copy ``name`` in ``folder``, else built and the copy written (whole or not at all)."""
+    cached = folder / name
     try:
-        raw = json.loads(cached.read_text(encoding="utf-8"))
-        return _Data(_Era.of(raw["legacy"]), _Era.of(raw["current"]),
-                     raw["successors"], raw["predecessors"], raw["district_of"],
-                     raw["province_successor"])
+        return _Data(_checked(json.loads(cached.read_bytes())))
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    data = _build()
+    flat = _build()
     with contextlib.suppress(OSError):  # a read-only cache folder: build again next time
-        write_text(cached, json.dumps({
-            "legacy": data.legacy.rows(), "current": data.current.rows(),
-            "successors": {k: sorted(v) for k, v in data.successors.items()},
-            "predecessors": {k: sorted(v) for k, v in data.predecessors.items()},
-            "district_of": data.district_of, "province_successor": data.province_successor}, ensure_ascii=False))
-    return data
+        from cchc_tools.atomic import write_text
+
+        write_text(cached, json.dumps(flat, ensure_ascii=False))
+    return _Data(flat)
 
 
-def _build() -> _Data:
+def _checked(flat: dict) -> dict:
+    """``flat`` when it has the layout of :func:`_flat` (every table a mapping of texts), else a TypeError: a copy
+    written by another layout, or damaged, is built again."""
+    tables = [flat["legacy"]["units"], flat["legacy"]["by_short"], flat["current"]["units"],
+              flat["current"]["by_short"], flat["successors"], flat["predecessors"], flat["district_of"],
+              flat["province_successor"]]
+    provinces = [flat["legacy"]["provinces"], flat["current"]["provinces"]]
+    if not (all(type(t) is dict for t in tables) and all(type(p) is list for p in provinces)
+            and all(type(v) is str for t in tables for v in t.values())
+            and all(type(c) is str for p in provinces for c in p)
+            and sorted(flat) == ["current", "district_of", "legacy", "predecessors", "province_successor",
+                                 "successors"]):
+        raise TypeError("not an index of units")
+    return flat
+
+
+def _build() -> dict:
+    """The index made from the package's data, as :class:`_Data` reads it (and its JSON copy holds)."""
     folder = _package_data()
-    legacy, current = _Era(), _Era()
+    legacy: list[_Unit] = []
+    current: list[_Unit] = []
     with sqlite3.connect(f"file:{folder / 'dataset.db'}?mode=ro", uri=True) as con:
         old = con.execute("SELECT province, provinceShortKey, provinceCode, provinceKey, district, districtShortKey, "
                           "districtCode, districtKey, ward, wardShortKey, wardCode, wardKey "
@@ -227,28 +300,28 @@ def _build() -> _Data:
     district_of: dict[str, str] = {}
     prov_key_old: dict[str, str] = {}
     for p, ps, pc, pk, d, ds, dc, dk, w, ws, wc, wk in old:
-        legacy.add(_Unit(pc, p, "province", pc, ps))
+        legacy.append(_Unit(pc, p, "province", pc, ps))
         prov_key_old[pk] = pc
-        legacy.add(_Unit(dc, d, "district", pc, ds))
+        legacy.append(_Unit(dc, d, "district", pc, ds))
         if wc:
-            legacy.add(_Unit(wc, w, "commune", pc, ws, d))
+            legacy.append(_Unit(wc, w, "commune", pc, ws, d))
             old_key[f"{pk}_{dk}_{wk}"] = wc
             district_of[wc] = dc
     new_key: dict[tuple[str, str], str] = {}
     prov_key_new: dict[str, str] = {}
     for p, ps, pc, pk, w, ws, wc, wk in new:
-        current.add(_Unit(pc, p, "province", pc, ps))
+        current.append(_Unit(pc, p, "province", pc, ps))
         prov_key_new[pk] = pc
-        current.add(_Unit(wc, w, "commune", pc, ws))
+        current.append(_Unit(wc, w, "commune", pc, ws))
         new_key[(pk, wk)] = wc
     conv = json.loads((folder / "converter_2025.json").read_text(encoding="utf-8"))
-    succ: dict[str, set[str]] = {}
-    pred: dict[str, set[str]] = {}
+    succ: dict[str, list[str]] = {}
+    pred: dict[str, list[str]] = {}
 
     def link(old_code: str | None, new_code: str | None) -> None:
         if old_code and new_code:
-            succ.setdefault(old_code, set()).add(new_code)
-            pred.setdefault(new_code, set()).add(old_code)
+            succ.setdefault(old_code, []).append(new_code)
+            pred.setdefault(new_code, []).append(old_code)
 
     for npk, wards in conv["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for nwk, olds in wards.items():
@@ -261,7 +334,26 @@ def _build() -> _Data:
                 link(old_key.get(ok), new_key.get((npk, t["newWardKey"])))
     province_successor = {prov_key_old[ok]: prov_key_new[npk] for npk, olds in conv["DICT_PROVINCE"].items()
                           for ok in olds if ok in prov_key_old and npk in prov_key_new}
-    return _Data(legacy, current, succ, pred, district_of, province_successor)
+    return {"legacy": _flat_era(legacy), "current": _flat_era(current),
+            "successors": {k: " ".join(sorted(set(v))) for k, v in succ.items()},
+            "predecessors": {k: " ".join(sorted(set(v))) for k, v in pred.items()},
+            "district_of": district_of, "province_successor": province_successor}
+
+
+def _flat_era(units: list[_Unit]) -> dict:
+    """An era's units (the first of each code kept, in the package's order) as :class:`_Era` reads them."""
+    records: dict[str, str] = {}
+    by_short: dict[str, list[str]] = {}
+    for u in units:
+        if u.code in records:
+            continue
+        fields = (u.name, u.level, u.province_code, u.key, u.district)
+        if any(("\t" in f or "\n" in f) for f in fields) or not u.code or " " in u.code:
+            raise CchcError(f"vietnamadminunits: unit {u.code!r} has a name or key with a tab or a line break")
+        records[u.code] = "\t".join(fields)
+        by_short.setdefault(u.key, []).append(u.code)
+    return {"units": records, "by_short": {k: " ".join(v) for k, v in by_short.items()},
+            "provinces": [c for c, r in records.items() if r.split("\t", 2)[1] == "province"]}
 
 
 # --- public helpers for comparisons and trends ------------------------------------------------
@@ -285,7 +377,7 @@ def successors(code: str) -> list[tuple[str, str]]:
         new = data.province_successor.get(code)
         return [(new, _name(data.current, new))] if new else []
     wards = [code] if unit.level == "commune" else [w for w, d in data.district_of.items() if d == code]
-    found = sorted({c for w in wards for c in data.successors.get(w, ())})
+    found = sorted({c for w in wards for c in data.successors(w)})
     return [(c, _name(data.current, c)) for c in found]
 
 
@@ -309,7 +401,7 @@ def predecessors(code: str, level: str = "commune") -> list[tuple[str, str]]:
     if unit.level == "province":
         olds = sorted(p for p, n in data.province_successor.items() if n == code)
         return [(c, _name(data.legacy, c)) for c in olds]
-    wards = data.predecessors.get(code, ())
+    wards = data.predecessors(code)
     found = sorted({data.district_of[w] for w in wards} if level == "district" else wards)
     return [(c, _name(data.legacy, c)) for c in found]
 
@@ -352,10 +444,8 @@ def _provinces(era: _Era, data: _Data, province: str, legacy: bool) -> set[str] 
         return None
     _, short = split_type(province)
     k = _key(short)
-    legacy_codes = set(data.legacy.by_short.get(k, ())) & {c for c, u in data.legacy.units.items()
-                                                          if u.level == "province"}
-    current_codes = set(data.current.by_short.get(k, ())) & {c for c, u in data.current.units.items()
-                                                            if u.level == "province"}
+    legacy_codes = set(data.legacy.codes(k)) & data.legacy.provinces
+    current_codes = set(data.current.codes(k)) & data.current.provinces
     if legacy:  # a current province covers the legacy provinces merged into it
         return legacy_codes | {o for o, n in data.province_successor.items() if n in current_codes}
     return current_codes | {data.province_successor[c] for c in legacy_codes if c in data.province_successor}
@@ -382,7 +472,7 @@ def _lookup(name: str, legacy: bool, province: str) -> tuple[list[str], _Era]:
     data = _data()
     era = data.legacy if legacy else data.current
     kind, short = split_type(name)
-    codes = era.by_short.get(_key(short), [])
+    codes = era.codes(_key(short))
     levels = _levels_for(kind, legacy)
     provinces = _provinces(era, data, province, legacy)
     hits = [c for c in codes if era.units[c].level in levels
