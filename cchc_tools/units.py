@@ -649,20 +649,34 @@ def distinct_slugs(table):
         return table
     import pandas as pd
 
-    legacy = [is_legacy(c, None if pd.isna(y) else int(y), str(p or ""))
-              for c, y, p in zip(keys["_code"], keys["year"], keys["period"], strict=True)]
-    pairs = keys.assign(_legacy=legacy)[["unit", "_legacy", "_code"]].drop_duplicates()
-    clash = pairs[pairs.duplicated(["unit", "_legacy"], keep=False)]
-    shared = set(zip(clash["unit"], clash["_code"], strict=True))
+    shared = _shared_slugs(zip(keys["unit"], keys["_code"], (None if pd.isna(y) else int(y) for y in keys["year"]),
+                               keys["period"], strict=True))
     if not shared:
         return table
-    room = 81  # a slug's length (ingest.header.MAX_SLUG_CHARS), kept with the code after it
-
-    def renamed(slug: str, code: str) -> str:
-        if (slug, code) not in shared:
-            return slug
-        return f"{slug[:room - len(code) - 1].rstrip('-')}-{code}"
-
     out = table.copy()
-    out["unit"] = [renamed(s, c) for s, c in zip(out["unit"], codes, strict=True)]
+    out["unit"] = [_renamed(s, c) if (s, c) in shared else s for s, c in zip(out["unit"], codes, strict=True)]
     return out
+
+
+def distinct_slug_list(units: list[str], codes: list[str], years: list[int | None],
+                       periods: list[str | None]) -> list[str]:
+    """:func:`distinct_slugs` of the columns of a table of one row a report (``codes``: "" for none), without
+    making a table: the loader's."""
+    shared = _shared_slugs(k for k in dict.fromkeys(zip(units, codes, years, periods, strict=True)) if k[1])
+    if not shared:
+        return list(units)
+    return [_renamed(s, c) if (s, c) in shared else s for s, c in zip(units, codes, strict=True)]
+
+
+def _shared_slugs(keys) -> set[tuple[str, str]]:
+    """The (slug, code) pairs of ``keys`` (distinct slug, code, year, period; codes not empty) whose slug names units
+    of different codes in one era."""
+    seen: dict[tuple[str, bool], set[str]] = {}
+    for unit, code, year, period in keys:
+        seen.setdefault((unit, is_legacy(code, year, str(period or ""))), set()).add(code)
+    return {(unit, code) for (unit, _), found in seen.items() if len(found) > 1 for code in found}
+
+
+def _renamed(slug: str, code: str) -> str:
+    room = 81  # a slug's length (ingest.header.MAX_SLUG_CHARS), kept with the code after it
+    return f"{slug[:room - len(code) - 1].rstrip('-')}-{code}"

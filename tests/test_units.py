@@ -183,3 +183,22 @@ def test_the_index_key_follows_the_package_version_and_its_files(tmp_path, monke
     with open(data / "converter_2025.json", "a", encoding="utf-8") as f:
         f.write("\n")  # the package's data changed: another copy
     assert units._index_key.__wrapped__()[1] != before[1]
+
+
+def test_distinct_slugs_of_a_table_and_of_the_loaders_columns_agree():
+    import pandas as pd
+
+    from cchc_tools.units import distinct_slug_list, distinct_slugs
+
+    units = ["chau-thanh", "chau-thanh", "vinh-chau", "vinh-chau", "x", "chau-thanh", "chau-thanh"]
+    codes = ["933", "942", "950", "31783", "", "933", ""]
+    years = [2022, 2022, 2022, 2026, None, 2023, 2022]
+    periods = ["annual", "Q1", None, "Q1", None, "annual", "annual"]
+    expected = ["chau-thanh-933", "chau-thanh-942", "vinh-chau", "vinh-chau", "x", "chau-thanh-933", "chau-thanh"]
+    assert distinct_slug_list(units, codes, years, periods) == expected
+    table = pd.DataFrame({"unit": units, "unit_code": codes, "period": periods,
+                          "year": pd.array(years, dtype="Int64")})
+    assert distinct_slugs(table)["unit"].tolist() == expected
+    alone = [0, 2, 3, 4]  # one Châu Thành: no clash, nothing renamed
+    picked = [[col[i] for i in alone] for col in (units, codes, years, periods)]
+    assert distinct_slug_list(*picked) == picked[0] == distinct_slugs(table.iloc[alone])["unit"].tolist()
