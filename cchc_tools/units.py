@@ -29,6 +29,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -116,71 +117,123 @@ class _Unit:
     district: str = ""  # a legacy commune's district, to tell apart "Phường 1" of two towns
 
 
+class _Index:
+    """The index's tables in SQLite (:func:`_fill`), asked one question at a time: a process that resolves a
+    few names reads a few rows, not the 14,000 units (making them, and the garbage collector's passes over them,
+    cost more than reading the file). Opened read-only (the file is replaced whole, never changed in place), again
+    in a forked process, and shared by threads one question at a time."""
+
+    def __init__(self, path: Path | None, tables: dict[str, list[tuple]] | None = None) -> None:
+        self.path, self.tables = path, tables  # tables: kept in memory when no copy could be written
+        self._con: sqlite3.Connection | None = None
+        self._pid = -1
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None or self._pid != os.getpid():
+            if self.path is not None:
+                con = sqlite3.connect(f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            else:
+                con = sqlite3.connect(":memory:", check_same_thread=False)
+                _fill(con, self.tables or {})
+            self._con, self._pid = con, os.getpid()
+        return self._con
+
+    def rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._connection().execute(sql, args).fetchall()
+
+    def column(self, sql: str, args: tuple = ()) -> list[str]:
+        return [r[0] for r in self.rows(sql, args)]
+
+
+_UNIT_FIELDS = "code, name, level, province_code, key, district"
+
+
 class _Units(Mapping[str, _Unit]):
-    """The units of an era by code, kept as one text a unit (``name<TAB>level<TAB>province code<TAB>key<TAB>district``)
-    and made into a :class:`_Unit` when asked for: a process that resolves a few names makes a few units, not 14,000
-    (whose making, and the garbage collector's passes over them, cost more than reading the file)."""
+    """The units of an era by code, each read from the index when first asked for; every unit, in the package's
+    order, when they are iterated."""
 
-    __slots__ = ("_records", "_made")
+    def __init__(self, index: _Index, era: int) -> None:
+        self._index, self._era = index, era
+        self._made: dict[str, _Unit | None] = {}
+        self._all: dict[str, _Unit] | None = None
 
-    def __init__(self, records: dict[str, str]) -> None:
-        self._records = records
-        self._made: dict[str, _Unit] = {}
+    def _get(self, code: str) -> _Unit | None:
+        if code in self._made:
+            return self._made[code]
+        found = self._index.rows(f"SELECT {_UNIT_FIELDS} FROM unit WHERE era = ? AND code = ?", (self._era, code))
+        unit = self._made[code] = _Unit(*found[0]) if found else None
+        return unit
 
     def __getitem__(self, code: str) -> _Unit:
-        unit = self._made.get(code)
+        unit = self._get(code) if isinstance(code, str) else None
         if unit is None:
-            unit = self._made[code] = _Unit(code, *self._records[code].split("\t"))
+            raise KeyError(code)
         return unit
 
     def __contains__(self, code: object) -> bool:
-        return code in self._records
+        return isinstance(code, str) and self._get(code) is not None
+
+    def _every(self) -> dict[str, _Unit]:
+        if self._all is None:
+            self._all = {r[0]: _Unit(*r) for r in self._index.rows(
+                f"SELECT {_UNIT_FIELDS} FROM unit WHERE era = ? ORDER BY ord", (self._era,))}
+        return self._all
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._records)
+        return iter(self._every())
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self._every())
+
+    def values(self):
+        return self._every().values()
+
+    def items(self):
+        return self._every().items()
 
 
 class _Era:
     """The official units of one era: by code, by folded short name, and the codes of its provinces."""
 
-    __slots__ = ("units", "_by_short", "provinces")
-
-    def __init__(self, units: dict[str, str], by_short: dict[str, str], provinces: list[str]) -> None:
-        self.units = _Units(units)
-        self._by_short = by_short  # folded short name -> codes separated by spaces
-        self.provinces = frozenset(provinces)
+    def __init__(self, index: _Index, legacy: bool) -> None:
+        self._index, self._era = index, int(legacy)
+        self.units = _Units(index, int(legacy))
+        self.provinces = frozenset(index.column("SELECT code FROM unit WHERE era = ? AND level = 'province'",
+                                                (int(legacy),)))
 
     def codes(self, key: str) -> list[str]:
         """The codes of the units whose folded short name is ``key``, in the package's order."""
-        codes = self._by_short.get(key)
-        return codes.split(" ") if codes else []
+        return self._index.column("SELECT code FROM unit WHERE era = ? AND key = ? ORDER BY ord", (self._era, key))
 
 
 class _Data:
-    """The index of official units, read from its JSON copy (:func:`_flat` writes it): every table a mapping of
-    texts, which the garbage collector never looks into."""
+    """The index of official units: the two eras, and the links between them."""
 
-    __slots__ = ("legacy", "current", "_successors", "_predecessors", "district_of", "province_successor")
-
-    def __init__(self, flat: dict) -> None:
-        self.legacy = _Era(**flat["legacy"])
-        self.current = _Era(**flat["current"])
-        # legacy ward code -> current ward codes, and back, separated by spaces
-        self._successors: dict[str, str] = flat["successors"]
-        self._predecessors: dict[str, str] = flat["predecessors"]
-        self.district_of: dict[str, str] = flat["district_of"]  # legacy ward code -> legacy district code
-        self.province_successor: dict[str, str] = flat["province_successor"]  # legacy -> current province code
+    def __init__(self, index: _Index) -> None:
+        self._index = index
+        self.legacy = _Era(index, True)
+        self.current = _Era(index, False)
+        # legacy province code -> current province code
+        self.province_successor: dict[str, str] = dict(index.rows("SELECT old, new FROM province"))
 
     def successors(self, ward: str) -> list[str]:
-        codes = self._successors.get(ward)
-        return codes.split(" ") if codes else []
+        """The current wards a legacy ward went to, by code."""
+        return self._index.column("SELECT new FROM link WHERE old = ? ORDER BY new", (ward,))
 
     def predecessors(self, ward: str) -> list[str]:
-        codes = self._predecessors.get(ward)
-        return codes.split(" ") if codes else []
+        """The legacy wards a current ward was made of, by code."""
+        return self._index.column("SELECT old FROM link WHERE new = ? ORDER BY old", (ward,))
+
+    def wards_of(self, district: str) -> list[str]:
+        """The legacy wards of a legacy district, by code."""
+        return self._index.column("SELECT ward FROM ward WHERE district = ? ORDER BY ward", (district,))
+
+    def district_of(self, ward: str) -> str | None:
+        """The legacy district of a legacy ward."""
+        found = self._index.column("SELECT district FROM ward WHERE ward = ?", (ward,))
+        return found[0] if found else None
 
 
 def _package_data() -> Path:
@@ -191,25 +244,25 @@ def _package_data() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "data"
 
 
-#: The layout of the index's JSON copy (2: one text a unit, codes joined by spaces; 1: a list a unit).
-_INDEX_SCHEMA = 2
+#: The layout of the index's copy (3: SQLite; 2: JSON of texts; 1: JSON of lists), in its name and its ``meta``.
+_INDEX_SCHEMA = 3
 #: The package's files the index is made from.
 _SOURCES = ("dataset.db", "converter_2025.json")
 
 
-#: Where the index's JSON copy is kept when no cache folder is given (the kit's own, outside git).
+#: Where the index's copy is kept when no cache folder is given (the kit's own, outside git).
 DEFAULT_INDEX_CACHE = KIT_ROOT / "data" / "processed" / "cache"
 
 # The index of units by the package data it was made from: read once per process and never changed, the same for
-# every project (a project's cache folder only says where its JSON copy is kept).
+# every project (a project's cache folder only says where its copy is kept).
 _INDEXES: dict[tuple[str, str], _Data] = {}
 
 
 def load_index(cache: str | Path | None = None) -> None:
-    """Read the index of official units into memory, once per process: from its JSON copy in the folder
-    ``cache`` (a project's cache; default :data:`DEFAULT_INDEX_CACHE`), else built from the package's data and
-    saved there (reading it back is ten times faster than building it). Calling it again, with any folder, reads
-    nothing: the index is the package's data, the same whatever project asks."""
+    """Open the index of official units, once per process: its SQLite copy in the folder ``cache`` (a project's
+    cache; default :data:`DEFAULT_INDEX_CACHE`), else built from the package's data and saved there (opening it
+    costs a millisecond; its rows are read when asked for). Calling it again, with any folder, reads nothing: the
+    index is the package's data, the same whatever project asks."""
     _data(cache)
 
 
@@ -230,12 +283,12 @@ def _package_version(folder: Path) -> str:
 
 @cache
 def _index_key() -> tuple[str, str]:
-    """The package data the index is made from: its folder, and a name of its JSON copy that changes with the
-    package's version, the size and time of change of each file it is made from, and the layout of the copy."""
+    """The package data the index is made from: its folder, and a name of its copy that changes with the package's
+    version, the size and time of change of each file it is made from, and the layout of the copy."""
     folder = _package_data()
     version = _package_version(folder.parent)
     stamp = hashlib.sha256(repr([(name, *_stat(folder / name)) for name in _SOURCES]).encode()).hexdigest()[:12]
-    return str(folder), f"units-{version}-{_INDEX_SCHEMA}-{stamp}.json"
+    return str(folder), f"units-{version}-{_INDEX_SCHEMA}-{stamp}.sqlite"
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -255,38 +308,57 @@ def _data(cache: str | Path | None = None) -> _Data:
 
 
 def _read_or_build(folder: Path, name: str) -> _Data:
-    """The index from its JSON copy ``name`` in ``folder``, else built and the copy written (whole or not at all)."""
-    cached = folder / name
+    """The index from its copy ``name`` in ``folder``, else built and the copy written (whole or not at all); kept in
+    memory when the folder cannot be written."""
+    cached = (folder / name).absolute()
+    with contextlib.suppress(OSError, sqlite3.Error):
+        index = _Index(cached)
+        if index.rows("SELECT schema, name FROM meta") == [(_INDEX_SCHEMA, name)]:
+            return _Data(index)
+    tables = _build()
     try:
-        return _Data(_checked(json.loads(cached.read_bytes())))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    flat = _build()
-    with contextlib.suppress(OSError):  # a read-only cache folder: build again next time
-        from cchc_tools.atomic import write_text
+        from cchc_tools.atomic import atomic_path
 
-        write_text(cached, json.dumps(flat, ensure_ascii=False))
-    return _Data(flat)
-
-
-def _checked(flat: dict) -> dict:
-    """``flat`` when it has the layout of :func:`_flat` (every table a mapping of texts), else a TypeError: a copy
-    written by another layout, or damaged, is built again."""
-    tables = [flat["legacy"]["units"], flat["legacy"]["by_short"], flat["current"]["units"],
-              flat["current"]["by_short"], flat["successors"], flat["predecessors"], flat["district_of"],
-              flat["province_successor"]]
-    provinces = [flat["legacy"]["provinces"], flat["current"]["provinces"]]
-    if not (all(type(t) is dict for t in tables) and all(type(p) is list for p in provinces)
-            and all(type(v) is str for t in tables for v in t.values())
-            and all(type(c) is str for p in provinces for c in p)
-            and sorted(flat) == ["current", "district_of", "legacy", "predecessors", "province_successor",
-                                 "successors"]):
-        raise TypeError("not an index of units")
-    return flat
+        with atomic_path(cached) as tmp:
+            con = sqlite3.connect(tmp)
+            try:
+                _fill(con, tables, name)
+            finally:
+                con.close()
+    except (OSError, sqlite3.Error):  # a read-only cache folder: built again by the next process
+        return _Data(_Index(None, tables))
+    return _Data(_Index(cached))
 
 
-def _build() -> dict:
-    """The index made from the package's data, as :class:`_Data` reads it (and its JSON copy holds)."""
+_SCHEMA_SQL = """
+CREATE TABLE meta (schema INTEGER, name TEXT);
+CREATE TABLE unit (era INTEGER, code TEXT, ord INTEGER, name TEXT, level TEXT, province_code TEXT, key TEXT,
+                   district TEXT, PRIMARY KEY (era, code)) WITHOUT ROWID;
+CREATE INDEX unit_key ON unit (era, key, ord);
+CREATE INDEX unit_level ON unit (era, level);
+CREATE TABLE link (old TEXT, new TEXT, PRIMARY KEY (old, new)) WITHOUT ROWID;
+CREATE INDEX link_new ON link (new, old);
+CREATE TABLE ward (ward TEXT PRIMARY KEY, district TEXT) WITHOUT ROWID;
+CREATE INDEX ward_district ON ward (district, ward);
+CREATE TABLE province (old TEXT PRIMARY KEY, new TEXT) WITHOUT ROWID;
+"""
+
+
+def _fill(con: sqlite3.Connection, tables: dict[str, list[tuple]], name: str = "") -> None:
+    """Write the index's ``tables`` (:func:`_build`) into the empty database ``con``."""
+    con.executescript(_SCHEMA_SQL)
+    con.execute("INSERT INTO meta VALUES (?, ?)", (_INDEX_SCHEMA, name))
+    for table, rows in tables.items():
+        if rows:
+            con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+    con.commit()
+
+
+def _build() -> dict[str, list[tuple]]:
+    """The index made from the package's data, as the rows of its tables: ``unit`` (era 1 legacy, 0 current; code;
+    place in the package's order; name, level, province code, folded short name, district), ``link`` (a legacy
+    ward, a current ward it went to), ``ward`` (a legacy ward, its district), ``province`` (a legacy province, the
+    current one it is part of)."""
     folder = _package_data()
     legacy: list[_Unit] = []
     current: list[_Unit] = []
@@ -315,13 +387,11 @@ def _build() -> dict:
         current.append(_Unit(wc, w, "commune", pc, ws))
         new_key[(pk, wk)] = wc
     conv = json.loads((folder / "converter_2025.json").read_text(encoding="utf-8"))
-    succ: dict[str, list[str]] = {}
-    pred: dict[str, list[str]] = {}
+    links: set[tuple[str, str]] = set()
 
     def link(old_code: str | None, new_code: str | None) -> None:
         if old_code and new_code:
-            succ.setdefault(old_code, []).append(new_code)
-            pred.setdefault(new_code, []).append(old_code)
+            links.add((old_code, new_code))
 
     for npk, wards in conv["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for nwk, olds in wards.items():
@@ -334,26 +404,19 @@ def _build() -> dict:
                 link(old_key.get(ok), new_key.get((npk, t["newWardKey"])))
     province_successor = {prov_key_old[ok]: prov_key_new[npk] for npk, olds in conv["DICT_PROVINCE"].items()
                           for ok in olds if ok in prov_key_old and npk in prov_key_new}
-    return {"legacy": _flat_era(legacy), "current": _flat_era(current),
-            "successors": {k: " ".join(sorted(set(v))) for k, v in succ.items()},
-            "predecessors": {k: " ".join(sorted(set(v))) for k, v in pred.items()},
-            "district_of": district_of, "province_successor": province_successor}
+    return {"unit": _unit_rows(1, legacy) + _unit_rows(0, current), "link": sorted(links),
+            "ward": sorted(district_of.items()), "province": sorted(province_successor.items())}
 
 
-def _flat_era(units: list[_Unit]) -> dict:
-    """An era's units (the first of each code kept, in the package's order) as :class:`_Era` reads them."""
-    records: dict[str, str] = {}
-    by_short: dict[str, list[str]] = {}
+def _unit_rows(era: int, units: list[_Unit]) -> list[tuple]:
+    """The rows of an era's units: the first of each code kept, in the package's order."""
+    seen: set[str] = set()
+    rows = []
     for u in units:
-        if u.code in records:
-            continue
-        fields = (u.name, u.level, u.province_code, u.key, u.district)
-        if any(("\t" in f or "\n" in f) for f in fields) or not u.code or " " in u.code:
-            raise CchcError(f"vietnamadminunits: unit {u.code!r} has a name or key with a tab or a line break")
-        records[u.code] = "\t".join(fields)
-        by_short.setdefault(u.key, []).append(u.code)
-    return {"units": records, "by_short": {k: " ".join(v) for k, v in by_short.items()},
-            "provinces": [c for c, r in records.items() if r.split("\t", 2)[1] == "province"]}
+        if u.code not in seen:
+            seen.add(u.code)
+            rows.append((era, u.code, len(rows), u.name, u.level, u.province_code, u.key, u.district))
+    return rows
 
 
 # --- public helpers for comparisons and trends ------------------------------------------------
@@ -376,7 +439,7 @@ def successors(code: str) -> list[tuple[str, str]]:
     if unit.level == "province":
         new = data.province_successor.get(code)
         return [(new, _name(data.current, new))] if new else []
-    wards = [code] if unit.level == "commune" else [w for w, d in data.district_of.items() if d == code]
+    wards = [code] if unit.level == "commune" else data.wards_of(code)
     found = sorted({c for w in wards for c in data.successors(w)})
     return [(c, _name(data.current, c)) for c in found]
 
@@ -402,7 +465,7 @@ def predecessors(code: str, level: str = "commune") -> list[tuple[str, str]]:
         olds = sorted(p for p, n in data.province_successor.items() if n == code)
         return [(c, _name(data.legacy, c)) for c in olds]
     wards = data.predecessors(code)
-    found = sorted({data.district_of[w] for w in wards} if level == "district" else wards)
+    found = sorted({data.district_of(w) for w in wards} if level == "district" else wards)
     return [(c, _name(data.legacy, c)) for c in found]
 
 

@@ -143,26 +143,51 @@ def test_the_index_holds_every_unit_of_the_package_as_its_database_says(legacy):
 
 
 def test_the_index_copy_is_written_whole_read_back_and_built_again_when_damaged(tmp_path, monkeypatch):
-    import json
+    import sqlite3
 
     from cchc_tools import units
 
     built = units._build()
     name = units._index_key()[1]
-    units._read_or_build(tmp_path, name)
     copy = tmp_path / name
-    assert json.loads(copy.read_bytes()) == built and [p.name for p in tmp_path.iterdir()] == [name]
+
+    def tables() -> dict[str, list[tuple]]:
+        with sqlite3.connect(copy) as con:
+            return {t: sorted(con.execute(f"SELECT * FROM {t}")) for t in built}
+
+    units._read_or_build(tmp_path, name)
+    assert tables() == {t: sorted(rows) for t, rows in built.items()}
+    assert [p.name for p in tmp_path.iterdir()] == [name]
     monkeypatch.setattr(units, "_build", lambda: pytest.fail("a sound copy is read, not built again"))
     data = units._read_or_build(tmp_path, name)
-    assert data.legacy.units["950"].name == "Thị xã Vĩnh Châu" and "31795" in data.successors("31795")
+    assert data.legacy.units["950"].name == "Thị xã Vĩnh Châu" and data.successors("31795") == ["31795"]
+    assert data.district_of("31795") == "950" and "31795" in data.wards_of("950")
+    assert "31795" in data.predecessors("31795") and data.province_successor["94"] == "92"
     monkeypatch.undo()
-    wrong_type = json.dumps({**built, "district_of": {"1": 2}}).encode()
-    for damaged in (copy.read_bytes()[:1000], b'{"legacy": []}', wrong_type):
+    sound = copy.read_bytes()
+    with sqlite3.connect(tmp_path / "other.sqlite") as con:  # a database of another layout
+        con.execute("CREATE TABLE meta (schema INTEGER, name TEXT)")
+        con.execute("INSERT INTO meta VALUES (2, ?)", (name,))
+    other = (tmp_path / "other.sqlite").read_bytes()
+    (tmp_path / "other.sqlite").unlink()
+    for damaged in (sound[:1000], b"not a database" * 100, b"", other):
         copy.write_bytes(damaged)
         data = units._read_or_build(tmp_path, name)
         assert data.current.units["31795"].name == "Xã Vĩnh Hải"
-        assert json.loads(copy.read_bytes()) == built  # written again, whole
+        assert tables() == {t: sorted(rows) for t, rows in built.items()}  # written again, whole
     assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+
+
+def test_the_index_is_kept_in_memory_when_its_folder_cannot_be_written(tmp_path, monkeypatch):
+    from cchc_tools import atomic, units
+
+    def refuse(target):
+        raise OSError("read-only")
+
+    monkeypatch.setattr(atomic, "atomic_path", refuse)
+    data = units._read_or_build(tmp_path / "ro", units._index_key()[1])
+    assert data.legacy.units["950"].name == "Thị xã Vĩnh Châu" and len(data.current.units) > 3000
+    assert not (tmp_path / "ro").exists()
 
 
 def test_the_index_key_follows_the_package_version_and_its_files(tmp_path, monkeypatch):
