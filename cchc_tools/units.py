@@ -130,16 +130,18 @@ class _Index:
         self._lock = threading.Lock()
 
     def _connection(self) -> sqlite3.Connection:
-        if self._con is None or self._pid != os.getpid():
+        if self._con is None:
             if self.path is not None:
                 con = sqlite3.connect(f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
             else:
                 con = sqlite3.connect(":memory:", check_same_thread=False)
                 _fill(con, self.tables or {})
-            self._con, self._pid = con, os.getpid()
+            self._con = con
         return self._con
 
     def rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        if self._pid != os.getpid():  # a forked process: its own lock and connection
+            self._lock, self._con, self._pid = threading.Lock(), None, os.getpid()
         with self._lock:
             return self._connection().execute(sql, args).fetchall()
 
@@ -311,10 +313,9 @@ def _read_or_build(folder: Path, name: str) -> _Data:
     """The index from its copy ``name`` in ``folder``, else built and the copy written (whole or not at all); kept in
     memory when the folder cannot be written."""
     cached = (folder / name).absolute()
-    with contextlib.suppress(OSError, sqlite3.Error):
-        index = _Index(cached)
-        if index.rows("SELECT schema, name FROM meta") == [(_INDEX_SCHEMA, name)]:
-            return _Data(index)
+    index = _opened(cached, name)
+    if index is not None:
+        return _Data(index)
     tables = _build()
     try:
         from cchc_tools.atomic import atomic_path
@@ -327,7 +328,20 @@ def _read_or_build(folder: Path, name: str) -> _Data:
                 con.close()
     except (OSError, sqlite3.Error):  # a read-only cache folder: built again by the next process
         return _Data(_Index(None, tables))
-    return _Data(_Index(cached))
+    return _Data(_opened(cached, name) or _Index(None, tables))
+
+
+def _opened(path: Path, name: str) -> _Index | None:
+    """The index in the file ``path`` when it is a sound copy named ``name`` (its layout and name in its ``meta``),
+    else None."""
+    try:
+        index = _Index(path)
+        if index.rows("SELECT schema, name FROM meta") == [(_INDEX_SCHEMA, name)]:
+            index.rows("SELECT count(*) FROM unit")  # every page of the table read: a damaged file fails here
+            return index
+    except (OSError, sqlite3.Error):
+        pass
+    return None
 
 
 _SCHEMA_SQL = """
