@@ -23,11 +23,14 @@ province's whole history.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import json
+import os
 import re
 import sqlite3
-from collections.abc import Collection
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -114,40 +117,125 @@ class _Unit:
     district: str = ""  # a legacy commune's district, to tell apart "Phường 1" of two towns
 
 
-@dataclass
+class _Index:
+    """The index's tables in SQLite (:func:`_fill`), asked one question at a time: a process that resolves a
+    few names reads a few rows, not the 14,000 units (making them, and the garbage collector's passes over them,
+    cost more than reading the file). Opened read-only (the file is replaced whole, never changed in place), again
+    in a forked process, and shared by threads one question at a time."""
+
+    def __init__(self, path: Path | None, tables: dict[str, list[tuple]] | None = None) -> None:
+        self.path, self.tables = path, tables  # tables: kept in memory when no copy could be written
+        self._con: sqlite3.Connection | None = None
+        self._pid = -1
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            if self.path is not None:
+                con = sqlite3.connect(f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            else:
+                con = sqlite3.connect(":memory:", check_same_thread=False)
+                _fill(con, self.tables or {})
+            self._con = con
+        return self._con
+
+    def rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        if self._pid != os.getpid():  # a forked process: its own lock and connection
+            self._lock, self._con, self._pid = threading.Lock(), None, os.getpid()
+        with self._lock:
+            return self._connection().execute(sql, args).fetchall()
+
+    def column(self, sql: str, args: tuple = ()) -> list[str]:
+        return [r[0] for r in self.rows(sql, args)]
+
+
+_UNIT_FIELDS = "code, name, level, province_code, key, district"
+
+
+class _Units(Mapping[str, _Unit]):
+    """The units of an era by code, each read from the index when first asked for; every unit, in the package's
+    order, when they are iterated."""
+
+    def __init__(self, index: _Index, era: int) -> None:
+        self._index, self._era = index, era
+        self._made: dict[str, _Unit | None] = {}
+        self._all: dict[str, _Unit] | None = None
+
+    def _get(self, code: str) -> _Unit | None:
+        if code in self._made:
+            return self._made[code]
+        found = self._index.rows(f"SELECT {_UNIT_FIELDS} FROM unit WHERE era = ? AND code = ?", (self._era, code))
+        unit = self._made[code] = _Unit(*found[0]) if found else None
+        return unit
+
+    def __getitem__(self, code: str) -> _Unit:
+        unit = self._get(code) if isinstance(code, str) else None
+        if unit is None:
+            raise KeyError(code)
+        return unit
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and self._get(code) is not None
+
+    def _every(self) -> dict[str, _Unit]:
+        if self._all is None:
+            self._all = {r[0]: _Unit(*r) for r in self._index.rows(
+                f"SELECT {_UNIT_FIELDS} FROM unit WHERE era = ? ORDER BY ord", (self._era,))}
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._every())
+
+    def __len__(self) -> int:
+        return len(self._every())
+
+    def values(self):
+        return self._every().values()
+
+    def items(self):
+        return self._every().items()
+
+
 class _Era:
-    units: dict[str, _Unit] = field(default_factory=dict)  # code -> unit
-    by_short: dict[str, list[str]] = field(default_factory=dict)  # folded short name -> codes
+    """The official units of one era: by code, by folded short name, and the codes of its provinces."""
 
-    @classmethod
-    def of(cls, rows: list[list[str]]) -> _Era:
-        era = cls()
-        units, by_short = era.units, era.by_short  # add() inlined: 14,000 units read at each process's start
-        for r in rows:
-            if r[0] not in units:
-                units[r[0]] = _Unit(*r)
-                by_short.setdefault(r[4], []).append(r[0])
-        return era
+    def __init__(self, index: _Index, legacy: bool) -> None:
+        self._index, self._era = index, int(legacy)
+        self.units = _Units(index, int(legacy))
+        self.provinces = frozenset(index.column("SELECT code FROM unit WHERE era = ? AND level = 'province'",
+                                                (int(legacy),)))
 
-    def rows(self) -> list[list[str]]:
-        return [[u.code, u.name, u.level, u.province_code, u.key, u.district] for u in self.units.values()]
-
-    def add(self, u: _Unit) -> None:
-        if u.code not in self.units:
-            self.units[u.code] = u
-            self.by_short.setdefault(u.key, []).append(u.code)
+    def codes(self, key: str) -> list[str]:
+        """The codes of the units whose folded short name is ``key``, in the package's order."""
+        return self._index.column("SELECT code FROM unit WHERE era = ? AND key = ? ORDER BY ord", (self._era, key))
 
 
-@dataclass
 class _Data:
-    legacy: _Era
-    current: _Era
-    # legacy ward code -> current ward codes, and back: sets when built, sorted lists when read back
-    # from the cache (each distinct already; a set per entry would cost a third of the loading)
-    successors: dict[str, Collection[str]]
-    predecessors: dict[str, Collection[str]]
-    district_of: dict[str, str]  # legacy ward code -> legacy district code
-    province_successor: dict[str, str]  # legacy province code -> current province code
+    """The index of official units: the two eras, and the links between them."""
+
+    def __init__(self, index: _Index) -> None:
+        self._index = index
+        self.legacy = _Era(index, True)
+        self.current = _Era(index, False)
+        # legacy province code -> current province code
+        self.province_successor: dict[str, str] = dict(index.rows("SELECT old, new FROM province"))
+
+    def successors(self, ward: str) -> list[str]:
+        """The current wards a legacy ward went to, by code."""
+        return self._index.column("SELECT new FROM link WHERE old = ? ORDER BY new", (ward,))
+
+    def predecessors(self, ward: str) -> list[str]:
+        """The legacy wards a current ward was made of, by code."""
+        return self._index.column("SELECT old FROM link WHERE new = ? ORDER BY old", (ward,))
+
+    def wards_of(self, district: str) -> list[str]:
+        """The legacy wards of a legacy district, by code."""
+        return self._index.column("SELECT ward FROM ward WHERE district = ? ORDER BY ward", (district,))
+
+    def district_of(self, ward: str) -> str | None:
+        """The legacy district of a legacy ward."""
+        found = self._index.column("SELECT district FROM ward WHERE ward = ?", (ward,))
+        return found[0] if found else None
 
 
 def _package_data() -> Path:
@@ -158,31 +246,59 @@ def _package_data() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "data"
 
 
-_INDEX_SCHEMA = 1
+#: The layout of the index's copy (3: SQLite; 2: JSON of texts; 1: JSON of lists), in its name and its ``meta``.
+_INDEX_SCHEMA = 3
+#: The package's files the index is made from.
+_SOURCES = ("dataset.db", "converter_2025.json")
 
 
-#: Where the index's JSON copy is kept when no cache folder is given (the kit's own, outside git).
+#: Where the index's copy is kept when no cache folder is given (the kit's own, outside git).
 DEFAULT_INDEX_CACHE = KIT_ROOT / "data" / "processed" / "cache"
 
-# The index of units by the package data it was made from (its folder and version): read once per process and
-# never changed, the same for every project (a project's cache folder only says where its JSON copy is kept).
+# The index of units by the package data it was made from: read once per process and never changed, the same for
+# every project (a project's cache folder only says where its copy is kept).
 _INDEXES: dict[tuple[str, str], _Data] = {}
 
 
 def load_index(cache: str | Path | None = None) -> None:
-    """Read the index of official units into memory, once per process: from its JSON copy in the folder
-    ``cache`` (a project's cache; default :data:`DEFAULT_INDEX_CACHE`), else built from the package's data and
-    saved there (reading it back is ten times faster than building it). Calling it again, with any folder, reads
-    nothing: the index is the package's data, the same whatever project asks."""
+    """Open the index of official units, once per process: its SQLite copy in the folder ``cache`` (a project's
+    cache; default :data:`DEFAULT_INDEX_CACHE`), else built from the package's data and saved there (opening it
+    costs a millisecond; its rows are read when asked for). Calling it again, with any folder, reads nothing: the
+    index is the package's data, the same whatever project asks."""
     _data(cache)
+
+
+def _package_version(folder: Path) -> str:
+    """The installed version of ``vietnamadminunits`` (whose package folder is ``folder``): the name of its one
+    ``.dist-info`` folder beside it, as :func:`importlib.metadata.version` finds it (without importing that module,
+    tens of milliseconds at a process's start), or from :mod:`importlib.metadata` when there is not exactly one."""
+    prefix = folder.name + "-"
+    with contextlib.suppress(OSError), os.scandir(folder.parent) as entries:
+        found = [e.name[len(prefix):-len(".dist-info")] for e in entries
+                 if e.name.startswith(prefix) and e.name.endswith(".dist-info")]
+        if len(found) == 1 and found[0]:
+            return found[0]
+    from importlib.metadata import version
+
+    return version("vietnamadminunits")
 
 
 @cache
 def _index_key() -> tuple[str, str]:
-    """The package data the index is made from: its folder and the package's version."""
-    from importlib.metadata import version
+    """The package data the index is made from: its folder, and a name of its copy that changes with the package's
+    version, the size and time of change of each file it is made from, and the layout of the copy."""
+    folder = _package_data()
+    version = _package_version(folder.parent)
+    stamp = hashlib.sha256(repr([(name, *_stat(folder / name)) for name in _SOURCES]).encode()).hexdigest()[:12]
+    return str(folder), f"units-{version}-{_INDEX_SCHEMA}-{stamp}.sqlite"
 
-    return str(_package_data()), version("vietnamadminunits")
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:  # built from nothing: _build says which file is missing
+        return -1, -1
+    return st.st_size, st.st_mtime_ns
 
 
 def _data(cache: str | Path | None = None) -> _Data:
@@ -193,30 +309,73 @@ def _data(cache: str | Path | None = None) -> _Data:
     return data
 
 
-def _read_or_build(folder: Path, package_version: str) -> _Data:
-    from cchc_tools.atomic import write_text
-
-    cached = folder / f"units-{package_version}-{_INDEX_SCHEMA}.json"
+def _read_or_build(folder: Path, name: str) -> _Data:
+    """The index from its copy ``name`` in ``folder``, else built and the copy written (whole or not at all); kept in
+    memory when the folder cannot be written."""
+    cached = (folder / name).absolute()
+    index = _opened(cached, name)
+    if index is not None:
+        return _Data(index)
+    tables = _build()
     try:
-        raw = json.loads(cached.read_text(encoding="utf-8"))
-        return _Data(_Era.of(raw["legacy"]), _Era.of(raw["current"]),
-                     raw["successors"], raw["predecessors"], raw["district_of"],
-                     raw["province_successor"])
-    except (OSError, ValueError, KeyError, TypeError):
+        from cchc_tools.atomic import atomic_path
+
+        with atomic_path(cached) as tmp:
+            con = sqlite3.connect(tmp)
+            try:
+                _fill(con, tables, name)
+            finally:
+                con.close()
+    except (OSError, sqlite3.Error):  # a read-only cache folder: built again by the next process
+        return _Data(_Index(None, tables))
+    return _Data(_opened(cached, name) or _Index(None, tables))
+
+
+def _opened(path: Path, name: str) -> _Index | None:
+    """The index in the file ``path`` when it is a sound copy named ``name`` (its layout and name in its ``meta``),
+    else None."""
+    try:
+        index = _Index(path)
+        if index.rows("SELECT schema, name FROM meta") == [(_INDEX_SCHEMA, name)]:
+            index.rows("SELECT count(*) FROM unit")  # every page of the table read: a damaged file fails here
+            return index
+    except (OSError, sqlite3.Error):
         pass
-    data = _build()
-    with contextlib.suppress(OSError):  # a read-only cache folder: build again next time
-        write_text(cached, json.dumps({
-            "legacy": data.legacy.rows(), "current": data.current.rows(),
-            "successors": {k: sorted(v) for k, v in data.successors.items()},
-            "predecessors": {k: sorted(v) for k, v in data.predecessors.items()},
-            "district_of": data.district_of, "province_successor": data.province_successor}, ensure_ascii=False))
-    return data
+    return None
 
 
-def _build() -> _Data:
+_SCHEMA_SQL = """
+CREATE TABLE meta (schema INTEGER, name TEXT);
+CREATE TABLE unit (era INTEGER, code TEXT, ord INTEGER, name TEXT, level TEXT, province_code TEXT, key TEXT,
+                   district TEXT, PRIMARY KEY (era, code)) WITHOUT ROWID;
+CREATE INDEX unit_key ON unit (era, key, ord);
+CREATE INDEX unit_level ON unit (era, level);
+CREATE TABLE link (old TEXT, new TEXT, PRIMARY KEY (old, new)) WITHOUT ROWID;
+CREATE INDEX link_new ON link (new, old);
+CREATE TABLE ward (ward TEXT PRIMARY KEY, district TEXT) WITHOUT ROWID;
+CREATE INDEX ward_district ON ward (district, ward);
+CREATE TABLE province (old TEXT PRIMARY KEY, new TEXT) WITHOUT ROWID;
+"""
+
+
+def _fill(con: sqlite3.Connection, tables: dict[str, list[tuple]], name: str = "") -> None:
+    """Write the index's ``tables`` (:func:`_build`) into the empty database ``con``."""
+    con.executescript(_SCHEMA_SQL)
+    con.execute("INSERT INTO meta VALUES (?, ?)", (_INDEX_SCHEMA, name))
+    for table, rows in tables.items():
+        if rows:
+            con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+    con.commit()
+
+
+def _build() -> dict[str, list[tuple]]:
+    """The index made from the package's data, as the rows of its tables: ``unit`` (era 1 legacy, 0 current; code;
+    place in the package's order; name, level, province code, folded short name, district), ``link`` (a legacy
+    ward, a current ward it went to), ``ward`` (a legacy ward, its district), ``province`` (a legacy province, the
+    current one it is part of)."""
     folder = _package_data()
-    legacy, current = _Era(), _Era()
+    legacy: list[_Unit] = []
+    current: list[_Unit] = []
     with sqlite3.connect(f"file:{folder / 'dataset.db'}?mode=ro", uri=True) as con:
         old = con.execute("SELECT province, provinceShortKey, provinceCode, provinceKey, district, districtShortKey, "
                           "districtCode, districtKey, ward, wardShortKey, wardCode, wardKey "
@@ -227,28 +386,26 @@ def _build() -> _Data:
     district_of: dict[str, str] = {}
     prov_key_old: dict[str, str] = {}
     for p, ps, pc, pk, d, ds, dc, dk, w, ws, wc, wk in old:
-        legacy.add(_Unit(pc, p, "province", pc, ps))
+        legacy.append(_Unit(pc, p, "province", pc, ps))
         prov_key_old[pk] = pc
-        legacy.add(_Unit(dc, d, "district", pc, ds))
+        legacy.append(_Unit(dc, d, "district", pc, ds))
         if wc:
-            legacy.add(_Unit(wc, w, "commune", pc, ws, d))
+            legacy.append(_Unit(wc, w, "commune", pc, ws, d))
             old_key[f"{pk}_{dk}_{wk}"] = wc
             district_of[wc] = dc
     new_key: dict[tuple[str, str], str] = {}
     prov_key_new: dict[str, str] = {}
     for p, ps, pc, pk, w, ws, wc, wk in new:
-        current.add(_Unit(pc, p, "province", pc, ps))
+        current.append(_Unit(pc, p, "province", pc, ps))
         prov_key_new[pk] = pc
-        current.add(_Unit(wc, w, "commune", pc, ws))
+        current.append(_Unit(wc, w, "commune", pc, ws))
         new_key[(pk, wk)] = wc
     conv = json.loads((folder / "converter_2025.json").read_text(encoding="utf-8"))
-    succ: dict[str, set[str]] = {}
-    pred: dict[str, set[str]] = {}
+    links: set[tuple[str, str]] = set()
 
     def link(old_code: str | None, new_code: str | None) -> None:
         if old_code and new_code:
-            succ.setdefault(old_code, set()).add(new_code)
-            pred.setdefault(new_code, set()).add(old_code)
+            links.add((old_code, new_code))
 
     for npk, wards in conv["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for nwk, olds in wards.items():
@@ -261,7 +418,19 @@ def _build() -> _Data:
                 link(old_key.get(ok), new_key.get((npk, t["newWardKey"])))
     province_successor = {prov_key_old[ok]: prov_key_new[npk] for npk, olds in conv["DICT_PROVINCE"].items()
                           for ok in olds if ok in prov_key_old and npk in prov_key_new}
-    return _Data(legacy, current, succ, pred, district_of, province_successor)
+    return {"unit": _unit_rows(1, legacy) + _unit_rows(0, current), "link": sorted(links),
+            "ward": sorted(district_of.items()), "province": sorted(province_successor.items())}
+
+
+def _unit_rows(era: int, units: list[_Unit]) -> list[tuple]:
+    """The rows of an era's units: the first of each code kept, in the package's order."""
+    seen: set[str] = set()
+    rows = []
+    for u in units:
+        if u.code not in seen:
+            seen.add(u.code)
+            rows.append((era, u.code, len(rows), u.name, u.level, u.province_code, u.key, u.district))
+    return rows
 
 
 # --- public helpers for comparisons and trends ------------------------------------------------
@@ -284,8 +453,8 @@ def successors(code: str) -> list[tuple[str, str]]:
     if unit.level == "province":
         new = data.province_successor.get(code)
         return [(new, _name(data.current, new))] if new else []
-    wards = [code] if unit.level == "commune" else [w for w, d in data.district_of.items() if d == code]
-    found = sorted({c for w in wards for c in data.successors.get(w, ())})
+    wards = [code] if unit.level == "commune" else data.wards_of(code)
+    found = sorted({c for w in wards for c in data.successors(w)})
     return [(c, _name(data.current, c)) for c in found]
 
 
@@ -309,8 +478,8 @@ def predecessors(code: str, level: str = "commune") -> list[tuple[str, str]]:
     if unit.level == "province":
         olds = sorted(p for p, n in data.province_successor.items() if n == code)
         return [(c, _name(data.legacy, c)) for c in olds]
-    wards = data.predecessors.get(code, ())
-    found = sorted({data.district_of[w] for w in wards} if level == "district" else wards)
+    wards = data.predecessors(code)
+    found = sorted({data.district_of(w) for w in wards} if level == "district" else wards)
     return [(c, _name(data.legacy, c)) for c in found]
 
 
@@ -352,10 +521,8 @@ def _provinces(era: _Era, data: _Data, province: str, legacy: bool) -> set[str] 
         return None
     _, short = split_type(province)
     k = _key(short)
-    legacy_codes = set(data.legacy.by_short.get(k, ())) & {c for c, u in data.legacy.units.items()
-                                                          if u.level == "province"}
-    current_codes = set(data.current.by_short.get(k, ())) & {c for c, u in data.current.units.items()
-                                                            if u.level == "province"}
+    legacy_codes = set(data.legacy.codes(k)) & data.legacy.provinces
+    current_codes = set(data.current.codes(k)) & data.current.provinces
     if legacy:  # a current province covers the legacy provinces merged into it
         return legacy_codes | {o for o, n in data.province_successor.items() if n in current_codes}
     return current_codes | {data.province_successor[c] for c in legacy_codes if c in data.province_successor}
@@ -382,7 +549,7 @@ def _lookup(name: str, legacy: bool, province: str) -> tuple[list[str], _Era]:
     data = _data()
     era = data.legacy if legacy else data.current
     kind, short = split_type(name)
-    codes = era.by_short.get(_key(short), [])
+    codes = era.codes(_key(short))
     levels = _levels_for(kind, legacy)
     provinces = _provinces(era, data, province, legacy)
     hits = [c for c in codes if era.units[c].level in levels
@@ -559,20 +726,34 @@ def distinct_slugs(table):
         return table
     import pandas as pd
 
-    legacy = [is_legacy(c, None if pd.isna(y) else int(y), str(p or ""))
-              for c, y, p in zip(keys["_code"], keys["year"], keys["period"], strict=True)]
-    pairs = keys.assign(_legacy=legacy)[["unit", "_legacy", "_code"]].drop_duplicates()
-    clash = pairs[pairs.duplicated(["unit", "_legacy"], keep=False)]
-    shared = set(zip(clash["unit"], clash["_code"], strict=True))
+    shared = _shared_slugs(zip(keys["unit"], keys["_code"], (None if pd.isna(y) else int(y) for y in keys["year"]),
+                               keys["period"], strict=True))
     if not shared:
         return table
-    room = 81  # a slug's length (ingest.header.MAX_SLUG_CHARS), kept with the code after it
-
-    def renamed(slug: str, code: str) -> str:
-        if (slug, code) not in shared:
-            return slug
-        return f"{slug[:room - len(code) - 1].rstrip('-')}-{code}"
-
     out = table.copy()
-    out["unit"] = [renamed(s, c) for s, c in zip(out["unit"], codes, strict=True)]
+    out["unit"] = [_renamed(s, c) if (s, c) in shared else s for s, c in zip(out["unit"], codes, strict=True)]
     return out
+
+
+def distinct_slug_list(units: list[str], codes: list[str], years: list[int | None],
+                       periods: list[str | None]) -> list[str]:
+    """:func:`distinct_slugs` of the columns of a table of one row a report (``codes``: "" for none), without
+    making a table: the loader's."""
+    shared = _shared_slugs(k for k in dict.fromkeys(zip(units, codes, years, periods, strict=True)) if k[1])
+    if not shared:
+        return list(units)
+    return [_renamed(s, c) if (s, c) in shared else s for s, c in zip(units, codes, strict=True)]
+
+
+def _shared_slugs(keys) -> set[tuple[str, str]]:
+    """The (slug, code) pairs of ``keys`` (distinct slug, code, year, period; codes not empty) whose slug names units
+    of different codes in one era."""
+    seen: dict[tuple[str, bool], set[str]] = {}
+    for unit, code, year, period in keys:
+        seen.setdefault((unit, is_legacy(code, year, str(period or ""))), set()).add(code)
+    return {(unit, code) for (unit, _), found in seen.items() if len(found) > 1 for code in found}
+
+
+def _renamed(slug: str, code: str) -> str:
+    room = 81  # a slug's length (ingest.header.MAX_SLUG_CHARS), kept with the code after it
+    return f"{slug[:room - len(code) - 1].rstrip('-')}-{code}"

@@ -104,3 +104,126 @@ def test_the_public_names_other_modules_use_for_official_units():
     assert official_name("31795", 2026) == "Xã Vĩnh Hải" and official_name("950", 2022) == "Thị xã Vĩnh Châu"
     assert official_name("99999", 2026) == "" and official_name("", 2026) == ""
     assert name_key("  SỞ TÀI CHÍNH ") == name_key("Sở Tài chính") == "dept:so tai chinh"
+
+
+def _package_units(legacy: bool) -> dict[str, set[tuple[str, str]]]:
+    """The units of an era straight from the package's database, by level: (code, name)."""
+    import sqlite3
+
+    from cchc_tools.units import _package_data
+
+    with sqlite3.connect(f"file:{_package_data() / 'dataset.db'}?mode=ro", uri=True) as con:
+        if legacy:
+            rows = con.execute("SELECT provinceCode, province, districtCode, district, wardCode, ward "
+                               "FROM admin_units_legacy").fetchall()
+        else:
+            rows = [(pc, p, None, None, wc, w) for pc, p, wc, w in
+                    con.execute("SELECT provinceCode, province, wardCode, ward FROM admin_units").fetchall()]
+    out: dict[str, set[tuple[str, str]]] = {"province": set(), "district": set(), "commune": set()}
+    for pc, p, dc, d, wc, w in rows:
+        out["province"].add((pc, p))
+        if dc:
+            out["district"].add((dc, d))
+        if wc:
+            out["commune"].add((wc, w))
+    return out
+
+
+@pytest.mark.parametrize("legacy", [True, False])
+def test_the_index_holds_every_unit_of_the_package_as_its_database_says(legacy):
+    from cchc_tools.units import _data
+
+    era = _data().legacy if legacy else _data().current
+    for level, expected in _package_units(legacy).items():
+        got = {(c, u.name) for c, u in era.units.items() if u.level == level}
+        assert got == expected, level
+    assert era.provinces == {c for c, u in era.units.items() if u.level == "province"}
+    assert all(c in era.codes(u.key) for c, u in era.units.items())  # every unit found by its folded short name
+    assert era.codes("no-such-key") == []
+
+
+def test_the_index_copy_is_written_whole_read_back_and_built_again_when_damaged(tmp_path, monkeypatch):
+    import sqlite3
+
+    from cchc_tools import units
+
+    built = units._build()
+    name = units._index_key()[1]
+    copy = tmp_path / name
+
+    def tables() -> dict[str, list[tuple]]:
+        with sqlite3.connect(copy) as con:
+            return {t: sorted(con.execute(f"SELECT * FROM {t}")) for t in built}
+
+    units._read_or_build(tmp_path, name)
+    assert tables() == {t: sorted(rows) for t, rows in built.items()}
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    monkeypatch.setattr(units, "_build", lambda: pytest.fail("a sound copy is read, not built again"))
+    data = units._read_or_build(tmp_path, name)
+    assert data.legacy.units["950"].name == "Thị xã Vĩnh Châu" and data.successors("31795") == ["31795"]
+    assert data.district_of("31795") == "950" and "31795" in data.wards_of("950")
+    assert "31795" in data.predecessors("31795") and data.province_successor["94"] == "92"
+    monkeypatch.undo()
+    sound = copy.read_bytes()
+    with sqlite3.connect(tmp_path / "other.sqlite") as con:  # a database of another layout
+        con.execute("CREATE TABLE meta (schema INTEGER, name TEXT)")
+        con.execute("INSERT INTO meta VALUES (2, ?)", (name,))
+    other = (tmp_path / "other.sqlite").read_bytes()
+    (tmp_path / "other.sqlite").unlink()
+    for damaged in (sound[:1000], b"not a database" * 100, b"", other):
+        copy.write_bytes(damaged)
+        data = units._read_or_build(tmp_path, name)
+        assert data.current.units["31795"].name == "Xã Vĩnh Hải"
+        assert tables() == {t: sorted(rows) for t, rows in built.items()}  # written again, whole
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+
+
+def test_the_index_is_kept_in_memory_when_its_folder_cannot_be_written(tmp_path, monkeypatch):
+    from cchc_tools import atomic, units
+
+    def refuse(target):
+        raise OSError("read-only")
+
+    monkeypatch.setattr(atomic, "atomic_path", refuse)
+    data = units._read_or_build(tmp_path / "ro", units._index_key()[1])
+    assert data.legacy.units["950"].name == "Thị xã Vĩnh Châu" and len(data.current.units) > 3000
+    assert not (tmp_path / "ro").exists()
+
+
+def test_the_index_key_follows_the_package_version_and_its_files(tmp_path, monkeypatch):
+    import shutil
+    from importlib.metadata import version
+
+    from cchc_tools import units
+
+    folder = units._package_data()
+    assert units._package_version(folder.parent) == version("vietnamadminunits")
+    assert units._index_key()[1].startswith(f"units-{version('vietnamadminunits')}-{units._INDEX_SCHEMA}-")
+    data = tmp_path / "vietnamadminunits" / "data"
+    data.mkdir(parents=True)
+    for name in units._SOURCES:
+        shutil.copy2(folder / name, data / name)
+    monkeypatch.setattr(units, "_package_data", lambda: data)
+    before = units._index_key.__wrapped__()
+    with open(data / "converter_2025.json", "a", encoding="utf-8") as f:
+        f.write("\n")  # the package's data changed: another copy
+    assert units._index_key.__wrapped__()[1] != before[1]
+
+
+def test_distinct_slugs_of_a_table_and_of_the_loaders_columns_agree():
+    import pandas as pd
+
+    from cchc_tools.units import distinct_slug_list, distinct_slugs
+
+    units = ["chau-thanh", "chau-thanh", "vinh-chau", "vinh-chau", "x", "chau-thanh", "chau-thanh"]
+    codes = ["933", "942", "950", "31783", "", "933", ""]
+    years = [2022, 2022, 2022, 2026, None, 2023, 2022]
+    periods = ["annual", "Q1", None, "Q1", None, "annual", "annual"]
+    expected = ["chau-thanh-933", "chau-thanh-942", "vinh-chau", "vinh-chau", "x", "chau-thanh-933", "chau-thanh"]
+    assert distinct_slug_list(units, codes, years, periods) == expected
+    table = pd.DataFrame({"unit": units, "unit_code": codes, "period": periods,
+                          "year": pd.array(years, dtype="Int64")})
+    assert distinct_slugs(table)["unit"].tolist() == expected
+    alone = [0, 2, 3, 4]  # one Châu Thành: no clash, nothing renamed
+    picked = [[col[i] for i in alone] for col in (units, codes, years, periods)]
+    assert distinct_slug_list(*picked) == picked[0] == distinct_slugs(table.iloc[alone])["unit"].tolist()

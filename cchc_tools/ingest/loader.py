@@ -35,7 +35,7 @@ from cchc_tools.ingest.readers.text import BodyCut
 from cchc_tools.limits import MAX_ABS_VALUE, MAX_FILE_BYTES
 from cchc_tools.numbers import parse_number, stored_number
 from cchc_tools.paths import KIT_ROOT
-from cchc_tools.units import distinct_slugs, official_unit
+from cchc_tools.units import distinct_slug_list, official_unit
 
 COLUMNS = ["source", "sheet", "line", "unit", "unit_name", "level", "year", "period", "report_no",
            "report_date", "synthetic", "code", "section", "stt", "label", "uom", "raw_value",
@@ -345,14 +345,13 @@ class _Batch:
 
     def frame(self, slugs: bool) -> pd.DataFrame | None:
         """The tidy table (None when no file gave a row). ``slugs``: two units of one name get distinct slugs
-        (:func:`distinct_slugs`)."""
+        (:func:`~cchc_tools.units.distinct_slug_list`)."""
         if not self.counts:
             return None
         per_file = self.per_file
-        if slugs:  # per file, not per row: the same renaming, on a table of one row a file
-            per_file["unit"] = distinct_slugs(pd.DataFrame({
-                "unit": per_file["unit"], "unit_code": per_file["unit_code"], "period": per_file["period"],
-                "year": pd.array(per_file["year"], dtype="Int64")}))["unit"].tolist()
+        if slugs:  # per file, not per row: the same renaming, on the columns of one row a file
+            per_file["unit"] = distinct_slug_list(per_file["unit"], per_file["unit_code"], per_file["year"],
+                                                  per_file["period"])
         return _frame(per_file, np.array(self.counts, dtype=np.int64), self.rows, self.plans, self.cumulative)
 
 
