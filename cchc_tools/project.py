@@ -501,7 +501,7 @@ def _load(root: Path, file: Path | None, overrides: dict[str, str]) -> Project:
         check_word_template(template, ref, lines.get(("document", "word_template")))
     cache = Path(overrides["CCHC_CACHE_DIR"]) if "CCHC_CACHE_DIR" in overrides else root / "data/processed/cache"
     if overrides.get("CCHC_PROVINCE", proj["province"]).strip():  # its province is checked against the official units:
-        load_index(cache)  # read once per process, their JSON copy kept in the cache of the first project that asks
+        load_index(cache)  # opened once per process, their SQLite copy kept in the cache of the first project that asks
     if "CCHC_PROVINCE" in overrides:
         province = overrides["CCHC_PROVINCE"].strip()
         check_province(province, "CCHC_PROVINCE", None, DocumentText(MAX_PROVINCE_CHARS).check(province))
