@@ -1,4 +1,5 @@
-"""The charts' canvas: renderers shared between charts, PNG without alpha; the pixels of plain matplotlib."""
+"""The charts' canvas: renderers shared between charts, glyph layouts kept, PNG without alpha; the pixels of plain
+matplotlib."""
 
 from __future__ import annotations
 
@@ -61,6 +62,15 @@ def test_every_chart_has_the_pixels_of_matplotlibs_own_canvas(facts):
         assert (pixels(png) == pixels(plain_agg(chart.figure))).all()
         assert second.png() == png
     assert len({p for p in pngs}) == len(pngs)  # six different pictures, not one renderer's last
+    assert charts._LAYOUTS  # the second drawing placed its texts' glyphs as the first had: the same pixels
+
+
+def test_a_text_with_its_own_features_is_laid_out_as_matplotlib_does(facts):
+    chart = charts.rates_chart(["Xã A", "Phường B"], [50.0, 99.5], "Tỷ lệ", "nguồn")
+    title = chart.figure.texts[0]
+    title.set_fontfeatures(["-kern"])  # a list: not a key of the kept layouts, laid out each time
+    title.set_language("vi")
+    assert (pixels(plain_agg(chart.figure)) == pixels(chart.png())).all()
 
 
 def test_a_transparent_figure_keeps_its_alpha(facts):
