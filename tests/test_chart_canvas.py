@@ -109,3 +109,14 @@ def test_new_figure_is_pyplots_figure_without_pyplot(facts):
         assert (pixels(plain_agg(fig)) == pixels(plain_agg(ref))).all()
     finally:
         plt.close(ref)
+
+
+def test_a_tall_chart_has_a_renderer_of_its_own():
+    """A league of many units is a tall picture: drawn on a renderer freed with it, never kept with the shared."""
+    names = [f"Xã {k}" for k in range(60)]
+    tall = charts.rates_chart(names, [50.0 + k / 2 for k in range(60)], "Tỷ lệ", "nguồn")
+    png = tall.png()
+    w, h = tall.figure.get_size_inches() * charts.Chart.dpi
+    assert w * h > charts._SHARE_PIXELS
+    assert all(r is not tall.figure.canvas.renderer for r in charts._RENDERERS.values())
+    assert (pixels(png) == pixels(plain_agg(tall.figure))).all()

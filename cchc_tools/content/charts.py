@@ -51,6 +51,7 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
 # measures (``_WRAP_RC``: an rcParams change is a new renderer, never a stale measure); a few are kept.
 _RENDERERS: dict[tuple, RendererAgg] = {}
 _KEEP_RENDERERS = 8
+_SHARE_PIXELS = 4_000_000  # at most 16 MB of pixels per renderer kept (a briefing's charts at 150 dpi: 0.5-1.8 Mpx)
 
 
 class ChartCanvas(FigureCanvasAgg):
@@ -61,6 +62,9 @@ class ChartCanvas(FigureCanvasAgg):
         w, h = self.get_width_height(physical=True)
         key = w, h, self.figure.dpi
         if self._lastKey != key:
+            if w * h > _SHARE_PIXELS:  # a tall chart (a league of hundreds of units): its own, freed with it
+                self.renderer, self._lastKey = ChartRenderer(w, h, self.figure.dpi), key
+                return self.renderer
             rc = tuple(str(matplotlib.rcParams[k]) for k in _WRAP_RC)
             shared = _RENDERERS.pop((*key, rc), None) or ChartRenderer(w, h, self.figure.dpi)
             _RENDERERS[(*key, rc)] = shared  # the most recently used last
