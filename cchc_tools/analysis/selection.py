@@ -262,35 +262,67 @@ def weakest(assessed: pd.DataFrame, indicator: str, n: int = 3) -> pd.DataFrame:
     figure (all tied: nobody is lowest), never a figure an error questions (``doubtful``), never a blank,
     never a level such as staffing (``direction: neither``), never a unit without peers. Of those, the ``n``
     lowest, and every unit tied with the last of them. Figures are compared as a page shows them (two
-    decimals)."""
+    decimals). :func:`weakest_each` answers for several indicators at once."""
+    return weakest_each(assessed, [indicator], n)[indicator]
+
+
+def weakest_each(assessed: pd.DataFrame, indicators, n: int = 3) -> dict[str, pd.DataFrame]:
+    """:func:`weakest` of every one of ``indicators`` (indicator -> its frame, the same rows in the same order
+    as ``weakest(assessed, indicator, n)``), found in one pass over ``assessed``: each (indicator, year,
+    coverage, level) group is ranked once, whatever the number of indicators asked."""
     import numpy as np
 
     from cchc_tools.analysis.specs import indicator_specs
 
-    spec = next((s for s in indicator_specs() if s["id"] == indicator), {})
-    sub = assessed[(assessed["indicator"] == indicator) & assessed["value"].notna()]
-    if "status" in sub:
-        sub = sub[sub["status"] != "doubtful"]
-    if "direction" in sub:
-        sub = sub[sub["direction"] != "neither"]
-    if sub.empty or spec.get("direction") == "neither":
-        return sub.iloc[0:0]
-    lower = spec.get("direction") == "lower"
-    good = sub["value"].astype(float).round(2) * (-1 if lower else 1)  # higher is better
+    wanted = list(dict.fromkeys(indicators))
+    directions: dict[str, object] = {}
+    for s in indicator_specs():  # the first spec of an id, as ``weakest`` always read it
+        directions.setdefault(s["id"], s.get("direction"))
+    mask = assessed["indicator"].isin(wanted) & assessed["value"].notna()
+    if "status" in assessed:
+        mask &= assessed["status"] != "doubtful"
+    if "direction" in assessed:
+        mask &= assessed["direction"] != "neither"
+    ranked = [i for i in wanted if directions.get(i) != "neither"]  # a level such as staffing is never "lowest"
+    mask &= assessed["indicator"].isin(ranked)
+    sub = assessed[mask]
+    none = assessed.iloc[0:0]
+    out = dict.fromkeys(wanted, none)
+    if sub.empty:
+        return out
+    ident = sub["indicator"]
+    sign = np.where(ident.map(lambda i: directions.get(i) == "lower").to_numpy(dtype=bool), -1.0, 1.0)
+    good = sub["value"].astype(float).round(2) * sign  # higher is better
     keys = [c for c in ("year", "coverage", "level") if c in sub]
-    groups = [sub[k].astype(str) for k in keys] or [pd.Series(0, index=sub.index)]
-    grouped = good.groupby(groups, dropna=False)
+    groups = [sub[k].astype(str) for k in keys]
+    grouped = good.groupby([ident, *groups], dropna=False)
     best, median, size = grouped.transform("max"), grouped.transform("median"), grouped.transform("size")
     targeted = sub["target"].notna() if "target" in sub else pd.Series(False, index=sub.index)
     missed = sub["status"].eq("below_target") if "status" in sub else pd.Series(False, index=sub.index)
-    weak = (size >= 2) & (good < best) & pd.Series(np.where(targeted, missed & (good <= median), good < median),
-                                                   index=sub.index)
-    out = []
-    for _key, g in sub[weak].assign(_good=good[weak]).groupby([x[weak] for x in groups], sort=False):
-        out.append(g.nsmallest(min(n, len(g)), "_good", keep="all"))
-    if not out:
-        return sub.iloc[0:0]
-    return pd.concat(out).sort_values("_good", kind="stable").drop(columns="_good")
+    weak = ((size >= 2) & (good < best) & pd.Series(np.where(targeted, missed & (good <= median), good < median),
+                                                    index=sub.index)).to_numpy(dtype=bool, copy=True)
+    # a group whose key is blank is ranked (above) but never named, as a ``groupby`` that drops blank keys does
+    for g in groups:
+        weak &= g.notna().to_numpy(dtype=bool)
+    at = np.flatnonzero(weak)
+    if not len(at) or n <= 0:
+        return out
+    gid = grouped.ngroup().to_numpy()[at]
+    low = good.to_numpy()[at]
+    by_group = pd.Series(low).groupby(gid)
+    # the groups in the order their first weak figure comes
+    first = pd.Series(np.arange(len(at))).groupby(gid).transform("min").to_numpy()
+    # of each group's weak figures the n lowest and every one tied with the last: fewer than n are strictly lower
+    keep = by_group.rank(method="min").to_numpy() <= n
+    at, first, low = at[keep], first[keep], low[keep]
+    # lowest first; a tie keeps the order of the groups, then of the rows
+    at = at[np.lexsort((at, first, low))]
+    names = ident.to_numpy()[at]
+    for i in ranked:
+        pos = at[names == i]
+        if len(pos):
+            out[i] = sub.iloc[pos]
+    return out
 
 
 def legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from functools import partial
 import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, to keep the backend untouched)
 import numpy as np
-from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.cbook import is_math_text
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import TightLayoutEngine
@@ -35,6 +35,97 @@ def vn_axis(ax, axis: str = "y", percent: bool = False) -> None:
     (whole numbers: a tick needs no decimals)."""
     fmt = FuncFormatter(lambda v, _: (fmt_number(v, 0) + "%") if percent else fmt_number(v, 0))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
+    """``plt.subplots`` for a chart of the kit: the same figure and axes (pyplot's defaults, the rcParams in force),
+    on :class:`ChartCanvas`, and never registered with pyplot (a chart is shown as its PNG, once)."""
+    fig = Figure(figsize=kwargs.pop("figsize", None))
+    ChartCanvas(fig)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+# Each Agg renderer keeps its own cache of text measures (``matplotlib.text``), and a figure makes its own
+# renderers: every chart measured every tick label, title and legend anew, though most are the same from one unit
+# to the next. Charts share renderers here, one per size, resolution and the rcParams that change what a text
+# measures (``_WRAP_RC``: an rcParams change is a new renderer, never a stale measure); a few are kept.
+_RENDERERS: dict[tuple, RendererAgg] = {}
+_KEEP_RENDERERS = 8
+_SHARE_PIXELS = 4_000_000  # at most 16 MB of pixels per renderer kept (a briefing's charts at 150 dpi: 0.5-1.8 Mpx)
+
+
+class ChartCanvas(FigureCanvasAgg):
+    """The Agg canvas of the kit's charts: renderers shared by every chart (see ``_RENDERERS``), and a PNG written
+    without its alpha channel when the figure is opaque (the same pixels; a smaller file, written faster)."""
+
+    def get_renderer(self):
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            if w * h > _SHARE_PIXELS:  # a tall chart (a league of hundreds of units): its own, freed with it
+                self.renderer, self._lastKey = ChartRenderer(w, h, self.figure.dpi), key
+                return self.renderer
+            rc = tuple(str(matplotlib.rcParams[k]) for k in _WRAP_RC)
+            shared = _RENDERERS.pop((*key, rc), None) or ChartRenderer(w, h, self.figure.dpi)
+            _RENDERERS[(*key, rc)] = shared  # the most recently used last
+            while len(_RENDERERS) > _KEEP_RENDERERS:
+                del _RENDERERS[next(iter(_RENDERERS))]
+            self.renderer, self._lastKey = shared, key
+        return self.renderer
+
+    def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **_kwargs):
+        # ``_kwargs``: what ``savefig`` has applied to the figure already (dpi, facecolor...), as Agg ignores it
+        from PIL import Image, PngImagePlugin
+
+        # drawn and read at once: the renderer is shared, its pixels are those of the figure drawn last
+        FigureCanvasAgg.draw(self)
+        rgba = np.asarray(self.get_renderer().buffer_rgba())
+        image = Image.fromarray(rgba if rgba[..., 3].min() < 255 else np.ascontiguousarray(rgba[..., :3]))
+        kwargs = dict(pil_kwargs or {})
+        if "pnginfo" not in kwargs:
+            info = PngImagePlugin.PngInfo()
+            said = {"Software": f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/",
+                    **(metadata or {})}
+            for k, v in said.items():
+                if v is not None:
+                    info.add_text(k, v)
+            kwargs["pnginfo"] = info
+        kwargs.setdefault("dpi", (self.figure.dpi, self.figure.dpi))
+        kwargs.setdefault("compress_level", PNG_LEVEL)
+        image.save(filename_or_obj, format="png", **kwargs)
+
+
+class ChartRenderer(RendererAgg):
+    """Agg's renderer, the glyphs of each text placed once per process: FreeType's layout of a string (about 60 µs
+    a character) is kept, keyed by the font object (its file, fallbacks and hinting factor), size, resolution,
+    hinting and the text's features and language; every glyph is still drawn by Agg as before. The title, axis
+    labels, legend and ticks are mostly the same from one chart to the next."""
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        font = self._prepare_font(prop)
+        flags = get_hinting_flag()
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        size = prop.get_size_in_points()
+        key = (font, size, self.dpi, s, flags, features, language)
+        try:
+            items = _LAYOUTS.get(key)
+        except TypeError:  # features or language given as a list: laid out every time
+            key, items = None, None
+        if items is None:
+            items = tuple(font._layout(s, flags=flags, features=features, language=language))
+            if key is not None:
+                if len(_LAYOUTS) > 20_000:
+                    _LAYOUTS.clear()
+                _LAYOUTS[key] = items
+        self._draw_text_glyphs_and_boxes(
+            gc, x, y, angle, ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items), [])
+
+
+_LAYOUTS: dict = {}
+PNG_LEVEL = 2  # zlib's effort: of RGB pixels, a file no larger than the RGBA one at the default level, in half the time
 
 
 class Chart(Block):
@@ -113,7 +204,7 @@ _WIDTHS: dict = {}
 def _wrap_width(text: Text, line: str) -> int:
     """``Text._get_rendered_text_width`` (``ceil`` of the line's width in pixels), measured once per process."""
     renderer = getattr(text, "_renderer", None)
-    if type(renderer) is not RendererAgg:
+    if type(renderer) not in (RendererAgg, ChartRenderer):
         return Text._get_rendered_text_width(text, line)
     rc = tuple(str(matplotlib.rcParams[k]) for k in _WRAP_RC)
     prop = text.get_fontproperties()
@@ -152,7 +243,7 @@ def _by_level(f: Facts, pattern: str, kinds: list[tuple[str, str]], ylabel: str,
     levels = [(lv, name) for lv, name in LEVELS if any(v is not None for v in data[lv])]
     if not levels:
         return None
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = new_figure(figsize=(8, 4.2))
     x = np.arange(len(levels))
     width = 0.8 / len(kinds)
     for i, (_, kname) in enumerate(kinds):
@@ -203,7 +294,7 @@ def staff_chart(f: Facts, when: str, source: str, synthetic: bool = False) -> Ch
     groups = [g for g in STAFF if f.get(g[0]) is not None]
     if not groups:
         return None
-    fig, axes = plt.subplots(1, len(groups), figsize=(8, 3.6), squeeze=False)
+    fig, axes = new_figure(1, len(groups), figsize=(8, 3.6), squeeze=False)
     marked: dict[str, str] = {}
     for ax, (quota, present, name) in zip(axes[0], groups, strict=True):
         vals = [f.get(quota), f.get(present)]
@@ -245,7 +336,7 @@ def rates_chart(names: list[str], values: list[float], title: str, source: str,
     if not triples:
         return None
     triples.reverse()
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(triples) + 1.4))
+    fig, ax = new_figure(figsize=(8, 0.45 * len(triples) + 1.4))
     labels = [literal(n) + (f" [{d}]" if d else "") for n, _, d in triples]
     bars = ax.barh(labels, [v for _, v, _ in triples],
                    color=[DOUBT_COLOR if d else COLORS[0] for _, _, d in triples])
@@ -275,7 +366,7 @@ def small_trends(series: dict[str, list[tuple[str, float, str]]], title: str, so
     n = len(series)
     cols = 2 if n > 1 else 1
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(8, 2.3 * rows + 0.8), squeeze=False)
+    fig, axes = new_figure(rows, cols, figsize=(8, 2.3 * rows + 0.8), squeeze=False)
     marked: dict[str, str] = {}
     for ax, (name, pts) in zip(axes.flat, series.items(), strict=False):
         xs = [literal(p) for p, _, _ in pts]
@@ -311,7 +402,7 @@ def trend_chart(series: dict[str, list[tuple[str, float]]], title: str, source: 
     series = {k: v for k, v in series.items() if any(not math.isnan(x) for _, x in v)}
     if not series:
         return None
-    fig, ax = plt.subplots(figsize=(8, 5.2))
+    fig, ax = new_figure(figsize=(8, 5.2))
     palette = plt.get_cmap("tab10").colors
     for i, (name, pts) in enumerate(series.items()):
         ax.plot([literal(p) for p, _ in pts], [v for _, v in pts], marker="o", label=literal(name),

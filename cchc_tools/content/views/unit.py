@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,7 +13,7 @@ import pandas as pd
 
 from cchc_tools.analysis.assess import LABEL_FAMILIES, doubts, finding_refs
 from cchc_tools.analysis.checks import agrees, place_cell, place_vi, shipped_rules
-from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, pick_report, weakest
+from cchc_tools.analysis.selection import applicable, headline_ids, kept_reports, pick_report, weakest_each
 from cchc_tools.analysis.targets import cite_target
 from cchc_tools.catalog import SECTIONS, by_code
 from cchc_tools.content.document import (
@@ -70,6 +71,9 @@ class UnitBriefing(Stamped):
     peers: pd.DataFrame = field(default_factory=pd.DataFrame)
     # each section built once: the Word file and the workbook reuse the blocks (and charts) the notebook showed
     _sections: dict[str, Group] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # the lowest units among ``peers`` per indicator, found once (shared by the briefings of one peer group)
+    _lows: _Lows | None = field(default=None, init=False, repr=False, compare=False)
+    _weak: tuple | None = field(default=None, init=False, repr=False, compare=False)  # (peers, weak_among_peers)
 
     @classmethod
     def load(cls, year, unit: str, data_dir: str | Path | None = None, period: str = "annual", *,
@@ -77,24 +81,23 @@ class UnitBriefing(Stamped):
         """The briefing of ``unit`` for ``year`` and ``period`` from the project's data (or ``data_dir``)."""
         project = project_of(project)
         data = computed(project, data_dir)
+        shared = _shared(data)
         kept = kept_reports(data.reports)  # never a unit outside the province, never a superseded report
         rep = pick_report(data.table, year, unit, period, reps=data.reports)
         src = rep["source"]
-        rows = data.table[data.table["source"] == src]
+        rows = shared.rows("table", data.table, src)
         # only the indicators a report of its level and form can have: no district row on a commune's page
-        mine = applicable(data.assessed[data.assessed["source"] == src], rows)
+        mine = applicable(shared.rows("assessed", data.assessed, src), rows)
         prev = kept[kept["unit"] == rep["unit"]]
         prev = prev[(prev["period"] == period) & (prev["year"] < int(year))]
         label = period_in_sentence(period, prev.iloc[-1]["year"]) if len(prev) else ""
         errors = [e for e in data.errors if f"/{rep['unit']}/" in e.path.replace("\\", "/")]
-        view = cls(rep, rows, applicable(data.ind[data.ind["source"] == src], rows),
-                   data.findings[data.findings["source"] == src],
+        view = cls(rep, rows, applicable(shared.rows("ind", data.ind, src), rows),
+                   shared.rows("findings", data.findings, src),
                    mine, label, errors)
         view.project, view.rules = project, data.rules
-        reps = kept
-        same = reps[(reps["year"] == rep["year"]) & (reps["coverage"] == rep["coverage"])
-                    & (reps["level"] == rep["level"])]
-        view.peers = applicable(data.assessed[data.assessed["source"].isin(same["source"])], same)
+        group = shared.peer_group(data, kept, rep)
+        view.peers, view._lows = group.assessed, group.lows
         return view
 
     # -- facts ------------------------------------------------------------------------------
@@ -303,14 +306,22 @@ class UnitBriefing(Stamped):
 
     def weak_among_peers(self) -> pd.DataFrame:
         """The unit's headline indicators on which it is among the lowest of its level's units in the period
-        (``analysis.selection.weakest``: below the target, or below the median; never when all are tied)."""
+        (``analysis.selection.weakest``: below the target, or below the median; never when all are tied).
+        Found once per view; the peers' lowest units once per peer group (``_Lows``)."""
+        if self._weak is not None and self._weak[0] is self.peers:
+            return self._weak[1]
+        if self._lows is None or self._lows.peers is not self.peers:  # peers given, or replaced, by hand
+            self._lows = _Lows(self.peers)
         me = self.report["source"]
+        lows = self._lows.of(self.headline_ids) if len(self.peers) else {}
         rows = []
         for ident in self.headline_ids:
-            low = weakest(self.peers, ident) if len(self.peers) else self.peers
+            low = lows.get(ident, self.peers)
             if len(low) and me in set(low["source"]):
                 rows.append(low[low["source"] == me].iloc[0])
-        return pd.DataFrame(rows) if rows else self.assessed.iloc[0:0]
+        weak = pd.DataFrame(rows) if rows else self.assessed.iloc[0:0]
+        self._weak = (self.peers, weak)
+        return weak
 
     def commitments(self) -> Bullets | None:
         """What the unit wrote in its notes that it will still do, with the date: quoted as the unit's; a date
@@ -589,6 +600,73 @@ class UnitBriefing(Stamped):
                                    f"cáo chi tiết kèm theo về {r['unit_name'] or r['unit']} "
                                    f"{self.when_in_sentence}.", "note"))
         return Document(f"Tóm tắt CCHC {self.when_in_sentence} – {self.who}", blocks, self.synthetic)
+
+
+class _Lows:
+    """The lowest units among one frame of peers (``selection.weakest``), per indicator, each found once: a peer
+    group's first briefing finds those of its headline indicators in one pass, the next ones reuse them."""
+
+    def __init__(self, peers: pd.DataFrame) -> None:
+        self.peers = peers
+        self._found: dict[str, pd.DataFrame] = {}
+
+    def of(self, indicators: list[str]) -> dict[str, pd.DataFrame]:
+        missing = [i for i in indicators if i not in self._found]
+        if missing:
+            self._found.update(weakest_each(self.peers, missing))
+        return {i: self._found[i] for i in indicators}
+
+
+@dataclass
+class _PeerGroup:
+    """A peer group's assessment (same year, coverage and level; only what each report can have) and its
+    lowest units."""
+
+    assessed: pd.DataFrame
+    lows: _Lows
+
+
+class _Shared:
+    """What the briefings of one computation share, found once in a kernel that briefs unit after unit: where
+    each report's rows are in the tables, and each peer group. Kept with the computation it was found in (see
+    :func:`_shared`), so it lasts exactly as long as that data: a changed input is a new computation."""
+
+    def __init__(self) -> None:
+        self._positions: dict[str, dict] = {}
+        self._groups: dict[tuple, _PeerGroup] = {}
+
+    def rows(self, part: str, frame: pd.DataFrame, source: str) -> pd.DataFrame:
+        """The rows of ``source`` in the computation's table ``part`` (as ``frame[frame["source"] == source]``)."""
+        where = self._positions.get(part)
+        if where is None:
+            where = self._positions[part] = frame.groupby("source", sort=False, dropna=True).indices
+        at = where.get(source)
+        return frame.iloc[at] if at is not None else frame.iloc[0:0]
+
+    def peer_group(self, data, kept: pd.DataFrame, rep: pd.Series) -> _PeerGroup:
+        """The reports ``rep`` is ranked with (same year, coverage and level) and their assessment."""
+        key = tuple(rep[k] for k in ("year", "coverage", "level"))
+        if any(pd.isna(k) for k in key) or key not in self._groups:
+            same = kept[(kept["year"] == rep["year"]) & (kept["coverage"] == rep["coverage"])
+                        & (kept["level"] == rep["level"])]
+            peers = applicable(data.assessed[data.assessed["source"].isin(same["source"])], same)
+            group = _PeerGroup(peers, _Lows(peers))
+            if any(pd.isna(k) for k in key):
+                return group
+            self._groups[key] = group
+        return self._groups[key]
+
+
+_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _shared(data) -> _Shared:
+    """The :class:`_Shared` of a computation (``pipeline.computed``: one object per content of the data folder and
+    project, a new one whenever an input changes), kept while the computation is."""
+    found = _SHARED.get(data)
+    if found is None:
+        found = _SHARED[data] = _Shared()
+    return found
 
 
 _SIGNED = "the PDF carries a digital signature (its presence only: not validated)"  # the reader's note (msgid)

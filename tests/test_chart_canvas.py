@@ -1,0 +1,122 @@
+"""The charts' canvas: renderers shared between charts, glyph layouts kept, PNG without alpha; the pixels of plain
+matplotlib."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
+
+from cchc_tools.content import charts
+from cchc_tools.content.narrative import Facts
+
+
+@pytest.fixture(scope="module")
+def facts(seed_df) -> Facts:
+    from cchc_tools import indicators
+
+    return Facts(seed_df, indicators(seed_df))
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def plain_agg(fig, dpi: int = charts.Chart.dpi, **kwargs) -> bytes:
+    """The figure as matplotlib's own Agg canvas writes it (a canvas of its own, its own renderers)."""
+    own = fig.canvas
+    try:
+        FigureCanvasAgg(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, **kwargs)
+        return buf.getvalue()
+    finally:
+        fig.set_canvas(own)
+
+
+def makers(facts, source: str = "Phụ lục CCHC năm 2022 của thị xã Vĩnh Châu"):
+    return [lambda: charts.dossiers_chart(facts, "Năm 2022", source, True),
+            lambda: charts.staff_chart(facts, "Năm 2022", source),
+            lambda: charts.edocs_chart(facts, "Năm 2022", source),
+            lambda: charts.rates_chart(["Xã A", "Phường B $1$"], [50.0, 99.5], "Tỷ lệ", source, doubts=["L1", ""]),
+            lambda: charts.small_trends({"Tỷ lệ A": [("2021", 90.0, ""), ("2022", 95.5, "C1")],
+                                         "Tỷ lệ B": [("2021", 80.0, ""), ("2022", 82.0, "")]}, "Diễn biến", source),
+            lambda: charts.trend_chart({"Tỷ lệ": [("2021", 90.0), ("2022", 95.5)]}, "Diễn biến", source, True)]
+
+
+def test_every_chart_has_the_pixels_of_matplotlibs_own_canvas(facts):
+    """Shared renderers and a PNG without alpha change no pixel: each chart, drawn after the others in the same
+    renderers, equals the figure drawn by a fresh Agg canvas; the PNG is RGB (opaque figures), at 150 dpi."""
+    made = [make() for make in makers(facts)]
+    pngs = [c.png() for c in made]
+    again = [make() for make in makers(facts)]  # the same charts drawn again, after all the others, shared renderers
+    for chart, png, second in zip(made, pngs, again, strict=True):
+        assert isinstance(chart.figure.canvas, charts.ChartCanvas)
+        image = Image.open(io.BytesIO(png))
+        assert image.mode == "RGB" and round(image.info["dpi"][0]) == charts.Chart.dpi
+        assert "Matplotlib" in image.info["Software"]
+        assert (pixels(png) == pixels(plain_agg(chart.figure))).all()
+        assert second.png() == png
+    assert len({p for p in pngs}) == len(pngs)  # six different pictures, not one renderer's last
+    assert charts._LAYOUTS  # the second drawing placed its texts' glyphs as the first had: the same pixels
+
+
+def test_a_text_with_its_own_features_is_laid_out_as_matplotlib_does(facts):
+    chart = charts.rates_chart(["Xã A", "Phường B"], [50.0, 99.5], "Tỷ lệ", "nguồn")
+    title = chart.figure.texts[0]
+    title.set_fontfeatures(["-kern"])  # a list: not a key of the kept layouts, laid out each time
+    title.set_language("vi")
+    assert (pixels(plain_agg(chart.figure)) == pixels(chart.png())).all()
+
+
+def test_a_transparent_figure_keeps_its_alpha(facts):
+    chart = charts.staff_chart(facts, "Năm 2022", "nguồn")
+    buf = io.BytesIO()
+    chart.figure.savefig(buf, format="png", transparent=True)
+    image = Image.open(io.BytesIO(buf.getvalue()))
+    assert image.mode == "RGBA" and np.asarray(image)[..., 3].min() == 0
+    assert (pixels(buf.getvalue()) == pixels(plain_agg(chart.figure, 100, transparent=True))).all()
+
+
+def test_an_rc_change_is_measured_afresh(facts):
+    """Text measures live with a renderer; a font setting changed between charts gets a renderer of its own."""
+    with matplotlib.rc_context({"font.size": 14}):
+        big = charts.rates_chart(["Xã A"], [50.0], "Tỷ lệ", "nguồn")
+        assert (pixels(big.png()) == pixels(plain_agg(big.figure))).all()
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+        other = charts.rates_chart(["Xã A"], [50.0], "Tỷ lệ", "nguồn")
+        assert (pixels(other.png()) == pixels(plain_agg(other.figure))).all()
+    plain = charts.rates_chart(["Xã A"], [50.0], "Tỷ lệ", "nguồn")
+    assert (pixels(plain.png()) == pixels(plain_agg(plain.figure))).all()
+    assert plain.png() != big.png()
+    assert len(charts._RENDERERS) <= charts._KEEP_RENDERERS
+
+
+def test_new_figure_is_pyplots_figure_without_pyplot(facts):
+    import matplotlib.pyplot as plt
+
+    fig, ax = charts.new_figure(figsize=(8, 3))
+    ref, ref_ax = plt.subplots(figsize=(8, 3))
+    try:
+        assert all(plt.figure(n) is not fig for n in plt.get_fignums())  # never registered with pyplot
+        for a in (ax, ref_ax):
+            a.bar(["Được giao", "Có mặt"], [10, 9])
+            a.set_title("Biên chế")
+        assert (pixels(plain_agg(fig)) == pixels(plain_agg(ref))).all()
+    finally:
+        plt.close(ref)
+
+
+def test_a_tall_chart_has_a_renderer_of_its_own():
+    """A league of many units is a tall picture: drawn on a renderer freed with it, never kept with the shared."""
+    names = [f"Xã {k}" for k in range(60)]
+    tall = charts.rates_chart(names, [50.0 + k / 2 for k in range(60)], "Tỷ lệ", "nguồn")
+    png = tall.png()
+    w, h = tall.figure.get_size_inches() * charts.Chart.dpi
+    assert w * h > charts._SHARE_PIXELS
+    assert all(r is not tall.figure.canvas.renderer for r in charts._RENDERERS.values())
+    assert (pixels(png) == pixels(plain_agg(tall.figure))).all()
