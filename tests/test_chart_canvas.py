@@ -120,3 +120,35 @@ def test_a_tall_chart_has_a_renderer_of_its_own():
     assert w * h > charts._SHARE_PIXELS
     assert all(r is not tall.figure.canvas.renderer for r in charts._RENDERERS.values())
     assert (pixels(png) == pixels(plain_agg(tall.figure))).all()
+
+
+def test_the_layout_measured_once_is_matplotlibs_own(facts, monkeypatch):
+    """``finish`` measures each Axes once for tight layout's two passes: every chart's Axes sit where matplotlib's
+    own tight layout puts them, measured half as often, and keep their method; the pixels are the same."""
+    import contextlib
+
+    from matplotlib.axes import Axes
+
+    calls = []
+    real = Axes.get_tightbbox
+
+    def counted(self, *args, **kwargs):
+        calls.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "get_tightbbox", counted)
+    ours, theirs = [], []
+    for make in makers(facts):
+        calls.clear()
+        chart = make()
+        ours.append(([ax.get_position().bounds for ax in chart.figure.axes], len(calls), chart.png()))
+        assert all("get_tightbbox" not in ax.__dict__ for ax in chart.figure.axes)  # the Axes' own method again
+    monkeypatch.setattr(charts, "_boxes_measured_once", lambda fig: contextlib.nullcontext())  # matplotlib's own
+    for make in makers(facts):
+        calls.clear()
+        chart = make()
+        theirs.append(([ax.get_position().bounds for ax in chart.figure.axes], len(calls), chart.png()))
+    for (where, measured, png), (where_mpl, measured_mpl, png_mpl) in zip(ours, theirs, strict=True):
+        assert where == where_mpl
+        assert measured * 2 == measured_mpl > 0
+        assert (pixels(png) == pixels(png_mpl)).all()
