@@ -237,6 +237,8 @@ def _worker(conn, job: Job, cwd: str, parent_pid: int, env: dict[str, str]) -> N
     signal.signal(signal.SIGTERM, on_term)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _die_with_parent(parent_pid, kernel)
+    with contextlib.suppress(KernelLost):  # launched now, ready by the first task (else started again by it)
+        kernel.start()
     try:
         with pdf.session():  # one browser per worker, started at its first PDF, for all its briefings
             while True:
@@ -313,6 +315,20 @@ class KernelPool:
         self.env = dict(os.environ if env is None else env)
         self._ctx = mp.get_context("spawn")
         self._stop: int | None = None
+        self._started: list[_Worker] = []  # started ahead of ``run`` (``start``), idle until it gives them tasks
+
+    def start(self, n: int) -> None:
+        """Start up to ``n`` workers now (each launches its kernel at once), before the tasks are known, so that
+        they start while the caller loads and stamps; ``run`` gives them tasks, and stops those it does not need.
+        A caller that may not call ``run`` calls ``close``."""
+        while len(self._started) < min(n, self.jobs):
+            self._started.append(_Worker(self._ctx, self.job, self.cwd, self.env))
+
+    def close(self) -> None:
+        """Stop the workers started ahead and not used by ``run``."""
+        started, self._started = self._started, []
+        for w in started:
+            w.stop(10.0)
 
     def _on_signal(self, signum, frame) -> None:
         self._stop = signum
@@ -320,13 +336,20 @@ class KernelPool:
     def run(self, tasks: Iterable[Task], on_outcome: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
         queue = deque((t, False) for t in tasks)
         outcomes: list[Outcome] = []
+        need = min(self.jobs, len(queue))
+        started, self._started = self._started[:need], self._started[need:]
+        self.close()  # started ahead but not needed (nothing to run, or fewer tasks than workers)
         if not queue:
             return outcomes
         handlers = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 handlers[sig] = signal.signal(sig, self._on_signal)
-        workers = [_Worker(self._ctx, self.job, self.cwd, self.env) for _ in range(min(self.jobs, len(queue)))]
+        workers = started + [_Worker(self._ctx, self.job, self.cwd, self.env) for _ in range(need - len(started))]
+        for i, w in enumerate(workers):  # a worker started ahead that died meanwhile is replaced, nothing lost
+            if not w.proc.is_alive():
+                w.stop(0)
+                workers[i] = _Worker(self._ctx, self.job, self.cwd, self.env)
 
         def finish(o: Outcome) -> None:
             outcomes.append(o)

@@ -311,37 +311,58 @@ class BatchResult:
 
 
 def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, progress: bool = False,
-              force: bool = True, result=None, project: Project | None = None) -> list[Outcome]:
+              force: bool = True, result=None, project: Project | None = None,
+              pool: KernelPool | None = None) -> list[Outcome]:
     """Run tasks on a pool of warm kernels (default: one per core); failures are collected, never raised.
 
     With ``force=False`` a task whose outputs are up to date (same fingerprint) is skipped.
-    Raises ``pool.Interrupted`` (carrying what was finished) on SIGINT or SIGTERM.
+    Raises ``pool.Interrupted`` (carrying what was finished) on SIGINT or SIGTERM. ``pool``: one the caller made
+    (:func:`make_pool`, perhaps with workers already starting); the tasks' stamps are computed while its first
+    workers start (:func:`start_workers`).
     """
-    import os
-
     from cchc_tools.project import load_project
 
     tasks = list(tasks)
-    unstamped = [t for t in tasks if t.stamp is None]
-    failed = []
-    if unstamped:
-        project = project if project is not None else load_project(unstamped[0].parameters.get("project") or None)
-        result = result if result is not None else load_data(project, unstamped[0].parameters["data_dir"])
-        failed = _stamp_tasks(unstamped, result, project)
-    skipped = [] if force else [Outcome(t, True, 0.0, skipped=True) for t in tasks
-                                if t.stamp and state.up_to_date(t, t.stamp["fingerprint"])]
-    done = {id(o.task) for o in skipped + failed}
-    todo = [t for t in tasks if id(t) not in done]
-    skipped += failed
-    bar = Progress(tasks, skipped, progress)
-    pool = KernelPool(jobs or os.cpu_count() or 1, partial(execute, timeout=timeout), notebooks_dir())
+    pool = pool if pool is not None else make_pool(jobs, timeout)
     try:
-        return skipped + pool.run(todo, bar.update)
-    except Interrupted as exc:
-        exc.outcomes = skipped + exc.outcomes
-        raise
+        unstamped = [t for t in tasks if t.stamp is None]
+        failed = []
+        if unstamped:
+            start_workers(pool, len(tasks), force)
+            project = project if project is not None else load_project(unstamped[0].parameters.get("project")
+                                                                       or None)
+            result = result if result is not None else load_data(project, unstamped[0].parameters["data_dir"])
+            failed = _stamp_tasks(unstamped, result, project)
+        skipped = [] if force else [Outcome(t, True, 0.0, skipped=True) for t in tasks
+                                    if t.stamp and state.up_to_date(t, t.stamp["fingerprint"])]
+        done = {id(o.task) for o in skipped + failed}
+        todo = [t for t in tasks if id(t) not in done]
+        skipped += failed
+        bar = Progress(tasks, skipped, progress)
+        try:
+            return skipped + pool.run(todo, bar.update)
+        except Interrupted as exc:
+            exc.outcomes = skipped + exc.outcomes
+            raise
+        finally:
+            bar.close()
     finally:
-        bar.close()
+        pool.close()
+
+
+def make_pool(jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT) -> KernelPool:
+    """The pool a batch runs its briefings on (``jobs`` workers, default one per core), no worker started yet."""
+    import os
+
+    return KernelPool(jobs or os.cpu_count() or 1, partial(execute, timeout=timeout), notebooks_dir())
+
+
+def start_workers(pool: KernelPool, planned: int, force: bool) -> None:
+    """Start the workers a batch of ``planned`` tasks will surely or probably need, before its data is loaded and
+    its tasks are stamped: every one it can use when every task runs (``force``), else one (a run is asked for
+    because something changed; when nothing did, it is stopped unused)."""
+    if planned:
+        pool.start(min(pool.jobs, planned) if force else 1)
 
 
 def run_batch(project: Project, data: Path, root: Path, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT,
@@ -352,11 +373,17 @@ def run_batch(project: Project, data: Path, root: Path, jobs: int | None = None,
     batch = BatchResult(Plan([], [], []))
     with outputs_lock(root):  # one run per outputs folder (``brief --all`` already holds it: re-entrant)
         state.remove_stale_temporaries(root)
+        pool = make_pool(jobs, timeout)
         try:
+            if data.is_dir() and any(data.iterdir()):  # workers start while the data loads and pages are stamped
+                start_workers(pool, pool.jobs, force)
             batch.plan = plan_all(project, data, root, formats)
-            batch.outcomes = run_tasks(batch.plan.tasks, jobs, timeout, progress, force, batch.plan.result, project)
+            batch.outcomes = run_tasks(batch.plan.tasks, jobs, timeout, progress, force, batch.plan.result, project,
+                                       pool)
         except Interrupted as exc:
             batch.outcomes, batch.interrupted = exc.outcomes, str(exc)
         except KeyboardInterrupt:  # Ctrl-C while loading or stamping, before the pool took the signals over
             batch.outcomes, batch.interrupted = [], "SIGINT"
+        finally:
+            pool.close()
     return batch
