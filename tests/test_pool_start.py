@@ -42,3 +42,14 @@ def test_workers_started_ahead_stop_when_nothing_runs(tmp_path):
     one = pool._started[0].proc.pid
     pool.close()  # a caller that never runs (interrupted while loading)
     assert _gone(one) and not pool._started
+
+
+def test_a_few_tasks_run_on_the_one_worker_started_ahead(tmp_path):
+    nb = _pid_notebook(tmp_path)
+    pool = KernelPool(2, partial(execute, timeout=120), notebooks_dir())
+    pool.start(1)
+    ahead = pool._started[0].proc.pid
+    tasks = [_task(nb, tmp_path / f"out-{k}", pid_file=tmp_path / f"ran-by-{k}.txt") for k in range(2)]
+    outcomes = pool.run(tasks, most=1)
+    assert [o.ok for o in outcomes] == [True, True], [o.error for o in outcomes]
+    assert {int((tmp_path / f"ran-by-{k}.txt").read_text()) for k in range(2)} == {ahead}

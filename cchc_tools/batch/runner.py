@@ -58,6 +58,9 @@ __all__ = ["BatchResult", "BriefingError", "Outcome", "Task", "brief_one", "comp
            "run_batch", "run_notebook", "run_tasks", "trend_task", "unit_task"]
 
 DEFAULT_TIMEOUT = 600
+# As many briefings as one changed report makes (its page, its trend, its year's comparison): run on the one worker
+# started ahead, whose kernel is warm by then, rather than waiting for a second kernel to start.
+FEW_TASKS = 3
 
 
 class BriefingError(CchcError):
@@ -336,11 +339,11 @@ def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, pr
         skipped = [] if force else [Outcome(t, True, 0.0, skipped=True) for t in tasks
                                     if t.stamp and state.up_to_date(t, t.stamp["fingerprint"])]
         done = {id(o.task) for o in skipped + failed}
-        todo = [t for t in tasks if id(t) not in done]
+        todo = sorted((t for t in tasks if id(t) not in done), key=lambda t: t.kind != "compare")  # longest first
         skipped += failed
         bar = Progress(tasks, skipped, progress)
         try:
-            return skipped + pool.run(todo, bar.update)
+            return skipped + pool.run(todo, bar.update, most=1 if len(todo) <= FEW_TASKS else None)
         except Interrupted as exc:
             exc.outcomes = skipped + exc.outcomes
             raise
@@ -354,7 +357,20 @@ def make_pool(jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT) -> Kernel
     """The pool a batch runs its briefings on (``jobs`` workers, default one per core), no worker started yet."""
     import os
 
-    return KernelPool(jobs or os.cpu_count() or 1, partial(execute, timeout=timeout), notebooks_dir())
+    return KernelPool(jobs or os.cpu_count() or 1, partial(execute, timeout=timeout), notebooks_dir(),
+                      prepare=warm_worker)
+
+
+def warm_worker() -> None:
+    """In a worker, while its kernel starts: what its first briefing would otherwise do first (import papermill
+    and nbclient, and build the reader's HTML exporter and its template, by exporting an empty notebook)."""
+    from nbformat.v4 import new_notebook
+    from papermill.execute import prepare_notebook_metadata  # noqa: F401
+
+    from cchc_tools.render.export import notebook_to_html
+
+    _warm_engine()
+    notebook_to_html(new_notebook(), "")
 
 
 def start_workers(pool: KernelPool, planned: int, force: bool) -> None:
