@@ -143,9 +143,9 @@ def _known(v) -> bool:
 
 
 class _Index:
-    """A table's row positions by unit and by (unit, year, period), its columns as lists and its ``_Rows`` by
-    columns, made once per batch (kept in ``Context.memo`` beside the table they index: another table gets its
-    own). A page then picks its rows by position, never filtering the whole table."""
+    """A table's row positions by unit, its columns as lists and its ``_Rows`` by columns, made once per batch
+    (kept in ``Context.memo`` beside the table they index: another table gets its own). A page then picks its rows
+    by position, never filtering the whole table."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
