@@ -24,7 +24,7 @@ briefing (the runner's own when run by ``cchc brief``, computed the same way oth
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -120,6 +120,82 @@ def _rows(frame: pd.DataFrame, cols: list[str]) -> list[list]:
     return sorted(rows, key=lambda r: json.dumps(r, ensure_ascii=False, default=str))
 
 
+class _Rows:
+    """The rows of a table's ``cols`` as :func:`_rows` makes them (plain cells, each with its sort key), made once
+    for the whole table: a page's rows are then picked by position and sorted, never converted again."""
+
+    def __init__(self, frame: pd.DataFrame, cols: list[str]) -> None:
+        columns = [[_plain(v) for v in frame[c].tolist()] for c in cols]
+        self.rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
+        self.keys = [json.dumps(r, ensure_ascii=False, default=str) for r in self.rows]
+
+    def at(self, positions) -> list[list]:
+        """What ``_rows(frame.iloc[positions], cols)`` returns (rows of equal keys are equal rows)."""
+        keys, rows = self.keys, self.rows
+        return [rows[i] for i in sorted(positions, key=keys.__getitem__)]
+
+
+def _known(v) -> bool:
+    """A cell that holds a value (not None, NaN or NA): what a pandas comparison can find true."""
+    import pandas as pd
+
+    return isinstance(v, str) or not pd.isna(v)
+
+
+class _Index:
+    """A table's row positions by unit, its columns as lists and its ``_Rows`` by columns, made once per batch
+    (kept in ``Context.memo`` beside the table they index: another table gets its own). A page then picks its rows
+    by position, never filtering the whole table."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        has = "unit" in frame and len(frame)
+        self.by_unit = {u: pos.tolist() for u, pos in frame.groupby("unit", sort=False).indices.items()} if has \
+            else {}
+        self._lists: dict[str, list] = {}
+        self._rows: dict[tuple[str, ...], _Rows] = {}
+        self.extra: dict = {}  # what a user of the index keeps with it (the legacy reports of a reports table)
+
+    def col(self, name: str) -> list:
+        """A column as a list of Python values."""
+        if name not in self._lists:
+            self._lists[name] = self.frame[name].tolist()
+        return self._lists[name]
+
+    def rows(self, cols: list[str], positions) -> list[list]:
+        key = tuple(cols)
+        if key not in self._rows:
+            self._rows[key] = _Rows(self.frame, cols)
+        return self._rows[key].at(positions)
+
+    def unit(self, unit: str, year: int | None = None, period: str | None = None) -> list[int]:
+        """The positions of ``unit``'s rows (of ``year`` and ``period`` when given: equal as pandas compares)."""
+        pos = self.by_unit.get(unit, [])
+        if year is None:
+            return pos
+        years, periods = self.col("year"), self.col("period")
+        return [i for i in pos if _known(years[i]) and years[i] == year and _known(periods[i])
+                and periods[i] == period]
+
+
+def _index(frame: pd.DataFrame, memo: dict | None, name: str) -> _Index:
+    """The ``_Index`` of ``frame`` kept in ``memo`` under ``("index", name)`` (made again for another table)."""
+    if memo is None:
+        return _Index(frame)
+    key = ("index", name)
+    kept = memo.get(key)
+    if kept is None or kept.frame is not frame:
+        kept = memo[key] = _Index(frame)
+    return kept
+
+
+def _where(mask) -> list[int]:
+    """The positions where the boolean ``mask`` (a Series) holds; a blank counts as false."""
+    import numpy as np
+
+    return np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False)).tolist()
+
+
 def _group(assessed: pd.DataFrame, consolidated: Consolidated | None, mine: pd.DataFrame) -> list:
     """Of each (year, period, level) group of ``mine``: quartiles and median, the lowest list and the totals."""
     out = []
@@ -152,42 +228,54 @@ def peer_context(assessed: pd.DataFrame, consolidated: Consolidated | None, kind
     """
     unit, period = parameters.get("unit", ""), parameters.get("period", "annual")
     a = assessed
+    idx = _index(a, memo, "assessed")  # positions by unit and plain rows, made once per batch
     if kind == "unit":
-        mine = a[(a["unit"] == unit) & (a["year"] == int(parameters["year"])) & (a["period"] == period)]
+        pos = idx.unit(unit, int(parameters["year"]), period)
     elif kind == "trend":
-        mine = a[a["unit"] == unit]
+        pos = idx.unit(unit)
     elif kind == "compare":
-        mine = a[(a["year"] == int(parameters["year"])) & (a["period"] == period)]
+        pos = _where((a["year"] == int(parameters["year"])) & (a["period"] == period))
     else:
         raise ValueError(f"unknown briefing kind {kind!r}")
     parts = {}
     for part in SHOWN.get(kind, ()):
         if part == "ranks":
-            content = _rows(mine, ["year", "period", "indicator", "rank", "peers"])
+            content = idx.rows(["year", "period", "indicator", "rank", "peers"], pos)
         elif part == "previous_ranks":
-            before = a[(a["year"] == int(parameters["year"]) - 1) & (a["period"] == period)]
-            content = _rows(before, ["unit", "indicator", "rank", "peers"])
+            before = _where((a["year"] == int(parameters["year"]) - 1) & (a["period"] == period))
+            content = idx.rows(["unit", "indicator", "rank", "peers"], before)
         elif part == "group":
-            content = _group(a, consolidated, mine)
+            content = _group(a, consolidated, a.iloc[pos])
         elif part == "weak":
-            content = _weak(a, mine, memo)
+            content = _weak(idx, pos, memo)
         else:
             raise ValueError(f"unknown part of a peer context {part!r}")
         parts[part] = sha_of(content)
     return parts
 
 
-def _weak(assessed: pd.DataFrame, mine: pd.DataFrame, memo: dict | None = None) -> list:
-    """The indicators on which the page's own reports are among the lowest of their peers (``selection.weakest``:
-    below target or the peers' median), which the verdict and the summary say: a peer's change can add or take
-    away one without changing the unit's own figures or rank. ``memo`` (kept with ``assessed``): each peer group's
-    headline indicators and lowest reports, found once for all the group's pages of a batch."""
+def _weak(idx: _Index, positions: list[int], memo: dict | None = None) -> list:
+    """The indicators on which the page's own reports (rows ``positions`` of the indexed assessed table) are among
+    the lowest of their peers (``selection.weakest``: below target or the peers' median), which the verdict and the
+    summary say: a peer's change can add or take away one without changing the unit's own figures or rank.
+    ``memo`` (kept with the table): each peer group's headline indicators and lowest reports, found once for all
+    the group's pages of a batch. The page's rows are grouped by (year, period, level) as pandas groups them
+    (blanks together, last)."""
+    import pandas as pd
+
     from cchc_tools.analysis.selection import headline_ids, weakest
 
+    assessed = idx.frame
     out = []
-    keys = [k for k in ("year", "period", "level") if k in mine]
-    for _, own in mine.groupby(keys, dropna=False, sort=True) if len(mine) else []:
-        first = own.iloc[0]
+    keys = [k for k in ("year", "period", "level") if k in assessed]
+    columns = [idx.col(k) for k in keys]
+    groups: dict[tuple, list[int]] = {}  # (year, period, level) -> the page's positions
+    for i in positions:
+        groups.setdefault(tuple(None if pd.isna(c[i]) else c[i] for c in columns), []).append(i)
+    indicators, sources = idx.col("indicator"), idx.col("source")
+    for gkey in sorted(groups, key=lambda g: [(v is None, "" if v is None else v) for v in g]):
+        rows = groups[gkey]
+        first = {k: c[rows[0]] for k, c in zip(keys, columns, strict=True)}  # the group's first row, as is
         group = ("weak", *(str(first[k]) for k in keys))
         if memo is None or group not in memo:
             peers = assessed
@@ -199,19 +287,21 @@ def _weak(assessed: pd.DataFrame, mine: pd.DataFrame, memo: dict | None = None) 
                 memo = {}
             memo[group] = lows
         lows = memo[group]
-        for ident in sorted(set(own["indicator"]) & set(lows)):
-            out.append([str(first.get("year")), str(first.get("period")), ident,
-                        sorted(lows[ident] & set(own["source"]))])
+        own = {sources[i] for i in rows}
+        for ident in sorted({indicators[i] for i in rows} & set(lows)):
+            out.append([str(first.get("year")), str(first.get("period")), ident, sorted(lows[ident] & own)])
     return out
 
 
-def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | None = None) -> list[str]:
+def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | None = None,
+                  memo: dict | None = None) -> list[str]:
     """The files a briefing reads, from a loaded data folder (``LoadResult``).
 
     unit: the unit's reports of the same period up to its year (the previous year is compared) and its
     unreadable files; compare: every report of the year that covers the period (a cumulative Q3 report is
     compared with the 9-month ones) and every unreadable file; trend: every report of the unit and of the
-    legacy units it was formed from, and its unreadable files.
+    legacy units it was formed from, and its unreadable files. ``memo`` (``Context.memo``): where a batch keeps
+    the reports indexed by unit, found once for all its pages.
     """
     import pandas as pd
 
@@ -222,7 +312,10 @@ def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | N
     unit = parameters.get("unit", "")
     period = parameters.get("period", "annual")
     if kind == "unit":
-        sel = reps[(reps["unit"] == unit) & (reps["period"] == period) & (reps["year"] <= int(parameters["year"]))]
+        idx = _index(reps, memo, "reports")
+        years, periods, year = idx.col("year"), idx.col("period"), int(parameters["year"])
+        sel = {"source": [idx.col("source")[i] for i in idx.unit(unit)
+                          if _known(periods[i]) and periods[i] == period and _known(years[i]) and years[i] <= year]}
         extra = [p for p in errors if _in_unit_folder(p, unit)]
     elif kind == "compare":
         cover = reps["coverage"] if "coverage" in reps else reps["period"]
@@ -231,14 +324,38 @@ def input_sources(kind: str, parameters: dict, result, reps=None, root: Path | N
             sel = sel[sel["level"] == parameters["level"]]
         extra = errors
     elif kind == "trend":
-        mine = current_era(reps[reps["unit"] == unit])  # the page's own reports and its predecessors', as it selects
-        sel = pd.concat([mine, legacy_reports(reps, mine)])
+        idx = _index(reps, memo, "reports")
+        pos, legacy = idx.unit(unit), _legacy(idx)
+        if legacy.empty:  # no legacy unit's report anywhere: the unit's reports are its era's, none its predecessors'
+            sel = {"source": [idx.col("source")[i] for i in pos]}
+        else:
+            mine = current_era(reps.iloc[pos])  # the page's own reports and its predecessors', as it selects
+            sel = pd.concat([mine, legacy_reports(legacy, mine)])
         extra = [p for p in errors if _in_unit_folder(p, unit)]
     else:
         raise ValueError(f"unknown briefing kind {kind!r}")
     from cchc_tools.ingest.loader import source_name
 
     return sorted({*sel["source"], *(source_name(p, root) for p in extra)})
+
+
+def _legacy(idx: _Index) -> pd.DataFrame:
+    """The reports of legacy units (before 1/7/2025) of an indexed reports table, found once: what
+    ``selection.legacy_reports`` picks from (it keeps only reports of legacy units, so it picks the same from
+    these as from the whole table)."""
+    if "legacy" not in idx.extra:
+        import pandas as pd
+
+        from cchc_tools.units import is_legacy
+
+        reps = idx.frame
+        if "unit_code" not in reps:
+            idx.extra["legacy"] = reps
+        else:
+            legacy = [is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
+                      for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
+            idx.extra["legacy"] = reps[pd.Series(legacy, index=reps.index, dtype=bool)]
+    return idx.extra["legacy"]
 
 
 @dataclass(frozen=True)
@@ -259,9 +376,7 @@ class Stamp:
 
     def fingerprint(self) -> str:
         """Everything but the time: equal fingerprints mean the same briefing would be produced."""
-        d = asdict(self)
-        d.pop("produced")
-        return sha_of(d)
+        return sha_of({f.name: getattr(self, f.name) for f in fields(self) if f.name != "produced"})  # read only
 
     def at(self, when: datetime | None = None) -> Stamp:
         when = when or datetime.now().astimezone()
@@ -337,17 +452,37 @@ def compute(kind: str, parameters: dict, notebook: str | Path | None = None, res
     nb_path = notebooks_dir() / (notebook or NOTEBOOKS[kind])
     if result is None:
         result = load_data(project, params.get("data_dir") or None)
-    sources = input_sources(kind, params, result, reps, project.root)
-    paths = {s: source_path(s, project.root) for s in sources}
-    inputs = {s: sha256_file(p) for s, p in paths.items() if p.is_file()}
     if context is None:
         context = batch_context(project, params.get("data_dir") or None)
-    shown = peer_context(context.assessed, context.consolidated, kind, params, context.memo)
-    reference = reference_files()
-    return Stamp(kind=kind, notebook=nb_path.name, notebook_sha256=sha256_file(nb_path),
-                 kit_version=__version__, kit_code=kit_code(), reference_sha256=sha_of(reference),
-                 reference=reference, project=project_part(project), inputs=inputs, parameters=params,
+    memo = context.memo
+    sources = input_sources(kind, params, result, reps, project.root, memo)
+    inputs = {}
+    for s in sources:
+        sha = _file_sha(source_path(s, project.root), memo)
+        if sha is not None:
+            inputs[s] = sha
+    shown = peer_context(context.assessed, context.consolidated, kind, params, memo)
+    kit = memo.get(("kit",)) if memo is not None else None
+    if kit is None:  # what every page of a batch shares, found once
+        reference = reference_files()
+        kit = {"kit_code": kit_code(), "reference_sha256": sha_of(reference), "reference": reference}
+        if memo is not None:
+            memo[("kit",)] = kit
+    return Stamp(kind=kind, notebook=nb_path.name, notebook_sha256=_file_sha(nb_path, memo) or sha256_file(nb_path),
+                 kit_version=__version__, **kit, project=project_part(project), inputs=inputs, parameters=params,
                  context=shown, settings=settings(lang))
+
+
+def _file_sha(path: Path, memo: dict | None = None) -> str | None:
+    """SHA-256 of a file, ``None`` when it is not a file; kept in ``memo`` (a batch's: each file is read once,
+    whatever number of pages read it)."""
+    key = ("sha256", str(path))
+    if memo is not None and key in memo:
+        return memo[key]
+    sha = sha256_file(path) if path.is_file() else None
+    if memo is not None:
+        memo[key] = sha
+    return sha
 
 
 def kit_part(project: Project, lang: str | None = None) -> dict:

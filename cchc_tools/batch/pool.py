@@ -218,7 +218,8 @@ def _die_with_parent(parent_pid: int, kernel: WarmKernel) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def _worker(conn, job: Job, cwd: str, parent_pid: int, env: dict[str, str]) -> None:
+def _worker(conn, job: Job, cwd: str, parent_pid: int, env: dict[str, str],
+            prepare: Callable[[], object] | None = None) -> None:
     from cchc_tools.render import pdf
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C reaches the whole group
@@ -237,6 +238,11 @@ def _worker(conn, job: Job, cwd: str, parent_pid: int, env: dict[str, str]) -> N
     signal.signal(signal.SIGTERM, on_term)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _die_with_parent(parent_pid, kernel)
+    with contextlib.suppress(KernelLost):  # launched now, ready by the first task (else started again by it)
+        kernel.start()
+    if prepare is not None:
+        with contextlib.suppress(Exception):  # what the first task would do first, done while the kernel starts
+            prepare()
     try:
         with pdf.session():  # one browser per worker, started at its first PDF, for all its briefings
             while True:
@@ -266,10 +272,11 @@ def _start_resource_tracker() -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, job: Job, cwd: str, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, ctx, job: Job, cwd: str, env: Mapping[str, str] | None = None,
+                 prepare: Callable[[], object] | None = None) -> None:
         self.conn, child = ctx.Pipe()
         env = dict(os.environ if env is None else env)  # the kernel's, passed (never the worker's own, later)
-        self.proc = ctx.Process(target=_worker, args=(child, job, cwd, os.getpid(), env), daemon=True,
+        self.proc = ctx.Process(target=_worker, args=(child, job, cwd, os.getpid(), env, prepare), daemon=True,
                                 name="cchc-briefing-worker")
         # Started with SIGINT and SIGTERM blocked (the mask is inherited): a Ctrl-C of the whole terminal
         # group while a worker is still importing never prints a traceback; the worker unblocks them
@@ -306,27 +313,55 @@ class _Worker:
 class KernelPool:
     """``jobs`` workers with one warm kernel each; ``run`` hands them tasks until none is left. ``env``: the
     environment each kernel starts with (default: this process's when the pool is made), passed down to every
-    worker, the first and any that replaces a lost one."""
+    worker, the first and any that replaces a lost one. ``prepare``: called in each worker once its kernel is
+    launched (a picklable function: what the job would otherwise do first, done while the kernel starts)."""
 
-    def __init__(self, jobs: int, job: Job, cwd: str | Path, env: Mapping[str, str] | None = None) -> None:
-        self.jobs, self.job, self.cwd = max(1, jobs), job, str(cwd)
+    def __init__(self, jobs: int, job: Job, cwd: str | Path, env: Mapping[str, str] | None = None,
+                 prepare: Callable[[], object] | None = None) -> None:
+        self.jobs, self.job, self.cwd, self.prepare = max(1, jobs), job, str(cwd), prepare
         self.env = dict(os.environ if env is None else env)
         self._ctx = mp.get_context("spawn")
         self._stop: int | None = None
+        self._started: list[_Worker] = []  # started ahead of ``run`` (``start``), idle until it gives them tasks
+
+    def _worker(self) -> _Worker:
+        return _Worker(self._ctx, self.job, self.cwd, self.env, self.prepare)
+
+    def start(self, n: int) -> None:
+        """Start up to ``n`` workers now (each launches its kernel at once), before the tasks are known, so that
+        they start while the caller loads and stamps; ``run`` gives them tasks, and stops those it does not need.
+        A caller that may not call ``run`` calls ``close``."""
+        while len(self._started) < min(n, self.jobs):
+            self._started.append(self._worker())
+
+    def close(self) -> None:
+        """Stop the workers started ahead and not used by ``run``."""
+        started, self._started = self._started, []
+        for w in started:
+            w.stop(10.0)
 
     def _on_signal(self, signum, frame) -> None:
         self._stop = signum
 
-    def run(self, tasks: Iterable[Task], on_outcome: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
+    def run(self, tasks: Iterable[Task], on_outcome: Callable[[Outcome], None] = lambda o: None,
+            most: int | None = None) -> list[Outcome]:
+        """Every task's outcome, in the order they finish; ``most``: at most that many workers (default ``jobs``)."""
         queue = deque((t, False) for t in tasks)
         outcomes: list[Outcome] = []
+        need = min(self.jobs, len(queue), most or self.jobs)
+        started, self._started = self._started[:need], self._started[need:]
+        self.close()  # started ahead but not needed (nothing to run, or fewer tasks than workers)
         if not queue:
             return outcomes
         handlers = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 handlers[sig] = signal.signal(sig, self._on_signal)
-        workers = [_Worker(self._ctx, self.job, self.cwd, self.env) for _ in range(min(self.jobs, len(queue)))]
+        workers = started + [self._worker() for _ in range(need - len(started))]
+        for i, w in enumerate(workers):  # a worker started ahead that died meanwhile is replaced, nothing lost
+            if not w.proc.is_alive():
+                w.stop(0)
+                workers[i] = self._worker()
 
         def finish(o: Outcome) -> None:
             outcomes.append(o)
@@ -357,7 +392,7 @@ class KernelPool:
                         task, retried = w.task, w.retried
                         w.task = None
                         w.stop(0)
-                        workers[i] = _Worker(self._ctx, self.job, self.cwd, self.env)
+                        workers[i] = self._worker()
                         if retried:
                             finish(Outcome(task, False, time.perf_counter() - w.since,
                                            f"worker process died twice (exit code {w.proc.exitcode})"))

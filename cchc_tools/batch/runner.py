@@ -58,6 +58,9 @@ __all__ = ["BatchResult", "BriefingError", "Outcome", "Task", "brief_one", "comp
            "run_batch", "run_notebook", "run_tasks", "trend_task", "unit_task"]
 
 DEFAULT_TIMEOUT = 600
+# As many briefings as one changed report makes (its page, its trend, its year's comparison): run on the one worker
+# started ahead, whose kernel is warm by then, rather than waiting for a second kernel to start.
+FEW_TASKS = 3
 
 
 class BriefingError(CchcError):
@@ -311,37 +314,71 @@ class BatchResult:
 
 
 def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, progress: bool = False,
-              force: bool = True, result=None, project: Project | None = None) -> list[Outcome]:
+              force: bool = True, result=None, project: Project | None = None,
+              pool: KernelPool | None = None) -> list[Outcome]:
     """Run tasks on a pool of warm kernels (default: one per core); failures are collected, never raised.
 
     With ``force=False`` a task whose outputs are up to date (same fingerprint) is skipped.
-    Raises ``pool.Interrupted`` (carrying what was finished) on SIGINT or SIGTERM.
+    Raises ``pool.Interrupted`` (carrying what was finished) on SIGINT or SIGTERM. ``pool``: one the caller made
+    (:func:`make_pool`, perhaps with workers already starting); the tasks' stamps are computed while its first
+    workers start (:func:`start_workers`).
     """
-    import os
-
     from cchc_tools.project import load_project
 
     tasks = list(tasks)
-    unstamped = [t for t in tasks if t.stamp is None]
-    failed = []
-    if unstamped:
-        project = project if project is not None else load_project(unstamped[0].parameters.get("project") or None)
-        result = result if result is not None else load_data(project, unstamped[0].parameters["data_dir"])
-        failed = _stamp_tasks(unstamped, result, project)
-    skipped = [] if force else [Outcome(t, True, 0.0, skipped=True) for t in tasks
-                                if t.stamp and state.up_to_date(t, t.stamp["fingerprint"])]
-    done = {id(o.task) for o in skipped + failed}
-    todo = [t for t in tasks if id(t) not in done]
-    skipped += failed
-    bar = Progress(tasks, skipped, progress)
-    pool = KernelPool(jobs or os.cpu_count() or 1, partial(execute, timeout=timeout), notebooks_dir())
+    pool = pool if pool is not None else make_pool(jobs, timeout)
     try:
-        return skipped + pool.run(todo, bar.update)
-    except Interrupted as exc:
-        exc.outcomes = skipped + exc.outcomes
-        raise
+        unstamped = [t for t in tasks if t.stamp is None]
+        failed = []
+        if unstamped:
+            start_workers(pool, len(tasks), force)
+            project = project if project is not None else load_project(unstamped[0].parameters.get("project")
+                                                                       or None)
+            result = result if result is not None else load_data(project, unstamped[0].parameters["data_dir"])
+            failed = _stamp_tasks(unstamped, result, project)
+        skipped = [] if force else [Outcome(t, True, 0.0, skipped=True) for t in tasks
+                                    if t.stamp and state.up_to_date(t, t.stamp["fingerprint"])]
+        done = {id(o.task) for o in skipped + failed}
+        todo = sorted((t for t in tasks if id(t) not in done), key=lambda t: t.kind != "compare")  # longest first
+        skipped += failed
+        bar = Progress(tasks, skipped, progress)
+        try:
+            return skipped + pool.run(todo, bar.update, most=1 if len(todo) <= FEW_TASKS else None)
+        except Interrupted as exc:
+            exc.outcomes = skipped + exc.outcomes
+            raise
+        finally:
+            bar.close()
     finally:
-        bar.close()
+        pool.close()
+
+
+def make_pool(jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT) -> KernelPool:
+    """The pool a batch runs its briefings on (``jobs`` workers, default one per core), no worker started yet."""
+    import os
+
+    return KernelPool(jobs or os.cpu_count() or 1, partial(execute, timeout=timeout), notebooks_dir(),
+                      prepare=warm_worker)
+
+
+def warm_worker() -> None:
+    """In a worker, while its kernel starts: what its first briefing would otherwise do first (import papermill
+    and nbclient, and build the reader's HTML exporter and its template, by exporting an empty notebook)."""
+    from nbformat.v4 import new_notebook
+    from papermill.execute import prepare_notebook_metadata  # noqa: F401
+
+    from cchc_tools.render.export import notebook_to_html
+
+    _warm_engine()
+    notebook_to_html(new_notebook(), "")
+
+
+def start_workers(pool: KernelPool, planned: int, force: bool) -> None:
+    """Start the workers a batch of ``planned`` tasks will surely or probably need, before its data is loaded and
+    its tasks are stamped: every one it can use when every task runs (``force``), else one (a run is asked for
+    because something changed; when nothing did, it is stopped unused)."""
+    if planned:
+        pool.start(min(pool.jobs, planned) if force else 1)
 
 
 def run_batch(project: Project, data: Path, root: Path, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT,
@@ -352,11 +389,17 @@ def run_batch(project: Project, data: Path, root: Path, jobs: int | None = None,
     batch = BatchResult(Plan([], [], []))
     with outputs_lock(root):  # one run per outputs folder (``brief --all`` already holds it: re-entrant)
         state.remove_stale_temporaries(root)
+        pool = make_pool(jobs, timeout)
         try:
+            if data.is_dir() and any(data.iterdir()):  # workers start while the data loads and pages are stamped
+                start_workers(pool, pool.jobs, force)
             batch.plan = plan_all(project, data, root, formats)
-            batch.outcomes = run_tasks(batch.plan.tasks, jobs, timeout, progress, force, batch.plan.result, project)
+            batch.outcomes = run_tasks(batch.plan.tasks, jobs, timeout, progress, force, batch.plan.result, project,
+                                       pool)
         except Interrupted as exc:
             batch.outcomes, batch.interrupted = exc.outcomes, str(exc)
         except KeyboardInterrupt:  # Ctrl-C while loading or stamping, before the pool took the signals over
             batch.outcomes, batch.interrupted = [], "SIGINT"
+        finally:
+            pool.close()
     return batch

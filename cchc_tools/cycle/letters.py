@@ -296,11 +296,11 @@ def letters_for(table: pd.DataFrame, findings: pd.DataFrame, year: int, period: 
     rules = tuple(shipped_rules() if rules is None else rules)
     on = on or date.today()
     out = []
+    rows_of, found_of = _by_source(table), _by_source(findings)  # each table split once, not filtered per report
     for _, rep in reps.iterrows():
-        rows = table[table["source"] == rep["source"]]
+        rows = rows_of(rep["source"])
         form_name = str(rows["form"].iloc[0]) if "form" in rows and len(rows) else ""
-        explain, correct = letter_points(findings[findings["source"] == rep["source"]], rules, rows, form_name,
-                                         forms)
+        explain, correct = letter_points(found_of(rep["source"]), rules, rows, form_name, forms)
         if not (explain or correct):
             continue
         code = str(rep.get("unit_code") or "")
@@ -313,6 +313,19 @@ def letters_for(table: pd.DataFrame, findings: pd.DataFrame, year: int, period: 
                           form_title=form_title(form_name, forms) if form_name else "",
                           source_hash=(hashes or {}).get(rep["source"], "")))
     return out
+
+
+def _by_source(frame: pd.DataFrame):
+    """``source`` -> the rows of ``frame`` of that source, in their order (what ``frame[frame["source"] == source]``
+    gives), the frame split once."""
+    positions = frame.groupby("source", sort=False).indices if len(frame) else {}
+    empty = frame.iloc[0:0]
+
+    def rows(source: str) -> pd.DataFrame:
+        pos = positions.get(source)
+        return empty if pos is None else frame.iloc[pos]
+
+    return rows
 
 
 def reminders_for(status, on: date) -> list[Letter]:
