@@ -152,3 +152,31 @@ def test_the_layout_measured_once_is_matplotlibs_own(facts, monkeypatch):
         assert where == where_mpl
         assert measured * 2 == measured_mpl > 0
         assert (pixels(png) == pixels(png_mpl)).all()
+
+
+LONG_SOURCE = ("Phụ lục kèm theo Báo cáo số 123/BC-UBND ngày 16/12/2022 của Ủy ban nhân dân phường Vĩnh Châu, "
+               "tỉnh Cần Thơ "
+               "(tệp /home/so-noi-vu/du-lieu/cai-cach-hanh-chinh/2025/quy-4/phuong-vinh-chau/"
+               "phu-luc-cchc-quy-4-2025-phuong-vinh-chau-ban-chinh-thuc.txt). Số liệu cần xem lại (cột gạch chéo): "
+               "Đã giải quyết (cấp huyện) [L1]; Giải quyết đúng hạn (cấp huyện) [L1]")
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_a_long_source_line_never_runs_over_the_axes_labels(facts, synthetic):
+    """A source wrapped to three lines or more (a long file name) as the PNG draws it, at 150 dpi: its top stays
+    under every Axes with its tick labels and axis label (the bottom 5 % held two lines only: it ran over them)."""
+    from matplotlib import cbook
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    for make in (charts.dossiers_chart, charts.staff_chart, charts.edocs_chart):
+        fig = make(facts, "Năm 2022", LONG_SOURCE, synthetic).figure
+        with cbook._setattr_cm(fig, dpi=charts.Chart.dpi):
+            renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)
+            source = next(t for t in fig.texts if "Nguồn:" in t.get_text())
+            source._renderer = renderer
+            wrapped = source._get_wrapped_text()
+            with source._cm_set(text=wrapped):
+                top = source.get_window_extent(renderer).y1
+            lowest = min(ax.get_tightbbox(renderer).y0 for ax in fig.axes)
+        assert wrapped.count("\n") >= 2
+        assert top < lowest

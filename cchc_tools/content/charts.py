@@ -15,6 +15,7 @@ from functools import partial
 import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, to keep the backend untouched)
 import numpy as np
+from matplotlib import cbook
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.cbook import is_math_text
 from matplotlib.figure import Figure
@@ -169,6 +170,29 @@ def literal(text: str) -> str:
     return str(text).replace("$", r"\$")
 
 
+SOURCE_LINES = 2  # the source line's lines that the bottom 5 % of a chart holds, under the axes and their labels
+
+
+def _bottom(fig: Figure, line: Text) -> float:
+    """Where the Axes and their labels may start, as a fraction of the figure's height: 5 %, which holds a source
+    line wrapped to two lines; a longer one (a long file name: three lines, four...) raises it by its extra lines,
+    so that it never runs over the x axis's label."""
+    # wrapped as the PNG draws it, at its resolution (widths do not scale exactly with it: a line that fits at 100 dpi
+    # may not at 150), measured by a renderer of one pixel at that resolution (``_wrap_width``'s)
+    with cbook._setattr_cm(fig, dpi=Chart.dpi):
+        rc = tuple(str(matplotlib.rcParams[k]) for k in _WRAP_RC)
+        if (Chart.dpi, rc) not in _MEASURERS:
+            _MEASURERS[Chart.dpi, rc] = RendererAgg(1, 1, Chart.dpi)
+        renderer = line._renderer = _MEASURERS[Chart.dpi, rc]  # matplotlib sets it when it draws and wraps the text
+        wrapped = line._get_wrapped_text()
+        lines = wrapped.count("\n") + 1
+        if lines <= SOURCE_LINES:
+            return 0.05
+        with line._cm_set(text=wrapped):  # as drawn: wrapped
+            height = line.get_window_extent(renderer).height
+        return 0.05 + height * (lines - SOURCE_LINES) / lines / fig.bbox.height
+
+
 @contextmanager
 def _boxes_measured_once(fig: Figure):
     """While a tight layout is computed: each Axes' box with its labels measured once, not twice.
@@ -215,7 +239,7 @@ def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Cha
     # Laid out here, once, as ``fig.tight_layout`` does, but without the placeholder layout engine it leaves
     # on the figure: with it, every ``savefig`` runs a whole extra layout pass before drawing (same pixels).
     with _boxes_measured_once(fig):
-        TightLayoutEngine(rect=(0, 0.05, 1, 0.95)).execute(fig)
+        TightLayoutEngine(rect=(0, _bottom(fig, line), 1, 0.95)).execute(fig)
     if fig.get_layout_engine() is not None:  # an rc asked for automatic layout: keep this one, as tight_layout does
         fig.set_layout_engine("none")
     plt.close(fig)
