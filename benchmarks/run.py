@@ -435,7 +435,7 @@ def _cpu() -> float:
 
 def _unit_batch(data: Path, out: Path, n: int, jobs: int, formats: str) -> dict:
     """``n`` unit briefings of a fresh demo folder (one year), forced, on ``jobs`` warm kernels."""
-    from cchc_tools.batch.runner import run_tasks
+    from cchc_tools.batch.runner import make_pool, run_tasks, start_workers
     from cchc_tools.batch.tasks import plan_all
     from cchc_tools.demo import generate
     from cchc_tools.pipeline import load_data
@@ -445,9 +445,14 @@ def _unit_batch(data: Path, out: Path, n: int, jobs: int, formats: str) -> dict:
     t, cpu = time.perf_counter(), _cpu()
     with TreeMemory() as mem:
         project = load_project(KIT_ROOT)
-        plan = plan_all(project, data, out, formats, load_data(project, data))
-        units = [x for x in plan.tasks if x.kind == "unit"]
-        outcomes = run_tasks(units, jobs=jobs, result=plan.result, project=project)
+        pool = make_pool(jobs)
+        try:
+            start_workers(pool, jobs, True)  # as ``run_batch`` does: the kernels start while the data loads
+            plan = plan_all(project, data, out, formats, load_data(project, data))
+            units = [x for x in plan.tasks if x.kind == "unit"]
+            outcomes = run_tasks(units, jobs=jobs, result=plan.result, project=project, pool=pool)
+        finally:
+            pool.close()
     wall, cpu = time.perf_counter() - t, _cpu() - cpu
     failed = [o.error for o in outcomes if not o.ok]
     assert not failed and len(outcomes) == n, failed[:2]
