@@ -180,3 +180,24 @@ def test_a_long_source_line_never_runs_over_the_axes_labels(facts, synthetic):
             lowest = min(ax.get_tightbbox(renderer).y0 for ax in fig.axes)
         assert wrapped.count("\n") >= 2
         assert top < lowest
+
+
+def test_a_tall_ranking_keeps_the_bands_of_a_chart_of_six_inches():
+    """A ranking of 200 units (91 inches): the title, the source and the first and last bars sit as close to the
+    edges as in a chart of ``BANDS_HEIGHT`` (not 4.5 inches of blank above the title, ten bars' blank in the axes);
+    a chart up to that height keeps matplotlib's fractions."""
+    names = [f"Xã {i:03d}" for i in range(200)]
+    tall = charts.rates_chart(names, [50 + i / 4 for i in range(200)], "Tỷ lệ", "nguồn").figure
+    short = charts.rates_chart(names[:6], [50.0, 60.0, 70.0, 80.0, 90.0, 99.0], "Tỷ lệ", "nguồn").figure
+    h = tall.get_figheight()
+    title = tall._suptitle
+    source = next(t for t in tall.texts if "Nguồn:" in t.get_text())
+    assert h > 80 and (1 - title.get_position()[1]) * h == pytest.approx(0.02 * charts.BANDS_HEIGHT)
+    assert source.get_position()[1] * h == pytest.approx(0.01 * charts.BANDS_HEIGHT)
+    assert (1 - tall.axes[0].get_position().y1) * h < 1.0  # the axes start within an inch of the top
+    low, high = tall.axes[0].get_ylim()
+    assert -0.4 - low <= 0.5 + 1e-9 and high - 199.4 <= 0.5 + 1e-9  # half a bar's room at each end
+    assert short.get_figheight() <= charts.BANDS_HEIGHT
+    assert short._suptitle.get_position()[1] == pytest.approx(0.98)
+    assert next(t for t in short.texts if "Nguồn:" in t.get_text()).get_position()[1] == 0.01
+    assert short.axes[0].margins()[1] == pytest.approx(0.05)

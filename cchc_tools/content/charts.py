@@ -171,12 +171,22 @@ def literal(text: str) -> str:
 
 
 SOURCE_LINES = 2  # the source line's lines that the bottom 5 % of a chart holds, under the axes and their labels
+# The title's band and the source's are fractions of a chart's height (5 %) up to this height, in inches; a taller
+# chart (a ranking of a province's 170 units: 78 inches) keeps the bands of a chart of this height, not 4 inches of
+# blank page above the title and under the axes.
+BANDS_HEIGHT = 6.0
+
+
+def _band(fig: Figure) -> float:
+    """The part of the figure's height that 1 % of a chart's bands stands for: 1 % up to ``BANDS_HEIGHT``, less in
+    a taller chart (the same inches)."""
+    return 0.01 * min(1.0, BANDS_HEIGHT / fig.get_figheight())
 
 
 def _bottom(fig: Figure, line: Text) -> float:
-    """Where the Axes and their labels may start, as a fraction of the figure's height: 5 %, which holds a source
-    line wrapped to two lines; a longer one (a long file name: three lines, four...) raises it by its extra lines,
-    so that it never runs over the x axis's label."""
+    """Where the Axes and their labels may start, as a fraction of the figure's height: 5 % (of a chart up to
+    ``BANDS_HEIGHT``), which holds a source line wrapped to two lines; a longer one (a long file name: three lines,
+    four...) raises it by its extra lines, so that it never runs over the x axis's label."""
     # wrapped as the PNG draws it, at its resolution (widths do not scale exactly with it: a line that fits at 100 dpi
     # may not at 150), measured by a renderer of one pixel at that resolution (``_wrap_width``'s)
     with cbook._setattr_cm(fig, dpi=Chart.dpi):
@@ -187,10 +197,10 @@ def _bottom(fig: Figure, line: Text) -> float:
         wrapped = line._get_wrapped_text()
         lines = wrapped.count("\n") + 1
         if lines <= SOURCE_LINES:
-            return 0.05
+            return 5 * _band(fig)
         with line._cm_set(text=wrapped):  # as drawn: wrapped
             height = line.get_window_extent(renderer).height
-        return 0.05 + height * (lines - SOURCE_LINES) / lines / fig.bbox.height
+        return 5 * _band(fig) + height * (lines - SOURCE_LINES) / lines / fig.bbox.height
 
 
 @contextmanager
@@ -226,11 +236,12 @@ def _boxes_measured_once(fig: Figure):
 
 def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Chart:
     """Title, source line and (for synthetic data) the banner; detach from pyplot."""
-    fig.suptitle(literal(title), fontsize=12, fontweight="bold")
+    band = _band(fig)  # 1 % of a chart's height, the same inches in a taller one
+    fig.suptitle(literal(title), fontsize=12, fontweight="bold", **({"y": 1 - 2 * band} if band < 0.01 else {}))
     # the synthetic mark opens the source line rather than sitting beside it: two texts on one baseline overlap
     # as soon as the source wraps to the full width
     said = f"{SYNTHETIC_BANNER}. Nguồn: {source}" if synthetic else f"Nguồn: {source}"
-    line = fig.text(0.01, 0.01, literal(said), fontsize=7.5, color="#b00020" if synthetic else "#444", ha="left",
+    line = fig.text(0.01, band, literal(said), fontsize=7.5, color="#b00020" if synthetic else "#444", ha="left",
                     va="bottom", wrap=True)
     line._get_rendered_text_width = partial(_wrap_width, line)  # see _wrap_width
     if synthetic:
@@ -239,7 +250,7 @@ def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Cha
     # Laid out here, once, as ``fig.tight_layout`` does, but without the placeholder layout engine it leaves
     # on the figure: with it, every ``savefig`` runs a whole extra layout pass before drawing (same pixels).
     with _boxes_measured_once(fig):
-        TightLayoutEngine(rect=(0, _bottom(fig, line), 1, 0.95)).execute(fig)
+        TightLayoutEngine(rect=(0, _bottom(fig, line), 1, 1 - 5 * band)).execute(fig)
     if fig.get_layout_engine() is not None:  # an rc asked for automatic layout: keep this one, as tight_layout does
         fig.set_layout_engine("none")
     plt.close(fig)
@@ -402,6 +413,8 @@ def rates_chart(names: list[str], values: list[float], title: str, source: str,
             b.set_hatch("///")
         ax.annotate(fmt_percent(v) + (f" [{d}]" if d else ""), (b.get_width(), b.get_y() + b.get_height() / 2),
                     va="center", fontsize=8, xytext=(3, 0), textcoords="offset points")
+    # above the first bar and under the last, half a bar's room at most: 5 % of 200 bars would be ten bars of blank
+    ax.margins(y=min(ax.margins()[1], 0.5 / len(triples)))
     ax.set_xlabel("Tỷ lệ (%)")
     ax.set_xlim(0, max(100.0, max(v for _, v, _ in triples)) * 1.2)
     vn_axis(ax, "x", percent=True)
