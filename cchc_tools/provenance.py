@@ -344,17 +344,10 @@ def _legacy(idx: _Index) -> pd.DataFrame:
     ``selection.legacy_reports`` picks from (it keeps only reports of legacy units, so it picks the same from
     these as from the whole table)."""
     if "legacy" not in idx.extra:
-        import pandas as pd
-
-        from cchc_tools.units import is_legacy
+        from cchc_tools.analysis.selection import legacy_mask
 
         reps = idx.frame
-        if "unit_code" not in reps:
-            idx.extra["legacy"] = reps
-        else:
-            legacy = [is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
-                      for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
-            idx.extra["legacy"] = reps[pd.Series(legacy, index=reps.index, dtype=bool)]
+        idx.extra["legacy"] = reps[legacy_mask(reps)] if "unit_code" in reps else reps
     return idx.extra["legacy"]
 
 

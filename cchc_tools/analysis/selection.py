@@ -325,32 +325,35 @@ def weakest_each(assessed: pd.DataFrame, indicators, n: int = 3) -> dict[str, pd
     return out
 
 
+def legacy_mask(reps: pd.DataFrame) -> pd.Series:
+    """Which of ``reports``' rows are a legacy unit's (before 1/7/2025: a district, or a commune since merged), by
+    their official code, year and period; a row without a code is not."""
+    from cchc_tools.units import is_legacy
+
+    return pd.Series([is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
+                      for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)],
+                     index=reps.index, dtype=bool)
+
+
 def legacy_reports(reps: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
     """Reports of the legacy units (before 1/7/2025) that a current unit was formed from."""
-    from cchc_tools.units import is_legacy, predecessors
+    from cchc_tools.units import predecessors
 
     if "unit_code" not in reps or mine.empty:
         return reps.iloc[0:0]
     codes = {c for c in mine["unit_code"] if c}
-    current = [c for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)
-               if c and not is_legacy(c, None if pd.isna(y) else int(y), p)]
+    current = [c for c, old in zip(mine["unit_code"], legacy_mask(mine), strict=True) if c and not old]
     olds = {old for c in set(current) for lv in ("commune", "district") for old, _ in predecessors(c, lv)} - codes
-    legacy = [is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
-              for c, y, p in zip(reps["unit_code"], reps["year"], reps["period"], strict=True)]
-    return reps[reps["unit_code"].isin(olds) & pd.Series(legacy, index=reps.index)]
+    return reps[reps["unit_code"].isin(olds) & legacy_mask(reps)]
 
 
 def current_era(mine: pd.DataFrame) -> pd.DataFrame:
     """A slug's reports of one unit: when the short name is shared by a legacy unit and a current one (thị xã
     Vĩnh Châu until 30/6/2025, phường Vĩnh Châu since), the current unit's reports; the legacy unit's are then
     its predecessors' (:func:`legacy_reports`), shown beside, never joined into one series."""
-    from cchc_tools.units import is_legacy
-
     if "unit_code" not in mine or mine.empty:
         return mine
-    legacy = pd.Series([is_legacy(c, None if pd.isna(y) else int(y), p) if c else False
-                        for c, y, p in zip(mine["unit_code"], mine["year"], mine["period"], strict=True)],
-                       index=mine.index, dtype=bool)
+    legacy = legacy_mask(mine)
     current = mine["unit_code"].astype(str).ne("") & ~legacy
     # a commune that kept its code through the reform (xã Vĩnh Hải, 31795) is one unit in both eras
     other = legacy & ~mine["unit_code"].isin(set(mine.loc[current, "unit_code"]))
