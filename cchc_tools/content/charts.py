@@ -190,10 +190,7 @@ def _bottom(fig: Figure, line: Text) -> float:
     # wrapped as the PNG draws it, at its resolution (widths do not scale exactly with it: a line that fits at 100 dpi
     # may not at 150), measured by a renderer of one pixel at that resolution (``_wrap_width``'s)
     with cbook._setattr_cm(fig, dpi=Chart.dpi):
-        rc = tuple(str(matplotlib.rcParams[k]) for k in _WRAP_RC)
-        if (Chart.dpi, rc) not in _MEASURERS:
-            _MEASURERS[Chart.dpi, rc] = RendererAgg(1, 1, Chart.dpi)
-        renderer = line._renderer = _MEASURERS[Chart.dpi, rc]  # matplotlib sets it when it draws and wraps the text
+        renderer = line._renderer = _measurer(Chart.dpi)  # matplotlib sets it when it draws and wraps the text
         wrapped = line._get_wrapped_text()
         lines = wrapped.count("\n") + 1
         if lines <= SOURCE_LINES:
@@ -269,6 +266,14 @@ _MEASURERS: dict = {}
 _WIDTHS: dict = {}
 
 
+def _measurer(dpi: float) -> RendererAgg:
+    """A renderer of one pixel at ``dpi`` for the fonts in force (``_WRAP_RC``), kept: it measures texts only."""
+    rc = tuple(str(matplotlib.rcParams[k]) for k in _WRAP_RC)
+    if (dpi, rc) not in _MEASURERS:
+        _MEASURERS[dpi, rc] = RendererAgg(1, 1, dpi)
+    return _MEASURERS[dpi, rc]
+
+
 def _wrap_width(text: Text, line: str) -> int:
     """``Text._get_rendered_text_width`` (``ceil`` of the line's width in pixels), measured once per process."""
     renderer = getattr(text, "_renderer", None)
@@ -278,9 +283,7 @@ def _wrap_width(text: Text, line: str) -> int:
     prop = text.get_fontproperties()
     width = _WIDTHS.get((renderer.dpi, rc, prop, line))
     if width is None:
-        if (renderer.dpi, rc) not in _MEASURERS:
-            _MEASURERS[renderer.dpi, rc] = RendererAgg(1, 1, renderer.dpi)
-        w, _, _ = _MEASURERS[renderer.dpi, rc].get_text_width_height_descent(line, prop, ismath=is_math_text(line))
+        w, _, _ = _measurer(renderer.dpi).get_text_width_height_descent(line, prop, ismath=is_math_text(line))
         if len(_WIDTHS) > 20_000:
             _WIDTHS.clear()
         width = _WIDTHS[renderer.dpi, rc, prop.copy(), line] = math.ceil(w)
