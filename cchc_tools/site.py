@@ -1,16 +1,19 @@
 """The outputs folder as a whole: what ``cchc brief`` makes around the briefings.
 
 ``brief_all`` (``cchc brief --all``) holds the outputs folder's lock (:mod:`cchc_tools.lock`) for the whole run and
-makes, in order: every briefing whose inputs changed (:func:`cchc_tools.batch.runner.run_batch`), each period's
-reporting cycle whose inputs changed (:func:`run_cycles`, :func:`cchc_tools.cycle.run.run_cycle`) and the index
-page linking them all (:func:`write_index`). ``brief_unit`` (``cchc brief --year --unit``) makes one briefing and
-the index. The briefings know nothing of the cycles and the cycles nothing of the briefings: both are composed
-here.
+makes every briefing whose inputs changed (:func:`cchc_tools.batch.runner.run_batch`) and, beside them, each
+period's reporting cycle whose inputs changed (:func:`run_cycles`, :func:`cchc_tools.cycle.run.run_cycle`), then the
+index page linking them all (:func:`write_index`). ``brief_unit`` (``cchc brief --year --unit``) makes one briefing
+and the index. The briefings know nothing of the cycles and the cycles nothing of the briefings: both are composed
+here. The cycles run in a thread of this process while the pool's workers run the notebooks (:class:`_Cycles`):
+they start once the briefings are stamped (the data folder's computation is then whole, and nothing else in this
+process reads or writes it), and the index is written once both are done.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING
 from cchc_tools.analysis.selection import reports
 from cchc_tools.atomic import write_text
 from cchc_tools.batch.runner import DEFAULT_TIMEOUT, BatchResult, brief_one, run_batch, say_if_no_pdf
-from cchc_tools.batch.tasks import check_formats, check_year
+from cchc_tools.batch.tasks import Plan, check_formats, check_year
 from cchc_tools.i18n import _
 from cchc_tools.lock import outputs_lock
 from cchc_tools.paths import check_folders
@@ -76,32 +79,88 @@ def brief_unit(project: Project, year, unit: str, data_dir: str | Path | None = 
 def brief_all(project: Project, data_dir: str | Path | None = None, out_root: str | Path | None = None,
               jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, progress: bool = True, force: bool = False,
               formats: str | None = None, cycle: bool = True) -> SiteResult:
-    """Every briefing of the project's data whose inputs changed, then (``cycle``) each period's reporting
-    cycle whose inputs changed (status, letters, consolidated appendix, digest), then the index; never raises
-    for one briefing or one period."""
+    """Every briefing of the project's data whose inputs changed and (``cycle``), beside them, each period's
+    reporting cycle whose inputs changed (status, letters, consolidated appendix, digest), then the index; never
+    raises for one briefing or one period. A batch stopped by Ctrl-C or SIGTERM begins no further period's cycle
+    (the one under way is finished: its files are whole) and lists the cycles finished."""
     data = resolve_data_dir(project, data_dir)
     root = project.resolve(out_root, project.outputs)
     formats = say_if_no_pdf(check_formats(formats))
     check_folders(data, root)  # one clear refusal before any task, never a traceback per task
     with outputs_lock(root):  # one run per outputs folder: a second one is refused, naming this one's PID
-        batch = run_batch(project, data, root, jobs, timeout, progress, force, formats)
+        cycles = _Cycles(project, data, root, formats, force) if cycle else None
+        try:
+            batch = run_batch(project, data, root, jobs, timeout, progress, force, formats,
+                              beside=None if cycles is None else cycles.start)
+        except BaseException:
+            if cycles is not None:  # never a thread still writing once the lock is released
+                cycles.stop.set()
+                cycles.wait(raising=False)
+            raise
         site = SiteResult(batch.plan, batch.outcomes, batch.interrupted)
-        if cycle and not site.interrupted and site.plan.result is not None:
-            site.cycles = run_cycles(project, data, root, formats, force, site.plan.result)
+        if cycles is not None:
+            if site.interrupted:
+                cycles.stop.set()
+            site.cycles = cycles.wait()
         write_index(root, site)
     return site
 
 
-def run_cycles(project: Project, data: Path, root: Path, formats: str, force: bool, result) -> list:
+class _Cycles:
+    """Each period's reporting cycle (:func:`run_cycles`) in a thread, started by the batch once its briefings are
+    stamped (``start``) and run while the pool's workers run the notebooks. ``stop`` asks it to begin no further
+    period; ``wait`` returns what it did (``run_cycles``' list), or raises what it raised."""
+
+    def __init__(self, project: Project, data: Path, root: Path, formats: str, force: bool) -> None:
+        self.args = (project, data, root, formats, force)
+        self.stop = threading.Event()
+        self.done: list[tuple[str, bool, str]] = []
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self, plan: Plan) -> None:
+        if plan.result is None or self.thread is not None:
+            return
+        self.thread = threading.Thread(target=self._run, args=(plan.result,), name="cchc-cycles", daemon=True)
+        self.thread.start()
+
+    def _run(self, result) -> None:
+        try:
+            run_cycles(*self.args, result, stop=self.stop, done=self.done)
+        except BaseException as exc:  # noqa: BLE001 - raised again by ``wait``, in the caller's thread
+            self.error = exc
+
+    def wait(self, raising: bool = True) -> list[tuple[str, bool, str]]:
+        """Once the thread is done: its periods. A Ctrl-C meanwhile stops it after the period under way, then is
+        raised (as it was when the cycles ran after the batch)."""
+        interrupted = False
+        while self.thread is not None and self.thread.is_alive():
+            try:
+                self.thread.join()
+            except KeyboardInterrupt:
+                self.stop.set()
+                interrupted = True
+        if interrupted and raising:
+            raise KeyboardInterrupt
+        if self.error is not None and raising:
+            raise self.error
+        return list(self.done)
+
+
+def run_cycles(project: Project, data: Path, root: Path, formats: str, force: bool, result,
+               stop: threading.Event | None = None, done: list | None = None) -> list:
     """The reporting cycle of every (year, period) in the data whose inputs changed; one failing period is said
-    and never stops the others. Returns (what, made, error) per period."""
+    and never stops the others. Returns (what, made, error) per period, also appended to ``done`` as each period
+    ends. ``stop``: once set, no further period is begun."""
     from cchc_tools.cycle.run import run_cycle
     from cchc_tools.periods import period_phrase
 
     reps = reports(result.table).dropna(subset=["year"])
-    out = []
+    out = done if done is not None else []
     wanted = [f for f in formats.split(",") if f in ("html", "docx", "xlsx")]
     for (year, period), _grp in reps.groupby(["year", "period"], sort=True):
+        if stop is not None and stop.is_set():
+            break
         what = _("reporting cycle {period}").format(period=period_phrase(period, year))
         try:
             res = run_cycle(project, int(year), str(period), data_dir=data, out_root=root, formats=wanted,

@@ -315,13 +315,14 @@ class BatchResult:
 
 def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, progress: bool = False,
               force: bool = True, result=None, project: Project | None = None,
-              pool: KernelPool | None = None) -> list[Outcome]:
+              pool: KernelPool | None = None, stamped: Callable[[], object] | None = None) -> list[Outcome]:
     """Run tasks on a pool of warm kernels (default: one per core); failures are collected, never raised.
 
     With ``force=False`` a task whose outputs are up to date (same fingerprint) is skipped.
     Raises ``pool.Interrupted`` (carrying what was finished) on SIGINT or SIGTERM. ``pool``: one the caller made
     (:func:`make_pool`, perhaps with workers already starting); the tasks' stamps are computed while its first
-    workers start (:func:`start_workers`).
+    workers start (:func:`start_workers`). ``stamped``: called once the tasks are stamped (the data folder's
+    computation is then whole), before the pool runs them: what the caller starts beside the pool.
     """
     from cchc_tools.project import load_project
 
@@ -336,6 +337,8 @@ def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, pr
                                                                        or None)
             result = result if result is not None else load_data(project, unstamped[0].parameters["data_dir"])
             failed = _stamp_tasks(unstamped, result, project)
+        if stamped is not None:
+            stamped()
         skipped = [] if force else [Outcome(t, True, 0.0, skipped=True) for t in tasks
                                     if t.stamp and state.up_to_date(t, t.stamp["fingerprint"])]
         done = {id(o.task) for o in skipped + failed}
@@ -382,10 +385,13 @@ def start_workers(pool: KernelPool, planned: int, force: bool) -> None:
 
 
 def run_batch(project: Project, data: Path, root: Path, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT,
-              progress: bool = True, force: bool = False, formats: str | None = None) -> BatchResult:
+              progress: bool = True, force: bool = False, formats: str | None = None,
+              beside: Callable[[Plan], object] | None = None) -> BatchResult:
     """Every briefing of the data folder ``data`` whose inputs changed (``force``: every one), written under
     ``root`` (both checked by the caller; ``formats`` as :func:`say_if_no_pdf` leaves them); never raises for one
-    briefing, and a Ctrl-C or SIGTERM ends it with what was finished (``interrupted``)."""
+    briefing, and a Ctrl-C or SIGTERM ends it with what was finished (``interrupted``). ``beside(plan)``: called
+    once the plan's tasks are stamped, before they run (not at all when the batch is stopped before): the caller
+    starts there what runs beside the pool, and waits for it itself."""
     batch = BatchResult(Plan([], [], []))
     with outputs_lock(root):  # one run per outputs folder (``brief --all`` already holds it: re-entrant)
         state.remove_stale_temporaries(root)
@@ -395,7 +401,7 @@ def run_batch(project: Project, data: Path, root: Path, jobs: int | None = None,
                 start_workers(pool, pool.jobs, force)
             batch.plan = plan_all(project, data, root, formats)
             batch.outcomes = run_tasks(batch.plan.tasks, jobs, timeout, progress, force, batch.plan.result, project,
-                                       pool)
+                                       pool, None if beside is None else partial(beside, batch.plan))
         except Interrupted as exc:
             batch.outcomes, batch.interrupted = exc.outcomes, str(exc)
         except KeyboardInterrupt:  # Ctrl-C while loading or stamping, before the pool took the signals over
