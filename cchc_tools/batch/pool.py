@@ -15,7 +15,9 @@ import contextlib
 import json
 import multiprocessing as mp
 import os
+import pickle
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -23,8 +25,10 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from multiprocessing.connection import wait
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cchc_tools.batch.tasks import Outcome, Task
+if TYPE_CHECKING:  # imported where used: a worker imports this module first and launches its kernel before pandas
+    from cchc_tools.batch.tasks import Outcome, Task
 
 KERNEL = "python3"
 # The kernel's own log (a transport notice at start, an interrupt notice at shutdown) is noise for
@@ -165,11 +169,13 @@ class WarmKernel:
         self._preparing = None
 
 
-Job = Callable[[Task, WarmKernel], Outcome]
+Job = Callable[["Task", WarmKernel], "Outcome"]
 
 
 def run_with_retry(job: Job, task: Task, kernel: WarmKernel) -> Outcome:
     """Run one task on a warm kernel; a lost kernel is replaced and the task retried once."""
+    from cchc_tools.batch.tasks import Outcome
+
     start = time.perf_counter()
     reason = ""
     for _ in range(2):
@@ -197,6 +203,15 @@ def kernel_for_one(cwd: str | Path, env: Mapping[str, str] | None = None):
 
 # --- worker processes -------------------------------------------------------------------------
 
+_PDF: list = []  # in a worker, the module ``cchc_tools.render.pdf`` once imported (after its kernel is launched)
+
+
+def _close_browser() -> None:
+    """The worker's browser closed, if it ever imported the module that starts one (none before)."""
+    for pdf in _PDF:
+        pdf.close_session()
+
+
 def _die_with_parent(parent_pid: int, kernel: WarmKernel) -> None:
     try:  # Linux: SIGTERM as soon as the parent is gone
         import ctypes
@@ -209,19 +224,16 @@ def _die_with_parent(parent_pid: int, kernel: WarmKernel) -> None:
         while True:
             if os.getppid() != parent_pid:
                 kernel.kill_now()
-                from cchc_tools.render import pdf
-
-                pdf.close_session()
+                _close_browser()
                 os._exit(1)
             time.sleep(0.5)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def _worker(conn, job: Job, cwd: str, parent_pid: int, env: dict[str, str],
-            prepare: Callable[[], object] | None = None) -> None:
-    from cchc_tools.render import pdf
-
+def _worker(conn, work: bytes, cwd: str, parent_pid: int, env: dict[str, str]) -> None:
+    """A worker's life. ``work``: the pickled ``(job, prepare)``, unpickled only once the kernel is launched: their
+    modules (the runner, pandas) are imported while the kernel starts, not before it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C reaches the whole group
     kernel = WarmKernel(cwd, env)
 
@@ -230,7 +242,7 @@ def _worker(conn, job: Job, cwd: str, parent_pid: int, env: dict[str, str],
         # The briefing under way has no state entry (it was removed before it started); its temporary
         # files are removed by the next run.
         kernel.kill_now()
-        pdf.close_session()
+        _close_browser()
         with contextlib.suppress(Exception):
             kernel.km.cleanup_connection_file()
         os._exit(128 + signum)
@@ -240,6 +252,10 @@ def _worker(conn, job: Job, cwd: str, parent_pid: int, env: dict[str, str],
     _die_with_parent(parent_pid, kernel)
     with contextlib.suppress(KernelLost):  # launched now, ready by the first task (else started again by it)
         kernel.start()
+    from cchc_tools.render import pdf
+
+    _PDF.append(pdf)
+    job, prepare = pickle.loads(work)
     if prepare is not None:
         with contextlib.suppress(Exception):  # what the first task would do first, done while the kernel starts
             prepare()
@@ -256,6 +272,12 @@ def _worker(conn, job: Job, cwd: str, parent_pid: int, env: dict[str, str],
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         kernel.stop()
+    # Stopped cleanly (kernel shut down, browser closed): leave at once. The parent waits for this exit at the end
+    # of every batch, and tearing the interpreter down (pandas, papermill, nbconvert...) took longer than the rest.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _start_resource_tracker() -> None:
@@ -276,7 +298,8 @@ class _Worker:
                  prepare: Callable[[], object] | None = None) -> None:
         self.conn, child = ctx.Pipe()
         env = dict(os.environ if env is None else env)  # the kernel's, passed (never the worker's own, later)
-        self.proc = ctx.Process(target=_worker, args=(child, job, cwd, os.getpid(), env, prepare), daemon=True,
+        work = pickle.dumps((job, prepare))  # unpickled by the worker once its kernel is launched
+        self.proc = ctx.Process(target=_worker, args=(child, work, cwd, os.getpid(), env), daemon=True,
                                 name="cchc-briefing-worker")
         # Started with SIGINT and SIGTERM blocked (the mask is inherited): a Ctrl-C of the whole terminal
         # group while a worker is still importing never prints a traceback; the worker unblocks them
@@ -346,6 +369,8 @@ class KernelPool:
     def run(self, tasks: Iterable[Task], on_outcome: Callable[[Outcome], None] = lambda o: None,
             most: int | None = None) -> list[Outcome]:
         """Every task's outcome, in the order they finish; ``most``: at most that many workers (default ``jobs``)."""
+        from cchc_tools.batch.tasks import Outcome
+
         queue = deque((t, False) for t in tasks)
         outcomes: list[Outcome] = []
         need = min(self.jobs, len(queue), most or self.jobs)
