@@ -125,6 +125,7 @@ class _Cycles:
         self.thread.start()
 
     def _run(self, result) -> None:
+        _yield_cpu()
         try:
             run_cycles(*self.args, result, stop=self.stop, done=self.done)
         except BaseException as exc:  # noqa: BLE001 - raised again by ``wait``, in the caller's thread
@@ -145,6 +146,20 @@ class _Cycles:
         if self.error is not None and raising:
             raise self.error
         return list(self.done)
+
+
+CYCLE_NICENESS = 10
+
+
+def _yield_cpu() -> None:
+    """This thread (the cycles' thread) gives way to the batch's worker and kernel while they start: on Linux a
+    thread has its own niceness (``setpriority`` of its thread id); elsewhere nothing changes. The cycles need the
+    CPU less urgently: the notebooks, one after the other, take longer than all of them."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CYCLE_NICENESS)
 
 
 def run_cycles(project: Project, data: Path, root: Path, formats: str, force: bool, result,
