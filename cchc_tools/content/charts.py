@@ -395,35 +395,52 @@ def doubt_note(marked: dict[str, str], how: str = "cột gạch chéo") -> str:
     return f"Số liệu cần xem lại ({how}): " + "; ".join(f"{k} [{v}]" for k, v in marked.items())
 
 
+BAR_INCHES = 0.45  # a ranking's bar pitch, up to ``BANDS_HEIGHT`` worth of bars
+DENSE_BAR_INCHES = 0.25  # the least pitch of a longer ranking: eight-point labels still clear of each other
+
+
 def rates_chart(names: list[str], values: list[float], title: str, source: str,
-                synthetic: bool = False, doubts: list[str] | None = None) -> Chart | None:
-    """Horizontal bars of percentages, labelled in Vietnamese format.
+                synthetic: bool = False, doubts: list[str] | None = None,
+                gap: tuple[int, str] | None = None) -> Chart | None:
+    """Horizontal bars of percentages, labelled in Vietnamese format, the first at the top.
 
     ``doubts``: per bar, the references of the findings that question it (``"L1"``): that bar is
-    hatched in another colour, its label carries the reference, and the caption names it."""
+    hatched in another colour, its label carries the reference, and the caption names it.
+    ``gap``: ``(k, label)``: a row without a bar after the first ``k`` bars, labelled ``label`` (the units a ranking
+    leaves out between its highest and its lowest). Bars are ``BAR_INCHES`` apart, closer (down to
+    ``DENSE_BAR_INCHES``) in a chart of more rows than a page of print holds at that pitch."""
     doubts = list(doubts) if doubts is not None else [""] * len(names)
-    triples = [(n, v, d) for n, v, d in zip(names, values, doubts, strict=True)
-               if v is not None and not math.isnan(v)]
-    if not triples:
+    after, gap_label = gap if gap else (len(names), "")
+    rows = [(n, v, d, i < after) for i, (n, v, d) in enumerate(zip(names, values, doubts, strict=True))
+            if v is not None and not math.isnan(v)]
+    if not rows:
         return None
-    triples.reverse()
-    fig, ax = new_figure(figsize=(8, 0.45 * len(triples) + 1.4))
-    labels = [literal(n) + (f" [{d}]" if d else "") for n, _, d in triples]
-    bars = ax.barh(labels, [v for _, v, _ in triples],
-                   color=[DOUBT_COLOR if d else COLORS[0] for _, _, d in triples])
-    for b, (_, v, d) in zip(bars, triples, strict=True):
+    rows.reverse()  # the first bar at the top
+    below = sum(not top for *_, top in rows)  # bars under the gap
+    gapped = bool(gap) and 0 < below < len(rows)
+    ys = [k + (1 if gapped and k >= below else 0) for k in range(len(rows))]
+    slots = len(rows) + gapped
+    pitch = min(BAR_INCHES, max(DENSE_BAR_INCHES, (BANDS_HEIGHT - 1.4) / slots))
+    fig, ax = new_figure(figsize=(8, pitch * slots + 1.4))
+    labels = [literal(n) + (f" [{d}]" if d else "") for n, _, d, _ in rows]
+    bars = ax.barh(ys, [v for _, v, _, _ in rows], color=[DOUBT_COLOR if d else COLORS[0] for _, _, d, _ in rows])
+    for b, (_, v, d, _) in zip(bars, rows, strict=True):
         if d:
             b.set_hatch("///")
         ax.annotate(fmt_percent(v) + (f" [{d}]" if d else ""), (b.get_width(), b.get_y() + b.get_height() / 2),
                     va="center", fontsize=8, xytext=(3, 0), textcoords="offset points")
+    ticks = ys + ([below] if gapped else [])
+    ax.set_yticks(ticks, labels + ([literal(gap_label)] if gapped else []))
+    if gapped:
+        ax.get_yticklabels()[-1].set(fontstyle="italic", color="#555")
     # above the first bar and under the last, half a bar's room at most: 5 % of 200 bars would be ten bars of blank
-    ax.margins(y=min(ax.margins()[1], 0.5 / len(triples)))
+    ax.margins(y=min(ax.margins()[1], 0.5 / slots))
     ax.set_xlabel("Tỷ lệ (%)")
-    ax.set_xlim(0, max(100.0, max(v for _, v, _ in triples)) * 1.2)
+    ax.set_xlim(0, max(100.0, max(v for _, v, _, _ in rows)) * 1.2)
     vn_axis(ax, "x", percent=True)
     ax.tick_params(axis="y", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
-    note = doubt_note({n: d for n, _, d in reversed(triples) if d})
+    note = doubt_note({n: d for n, _, d, _ in reversed(rows) if d})
     return finish(fig, title, source + (". " + note if note else ""), synthetic)
 
 

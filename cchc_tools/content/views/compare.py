@@ -36,7 +36,7 @@ from cchc_tools.content.views.common import (
 )
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.i18n import _ as tr
-from cchc_tools.numbers import fmt_percent
+from cchc_tools.numbers import fmt_number, fmt_percent
 from cchc_tools.periods import file_suffix, period_in_sentence
 from cchc_tools.pipeline import computed
 from cchc_tools.text import lower_first
@@ -45,6 +45,8 @@ from cchc_tools.vocabulary import level_phrase
 # The legacy district level's measure (``data/levels.yaml``); a comparison ranks each level by its own
 # (``analysis.selection.rank_by``): communes and wards by the commune on-time rate, departments by theirs.
 RANK_BY = rank_by("district")
+# The ranking chart shows every unit up to RANKING_ALL; a longer ranking, its RANKING_ENDS highest and lowest.
+RANKING_ALL, RANKING_ENDS = 25, 10
 
 if TYPE_CHECKING:
     from cchc_tools.project import Project
@@ -326,14 +328,22 @@ class YearComparison(Stamped):
         return Paragraph(spans, "lead")
 
     def ranking_chart(self, indicator: str | None = None):
-        """The units' values of ``indicator`` (default: the first level's measure), highest first."""
+        """The units' values of ``indicator`` (default: the first level's measure), highest first; of a longer
+        ranking than ``RANKING_ALL`` units, the ``RANKING_ENDS`` highest and lowest (the league table ranks them all):
+        a bar for each of a province's 120 units would be a picture no page prints legibly."""
         indicator = indicator or self.measure(self.levels[0])
-        sub = self.assessed[self.assessed["indicator"] == indicator].sort_values("value", ascending=False)
+        sub = self.assessed[self.assessed["indicator"] == indicator]
         name = sub["name_vi"].iloc[0] if len(sub) else indicator
+        # highest first; equal values in the order of the units' names, so that a cut between equals is not chance
+        sub = sub[sub["shown"].notna()].sort_values(["value", "unit_name"], ascending=[False, True])
+        gap = None
+        if len(sub) > RANKING_ALL:
+            gap = (RANKING_ENDS, f"… {fmt_number(len(sub) - 2 * RANKING_ENDS)} đơn vị khác …")
+            sub = pd.concat([sub.head(RANKING_ENDS), sub.tail(RANKING_ENDS)])
         marks = [self.doubt.get((u, indicator), "") for u in sub["unit"]]
-        return charts.rates_chart(sub["unit_name"].tolist(), sub["shown"].tolist(),
-                                  f"{name} – {self.when}", f"Phụ lục CCHC {self.in_sentence} của {len(self.reps)} "
-                                  "đơn vị", self.synthetic, doubts=marks)
+        return charts.rates_chart(sub["unit_name"].tolist(), sub["shown"].tolist(), f"{name} – {self.when}",
+                                  f"Phụ lục CCHC {self.in_sentence} của {len(self.reps)} đơn vị", self.synthetic,
+                                  doubts=marks, gap=gap)
 
     def quality(self) -> Group:
         out: list[Block] = [Heading("Chất lượng số liệu và nội dung đề nghị giải trình", 2)]
