@@ -231,9 +231,24 @@ def _die_with_parent(parent_pid: int, kernel: WarmKernel) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
+# Optional modules a worker never uses, kept from being imported: jsonschema (under nbformat, which every worker
+# imports) imports ``rfc3987_syntax`` whenever it is installed (an extra of jupyter-events, for JupyterLab) and builds
+# its grammar on import: 1.5 s of a worker's start, before its first briefing. It serves only jsonschema's ``iri``
+# format checks, which nothing in a worker asks for (nbformat validates notebooks without format checks).
+UNUSED_IN_WORKERS = ("rfc3987_syntax",)
+
+
+def _leave_out_unused_modules() -> None:
+    """In a worker process (never the caller's): ``UNUSED_IN_WORKERS`` import as if not installed (a ``None`` in
+    ``sys.modules`` makes ``import`` raise ModuleNotFoundError, which their importers expect of optional modules)."""
+    for name in UNUSED_IN_WORKERS:
+        sys.modules.setdefault(name, None)
+
+
 def _worker(conn, work: bytes, cwd: str, parent_pid: int, env: dict[str, str]) -> None:
     """A worker's life. ``work``: the pickled ``(job, prepare)``, unpickled only once the kernel is launched: their
     modules (the runner, pandas) are imported while the kernel starts, not before it."""
+    _leave_out_unused_modules()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C reaches the whole group
     kernel = WarmKernel(cwd, env)
 

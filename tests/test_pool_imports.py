@@ -1,0 +1,53 @@
+"""A worker launches its kernel before it imports the kit, and leaves out the optional modules it never uses
+(``pool.UNUSED_IN_WORKERS``: ``rfc3987_syntax``, 1.5 s of grammar building under nbformat's jsonschema)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from cchc_tools.batch.pool import UNUSED_IN_WORKERS, KernelPool
+from cchc_tools.batch.tasks import Outcome
+from cchc_tools.paths import notebooks_dir
+
+
+def _report_modules(task, kernel) -> Outcome:
+    """A job (run in the worker): which modules the worker holds, and whether nbformat still validates."""
+    import nbformat as nbf
+
+    nb = nbf.v4.new_notebook(cells=[nbf.v4.new_code_cell("1 + 1")])
+    nbf.validate(nb)
+    bad = nbf.v4.new_notebook()
+    bad["cells"] = [{"cell_type": "code"}]  # no source, no outputs: invalid
+    try:
+        nbf.validate(bad)
+        caught = False
+    except nbf.ValidationError:
+        caught = True
+    held = {name: sys.modules.get(name, "absent") is None for name in UNUSED_IN_WORKERS}
+    return Outcome(task, caught, 0.0, repr(held))
+
+
+def test_a_worker_leaves_out_unused_modules_and_still_validates_notebooks(tmp_path):
+    from tests.test_batch import _notebook, _task
+
+    nb = _notebook(tmp_path / "x.ipynb", "x = ''", "x")
+    pool = KernelPool(1, _report_modules, notebooks_dir())
+    [outcome] = pool.run([_task(nb, tmp_path / "out")])
+    assert outcome.ok, outcome.error  # an invalid notebook is still refused by nbformat's validation
+    assert outcome.error == repr({name: True for name in UNUSED_IN_WORKERS})
+
+
+def test_the_caller_keeps_every_module_importable():
+    """Only worker processes leave modules out: importing the pool (in the caller) changes nothing."""
+    code = ("import sys, cchc_tools.batch.pool, cchc_tools.batch.runner\n"
+            "print(all(sys.modules.get(n, 0) is not None for n in cchc_tools.batch.pool.UNUSED_IN_WORKERS))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["True"], run.stderr
+
+
+def test_importing_the_pool_imports_neither_pandas_nor_the_task_module():
+    """A worker imports pool.py first and launches its kernel before anything heavy is imported."""
+    code = "import sys, cchc_tools.batch.pool\nprint('pandas' in sys.modules, 'cchc_tools.batch.tasks' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["False", "False"], run.stderr
