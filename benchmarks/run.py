@@ -507,6 +507,7 @@ def _incremental(data: Path, out: Path, n: int, jobs: int, cycle: bool = False) 
     from cchc_tools.site import brief_all
 
     files = generate(data, units=n, years=[2023])
+    load_before = os.getloadavg()
     t, cpu = time.perf_counter(), _cpu()
     project = load_project(KIT_ROOT)
     full = brief_all(project, data, out, jobs=jobs, progress=False, force=True, formats="html", cycle=cycle)
@@ -521,6 +522,7 @@ def _incremental(data: Path, out: Path, n: int, jobs: int, cycle: bool = False) 
     assert not full.problems and not again.problems
     return {"full_s": full_s, "full_briefings": len(full.outcomes), "incremental_s": again_s,
             "full_cpu_s": full_cpu, "incremental_cpu_s": again_cpu,
+            "load_avg_before": load_before, "load_avg_after": os.getloadavg(),  # a shared machine's load: say it
             "changed_unit": files[0].parent.name, "cycles": [list(c) for c in again.cycles],
             "rebuilt": sorted(o.task.label for o in again.outcomes if not o.skipped), "rewritten": rewritten}
 
