@@ -201,3 +201,28 @@ def test_a_tall_ranking_keeps_the_bands_of_a_chart_of_six_inches():
     assert short._suptitle.get_position()[1] == pytest.approx(0.98)
     assert next(t for t in short.texts if "Nguồn:" in t.get_text()).get_position()[1] == 0.01
     assert short.axes[0].margins()[1] == pytest.approx(0.05)
+
+
+def test_rgb_png_has_the_pixels_resolution_and_texts_pil_reads():
+    """The kit's own PNG of an opaque picture: PIL reads back the same pixels (noise, flat colour, odd sizes), the
+    resolution and the texts."""
+    rng = np.random.default_rng(7)
+    for h, w in ((1, 1), (3, 5), (37, 61)):
+        rgba = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+        rgba[..., 3] = 255
+        rgba[: h // 2, : w // 2, :3] = 200  # a flat block, as charts mostly are
+        image = Image.open(io.BytesIO(charts.rgb_png(rgba, 150, {"Software": "kit", "Title": "Tỉnh"[:1]})))
+        assert image.mode == "RGB" and image.size == (w, h)
+        assert (np.asarray(image) == rgba[..., :3]).all()
+        assert round(image.info["dpi"][0]) == 150 and image.info["Software"] == "kit" and image.info["Title"] == "T"
+
+
+def test_a_chart_saved_to_a_file_or_with_texts_pil_must_write(facts, tmp_path):
+    """A path or a file object, and metadata that is not Latin-1 (PIL writes it as iTXt): the same pixels."""
+    chart = charts.staff_chart(facts, "Năm 2022", "nguồn")
+    chart.figure.savefig(tmp_path / "a.png", dpi=charts.Chart.dpi)
+    buf = io.BytesIO()
+    chart.figure.savefig(buf, format="png", dpi=charts.Chart.dpi, metadata={"Title": "Biên chế"})
+    assert Image.open(io.BytesIO(buf.getvalue())).info["Title"] == "Biên chế"
+    assert (pixels((tmp_path / "a.png").read_bytes()) == pixels(chart.png())).all()
+    assert (pixels(buf.getvalue()) == pixels(chart.png())).all()
