@@ -226,3 +226,28 @@ def test_a_chart_saved_to_a_file_or_with_texts_pil_must_write(facts, tmp_path):
     assert Image.open(io.BytesIO(buf.getvalue())).info["Title"] == "Biên chế"
     assert (pixels((tmp_path / "a.png").read_bytes()) == pixels(chart.png())).all()
     assert (pixels(buf.getvalue()) == pixels(chart.png())).all()
+
+
+def test_glyphs_rendered_once_are_placed_as_freetype_renders_them():
+    """Texts at many places within a pixel, rotated, and without antialiasing, drawn twice on the shared renderers
+    (the second time from the kept glyph pictures, moved by whole pixels): matplotlib's own pixels both times."""
+    def figure(shift: float):
+        fig, ax = charts.new_figure(figsize=(4, 3))
+        ax.set_axis_off()
+        pixel = 1 / (4 * charts.Chart.dpi)
+        for row, rotation in enumerate((0, 0, 20, 90)):  # in a row, the same glyphs a quarter of a pixel apart
+            for col in range(6):
+                fig.text(0.05 + col * (0.15 + 0.25 * pixel) + shift, 0.1 + row * 0.22, "Hồ sơ 1.070",
+                         rotation=rotation, antialiased=(row, col) != (1, 3), fontsize=7)
+        return fig
+
+    charts._GLYPHS.clear()
+    first = [figure(0.0), figure(0.0), figure(2 / (4 * charts.Chart.dpi))]  # the last: two whole pixels to the right
+    pngs = []
+    for fig in first:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=charts.Chart.dpi)
+        pngs.append(buf.getvalue())
+        assert (pixels(buf.getvalue()) == pixels(plain_agg(fig))).all()
+    assert charts._GLYPHS and pngs[0] == pngs[1] != pngs[2]
+    assert (pixels(pngs[2])[:, 2:] == pixels(pngs[0])[:, :-2]).all()

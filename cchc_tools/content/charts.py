@@ -21,6 +21,7 @@ from matplotlib import cbook
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.cbook import is_math_text
 from matplotlib.figure import Figure
+from matplotlib.ft2font import RenderMode
 from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
@@ -166,7 +167,44 @@ class ChartRenderer(RendererAgg):
             gc, x, y, angle, ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items), [])
 
 
+    def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
+        """Agg's drawing of glyphs (matplotlib 3.11's, pinned), each glyph's picture rendered by FreeType once per
+        process: kept by font object, size, resolution, glyph, hinting, antialiasing, rotation and where the glyph
+        falls within a pixel (1/64ths), and placed at its whole pixel. FreeType renders a glyph moved by whole pixels
+        as the same picture moved, so the pixels are matplotlib's. Rules of math text (``boxes``) as matplotlib."""
+        if boxes:
+            return super()._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, boxes)
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        flags = get_hinting_flag()
+        antialiased = gc.get_antialiased()
+        matrices: dict = {}
+        for font, size, glyph_index, slant, extend, dx, dy in glyphs:  # dy is upwards
+            matrix = matrices.get((slant, extend))
+            if matrix is None:
+                matrix = matrices[slant, extend] = (0x10000 * np.array([[cos, -sin], [sin, cos]])
+                                                    @ [[extend, extend * slant], [0, 1]]).round().astype(int)
+            # FreeType's y is upwards; 26.6 fixed point
+            px, py = round(0x40 * (x + dx * cos - dy * sin)), round(0x40 * (self.height - y + dx * sin + dy * cos))
+            key = (font, size, self.dpi, glyph_index, flags, antialiased, matrix.tobytes(), px & 63, py & 63)
+            kept = _GLYPHS.get(key)
+            if kept is None:
+                font.set_size(size, self.dpi)
+                font._set_transform(matrix, [px, py])
+                bitmap = font._render_glyph(glyph_index, flags, RenderMode.NORMAL if antialiased else RenderMode.MONO)
+                buffer = np.array(bitmap.buffer)  # a copy of its own
+                if not antialiased:
+                    buffer *= 0xff
+                if len(_GLYPHS) > 50_000:
+                    _GLYPHS.clear()
+                kept = _GLYPHS[key] = (buffer, bitmap.left - (px >> 6), bitmap.top - (py >> 6))
+            buffer, left, top = kept
+            # draw_text_image's y is downwards and the bitmap's bottom side
+            self._renderer.draw_text_image(buffer, left + (px >> 6),
+                                           int(self.height) - (top + (py >> 6)) + buffer.shape[0], 0, gc)
+
+
 _LAYOUTS: dict = {}
+_GLYPHS: dict = {}
 PNG_LEVEL = 2  # zlib's effort: of RGB pixels, a file no larger than the RGBA one at the default level, in half the time
 
 
