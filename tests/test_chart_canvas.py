@@ -251,3 +251,26 @@ def test_glyphs_rendered_once_are_placed_as_freetype_renders_them():
         assert (pixels(buf.getvalue()) == pixels(plain_agg(fig))).all()
     assert charts._GLYPHS and pngs[0] == pngs[1] != pngs[2]
     assert (pixels(pngs[2])[:, 2:] == pixels(pngs[0])[:, :-2]).all()
+
+
+def test_a_text_is_measured_once_for_every_renderer_of_its_resolution(monkeypatch):
+    """Renderers of other sizes at the same resolution and font settings share measures (Agg measures once); another
+    resolution or font setting is measured afresh; every measure is plain Agg's."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    calls = []
+    real = RendererAgg.get_text_width_height_descent
+
+    def counted(self, s, prop, ismath):
+        calls.append((self.dpi, s))
+        return real(self, s, prop, ismath)
+
+    monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", counted)
+    prop, text = FontProperties(size=8), "Xã Vĩnh Hải 1.070 đo một lần"
+    rc = ("a",)
+    measures = [charts.ChartRenderer(w, h, dpi, r).get_text_width_height_descent(text, prop, False)
+                for w, h, dpi, r in ((10, 10, 150, rc), (300, 20, 150, rc), (10, 10, 100, rc), (10, 10, 150, ("b",)))]
+    assert calls == [(150, text), (100, text), (150, text)]
+    assert measures[0] == measures[1] == measures[3] == real(RendererAgg(5, 5, 150), text, prop, False)
+    assert measures[2] == real(RendererAgg(5, 5, 100), text, prop, False) != measures[0]
