@@ -154,9 +154,10 @@ def test_loaded_folder_is_reused_across_processes_and_rebuilt_on_change(tmp_path
     assert changed.loc[changed["line"] == 85, "value"].item() == 24408
 
 
-def test_indicator_rows_looked_up_by_position_are_the_rows_a_filter_gives(tmp_path):
-    """The indicator tables find each indicator's row by position: the very row ``ind[ind.indicator == i].iloc[0]``
-    gives, on the bundled appendix and on generated units."""
+def test_indicator_rows_looked_up_by_indicator_are_the_rows_a_filter_gives(tmp_path):
+    """The indicator tables find each indicator's first row by indicator: the values ``ind[ind.indicator == i]
+    .iloc[0]`` gives, and each section's assessed rows as a filter and ``itertuples`` give them, on the bundled
+    appendix and on generated units."""
     import pandas as pd
 
     from cchc_tools.demo import generate
@@ -165,10 +166,23 @@ def test_indicator_rows_looked_up_by_position_are_the_rows_a_filter_gives(tmp_pa
     views = [UnitBriefing.load(2022, "vinh-chau")] + [UnitBriefing.load(y, u, tmp_path / "demo")
                                                       for y in (2022, 2023) for u in ("minh-hoa-01", "minh-hoa-03")]
     for b in views:
-        assert len(b._ind_position) == b.ind["indicator"].nunique() > 10
+        assert len(b._ind_first) == b.ind["indicator"].nunique() > 10
         for ident in b.ind["indicator"].unique():
-            pd.testing.assert_series_equal(b.ind.iloc[b._ind_position[ident]],
-                                           b.ind[b.ind["indicator"] == ident].iloc[0])
+            row = b.ind[b.ind["indicator"] == ident].iloc[0]
+            kept = b._ind_first[ident]
+            assert kept[2] == row["reason"] and type(kept[2]) is str
+            for value, expected in zip(kept[:2], (row["numerator"], row["denominator"]), strict=True):
+                assert (pd.isna(value) and pd.isna(expected)) or value == expected
+        sections = [a["section"] for rows in b._assessed_by_section.values() for a in rows]
+        assert sorted(sections) == sorted(b.assessed["section"]) and len(b._assessed_by_section) > 3
+        for section, rows in b._assessed_by_section.items():  # the rows a filter gives, in order, as itertuples
+            expected = [t._asdict() for t in b.assessed[b.assessed["section"] == section].itertuples(index=False)]
+            assert [a["indicator"] for a in rows] == [a["indicator"] for a in expected]
+            # the same values (a missing rank is None rather than pd.NA, a count an int rather than numpy's: the same
+            # to ``pd.notna``, ``int`` and the text)
+            for a, e in zip(rows, expected, strict=True):
+                assert list(a) == list(e)
+                assert all((pd.isna(a[k]) and pd.isna(e[k])) or (a[k] == e[k] and str(a[k]) == str(e[k])) for k in a)
 
 
 def test_the_verdict_names_each_missed_target_with_its_source():

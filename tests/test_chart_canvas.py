@@ -201,3 +201,76 @@ def test_a_tall_ranking_keeps_the_bands_of_a_chart_of_six_inches():
     assert short._suptitle.get_position()[1] == pytest.approx(0.98)
     assert next(t for t in short.texts if "Nguồn:" in t.get_text()).get_position()[1] == 0.01
     assert short.axes[0].margins()[1] == pytest.approx(0.05)
+
+
+def test_rgb_png_has_the_pixels_resolution_and_texts_pil_reads():
+    """The kit's own PNG of an opaque picture: PIL reads back the same pixels (noise, flat colour, odd sizes), the
+    resolution and the texts."""
+    rng = np.random.default_rng(7)
+    for h, w in ((1, 1), (3, 5), (37, 61)):
+        rgba = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+        rgba[..., 3] = 255
+        rgba[: h // 2, : w // 2, :3] = 200  # a flat block, as charts mostly are
+        image = Image.open(io.BytesIO(charts.rgb_png(rgba, 150, {"Software": "kit", "Title": "Tỉnh"[:1]})))
+        assert image.mode == "RGB" and image.size == (w, h)
+        assert (np.asarray(image) == rgba[..., :3]).all()
+        assert round(image.info["dpi"][0]) == 150 and image.info["Software"] == "kit" and image.info["Title"] == "T"
+
+
+def test_a_chart_saved_to_a_file_or_with_texts_pil_must_write(facts, tmp_path):
+    """A path or a file object, and metadata that is not Latin-1 (PIL writes it as iTXt): the same pixels."""
+    chart = charts.staff_chart(facts, "Năm 2022", "nguồn")
+    chart.figure.savefig(tmp_path / "a.png", dpi=charts.Chart.dpi)
+    buf = io.BytesIO()
+    chart.figure.savefig(buf, format="png", dpi=charts.Chart.dpi, metadata={"Title": "Biên chế"})
+    assert Image.open(io.BytesIO(buf.getvalue())).info["Title"] == "Biên chế"
+    assert (pixels((tmp_path / "a.png").read_bytes()) == pixels(chart.png())).all()
+    assert (pixels(buf.getvalue()) == pixels(chart.png())).all()
+
+
+def test_glyphs_rendered_once_are_placed_as_freetype_renders_them():
+    """Texts at many places within a pixel, rotated, and without antialiasing, drawn twice on the shared renderers
+    (the second time from the kept glyph pictures, moved by whole pixels): matplotlib's own pixels both times."""
+    def figure(shift: float):
+        fig, ax = charts.new_figure(figsize=(4, 3))
+        ax.set_axis_off()
+        pixel = 1 / (4 * charts.Chart.dpi)
+        for row, rotation in enumerate((0, 0, 20, 90)):  # in a row, the same glyphs a quarter of a pixel apart
+            for col in range(6):
+                fig.text(0.05 + col * (0.15 + 0.25 * pixel) + shift, 0.1 + row * 0.22, "Hồ sơ 1.070",
+                         rotation=rotation, antialiased=(row, col) != (1, 3), fontsize=7)
+        return fig
+
+    charts._GLYPHS.clear()
+    first = [figure(0.0), figure(0.0), figure(2 / (4 * charts.Chart.dpi))]  # the last: two whole pixels to the right
+    pngs = []
+    for fig in first:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=charts.Chart.dpi)
+        pngs.append(buf.getvalue())
+        assert (pixels(buf.getvalue()) == pixels(plain_agg(fig))).all()
+    assert charts._GLYPHS and pngs[0] == pngs[1] != pngs[2]
+    assert (pixels(pngs[2])[:, 2:] == pixels(pngs[0])[:, :-2]).all()
+
+
+def test_a_text_is_measured_once_for_every_renderer_of_its_resolution(monkeypatch):
+    """Renderers of other sizes at the same resolution and font settings share measures (Agg measures once); another
+    resolution or font setting is measured afresh; every measure is plain Agg's."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    calls = []
+    real = RendererAgg.get_text_width_height_descent
+
+    def counted(self, s, prop, ismath):
+        calls.append((self.dpi, s))
+        return real(self, s, prop, ismath)
+
+    monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", counted)
+    prop, text = FontProperties(size=8), "Xã Vĩnh Hải 1.070 đo một lần"
+    rc = ("a",)
+    measures = [charts.ChartRenderer(w, h, dpi, r).get_text_width_height_descent(text, prop, False)
+                for w, h, dpi, r in ((10, 10, 150, rc), (300, 20, 150, rc), (10, 10, 100, rc), (10, 10, 150, ("b",)))]
+    assert calls == [(150, text), (100, text), (150, text)]
+    assert measures[0] == measures[1] == measures[3] == real(RendererAgg(5, 5, 150), text, prop, False)
+    assert measures[2] == real(RendererAgg(5, 5, 100), text, prop, False) != measures[0]

@@ -27,6 +27,10 @@ READER_TEMPLATE = "cchc-reader"
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
 _REMOTE_LINK = re.compile(r"<link\b[^>]*href=[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
 _ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
+# A chart as the kit's blocks write it (``block.html.j2``), spelled in the page as nbconvert's exporter spelled it
+# (its BeautifulSoup pass): attributes in alphabetical order, the void element closed. An alt of the kit's is
+# escaped by Jinja (no quote in it), so its text is kept as written.
+_CHART_IMG = re.compile(r'<img src="(data:image/png;base64,[A-Za-z0-9+/=]*)" alt="([^"<>]*)">')
 
 
 @lru_cache(maxsize=1)
@@ -35,11 +39,44 @@ def _exporter():
     by every page (as ``jupyter nbconvert`` does for many notebooks); validated once per notebook, after all
     preprocessors, rather than after each."""
     from nbconvert import HTMLExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    exporter = HTMLExporter(extra_template_basedirs=[str(NBCONVERT_TEMPLATES)], template_name=READER_TEMPLATE)
+    class ReaderExporter(HTMLExporter):
+        """nbconvert's HTML exporter (7.17, pinned) without its last step, which parses the whole page again with
+        BeautifulSoup and writes it back, to give an image without alternative text a placeholder and JupyterLab's
+        cells (``.jp-Notebook``) a ``tabindex``. The reader's template writes every image with its alt and has no
+        JupyterLab cells, so that step changed only how the same document is spelled (attributes in alphabetical
+        order, ``<img .../>``, character references written as characters); the page is spelled as that step
+        spelled it (the charts' images, ``_CHART_IMG``; each markdown cell, ``_as_parsed``). It was half of a
+        briefing's export. Everything else is ``HTMLExporter.from_notebook_node``'s."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            info = nb.metadata.get("language_info", {})
+            highlight = self.filters.get("highlight_code", Highlight2HTML(
+                pygments_lexer=info.get("pygments_lexer", info.get("name", None)), parent=self))
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return super(HTMLExporter, self).from_notebook_node(nb, resources, **kw)
+
+    exporter = ReaderExporter(extra_template_basedirs=[str(NBCONVERT_TEMPLATES)], template_name=READER_TEMPLATE,
+                              filters=READER_FILTERS)
     exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
     exporter.optimistic_validation = True
     return exporter
+
+
+def _as_parsed(html: str) -> str:
+    """A fragment of markdown's HTML as nbconvert's BeautifulSoup pass spelled it (character references written as
+    characters: ``C&#225;c`` is ``Các``): the reader's template passes each markdown cell through it."""
+    from bs4 import BeautifulSoup
+
+    return str(BeautifulSoup(html, features="html.parser"))
+
+
+READER_FILTERS = {"as_parsed": _as_parsed}  # the reader's template's own filters
 
 
 def _reader_body(nb) -> str:
@@ -47,6 +84,7 @@ def _reader_body(nb) -> str:
     body = _ANCHOR.sub("", body)
     body = _SCRIPT.sub("", body)
     body = _REMOTE_LINK.sub("", body)
+    body = _CHART_IMG.sub(r'<img alt="\2" src="\1"/>', body)
     # the notebook shows the kit's stylesheet through a Style block; the page has it in its head
     return re.sub(r"<style>\s*" + re.escape(stylesheet().strip()) + r"\s*</style>", "", body)
 
