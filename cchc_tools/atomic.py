@@ -15,8 +15,10 @@ import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the tables' functions: a batch's workers write files, never tables
+    import pandas as pd
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -94,6 +96,8 @@ def neutralize_csv(df: pd.DataFrame) -> pd.DataFrame:
     (README, "CSV files"); the .parquet outputs and the notebooks keep every text as written.
     Numbers stay numbers (``-3`` in a number column is written as a number).
     """
+    import pandas as pd
+
     out = df.copy()
     for name in out.columns:
         col = out[name]

@@ -51,3 +51,13 @@ def test_importing_the_pool_imports_neither_pandas_nor_the_task_module():
     code = "import sys, cchc_tools.batch.pool\nprint('pandas' in sys.modules, 'cchc_tools.batch.tasks' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.stdout.split() == ["False", "False"], run.stderr
+
+
+def test_a_workers_job_and_warm_up_import_no_pandas():
+    """What a worker unpickles (the runner's ``execute``) and warms (papermill, the HTML exporter) needs no pandas:
+    a worker starts with half a second less to import, while its kernel and the parent's stamps take the cores."""
+    code = ("import sys, pickle\nfrom cchc_tools.batch import runner\n"
+            "pickle.loads(pickle.dumps(runner.make_pool(1).job))\nrunner.warm_worker()\n"
+            "print('pandas' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["False"], run.stderr

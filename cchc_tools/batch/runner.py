@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cchc_tools import provenance
-from cchc_tools.analysis.selection import pick_report, reports
 from cchc_tools.atomic import write_text, write_with
 from cchc_tools.batch import state
 from cchc_tools.batch.pool import (
@@ -49,7 +48,6 @@ from cchc_tools.errors import CchcError
 from cchc_tools.i18n import _
 from cchc_tools.lock import outputs_lock
 from cchc_tools.paths import notebooks_dir
-from cchc_tools.pipeline import load_data
 
 if TYPE_CHECKING:
     from cchc_tools.project import Project
@@ -190,6 +188,8 @@ def _stamp_tasks(tasks: list[Task], result, project: Project | None = None) -> l
 
     The peer context every page shows (ranks, peer counts...) is computed once here, from the tables the
     pages are made from, and each stamp hashes its own part of it."""
+    from cchc_tools.analysis.selection import reports
+
     reps = reports(result.table)
     context = provenance.batch_context(project, tasks[0].parameters.get("data_dir") or None) if tasks else None
     failed = []
@@ -217,6 +217,9 @@ def brief_one(project: Project, year, unit: str, data: Path, root: Path, period:
     """Run one unit's briefing of the project (``data`` and ``root``: its data and outputs folders, checked by
     the caller); returns the HTML path. Raises on unknown units and failures. ``then(root)`` is called once the
     briefing is written, still holding the outputs folder's lock (the site writes its index)."""
+    from cchc_tools.analysis.selection import pick_report
+    from cchc_tools.pipeline import load_data
+
     year = check_year(year)
     with kernel_for_one(notebooks_dir()) as kernel:  # the kernel starts while the data loads
         result = load_data(project, data)
@@ -324,6 +327,7 @@ def run_tasks(tasks, jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT, pr
     workers start (:func:`start_workers`). ``stamped``: called once the tasks are stamped (the data folder's
     computation is then whole), before the pool runs them: what the caller starts beside the pool.
     """
+    from cchc_tools.pipeline import load_data
     from cchc_tools.project import load_project
 
     tasks = list(tasks)

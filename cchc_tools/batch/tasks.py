@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cchc_tools.analysis.selection import check_slug
 from cchc_tools.errors import UnknownUnitError
 from cchc_tools.periods import PERIODS, file_suffix, period_phrase
 from cchc_tools.provenance import NOTEBOOKS
@@ -113,6 +112,8 @@ def check_period(period: str) -> str:
 
 def unit_task(project: Project, year, unit: str, data_dir: Path, out_root: Path, period: str = "annual",
               formats: str | None = None, name: str = "") -> Task:
+    from cchc_tools.analysis.selection import check_slug  # pandas: never imported by a worker for its tasks
+
     check_slug(unit)
     year = check_year(year)
     check_period(period)
@@ -136,6 +137,8 @@ def compare_task(project: Project, year, data_dir: Path, out_root: Path, formats
 
 def trend_task(project: Project, unit: str, data_dir: Path, out_root: Path, formats: str | None = None,
                name: str = "") -> Task:
+    from cchc_tools.analysis.selection import check_slug  # pandas: never imported by a worker for its tasks
+
     check_slug(unit)
     out = out_root / "trend"
     return Task("trend", NOTEBOOKS["trend"], {"unit": unit, **_common(project, data_dir, out, formats)},
