@@ -61,3 +61,25 @@ def test_a_workers_job_and_warm_up_import_no_pandas():
             "print('pandas' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.stdout.split() == ["False"], run.stderr
+
+
+def test_a_workers_exporter_is_built_in_a_thread_and_its_first_page_waits_for_it():
+    """``warm_worker`` leaves the reader's exporter to a thread (built while the first notebook runs); a page asked
+    for meanwhile waits for it, and is the page a process without the warm-up makes."""
+    import threading
+
+    import nbformat
+
+    from cchc_tools.batch import runner
+    from cchc_tools.render import export
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Tiêu đề\n\nTỷ lệ 99,87%")])
+    export._exporter.cache_clear()
+    runner.warm_worker()
+    page = export.notebook_to_html(nb, "x")  # at once: the lock holds it until the thread's exporter is built
+    for t in threading.enumerate():
+        if t.name == "cchc-warm-export":
+            t.join(60)
+    assert export._exporter.cache_info().currsize == 1
+    export._exporter.cache_clear()
+    assert page == export.notebook_to_html(nb, "x")

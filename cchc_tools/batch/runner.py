@@ -369,15 +369,27 @@ def make_pool(jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT) -> Kernel
 
 
 def warm_worker() -> None:
-    """In a worker, while its kernel starts: what its first briefing would otherwise do first (import papermill
-    and nbclient, and build the reader's HTML exporter and its template, by exporting an empty notebook)."""
-    from nbformat.v4 import new_notebook
+    """In a worker, while its kernel starts: what its first briefing would otherwise do first. papermill and
+    nbclient are imported now (the first notebook needs them to start); the reader's HTML exporter and its template
+    are built in a thread, by exporting an empty notebook, while the first notebook runs (its page, the first
+    thing that needs them, waits for it): less to do while the kernel and the parent's stamps share the cores."""
+    import threading
+
     from papermill.execute import prepare_notebook_metadata  # noqa: F401
 
-    from cchc_tools.render.export import notebook_to_html
-
     _warm_engine()
-    notebook_to_html(new_notebook(), "")
+    threading.Thread(target=_warm_export, name="cchc-warm-export", daemon=True).start()
+
+
+def _warm_export() -> None:
+    import contextlib
+
+    with contextlib.suppress(Exception):  # a warm-up only: the first page builds what is missing, or says why not
+        from nbformat.v4 import new_notebook
+
+        from cchc_tools.render.export import notebook_to_html
+
+        notebook_to_html(new_notebook(), "")
 
 
 def start_workers(pool: KernelPool, planned: int, force: bool) -> None:

@@ -11,6 +11,7 @@ print: A4, NĐ 30/2020 margins, page numbers, the production date, no stranded h
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +32,12 @@ _ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
 # (its BeautifulSoup pass): attributes in alphabetical order, the void element closed. An alt of the kit's is
 # escaped by Jinja (no quote in it), so its text is kept as written.
 _CHART_IMG = re.compile(r'<img src="(data:image/png;base64,[A-Za-z0-9+/=]*)" alt="([^"<>]*)">')
+
+
+# One page at a time per process: a batch's worker builds its exporter in a thread while its first notebook runs
+# (``batch.runner.warm_worker``), and its first page waits for it; nbconvert's exporter is not made for two
+# pages at once.
+_EXPORTING = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -99,7 +106,8 @@ def notebook_to_html(nb_path, title: str, produced: date | None = None, landscap
     import nbformat
 
     nb = nb_path if isinstance(nb_path, nbformat.NotebookNode) else nbformat.read(str(nb_path), as_version=4)
-    body = _reader_body(nb)
+    with _EXPORTING:
+        body = _reader_body(nb)
     return page_html(body, title, produced, 'class="cchc-banner"' in body, landscape)
 
 
