@@ -122,3 +122,23 @@ def test_without_the_cycle_no_thread_is_started(two_periods, tmp_path, monkeypat
     before = threading.active_count()
     result = site.brief_all(kit, two_periods, tmp_path / "out", progress=False, formats="html", cycle=False)
     assert result.cycles == [] and threading.active_count() == before
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="a thread's own niceness is Linux's")
+def test_the_cycles_thread_gives_way_and_leaves_the_callers_priority_alone(monkeypatch):
+    """The cycles' thread runs at ``CYCLE_NICENESS`` more than the caller; the caller's own niceness is unchanged."""
+    import os
+
+    seen = {}
+
+    def fake_run_cycles(*args, stop=None, done=None):
+        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        return []
+
+    monkeypatch.setattr(site, "run_cycles", fake_run_cycles)
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    cycles = site._Cycles(None, None, None, "html", False)
+    cycles.start(type("P", (), {"result": object()})())
+    assert cycles.wait() == []
+    assert seen["thread"] == min(19, mine + site.CYCLE_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
