@@ -354,14 +354,13 @@ def finish(fig: Figure, title: str, source: str, synthetic: bool = False) -> Cha
 
 # matplotlib wraps a text by measuring every prefix of its words, anew for every figure (its measures are cached
 # per renderer, and each figure has its own): about 30 ms per chart for a source line, the same line in all three
-# charts of a briefing and mostly the same words from one unit to the next. The widths are measured here once with
-# one Agg renderer per resolution and kept, keyed by everything a measure depends on. Same wrap, same pixels; any
+# charts of a briefing and mostly the same words from one unit to the next. The widths are measured here by one
+# renderer per resolution, which keeps its measures (``ChartRenderer``, ``_METRICS``). Same wrap, same pixels; any
 # other renderer (PDF, SVG) measures as matplotlib does. Were matplotlib to stop calling the hook, it would wrap
 # as before, only slower.
 _WRAP_RC = ("text.hinting", "text.kerning_factor",
             *(k for k in matplotlib.rcParams if k.startswith(("font.", "mathtext."))))  # fonts and their metrics
 _MEASURERS: dict = {}
-_WIDTHS: dict = {}
 
 
 def _measurer(dpi: float) -> ChartRenderer:
@@ -377,15 +376,9 @@ def _wrap_width(text: Text, line: str) -> int:
     renderer = getattr(text, "_renderer", None)
     if type(renderer) not in (RendererAgg, ChartRenderer):
         return Text._get_rendered_text_width(text, line)
-    rc = tuple(str(matplotlib.rcParams[k]) for k in _WRAP_RC)
-    prop = text.get_fontproperties()
-    width = _WIDTHS.get((renderer.dpi, rc, prop, line))
-    if width is None:
-        w, _, _ = _measurer(renderer.dpi).get_text_width_height_descent(line, prop, ismath=is_math_text(line))
-        if len(_WIDTHS) > 20_000:
-            _WIDTHS.clear()
-        width = _WIDTHS[renderer.dpi, rc, prop.copy(), line] = math.ceil(w)
-    return width
+    w, _, _ = _measurer(renderer.dpi).get_text_width_height_descent(line, text.get_fontproperties(),
+                                                                    ismath=is_math_text(line))
+    return math.ceil(w)
 
 
 def _bar_labels(ax, bars, percent: bool = False, marks: list[str] | None = None) -> None:
