@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
 
 from cchc_tools.batch.pool import UNUSED_IN_WORKERS, KernelPool
 from cchc_tools.batch.tasks import Outcome
@@ -61,6 +65,24 @@ def test_a_workers_job_and_warm_up_import_no_pandas():
             "print('pandas' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.stdout.split() == ["False"], run.stderr
+
+
+def test_a_workers_papermill_runs_without_pyarrow():
+    """Left out in a worker (``UNUSED_IN_WORKERS``), ``pyarrow.fs`` takes pyarrow and numpy with it: papermill's I/O
+    still reads and writes local notebooks, and only an ``hdfs://`` path would find pyarrow missing."""
+    code = ("import sys\nfrom cchc_tools.batch import pool, runner\npool._leave_out_unused_modules()\n"
+            "runner.warm_worker()\nfrom papermill.iorw import load_notebook_node, write_ipynb\n"
+            "import nbformat\nnb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+            "nbformat.write(nb, sys.argv[1])\nwrite_ipynb(load_notebook_node(sys.argv[1]), sys.argv[1] + '.out')\n"
+            "print(sorted(m for m in ('pyarrow', 'numpy', 'pandas') if m in sys.modules))\n"
+            "from papermill.iorw import HadoopFileSystem\n"
+            "try:\n    HadoopFileSystem()\nexcept Exception as e:\n    print(type(e).__name__)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "nb.ipynb")
+        run = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert nbformat.read(path + ".out", as_version=4).cells[0].source == "1"
+    assert run.stdout.split() == ["[]", "PapermillOptionalDependencyException"], run.stdout + run.stderr
 
 
 def test_a_workers_exporter_is_built_in_a_thread_and_its_first_page_waits_for_it():

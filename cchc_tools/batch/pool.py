@@ -161,6 +161,13 @@ class WarmKernel:
                 with contextlib.suppress(Exception):  # a dead kernel's channels may already be gone
                     kc.stop_channels()
         if self.km is not None:
+            # Killed and reaped here, then shut down by jupyter_client, which finds it gone: its own wait for the
+            # process polls every 0.1 s, the whole of a stop's time (every batch waits for its workers' stops).
+            process = getattr(getattr(self.km, "provisioner", None), "process", None)
+            self.kill_now()
+            if process is not None:
+                with contextlib.suppress(Exception):
+                    process.wait(timeout=5)
             try:
                 self._sync(self.km.shutdown_kernel)(now=True)
             except Exception:
@@ -235,7 +242,10 @@ def _die_with_parent(parent_pid: int, kernel: WarmKernel) -> None:
 # imports) imports ``rfc3987_syntax`` whenever it is installed (an extra of jupyter-events, for JupyterLab) and builds
 # its grammar on import: 1.5 s of a worker's start, before its first briefing. It serves only jsonschema's ``iri``
 # format checks, which nothing in a worker asks for (nbformat validates notebooks without format checks).
-UNUSED_IN_WORKERS = ("rfc3987_syntax",)
+# papermill's I/O module imports ``pyarrow.fs`` for its HDFS paths (and, through it, pyarrow and numpy): 0.1-0.2 s of
+# a worker's start for paths a batch never uses (its notebooks and outputs are local files; papermill falls back to
+# "pyarrow is missing" for ``hdfs://`` only). A worker imports no pandas, so nothing else in it needs pyarrow.
+UNUSED_IN_WORKERS = ("rfc3987_syntax", "pyarrow.fs")
 
 
 def _leave_out_unused_modules() -> None:
@@ -334,18 +344,35 @@ class _Worker:
         self.task, self.retried, self.since = task, retried, time.perf_counter()
         self.conn.send(task)
 
-    def stop(self, grace: float) -> None:
+    def ask_stop(self) -> None:
+        """Tell the worker to stop (an idle one cleanly, a busy one at once), without waiting for it."""
         if self.proc.is_alive():
             if self.task is None:
                 with contextlib.suppress(OSError):
                     self.conn.send(None)
             else:
                 self.proc.terminate()
-            self.proc.join(grace)
+
+    def join(self, grace: float) -> None:
+        """Wait ``grace`` seconds for the worker asked to stop, then kill it."""
+        self.proc.join(grace)
         if self.proc.is_alive():
             self.proc.kill()
             self.proc.join(1)
         self.conn.close()
+
+    def stop(self, grace: float) -> None:
+        self.ask_stop()
+        self.join(grace)
+
+
+def _stop_all(workers: list[_Worker], grace: float) -> None:
+    """Stop every worker, all at once: each is asked first, then each is waited for (their kernels' shutdowns
+    overlap rather than follow one another)."""
+    for w in workers:
+        w.ask_stop()
+    for w in workers:
+        w.join(grace)
 
 
 class KernelPool:
@@ -375,8 +402,7 @@ class KernelPool:
     def close(self) -> None:
         """Stop the workers started ahead and not used by ``run``."""
         started, self._started = self._started, []
-        for w in started:
-            w.stop(10.0)
+        _stop_all(started, 10.0)
 
     def _on_signal(self, signum, frame) -> None:
         self._stop = signum
@@ -439,12 +465,7 @@ class KernelPool:
                         else:
                             queue.appendleft((task, True))
         finally:
-            grace = 3.0 if self._stop is not None else 10.0
-            for w in workers:
-                if w.task is not None:
-                    w.proc.terminate()
-            for w in workers:
-                w.stop(grace)
+            _stop_all(workers, 3.0 if self._stop is not None else 10.0)
             for sig, old in handlers.items():
                 signal.signal(sig, old)
         return outcomes
