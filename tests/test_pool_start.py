@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 from cchc_tools.batch.pool import KernelPool
 from cchc_tools.batch.runner import execute
@@ -53,3 +54,27 @@ def test_a_few_tasks_run_on_the_one_worker_started_ahead(tmp_path):
     outcomes = pool.run(tasks, most=1)
     assert [o.ok for o in outcomes] == [True, True], [o.error for o in outcomes]
     assert {int((tmp_path / f"ran-by-{k}.txt").read_text()) for k in range(2)} == {ahead}
+
+
+def test_a_stopped_kernel_is_reaped_and_its_connection_file_removed(tmp_path):
+    """``WarmKernel.stop`` kills and reaps the kernel itself (jupyter_client's own wait polls every 0.1 s), then lets
+    jupyter_client clean up: no process, no zombie, no connection file left behind, and the kernel object can start
+    again."""
+    import os
+
+    from cchc_tools.batch.pool import WarmKernel
+
+    kernel = WarmKernel(tmp_path)
+    kernel.start()
+    kernel._ready()
+    pid, connection = kernel.pid, Path(kernel.km.connection_file)
+    process = kernel.km.provisioner.process
+    assert pid and connection.exists()
+    kernel.stop()
+    assert process.returncode is not None  # reaped: waited for, so never a zombie
+    assert not os.path.exists(f"/proc/{pid}") or _gone(pid)
+    assert not connection.exists() and kernel.km is None
+    kernel.start()  # as ``ensure`` does after a lost kernel
+    kernel._ready()
+    assert kernel.alive()
+    kernel.stop()
