@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from cchc_tools.analysis.selection import reports
 from cchc_tools.atomic import write_text
+from cchc_tools.batch.priority import give_way
 from cchc_tools.batch.runner import DEFAULT_TIMEOUT, BatchResult, brief_one, run_batch, say_if_no_pdf
 from cchc_tools.batch.tasks import Plan, check_formats, check_year
 from cchc_tools.i18n import _
@@ -125,7 +126,7 @@ class _Cycles:
         self.thread.start()
 
     def _run(self, result) -> None:
-        _yield_cpu()
+        give_way()  # the notebooks, one after the other, take longer than all the cycles: their kernels go first
         try:
             run_cycles(*self.args, result, stop=self.stop, done=self.done)
         except BaseException as exc:  # noqa: BLE001 - raised again by ``wait``, in the caller's thread
@@ -146,24 +147,6 @@ class _Cycles:
         if self.error is not None and raising:
             raise self.error
         return list(self.done)
-
-
-CYCLE_NICENESS = 10
-
-
-def _yield_cpu() -> None:
-    """This thread (the cycles' thread) gives way to the batch's worker and kernel while they start: on Linux a
-    thread has its own niceness (``setpriority`` of its thread id); elsewhere nothing changes. The cycles need the
-    CPU less urgently: the notebooks, one after the other, take longer than all of them."""
-    import contextlib
-    import os
-    import sys
-
-    if not sys.platform.startswith("linux"):  # elsewhere a thread's id is no process id: it could name another one
-        return
-    with contextlib.suppress(AttributeError, OSError):  # more than the caller's own niceness, whatever it is
-        me = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + CYCLE_NICENESS))
 
 
 def run_cycles(project: Project, data: Path, root: Path, formats: str, force: bool, result,

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from cchc_tools.batch.pool import UNUSED_IN_WORKERS, KernelPool
 from cchc_tools.batch.tasks import Outcome
@@ -105,3 +106,30 @@ def test_a_workers_exporter_is_built_in_a_thread_and_its_first_page_waits_for_it
     assert export._exporter.cache_info().currsize == 1
     export._exporter.cache_clear()
     assert page == export.notebook_to_html(nb, "x")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own niceness is Linux's")
+def test_a_workers_exporter_thread_gives_way_and_leaves_the_worker_alone(monkeypatch):
+    """The exporter's warm-up is needed by the first page only: its thread runs at ``BACKGROUND_NICENESS`` more than
+    the worker, whose own niceness (its notebooks, its next kernel) is unchanged."""
+    import os
+    import threading
+
+    from cchc_tools.batch import runner
+    from cchc_tools.batch.priority import BACKGROUND_NICENESS
+    from cchc_tools.render import export
+
+    seen = {}
+
+    def fake_export(nb, title, **kwargs):
+        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        return ""
+
+    monkeypatch.setattr(export, "notebook_to_html", fake_export)
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    runner.warm_worker()
+    for t in threading.enumerate():
+        if t.name == "cchc-warm-export":
+            t.join(60)
+    assert seen["thread"] == min(19, mine + BACKGROUND_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine

@@ -12,6 +12,7 @@ import cchc_tools.cycle.run as cycle_run
 import cchc_tools.site as site
 from cchc_tools.batch import runner
 from cchc_tools.batch.pool import Interrupted, KernelPool
+from cchc_tools.batch.priority import BACKGROUND_NICENESS
 from cchc_tools.batch.tasks import Outcome
 from cchc_tools.cycle.run import CycleResult
 
@@ -126,7 +127,8 @@ def test_without_the_cycle_no_thread_is_started(two_periods, tmp_path, monkeypat
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="a thread's own niceness is Linux's")
 def test_the_cycles_thread_gives_way_and_leaves_the_callers_priority_alone(monkeypatch):
-    """The cycles' thread runs at ``CYCLE_NICENESS`` more than the caller; the caller's own niceness is unchanged."""
+    """The cycles' thread runs at ``BACKGROUND_NICENESS`` more than the caller; the caller's own niceness is
+    unchanged."""
     import os
 
     seen = {}
@@ -140,5 +142,5 @@ def test_the_cycles_thread_gives_way_and_leaves_the_callers_priority_alone(monke
     cycles = site._Cycles(None, None, None, "html", False)
     cycles.start(type("P", (), {"result": object()})())
     assert cycles.wait() == []
-    assert seen["thread"] == min(19, mine + site.CYCLE_NICENESS)
+    assert seen["thread"] == min(19, mine + BACKGROUND_NICENESS)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine

@@ -371,8 +371,9 @@ def make_pool(jobs: int | None = None, timeout: int = DEFAULT_TIMEOUT) -> Kernel
 def warm_worker() -> None:
     """In a worker, while its kernel starts: what its first briefing would otherwise do first. papermill and
     nbclient are imported now (the first notebook needs them to start); the reader's HTML exporter and its template
-    are built in a thread, by exporting an empty notebook, while the first notebook runs (its page, the first
-    thing that needs them, waits for it): less to do while the kernel and the parent's stamps share the cores."""
+    are built in a thread that gives way (``priority.give_way``), by exporting an empty notebook, while the first
+    notebook runs (its page, the first thing that needs them, waits for it): less to do while the kernel and the
+    parent's stamps share the cores."""
     import threading
 
     from papermill.execute import prepare_notebook_metadata  # noqa: F401
@@ -384,6 +385,11 @@ def warm_worker() -> None:
 def _warm_export() -> None:
     import contextlib
 
+    from cchc_tools.batch.priority import give_way
+
+    # Needed by the first page only, once the first notebook has run: the worker's kernel, still starting, and the
+    # parent's stamps go first (they decide when the first notebook starts).
+    give_way()
     with contextlib.suppress(Exception):  # a warm-up only: the first page builds what is missing, or says why not
         from nbformat.v4 import new_notebook
 
