@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 
@@ -192,7 +193,7 @@ def test_source_lines_wrap_as_matplotlib_wraps_them(facts):
 
     def matplotlib_alone(chart):
         line = next(t for t in chart.figure.texts if t.get_wrap())
-        del line._get_rendered_text_width  # the hook: matplotlib's own measure again
+        del line._get_rendered_text_width, line._get_wrapped_text  # the hooks: matplotlib's own wrap again
         return chart
 
     for source in sources:
@@ -210,6 +211,34 @@ def test_source_lines_wrap_as_matplotlib_wraps_them(facts):
     svg = io.StringIO()
     charts.dossiers_chart(facts, "Năm 2022", sources[1]).savefig(svg, format="svg")  # another renderer: its own
     assert "Minh Họa 10" in svg.getvalue() or "<svg" in svg.getvalue()
+
+
+def test_source_lines_break_where_matplotlib_breaks_them():
+    """``charts._wrapped_text`` finds the break by bisection: on lines of every length, with double spaces, long words
+    and empty lines, at several resolutions and widths, the lines are matplotlib's own (``Text._get_wrapped_text``)."""
+    import random
+
+    from matplotlib.text import Text
+
+    rng = random.Random(28)
+    words = ["Phụ", "lục", "kèm", "theo", "Báo", "cáo", "số", "99/BC-UBND", "ngày", "15/12/2023", "của", "UBND",
+             "xã", "Minh", "Họa", "(tệp", "data/raw/2023/minh-hoa-10/phu-luc-cchc-2023-minh-hoa-10.txt)", "", "I",
+             "WWWWWWWW", "ỹỹỹ", "$5", "và", "một_từ_rất_dài_không_có_dấu_cách_" * 6]
+    checked = 0
+    for dpi in (72, 100, 150, 300):
+        for width in (3.0, 6.4, 9.0):
+            fig, _ = charts.new_figure(figsize=(width, 3))
+            for _ in range(15):
+                said = " ".join(rng.choice(words) for _ in range(rng.randint(1, 60)))
+                said = said if rng.random() < 0.8 else said.replace(" ", "\n", 1)
+                line = fig.text(0.01, 0.01, said, fontsize=7.5, wrap=True)
+                line._get_rendered_text_width = partial(charts._wrap_width, line)
+                fig.dpi = dpi
+                line._renderer = charts._measurer(dpi)
+                assert charts._wrapped_text(line) == Text._get_wrapped_text(line), (said, dpi, width)
+                checked += "\n" in Text._get_wrapped_text(line)
+                line.remove()
+    assert checked > 50  # most of them were wrapped indeed
 
 
 def test_chart_without_data_is_none(seed_df):
