@@ -107,6 +107,45 @@ def test_applicable_keeps_what_the_level_and_the_form_have():
     assert applicable(a)["indicator"].tolist().count("online_dossier_rate") == 1  # the level alone: it applies
 
 
+def test_applicable_decides_each_row_as_the_row_by_row_rule_does():
+    """``applicable`` decides once per (level, form, indicator) and spreads the answer to the rows: on random frames
+    (blank and missing levels, unknown levels and forms, reports without a form, Arrow-backed strings) it keeps
+    exactly the rows the rule applied row by row keeps, in their order."""
+    import random
+
+    from cchc_tools.analysis.selection import _form_codes
+    from cchc_tools.analysis.specs import indicator_applies, indicator_inputs, indicator_specs
+
+    specs = {s["id"]: s for s in indicator_specs()}
+
+    def by_row(frame, forms):
+        form_of = dict(zip(forms["source"], forms["form"], strict=True)) if forms is not None else {}
+        keep = []
+        for src, level, ident in zip(frame["source"], frame["level"], frame["indicator"], strict=True):
+            level = "" if pd.isna(level) else str(level)
+            ok = ident in specs and indicator_applies(ident, level)
+            codes = _form_codes(form_of.get(src, ""), None) if ok else None
+            keep.append(ok and (codes is None or set(indicator_inputs(specs[ident])) <= codes))
+        return frame[pd.Series(keep, index=frame.index, dtype=bool)]
+
+    rng = random.Random(28)
+    idents = [s["id"] for s in indicator_specs()] + ["no_such_indicator"]
+    levels = ["commune", "district", "department", "province", "", None, "ward?"]
+    form_names = ["commune-2025", "district-2022", "district-2023", "department-2025", "", "no-such-form"]
+    for trial in range(30):
+        n = rng.randint(0, 400)
+        frame = pd.DataFrame({"source": [f"s{rng.randint(0, 12)}" for _ in range(n)],
+                              "level": [rng.choice(levels) for _ in range(n)],
+                              "indicator": [rng.choice(idents) for _ in range(n)]},
+                             index=rng.sample(range(10 * n + 1), n))
+        if trial % 2:
+            frame = frame.astype({"source": "string[pyarrow]", "level": "string[pyarrow]",
+                                  "indicator": "string[pyarrow]"})
+        forms = pd.DataFrame({"source": [f"s{k}" for k in range(10)],
+                              "form": [rng.choice(form_names) for _ in range(10)]}) if trial % 3 else None
+        pd.testing.assert_frame_equal(applicable(frame, forms), by_row(frame, forms))
+
+
 def test_headline_per_level_comes_from_levels_yaml_and_the_targets_in_force():
     assert headline_ids("commune")[0] == "dossiers_commune_on_time" and rank_by("commune") == "dossiers_commune_on_time"
     assert rank_by("department") == "plan_completion" and rank_by("district") == "dossiers_on_time_all"

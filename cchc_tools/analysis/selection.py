@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from cchc_tools.errors import UnknownUnitError
@@ -196,20 +197,24 @@ def applicable(frame: pd.DataFrame, forms: pd.DataFrame | None = None, known: Fo
     if forms is not None and "form" in forms.columns and len(forms):
         firsts = forms.drop_duplicates("source")
         form_of = {s: str(f or "") for s, f in zip(firsts["source"], firsts["form"].fillna(""), strict=True)}
-    seen: dict[tuple[str, str, str], bool] = {}
 
-    def keep(source: str, level: str, ident: str) -> bool:
-        key = (str(level or ""), form_of.get(source, ""), ident)
-        if key not in seen:
-            ok = ident in specs and indicator_applies(ident, key[0])
-            codes = _form_codes(key[1], known) if ok else None
-            if ok and codes is not None:
-                ok = set(indicator_inputs(specs[ident])) <= codes
-            seen[key] = ok
-        return seen[key]
+    def keep(level: str, form: str, ident: str) -> bool:
+        ok = ident in specs and indicator_applies(ident, level)
+        codes = _form_codes(form, known) if ok else None
+        if ok and codes is not None:
+            ok = set(indicator_inputs(specs[ident])) <= codes
+        return ok
 
-    mask = [keep(s, lv, i) for s, lv, i in zip(frame["source"], frame["level"], frame["indicator"], strict=True)]
-    return frame[pd.Series(mask, index=frame.index, dtype=bool)]
+    # decided once per (level, form, indicator), not per row: a few hundred combinations for thousands of rows
+    levels = frame["level"].astype(object).where(frame["level"].notna(), "").astype(str)
+    form = frame["source"].map(form_of).astype(object).fillna("") if form_of else ""
+    keys = pd.DataFrame({"level": levels, "form": form,
+                         "indicator": frame["indicator"].astype(object)}, index=frame.index)
+    group = keys.groupby(["level", "form", "indicator"], sort=False, dropna=False).ngroup().to_numpy()
+    combos = keys.drop_duplicates()  # in the order of the groups' numbers (first seen, first numbered)
+    decided = np.array([keep(lv, fm, i) for lv, fm, i in zip(combos["level"], combos["form"], combos["indicator"],
+                                                               strict=True)], dtype=bool)
+    return frame[decided[group]]
 
 
 def headline_ids(level: str, assessed: pd.DataFrame | None = None) -> list[str]:
