@@ -13,6 +13,7 @@ process reads or writes it), and the index is written once both are done.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,27 +184,40 @@ def _record(path: Path) -> dict:
         return {}
 
 
-def _entries(root: Path) -> list:
-    """Every briefing, comparison and trend under the outputs folder, as the index lists them."""
+def _entries(root: Path) -> tuple[list, bool]:
+    """Every briefing, comparison and trend under the outputs folder, as the index lists them, and whether any of
+    them was made from synthetic data (its record says so)."""
     from cchc_tools.render.export import IndexEntry, entry_files
 
     out = []
     pages = [("compare", p) for p in sorted(root.glob("[0-9][0-9][0-9][0-9]/compare*.html"))]
     pages += [("unit", p) for p in sorted(root.glob("[0-9][0-9][0-9][0-9]/*/briefing*.html"))]
     pages += [("trend", p) for p in sorted(root.glob("trend/*.html"))]
+    listed: dict[Path, set[str]] = {}
+
+    def files_in(folder: Path) -> set[str]:
+        """The names of the files in ``folder``, listed once for all its pages."""
+        if folder not in listed:
+            with os.scandir(folder) as it:
+                listed[folder] = {e.name for e in it if e.is_file()}
+        return listed[folder]
+
+    synthetic = False
     for kind, html in pages:
         rec = _record(html.with_name(html.stem + ".provenance.json"))
+        synthetic = synthetic or bool(rec.get("synthetic"))
         params = rec.get("parameters", {})
         name = {"compare": "So sánh các đơn vị", "unit": rec.get("name") or html.parent.name,
                 "trend": rec.get("name") or html.stem}[kind]
         year = None if kind == "trend" else int((html.parent if kind == "compare" else html.parent.parent).name)
-        summary = entry_files(html.parent, "summary" + html.stem.removeprefix("briefing"), root) if kind == "unit" \
-            else {}  # the leader's summary beside a unit's briefing
-        out.append(IndexEntry(kind, name, entry_files(html.parent, html.stem, root),
+        present = files_in(html.parent)
+        summary = entry_files(html.parent, "summary" + html.stem.removeprefix("briefing"), root, present) \
+            if kind == "unit" else {}  # the leader's summary beside a unit's briefing
+        out.append(IndexEntry(kind, name, entry_files(html.parent, html.stem, root, present),
                               slug="" if kind == "compare" else html.parent.name if kind == "unit" else html.stem,
                               code=rec.get("code", ""), year=year,
                               period=params.get("period") or from_file_suffix(html.stem), summary=summary))
-    return out
+    return out, synthetic
 
 
 def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
@@ -213,12 +227,11 @@ def write_index(out_root: str | Path, batch: BatchResult | None = None) -> Path:
     from cchc_tools.render.export import render_index
 
     root = Path(out_root)
-    entries = _entries(root)
+    entries, synthetic = _entries(root)
     failures = [(e.path, str(e)) for e in batch.plan.load_errors] if batch else []
     missing = list(batch.plan.unbriefable) if batch else []
     missing += [(o.task.name or o.task.label, o.error.splitlines()[0] if o.error else "")
                 for o in (batch.failed if batch else [])]
-    synthetic = any(_record(p).get("synthetic") for p in root.rglob("*.provenance.json")) if entries else False
     periods = period_states(root)
     return write_text(root / "index.html", render_index(entries, failures, synthetic, not_briefed=missing,
                                                         periods=periods))

@@ -771,3 +771,36 @@ def test_the_renderers_and_the_views_import_one_way():
                              text=True, cwd=paths.KIT_ROOT, timeout=120)
         assert run.returncode == 0, run.stderr
         assert run.stdout.strip() == "[]", (mod, run.stdout)
+
+
+def test_write_index_lists_each_folder_once_and_says_synthetic_from_the_pages_records(tmp_path):
+    """``site.write_index`` finds each page's formats from one listing of its folder (the same as a look at each
+    format on disk: ``entry_files``), and shows the synthetic-data banner when a listed page's record says it was made
+    from synthetic data, not otherwise."""
+    import json
+
+    from cchc_tools.render.export import SYNTHETIC_BANNER
+    from cchc_tools.site import write_index
+
+    def page(folder, stem, synthetic, formats=("html",)):
+        folder.mkdir(parents=True, exist_ok=True)
+        for fmt in formats:
+            (folder / f"{stem}.{fmt}").write_text("x", encoding="utf-8")
+        (folder / f"{stem}.provenance.json").write_text(json.dumps({"synthetic": synthetic, "name": folder.name,
+                                                                    "parameters": {"period": "annual"}}))
+
+    page(tmp_path / "2023" / "a", "briefing", False, ("html", "docx", "pdf"))
+    page(tmp_path / "2023" / "a", "summary", False, ("html",))
+    (tmp_path / "2023" / "a" / "briefing.xlsx").mkdir()  # a folder by a format's name is no file of it
+    page(tmp_path / "2023", "compare", False, ("html", "xlsx"))
+    page(tmp_path / "trend", "a", False)
+    html = write_index(tmp_path).read_text(encoding="utf-8")
+    assert SYNTHETIC_BANNER not in html
+    for rel in ("2023/a/briefing.html", "2023/a/briefing.docx", "2023/a/briefing.pdf", "2023/compare.xlsx",
+                "2023/a/summary.html", "trend/a.html"):
+        assert f'href="{rel}"' in html, rel
+    assert 'href="2023/a/briefing.xlsx"' not in html
+    assert entry_files(tmp_path / "2023" / "a", "briefing", tmp_path) == {
+        "html": "2023/a/briefing.html", "docx": "2023/a/briefing.docx", "pdf": "2023/a/briefing.pdf"}
+    page(tmp_path / "2023" / "b", "briefing", True)
+    assert SYNTHETIC_BANNER in write_index(tmp_path).read_text(encoding="utf-8")

@@ -132,13 +132,14 @@ class IndexEntry:
     summary: dict[str, str] = field(default_factory=dict)  # a unit's leader's summary: format -> path
 
 
-def entry_files(out_dir: Path, stem: str, index_dir: Path) -> dict[str, str]:
-    """The formats of ``out_dir/stem.*`` present on disk, as paths relative to ``index_dir``."""
+def entry_files(out_dir: Path, stem: str, index_dir: Path, present: set[str] | None = None) -> dict[str, str]:
+    """The formats of ``out_dir/stem.*`` present on disk, as paths relative to ``index_dir``. ``present``: the names
+    of the files in ``out_dir``, when the caller listed it (one listing per folder rather than a look per format)."""
     found = {}
     for fmt in format_names():
-        p = out_dir / f"{stem}.{fmt}"
-        if p.exists():
-            found[fmt] = p.relative_to(index_dir).as_posix()
+        name = f"{stem}.{fmt}"
+        if name in present if present is not None else (out_dir / name).is_file():
+            found[fmt] = (out_dir / name).relative_to(index_dir).as_posix()
     return found
 
 
