@@ -1,0 +1,87 @@
+"""What a reopen after a changed file reads (issue 28, fourth round): the snapshot's rows of some reports in the
+table's order, typed as ``pandas.read_parquet`` types each chunk, however the reports' rows lie in the chunks."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+
+import pandas as pd
+import pytest
+
+from cchc_tools import pipeline
+from cchc_tools.ingest import snapshot
+from cchc_tools.ingest.loader import LoadResult, load_appendices
+from cchc_tools.project import load_project
+from tests.demo2026 import make_project
+
+TOTALS = ["source", "unit", "unit_name", "level", "year", "period", "code", "value"]
+
+
+@pytest.fixture
+def root(tmp_path_factory):
+    """Two quarters of 4 communes and wards and one department: several chunks, each report's rows in one."""
+    template = tmp_path_factory.getbasetemp() / "reopen-reads-template"
+    if not template.exists():
+        make_project(template, periods=("2025-Q4", "2026-Q1"), units=4, departments=1)
+    out = tmp_path_factory.mktemp("reopen-reads") / "can-tho"
+    shutil.copytree(template / "can-tho", out, ignore=shutil.ignore_patterns("processed"))
+    return out
+
+
+def _fresh(root):
+    snapshot._load_cached.cache_clear()
+    snapshot._synced.cache_clear()
+    project = load_project(root, env={})
+    return project, pipeline.find_snapshot(project)
+
+
+def _strings(frame: pd.DataFrame) -> pd.DataFrame:
+    text = [c for c in frame.columns if frame[c].dtype == object
+            and pd.api.types.infer_dtype(frame[c], skipna=True) in ("string", "empty")]
+    return frame.astype({c: "str" for c in text})
+
+
+def _chunks(snap) -> list:
+    return sorted((snap.base.parent / f"{snap.base.name}.chunks").glob("*.parquet"))
+
+
+def test_the_rows_of_some_reports_are_the_tables_in_its_order_and_types(root):
+    project, snap = _fresh(root)
+    snap.result  # noqa: B018 - the first load writes the snapshot
+    project, snap = _fresh(root)
+    parsed = load_appendices(project.data, province=project.province, root=project.root).table
+    assert len(_chunks(snap)) > 2
+    sources = list(dict.fromkeys(parsed["source"]))
+    rng = random.Random(28)
+    typed = pd.read_parquet(_chunks(snap)[0])  # how Parquet gives each column back
+    for picked in (set(sources), set(rng.sample(sources, 3)), {sources[-1]}, set(sources[::2])):
+        for columns in (None, TOTALS):
+            got = snap.rows(picked, columns)
+            want = parsed[parsed["source"].isin(picked)].reset_index(drop=True)
+            want = want if columns is None else want[columns]
+            assert list(got.columns) == list(want.columns)
+            pd.testing.assert_frame_equal(_strings(got), _strings(want))
+            assert {c: str(t) for c, t in got.dtypes.items()} == {c: str(typed[c].dtype) for c in got.columns}
+    # the whole table the same way (a reopen of every report, the cold open's read)
+    pd.testing.assert_frame_equal(_strings(snap.result.table), _strings(parsed))
+
+
+def test_chunks_typed_apart_are_joined_as_pandas_joins_them(root):
+    """A column blank in every row of one chunk (Parquet: no type) and text in another: the rows read across both
+    are those pandas gives joining each chunk read alone."""
+    project, snap = _fresh(root)
+    parsed = load_appendices(project.data, province=project.province, root=project.root).table
+    late = parsed["year"] == 2026
+    table = parsed.assign(report_no=parsed["report_no"].astype(object).where(late, None))
+    snapshot.store_snapshot(snap.base, snap.signature, LoadResult(table, [], []))
+    project, snap = _fresh(root)
+    meta = json.loads(snap.base.with_suffix(".json").read_text(encoding="utf-8"))
+    sources = list(dict.fromkeys(table["source"]))
+    picked = {s for s in sources[::3]} | {sources[-1], sources[0]}
+    assert len({f[3] for f in meta["files"] if f[4] in picked}) > 1
+    got = snap.rows(picked, ["source", "report_no", "code", "value"])
+    want = table[table["source"].isin(picked)].reset_index(drop=True)[["source", "report_no", "code", "value"]]
+    assert got["report_no"].isna().sum() == want["report_no"].isna().sum() > 0
+    pd.testing.assert_frame_equal(_strings(got), _strings(want))
