@@ -85,3 +85,25 @@ def test_chunks_typed_apart_are_joined_as_pandas_joins_them(root):
     want = table[table["source"].isin(picked)].reset_index(drop=True)[["source", "report_no", "code", "value"]]
     assert got["report_no"].isna().sum() == want["report_no"].isna().sum() > 0
     pd.testing.assert_frame_equal(_strings(got), _strings(want))
+
+
+def test_reports_put_in_place_equal_a_sort_by_source():
+    """The rows of some reports put among the others' (``pipeline._by_source_with``) are those of a stable sort by
+    source of both, whether the new reports come first, last, between or both; frames not by source are sorted."""
+    rng = random.Random(7)
+    names = [f"data/raw/2026/{u}/q{q}.txt" for u in ("an-binh", "ba-lang", "cai-rang", "ô-môn", "zz") for q in (1, 2)]
+    for _ in range(40):
+        picked = rng.sample(names, rng.randint(2, len(names)))
+        cut = rng.randint(1, len(picked) - 1)
+
+        def rows(sources):
+            out = [(s, i, rng.choice([1.5, None, 3.0])) for s in sorted(sources) for i in range(rng.randint(1, 3))]
+            return pd.DataFrame(out, columns=["source", "line", "value"]).astype({"source": "str"})
+
+        kept, new = rows(picked[:cut]), rows(picked[cut:])
+        got = pipeline._by_source_with(kept, new)
+        want = pipeline._by_source(pd.concat([kept, new], ignore_index=True))
+        pd.testing.assert_frame_equal(got, want)
+    shuffled = kept.iloc[::-1]  # not by source: sorted as a whole
+    pd.testing.assert_frame_equal(pipeline._by_source_with(shuffled, new),
+                                  pipeline._by_source(pd.concat([shuffled, new], ignore_index=True)))
