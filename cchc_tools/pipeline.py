@@ -39,7 +39,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cchc_tools.analysis.assess import GROUP, Consolidated, assess, assess_reports, consolidate, rank_and_change
+from cchc_tools.analysis.assess import (
+    GROUP,
+    Consolidated,
+    assess,
+    assess_reports,
+    consolidate,
+    consolidated_codes,
+    rank_and_change,
+)
 from cchc_tools.analysis.checks import validate
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
@@ -421,12 +429,14 @@ def _only(frame: pd.DataFrame, sources: set[str]) -> pd.DataFrame:
     return frame if keep.all() else frame[keep]
 
 
-def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame], project: Project,
+def apply(p: Plan, rows_of: Callable[..., pd.DataFrame], project: Project,
           old: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The computation after a change (:func:`plan`), from ``old``: the earlier one, whose per-report parts
     (``ind``, ``findings``, ``assessed``) may hold only some reports as long as every report ``p.touched`` is
     among them (the result then holds the same reports, changed ones put right); ``rows_of(sources, columns)`` gives
-    the tidy table's rows of some reports, in the table's order, only ``columns`` (all: None; those the table has)."""
+    the tidy table's rows of some reports, in the table's order, only ``columns`` (all: None; those the table has);
+    given ``codes`` too, it may leave out the rows of other codes but each report's first (the totals read no
+    other: ``consolidated_codes``)."""
     current = set(p.heads["source"])
     fresh = rows_of(p.again & current, None)
     fresh_ind = indicators(fresh, project.forms) if len(fresh) else old["ind"].iloc[:0]
@@ -465,7 +475,7 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
                          dtype=bool)
 
     if p.totalled:
-        t = rows_of(p.totalled & current, TOTAL_COLUMNS)
+        t = rows_of(p.totalled & current, TOTAL_COLUMNS, consolidated_codes(project.forms))
         tot = consolidate(t, ind=ind[ind["source"].isin(p.totalled)], findings=findings, rules=project.rules,
                           forms=project.forms)
         new_totals, new_ratios = tot.totals, tot.ratios
@@ -485,7 +495,7 @@ def update(table: pd.DataFrame, project: Project, old: dict[str, pd.DataFrame], 
     p = plan(old["heads"], old["reports"], changed, heads(table[table["source"].isin(changed)]),
              project.province)
 
-    def rows_of(sources: set[str], columns: list[str] | None) -> pd.DataFrame:
+    def rows_of(sources: set[str], columns: list[str] | None, codes: set[str] | None = None) -> pd.DataFrame:
         rows = table[table["source"].isin(sources)].reset_index(drop=True)
         return rows if columns is None else rows[[c for c in columns if c in rows.columns]]
 
@@ -608,14 +618,14 @@ class _Parts:
                                                                               meta["partitions"][name][:1]).iloc[:0]
         fresh_sources = set(fresh_rows["source"].unique())
 
-        def rows_of(wanted: set[str], columns: list[str] | None) -> pd.DataFrame:
+        def rows_of(wanted: set[str], columns: list[str] | None, codes: set[str] | None = None) -> pd.DataFrame:
             cols = None if columns is None else [c for c in columns if c in fresh_rows.columns]
             if wanted <= fresh_sources:
                 rows = _only(fresh_rows, wanted).reset_index(drop=True)
                 return rows if cols is None else rows[cols]
             # the snapshot holds the changed files' rows too: one read, in the table's order (a total names its
             # units in it)
-            return self.snapshot.rows(wanted, cols)
+            return self.snapshot.rows(wanted, cols, codes=codes)
 
         frames = apply(p, rows_of, self.project, old)
         all_ids = set(new_where.values())

@@ -370,6 +370,19 @@ class Consolidated(NamedTuple):
 
 
 GROUP = ["year", "period", "level"]
+# the columns :func:`consolidate` reads of a table's rows and of its indicators
+TOTAL_INPUTS = frozenset(GROUP + ["source", "code", "value", "unit", "unit_name"])
+RATIO_INPUTS = frozenset(GROUP + ["source", "indicator", "name_vi", "value", "numerator", "denominator", "unit",
+                                  "unit_name"])
+
+
+def consolidated_codes(forms: Forms | None = None) -> set[str]:
+    """The codes of the rows :func:`consolidate` reads of a table (besides each report's first row, for its year,
+    period and level): every count and yes/no row of ``forms`` and the counts a rate is weighted by. A table
+    holding only these rows and each report's first one consolidates as the whole table does."""
+    cat = (forms or KIT_FORMS).by_code()
+    weights = {s["weight"] for s in indicator_specs() if s.get("weight")}
+    return {c for c, e in cat.items() if e.kind in ("count", "flag")} | weights
 
 
 def _unit_names(frame: pd.DataFrame) -> list:
@@ -405,8 +418,11 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     doubt = _doubt_frame(findings, rules)
     questioned = pd.MultiIndex.from_frame(doubt.loc[doubt["severity"] == "error", ["source", "code"]])
     cat = forms.by_code()
-    rows = table[table["code"].isin({c for c, e in cat.items() if e.kind in ("count", "flag")})]
-    rows = rows.drop_duplicates(["source", "code"])
+    counted = table["code"].isin({c for c, e in cat.items() if e.kind in ("count", "flag")})
+    # only what the totals read, the rows of the counts and yes/no rows (a frame already that narrow is not copied)
+    rows = table.loc[counted, [c for c in table.columns if c in TOTAL_INPUTS]] if not counted.all() else table
+    twice = rows.duplicated(["source", "code"])
+    rows = rows[~twice] if twice.any() else rows
     bad = pd.Series(pd.MultiIndex.from_arrays([rows["source"], rows["code"]]).isin(questioned),
                     index=rows.index, dtype=bool)
     reports = table.drop_duplicates("source")
@@ -456,7 +472,7 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
         s = specs[ident]
         return indicator_inputs(s) + ([s["weight"]] if s.get("weight") else [])
 
-    have = ind[ind["value"].notna()].copy()
+    have = ind.loc[ind["value"].notna(), [c for c in ind.columns if c in RATIO_INPUTS]].copy()
     # a rate the unit reports adds up weighted by the count it is a share of (satisfaction by survey forms)
     weights = {s["weight"]: s["id"] for s in specs.values() if s.get("weight")}
     weighted = have["indicator"].isin(list(weights.values()))
@@ -469,10 +485,15 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
         scale = sub["indicator"].map({i: float(s.get("scale", 100)) for i, s in specs.items()}).to_numpy(dtype=float)
         have.loc[weighted, "numerator"] = sub["value"].to_numpy(dtype=float) * wv / scale
         have.loc[weighted, "denominator"] = wv
-    pairs = pd.DataFrame([(i, c) for i in specs for c in inputs(i)], columns=["indicator", "code"])
-    asked = have[["source", "indicator"]].assign(_row=np.arange(len(have))).merge(pairs, on="indicator")
-    hit = asked.loc[pd.MultiIndex.from_arrays([asked["source"], asked["code"]]).isin(questioned), "_row"]
-    doubtful = pd.Series(np.isin(np.arange(len(have)), hit.to_numpy()), index=have.index, dtype=bool)
+    # a ratio is in doubt where a questioned figure is one of its inputs: the (source, indicator) pairs the few
+    # questioned (source, code) pairs reach, matched against every row at once
+    fed_by: dict[str, list[str]] = {}
+    for i in specs:
+        for c in inputs(i):
+            fed_by.setdefault(c, []).append(i)
+    reached = {(src, i) for src, code in questioned for i in fed_by.get(code, ())}
+    doubtful = pd.Series(pd.MultiIndex.from_arrays([have["source"], have["indicator"]]).isin(list(reached))
+                         if reached else np.zeros(len(have), dtype=bool), index=have.index, dtype=bool)
     # only what the totals below read, as plain objects: each group is sliced from these
     have = have[GROUP + ["indicator", "name_vi", "value", "numerator", "denominator", "unit", "unit_name"]]
     have = have.astype({c: object for c in ["period", "level", "indicator", "name_vi", "unit", "unit_name"]})
