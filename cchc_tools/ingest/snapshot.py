@@ -264,7 +264,8 @@ def _frame(tables: list[pa.Table], codes: set[str] | None = None, columns: list[
     dropped before they become a frame."""
     if not _same_schemas(tables):
         return _only_codes(pd.concat([t.to_pandas() for t in tables], ignore_index=True), codes, columns)
-    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    # joined slices made whole first (one copy of each column): a filter over thousands of slices is slower
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
     if codes is not None and table.num_rows and pa.types.is_string(table.schema.field("code").type) and \
             pa.types.is_string(table.schema.field("source").type):
         source = table["source"]
@@ -272,8 +273,6 @@ def _frame(tables: list[pa.Table], codes: set[str] | None = None, columns: list[
         first[1:] = pc.not_equal(source.slice(1), source.slice(0, table.num_rows - 1)).fill_null(True).to_numpy()
         keep = pc.or_(pc.is_in(table["code"], value_set=pa.array(sorted(codes), pa.string())), pa.array(first))
         table, codes = table.filter(keep), None
-    if len(tables) > 1 or table.num_rows != tables[0].num_rows:  # joined or filtered: its columns made whole
-        table = table.combine_chunks()
     frame = table.to_pandas()
     return _only_codes(frame, codes, columns)
 
