@@ -425,8 +425,19 @@ def plan(old_heads: pd.DataFrame, old_reports: pd.DataFrame, changed: set[str], 
 
 def _only(frame: pd.DataFrame, sources: set[str]) -> pd.DataFrame:
     """The rows of ``frame`` of the reports ``sources`` (the frame itself when it holds no other)."""
-    keep = frame["source"].isin(sources)
-    return frame if keep.all() else frame[keep]
+    return _rows_where(frame, frame["source"].isin(sources).to_numpy(dtype=bool))
+
+
+def _rows_where(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame[keep]``: the frame itself when every row is kept; when the rows kept are a few runs (a report or
+    two left out of a frame by source), those runs as slices, the columns never taken row by row."""
+    if keep.all():
+        return frame
+    edges = np.flatnonzero(np.diff(np.r_[False, keep, False]))  # where each run of kept rows starts and ends
+    if not len(edges) or len(edges) > 64:
+        return frame[keep]
+    runs = [frame.iloc[a:b] for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True)]
+    return runs[0] if len(runs) == 1 else pd.concat(runs)
 
 
 def apply(p: Plan, rows_of: Callable[..., pd.DataFrame], project: Project,
@@ -444,7 +455,7 @@ def apply(p: Plan, rows_of: Callable[..., pd.DataFrame], project: Project,
                       if len(fresh) else old["findings"].iloc[:0])
 
     def replaced(frame: pd.DataFrame, gone: set[str], new: pd.DataFrame) -> pd.DataFrame:
-        return _by_source_with(frame[~frame["source"].isin(gone)], new)
+        return _by_source_with(_rows_where(frame, ~frame["source"].isin(gone).to_numpy(dtype=bool)), new)
 
     ind = replaced(old["ind"], p.again, fresh_ind)
     findings = replaced(old["findings"], p.again, fresh_findings)

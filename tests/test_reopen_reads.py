@@ -137,3 +137,18 @@ def test_totals_over_only_the_rows_they_add_up_are_the_whole_tables(root):
         got = snap.rows(picked, pipeline.TOTAL_COLUMNS, codes=codes)
         want = narrow[narrow["source"].isin(picked)].reset_index(drop=True)[pipeline.TOTAL_COLUMNS]
         pd.testing.assert_frame_equal(_strings(got), _strings(want))
+
+
+def test_rows_left_out_by_runs_are_those_a_mask_leaves():
+    """``pipeline._rows_where`` gives ``frame[keep]`` (labels, order, types) whether the rows kept are all, none,
+    a few runs (sliced) or many (taken)."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"source": pd.array([f"s{i // 7:03d}" for i in range(700)], dtype="str"),
+                          "value": rng.normal(size=700), "year": pd.array([2026] * 700, dtype="Int64")},
+                         index=np.arange(700) * 3)
+    masks = [np.ones(700, bool), np.zeros(700, bool), frame["source"].ne("s050").to_numpy(),
+             ~frame["source"].isin(["s000", "s099", "s010"]).to_numpy(), rng.random(700) < 0.5]
+    for keep in masks:
+        pd.testing.assert_frame_equal(pipeline._rows_where(frame, keep), frame[keep])
