@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -152,3 +153,19 @@ def test_rows_left_out_by_runs_are_those_a_mask_leaves():
              ~frame["source"].isin(["s000", "s099", "s010"]).to_numpy(), rng.random(700) < 0.5]
     for keep in masks:
         pd.testing.assert_frame_equal(pipeline._rows_where(frame, keep), frame[keep])
+
+
+def test_the_signatures_file_list_names_files_as_paths_do(tmp_path, monkeypatch):
+    """``find_paths`` (the signature's list, no ``Path`` per file) names each file as ``str`` of ``find_files``'s
+    ``Path``, from an absolute folder, a relative one and the working folder itself."""
+    from cchc_tools.ingest.loader import find_files, find_paths
+
+    for rel in ("2025/a/x.txt", "2025/a/~$x.docx", "2025/b c/y.xlsx", "2026/z.txt", "README.md", ".hidden/q.txt",
+                "2026/.h.txt", "2026/sub/deeper/w.docx"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for folder in (tmp_path, Path("."), Path("2025"), "2026/", str(tmp_path / "2026" / "z.txt")):
+        files, skipped = find_files(folder)
+        paths, passed = find_paths(folder)
+        assert paths == [str(f) for f in files] and passed == skipped and files

@@ -35,7 +35,7 @@ from cchc_tools.errors import AppendixError
 from cchc_tools.fingerprint import file_sha256, kit_code
 from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.i18n import language
-from cchc_tools.ingest.loader import LoadResult, empty_table, find_files, load_appendices, source_name
+from cchc_tools.ingest.loader import LoadResult, empty_table, find_paths, load_appendices, source_name
 from cchc_tools.paths import CATALOG_CSV
 from cchc_tools.version import __version__
 
@@ -51,13 +51,13 @@ def _signature(folder: Path, province: str, root: Path, forms: Forms) -> list:
     ``touch -r``) and the same size must give the new figures. Hashing is cheap next to parsing
     (a data folder of 200 appendices is a few megabytes).
     """
-    files, skipped = find_files(folder) if folder.exists() else ([], [])
+    files, skipped = find_paths(folder) if folder.exists() else ([], [])
     contents = []
     for f in files:
         try:
-            contents.append([str(f), file_sha256(f)])
+            contents.append([f, file_sha256(f)])
         except OSError:
-            contents.append([str(f), None])  # unreadable: the load reports it
+            contents.append([f, None])  # unreadable: the load reports it
     catalog = file_sha256(CATALOG_CSV)
     # errors are stored in the language of the run
     return [__version__, kit_code(), catalog, forms.signature(), province, str(root), language(), contents,
