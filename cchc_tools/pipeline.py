@@ -45,7 +45,6 @@ from cchc_tools.analysis.assess import (
     assess,
     assess_reports,
     consolidate,
-    consolidated_codes,
     rank_and_change,
 )
 from cchc_tools.analysis.checks import validate
@@ -440,14 +439,12 @@ def _rows_where(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     return runs[0] if len(runs) == 1 else pd.concat(runs)
 
 
-def apply(p: Plan, rows_of: Callable[..., pd.DataFrame], project: Project,
+def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame], project: Project,
           old: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The computation after a change (:func:`plan`), from ``old``: the earlier one, whose per-report parts
     (``ind``, ``findings``, ``assessed``) may hold only some reports as long as every report ``p.touched`` is
     among them (the result then holds the same reports, changed ones put right); ``rows_of(sources, columns)`` gives
-    the tidy table's rows of some reports, in the table's order, only ``columns`` (all: None; those the table has);
-    given ``codes`` too, it may leave out the rows of other codes but each report's first (the totals read no
-    other: ``consolidated_codes``)."""
+    the tidy table's rows of some reports, in the table's order, only ``columns`` (all: None; those the table has)."""
     current = set(p.heads["source"])
     fresh = rows_of(p.again & current, None)
     fresh_ind = indicators(fresh, project.forms) if len(fresh) else old["ind"].iloc[:0]
@@ -486,7 +483,7 @@ def apply(p: Plan, rows_of: Callable[..., pd.DataFrame], project: Project,
                          dtype=bool)
 
     if p.totalled:
-        t = rows_of(p.totalled & current, TOTAL_COLUMNS, consolidated_codes(project.forms))
+        t = rows_of(p.totalled & current, TOTAL_COLUMNS)
         tot = consolidate(t, ind=ind[ind["source"].isin(p.totalled)], findings=findings, rules=project.rules,
                           forms=project.forms)
         new_totals, new_ratios = tot.totals, tot.ratios
@@ -506,7 +503,7 @@ def update(table: pd.DataFrame, project: Project, old: dict[str, pd.DataFrame], 
     p = plan(old["heads"], old["reports"], changed, heads(table[table["source"].isin(changed)]),
              project.province)
 
-    def rows_of(sources: set[str], columns: list[str] | None, codes: set[str] | None = None) -> pd.DataFrame:
+    def rows_of(sources: set[str], columns: list[str] | None) -> pd.DataFrame:
         rows = table[table["source"].isin(sources)].reset_index(drop=True)
         return rows if columns is None else rows[[c for c in columns if c in rows.columns]]
 
@@ -629,14 +626,14 @@ class _Parts:
                                                                               meta["partitions"][name][:1]).iloc[:0]
         fresh_sources = set(fresh_rows["source"].unique())
 
-        def rows_of(wanted: set[str], columns: list[str] | None, codes: set[str] | None = None) -> pd.DataFrame:
+        def rows_of(wanted: set[str], columns: list[str] | None) -> pd.DataFrame:
             cols = None if columns is None else [c for c in columns if c in fresh_rows.columns]
             if wanted <= fresh_sources:
                 rows = _only(fresh_rows, wanted).reset_index(drop=True)
                 return rows if cols is None else rows[cols]
             # the snapshot holds the changed files' rows too: one read, in the table's order (a total names its
             # units in it)
-            return self.snapshot.rows(wanted, cols, codes=codes)
+            return self.snapshot.rows(wanted, cols)
 
         frames = apply(p, rows_of, self.project, old)
         all_ids = set(new_where.values())

@@ -110,34 +110,54 @@ def test_reports_put_in_place_equal_a_sort_by_source():
                                   pipeline._by_source(pd.concat([shuffled, new], ignore_index=True)))
 
 
-def test_totals_over_only_the_rows_they_add_up_are_the_whole_tables(root):
-    """``consolidate`` of a table holding only ``consolidated_codes``' rows and each report's first row equals it
-    over the whole table, figures in doubt left out alike; the snapshot gives those rows alone when asked."""
-    from cchc_tools.analysis.assess import consolidate, consolidated_codes
+def test_totals_are_those_counted_row_by_row(root):
+    """``consolidate``'s totals (rows told apart and grouped by numbers, not text) against a count made row by row
+    over the same table: a report's first row of a code counts, a blank is not reported (never 0), a figure an
+    error questions is left out and its unit named, a report without a level is a group of its own."""
+    import math
 
-    project, snap = _fresh(root)
+    from cchc_tools.analysis.assess import consolidate, doubts
+
+    project, _snap = _fresh(root)
     table = load_appendices(project.data, province=project.province, root=project.root).table
     parts = pipeline.compute(table, project)
-    codes = consolidated_codes(project.forms)
-    first = table["source"].ne(table["source"].shift())
-    narrow = table[table["code"].isin(codes) | first].reset_index(drop=True)
-    assert len(narrow) < len(table) and (~table["code"].isin(codes) & first).any()
-
-    def totals(t):
-        return consolidate(t, ind=parts["ind"], findings=parts["findings"], rules=project.rules,
-                           forms=project.forms)
-
-    whole, only = totals(table), totals(narrow)
-    assert whole.totals["units_excluded"].sum() > 0 and whole.ratios["units_excluded"].sum() > 0
-    pd.testing.assert_frame_equal(only.totals, whole.totals)
-    pd.testing.assert_frame_equal(only.ratios, whole.ratios)
-    snap.result  # noqa: B018 - the snapshot written
-    project, snap = _fresh(root)
-    sources = set(table["source"])
-    for picked in (sources, set(sorted(sources)[1::2])):
-        got = snap.rows(picked, pipeline.TOTAL_COLUMNS, codes=codes)
-        want = narrow[narrow["source"].isin(picked)].reset_index(drop=True)[pipeline.TOTAL_COLUMNS]
-        pd.testing.assert_frame_equal(_strings(got), _strings(want))
+    table = table.astype({"level": object})
+    counted = {c for c, e in project.forms.by_code().items() if e.kind in ("count", "flag")}
+    sources = list(dict.fromkeys(table["source"]))
+    table.loc[table["source"] == sources[1], "level"] = None
+    blank = table.index[table["code"].isin(counted) & table["value"].notna()][5]
+    table.loc[blank, "value"] = math.nan
+    again = table[table["code"].isin(counted) & table["value"].notna()].iloc[[0]].assign(value=-1e9)
+    table = pd.concat([table, again], ignore_index=True)  # a code twice in a report: the first row counts
+    got = consolidate(table, ind=parts["ind"], findings=parts["findings"], rules=project.rules,
+                      forms=project.forms).totals
+    questioned = set(doubts(parts["findings"], severities=("error",), rules=project.rules))
+    want: dict[tuple, dict] = {}
+    seen = set()
+    for r in table.itertuples(index=False):
+        if r.code not in counted or (r.source, r.code) in seen:
+            continue
+        seen.add((r.source, r.code))
+        key = (int(r.year), r.period, r.level if isinstance(r.level, str) else None, r.code)
+        w = want.setdefault(key, {"values": [], "left": 0, "names": []})
+        if (r.source, r.code) in questioned:
+            w["left"] += 1
+            w["names"].append(r.unit_name or r.unit)
+        elif not math.isnan(r.value):
+            w["values"].append(r.value)
+    assert sum(w["left"] for w in want.values()) > 0
+    assert len(got) == len(want)
+    for row in got.itertuples(index=False):
+        w = want[(int(row.year), row.period, row.level if isinstance(row.level, str) else None, row.code)]
+        assert row.units_reported == len(w["values"]) and row.units_excluded == w["left"]
+        assert row.excluded == "; ".join(dict.fromkeys(w["names"]))
+        if w["values"]:
+            assert (row.low, row.high) == (min(w["values"]), max(w["values"]))
+            assert row.yes == sum(v > 0 for v in w["values"])
+            if row.aggregate == "sum":
+                assert row.value == pytest.approx(sum(w["values"]), rel=1e-12)
+        else:
+            assert math.isnan(row.low) and math.isnan(row.value)
 
 
 def test_rows_left_out_by_runs_are_those_a_mask_leaves():

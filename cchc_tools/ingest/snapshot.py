@@ -27,7 +27,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cchc_tools.atomic import write_table, write_text
@@ -183,27 +182,23 @@ def file_blocks(files: list[str], result: LoadResult, root: str | None = None) -
 
 
 def read_rows(base: Path, meta: dict, want: list[int] | None = None, columns: list[str] | None = None,
-              ordered: bool = True, codes: set[str] | None = None) -> pd.DataFrame:
+              ordered: bool = True) -> pd.DataFrame:
     """The rows of the files at positions ``want`` of the manifest ``meta`` (all: None), in file order (with
     ``ordered`` false: each file's rows together, the files in any order), only ``columns`` (all: None): only the
-    chunks holding them are read. ``codes``: only the rows of these codes, and each file's first row (what a
-    report's year, period and level are read from), dropped before the rows become a frame.
+    chunks holding them are read.
 
     Each file's rows are a slice of its chunk: the rows are put in file order by joining slices (Arrow, no copy
     until the one that makes the columns whole), never by a row-by-row ``take`` of the text columns."""
-    asked = columns
-    if codes is not None and columns is not None:
-        columns = list(dict.fromkeys([*columns, "source", "code"]))
     files = meta["files"]
     idx = range(len(files)) if want is None else sorted(want)
     if any(f[2] is None for f in files):  # one chunk, rows not by file
         if not any(f[3] for f in files):
-            return empty_table() if asked is None else empty_table()[asked]
+            return empty_table() if columns is None else empty_table()[columns]
         table = pd.read_parquet(_chunk_path(base, "all"), columns=columns)
-        if want is not None:
-            keep = {files[i][0] for i in idx}
-            table = table[table["source"].isin({s for s in keep})].reset_index(drop=True)
-        return _only_codes(table, codes, asked)
+        if want is None:
+            return table
+        keep = {files[i][0] for i in idx}
+        return table[table["source"].isin({s for s in keep})].reset_index(drop=True)
     at: dict[str, int] = {}
     where = {}
     for i, f in enumerate(files):
@@ -212,13 +207,13 @@ def read_rows(base: Path, meta: dict, want: list[int] | None = None, columns: li
             at[f[3]] = at.get(f[3], 0) + f[2]
     need = list(dict.fromkeys(where[i][0] for i in idx if i in where))
     if not need:
-        return empty_table() if asked is None else empty_table()[asked]
+        return empty_table() if columns is None else empty_table()[columns]
     tables = [pq.read_table(_chunk_path(base, name), columns=columns) for name in need]
     if not ordered:  # a chunk wanted whole is taken as it is
         per = Counter(name for name, _ in where.values())
         got = Counter(where[i][0] for i in idx if i in where)
         if all(per[name] == got[name] for name in need):
-            return _frame(tables, codes, asked)
+            return _frame(tables)
     # each wanted file's rows, in file order: runs of rows that follow each other in one chunk are one slice
     chunk_of = {name: n for n, name in enumerate(need)}
     runs: list[list[int]] = []  # [chunk, start, length]
@@ -233,13 +228,13 @@ def read_rows(base: Path, meta: dict, want: list[int] | None = None, columns: li
             runs.append([c, start, n])
     if all(r[1] == 0 and r[2] == tables[r[0]].num_rows for r in runs) and [r[0] for r in runs] == list(
             range(len(tables))):
-        return _frame(tables, codes, asked)
+        return _frame(tables)
     if not _same_schemas(tables):  # chunks typed apart (a column all blank in one): pandas joins them as before
         both = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
         starts = np.r_[0, np.cumsum([t.num_rows for t in tables])].astype(int)
         take = np.concatenate([np.arange(starts[c] + s, starts[c] + s + n) for c, s, n in runs])
-        return _only_codes(both.take(take).reset_index(drop=True), codes, asked)
-    return _frame([tables[c].slice(s, n) for c, s, n in runs], codes, asked)
+        return both.take(take).reset_index(drop=True)
+    return _frame([tables[c].slice(s, n) for c, s, n in runs])
 
 
 def _same_schemas(tables: list[pa.Table]) -> bool:
@@ -247,34 +242,14 @@ def _same_schemas(tables: list[pa.Table]) -> bool:
     return all(t.schema.equals(tables[0].schema, check_metadata=True) for t in tables[1:])
 
 
-def _only_codes(frame: pd.DataFrame, codes: set[str] | None, columns: list[str] | None) -> pd.DataFrame:
-    """The rows of ``frame`` (each file's rows together) of ``codes`` and each file's first row (all: None), only
-    ``columns``."""
-    if codes is not None and len(frame):
-        source = frame["source"]
-        keep = frame["code"].isin(codes) | source.ne(source.shift())
-        frame = frame if keep.all() else frame[keep].reset_index(drop=True)
-    return frame if columns is None else frame[columns]
-
-
-def _frame(tables: list[pa.Table], codes: set[str] | None = None, columns: list[str] | None = None
-           ) -> pd.DataFrame:
+def _frame(tables: list[pa.Table]) -> pd.DataFrame:
     """Tables of one schema (else pandas joins them, as ``pd.concat`` of each read) as one frame, typed as
-    ``pandas.read_parquet`` types each table; of ``codes`` and ``columns`` as :func:`_only_codes` says, the rows
-    dropped before they become a frame."""
+    ``pandas.read_parquet`` types each table; joined slices are made whole (one copy of each column)."""
+    if len(tables) == 1:
+        return tables[0].to_pandas()
     if not _same_schemas(tables):
-        return _only_codes(pd.concat([t.to_pandas() for t in tables], ignore_index=True), codes, columns)
-    # joined slices made whole first (one copy of each column): a filter over thousands of slices is slower
-    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
-    if codes is not None and table.num_rows and pa.types.is_string(table.schema.field("code").type) and \
-            pa.types.is_string(table.schema.field("source").type):
-        source = table["source"]
-        first = np.ones(table.num_rows, dtype=bool)  # where a file's rows begin: its source is not the row's above
-        first[1:] = pc.not_equal(source.slice(1), source.slice(0, table.num_rows - 1)).fill_null(True).to_numpy()
-        keep = pc.or_(pc.is_in(table["code"], value_set=pa.array(sorted(codes), pa.string())), pa.array(first))
-        table, codes = table.filter(keep), None
-    frame = table.to_pandas()
-    return _only_codes(frame, codes, columns)
+        return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+    return pa.concat_tables(tables).combine_chunks().to_pandas()
 
 
 def _update(base: Path, old: dict, signature: str, province: str, root: str, folder: str,
@@ -426,19 +401,18 @@ class Snapshot(NamedTuple):
                 return read_rows(self.base, meta, columns=names)
         return self.result.table[names]
 
-    def rows(self, sources: set[str], columns: list[str] | None = None, ordered: bool = True,
-             codes: set[str] | None = None) -> pd.DataFrame:
+    def rows(self, sources: set[str], columns: list[str] | None = None, ordered: bool = True) -> pd.DataFrame:
         """The rows of the reports ``sources`` (as the table names them), in the table's order (``ordered`` false:
         each report's rows together, the reports in any order), only ``columns``: only the chunks that hold them
-        are read. ``codes``: only the rows of these codes and each report's first row (:func:`read_rows`)."""
+        are read."""
         meta, result = self._synced()
         if result is None and meta is not None and not any(f[2] is None for f in meta["files"]):
             with suppress(OSError, ValueError, KeyError):
                 want = [i for i, f in enumerate(meta["files"]) if f[4] in sources]
-                return read_rows(self.base, meta, want, columns, ordered, codes)
+                return read_rows(self.base, meta, want, columns, ordered)
         table = self.result.table
         picked = table[table["source"].isin(sources)].reset_index(drop=True)
-        return _only_codes(picked, codes, columns)
+        return picked if columns is None else picked[columns]
 
     def positions(self) -> dict[str, int]:
         """Each report's place in the table (its file's in the folder's order), by source."""
