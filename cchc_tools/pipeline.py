@@ -339,13 +339,17 @@ def _reports_after(old_heads: pd.DataFrame, old_reports: pd.DataFrame, new_heads
     touched = set(keys(before)) | set(keys(now))
     ident = new_heads[cols].astype(object)
     units = ident.drop_duplicates()  # each unit's key once, not once per report
-    hit = units[[k in touched for k in keys(units)]]
+    # a unit with an official code is keyed by it: only those whose code is touched, and those without, are keyed
+    coded = units["unit_code"].fillna("").astype(str) if "unit_code" in units else pd.Series("", index=units.index)
+    maybe = units[(coded == "") | coded.isin(touched)]
+    hit = maybe[[k in touched for k in keys(maybe)]]
     redo = set(ident.assign(source=new_heads["source"].to_numpy(dtype=object)).merge(hit, on=cols)["source"])
     redo |= changed & set(new_heads["source"].unique())
     fresh = reports(new_heads[new_heads["source"].isin(redo)], province)
     rest = old_reports[~old_reports["source"].isin(redo | changed)]
     both = pd.concat([rest, fresh], ignore_index=True) if len(fresh) else rest
-    both = both.assign(_p=both["period"].map(period_order))
+    order = {p: period_order(p) for p in both["period"].unique().tolist()}  # once per period, not per report
+    both = both.assign(_p=both["period"].map(order))
     return (both.sort_values(["unit", "year", "_p", "source"], kind="stable").drop(columns="_p")
             .reset_index(drop=True)[list(fresh.columns) if len(fresh) else list(old_reports.columns)])
 
@@ -513,7 +517,10 @@ def update(table: pd.DataFrame, project: Project, old: dict[str, pd.DataFrame], 
 # --- keeping --------------------------------------------------------------------------------------
 
 def _partition_of(frame: pd.DataFrame, where: dict[str, str]) -> pd.Series:
-    return frame["source"].map(where)
+    """Each row's partition (none for a report ``where`` does not know), looked up once per report."""
+    at, sources = pd.factorize(frame["source"], use_na_sentinel=False)
+    ids = np.array([where.get(s) for s in sources.tolist()] + [None], dtype=object)
+    return pd.Series(ids[at] if len(at) else ids[:0], index=frame.index, dtype=object)
 
 
 def _where(reps: pd.DataFrame) -> dict[str, str]:
