@@ -39,7 +39,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cchc_tools.analysis.assess import GROUP, Consolidated, assess, assess_reports, consolidate, rank_and_change
+from cchc_tools.analysis.assess import (
+    GROUP,
+    Consolidated,
+    assess,
+    assess_reports,
+    consolidate,
+    rank_and_change,
+)
 from cchc_tools.analysis.checks import validate
 from cchc_tools.analysis.indicators import indicators
 from cchc_tools.analysis.rules import Rule
@@ -210,10 +217,54 @@ def _gid(key: tuple) -> str:
     return hashlib.sha256(json.dumps(list(key), ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+def _na_none(v):
+    """A value as a key compares it: NA as None, anything else as it is."""
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+
+
+def _distinct(frame: pd.DataFrame, cols: list[str], plain: tuple[Callable, ...]) -> tuple[np.ndarray, list[tuple]]:
+    """Each row's number among the distinct values of ``cols`` (NA one value), and those values as tuples, each
+    value through its ``plain``: a key per distinct value, not per row."""
+    if frame.empty:
+        return np.zeros(0, dtype=int), []
+    g = frame.groupby(cols, dropna=False, sort=False)
+    keys = [tuple(f(v) for f, v in zip(plain, k, strict=True)) for k in g.size().index]
+    return g.ngroup().to_numpy(), keys
+
+
 def _by_source(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows ordered by report (``source``), each report's own order kept: the order ``indicators``, ``validate``
     and ``assess`` give, whichever reports were computed together."""
     return frame.sort_values("source", kind="stable").reset_index(drop=True)
+
+
+def _by_source_with(kept: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """``_by_source(pd.concat([kept, new]))`` where ``kept`` and ``new`` are each by source and share no report:
+    each of ``new``'s reports put in its place among ``kept``'s as a slice, the frames never sorted again (their
+    text columns never taken row by row). Otherwise, sorted."""
+    if kept.empty or new.empty:
+        return _by_source(pd.concat([kept, new], ignore_index=True) if len(new) else kept)
+    k_src, n_src = kept["source"].to_numpy(dtype=object), new["source"].to_numpy(dtype=object)
+    k_at = np.flatnonzero(np.r_[True, k_src[1:] != k_src[:-1]])
+    n_at = np.flatnonzero(np.r_[True, n_src[1:] != n_src[:-1]])
+    k_one, n_one = k_src[k_at], n_src[n_at]
+    if not (_rising(k_one) and _rising(n_one)) or set(k_one) & set(n_one):
+        return _by_source(pd.concat([kept, new], ignore_index=True))
+    k_ends, n_ends = np.r_[k_at[1:], len(k_src)], np.r_[n_at[1:], len(n_src)]
+    pieces, k = [], 0
+    for j, before in enumerate(np.searchsorted(k_one, n_one).tolist()):  # new report j goes before kept's ``before``
+        if before > k:
+            pieces.append(kept.iloc[k_at[k]:k_ends[before - 1]])
+            k = before
+        pieces.append(new.iloc[n_at[j]:n_ends[j]])
+    if k < len(k_one):
+        pieces.append(kept.iloc[k_at[k]:])
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _rising(values: np.ndarray) -> bool:
+    """Whether ``values`` (text) are in strictly rising order, as a sort by source orders them."""
+    return bool(len(values) < 2 or (values[1:] > values[:-1]).all())
 
 
 def _canonical_totals(totals: pd.DataFrame) -> pd.DataFrame:
@@ -263,11 +314,11 @@ def compute(table: pd.DataFrame, project: Project) -> dict[str, pd.DataFrame]:
 def _dup_keys(reps: pd.DataFrame) -> set:
     """The (unit, year, period) of the reports that share them with another report (``duplicate_report``)."""
     named = reps[reps["unit"] != ""]
-    keys = list(zip(named["unit"], named["year"].astype(object), named["period"], strict=True))
-    seen: dict = {}
-    for k in keys:
-        seen[k] = seen.get(k, 0) + 1
-    return {k for k, n in seen.items() if n > 1}
+    twice = named.duplicated(["unit", "year", "period"], keep=False).to_numpy()
+    if not twice.any():
+        return set()
+    named = named[twice]
+    return set(zip(named["unit"], named["year"].astype(object), named["period"], strict=True))
 
 
 def _reports_after(old_heads: pd.DataFrame, old_reports: pd.DataFrame, new_heads: pd.DataFrame, changed: set[str],
@@ -288,13 +339,17 @@ def _reports_after(old_heads: pd.DataFrame, old_reports: pd.DataFrame, new_heads
     touched = set(keys(before)) | set(keys(now))
     ident = new_heads[cols].astype(object)
     units = ident.drop_duplicates()  # each unit's key once, not once per report
-    hit = units[[k in touched for k in keys(units)]]
+    # a unit with an official code is keyed by it: only those whose code is touched, and those without, are keyed
+    coded = units["unit_code"].fillna("").astype(str) if "unit_code" in units else pd.Series("", index=units.index)
+    maybe = units[(coded == "") | coded.isin(touched)]
+    hit = maybe[[k in touched for k in keys(maybe)]]
     redo = set(ident.assign(source=new_heads["source"].to_numpy(dtype=object)).merge(hit, on=cols)["source"])
     redo |= changed & set(new_heads["source"].unique())
     fresh = reports(new_heads[new_heads["source"].isin(redo)], province)
     rest = old_reports[~old_reports["source"].isin(redo | changed)]
     both = pd.concat([rest, fresh], ignore_index=True) if len(fresh) else rest
-    both = both.assign(_p=both["period"].map(period_order))
+    order = {p: period_order(p) for p in both["period"].unique().tolist()}  # once per period, not per report
+    both = both.assign(_p=both["period"].map(order))
     return (both.sort_values(["unit", "year", "_p", "source"], kind="stable").drop(columns="_p")
             .reset_index(drop=True)[list(fresh.columns) if len(fresh) else list(old_reports.columns)])
 
@@ -336,40 +391,56 @@ def plan(old_heads: pd.DataFrame, old_reports: pd.DataFrame, changed: set[str], 
         keyed = zip(frame["unit"], frame["year"].astype(object), frame["period"], strict=True)
         again |= {src for src, k in zip(frame["source"], keyed, strict=True) if k in dup}
     kept_new, kept_old = kept_reports(reps), kept_reports(old_reports)
-    moved = again | (set(kept_new["source"]) ^ set(kept_old["source"]))
+    new_sources = kept_new["source"].to_numpy(dtype=object)
+    moved = again | (set(new_sources) ^ set(kept_old["source"].to_numpy(dtype=object)))
 
     def info(frame: pd.DataFrame) -> list[tuple]:
         f = frame[frame["source"].isin(moved)]
-        return [(u, _plain(y), c, _gkey(y, p, lv)) for u, y, c, p, lv in
+        return [(u, _plain(y), _na_none(c), _gkey(y, p, lv)) for u, y, c, p, lv in
                 zip(f["unit"], f["year"], f["coverage"], f["period"], f["level"], strict=True)]
 
     touched = info(reps) + info(old_reports)
     ranks = {(y, c, g[2]) for _, y, c, g in touched}
     groups = {g for *_, g in touched}
-    k_unit, k_year, k_cov = kept_new["unit"], kept_new["year"].map(_plain), kept_new["coverage"]
-    k_rank = [(y, c, _plain(lv)) for y, c, lv in zip(k_year, k_cov, kept_new["level"], strict=True)]
     since: dict[tuple, int | None] = {}
     for u, y, c, _g in touched:
         if u != "" and y is not None:
             since[(u, c)] = min(y, since.get((u, c), y))
-    for u, y, c, r in zip(k_unit, k_year, k_cov, k_rank, strict=True):
+    # what follows is per distinct (year, coverage, level), (unit, coverage) or (year, period, level) of the kept
+    # reports, each row pointing at its own: never a loop over every report
+    rank_of, rank_keys = _distinct(kept_new, ["year", "coverage", "level"], (_plain, _na_none, _plain))
+    units = kept_new["unit"].to_numpy(dtype=object)
+    later = kept_new["unit"].isin({u for u, _c in since}).to_numpy()
+    for u, i in zip(units[later], rank_of[later], strict=True):
+        y, c, _lv = rank_keys[i]
         if (u, c) in since and y is not None and y > since[(u, c)]:
-            ranks.add(r)  # a later year of a changed unit: its change is against the changed report
-    in_rank = [r in ranks for r in k_rank]
-    ranked = set(kept_new["source"][in_rank])
-    pairs = {(u, c) for u, c, hit in zip(k_unit, k_cov, in_rank, strict=True) if hit and u != ""}
-    context = {s for s, u, c, hit in zip(kept_new["source"], k_unit, k_cov, in_rank, strict=True)
-               if not hit and (u, c) in pairs}
-    k_group = [_gkey(y, p, lv) for y, p, lv in zip(kept_new["year"], kept_new["period"], kept_new["level"],
-                                                    strict=True)]
-    totalled = {s for s, g in zip(kept_new["source"], k_group, strict=True) if g in groups}
+            ranks.add(rank_keys[i])  # a later year of a changed unit: its change is against the changed report
+    in_rank = np.array([k in ranks for k in rank_keys], dtype=bool)[rank_of]
+    ranked = set(new_sources[in_rank])
+    pair_of, _pairs = _distinct(kept_new, ["unit", "coverage"], (_na_none, _na_none))
+    paired = np.zeros(len(_pairs), dtype=bool)
+    paired[pair_of[in_rank & (units != "")]] = True
+    context = set(new_sources[~in_rank & paired[pair_of]])
+    group_of, group_keys = _distinct(kept_new, ["year", "period", "level"], (_plain, _plain, _plain))
+    totalled = set(new_sources[np.array([k in groups for k in group_keys], dtype=bool)[group_of]])
     return Plan(new_heads, reps, again, ranked, context, groups, totalled)
 
 
 def _only(frame: pd.DataFrame, sources: set[str]) -> pd.DataFrame:
     """The rows of ``frame`` of the reports ``sources`` (the frame itself when it holds no other)."""
-    keep = frame["source"].isin(sources)
-    return frame if keep.all() else frame[keep]
+    return _rows_where(frame, frame["source"].isin(sources).to_numpy(dtype=bool))
+
+
+def _rows_where(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame[keep]``: the frame itself when every row is kept; when the rows kept are a few runs (a report or
+    two left out of a frame by source), those runs as slices, the columns never taken row by row."""
+    if keep.all():
+        return frame
+    edges = np.flatnonzero(np.diff(np.r_[False, keep, False]))  # where each run of kept rows starts and ends
+    if not len(edges) or len(edges) > 64:
+        return frame[keep]
+    runs = [frame.iloc[a:b] for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True)]
+    return runs[0] if len(runs) == 1 else pd.concat(runs)
 
 
 def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame], project: Project,
@@ -385,8 +456,7 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
                       if len(fresh) else old["findings"].iloc[:0])
 
     def replaced(frame: pd.DataFrame, gone: set[str], new: pd.DataFrame) -> pd.DataFrame:
-        kept = frame[~frame["source"].isin(gone)]
-        return _by_source(pd.concat([kept, new], ignore_index=True) if len(new) else kept)
+        return _by_source_with(_rows_where(frame, ~frame["source"].isin(gone).to_numpy(dtype=bool)), new)
 
     ind = replaced(old["ind"], p.again, fresh_ind)
     findings = replaced(old["findings"], p.again, fresh_findings)
@@ -404,7 +474,7 @@ def apply(p: Plan, rows_of: Callable[[set[str], list[str] | None], pd.DataFrame]
                                  findings=findings[findings["source"].isin(need)], rules=project.rules,
                                  forms=project.forms)
         # then what is across reports, over the peer groups (and the earlier years a change is against)
-        assessed_now = rank_and_change(_by_source(pd.concat([kept, own], ignore_index=True)), p.reports)
+        assessed_now = rank_and_change(_by_source_with(kept, own), p.reports)
         assessed_now = assessed_now[assessed_now["source"].isin(p.ranked)]
     else:
         assessed_now = old["assessed"].iloc[:0]
@@ -447,7 +517,10 @@ def update(table: pd.DataFrame, project: Project, old: dict[str, pd.DataFrame], 
 # --- keeping --------------------------------------------------------------------------------------
 
 def _partition_of(frame: pd.DataFrame, where: dict[str, str]) -> pd.Series:
-    return frame["source"].map(where)
+    """Each row's partition (none for a report ``where`` does not know), looked up once per report."""
+    at, sources = pd.factorize(frame["source"], use_na_sentinel=False)
+    ids = np.array([where.get(s) for s in sources.tolist()] + [None], dtype=object)
+    return pd.Series(ids[at] if len(at) else ids[:0], index=frame.index, dtype=object)
 
 
 def _where(reps: pd.DataFrame) -> dict[str, str]:

@@ -370,6 +370,9 @@ class Consolidated(NamedTuple):
 
 
 GROUP = ["year", "period", "level"]
+# the columns :func:`consolidate` reads of its indicators
+RATIO_INPUTS = frozenset(GROUP + ["source", "indicator", "name_vi", "value", "numerator", "denominator", "unit",
+                                  "unit_name"])
 
 
 def _unit_names(frame: pd.DataFrame) -> list:
@@ -405,24 +408,43 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
     doubt = _doubt_frame(findings, rules)
     questioned = pd.MultiIndex.from_frame(doubt.loc[doubt["severity"] == "error", ["source", "code"]])
     cat = forms.by_code()
-    rows = table[table["code"].isin({c for c, e in cat.items() if e.kind in ("count", "flag")})]
-    rows = rows.drop_duplicates(["source", "code"])
-    bad = pd.Series(pd.MultiIndex.from_arrays([rows["source"], rows["code"]]).isin(questioned),
-                    index=rows.index, dtype=bool)
-    reports = table.drop_duplicates("source")
+    # each row's report, code, year, period and level as a number (NA one number): the rows are told apart, kept
+    # or left out and grouped by these numbers, whole columns at a time; the text is never copied row by row
+    src_id, sources = pd.factorize(table["source"], use_na_sentinel=False)
+    code_id, codes = pd.factorize(table["code"], use_na_sentinel=False)
+    kinds = {c for c, e in cat.items() if e.kind in ("count", "flag")}
+    counted = np.flatnonzero(table["code"].isin(kinds).to_numpy(dtype=bool))
+    pair = src_id[counted].astype(np.int64) * (len(codes) + 1) + code_id[counted]
+    once = ~pd.Series(pair).duplicated().to_numpy()  # a report's first row of a code
+    rows, pair = counted[once], pair[once]
+    src_at = {s: i for i, s in enumerate(sources.tolist())}
+    code_at = {c: i for i, c in enumerate(codes.tolist())}
+    asked = [src_at[s] * (len(codes) + 1) + code_at[c] for s, c in questioned if s in src_at and c in code_at]
+    bad = np.isin(pair, np.array(asked, dtype=np.int64))
+    first = np.unique(src_id, return_index=True)[1]  # each report's first row, in the table's order
+    reports = table.iloc[first][GROUP + ["source"]]
     n_units = reports.groupby(GROUP, dropna=False)["source"].size().rename("units")
-    good = rows[~bad].assign(yes=lambda d: (d["value"] > 0) & d["value"].notna())
-    g = good.groupby(GROUP + ["code"], dropna=False, sort=False)
+    keyed = [pd.factorize(table[c], use_na_sentinel=False) for c in GROUP]
+    good = rows[~bad]
+    value = np.asarray(table["value"], dtype=float)[good]
+    numbered = pd.DataFrame({**{f"_{c}": k[good] for c, (k, _u) in zip(GROUP, keyed, strict=True)},
+                             "_code": code_id[good], "value": value, "yes": (value > 0) & ~np.isnan(value)})
+    g = numbered.groupby([f"_{c}" for c in GROUP] + ["_code"], sort=False)
     totals = pd.DataFrame({"sum": g["value"].sum(min_count=1), "units_reported": g["value"].count(),
-                           "low": g["value"].min(), "high": g["value"].max(), "yes": g["yes"].sum()})
+                           "low": g["value"].min(), "high": g["value"].max(), "yes": g["yes"].sum()}).reset_index()
+    # each key's values as a grouping by them gives them (an index of the distinct values: text as text)
+    for c, (_k, uniques) in zip(GROUP, keyed, strict=True):
+        totals[c] = pd.Index(uniques).infer_objects().take(totals.pop(f"_{c}").to_numpy())
+    totals.insert(0, "code", pd.Index(codes).infer_objects().take(totals.pop("_code").to_numpy()))
+    totals = totals[GROUP + ["code", "sum", "units_reported", "low", "high", "yes"]]
+    rows = table.iloc[rows[bad]]
     # the left-out units of each row: counted and named per (year, period, level, code), whole columns at a time
-    out_rows = rows.loc[bad, GROUP + ["code", "unit", "unit_name"]].astype(
+    out_rows = rows[GROUP + ["code", "unit", "unit_name"]].astype(
         {c: object for c in ["period", "level", "code", "unit", "unit_name"]})
     out_rows = out_rows.assign(_name=_unit_names(out_rows))
     left_n = out_rows.groupby(GROUP + ["code"], dropna=False, sort=False).size().to_dict()
     left_names = (out_rows.drop_duplicates(GROUP + ["code", "_name"])
                   .groupby(GROUP + ["code"], dropna=False, sort=False)["_name"].agg("; ".join).to_dict())
-    totals = totals.reset_index()
     keys = list(zip(*(totals[c] for c in GROUP + ["code"]), strict=True))
     known = set(keys)
     missing = [k for k in left_n if k not in known]  # a row every unit's figure of is questioned
@@ -456,7 +478,7 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
         s = specs[ident]
         return indicator_inputs(s) + ([s["weight"]] if s.get("weight") else [])
 
-    have = ind[ind["value"].notna()].copy()
+    have = ind.loc[ind["value"].notna(), [c for c in ind.columns if c in RATIO_INPUTS]].copy()
     # a rate the unit reports adds up weighted by the count it is a share of (satisfaction by survey forms)
     weights = {s["weight"]: s["id"] for s in specs.values() if s.get("weight")}
     weighted = have["indicator"].isin(list(weights.values()))
@@ -469,10 +491,15 @@ def consolidate(table: pd.DataFrame, *, ind: pd.DataFrame | None = None, finding
         scale = sub["indicator"].map({i: float(s.get("scale", 100)) for i, s in specs.items()}).to_numpy(dtype=float)
         have.loc[weighted, "numerator"] = sub["value"].to_numpy(dtype=float) * wv / scale
         have.loc[weighted, "denominator"] = wv
-    pairs = pd.DataFrame([(i, c) for i in specs for c in inputs(i)], columns=["indicator", "code"])
-    asked = have[["source", "indicator"]].assign(_row=np.arange(len(have))).merge(pairs, on="indicator")
-    hit = asked.loc[pd.MultiIndex.from_arrays([asked["source"], asked["code"]]).isin(questioned), "_row"]
-    doubtful = pd.Series(np.isin(np.arange(len(have)), hit.to_numpy()), index=have.index, dtype=bool)
+    # a ratio is in doubt where a questioned figure is one of its inputs: the (source, indicator) pairs the few
+    # questioned (source, code) pairs reach, matched against every row at once
+    fed_by: dict[str, list[str]] = {}
+    for i in specs:
+        for c in inputs(i):
+            fed_by.setdefault(c, []).append(i)
+    reached = {(src, i) for src, code in questioned for i in fed_by.get(code, ())}
+    doubtful = pd.Series(pd.MultiIndex.from_arrays([have["source"], have["indicator"]]).isin(list(reached))
+                         if reached else np.zeros(len(have), dtype=bool), index=have.index, dtype=bool)
     # only what the totals below read, as plain objects: each group is sliced from these
     have = have[GROUP + ["indicator", "name_vi", "value", "numerator", "denominator", "unit", "unit_name"]]
     have = have.astype({c: object for c in ["period", "level", "indicator", "name_vi", "unit", "unit_name"]})

@@ -563,15 +563,23 @@ def _walk_sorted(folder: str) -> Iterator[os.DirEntry]:
 def find_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], list[str]]:
     """Appendix files under the given files and folders, and the files passed over (hidden files and
     folders are neither), each folder's in the order of its sorted paths."""
+    files, skipped = find_paths(paths)
+    return [Path(f) for f in files], skipped
+
+
+def find_paths(paths: str | Path | Iterable[str | Path]) -> tuple[list[str], list[str]]:
+    """:func:`find_files`, each file as the text of its path (``str(Path(...))``), no ``Path`` made per file."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    files: list[Path] = []
+    files: list[str] = []
     skipped: list[str] = []
     for p in map(Path, paths):
         if not p.is_dir():
-            files.append(p)
+            files.append(str(p))
             continue
-        for e in _walk_sorted(str(p)):
+        top = str(p)
+        plain = top not in (".", "")  # a folder's entries are then named as ``Path`` names them ("./a" is "a")
+        for e in _walk_sorted(top):
             if not e.is_file():
                 continue
             name = e.name
@@ -580,7 +588,7 @@ def find_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], li
                 if name.startswith("~$"):  # Office lock file
                     skipped.append(e.path)
                     continue
-                files.append(Path(e.path))
+                files.append(e.path if plain else str(Path(e.path)))
             else:
                 skipped.append(e.path)
     return files, skipped

@@ -26,13 +26,15 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cchc_tools.atomic import write_table, write_text
 from cchc_tools.errors import AppendixError
 from cchc_tools.fingerprint import file_sha256, kit_code
 from cchc_tools.forms import KIT_FORMS, Forms
 from cchc_tools.i18n import language
-from cchc_tools.ingest.loader import LoadResult, empty_table, find_files, load_appendices, source_name
+from cchc_tools.ingest.loader import LoadResult, empty_table, find_paths, load_appendices, source_name
 from cchc_tools.paths import CATALOG_CSV
 from cchc_tools.version import __version__
 
@@ -48,13 +50,13 @@ def _signature(folder: Path, province: str, root: Path, forms: Forms) -> list:
     ``touch -r``) and the same size must give the new figures. Hashing is cheap next to parsing
     (a data folder of 200 appendices is a few megabytes).
     """
-    files, skipped = find_files(folder) if folder.exists() else ([], [])
+    files, skipped = find_paths(folder) if folder.exists() else ([], [])
     contents = []
     for f in files:
         try:
-            contents.append([str(f), file_sha256(f)])
+            contents.append([f, file_sha256(f)])
         except OSError:
-            contents.append([str(f), None])  # unreadable: the load reports it
+            contents.append([f, None])  # unreadable: the load reports it
     catalog = file_sha256(CATALOG_CSV)
     # errors are stored in the language of the run
     return [__version__, kit_code(), catalog, forms.signature(), province, str(root), language(), contents,
@@ -183,7 +185,10 @@ def read_rows(base: Path, meta: dict, want: list[int] | None = None, columns: li
               ordered: bool = True) -> pd.DataFrame:
     """The rows of the files at positions ``want`` of the manifest ``meta`` (all: None), in file order (with
     ``ordered`` false: each file's rows together, the files in any order), only ``columns`` (all: None): only the
-    chunks holding them are read."""
+    chunks holding them are read.
+
+    Each file's rows are a slice of its chunk: the rows are put in file order by joining slices (Arrow, no copy
+    until the one that makes the columns whole), never by a row-by-row ``take`` of the text columns."""
     files = meta["files"]
     idx = range(len(files)) if want is None else sorted(want)
     if any(f[2] is None for f in files):  # one chunk, rows not by file
@@ -203,19 +208,48 @@ def read_rows(base: Path, meta: dict, want: list[int] | None = None, columns: li
     need = list(dict.fromkeys(where[i][0] for i in idx if i in where))
     if not need:
         return empty_table() if columns is None else empty_table()[columns]
-    frames = [pd.read_parquet(_chunk_path(base, name), columns=columns) for name in need]
+    tables = [pq.read_table(_chunk_path(base, name), columns=columns) for name in need]
     if not ordered:  # a chunk wanted whole is taken as it is
         per = Counter(name for name, _ in where.values())
         got = Counter(where[i][0] for i in idx if i in where)
         if all(per[name] == got[name] for name in need):
-            return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    start = dict(zip(need, np.r_[0, np.cumsum([len(f) for f in frames])].tolist(), strict=False))
-    take = np.concatenate([np.arange(start[where[i][0]] + where[i][1], start[where[i][0]] + where[i][1] + files[i][2])
-                           for i in idx if i in where])
-    both = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    if len(take) == len(both) and (take == np.arange(len(take))).all():
-        return both
-    return both.take(take).reset_index(drop=True)
+            return _frame(tables)
+    # each wanted file's rows, in file order: runs of rows that follow each other in one chunk are one slice
+    chunk_of = {name: n for n, name in enumerate(need)}
+    runs: list[list[int]] = []  # [chunk, start, length]
+    for i in idx:
+        if i not in where:
+            continue
+        name, start = where[i]
+        c, n = chunk_of[name], files[i][2]
+        if runs and runs[-1][0] == c and runs[-1][1] + runs[-1][2] == start:
+            runs[-1][2] += n
+        else:
+            runs.append([c, start, n])
+    if all(r[1] == 0 and r[2] == tables[r[0]].num_rows for r in runs) and [r[0] for r in runs] == list(
+            range(len(tables))):
+        return _frame(tables)
+    if not _same_schemas(tables):  # chunks typed apart (a column all blank in one): pandas joins them as before
+        both = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+        starts = np.r_[0, np.cumsum([t.num_rows for t in tables])].astype(int)
+        take = np.concatenate([np.arange(starts[c] + s, starts[c] + s + n) for c, s, n in runs])
+        return both.take(take).reset_index(drop=True)
+    return _frame([tables[c].slice(s, n) for c, s, n in runs])
+
+
+def _same_schemas(tables: list[pa.Table]) -> bool:
+    """Whether the tables have one schema (types and the pandas metadata they are read back by)."""
+    return all(t.schema.equals(tables[0].schema, check_metadata=True) for t in tables[1:])
+
+
+def _frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """Tables of one schema (else pandas joins them, as ``pd.concat`` of each read) as one frame, typed as
+    ``pandas.read_parquet`` types each table; joined slices are made whole (one copy of each column)."""
+    if len(tables) == 1:
+        return tables[0].to_pandas()
+    if not _same_schemas(tables):
+        return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+    return pa.concat_tables(tables).combine_chunks().to_pandas()
 
 
 def _update(base: Path, old: dict, signature: str, province: str, root: str, folder: str,
