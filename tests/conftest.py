@@ -55,3 +55,20 @@ def kit():
     from cchc_tools.project import load_project
 
     return load_project(paths.KIT_ROOT)
+
+
+@pytest.fixture
+def whole(monkeypatch):
+    """How many times a data folder's computation ran whole (``pipeline.compute``), not updated from what was
+    kept: the length of the table of each run."""
+    from cchc_tools import pipeline
+
+    calls = []
+    real = pipeline.compute
+
+    def counted(table, project):
+        calls.append(len(table))
+        return real(table, project)
+
+    monkeypatch.setattr(pipeline, "compute", counted)
+    return calls

@@ -59,6 +59,17 @@ def make_project(tmp_path: Path, periods: tuple[str, ...] | list[str] = ("2025-Q
                        tuple(parse_periods(",".join(periods), 2026)))
 
 
+def copied_project(tmp_path_factory, name: str, periods: tuple[str, ...]) -> Path:
+    """The project folder of a demo of 4 communes and wards and one department over ``periods``, made once per test
+    session under ``name`` and copied for each test without its ``processed`` cache: a test may change its files."""
+    template = tmp_path_factory.getbasetemp() / f"{name}-template"
+    if not template.exists():
+        make_project(template, periods=periods, units=4, departments=1)
+    out = tmp_path_factory.mktemp(name) / "can-tho"
+    shutil.copytree(template / "can-tho", out, ignore=shutil.ignore_patterns("processed"))
+    return out
+
+
 def copy_as(src: Path, dest: Path, *replace: tuple[str, str]) -> Path:
     """Write ``src``'s text to ``dest`` with each (old, new) of ``replace`` done (each must be there)."""
     text = src.read_text(encoding="utf-8")

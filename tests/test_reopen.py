@@ -4,7 +4,6 @@ recomputed, read and written, and the result is the full cold computation's, tab
 from __future__ import annotations
 
 import re
-import shutil
 
 import pandas as pd
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from cchc_tools import pipeline
 from cchc_tools.ingest import snapshot
 from cchc_tools.project import load_project
-from tests.demo2026 import make_project
+from tests.demo2026 import copied_project
 
 COLD = pipeline.compute  # the real one, before a test counts calls
 PARTS = ("ind", "findings", "assessed", "totals", "ratios", "reports")
@@ -22,26 +21,7 @@ PARTS = ("ind", "findings", "assessed", "totals", "ratios", "reports")
 def root(tmp_path_factory):
     """Two years of the same quarter (a change is against the year before) for 4 communes and wards and one
     department: a change in 2025 moves the change of 2026."""
-    template = tmp_path_factory.getbasetemp() / "reopen-template"
-    if not template.exists():
-        make_project(template, periods=("2025-Q4", "2026-Q4"), units=4, departments=1)
-    out = tmp_path_factory.mktemp("reopen") / "can-tho"
-    shutil.copytree(template / "can-tho", out, ignore=shutil.ignore_patterns("processed"))
-    return out
-
-
-@pytest.fixture
-def whole(monkeypatch):
-    """How many times the computation ran whole (not updated from what was kept)."""
-    calls = []
-    real = pipeline.compute
-
-    def counted(table, project):
-        calls.append(len(table))
-        return real(table, project)
-
-    monkeypatch.setattr(pipeline, "compute", counted)
-    return calls
+    return copied_project(tmp_path_factory, "reopen", ("2025-Q4", "2026-Q4"))
 
 
 def _reopen(root):

@@ -5,11 +5,10 @@ reopens updated, not computed whole, equal to a cold computation table for table
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
-from cchc_tools import pipeline
+from tests.demo2026 import copied_project
 from tests.test_reopen import _equal_to_cold, _reopen
 
 TITLE = "của Ủy ban nhân dân xã Hòa An, thành phố Cần Thơ"
@@ -17,27 +16,7 @@ TITLE = "của Ủy ban nhân dân xã Hòa An, thành phố Cần Thơ"
 
 @pytest.fixture
 def root(tmp_path_factory):
-    from tests.demo2026 import make_project
-
-    template = tmp_path_factory.getbasetemp() / "reopen-more-template"
-    if not template.exists():
-        make_project(template, periods=("2025-Q4", "2026-Q1"), units=4, departments=1)
-    out = tmp_path_factory.mktemp("reopen-more") / "can-tho"
-    shutil.copytree(template / "can-tho", out, ignore=shutil.ignore_patterns("processed"))
-    return out
-
-
-@pytest.fixture
-def whole(monkeypatch):
-    calls = []
-    real = pipeline.compute
-
-    def counted(table, project):
-        calls.append(len(table))
-        return real(table, project)
-
-    monkeypatch.setattr(pipeline, "compute", counted)
-    return calls
+    return copied_project(tmp_path_factory, "reopen-more", ("2025-Q4", "2026-Q1"))
 
 
 def _value_line(text: str, nth: int = 0) -> re.Match:

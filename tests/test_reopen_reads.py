@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +14,7 @@ from cchc_tools import pipeline
 from cchc_tools.ingest import snapshot
 from cchc_tools.ingest.loader import LoadResult, load_appendices
 from cchc_tools.project import load_project
-from tests.demo2026 import make_project
+from tests.demo2026 import copied_project
 
 TOTALS = ["source", "unit", "unit_name", "level", "year", "period", "code", "value"]
 
@@ -23,12 +22,7 @@ TOTALS = ["source", "unit", "unit_name", "level", "year", "period", "code", "val
 @pytest.fixture
 def root(tmp_path_factory):
     """Two quarters of 4 communes and wards and one department: several chunks, each report's rows in one."""
-    template = tmp_path_factory.getbasetemp() / "reopen-reads-template"
-    if not template.exists():
-        make_project(template, periods=("2025-Q4", "2026-Q1"), units=4, departments=1)
-    out = tmp_path_factory.mktemp("reopen-reads") / "can-tho"
-    shutil.copytree(template / "can-tho", out, ignore=shutil.ignore_patterns("processed"))
-    return out
+    return copied_project(tmp_path_factory, "reopen-reads", ("2025-Q4", "2026-Q1"))
 
 
 def _fresh(root):
